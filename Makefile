@@ -1,0 +1,54 @@
+# Crewbase. `make run` serves the demo; `make test` runs the suite. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: install run test bench check vendor clean
+
+install: $(VENV)/.installed .env data
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# A local .env with fresh random keys, created once (never overwritten).
+.env:
+	@$(PYTHON) -c "import secrets,base64,re; \
+	s=open('.env.example').read(); \
+	s=re.sub(r'(?m)^SECRET_KEY=.*$$','SECRET_KEY='+secrets.token_urlsafe(50),s); \
+	s=re.sub(r'(?m)^FIELD_ENCRYPTION_KEY=.*$$','FIELD_ENCRYPTION_KEY='+base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),s); \
+	open('.env','w').write(s)"
+	@echo "Created .env with fresh random keys (DEBUG=true for local use)."
+
+data:
+	mkdir -p data/broker/queue data/broker/processed data/media
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_periodic_tasks
+	$(BIN)/python manage.py load_demo_data
+	bin/serve
+
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: install
+	bench/run
+
+# Refresh vendored front-end libraries from npm (needs Node.js; the result is committed).
+vendor:
+	rm -rf node_modules && npm install --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chartjs/
+
+clean:
+	rm -rf $(VENV) data staticfiles .pytest_cache

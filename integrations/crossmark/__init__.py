@@ -1,0 +1,1 @@
+"""crossmark integration: interface, live client and fake (see integrations/base.py)."""

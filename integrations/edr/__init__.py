@@ -1,0 +1,1 @@
+"""edr integration: interface, live client and fake (see integrations/base.py)."""

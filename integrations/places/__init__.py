@@ -1,0 +1,1 @@
+"""places integration: interface, live client and fake (see integrations/base.py)."""

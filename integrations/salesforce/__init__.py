@@ -1,0 +1,1 @@
+"""salesforce integration: interface, live client and fake (see integrations/base.py)."""

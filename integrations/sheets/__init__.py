@@ -1,0 +1,1 @@
+"""sheets integration: interface, live client and fake (see integrations/base.py)."""

@@ -1,0 +1,1 @@
+"""twilio integration: interface, live client and fake (see integrations/base.py)."""

@@ -1,0 +1,31 @@
+import importlib
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Load demo data for every app. Idempotent: running it twice changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="allow loading with DEBUG=false")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to load demo data with DEBUG=false (use --force on a test system).")
+        for config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.load(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            f"Log in as admin / {settings.DEMO_PASSWORD} "
+            f"(also coordinator, staff, viewer with the same password)."
+        )

@@ -1,0 +1,93 @@
+"""Roles are Django groups. This module is the single source of their permissions;
+docs/permissions.md documents the same matrix and tests keep the two in sync."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+ADMINISTRATOR, COORDINATOR, STAFF, VIEWER = "Administrator", "Coordinator", "Staff", "Viewer"
+ROLES = (ADMINISTRATOR, COORDINATOR, STAFF, VIEWER)
+# Roles that may use the Django admin (is_staff).
+ADMIN_ROLES = {ADMINISTRATOR, COORDINATOR}
+
+ALL = ("view", "add", "change", "delete")
+VIEW = ("view",)
+
+# Per role: app label -> actions on every model of that app. Expenses are private to their
+# owner and reached only through owner-scoped pages and API, so no role gets them here.
+# Admin-only platform models: tokens, credentials, axes lockouts and beat schedules.
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    ADMINISTRATOR: {
+        "auth": ALL,
+        "project": ALL,
+        "axes": ALL,
+        "otp_totp": ALL,
+        "otp_static": ALL,
+        "django_celery_beat": ALL,
+        "volunteers": ALL,
+        "scheduling": ALL,
+        "oncall": ALL,
+    },
+    COORDINATOR: {
+        "volunteers": ALL,
+        "scheduling": ALL,
+        "oncall": ALL,
+        "django_celery_beat": ("view", "change"),
+    },
+    STAFF: {
+        "volunteers": VIEW,
+        "scheduling": VIEW,
+        "oncall": VIEW,
+    },
+    VIEWER: {
+        "volunteers": VIEW,
+        "oncall": VIEW,
+    },
+}
+def _permissions_for(role: str, permission_model=Permission):
+    grants = ROLE_PERMISSIONS[role]
+    perms = permission_model.objects.filter(content_type__app_label__in=grants).select_related("content_type")
+    chosen = []
+    for perm in perms:
+        action, _, model = perm.codename.partition("_")
+        ct = perm.content_type
+        # History rows are an audit trail: viewable, never editable by hand.
+        if model.startswith("historical") and action != "view":
+            continue
+        if action in grants[ct.app_label]:
+            chosen.append(perm)
+    return chosen
+
+
+def sync_roles(group_model=Group, permission_model=Permission) -> None:
+    """Create the role groups and set exactly the permissions of ROLE_PERMISSIONS."""
+    with transaction.atomic():
+        for role in ROLES:
+            group, _ = group_model.objects.get_or_create(name=role)
+            group.permissions.set(_permissions_for(role, permission_model))
+
+
+def sync_roles_after_migrate(sender, **kwargs):
+    if kwargs.get("using", "default") == "default":
+        sync_roles()
+
+
+def user_set_role(*, user, role: str) -> None:
+    """Give `user` exactly one role; admin access (is_staff) follows the role."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    with transaction.atomic():
+        user.groups.set([Group.objects.get(name=role)])
+        user.is_staff = role in ADMIN_ROLES or user.is_superuser
+        user.save(update_fields=["is_staff"])
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return {g.name for g in user.groups.all() if g.name in ROLES} | ({ADMINISTRATOR} if user.is_superuser else set())
+
+
+def user_has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))

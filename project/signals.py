@@ -1,0 +1,37 @@
+"""Celery signal receivers: record the outcome of every registered periodic task."""
+
+from celery.signals import task_failure, task_prerun, task_success
+from django.db.models import F
+from django.utils import timezone
+
+from .models import PeriodicTaskStatus
+from .periodic import registry
+
+
+def _spec_names(task_name: str) -> list[str]:
+    return [spec.name for spec in registry() if spec.task == task_name]
+
+
+@task_prerun.connect(dispatch_uid="crewbase-periodic-prerun")
+def _periodic_started(sender=None, **kwargs):
+    names = _spec_names(sender.name)
+    if names:
+        PeriodicTaskStatus.objects.filter(name__in=names).update(last_started_at=timezone.now())
+
+
+@task_success.connect(dispatch_uid="crewbase-periodic-success")
+def _periodic_succeeded(sender=None, **kwargs):
+    for name in _spec_names(sender.name):
+        status, _ = PeriodicTaskStatus.objects.get_or_create(name=name)
+        PeriodicTaskStatus.objects.filter(pk=status.pk).update(
+            last_success_at=timezone.now(), runs=F("runs") + 1
+        )
+
+
+@task_failure.connect(dispatch_uid="crewbase-periodic-failure")
+def _periodic_failed(sender=None, exception=None, **kwargs):
+    for name in _spec_names(sender.name):
+        status, _ = PeriodicTaskStatus.objects.get_or_create(name=name)
+        PeriodicTaskStatus.objects.filter(pk=status.pk).update(
+            last_failure_at=timezone.now(), last_error=repr(exception)[:2000], runs=F("runs") + 1
+        )

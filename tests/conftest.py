@@ -1,0 +1,93 @@
+"""Shared fixtures: one persona per role, API clients, eager Celery, fast hashing."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from project import celery_app
+from project.authentication import api_token_create
+from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_set_role
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_eager(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REQUIRE_2FA = False
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def make_user(username: str, role: str | None = None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, email=f"{username}@example.org", **extra
+    )
+    if role:
+        user_set_role(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin1", ADMINISTRATOR, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user("coord1", COORDINATOR)
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_user("staff1", STAFF)
+
+
+@pytest.fixture
+def staff_user2(db):
+    return make_user("staff2", STAFF)
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("viewer1", VIEWER)
+
+
+@pytest.fixture
+def persona(request, db):
+    """Parametrise with a role name (or "anonymous"); returns the user or None."""
+    role = request.param
+    if role == "anonymous":
+        return None
+    return make_user(f"p-{role.lower()}", role, is_superuser=role == ADMINISTRATOR)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> an APIClient logged in as `user` (session), or anonymous for None."""
+
+    def build(user):
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def token_client_for():
+    """token_client_for(user) -> an APIClient authenticated with a fresh Bearer token."""
+
+    def build(user):
+        _, raw = api_token_create(user=user, name="test")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return build

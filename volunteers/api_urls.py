@@ -1,0 +1,6 @@
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+
+app_name = "volunteers-api"
+urlpatterns = router.urls
