@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,5 +22,8 @@ class CrewbaseAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # One login page for the whole site; it handles the second factor too.
         next_url = request.GET.get("next") or reverse("admin:index")
-        target = "two_factor" if request.user.is_authenticated and request.user.is_staff else "login"
+        user = request.user
+        if user.is_authenticated and not (user.is_active and user.is_staff):
+            raise PermissionDenied("The admin is for coordinators and administrators.")
+        target = "two_factor" if user.is_authenticated else "login"
         return redirect(f"{reverse(target)}?{urlencode({'next': next_url})}")

@@ -9,7 +9,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / "data"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Real environment variables win over the file; CREWBASE_ENV_FILE picks another file.
+environ.Env.read_env(env.str("CREWBASE_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 INSECURE_SECRET_KEY = "insecure-dev-key-change-me"
 

@@ -35,10 +35,6 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
-def needs_second_factor(user) -> bool:
-    return settings.REQUIRE_2FA and user.is_staff and not user.is_verified()
-
-
 @login_required
 def home(request):
     return render(request, "project/home.html", {"jobs": job_list_for_user(request.user)[:5]})
@@ -50,7 +46,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if needs_second_factor(form.get_user()):
+        # A fresh login is never OTP-verified: admin users go on to the second factor.
+        if settings.REQUIRE_2FA and form.get_user().is_staff:
             return redirect(f"{reverse('two_factor')}?next={self.get_success_url()}")
         return response
 
@@ -72,14 +69,17 @@ def two_factor(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["token"]):
+        if not allowed:
+            form.add_error("token", "Too many wrong codes in a row. Wait a few seconds and try again.")
+        elif device.verify_token(form.cleaned_data["token"]):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             messages.success(request, "Two-factor verification complete.")
             return redirect(next_url)
-        form.add_error("token", "That code is not valid. Check your authenticator app's clock and try again.")
+        else:
+            form.add_error("token", "That code is not valid. Check your authenticator app's clock and try again.")
     context = {"form": form, "enrolling": enrolling, "next": next_url}
     if enrolling:
         buffer = BytesIO()
