@@ -33,9 +33,11 @@ run: install
 	$(BIN)/python manage.py load_demo_data
 	bin/serve
 
+# pytest exits 5 when no test ran: that is a failure too.
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "No tests ran: failing."; exit 1; fi; exit $$rc
 
 check: install
 	$(BIN)/python manage.py check
