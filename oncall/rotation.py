@@ -105,9 +105,6 @@ def shifts_validate(shifts: Sequence[ShiftSpec]) -> None:
             raise RotationError(f"Weekday {shift.weekday} is not 0 (Monday) … 6 (Sunday).")
         if not 1 <= shift.duration_hours <= 168:
             raise RotationError("A shift lasts between 1 and 168 whole hours.")
-    total = sum(s.duration_hours * 60 for s in ordered)
-    if total > MINUTES_PER_WEEK:
-        raise RotationError("The shift patterns add up to more than a week, so they overlap.")
     for position, current in enumerate(ordered):
         if len(ordered) == 1:
             break
@@ -118,6 +115,9 @@ def shifts_validate(shifts: Sequence[ShiftSpec]) -> None:
                 f"The shift starting on {WEEKDAY_NAMES[current.weekday]} overlaps the one starting on "
                 f"{WEEKDAY_NAMES[following.weekday]}."
             )
+    total = sum(s.duration_hours * 60 for s in ordered)
+    if total > MINUTES_PER_WEEK:
+        raise RotationError("The shift patterns add up to more than a week, so they overlap.")
 
 
 def occurrences_between(shifts: Sequence[ShiftSpec], start: date, end: date) -> list[Occurrence]:
