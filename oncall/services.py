@@ -56,6 +56,14 @@ def team_update_settings(*, team: Team, contacts: list[dict] | None = None, **fi
 
 
 @transaction.atomic
+def team_delete(*, team: Team) -> None:
+    if team.members.exists() or team.assignments.exists():
+        raise ValidationError({"team": ["The team has members or a schedule; remove those first."]})
+    team.shifts.all().delete()
+    team.delete()
+
+
+@transaction.atomic
 def team_reset_feed(*, team: Team) -> Team:
     team.feed_token = new_feed_token()
     team.save(update_fields=["feed_token", "updated_at"])
@@ -135,6 +143,13 @@ def shift_save(*, shift: ShiftPattern) -> ShiftPattern:
             raise ValidationError({"weekday": [str(exc)]}) from exc
     shift.save()
     return shift
+
+
+@transaction.atomic
+def shift_delete(*, shift: ShiftPattern) -> None:
+    if shift.assignments.exists():
+        raise ValidationError({"shift": ["This pattern has scheduled occurrences; deactivate it instead."]})
+    shift.delete()
 
 
 # --------------------------------------------------------------------------- schedule
