@@ -6,6 +6,7 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -337,7 +338,9 @@ class NowQuery(StrictSerializer):
     at = serializers.DateTimeField(required=False)
 
     def validate_at(self, value):
-        if timezone.is_naive(value):
+        # DRF would silently read a naive time in the server's zone; an instant needs its offset.
+        raw = parse_datetime(str(self.initial_data.get("at", "")).replace(" ", "+"))
+        if raw is None or timezone.is_naive(raw):
             raise serializers.ValidationError("Give an instant with a UTC offset, e.g. 2030-01-07T08:00:00-06:00.")
         return value
 
