@@ -55,7 +55,7 @@ def mask_phone(phone: str) -> str:
 # --------------------------------------------------------------------------- queueing
 def message_queue(*, team: Team, purpose: str, key: str, phone: str, name: str, body: str,
                   member: Member | None = None, assignment: Assignment | None = None,
-                  not_after: datetime | None = None, user=None) -> tuple[SmsMessage, bool]:
+                  not_after: datetime | None = None, user=None, enqueue: bool = True) -> tuple[SmsMessage, bool]:
     """The outbox row for `key`, created if new. Opted-out members get a `skipped` row so the
     log shows why nothing went out. Safe under concurrency: the unique key decides."""
     existing = SmsMessage.objects.filter(idempotency_key=key).first()
@@ -71,7 +71,7 @@ def message_queue(*, team: Team, purpose: str, key: str, phone: str, name: str, 
             row.save(force_insert=True)
     except IntegrityError:
         return SmsMessage.objects.get(idempotency_key=key), False
-    if status == SmsMessage.Status.PENDING:
+    if status == SmsMessage.Status.PENDING and enqueue:
         transaction.on_commit(lambda: _enqueue(row.pk))
     return row, True
 
@@ -98,7 +98,7 @@ def page_body(*, team: Team, assignment: Assignment, member: Member) -> str:
 
 
 def assignment_page(*, assignment: Assignment, purpose: str = SmsMessage.Purpose.PAGE,
-                    member: Member | None = None) -> list[SmsMessage]:
+                    member: Member | None = None, enqueue: bool = True) -> list[SmsMessage]:
     """Queue the page for one occurrence: one outbox row per phone of the (override) member."""
     team = assignment.team
     member = member or assignment_effective_member(assignment)
@@ -107,7 +107,8 @@ def assignment_page(*, assignment: Assignment, purpose: str = SmsMessage.Purpose
     for phone in member.phones:
         key = f"{purpose}:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{phone}"
         row, _ = message_queue(team=team, purpose=purpose, key=key, phone=phone, name=member.name, body=body,
-                               member=member, assignment=assignment, not_after=assignment.ends_at)
+                               member=member, assignment=assignment, not_after=assignment.ends_at,
+                               enqueue=enqueue)
         rows.append(row)
     return rows
 

@@ -67,10 +67,11 @@ class OnCallNow:
 def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
     """Primary (override applied), backup and escalation at instant `at`. Intervals are
     half-open: at a handoff instant the incoming shift is on call. Constant number of queries."""
-    base = Assignment.objects.filter(team=team)
-    current = with_overrides(base.filter(starts_at__lte=at, ends_at__gt=at)).order_by("starts_at").first()
-    after = current.ends_at if current else at
-    upcoming = with_overrides(base.filter(starts_at__gte=after)).order_by("starts_at").first()
+    # One query for both: the first two occurrences not yet over are the current one (if it
+    # has started) and the next one — patterns never overlap, so nothing lies in between.
+    rows = list(with_overrides(Assignment.objects.filter(team=team, ends_at__gt=at)).order_by("starts_at")[:2])
+    current = rows[0] if rows and rows[0].starts_at <= at else None
+    upcoming = (rows[1] if len(rows) > 1 else None) if current else (rows[0] if rows else None)
     primary = assignment_effective_member(current) if current else None
     override = assignment_override(current) if current else None
     next_member = assignment_effective_member(upcoming) if upcoming else None
