@@ -255,6 +255,11 @@ def schedule_regenerate(*, team: Team, from_date: date, weeks: int, preview: boo
     """Re-plan occurrences starting in [from_date, from_date + weeks): rows are updated in place
     (overrides stay attached); nothing before from_date or after the window changes."""
     Team.objects.select_for_update().filter(pk=team.pk).first()
+    last = schedule_last_date(team=team)
+    if last is None or from_date > last + timedelta(days=1):
+        ends = f"ends on {last:%Y-%m-%d}" if last else "is empty"
+        raise ValidationError({"from_date": [f"The schedule {ends}; regenerating from {from_date:%Y-%m-%d} would "
+                                             "leave a gap. Extend the schedule instead."]})
     return _apply_plan(team=team, start=from_date, end=from_date + timedelta(weeks=weeks), replace=True,
                        preview=preview)
 
