@@ -34,7 +34,7 @@ from .timeutils import duration_label
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 20  # with the 15-minute cap: about four hours of retrying
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 900.0
 STALE_CLAIM = timedelta(minutes=10)
@@ -178,12 +178,15 @@ def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -
         sent = (gateway or sms_gateway()).send_sms(to=message.recipient_phone, body=message.body,
                                                    status_callback=_status_callback_url())
     except TransientError as exc:
-        if message.attempts >= _max_attempts():
-            _fail(message, exc, now=now)
-            return DeliveryOutcome(status=SmsMessage.Status.FAILED)
         delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
             message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
         delay = min(delay, BACKOFF_CAP_SECONDS)
+        # Keep trying while the page still matters (Twilio down for an hour loses nothing);
+        # give up after the attempt budget or when the next try would land after the shift.
+        too_late = message.not_after is not None and now + timedelta(seconds=delay) >= message.not_after
+        if message.attempts >= _max_attempts() or too_late:
+            _fail(message, exc, now=now)
+            return DeliveryOutcome(status=SmsMessage.Status.FAILED)
         SmsMessage.objects.filter(pk=message.pk).update(
             status=SmsMessage.Status.PENDING, next_attempt_at=now + timedelta(seconds=delay),
             error_code=str(exc.code or ""), error_message=str(exc)[:2000])

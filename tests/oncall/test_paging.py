@@ -25,9 +25,9 @@ CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = date(2030, 1, 7)
 
 
-def at(day_offset, hh, mm=0):
+def at(day_offset, hh, mm=0, ss=0):
     d = MONDAY + timedelta(days=day_offset)
-    return datetime(d.year, d.month, d.day, hh, mm, tzinfo=CHICAGO)
+    return datetime(d.year, d.month, d.day, hh, mm, ss, tzinfo=CHICAGO)
 
 
 @pytest.fixture
@@ -92,15 +92,39 @@ def test_backoff_is_exponential_and_capped(schedule, gateway, settings, monkeypa
     monkeypatch.setattr("integrations.base.random.uniform", lambda lo, hi: hi)  # jitter at its ceiling
     paging.pages_queue_due(now=at(0, 8))
     row = SmsMessage.objects.get()
+    settings.ONCALL_SMS_MAX_ATTEMPTS = 8
     delays, now = [], at(0, 8, 1)
-    for _ in range(5):
+    for _ in range(7):
         gateway.fail_next(TransientError("503"))
         outcome = paging.sms_deliver(message_id=row.pk, now=now)
         delays.append(outcome.retry_in)
         now += timedelta(seconds=outcome.retry_in)
-    assert delays == [30, 60, 120, 240, 480]
+    assert delays == [30, 60, 120, 240, 480, 900, 900]
     gateway.fail_next(TransientError("503"))
-    assert paging.sms_deliver(message_id=row.pk, now=now).status == "failed"  # 6th attempt: give up
+    assert paging.sms_deliver(message_id=row.pk, now=now).status == "failed"  # attempt budget spent
+
+
+@pytest.mark.django_db
+def test_twilio_down_for_an_hour_loses_nothing(schedule, gateway):
+    paging.pages_queue_due(now=at(0, 8))
+    row = SmsMessage.objects.get()
+    now = at(0, 8)
+    while now < at(0, 9):
+        gateway.fail_next(TransientError("Twilio unreachable"))
+        outcome = paging.sms_deliver(message_id=row.pk, now=now)
+        assert outcome.status == "pending"
+        now += timedelta(seconds=outcome.retry_in)
+    assert paging.sms_deliver(message_id=row.pk, now=now).status == "sent"
+    assert len(gateway.sent) == 1
+
+
+@pytest.mark.django_db
+def test_retrying_stops_when_the_shift_is_over(schedule, gateway, monkeypatch):
+    monkeypatch.setattr("integrations.base.random.uniform", lambda lo, hi: hi)
+    paging.pages_queue_due(now=at(0, 8))
+    row = SmsMessage.objects.get()
+    gateway.fail_next(TransientError("503"))
+    assert paging.sms_deliver(message_id=row.pk, now=at(1, 7, 59, 45)).status == "failed"
 
 
 @pytest.mark.django_db
