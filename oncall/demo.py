@@ -58,7 +58,8 @@ def load(*, stdout) -> None:
     FAKE_GATEWAY.reset()
     for assignment in Assignment.objects.filter(team=team, ends_at__lt=timezone.now()).select_related("shift", "team"):
         for row in paging.assignment_page(assignment=assignment, enqueue=False):
-            SmsMessage.objects.filter(pk=row.pk).update(next_attempt_at=assignment.starts_at)
+            SmsMessage.objects.filter(pk=row.pk).update(next_attempt_at=assignment.starts_at,
+                                                        created_at=assignment.starts_at)
             paging.sms_deliver(message_id=row.pk, now=assignment.starts_at)
     sent = list(SmsMessage.objects.filter(team=team, status=SmsMessage.Status.SENT).order_by("created_at"))
     for row in sent[:-1]:
