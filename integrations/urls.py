@@ -1,4 +1,10 @@
 """Inbound webhooks from external systems (e.g. Twilio status callbacks) live here."""
 
+from django.urls import path
+
+from oncall.webhooks import twilio_status
+
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("twilio/status/", twilio_status, name="twilio-status"),
+]

@@ -1,7 +1,360 @@
+"""On-call pages. Viewers see the dashboard and calendar; Staff read everything; Administrators
+and Coordinators change things (every write goes through a service)."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, user_has_role
+
+from . import paging, selectors, services
+from .forms import MemberForm, OverrideForm, ScheduleForm, SettingsForm, ShiftForm
+from .models import Assignment, Member, Override, ShiftPattern, SmsMessage, Team
+from .sms_template import sms_size
+
+PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
+           "#4f46e5", "#059669", "#b91c1c", "#7c3aed", "#0d9488", "#c2410c", "#1d4ed8", "#65a30d"]
 
 
-@login_required
+def _can_edit(user) -> bool:
+    return user_has_role(user, ADMINISTRATOR, COORDINATOR)
+
+
+def _staff_pages(view):
+    """Pages beyond dashboard and calendar: Staff and up (Viewers are refused)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _viewer_pages(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm("oncall.view_team"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _require_edit(request):
+    if not _can_edit(request.user):
+        raise PermissionDenied
+
+
+def _team(request) -> Team | None:
+    team_id = request.GET.get("team") or request.POST.get("team")
+    teams = Team.objects.all()
+    if team_id and str(team_id).isdigit():
+        return teams.filter(pk=team_id).first() or teams.first()
+    return teams.first()
+
+
+def _context(request, team, **extra):
+    return {"team": team, "teams": Team.objects.all(), "can_edit": _can_edit(request.user),
+            "is_staffish": user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF), **extra}
+
+
+def _colours(team) -> dict[int, str]:
+    return {m.pk: PALETTE[i % len(PALETTE)] for i, m in enumerate(Member.all_objects.filter(team=team).order_by("id"))}
+
+
+def _back(name: str, team: Team | None, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"team": team.pk if team else "", **params}.items())
+    return redirect(f"{reverse(name)}?{query}")
+
+
+# --------------------------------------------------------------------------- dashboard & calendar
+@_viewer_pages
 def index(request):
-    return render(request, "oncall/index.html")
+    team = _team(request)
+    if team is None:
+        return render(request, "oncall/index.html", _context(request, None))
+    now = timezone.now()
+    state = selectors.oncall_now(team=team, at=now)
+    upcoming = list(selectors.assignment_list(team=team, start=timezone.localdate(), end=timezone.localdate()
+                                              + timedelta(days=14)))
+    rows = [(a, selectors.assignment_effective_member(a), selectors.assignment_override(a)) for a in upcoming]
+    last = services.schedule_last_date(team=team)
+    return render(request, "oncall/index.html", _context(request, team, state=state, upcoming=rows,
+                                                         colours=_colours(team), horizon=last))
+
+
+@_viewer_pages
+def calendar(request):
+    team = _team(request)
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    by_day: dict[date, list] = {}
+    colours = {}
+    if team is not None:
+        colours = _colours(team)
+        for a in selectors.assignment_list(team=team, start=weeks[0][0] - timedelta(days=2), end=weeks[-1][-1]):
+            member, override = selectors.assignment_effective_member(a), selectors.assignment_override(a)
+            days = max(1, a.shift.duration_hours // 24)
+            for offset in range(days):
+                by_day.setdefault(a.occurrence_date + timedelta(days=offset), []).append(
+                    {"member": member, "colour": colours.get(member.pk), "override": override,
+                     "continues": offset > 0, "shift": a.shift})
+    grid = [[{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])}
+             for d in week] for week in weeks]
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    legend = [(m, colours.get(m.pk)) for m in Member.objects.filter(team=team)] if team else []
+    return render(request, "oncall/calendar.html", _context(
+        request, team, grid=grid, month=first, prev_month=prev_month, next_month=next_month, legend=legend))
+
+
+# --------------------------------------------------------------------------- members
+@_staff_pages
+@require_http_methods(["GET", "POST"])
+def members(request):
+    team = _team(request)
+    form = MemberForm()
+    if request.method == "POST" and team is not None:
+        _require_edit(request)
+        action = request.POST.get("action")
+        if action == "reorder":
+            ids = [int(x) for x in request.POST.get("order", "").split(",") if x.strip().isdigit()]
+            try:
+                services.members_reorder(team=team, member_ids=ids)
+                messages.success(request, "Rotation order saved. Regenerate from a date to apply it to the schedule.")
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            return _back("oncall:members", team)
+        if action in ("deactivate", "activate", "remove"):
+            member = get_object_or_404(Member, pk=request.POST.get("member"), team=team)
+            if action == "remove":
+                services.member_remove(member=member)
+            else:
+                services.member_update(member=member, active=action == "activate")
+            messages.success(request, f"{member.name}: {action}d. The schedule still uses the old team — "
+                                      "regenerate from a date to include the change.")
+            return _back("oncall:schedule", team, mode="regenerate")
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                member = services.member_create(team=team, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"{member.name} added. Regenerate from a date to put them in the rotation.")
+                return _back("oncall:schedule", team, mode="regenerate")
+    rows = []
+    if team is not None:
+        horizon_start = timezone.localdate()
+        counts = (Member.objects.filter(team=team).order_by("rotation_order", "id")
+                  .annotate(upcoming=Count("assignments", filter=Q(assignments__occurrence_date__gte=horizon_start))))
+        rows = list(counts)
+    return render(request, "oncall/members.html", _context(request, team, rows=rows, form=form,
+                                                           colours=_colours(team) if team else {}))
+
+
+# --------------------------------------------------------------------------- shifts
+@_staff_pages
+@require_http_methods(["GET", "POST"])
+def shifts(request):
+    team = _team(request)
+    form = ShiftForm()
+    if request.method == "POST" and team is not None:
+        _require_edit(request)
+        if request.POST.get("action") == "toggle":
+            shift = get_object_or_404(ShiftPattern, pk=request.POST.get("shift"), team=team)
+            shift.active = not shift.active
+            try:
+                services.shift_save(shift=shift)
+                messages.success(request, f"{shift.label} {'activated' if shift.active else 'deactivated'}.")
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            return _back("oncall:shifts", team)
+        form = ShiftForm(request.POST)
+        if form.is_valid():
+            try:
+                services.shift_save(shift=ShiftPattern(team=team, **form.cleaned_data))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Shift pattern added.")
+                return _back("oncall:shifts", team)
+    rows = ShiftPattern.objects.filter(team=team).order_by("weekday", "start_time") if team else []
+    return render(request, "oncall/shifts.html", _context(request, team, rows=rows, form=form))
+
+
+# --------------------------------------------------------------------------- schedule
+@_staff_pages
+@require_http_methods(["GET", "POST"])
+def schedule(request):
+    team = _team(request)
+    form = ScheduleForm(initial={"mode": request.GET.get("mode", "extend"), "start_date": request.GET.get("from")})
+    result = None
+    if request.method == "POST" and team is not None:
+        _require_edit(request)
+        form = ScheduleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = "preview" in request.POST
+            try:
+                if data["mode"] == "regenerate":
+                    result = services.schedule_regenerate(team=team, from_date=data["start_date"],
+                                                          weeks=data["weeks"], preview=preview)
+                else:
+                    start = data["start_date"] if data["mode"] == "generate" else None
+                    result = services.schedule_generate(team=team, weeks=data["weeks"], start=start,
+                                                        preview=preview)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if not preview:
+                    messages.success(request, f"Schedule {result.start:%d %b %Y} – {result.end:%d %b %Y}: "
+                                              f"{result.created} created, {result.updated} changed.")
+                    return _back("oncall:schedule", team)
+    horizon = None
+    totals = []
+    if team is not None:
+        today = timezone.localdate()
+        horizon = services.schedule_last_date(team=team)
+        totals = _horizon_totals(team, today, horizon)
+    return render(request, "oncall/schedule.html", _context(request, team, form=form, result=result,
+                                                            horizon=horizon, totals=totals))
+
+
+def _horizon_totals(team: Team, start: date, end: date | None) -> list[dict]:
+    if end is None:
+        return []
+    rows: dict[int, dict] = {}
+    for a in selectors.assignment_list(team=team, start=start, end=end):
+        member = selectors.assignment_effective_member(a)
+        row = rows.setdefault(member.pk, {"member": member, "hours": 0, "long_shifts": 0, "weekend_days": 0,
+                                          "shifts": 0})
+        hours = a.shift.duration_hours
+        row["hours"] += hours
+        row["long_shifts"] += hours >= 48
+        row["weekend_days"] += sum(1 for d in range(max(1, hours // 24))
+                                   if (a.shift.weekday + d) % 7 in (5, 6))
+        row["shifts"] += 1
+    return sorted(rows.values(), key=lambda r: (r["member"].rotation_order, r["member"].pk))
+
+
+# --------------------------------------------------------------------------- overrides
+@_staff_pages
+@require_http_methods(["GET", "POST"])
+def overrides(request):
+    team = _team(request)
+    if team is None:
+        return render(request, "oncall/overrides.html", _context(request, None))
+    upcoming = list(Assignment.objects.filter(team=team, ends_at__gt=timezone.now())
+                    .select_related("shift", "member").order_by("starts_at")[:60])
+    form = OverrideForm(team=team, assignments=upcoming)
+    if request.method == "POST":
+        _require_edit(request)
+        if request.POST.get("action") == "cancel":
+            override = get_object_or_404(Override, pk=request.POST.get("override"), assignment__team=team)
+            try:
+                services.override_cancel(override=override)
+                messages.success(request, "Override cancelled.")
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            return _back("oncall:overrides", team)
+        form = OverrideForm(request.POST, team=team, assignments=upcoming)
+        if form.is_valid():
+            try:
+                services.override_create(assignment=get_object_or_404(Assignment, pk=form.cleaned_data["assignment"]),
+                                         member=form.cleaned_data["member"], reason=form.cleaned_data["reason"],
+                                         user=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Override saved.")
+                return _back("oncall:overrides", team)
+    rows = selectors.override_list(team=team)[:200]
+    counts = dict(Override.objects.filter(assignment__team=team).values_list("status").annotate(n=Count("id")))
+    return render(request, "oncall/overrides.html", _context(request, team, form=form, rows=rows, counts=counts))
+
+
+# --------------------------------------------------------------------------- notifications
+@_staff_pages
+def notifications(request):
+    team = _team(request)
+    status = request.GET.get("status", "")
+    rows = selectors.message_list(team=team, status=status or None)[:200] if team else []
+    stats = paging.outbox_stats(team=team) if team else {}
+    return render(request, "oncall/notifications.html", _context(
+        request, team, rows=rows, stats=stats, status=status, statuses=SmsMessage.Status.choices))
+
+
+# --------------------------------------------------------------------------- settings
+@_staff_pages
+@require_http_methods(["GET", "POST"])
+def team_settings(request):
+    team = _team(request)
+    if request.method == "POST" and request.POST.get("action") == "create-team":
+        _require_edit(request)
+        name = request.POST.get("name", "").strip()
+        if not name or Team.objects.filter(name=name).exists():
+            messages.error(request, "Give the new team a unique name.")
+            return redirect("oncall:settings")
+        team = Team.objects.create(name=name)
+        messages.success(request, f"Team {team.name} created.")
+        return _back("oncall:settings", team)
+    if team is None:
+        return render(request, "oncall/settings.html", _context(request, None))
+    contacts_text = "\n".join(f"{c.name}, {c.phone}" for c in team.escalation_contacts.all())
+    form = SettingsForm(instance=team, initial={"contacts": contacts_text})
+    if request.method == "POST":
+        _require_edit(request)
+        action = request.POST.get("action")
+        if action == "reset-team-feed":
+            services.team_reset_feed(team=team)
+            messages.success(request, "The team calendar has a new secret URL; the old one no longer works.")
+            return _back("oncall:settings", team)
+        if action == "reset-member-feed":
+            member = get_object_or_404(Member, pk=request.POST.get("member"), team=team)
+            services.member_reset_feed(member=member)
+            messages.success(request, f"{member.name}'s calendar has a new secret URL.")
+            return _back("oncall:settings", team)
+        form = SettingsForm(request.POST, instance=Team.objects.get(pk=team.pk))
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "contacts"}
+            try:
+                services.team_update_settings(team=Team.objects.get(pk=team.pk), contacts=form.cleaned_data["contacts"],
+                                              **fields)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Settings saved.")
+                return _back("oncall:settings", team)
+    size = sms_size(team.sms_template)
+    team_feed = request.build_absolute_uri(reverse("oncall:team-feed", args=[team.feed_token]))
+    member_feeds = [(m, request.build_absolute_uri(reverse("oncall:member-feed", args=[m.feed_token])))
+                    for m in Member.objects.filter(team=team)] if _can_edit(request.user) else []
+    return render(request, "oncall/settings.html", _context(
+        request, team, form=form, size=size, team_feed=team_feed if _can_edit(request.user) else None,
+        member_feeds=member_feeds))

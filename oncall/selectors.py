@@ -1,0 +1,111 @@
+"""On-call reads: who is on call, schedules with overrides applied, logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Assignment, EscalationContact, Member, Override, SmsMessage, Team
+
+SHOWN_OVERRIDES = (Override.Status.ACTIVE, Override.Status.COMPLETED)
+
+
+def with_overrides(qs: QuerySet) -> QuerySet:
+    return qs.select_related("member", "shift").prefetch_related(
+        Prefetch(
+            "overrides",
+            queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at"),
+            to_attr="shown_overrides",
+        )
+    )
+
+
+def assignment_list(*, team: Team | None = None, member: Member | None = None, start: date | None = None,
+                    end: date | None = None) -> QuerySet:
+    """Assignments with their shift, member and shown (active/completed) overrides."""
+    qs = Assignment.objects.all()
+    if team is not None:
+        qs = qs.filter(team=team)
+    if member is not None:
+        qs = qs.filter(member=member) | qs.filter(overrides__member=member, overrides__status__in=SHOWN_OVERRIDES)
+        qs = qs.distinct()
+    if start is not None:
+        qs = qs.filter(occurrence_date__gte=start)
+    if end is not None:
+        qs = qs.filter(occurrence_date__lte=end)
+    return with_overrides(qs).order_by("starts_at", "id")
+
+
+def assignment_override(assignment: Assignment) -> Override | None:
+    shown = getattr(assignment, "shown_overrides", None)
+    if shown is None:
+        shown = list(assignment.overrides.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at"))
+    return shown[0] if shown else None
+
+
+def assignment_effective_member(assignment: Assignment) -> Member:
+    override = assignment_override(assignment)
+    return override.member if override else assignment.member
+
+
+@dataclass
+class OnCallNow:
+    team: Team
+    at: datetime
+    current: Assignment | None
+    primary: Member | None
+    covering_for: Member | None
+    override: Override | None
+    backup: Member | None
+    next: Assignment | None
+    next_member: Member | None
+    escalation: list[EscalationContact] = field(default_factory=list)
+
+
+def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
+    """Primary (override applied), backup and escalation at instant `at`. Intervals are
+    half-open: at a handoff instant the incoming shift is on call. Constant number of queries."""
+    # One query for both: the first two occurrences not yet over are the current one (if it
+    # has started) and the next one — patterns never overlap, so nothing lies in between.
+    rows = list(with_overrides(Assignment.objects.filter(team=team, ends_at__gt=at)).order_by("starts_at")[:2])
+    current = rows[0] if rows and rows[0].starts_at <= at else None
+    upcoming = (rows[1] if len(rows) > 1 else None) if current else (rows[0] if rows else None)
+    primary = assignment_effective_member(current) if current else None
+    override = assignment_override(current) if current else None
+    next_member = assignment_effective_member(upcoming) if upcoming else None
+    backup = next_member if next_member is not None and next_member != primary else None
+    if backup is None and primary is not None:
+        # Next active member in rotation order after the primary, wrapping around.
+        rotation = list(Member.objects.filter(team=team, active=True).order_by("rotation_order", "id"))
+        later = [m for m in rotation if (m.rotation_order, m.pk) > (primary.rotation_order, primary.pk)]
+        backup = next((m for m in later + rotation if m.pk != primary.pk), None)
+    escalation = list(team.escalation_contacts.all()) if team.escalation_enabled else []
+    return OnCallNow(team=team, at=at, current=current, primary=primary,
+                     covering_for=override.original_member if override else None, override=override,
+                     backup=backup, next=upcoming, next_member=next_member, escalation=escalation)
+
+
+def member_list(*, team: Team | None = None) -> QuerySet:
+    qs = Member.objects.select_related("team")
+    return qs.filter(team=team) if team is not None else qs
+
+
+def override_list(*, team: Team | None = None, status: str | None = None) -> QuerySet:
+    qs = Override.objects.select_related("assignment__shift", "assignment__team", "member", "original_member",
+                                         "created_by")
+    if team is not None:
+        qs = qs.filter(assignment__team=team)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at")
+
+
+def message_list(*, team: Team | None = None, status: str | None = None) -> QuerySet:
+    qs = SmsMessage.objects.select_related("team", "member", "assignment__shift")
+    if team is not None:
+        qs = qs.filter(team=team)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")

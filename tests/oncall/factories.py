@@ -1,0 +1,38 @@
+from datetime import time
+
+import factory
+
+from oncall.models import Member, ShiftPattern, Team
+
+DEFAULT_PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"Member {n}")
+    phone = factory.Sequence(lambda n: f"+1312555{n % 10000:04d}")
+    rotation_order = factory.Sequence(lambda n: n)
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShiftPattern
+
+    team = factory.SubFactory(TeamFactory)
+    weekday = 0
+    start_time = time(8, 0)
+    duration_hours = 24
+
+
+def default_pattern(team):
+    return [ShiftFactory(team=team, weekday=d, duration_hours=h) for d, h in DEFAULT_PATTERN]

@@ -1,0 +1,145 @@
+"""Pages: who sees what, forms that go through the services, query counts, admin."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.twilio.fake import FAKE_GATEWAY
+from oncall.models import Assignment, Member, Override, ShiftPattern, SmsMessage
+from oncall.services import schedule_generate
+
+PAGES = ["index", "calendar", "members", "shifts", "schedule", "overrides", "notifications", "settings"]
+
+
+@pytest.fixture
+def current(team, shifts, members):
+    today = timezone.localdate()
+    schedule_generate(team=team, weeks=3, start=today - timedelta(days=today.weekday() + 7))
+    return team
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PAGES)
+def test_coordinator_sees_every_page(client, coordinator, current, page, django_assert_max_num_queries):
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(25):
+        response = client.get(f"/oncall/{'' if page == 'index' else page + '/'}?team={current.pk}")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PAGES)
+def test_viewer_sees_dashboard_and_calendar_only(client, viewer, current, page):
+    client.force_login(viewer)
+    response = client.get(f"/oncall/{'' if page == 'index' else page + '/'}")
+    assert response.status_code == (200 if page in ("index", "calendar") else 403)
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_who_is_on_call(client, viewer, current):
+    client.force_login(viewer)
+    response = client.get("/oncall/")
+    now = response.context["state"]
+    assert now.primary is not None and now.primary.name in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_calendar_marks_overrides(client, coordinator, current, members):
+    a = Assignment.objects.filter(ends_at__gt=timezone.now()).first()
+    cover = next(m for m in members if m.pk != a.member_id)
+    Override.objects.create(assignment=a, member=cover, original_member=a.member, reason="dentist")
+    client.force_login(coordinator)
+    body = client.get(f"/oncall/calendar/?month={a.occurrence_date:%Y-%m}").content.decode()
+    assert "override: dentist" in body and "⇄" in body
+
+
+@pytest.mark.django_db
+def test_staff_cannot_post(client, staff_user, current):
+    client.force_login(staff_user)
+    assert client.get("/oncall/members/").status_code == 200
+    assert client.post("/oncall/members/", {"team": current.pk, "name": "X", "phone": "+13125550111"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_add_member_offers_regeneration(client, coordinator, current):
+    client.force_login(coordinator)
+    response = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "+13125550111",
+                                                "active": "on"})
+    assert response.status_code == 302 and "mode=regenerate" in response["Location"]
+    bad = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "0111"})
+    assert bad.status_code == 200 and "E.164" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_reorder_page(client, coordinator, current, members):
+    client.force_login(coordinator)
+    order = ",".join(str(m.pk) for m in reversed(members))
+    client.post("/oncall/members/", {"team": current.pk, "action": "reorder", "order": order})
+    assert list(Member.objects.order_by("rotation_order").values_list("pk", flat=True)) == \
+        [m.pk for m in reversed(members)]
+
+
+@pytest.mark.django_db
+def test_schedule_preview_then_save(client, coordinator, current):
+    client.force_login(coordinator)
+    count = Assignment.objects.count()
+    preview = client.post("/oncall/schedule/", {"team": current.pk, "mode": "extend", "weeks": 2, "preview": "1"})
+    assert preview.status_code == 200 and preview.context["result"].created == 12
+    assert Assignment.objects.count() == count
+    saved = client.post("/oncall/schedule/", {"team": current.pk, "mode": "extend", "weeks": 2})
+    assert saved.status_code == 302 and Assignment.objects.count() == count + 12
+    regen = client.post("/oncall/schedule/", {"team": current.pk, "mode": "regenerate", "weeks": 1})
+    assert "start_date" in regen.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_override_page(client, coordinator, current, members):
+    client.force_login(coordinator)
+    a = Assignment.objects.filter(starts_at__gt=timezone.now()).first()
+    cover = next(m for m in members if m.pk != a.member_id)
+    response = client.post("/oncall/overrides/", {"team": current.pk, "assignment": a.pk, "member": cover.pk,
+                                                  "reason": "wedding"})
+    assert response.status_code == 302 and Override.objects.get().member == cover
+
+
+@pytest.mark.django_db
+def test_shift_page_rejects_overlap(client, coordinator, current):
+    client.force_login(coordinator)
+    response = client.post("/oncall/shifts/", {"team": current.pk, "weekday": 2, "start_time": "08:00",
+                                               "duration_hours": 24, "active": "on"})
+    assert response.status_code == 200 and "overlaps" in response.content.decode()
+    assert ShiftPattern.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_settings_page_validates_template(client, coordinator, current):
+    client.force_login(coordinator)
+    data = {"team": current.pk, "name": current.name, "timezone": "America/Chicago", "notification_time": "08:00",
+            "sms_template": "Hi {nickname}", "auto_renew_threshold_weeks": 4, "auto_renew_weeks": 12,
+            "contacts": "Boss, +13125550999"}
+    response = client.post("/oncall/settings/", data)
+    assert "{nickname}" in response.content.decode()
+    data["sms_template"] = "Hi {name}"
+    assert client.post("/oncall/settings/", data).status_code == 302
+    assert current.escalation_contacts.get().name == "Boss"
+
+
+@pytest.mark.django_db
+def test_admin_changelists_and_manual_sms(client, admin_user, current, members, django_assert_max_num_queries,
+                                          django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    for model in ["team", "member", "shiftpattern", "assignment", "override", "smsmessage"]:
+        with django_assert_max_num_queries(20):
+            assert client.get(f"/admin/oncall/{model}/").status_code == 200, model
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/oncall/member/", {"action": "send_manual_sms",
+                                                         "_selected_action": [members[0].pk],
+                                                         "body": "Hi {name}, call me"})
+    assert response.status_code == 302
+    assert SmsMessage.objects.get().body == "Hi Person 0, call me"
+    assert [m.to for m in FAKE_GATEWAY.sent] == [members[0].phone]
+
+
+def test_pages_module_imports():
+    assert date.today()

@@ -1,0 +1,202 @@
+"""Schedule generation against the database: constraints, extension, regeneration, DST, now."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from oncall import services
+from oncall.models import Assignment, Override
+from oncall.rotation import back_to_back
+from oncall.selectors import oncall_now
+from oncall.services import override_create, schedule_generate, schedule_regenerate
+
+from .factories import MemberFactory, ShiftFactory, TeamFactory
+
+CHICAGO = ZoneInfo("America/Chicago")
+MONDAY = date(2030, 1, 7)
+
+
+def chicago(y, m, d, hh, mm=0):
+    return datetime(y, m, d, hh, mm, tzinfo=CHICAGO)
+
+
+def as_plan(team):
+    from oncall.rotation import Occurrence
+
+    return {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id
+            for a in Assignment.objects.filter(team=team)}
+
+
+@pytest.mark.django_db
+def test_generate_creates_every_occurrence_once(team, shifts, members):
+    result = schedule_generate(team=team, weeks=4, start=MONDAY)
+    assert result.created == 24 and Assignment.objects.count() == 24
+    assert back_to_back(as_plan(team)) == []
+    with pytest.raises(IntegrityError), transaction.atomic():
+        a = Assignment.objects.first()
+        Assignment.objects.create(team=team, shift=a.shift, occurrence_date=a.occurrence_date, member=a.member,
+                                  starts_at=a.starts_at, ends_at=a.ends_at)
+
+
+@pytest.mark.django_db
+def test_generate_refuses_to_overwrite(team, shifts, members):
+    schedule_generate(team=team, weeks=2, start=MONDAY)
+    with pytest.raises(ValidationError, match="already scheduled"):
+        schedule_generate(team=team, weeks=2, start=MONDAY + timedelta(days=3))
+
+
+@pytest.mark.django_db
+def test_extend_continues_from_last_assignment(team, shifts, members):
+    schedule_generate(team=team, weeks=4, start=MONDAY)
+    schedule_generate(team=team, weeks=4)  # no start: continues after the last occurrence
+    extended = as_plan(team)
+    Assignment.objects.all().delete()
+    schedule_generate(team=team, weeks=8, start=MONDAY)
+    assert as_plan(team) == extended
+    assert len(extended) == 48 and back_to_back(extended) == []
+
+
+@pytest.mark.django_db
+def test_regenerate_from_midweek_replaces_only_the_window_and_keeps_overrides(team, shifts, members, admin_user):
+    schedule_generate(team=team, weeks=6, start=MONDAY)
+    before = {a.pk: (a.member_id, a.occurrence_date) for a in Assignment.objects.all()}
+    wednesday = MONDAY + timedelta(weeks=2, days=2)
+    target = Assignment.objects.filter(occurrence_date__gte=wednesday).order_by("starts_at")[2]
+    cover = next(m for m in members if m.pk != target.member_id)
+    override = Override.objects.create(assignment=target, member=cover, original_member=target.member,
+                                       reason="vacation")
+    MemberFactory(team=team, name="Newcomer", rotation_order=99)
+    result = schedule_regenerate(team=team, from_date=wednesday, weeks=2)
+    rows = list(Assignment.objects.all())
+    assert len(rows) == 36  # nothing duplicated, nothing lost
+    assert result.created == 0 and result.updated + result.unchanged == 12  # Thu of week 3 .. Tue of week 5
+    for row in rows:
+        if row.occurrence_date < wednesday or row.occurrence_date >= wednesday + timedelta(weeks=2):
+            assert before[row.pk] == (row.member_id, row.occurrence_date)
+    override.refresh_from_db()
+    assert override.assignment_id == target.pk and override.status == "active"
+    assert "Newcomer" in {a.member.name for a in rows if a.occurrence_date >= wednesday}
+    assert back_to_back(as_plan(team)) == []
+
+
+@pytest.mark.django_db
+def test_generate_errors_name_the_reason(team):
+    with pytest.raises(ValidationError, match="no active members"):
+        schedule_generate(team=team, weeks=1, start=MONDAY)
+    MemberFactory(team=team)
+    with pytest.raises(ValidationError, match="no active shift patterns"):
+        schedule_generate(team=team, weeks=1, start=MONDAY)
+
+
+@pytest.mark.django_db
+def test_overlapping_shift_pattern_is_refused(team, shifts):
+    with pytest.raises(ValidationError, match="overlaps"):
+        services.shift_save(shift=ShiftFactory.build(team=team, weekday=2, duration_hours=24))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("monday", "dst_day", "real_hours"), [
+    (date(2030, 3, 4), date(2030, 3, 9), 23),   # spring forward Sun 10 Mar 2030 02:00: Sat 08:00 → Sun 08:00
+    (date(2030, 10, 28), date(2030, 11, 2), 25),  # fall back Sun 3 Nov 2030
+])
+def test_dst_weeks_keep_local_handoffs(team, shifts, members, monday, dst_day, real_hours):
+    schedule_generate(team=team, weeks=1, start=monday)
+    for a in Assignment.objects.select_related("shift"):
+        local_start, local_end = a.starts_at.astimezone(CHICAGO), a.ends_at.astimezone(CHICAGO)
+        assert (local_start.time(), local_end.time()) == (time(8), time(8))
+        real = (a.ends_at - a.starts_at).total_seconds() / 3600
+        expected = real_hours if a.occurrence_date == dst_day else a.shift.duration_hours
+        assert real == expected
+
+
+@pytest.mark.django_db
+def test_now_at_handoff_boundaries(team, shifts, members):
+    schedule_generate(team=team, weeks=2, start=MONDAY)
+    mon = Assignment.objects.get(occurrence_date=MONDAY)
+    tue = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=1))
+    thu = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=3))
+    at_759 = oncall_now(team=team, at=chicago(2030, 1, 8, 7, 59))
+    assert at_759.primary == mon.member and at_759.backup == tue.member
+    at_800 = oncall_now(team=team, at=chicago(2030, 1, 8, 8, 0))  # the start instant belongs to the new shift
+    assert at_800.primary == tue.member and at_800.backup == thu.member
+    inside_48 = oncall_now(team=team, at=chicago(2030, 1, 9, 20, 0))  # Wednesday evening
+    assert inside_48.current == tue and inside_48.primary == tue.member
+    end_48 = oncall_now(team=team, at=chicago(2030, 1, 10, 8, 0))
+    assert end_48.primary == thu.member
+
+
+@pytest.mark.django_db
+def test_now_applies_override_with_covering_for(team, shifts, members, admin_user):
+    start = datetime.now(UTC).astimezone(CHICAGO).date()
+    start = start - timedelta(days=start.weekday() + 7)
+    schedule_generate(team=team, weeks=2, start=start)
+    current = oncall_now(team=team, at=datetime.now(UTC)).current
+    cover = next(m for m in members if m.pk != current.member_id)
+    override_create(assignment=current, member=cover, reason="sick", user=admin_user)
+    now = oncall_now(team=team, at=datetime.now(UTC))
+    assert now.primary == cover and now.covering_for == current.member
+    with pytest.raises(ValidationError, match="already has an active override"):
+        third = next(m for m in members if m not in (cover, current.member))
+        override_create(assignment=current, member=third, reason="again")
+
+
+@pytest.mark.django_db
+def test_override_rules(team, shifts, members):
+    schedule_generate(team=team, weeks=1, start=MONDAY)
+    a = Assignment.objects.get(occurrence_date=MONDAY)
+    with pytest.raises(ValidationError, match="already the scheduled member"):
+        override_create(assignment=a, member=a.member, reason="x")
+    other_team_member = MemberFactory(team=TeamFactory())
+    with pytest.raises(ValidationError, match="same team"):
+        override_create(assignment=a, member=other_team_member, reason="x")
+    o = override_create(assignment=a, member=members[-1] if members[-1] != a.member else members[0], reason="trip")
+    services.override_cancel(override=o)
+    assert o.status == "cancelled" and o.cancelled_at
+    with pytest.raises(ValidationError, match="Only active"):
+        services.override_cancel(override=o)
+
+
+@pytest.mark.django_db
+def test_override_completion(team, shifts, members):
+    schedule_generate(team=team, weeks=1, start=MONDAY)
+    a = Assignment.objects.get(occurrence_date=MONDAY)
+    o = Override.objects.create(assignment=a, member=members[-1] if members[-1] != a.member else members[0],
+                                original_member=a.member, reason="r")
+    assert services.overrides_complete_past(now=a.ends_at + timedelta(seconds=1)) == 1
+    o.refresh_from_db()
+    assert o.status == "completed"
+
+
+@pytest.mark.django_db
+def test_auto_renew_extends_when_below_threshold(team, shifts, members):
+    schedule_generate(team=team, weeks=2, start=MONDAY)
+    result = services.schedule_auto_renew(team=team, now=chicago(2030, 1, 8, 12))
+    assert result is not None and result.created == team.auto_renew_weeks * 6
+    assert services.schedule_auto_renew(team=team, now=chicago(2030, 1, 8, 12)) is None
+    assert back_to_back(as_plan(team)) == []
+
+
+@pytest.mark.django_db
+def test_members_are_soft_deleted_and_protected(team, shifts, members):
+    schedule_generate(team=team, weeks=1, start=MONDAY)
+    member = Assignment.objects.first().member
+    services.member_remove(member=member)
+    member.refresh_from_db()
+    assert member.is_deleted and not member.active
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        member.delete()
+
+
+@pytest.mark.django_db
+def test_phone_must_be_e164(team):
+    with pytest.raises(ValidationError, match="E.164"):
+        services.member_create(team=team, name="X", phone="312-555-0100")
+    with pytest.raises(ValidationError, match="not a valid phone number"):
+        services.member_create(team=team, name="X", phone="+19995550100")
+    member = services.member_create(team=team, name="X", phone="+442071838750")
+    assert member.rotation_order == 0
