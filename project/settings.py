@@ -303,6 +303,12 @@ INTEGRATIONS = {
 }
 INTEGRATION_TIMEOUT_SECONDS = env.float("INTEGRATION_TIMEOUT_SECONDS", default=20.0)
 
+# --- On-call paging
+# Public https base URL Twilio can reach for delivery callbacks (and signature checks behind a
+# proxy). Empty: no callback URL is sent with messages.
+ONCALL_PUBLIC_BASE_URL = env("ONCALL_PUBLIC_BASE_URL", default="")
+ONCALL_SMS_MAX_ATTEMPTS = env.int("ONCALL_SMS_MAX_ATTEMPTS", default=20)
+
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="crewbase-demo")
 
 LOGGING = {

@@ -75,6 +75,17 @@ def test_user_names_are_escaped(client, staff_user):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+# Models that are themselves a log or a transient working copy; each reason is why a history
+# table would add nothing.
+HISTORY_EXEMPT = {
+    "volunteers.VolunteerMerge": "is the audit record of a merge",
+    "oncall.SmsMessage": "the outbox row is the delivery log (status, attempts, timestamps)",
+    "expenses.ExpenseProfile": "per-user display preferences",
+    "expenses.ExpenseTag": "ordered link rows; tag changes are recorded on the expense history",
+    "expenses.ImportDraft": "a transient review copy; the applied rows carry the history",
+}
+
+
 def test_every_domain_model_has_history():
     missing = []
     for app in DOMAIN_APPS:
@@ -82,7 +93,7 @@ def test_every_domain_model_has_history():
             name = model.__name__
             if name.startswith("Historical") or model._meta.auto_created:
                 continue
-            if not hasattr(model, "history"):
+            if not hasattr(model, "history") and f"{app}.{name}" not in HISTORY_EXEMPT:
                 missing.append(f"{app}.{name}")
     assert missing == []
 
