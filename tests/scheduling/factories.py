@@ -17,7 +17,7 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Employee {n}")
     job_title = JobTitle.EVENT_SPECIALIST
     crossmark_rep_id = factory.Sequence(lambda n: f"R{1000 + n}")
-    crossmark_employee_id = factory.Sequence(lambda n: f"US{100000 + n}")
+    crossmark_employee_id = factory.Sequence(lambda n: f"UX{100000 + n}")
 
 
 class EventFactory(factory.django.DjangoModelFactory):
