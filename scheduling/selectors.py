@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from . import rules
+from . import rules, verification
 from .models import (
     CompanyHoliday,
     DateAvailability,
@@ -182,3 +182,17 @@ def employee_detail(pk: int) -> Employee:
             .prefetch_related(Prefetch("time_off", queryset=TimeOff.objects.order_by("start_date")),
                               Prefetch("date_availability", queryset=DateAvailability.objects.order_by("date")))
             .get(pk=pk))
+
+
+def day_verification(day: date) -> list[dict]:
+    """Run the ten checks on the posted schedules of `day`."""
+    ctx = rule_context_build(start=day, end=day + timedelta(days=1))
+    schedules = list(schedules_on(day).select_related("employee__weekly_availability"))
+    assignments = [verification.DayAssignment(event=event_info(s.event), employee=employee_info(s.employee),
+                                              start_at=timezone.localtime(s.start_at)) for s in schedules]
+    tomorrow = day + timedelta(days=1)
+    due = [event_info(e) for e in Event.objects.filter(
+        schedule__isnull=True, missing_since__isnull=True, condition__in=["Unstaffed", "Reissued"],
+        due_at__gte=local_midnight(tomorrow), due_at__lt=local_midnight(tomorrow + timedelta(days=1)))]
+    return verification.summary(verification.verify_day(day=day, assignments=assignments, ctx=ctx,
+                                                        due_tomorrow_unscheduled=due))
