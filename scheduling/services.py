@@ -223,14 +223,14 @@ def _crossmark_transaction():
 
 
 def _lock(schedule: Schedule) -> Schedule:
-    return Schedule.objects.select_for_update().select_related("event", "employee").get(pk=schedule.pk)
+    return Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").get(pk=schedule.pk)
 
 
 def _paired_schedule(core_schedule: Schedule) -> Schedule | None:
     supervisor = paired_supervisor_event(core_schedule.event)
     if supervisor is None:
         return None
-    return Schedule.objects.select_for_update().select_related("event", "employee").filter(event=supervisor).first()
+    return Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").filter(event=supervisor).first()
 
 
 # --------------------------------------------------------------------------- manual scheduling
@@ -241,7 +241,7 @@ def schedule_assign(*, event: Event, employee: Employee, start_at: datetime, use
     client = crossmark or crossmark_for_user(user)
     with _crossmark_transaction():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        employee = Employee.objects.select_for_update().select_related("weekly_availability").get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
         if Schedule.objects.filter(event=event).exists():
             raise ValidationError({"event": "This event is already scheduled; reschedule or reassign it instead."})
         _check_event_open(event)
@@ -364,7 +364,7 @@ def schedule_reassign(*, schedule: Schedule, employee: Employee, user=None, over
     client = crossmark or crossmark_for_user(user)
     with _crossmark_transaction():
         schedule = _lock(schedule)
-        employee = Employee.objects.select_for_update().select_related("weekly_availability").get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
         if employee.pk == schedule.employee_id:
             raise ValidationError({"employee": f"{employee.name} already has this event."})
         violations = assignment_violations(event=schedule.event, employee=employee, start_at=schedule.start_at)
