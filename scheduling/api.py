@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integrations.base import IntegrationError
 from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
 from project.api_views import JobSerializer, job_accepted
 from project.jobs import job_start
@@ -22,6 +23,7 @@ from .models import (
     DateAvailability,
     Employee,
     Event,
+    JobTitle,
     RotationAssignment,
     RotationException,
     Schedule,
@@ -40,6 +42,7 @@ from .selectors import (
     time_off_list,
 )
 from .services import CrossmarkFailed
+from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 
@@ -80,6 +83,11 @@ class WeeklyAvailabilitySerializer(StrictModelSerializer):
         fields = list(WeeklyAvailability.DAYS)
 
 
+class RepImportSerializer(StrictSerializer):
+    rep_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=200)
+    job_title = serializers.ChoiceField(choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST)
+
+
 class EmployeeViewSet(viewsets.ModelViewSet):
     queryset = Employee.objects.none()
     serializer_class = EmployeeSerializer
@@ -105,6 +113,31 @@ class EmployeeViewSet(viewsets.ModelViewSet):
             raise exceptions.ValidationError({"detail": "This employee has posted schedules; mark them inactive "
                                                         "or set a termination date instead."})
         instance.delete()
+
+    @extend_schema(responses=inline_serializer("RepReview", fields={
+        "matched": serializers.ListField(child=serializers.DictField()),
+        "ambiguous": serializers.ListField(child=serializers.DictField()),
+        "new": serializers.ListField(child=serializers.DictField())}))
+    @action(detail=False, methods=["get"], url_path="import-candidates")
+    def import_candidates(self, request):
+        """Crossmark reps: matched by id, ambiguous (name only — resolve by setting the rep id), new."""
+        try:
+            return Response(reps_review(client=services.crossmark_for_user(request.user)))
+        except IntegrationError as exc:
+            raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
+
+    @extend_schema(request=RepImportSerializer, responses=EmployeeSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_reps(self, request):
+        if not request.user.has_perm("scheduling.add_employee"):
+            raise exceptions.PermissionDenied()
+        data = RepImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            created = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
+        except IntegrationError as exc:
+            raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
+        return Response(EmployeeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WeeklyAvailabilitySerializer, responses=WeeklyAvailabilitySerializer)
     @action(detail=True, methods=["get", "put"], url_path="weekly-availability")

@@ -129,3 +129,8 @@ class EventTypeForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = ["event_type", "sub_type", "estimated_minutes", "auto_schedule_excluded"]
+
+
+class CrossmarkLoginForm(forms.Form):
+    username = forms.CharField(max_length=200)
+    password = forms.CharField(widget=forms.PasswordInput, max_length=200)

@@ -8,6 +8,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,7 +70,7 @@ def crossmark_for_user(user) -> CrossmarkClient:
 
     def remember(session_id: str, started: float) -> None:
         CrossmarkAccount.objects.filter(pk=account.pk).update(
-            session_id=session_id, session_started_at=datetime.fromtimestamp(started, tz=timezone.utc))
+            session_id=session_id, session_started_at=datetime.fromtimestamp(started, tz=dt_timezone.utc))
 
     started = account.session_started_at.timestamp() if account.session_started_at else None
     return crossmark_client(username=account.username, password=account.password, session_id=account.session_id,

@@ -22,6 +22,7 @@ from project.models import Job
 from . import paperwork, services
 from .forms import (
     AssignForm,
+    CrossmarkLoginForm,
     EdrCodeForm,
     EmployeeForm,
     EventTypeForm,
@@ -33,7 +34,18 @@ from .forms import (
     SwapForm,
     TimeOffForm,
 )
-from .models import CompanyHoliday, Employee, Event, RotationAssignment, RotationException, Schedule, SyncRun
+from .models import (
+    CompanyHoliday,
+    CrossmarkAccount,
+    Employee,
+    Event,
+    JobTitle,
+    RotationAssignment,
+    RotationException,
+    Schedule,
+    SyncRun,
+)
+from .sync import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_detail,
@@ -324,6 +336,42 @@ def employee_edit(request, pk: int | None = None):
         messages.success(request, f"{employee.name} saved.")
         return redirect("scheduling:employee", pk=employee.pk)
     return render(request, "scheduling/form_page.html", {"form": form, "title": employee.name or "New employee"})
+
+
+@login_required
+@permission_required("scheduling.add_employee", raise_exception=True)
+def employee_import(request):
+    """Crossmark reps: new ones listed for selection; name-only look-alikes listed to resolve."""
+    try:
+        client = services.crossmark_for_user(request.user)
+        if request.method == "POST":
+            created = reps_import(client=client, rep_ids=request.POST.getlist("rep_id"),
+                                  job_title=request.POST.get("job_title") or JobTitle.EVENT_SPECIALIST)
+            messages.success(request, f"{len(created)} employee(s) imported.")
+            return redirect("scheduling:employees")
+        review = reps_review(client=client)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("scheduling:employees")
+    except IntegrationError as exc:
+        messages.error(request, f"Crossmark: {exc}")
+        return redirect("scheduling:employees")
+    return render(request, "scheduling/employee_import.html", {"review": review, "titles": JobTitle.choices})
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def crossmark_login(request):
+    """Each coordinator's own Crossmark login: actions in Crossmark are theirs, never shared."""
+    form = CrossmarkLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.crossmark_account_set(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your Crossmark login is saved (encrypted).")
+        return redirect("scheduling:index")
+    account = CrossmarkAccount.objects.filter(user=request.user).first()
+    return render(request, "scheduling/form_page.html", {
+        "form": form, "title": "My Crossmark login",
+        "intro": f"Saved for {account.username}." if account else "Not set up yet."})
 
 
 @can_view

@@ -206,3 +206,19 @@ def test_list_query_counts_do_not_grow(path, client_for, coordinator, django_ass
     with django_assert_max_num_queries(8):
         response = client.get(f"{API}/{path}")
     assert response.status_code == 200
+
+
+def test_rep_import_lists_new_reps_and_imports_the_selected(client_for, coordinator, staff_user):
+    EmployeeFactory(name="Maria Lopez", crossmark_rep_id="5001")
+    EmployeeFactory(name="Aisha Khan", crossmark_rep_id=None, crossmark_employee_id=None)
+    client = client_for(coordinator)
+    review = client.get(f"{API}/employees/import-candidates/").json()
+    assert [r["rep_id"] for r in review["ambiguous"]] == ["5003"]
+    assert "5013" in [r["rep_id"] for r in review["new"]] and len(review["matched"]) == 1
+    assert client_for(staff_user).post(f"{API}/employees/import/", {"rep_ids": ["5013"]},
+                                       format="json").status_code == 403
+    response = client.post(f"{API}/employees/import/", {"rep_ids": ["5013", "5001"], "job_title": "juicer_barista"},
+                           format="json")
+    assert response.status_code == 201
+    assert [(e["name"], e["job_title"]) for e in response.json()] == [("Ivy Chen", "juicer_barista")]
+    assert client.post(f"{API}/employees/import/", {"rep_ids": []}, format="json").status_code == 400

@@ -134,3 +134,18 @@ def test_page_query_counts(url, coordinator, django_assert_max_num_queries):
     client = browser(coordinator)
     with django_assert_max_num_queries(25):
         assert client.get(url).status_code == 200
+
+
+def test_rep_import_page_and_crossmark_login(coordinator, staff_user):
+    EmployeeFactory(name="Aisha Khan", crossmark_rep_id=None, crossmark_employee_id=None)
+    client = browser(coordinator)
+    page = client.get("/scheduling/employees/import/").content.decode()
+    assert "Ivy Chen" in page and "resolve by hand" in page
+    assert client.post("/scheduling/employees/import/", {"rep_id": ["5013"]}).status_code == 302
+    assert Employee.objects.filter(crossmark_rep_id="5013", name="Ivy Chen").exists()
+    assert browser(staff_user).get("/scheduling/employees/import/").status_code == 403
+    assert client.post("/scheduling/crossmark-login/", {"username": "me", "password": "pw-x"}).status_code == 302
+    from scheduling.models import CrossmarkAccount
+    assert CrossmarkAccount.objects.get(user=coordinator).password == "pw-x"
+    history_fields = {f.name for f in CrossmarkAccount.history.model._meta.fields}
+    assert "password" not in history_fields and "session_id" not in history_fields

@@ -274,3 +274,27 @@ def test_rotations_require_the_right_title():
     assert RotationAssignment.objects.count() == 2
     with pytest.raises(ValidationError, match="cannot hold"):
         services.rotations_set(assignments={"juicer": {1: lead.pk}})
+
+
+def test_live_mode_uses_each_users_own_account_and_session(settings, coordinator, admin_user):
+    import responses as responses_lib
+
+    from integrations.crossmark import LiveCrossmarkClient
+    from scheduling.models import CrossmarkAccount
+    settings.INTEGRATIONS = {**settings.INTEGRATIONS,
+                             "crossmark": {"mode": "live", "base_url": "https://cm.example.test"}}
+    with pytest.raises(ValidationError, match="Crossmark login"):
+        services.crossmark_for_user(coordinator)
+    services.crossmark_account_set(user=coordinator, username="cora", password="pw-cora")
+    services.crossmark_account_set(user=admin_user, username="ada", password="pw-ada")
+    first, second = services.crossmark_for_user(coordinator), services.crossmark_for_user(admin_user)
+    assert isinstance(first, LiveCrossmarkClient) and (first.username, second.username) == ("cora", "ada")
+    with responses_lib.RequestsMock() as rsps:
+        rsps.post("https://cm.example.test/login/authenticate", json={"success": True},
+                  headers={"Set-Cookie": "PHPSESSID=cora-session"})
+        first.login()
+    account = CrossmarkAccount.objects.get(user=coordinator)
+    assert account.session_id == "cora-session" and account.session_started_at is not None
+    assert CrossmarkAccount.objects.get(user=admin_user).session_id == ""
+    # The next client of the same user re-uses the stored session without logging in.
+    assert services.crossmark_for_user(coordinator).session_id == "cora-session"
