@@ -77,8 +77,19 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
 
     with transaction.atomic():
         existing = {e.mplan_id: e for e in Event.objects.filter(mplan_id__in=list(by_id))}
-        posted = set(Schedule.objects.filter(event__mplan_id__in=list(existing)).values_list("event__mplan_id",
-                                                                                          flat=True))
+        posted_ids = dict(Schedule.objects.filter(event__mplan_id__in=list(existing)).values_list(
+            "event__mplan_id", "crossmark_schedule_id"))
+        posted = set(posted_ids)
+        # Local postings are never changed by a sync, but a difference with Crossmark is reported.
+        for mplan_id, crossmark_id in posted_ids.items():
+            record = by_id[mplan_id]
+            if not record.schedule_event_id and record.condition == Condition.UNSTAFFED:
+                problems.append({"mplan_id": mplan_id, "event": record.name,
+                                 "error": "posted here but Unstaffed in Crossmark; unschedule or post it again"})
+            elif record.schedule_event_id and crossmark_id and record.schedule_event_id != crossmark_id:
+                problems.append({"mplan_id": mplan_id, "event": record.name,
+                                 "error": f"Crossmark shows another posting ({record.schedule_event_id}); "
+                                          "the local one is kept"})
 
         to_create, to_update = [], []
         for done, (mplan_id, record) in enumerate(by_id.items(), start=1):
@@ -159,7 +170,7 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
         run.schedules_imported = len(new_schedules)
 
         run.fetched = len(records)
-        run.skipped = sum(1 for p in problems if "candidates" not in p)
+        run.skipped = sum(1 for p in problems if "candidates" not in p and "event" not in p)
         run.problems = problems[:500]
         run.status = SyncRun.Status.SUCCEEDED
         run.finished_at = timezone.now()

@@ -107,8 +107,12 @@ def test_local_posting_is_preserved_when_crossmark_shows_another():
     EmployeeFactory(crossmark_rep_id="5005")
     client.events = [mplan("1", condition="Scheduled", scheduled_at=datetime(2026, 11, 25, 10, 30),
                            schedule_rep_id="5005", schedule_event_id="OTHER")]
-    run_sync(client)
+    run = run_sync(client)
     assert list(Schedule.objects.values_list("pk", flat=True)) == [local.pk]
+    assert "another posting (OTHER)" in run.problems[0]["error"]
+    client.events = [mplan("1")]  # unstaffed in Crossmark, posted here: reported, kept
+    run = run_sync(client)
+    assert Schedule.objects.filter(pk=local.pk).exists() and "Unstaffed in Crossmark" in run.problems[0]["error"]
 
 
 class MalformedPage(FakeCrossmarkClient):
