@@ -45,8 +45,9 @@ from .selectors import (
 
 logger = logging.getLogger(__name__)
 
-# Conditions in which an event may receive a (new) posted schedule.
-SCHEDULABLE_CONDITIONS = {Condition.UNSTAFFED, Condition.REISSUED, Condition.SCHEDULED}
+# Conditions in which an event may receive a (new) posted schedule. "Scheduled" without a local
+# posting means someone posted it in Crossmark directly: resolve that first (see the sync log).
+SCHEDULABLE_CONDITIONS = {Condition.UNSTAFFED, Condition.REISSUED}
 # Violation codes that concern the chosen time rather than the person (for error field names).
 TIME_CODES = {"window", "core_slot", "supervisor_time", "overlap"}
 

@@ -298,3 +298,17 @@ def test_live_mode_uses_each_users_own_account_and_session(settings, coordinator
     assert CrossmarkAccount.objects.get(user=admin_user).session_id == ""
     # The next client of the same user re-uses the stored session without logging in.
     assert services.crossmark_for_user(coordinator).session_id == "cora-session"
+
+
+@pytest.mark.parametrize("condition", ["Scheduled", "Canceled", "Submitted", "Expired"])
+def test_events_that_are_not_open_cannot_be_assigned(crossmark, condition):
+    event = EventFactory(day=DAY, condition=condition)
+    with pytest.raises(ValidationError) as exc:
+        services.schedule_assign(event=event, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
+    assert "event" in exc.value.message_dict and crossmark.calls == []
+
+
+def test_missing_events_cannot_be_assigned(crossmark):
+    event = EventFactory(day=DAY, missing_since=timezone.now())
+    with pytest.raises(ValidationError, match="no longer lists"):
+        services.schedule_assign(event=event, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
