@@ -1,0 +1,178 @@
+"""Scheduling benchmarks: Crossmark sync of 5,000 events against a local fake HTTP server, the
+daily view and the daily paperwork PDF for a day with 40 events.
+
+Run from the repo root: .venv/bin/python bench/scheduling.py
+Uses a throwaway SQLite file unless DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+_tmp = None
+if not os.environ.get("DATABASE_URL"):
+    _tmp = tempfile.NamedTemporaryFile(prefix="crewbase-bench-scheduling-", suffix=".sqlite3", delete=False)
+    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+# Measure like production: DEBUG off (no query logging); throwaway keys when none are configured.
+os.environ["DEBUG"] = "false"
+os.environ["REQUIRE_2FA"] = "false"
+if not os.environ.get("SECRET_KEY"):
+    import secrets
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+if not os.environ.get("FIELD_ENCRYPTION_KEY"):
+    from cryptography.fernet import Fernet
+    os.environ["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+os.environ["LOG_LEVEL"] = "WARNING"
+
+import django  # noqa: E402
+
+django.setup()
+
+import logging  # noqa: E402
+
+logging.disable(logging.INFO)
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from integrations.crossmark import CrossmarkEvent, LiveCrossmarkClient  # noqa: E402
+from integrations.crossmark.types import format_mplan  # noqa: E402
+from project.roles import COORDINATOR, user_set_role  # noqa: E402
+from scheduling import paperwork  # noqa: E402
+from scheduling.models import Employee, Event, EventType, JobTitle, Schedule, SyncRun  # noqa: E402
+from scheduling.sync import events_sync  # noqa: E402
+
+N_EVENTS = 5000
+
+
+def make_records(today: date) -> list[dict]:
+    kinds = ["CORE", "Supervisor", "JUICER-PRODUCTION", "FREEOSK", "DIGITAL SETUP", "Member Table"]
+    out = []
+    for i in range(N_EVENTS):
+        day = today + timedelta(days=i % 80 - 20)
+        out.append(format_mplan(CrossmarkEvent(
+            mplan_id=str(1_000_000 + i), name=f"{600000 + i // 2}-{kinds[i % len(kinds)]}-Product {i}",
+            store_id="8135", store_name="Club 8135", start_date=day, due_date=day + timedelta(days=4),
+            condition="Unstaffed")))
+    return out
+
+
+class FakeCrossmarkServer(BaseHTTPRequestHandler):
+    records: list[dict] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _json(self, payload, cookie=None):
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if cookie:
+            self.send_header("Set-Cookie", f"PHPSESSID={cookie}; Path=/")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/login/authenticate"):
+            self._json({"success": True}, cookie="bench-session")
+        else:
+            self._json({"success": True, "scheduleEventID": 1})
+
+    def do_GET(self):  # noqa: N802
+        query = parse_qs(urlparse(self.path).query)
+        start, limit = int(query["start"][0]), int(query["limit"][0])
+        self._json({"mplans": self.records[start:start + limit], "total": len(self.records)})
+
+
+def percentiles(samples: list[float]) -> str:
+    samples = sorted(samples)
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return f"p50={statistics.median(samples):.1f} p95={p95:.1f}"
+
+
+def bench_sync(today: date) -> None:
+    FakeCrossmarkServer.records = make_records(today)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeCrossmarkServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for label in ("first", "second"):
+            client = LiveCrossmarkClient(base_url=url, username="bench", password="bench-pw")
+            started = time.perf_counter()
+            run = events_sync(client=client, run=SyncRun.objects.create(), today=today)
+            seconds = time.perf_counter() - started
+            print(f"scheduling.crossmark_sync_5000_{label}_s value={seconds:.2f} "
+                  f"(created={run.created} updated={run.updated} unchanged={run.unchanged})")
+    finally:
+        server.shutdown()
+
+
+def build_day(day: date) -> None:
+    people = [Employee.objects.create(name=f"Bench Person {i}", job_title=JobTitle.EVENT_SPECIALIST,
+                                      crossmark_rep_id=f"B{i}") for i in range(40)]
+    for i, person in enumerate(people):
+        event = Event.objects.create(
+            mplan_id=f"D{i}", name=f"{700000 + i}-{'CORE' if i % 2 == 0 else 'FREEOSK'}-Bench", event_number=str(700000 + i),
+            event_type=EventType.CORE if i % 2 == 0 else EventType.FREEOSK,
+            start_at=timezone.make_aware(datetime.combine(day - timedelta(days=1), datetime.min.time())),
+            due_at=timezone.make_aware(datetime.combine(day + timedelta(days=3), datetime.min.time())))
+        Schedule.objects.create(event=event, employee=person, start_at=timezone.make_aware(
+            datetime.combine(day, datetime.strptime(["09:45", "10:30", "11:00", "11:30"][i % 4], "%H:%M").time())),
+            crossmark_schedule_id=f"S{i}")
+
+
+def bench_day(day: date) -> None:
+    user = get_user_model().objects.create_user("bench-coordinator", password="x")
+    user_set_role(user=user, role=COORDINATOR)
+    client = Client()
+    client.force_login(user)
+    samples = []
+    for _ in range(15):
+        started = time.perf_counter()
+        response = client.get(f"/scheduling/day/{day}/", secure=True)
+        assert response.status_code == 200, response.status_code
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"scheduling.daily_view_40_events_ms {percentiles(samples)}")
+    samples = []
+    for i in range(4):
+        started = time.perf_counter()
+        data = paperwork.daily_package_pdf(day=day, user=user)
+        samples.append((time.perf_counter() - started) * 1000)
+        if i == 0:
+            pdf_bytes = len(data)
+    print(f"scheduling.daily_paperwork_pdf_40_events_ms {percentiles(samples)} (first run fetches 20 EDR reports; "
+          f"{pdf_bytes // 1024} KiB)")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    bench_sync(today)
+    day = today + timedelta(days=200)
+    build_day(day)
+    bench_day(day)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        if _tmp is not None:
+            os.unlink(_tmp.name)

@@ -1,0 +1,518 @@
+"""REST API under /api/v1/scheduling/. Coordinators and Administrators write, Staff read; every
+endpoint needs authentication (RoleModelPermissions). Views stay thin: services do the work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from integrations.base import IntegrationError
+from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
+from project.api_views import JobSerializer, job_accepted
+from project.jobs import job_start
+
+from . import services
+from .models import (
+    CompanyHoliday,
+    DateAvailability,
+    Employee,
+    Event,
+    JobTitle,
+    RotationAssignment,
+    RotationException,
+    Schedule,
+    SchedulingSettings,
+    SyncRun,
+    TimeOff,
+    WeeklyAvailability,
+)
+from .selectors import (
+    day_verification,
+    employee_list,
+    event_list,
+    schedule_list,
+    scheduling_settings_get,
+    sync_run_list,
+    time_off_list,
+)
+from .services import CrossmarkFailed
+from .sync import reps_import, reps_review
+from .tasks import crossmark_sync_job
+
+
+class CrossmarkUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Crossmark did not accept the change. Nothing was changed."
+    default_code = "crossmark_unavailable"
+
+
+class CrossmarkRefused(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "Crossmark refused the change. Nothing was changed."
+    default_code = "crossmark_refused"
+
+
+def _crossmark_error(exc: CrossmarkFailed) -> exceptions.APIException:
+    return CrossmarkUnavailable(str(exc)) if exc.transient else CrossmarkRefused(str(exc))
+
+
+# --------------------------------------------------------------------------- employees
+class EmployeeSerializer(StrictModelSerializer):
+    class Meta:
+        model = Employee
+        fields = ["id", "name", "job_title", "is_active", "termination_date", "crossmark_rep_id",
+                  "crossmark_employee_id", "mv_employee_number", "phone", "email", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        for key in ("crossmark_rep_id", "crossmark_employee_id"):
+            if key in attrs and not attrs[key]:
+                attrs[key] = None
+        return attrs
+
+
+class WeeklyAvailabilitySerializer(StrictModelSerializer):
+    class Meta:
+        model = WeeklyAvailability
+        fields = list(WeeklyAvailability.DAYS)
+
+
+class RepImportSerializer(StrictSerializer):
+    rep_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=200)
+    job_title = serializers.ChoiceField(choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST)
+
+
+class EmployeeViewSet(viewsets.ModelViewSet):
+    queryset = Employee.objects.none()
+    serializer_class = EmployeeSerializer
+    permission_classes = [RoleModelPermissions]
+    filterset_fields = ["job_title", "is_active"]
+    search_fields = ["name", "crossmark_rep_id", "crossmark_employee_id", "email"]
+    ordering_fields = ["name", "job_title"]
+
+    def get_queryset(self):
+        return employee_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.employee_save(employee=Employee(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        employee = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(employee, key, value)
+        services.employee_save(employee=employee)
+
+    def perform_destroy(self, instance):
+        if instance.schedules.exists():
+            raise exceptions.ValidationError({"detail": "This employee has posted schedules; mark them inactive "
+                                                        "or set a termination date instead."})
+        instance.delete()
+
+    @extend_schema(responses=inline_serializer("RepReview", fields={
+        "matched": serializers.ListField(child=serializers.DictField()),
+        "ambiguous": serializers.ListField(child=serializers.DictField()),
+        "new": serializers.ListField(child=serializers.DictField())}))
+    @action(detail=False, methods=["get"], url_path="import-candidates")
+    def import_candidates(self, request):
+        """Crossmark reps: matched by id, ambiguous (name only — resolve by setting the rep id), new."""
+        try:
+            return Response(reps_review(client=services.crossmark_for_user(request.user)))
+        except IntegrationError as exc:
+            raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
+
+    @extend_schema(request=RepImportSerializer, responses=EmployeeSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_reps(self, request):
+        if not request.user.has_perm("scheduling.add_employee"):
+            raise exceptions.PermissionDenied()
+        data = RepImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            created = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
+        except IntegrationError as exc:
+            raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
+        return Response(EmployeeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WeeklyAvailabilitySerializer, responses=WeeklyAvailabilitySerializer)
+    @action(detail=True, methods=["get", "put"], url_path="weekly-availability")
+    def weekly_availability(self, request, pk=None):
+        employee = self.get_object()
+        if request.method == "GET":
+            row = WeeklyAvailability.objects.filter(employee=employee).first() or WeeklyAvailability(employee=employee)
+            return Response(WeeklyAvailabilitySerializer(row).data)
+        if not request.user.has_perm("scheduling.change_weeklyavailability"):
+            raise exceptions.PermissionDenied()
+        serializer = WeeklyAvailabilitySerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        row = services.weekly_availability_set(employee=employee, days=serializer.validated_data)
+        return Response(WeeklyAvailabilitySerializer(row).data)
+
+
+class DateAvailabilitySerializer(StrictModelSerializer):
+    class Meta:
+        model = DateAvailability
+        fields = ["id", "employee", "date", "is_available", "reason"]
+
+
+class DateAvailabilityViewSet(viewsets.ModelViewSet):
+    queryset = DateAvailability.objects.none()
+    serializer_class = DateAvailabilitySerializer
+    permission_classes = [RoleModelPermissions]
+    filterset_fields = ["employee", "date", "is_available"]
+
+    def get_queryset(self):
+        return DateAvailability.objects.select_related("employee").order_by("date", "id")
+
+
+class TimeOffSerializer(StrictModelSerializer):
+    employee_name = serializers.CharField(source="employee.name", read_only=True)
+
+    class Meta:
+        model = TimeOff
+        fields = ["id", "employee", "employee_name", "start_date", "end_date", "reason"]
+
+
+class TimeOffViewSet(viewsets.ModelViewSet):
+    queryset = TimeOff.objects.none()
+    serializer_class = TimeOffSerializer
+    permission_classes = [RoleModelPermissions]
+    filterset_fields = ["employee"]
+
+    def get_queryset(self):
+        return time_off_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.time_off_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.time_off_update(time_off=serializer.instance, **serializer.validated_data)
+
+
+class HolidaySerializer(StrictModelSerializer):
+    class Meta:
+        model = CompanyHoliday
+        fields = ["id", "name", "date", "is_recurring", "is_active"]
+
+
+class HolidayViewSet(viewsets.ModelViewSet):
+    queryset = CompanyHoliday.objects.none()
+    serializer_class = HolidaySerializer
+    permission_classes = [RoleModelPermissions]
+
+    def get_queryset(self):
+        return CompanyHoliday.objects.order_by("date", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.holiday_save(holiday=CompanyHoliday(**serializer.validated_data))
+
+
+class RotationSerializer(StrictModelSerializer):
+    class Meta:
+        model = RotationAssignment
+        fields = ["id", "weekday", "rotation_type", "employee"]
+
+    def validate(self, attrs):
+        employee = attrs.get("employee") or getattr(self.instance, "employee", None)
+        rotation_type = attrs.get("rotation_type") or getattr(self.instance, "rotation_type", None)
+        needed = {"juicer": {"juicer_barista"}, "primary_lead": {"lead_event_specialist", "club_supervisor"}}
+        if employee and rotation_type and employee.job_title not in needed[rotation_type]:
+            raise serializers.ValidationError({"employee": f"{employee.name} cannot hold this rotation."})
+        return attrs
+
+
+class RotationViewSet(viewsets.ModelViewSet):
+    queryset = RotationAssignment.objects.none()
+    serializer_class = RotationSerializer
+    permission_classes = [RoleModelPermissions]
+    filterset_fields = ["rotation_type", "weekday"]
+
+    def get_queryset(self):
+        return RotationAssignment.objects.select_related("employee").order_by("rotation_type", "weekday")
+
+
+class RotationExceptionSerializer(RotationSerializer):
+    class Meta:
+        model = RotationException
+        fields = ["id", "date", "rotation_type", "employee", "reason"]
+
+
+class RotationExceptionViewSet(RotationViewSet):
+    queryset = RotationException.objects.none()
+    serializer_class = RotationExceptionSerializer
+    filterset_fields = ["rotation_type", "date"]
+
+    def get_queryset(self):
+        return RotationException.objects.select_related("employee").order_by("date", "rotation_type")
+
+
+# --------------------------------------------------------------------------- events and schedules
+class EventSerializer(StrictModelSerializer):
+    scheduled_employee = serializers.SerializerMethodField()
+    scheduled_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "mplan_id", "name", "event_type", "sub_type", "type_edited", "event_number", "start_at",
+                  "due_at", "estimated_minutes", "condition", "store_id", "store_number", "store_name",
+                  "sales_tool_url", "auto_schedule_excluded", "missing_since", "scheduled_employee", "scheduled_at"]
+        read_only_fields = [f for f in fields if f not in ("event_type", "sub_type", "estimated_minutes",
+                                                           "auto_schedule_excluded")]
+
+    def _schedule(self, obj):
+        try:
+            return obj.schedule
+        except Schedule.DoesNotExist:
+            return None
+
+    def get_scheduled_employee(self, obj) -> int | None:
+        schedule = self._schedule(obj)
+        return schedule.employee_id if schedule else None
+
+    def get_scheduled_at(self, obj) -> str | None:
+        schedule = self._schedule(obj)
+        return schedule.start_at.isoformat() if schedule else None
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                   viewsets.GenericViewSet):
+    """Events come from Crossmark; only the local fields (type, sub-type, estimate, exclusion) change here."""
+
+    queryset = Event.objects.none()
+    serializer_class = EventSerializer
+    permission_classes = [RoleModelPermissions]
+    search_fields = ["name", "mplan_id", "event_number"]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("type", str, description="core, supervisor, juicer, freeosk, digital, other"),
+        OpenApiParameter("condition", str), OpenApiParameter("unscheduled", bool),
+        OpenApiParameter("start", OpenApiTypes.DATE, description="due on or after"),
+        OpenApiParameter("end", OpenApiTypes.DATE, description="starting on or before"),
+    ])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        errors = {}
+        dates = {}
+        for name in ("start", "end"):
+            if params.get(name):
+                try:
+                    dates[name] = date.fromisoformat(params[name])
+                except ValueError:
+                    errors[name] = ["Use YYYY-MM-DD."]
+        unscheduled = params.get("unscheduled")
+        if unscheduled not in (None, "", "true", "false", "1", "0"):
+            errors["unscheduled"] = ["Use true or false."]
+        if params.get("type") and params["type"] not in dict(Event._meta.get_field("event_type").choices):
+            errors["type"] = ["Unknown event type."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return event_list(event_type=params.get("type"), condition=params.get("condition"),
+                          unscheduled=None if unscheduled in (None, "") else unscheduled in ("true", "1"),
+                          start=dates.get("start"), end=dates.get("end"))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.event_update(event=serializer.instance, **serializer.validated_data)
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    event_name = serializers.CharField(source="event.name", read_only=True)
+    event_type = serializers.CharField(source="event.event_type", read_only=True)
+    employee_name = serializers.CharField(source="employee.name", read_only=True)
+
+    class Meta:
+        model = Schedule
+        fields = ["id", "event", "event_name", "event_type", "employee", "employee_name", "start_at",
+                  "crossmark_schedule_id", "from_sync", "overridden_warnings", "override_reason"]
+        read_only_fields = fields
+
+
+class ScheduleCreateSerializer(StrictSerializer):
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all())
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    start_at = serializers.DateTimeField()
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class RescheduleSerializer(StrictSerializer):
+    start_at = serializers.DateTimeField()
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class ReassignSerializer(StrictSerializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class SwapSerializer(StrictSerializer):
+    first = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all())
+    second = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all())
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class ScheduleOutcomeSerializer(StrictSerializer):
+    schedules = ScheduleSerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
+    accepted_warnings = serializers.ListField(child=serializers.DictField())
+
+
+class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Posted schedules. POST assigns, DELETE unschedules (a Core takes its Supervisor along)."""
+
+    queryset = Schedule.objects.none()
+    serializer_class = ScheduleSerializer
+    permission_classes = [RoleModelPermissions]
+    filterset_fields = ["employee", "event"]
+
+    def get_queryset(self):
+        return schedule_list()
+
+    def _outcome(self, outcome, code=status.HTTP_200_OK):
+        data = {"schedules": ScheduleSerializer(outcome.schedules, many=True).data, "notes": outcome.notes,
+                "accepted_warnings": outcome.accepted_warnings}
+        return Response(data, status=code)
+
+    @extend_schema(request=ScheduleCreateSerializer, responses={201: ScheduleOutcomeSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ScheduleCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcome = services.schedule_assign(user=request.user, **data.validated_data)
+        except CrossmarkFailed as exc:
+            raise _crossmark_error(exc) from exc
+        return self._outcome(outcome, status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        try:
+            services.schedule_unschedule(schedule=instance, user=self.request.user)
+        except CrossmarkFailed as exc:
+            raise _crossmark_error(exc) from exc
+
+    @extend_schema(request=RescheduleSerializer, responses=ScheduleOutcomeSerializer)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        data = RescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcome = services.schedule_reschedule(schedule=self.get_object(), user=request.user,
+                                                   **data.validated_data)
+        except CrossmarkFailed as exc:
+            raise _crossmark_error(exc) from exc
+        return self._outcome(outcome)
+
+    @extend_schema(request=ReassignSerializer, responses=ScheduleOutcomeSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        data = ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcome = services.schedule_reassign(schedule=self.get_object(), user=request.user,
+                                                 **data.validated_data)
+        except CrossmarkFailed as exc:
+            raise _crossmark_error(exc) from exc
+        return self._outcome(outcome)
+
+    @extend_schema(request=SwapSerializer, responses=ScheduleOutcomeSerializer)
+    @action(detail=False, methods=["post"])
+    def swap(self, request):
+        data = SwapSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcome = services.schedule_swap_cores(user=request.user, **data.validated_data)
+        except CrossmarkFailed as exc:
+            raise _crossmark_error(exc) from exc
+        return self._outcome(outcome)
+
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
+                   responses=inline_serializer("VerificationCheck", many=True, fields={
+                       "check": serializers.CharField(), "label": serializers.CharField(),
+                       "status": serializers.CharField(), "issues": serializers.ListField(child=serializers.DictField())}))
+    @action(detail=False, methods=["get"])
+    def verification(self, request):
+        try:
+            day = date.fromisoformat(request.query_params.get("date", ""))
+        except ValueError:
+            raise exceptions.ValidationError({"date": ["Use YYYY-MM-DD."]}) from None
+        rows = day_verification(day)
+        return Response([{**row, "issues": [i.__dict__ for i in row["issues"]]} for row in rows])
+
+
+# --------------------------------------------------------------------------- settings and sync
+class SettingsSerializer(StrictModelSerializer):
+    crossmark_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    edr_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    crossmark_password_set = serializers.SerializerMethodField()
+    edr_password_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SchedulingSettings
+        fields = ["core_slots", "supervisor_time", "freeosk_time", "other_time", "digital_setup_slots",
+                  "digital_teardown_slots", "juicer_production_time", "juicer_survey_time", "durations",
+                  "non_core_buffer_days", "short_notice_uses_free_slots", "nightly_auto_schedule", "sync_days_back",
+                  "sync_days_ahead", "crossmark_username", "crossmark_password", "crossmark_password_set",
+                  "edr_username", "edr_password", "edr_password_set", "edr_mfa_credential_id", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def get_crossmark_password_set(self, obj) -> bool:
+        return bool(obj.crossmark_password)
+
+    def get_edr_password_set(self, obj) -> bool:
+        return bool(obj.edr_password)
+
+
+class SettingsView(APIView):
+    """The single settings row: GET and PATCH /settings/. Passwords are write-only."""
+
+    queryset = SchedulingSettings.objects.none()
+    serializer_class = SettingsSerializer
+    permission_classes = [RoleModelPermissions]
+
+    @extend_schema(responses=SettingsSerializer)
+    def get(self, request):
+        return Response(SettingsSerializer(scheduling_settings_get()).data)
+
+    @extend_schema(request=SettingsSerializer, responses=SettingsSerializer)
+    def patch(self, request):
+        row = scheduling_settings_get()
+        serializer = SettingsSerializer(row, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        for secret in ("crossmark_password", "edr_password"):
+            if changes.get(secret) == "":
+                changes.pop(secret)  # blank means "keep the current one"
+        row = services.settings_update(settings_row=row, **changes)
+        return Response(SettingsSerializer(row).data)
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = ["id", "kind", "status", "job_id", "started_at", "finished_at", "fetched", "created", "updated",
+                  "unchanged", "vanished", "skipped", "schedules_imported", "problems", "error"]
+        read_only_fields = fields
+
+
+class SyncViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The sync run log; POST starts a Crossmark sync as a job (202)."""
+
+    queryset = SyncRun.objects.none()
+    serializer_class = SyncRunSerializer
+    permission_classes = [RoleModelPermissions]
+
+    def get_queryset(self):
+        return sync_run_list()
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def create(self, request):
+        job = job_start(kind="scheduling.crossmark_sync", task=crossmark_sync_job, user=request.user,
+                        params={"user_id": request.user.pk}, queue="sync")
+        return job_accepted(job, request)
+

@@ -1,0 +1,47 @@
+"""Celery entry points. Each re-reads what it needs and calls one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from project.jobs import job_progress, job_task
+
+from .models import SyncRun
+from .services import crossmark_for_sync
+from .sync import events_sync
+
+logger = logging.getLogger(__name__)
+
+
+def _sync(*, job=None, user_id: int | None = None) -> SyncRun:
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = SyncRun.objects.create(job_id=job.pk if job else None, triggered_by=user)
+    progress = (lambda pct, msg: job_progress(job, pct, msg)) if job else None
+    try:
+        return events_sync(client=crossmark_for_sync(), run=run, progress=progress)
+    except Exception as exc:
+        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FAILED, error=str(exc)[:2000],
+                                                 finished_at=timezone.now())
+        raise
+
+
+def _summary(run: SyncRun) -> dict:
+    return {"sync_run": run.pk, "fetched": run.fetched, "created": run.created, "updated": run.updated,
+            "unchanged": run.unchanged, "vanished": run.vanished, "skipped": run.skipped,
+            "schedules_imported": run.schedules_imported}
+
+
+@job_task(queue="sync", name="scheduling.tasks.crossmark_sync_job")
+def crossmark_sync_job(job, user_id: int | None = None) -> dict:
+    """"Sync now": the same sync as the beat task, with progress on the job."""
+    return _summary(_sync(job=job, user_id=user_id))
+
+
+@shared_task(name="scheduling.tasks.crossmark_sync_periodic", queue="sync", acks_late=True)
+def crossmark_sync_periodic() -> dict:
+    """Every 30 minutes; raises on failure so that /health/ sees a stale sync."""
+    return _summary(_sync())

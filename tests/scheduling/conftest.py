@@ -1,0 +1,8 @@
+import pytest
+
+from integrations.crossmark import FakeCrossmarkClient
+
+
+@pytest.fixture
+def fake_crossmark():
+    return FakeCrossmarkClient(events=[])
