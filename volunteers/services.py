@@ -475,3 +475,26 @@ def recruitment_note_add(*, volunteer: Volunteer, note: str, outcome: str = Recr
     record.full_clean()
     record.save()
     return record
+
+
+VOLUNTEER_EDITABLE_FIELDS = {
+    "salutation", "first_name", "middle_name", "last_name", "suffix", "birthdate", "gender", "do_not_call",
+    "do_not_contact", "email_opt_out", "exclude_from_reports", "notes", "title", "department", "industry",
+    "education", "status", "interests", "additional_volunteer_count", "salesforce_id",
+}
+
+
+@transaction.atomic
+def volunteer_update(*, volunteer: Volunteer, **fields) -> Volunteer:
+    unknown = set(fields) - VOLUNTEER_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    recount = "additional_volunteer_count" in fields
+    for name, value in fields.items():
+        setattr(volunteer, name, value)
+    volunteer.full_clean()
+    volunteer.save()
+    if recount:
+        volunteer_stats_refresh(volunteer_ids=[volunteer.pk])
+        volunteer.refresh_from_db()
+    return volunteer
