@@ -313,9 +313,12 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
 
 def _refresh_counts() -> None:
     counts = Event.objects.annotate(
-        reg=Count("volunteer_participations", filter=~Q(volunteer_participations__status=ParticipationStatus.CANCELLED)),
-        att=Count("volunteer_participations", filter=Q(volunteer_participations__status=ParticipationStatus.ATTENDED)),
-        studs=Count("student_participations"), teach=Count("teacher_participations"),
+        # distinct: the three joins multiply rows.
+        reg=Count("volunteer_participations", distinct=True,
+                  filter=~Q(volunteer_participations__status=ParticipationStatus.CANCELLED)),
+        att=Count("volunteer_participations", distinct=True,
+                  filter=Q(volunteer_participations__status=ParticipationStatus.ATTENDED)),
+        studs=Count("student_participations", distinct=True), teach=Count("teacher_participations", distinct=True),
     ).values_list("pk", "reg", "att", "studs", "teach")
     updates = [Event(pk=pk, registered_count=reg, attended_count=att, registered_student_count=studs,
                      attended_student_count=studs, attended_educator_count=teach)
