@@ -422,3 +422,43 @@ class VolunteerMergeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --------------------------------------------------------------------------- contact details
+@admin.register(ContactEmail)
+class ContactEmailAdmin(AuditedAdmin):
+    list_display = ("email", "contact", "kind", "is_primary")
+    list_filter = ("kind", "is_primary")
+    search_fields = ("email", "contact__first_name", "contact__last_name")
+    list_select_related = ("contact",)
+    autocomplete_fields = ("contact",)
+    actions = [export_as_csv]
+
+
+@admin.register(ContactPhone)
+class ContactPhoneAdmin(AuditedAdmin):
+    list_display = ("number", "contact", "kind", "is_primary")
+    list_filter = ("kind", "is_primary")
+    search_fields = ("number", "contact__first_name", "contact__last_name")
+    list_select_related = ("contact",)
+    autocomplete_fields = ("contact",)
+    actions = [export_as_csv]
+
+
+@admin.register(ContactAddress)
+class ContactAddressAdmin(AuditedAdmin):
+    list_display = ("contact", "street", "city", "postal_code", "kind", "is_primary")
+    list_filter = ("kind", "is_primary", "state")
+    search_fields = ("postal_code", "city", "street", "contact__first_name", "contact__last_name")
+    list_select_related = ("contact",)
+    autocomplete_fields = ("contact",)
+    actions = [export_as_csv]
+
+
+@admin.register(VolunteerSkill)
+class VolunteerSkillAdmin(AuditedAdmin):
+    list_display = ("volunteer", "skill", "source", "interest_level")
+    list_filter = ("source", "skill")
+    search_fields = ("volunteer__first_name", "volunteer__last_name", "skill__name")
+    list_select_related = ("volunteer", "skill")
+    autocomplete_fields = ("volunteer", "skill")

@@ -7,10 +7,7 @@ report for those districts.
 
 from __future__ import annotations
 
-from datetime import date
-
 import django_filters
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -21,13 +18,10 @@ from rest_framework.views import APIView
 
 from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
 
-from . import reports, rules, selectors, services
+from . import reports, selectors, services
 from .models import (
     District,
     Event,
-    EventFormat,
-    EventStatus,
-    EventType,
     LocalStatus,
     Organization,
     ParticipationStatus,

@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_roles
@@ -68,8 +68,9 @@ class DirectorySort:
         "-" + NAME: ("-last_name", "-first_name", "-id"),
         TIMES: ("-times_volunteered", "last_name", "id"),
         "-" + TIMES: ("times_volunteered", "last_name", "id"),
-        LAST: ("-last_volunteered_on", "last_name", "id"),
-        "-" + LAST: ("last_volunteered_on", "last_name", "id"),
+        # Never-volunteered people go last either way (PostgreSQL would put NULLs first).
+        LAST: (F("last_volunteered_on").desc(nulls_last=True), "last_name", "id"),
+        "-" + LAST: (F("last_volunteered_on").asc(nulls_last=True), "last_name", "id"),
     }
     CHOICES = [(NAME, "Name"), (TIMES, "Times volunteered"), (LAST, "Last volunteered")]
 

@@ -3,7 +3,8 @@ from django.urls import reverse
 
 from volunteers import services
 from volunteers.models import (
-    Affiliation, Contact, ContactHistory, District, Event, Organization, RecruitmentNote, School, Skill, Student,
+    Affiliation, Contact, ContactAddress, ContactEmail, ContactPhone, StudentParticipation, TeacherParticipation,
+    VolunteerSkill, ContactHistory, District, Event, Organization, RecruitmentNote, School, Skill, Student,
     Teacher, Volunteer, VolunteerMerge, VolunteerParticipation,
 )
 
@@ -12,7 +13,8 @@ from .factories import EventFactory, OrganizationFactory, SchoolFactory, Volunte
 pytestmark = pytest.mark.django_db
 
 MODELS = [Volunteer, Teacher, Student, Contact, ContactHistory, RecruitmentNote, Organization, District, School,
-          Skill, Affiliation, Event, VolunteerParticipation, VolunteerMerge]
+          Skill, Affiliation, Event, VolunteerParticipation, VolunteerMerge, ContactEmail, ContactPhone, ContactAddress,
+          VolunteerSkill, StudentParticipation, TeacherParticipation]
 
 
 @pytest.fixture
