@@ -1,7 +1,302 @@
+"""Staff pages. Thin: forms validate, selectors read, services write."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from . import exports, imports, reports, rules, selectors, services
+from .forms import (
+    DateRangeForm,
+    DirectoryForm,
+    EventFilterForm,
+    ImportForm,
+    NoteForm,
+    OrganizationReportForm,
+    RecruitmentNoteForm,
+    ThankYouForm,
+    YearEndForm,
+)
+from .models import District, Event, ParticipationStatus, Volunteer
+
+PAGE_SIZE = 25
+IMPORT_SESSION_KEY = "volunteers_import_csv"
+
+
+def contacts_required(view):
+    """Pages showing people: Administrators, Coordinators and Staff (Viewers see aggregates only)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not selectors.user_sees_contacts(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _require_perm(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- directory
+@login_required
+def index(request):
+    if not selectors.user_sees_contacts(request.user):
+        return redirect("volunteers:report_year_end")
+    return directory(request)
+
+
+def _directory_queryset(request):
+    form = DirectoryForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, selectors.volunteer_directory(**form.selector_kwargs())
+    return form, selectors.volunteer_directory()
+
+
+@contacts_required
+def directory(request):
+    form, volunteers = _directory_queryset(request)
+    page = Paginator(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "volunteers/directory.html", {
+        "form": form, "page": page, "query": query.urlencode(), "can_import": request.user.has_perm(
+            "volunteers.add_volunteer")})
+
+
+@contacts_required
+def directory_export(request):
+    _, volunteers = _directory_queryset(request)
+    rows = ([v.first_name, v.last_name, v.primary_emails[0].email if v.primary_emails else "",
+             next((a.organization.name for a in v.affiliations.all() if a.is_primary), ""), v.title, v.department,
+             "; ".join(s.skill.name for s in v.volunteer_skills.all()), v.get_local_status_display(),
+             v.get_status_display(), v.times_volunteered, v.last_volunteered_on or ""]
+            for v in volunteers.iterator(chunk_size=1000))
+    return exports.csv_response("volunteers", ["First name", "Last name", "Email", "Organization", "Title",
+                                               "Department", "Skills", "Local status", "Status",
+                                               "Times volunteered", "Last volunteered"], rows)
+
+
+@contacts_required
+@require_http_methods(["GET", "POST"])
+def volunteer_detail(request, pk: int):
+    try:
+        volunteer = selectors.volunteer_profile(pk=pk)
+    except Volunteer.DoesNotExist as exc:
+        raise Http404 from exc
+    note_form = NoteForm()
+    if request.method == "POST":
+        _require_perm(request, "volunteers.add_contacthistory")
+        note_form = NoteForm(request.POST)
+        if note_form.is_valid():
+            services.history_note_add(contact=volunteer, body=note_form.cleaned_data["body"], user=request.user)
+            messages.success(request, "Note added.")
+            return redirect("volunteers:volunteer_detail", pk=pk)
+    participations = list(volunteer.participations.all())
+    hours = sum((p.delivery_hours or 0 for p in participations if p.status == ParticipationStatus.ATTENDED), 0)
+    return render(request, "volunteers/volunteer_detail.html", {
+        "volunteer": volunteer, "participations": participations, "hours": hours, "note_form": note_form,
+        "can_note": request.user.has_perm("volunteers.add_contacthistory")})
+
+
+# --------------------------------------------------------------------------- import
+@contacts_required
+@require_http_methods(["GET", "POST"])
+def volunteer_import(request):
+    _require_perm(request, "volunteers.add_volunteer")
+    preview = None
+    form = ImportForm()
+    if request.method == "POST" and "confirm" in request.POST:
+        text = request.session.get(IMPORT_SESSION_KEY)
+        if not text or hashlib.sha256(text.encode()).hexdigest() != request.POST.get("digest"):
+            messages.error(request, "The preview expired. Upload the file again.")
+            return redirect("volunteers:import")
+        try:
+            created, skipped = imports.import_commit(text)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return redirect("volunteers:import")
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        messages.success(request, f"Imported {created} volunteer(s); skipped {skipped} row(s) with errors.")
+        return redirect("volunteers:directory")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            text = form.cleaned_data["file"]
+            preview = imports.import_preview(text)
+            request.session[IMPORT_SESSION_KEY] = text
+            return render(request, "volunteers/import.html", {
+                "form": form, "preview": preview, "columns": imports.COLUMNS,
+                "digest": hashlib.sha256(text.encode()).hexdigest()})
+    return render(request, "volunteers/import.html", {"form": form, "preview": preview, "columns": imports.COLUMNS})
+
+
+# --------------------------------------------------------------------------- events
+def _event_queryset(request):
+    form = EventFilterForm(request.GET or None)
+    kwargs = form.selector_kwargs() if form.is_bound and form.is_valid() else {}
+    return form, selectors.event_list(user=request.user, **kwargs)
+
+
+@contacts_required
+def event_list(request):
+    form, events = _event_queryset(request)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "volunteers/event_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@contacts_required
+def event_export(request):
+    _, events = _event_queryset(request)
+    rows = ([e.start.date(), e.title, e.get_event_type_display(), e.get_format_display(), e.get_status_display(),
+             e.school.name if e.school else "", "; ".join(d.name for d in e.districts.all()), e.registered_count,
+             e.attended_count] for e in events)
+    return exports.csv_response("events", ["Date", "Title", "Type", "Format", "Status", "School", "Districts",
+                                           "Registered", "Attended"], rows)
+
+
+@contacts_required
+def event_calendar(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = date(year, month, 1)
+    except (TypeError, ValueError):
+        year, month, first = today.year, today.month, today.replace(day=1)
+    form, events = _event_queryset(request)
+    weeks = selectors.event_calendar(year=year, month=month, events=events)
+    prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    next_month = (first.replace(day=28) + timezone.timedelta(days=7)).replace(day=1)
+    return render(request, "volunteers/event_calendar.html", {
+        "form": form, "weeks": weeks, "month": first, "prev": prev_month, "next": next_month})
+
+
+@contacts_required
+@require_http_methods(["GET", "POST"])
+def event_detail(request, pk: int):
+    try:
+        event = selectors.event_detail(pk=pk)
+    except Event.DoesNotExist as exc:
+        raise Http404 from exc
+    can_mark = request.user.has_perm("volunteers.change_volunteerparticipation")
+    if request.method == "POST":
+        if not can_mark:
+            raise PermissionDenied
+        marks = {}
+        for key, value in request.POST.items():
+            if key.startswith("status-"):
+                try:
+                    marks[int(key.removeprefix("status-"))] = value
+                except ValueError:
+                    continue
+        try:
+            changed = services.attendance_mark(event=event, marks=marks, user=request.user)
+            messages.success(request, f"Attendance saved ({changed} change(s)).")
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        return redirect("volunteers:event_detail", pk=pk)
+    return render(request, "volunteers/event_detail.html", {
+        "event": event, "participations": event.volunteer_participations.all(), "can_mark": can_mark,
+        "statuses": [ParticipationStatus.REGISTERED, ParticipationStatus.ATTENDED, ParticipationStatus.NO_SHOW,
+                     ParticipationStatus.CANCELLED],
+        "marking_open": event.status not in ("cancelled", "draft")})
+
+
+@contacts_required
+@require_http_methods(["GET", "POST"])
+def event_candidates(request, pk: int):
+    event = get_object_or_404(Event.objects.prefetch_related("skills"), pk=pk)
+    extra = request.GET.get("keywords", "")[:200]
+    if request.method == "POST":
+        _require_perm(request, "volunteers.add_recruitmentnote")
+        volunteer = get_object_or_404(Volunteer, pk=request.POST.get("volunteer"))
+        form = RecruitmentNoteForm(request.POST)
+        if form.is_valid():
+            services.recruitment_note_add(volunteer=volunteer, event=event, user=request.user, **form.cleaned_data)
+            messages.success(request, f"Note saved for {volunteer.full_name}.")
+        else:
+            messages.error(request, "Write a note and choose an outcome.")
+        return redirect(f"{reverse('volunteers:event_candidates', args=[pk])}?keywords={extra}")
+    keywords, ranked = selectors.recruitment_rank(event=event, extra_keywords=extra, limit=100)
+    if request.GET.get("format") == "csv":
+        return exports.csv_response(f"candidates-{event.pk}", [
+            "Rank", "Name", "Email", "Title", "Times volunteered", "Last volunteered", "Local status", "Score",
+            "Breakdown"], ([i + 1, v.full_name, v.primary_email, v.title, v.times_volunteered,
+                            v.last_volunteered_on or "", v.get_local_status_display(), s.total,
+                            "; ".join(f"{k} +{b}" for k, b in s.breakdown.items())]
+                           for i, (v, s) in enumerate(ranked)))
+    return render(request, "volunteers/event_candidates.html", {
+        "event": event, "keywords": keywords, "ranked": ranked, "extra": extra, "note_form": RecruitmentNoteForm()})
+
+
+# --------------------------------------------------------------------------- reports
+def _report_response(request, template: str, form, build, extra: dict | None = None):
+    report = build(form.cleaned_data) if form.is_bound and form.is_valid() else None
+    if report is not None:
+        download = exports.report_download(report, request.GET.get("format", ""), request)
+        if download is not None:
+            return download
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(request, template, {"form": form, "report": report, "query": query.urlencode(), **(extra or {})})
 
 
 @login_required
-def index(request):
-    return render(request, "volunteers/index.html")
+def report_index(request):
+    return render(request, "volunteers/reports/index.html", {"sees_contacts": selectors.user_sees_contacts(
+        request.user)})
+
+
+@contacts_required
+def report_thank_you(request):
+    form = ThankYouForm(request.GET or {**ThankYouForm.default_initial(), "by": "hours", "limit": 25})
+    return _report_response(request, "volunteers/reports/report.html", form,
+                            lambda d: reports.thank_you_report(**d))
+
+
+@login_required
+def report_year_end(request):
+    districts = selectors.district_list_for_user(request.user)
+    initial = {"year": rules.academic_year_of(timezone.localdate())}
+    first = districts.first()
+    if first:
+        initial["district"] = first.pk
+    form = YearEndForm(request.GET or initial, districts=districts)
+    if form.is_bound and form.is_valid():
+        district: District = form.cleaned_data["district"]
+        if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(
+                request.user):
+            raise PermissionDenied
+    return _report_response(request, "volunteers/reports/report.html", form,
+                            lambda d: reports.district_year_end_report(**d))
+
+
+@contacts_required
+def report_organizations(request):
+    form = OrganizationReportForm(request.GET or {"year": rules.academic_year_of(timezone.localdate())})
+    return _report_response(request, "volunteers/reports/report.html", form,
+                            lambda d: reports.organization_report(**d))
+
+
+@contacts_required
+def report_first_time(request):
+    form = DateRangeForm(request.GET or DateRangeForm.default_initial())
+    return _report_response(request, "volunteers/reports/report.html", form,
+                            lambda d: reports.first_time_volunteers_report(**d))
