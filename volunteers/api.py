@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -200,6 +200,7 @@ class VolunteerViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- events
+@extend_schema_serializer(component_name="VolunteerEvent")
 class EventSerializer(StrictModelSerializer):
     districts = serializers.PrimaryKeyRelatedField(many=True, queryset=District.objects.all(), required=False)
     skills = serializers.PrimaryKeyRelatedField(many=True, queryset=Skill.objects.all(), required=False)
