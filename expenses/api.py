@@ -154,11 +154,19 @@ class RestaurantViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- expenses
+class TagNamesField(serializers.ListField):
+    """Tag names in the expense's own order (read from the prefetched ordered links)."""
+
+    child = serializers.CharField(max_length=50)
+
+    def get_attribute(self, instance):
+        return [link.tag.name for link in instance.tag_links.all()]
+
+
 class ExpenseSerializer(StrictModelSerializer):
     restaurant = OwnedPrimaryKeyField(queryset=Restaurant.objects.all())
     category = OwnedPrimaryKeyField(queryset=Category.objects.all(), allow_null=True, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False,
-                                 help_text="Tag names in order; new names create tags.")
+    tags = TagNamesField(required=False, help_text="Tag names in order; new names create tags.")
     restaurant_name = serializers.CharField(source="restaurant.display_name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
     signed_amount = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
@@ -170,11 +178,6 @@ class ExpenseSerializer(StrictModelSerializer):
                   "party_size", "restaurant", "restaurant_name", "category", "category_name", "tags", "notes",
                   "receipt_url", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["tags"] = [link.tag.name for link in instance.tag_links.all()]
-        return data
 
     def get_receipt_url(self, obj) -> str | None:
         return reverse("expenses:expense_receipt", args=[obj.pk]) if obj.receipt else None
@@ -219,7 +222,6 @@ class ExpenseViewSet(viewsets.ModelViewSet):
 
 # --------------------------------------------------------------------------- imports
 class ImportDraftSerializer(serializers.ModelSerializer):
-    row_count = serializers.SerializerMethodField()
     # Plain string in the schema: a second "status" enum would collide with the jobs API's.
     status = serializers.CharField(read_only=True, help_text="draft or applied")
 
@@ -228,9 +230,6 @@ class ImportDraftSerializer(serializers.ModelSerializer):
         fields = ["id", "filename", "status", "row_count", "missing_categories", "result", "created_at",
                   "applied_at", "expires_at"]
         read_only_fields = fields
-
-    def get_row_count(self, obj) -> int:
-        return len(obj.rows) if "rows" in obj.__dict__ else 0
 
 
 class ImportDraftDetailSerializer(ImportDraftSerializer):

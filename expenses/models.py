@@ -233,6 +233,7 @@ class ImportDraft(models.Model):
     filename = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     rows = models.JSONField(default=list, help_text="Parsed rows with candidates, duplicates and defaults.")
+    row_count = models.PositiveIntegerField(default=0)
     missing_categories = models.JSONField(default=list, blank=True)
     result = models.JSONField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)

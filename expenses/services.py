@@ -315,7 +315,7 @@ def import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
     rows = import_review_build(user=user, raw_rows=raw_rows, unescape=filename.lower().endswith(".csv"))
     missing = sorted({r["missing_category"] for r in rows if r.get("missing_category")}, key=str.lower)
     return ImportDraft.objects.create(
-        user=user, filename=filename[:255], rows=rows, missing_categories=missing,
+        user=user, filename=filename[:255], rows=rows, row_count=len(rows), missing_categories=missing,
         expires_at=timezone.now() + IMPORT_DRAFT_TTL,
     )
 
