@@ -31,3 +31,9 @@ def category_factory(db):
 @pytest.fixture
 def tag_factory(db):
     return TagFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Receipts uploaded by tests go to a throwaway directory.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
