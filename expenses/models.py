@@ -193,8 +193,11 @@ class Expense(SoftDeleteModel):
             models.CheckConstraint(condition=Q(kind__in=["expense", "refund"]), name="expense_kind_valid"),
         ]
         indexes = [
-            models.Index(fields=["user", "date"]),
+            models.Index(fields=["user", "date", "time", "created_at", "id"], name="expense_list_order"),
             models.Index(fields=["user", "amount"]),
+            # Covers the analytics GROUP BYs (index-only scans, grouping in index order).
+            models.Index(fields=["user", "date", "category", "meal_type", "kind", "amount", "party_size",
+                                 "restaurant", "deleted_at"], name="expense_analytics_cover"),
         ]
 
     def __str__(self):

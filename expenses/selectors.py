@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Case, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When,
+    Case, CharField, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -205,44 +205,58 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
 
     Definitions (docs/expenses.md): total = expenses − refunds; count = number of expenses
     (refunds counted apart); average per expense = total ÷ count; per day = total ÷ days in
-    the range (inclusive); per person = total ÷ diners (sum of party sizes of expenses)."""
+    the range (inclusive); per person = total ÷ diners (sum of party sizes of expenses).
+
+    Three queries: one GROUP BY (month, category, meal type, kind) that the month, category
+    and meal-type views and the summary are rolled up from (a few hundred rows at most),
+    one GROUP BY restaurant, and the top expenses."""
     qs = Expense.objects.filter(user=user, date__gte=start, date__lte=end).order_by()
-    totals = expense_totals(qs)
     days = (end - start).days + 1
+    # "YYYY-MM" from the ISO date text: portable (SQLite and PostgreSQL) and, unlike
+    # TruncMonth, no per-row Python function on SQLite.
+    cells = qs.annotate(month=Substr(Cast("date", CharField()), 1, 7)).values_list(
+        "month", "category_id", "meal_type", "kind").annotate(
+        amount=Sum("amount"), rows=Count("id"), diners=Sum("party_size"),
+    )
+    summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0}
+    months: dict[str, dict] = {}
+    categories: dict[int | None, dict] = {}
+    meals: dict[str, dict] = {}
+    for month, category_id, meal_type, kind, amount, rows, diners in cells:
+        is_refund = kind == Expense.Kind.REFUND
+        signed = -Decimal(amount) if is_refund else Decimal(amount)
+        expenses = 0 if is_refund else rows
+        summary["total"] += signed
+        summary["count"] += expenses
+        summary["refund_count"] += rows if is_refund else 0
+        summary["diners"] += 0 if is_refund else diners
+        for bucket, key in ((months, month), (categories, category_id), (meals, meal_type)):
+            entry = bucket.setdefault(key, {"total": ZERO, "count": 0})
+            entry["total"] += signed
+            entry["count"] += expenses
+    names = dict(Category.objects.filter(user=user, pk__in=[k for k in categories if k]).values_list("id", "name"))
+    by_category = sorted(
+        ({"category": names.get(k, "Uncategorized") if k else "Uncategorized", "total": money(v["total"]),
+          "count": v["count"]} for k, v in categories.items()),
+        key=lambda r: (-r["total"], r["category"]),
+    )
+    by_meal_type = sorted(
+        ({"meal_type": k or "unspecified", "total": money(v["total"]), "count": v["count"]} for k, v in meals.items()),
+        key=lambda r: (-r["total"], r["meal_type"]),
+    )
+    by_month = _fill_months(
+        [{"month": k, "total": money(v["total"]), "count": v["count"]} for k, v in sorted(months.items())], start, end)
 
-    def grouped(*keys, order=("-total",), limit=None):
-        rows = qs.values(*keys).annotate(
-            total=Sum(SIGNED_AMOUNT),
-            count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
-            diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
-        ).order_by(*order, *keys)
-        rows = rows[:limit] if limit else rows
-        return [{**r, "total": money(r["total"]), "average_per_person": ratio(r["total"], r["diners"])}
-                for r in rows]
-
-    by_month = [
-        {"month": r["month"].strftime("%Y-%m") if hasattr(r["month"], "strftime") else str(r["month"])[:7],
-         "total": r["total"], "count": r["count"]}
-        for r in qs.annotate(month=TruncMonth("date")).values("month").annotate(
-            total=Sum(SIGNED_AMOUNT), count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE))
-        ).order_by("month")
-    ]
-    for row in by_month:
-        row["total"] = money(row["total"])
-    by_month = _fill_months(by_month, start, end)
-    by_category = [
-        {"category": r["category__name"] or "Uncategorized", "total": r["total"], "count": r["count"]}
-        for r in grouped("category__name")
-    ]
+    restaurant_rows = list(qs.values("restaurant_id").annotate(
+        total=Sum(SIGNED_AMOUNT), count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
+        diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
+    ).order_by("-total", "restaurant_id")[:top])
+    restaurant_names = {r.pk: r.display_name for r in Restaurant.objects.filter(
+        user=user, pk__in=[r["restaurant_id"] for r in restaurant_rows]).only("name", "location_name")}
     by_restaurant = [
-        {"restaurant_id": r["restaurant_id"], "restaurant": r["restaurant__name"]
-         + (f" - {r['restaurant__location_name']}" if r["restaurant__location_name"] else ""),
-         "total": r["total"], "count": r["count"], "average_per_person": r["average_per_person"]}
-        for r in grouped("restaurant_id", "restaurant__name", "restaurant__location_name", limit=top)
-    ]
-    by_meal_type = [
-        {"meal_type": r["meal_type"] or "unspecified", "total": r["total"], "count": r["count"]}
-        for r in grouped("meal_type")
+        {"restaurant_id": r["restaurant_id"], "restaurant": restaurant_names.get(r["restaurant_id"], ""),
+         "total": money(r["total"]), "count": r["count"], "average_per_person": ratio(r["total"], r["diners"])}
+        for r in restaurant_rows
     ]
     top_expenses = [
         {"id": e.pk, "date": e.date, "amount": e.amount, "restaurant": e.restaurant.display_name,
@@ -250,9 +264,13 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         for e in qs.filter(kind=Expense.Kind.EXPENSE).select_related("restaurant", "category")
         .order_by("-amount", "-date", "id")[:top]
     ]
+    total = money(summary["total"])
     return {
-        "start": start, "end": end, "days": days, **totals,
-        "average_per_day": ratio(totals["total"], days),
+        "start": start, "end": end, "days": days, "count": summary["count"],
+        "refund_count": summary["refund_count"], "total": total,
+        "average_per_expense": ratio(total, summary["count"]),
+        "average_per_person": ratio(total, summary["diners"]),
+        "average_per_day": ratio(total, days),
         "by_month": by_month, "by_category": by_category, "by_restaurant": by_restaurant,
         "by_meal_type": by_meal_type, "top_expenses": top_expenses,
     }

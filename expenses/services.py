@@ -272,28 +272,37 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
     ]
     index = importing.RestaurantIndex(refs)
     names = {r.id: r.display_name for r in refs}
-    dates = []
-    amounts = set()
-    for raw in raw_rows:
-        try:
-            dates.append(importing.parse_date(raw.get("date") if raw.get("date") not in (None, "")
-                                              else raw.get("cleared_date")))
-            amounts.add(importing.parse_amount(raw.get("amount"))[0])
-        except ValueError:
-            continue
+    keys = _row_keys(raw_rows)
+    dates = [k[0] for k in keys]
+    amounts = {k[1] for k in keys}
     existing = []
     window = importing.duplicate_window(dates)
     if window and amounts:
-        expenses = (Expense.objects.filter(user=user, date__range=window, amount__in=amounts)
-                    .prefetch_related("tag_links__tag"))
-        for e in expenses:
-            tags = tuple(link.tag.name.lower() for link in sorted(e.tag_links.all(), key=lambda lk: lk.position))
-            fingerprint = (e.date.isoformat(), e.time.isoformat() if e.time else None,
-                           e.cleared_date.isoformat() if e.cleared_date else None, str(e.amount), e.kind,
-                           e.restaurant_id, e.category_id, e.meal_type, e.order_type, e.party_size, tags, e.notes)
+        # Plain tuples, not model instances: a 2,000-row file can touch most of a year.
+        rows = list(Expense.objects.filter(user=user, date__range=window, amount__in=amounts).values_list(
+            "id", "date", "time", "cleared_date", "amount", "kind", "restaurant_id", "category_id", "meal_type",
+            "order_type", "party_size", "notes"))
+        light = importing.DuplicateIndex([
+            importing.ExistingExpense(id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
+                                      restaurant_name="") for r in rows])
+        # Tags matter only for the expenses that some row could actually duplicate.
+        wanted = set()
+        for parsed_date, parsed_amount, parsed_kind in keys:
+            wanted.update(e.id for e in light.find(amount=parsed_amount, kind=parsed_kind, on=parsed_date,
+                                                   restaurant_id=None))
+        tags_by_expense: dict[int, list[str]] = {}
+        for expense_id, tag_name in (ExpenseTag.objects.filter(expense_id__in=wanted)
+                                     .order_by("expense_id", "position", "id").values_list("expense_id", "tag__name")):
+            tags_by_expense.setdefault(expense_id, []).append(tag_name.lower())
+        for r in rows:
+            if r[0] not in wanted:
+                continue
+            fingerprint = (r[1].isoformat(), r[2].isoformat() if r[2] else None,
+                           r[3].isoformat() if r[3] else None, str(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+                           tuple(tags_by_expense.get(r[0], ())), r[11])
             existing.append(importing.ExistingExpense(
-                id=e.pk, date=e.date, amount=e.amount, kind=e.kind, restaurant_id=e.restaurant_id,
-                restaurant_name=names.get(e.restaurant_id, ""), fingerprint=fingerprint))
+                id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
+                restaurant_name=names.get(r[6], ""), fingerprint=fingerprint))
     duplicates = importing.DuplicateIndex(existing)
 
     def duplicates_for(row, restaurant_id):
@@ -302,6 +311,20 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
 
     return importing.build_review(raw_rows, restaurants=index, duplicates_for=duplicates_for,
                                   categories=categories, unescape=unescape)
+
+
+def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
+    """(date, amount, kind) of every row that parses, for the duplicate lookup."""
+    keys = []
+    for raw in raw_rows:
+        try:
+            day = importing.parse_date(raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date"))
+            amount, kind = importing.parse_amount(raw.get("amount"))
+            kind = importing.parse_kind(raw.get("kind")) or kind
+        except ValueError:
+            continue
+        keys.append((day, amount, kind))
+    return keys
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from .filters import expense_filters_from_params
 from .forms import (
     AnalyticsRangeForm, CategoryForm, ExpenseForm, ImportUploadForm, PlaceSearchForm, RestaurantForm, TagForm,
 )
-from .models import Expense, MealType, OrderType
+from .models import Category, Expense, MealType, OrderType
 from .services import RESTAURANT_FIELDS
 
 PAGE_SIZE = 50
@@ -47,12 +47,15 @@ def index(request):
     for field, message in errors.items():
         messages.warning(request, f"{field}: {message}")
     qs = selectors.expense_filter(selectors.expense_list_for_user(user), filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = selectors.expense_totals(qs)
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = totals["count"] + totals["refund_count"]  # already counted: skip COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "expenses/expense_list.html", {
-        "page": page, "filters": filters, "totals": selectors.expense_totals(qs),
-        "categories": selectors.category_list_for_user(user), "meal_types": MealType.choices,
+        "page": page, "filters": filters, "totals": totals,
+        "categories": Category.objects.filter(user=user).order_by("name"), "meal_types": MealType.choices,
         "order_types": OrderType.choices, "querystring": query.urlencode(),
         "tags_value": ", ".join(filters.tags),
     })
