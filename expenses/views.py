@@ -27,7 +27,7 @@ from .forms import (
 from .models import Category, Expense, MealType, OrderType
 from .services import RESTAURANT_FIELDS
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
 
 
 def _apply_service_error(form, exc: ValidationError) -> None:
