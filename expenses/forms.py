@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .importing import parse_tags
@@ -94,6 +96,16 @@ class AnalyticsRangeForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The end date is before the start date.")
         return data
+
+
+class TimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(required=False, help_text="Used for “today” when you add an expense. "
+                                                          "Dates you enter are always kept exactly as entered.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [("", f"Site default ({settings.TIME_ZONE})")] + [
+            (name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class PlaceSearchForm(forms.Form):

@@ -3,6 +3,7 @@ that belong to someone else with a ValidationError naming the field (an API 400)
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import importing
-from .models import Category, Expense, ExpenseTag, ImportDraft, Restaurant, Tag
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
 
 DEFAULT_CATEGORIES = [
     ("Restaurants", "#2f6fed"), ("Groceries", "#2e9e5b"), ("Drinks", "#8e44ad"), ("Fast Food", "#e67e22"),
@@ -40,6 +41,17 @@ def _require_owned(user, **objects) -> None:
             errors[field] = "Not found."
     if errors:
         raise ValidationError(errors)
+
+
+# --------------------------------------------------------------------------- preferences
+@transaction.atomic
+def expense_profile_set_timezone(*, user, timezone_name: str) -> ExpenseProfile:
+    if timezone_name and timezone_name not in zoneinfo.available_timezones():
+        raise ValidationError({"timezone": f"“{timezone_name}” is not a known timezone."})
+    profile, _ = ExpenseProfile.objects.get_or_create(user=user)
+    profile.timezone = timezone_name
+    profile.save(update_fields=["timezone"])
+    return profile
 
 
 # --------------------------------------------------------------------------- categories

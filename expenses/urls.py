@@ -22,6 +22,7 @@ urlpatterns = [
     path("categories/<int:pk>/delete/", views.category_delete, name="category_delete"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
+    path("preferences/", views.preferences, name="preferences"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/<uuid:pk>/", views.import_review, name="import_review"),
     path("analytics/", views.analytics, name="analytics"),

@@ -23,8 +23,9 @@ from .exporting import expense_export_rows, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .forms import (
     AnalyticsRangeForm, CategoryForm, ExpenseForm, ImportUploadForm, PlaceSearchForm, RestaurantForm, TagForm,
+    TimezoneForm,
 )
-from .models import Category, Expense, MealType, OrderType
+from .models import Category, Expense, ExpenseProfile, MealType, OrderType
 from .services import RESTAURANT_FIELDS
 
 PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
@@ -352,6 +353,21 @@ def tag_delete(request, pk):
     services.tag_delete(tag=selectors.tag_get_for_user(request.user, pk))
     messages.success(request, "Tag deleted; its expenses are kept.")
     return redirect("expenses:tag_list")
+
+
+@login_required
+def preferences(request):
+    profile = ExpenseProfile.objects.filter(user=request.user).first()
+    form = TimezoneForm(request.POST or None, initial={"timezone": profile.timezone if profile else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.expense_profile_set_timezone(user=request.user, timezone_name=form.cleaned_data["timezone"])
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "Preferences saved.")
+            return redirect("expenses:preferences")
+    return render(request, "expenses/preferences.html", {"form": form})
 
 
 # --------------------------------------------------------------------------- import

@@ -1,13 +1,16 @@
 """Pages: ownership (404), forms, filters and totals, import review, query counts."""
 
+import zoneinfo
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from expenses import services
 from expenses.models import Category, Expense, ImportDraft, Restaurant, Tag
+from expenses.selectors import user_today
 
 from .factories import RestaurantFactory
 
@@ -200,3 +203,24 @@ def test_soft_delete_and_restore_pages(owned, client):
     assert client.get("/expenses/trash/").context["page"][0].pk == pk
     client.post(f"/expenses/{pk}/restore/")
     assert Expense.objects.filter(pk=pk).exists()
+
+
+def test_trash_and_import_pages_query_counts(owner, client, django_assert_max_num_queries):
+    restaurant = RestaurantFactory(user=owner)
+    for i in range(20):
+        services.expense_create(user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=restaurant,
+                                tags=["a"]).soft_delete()
+        services.import_draft_create(user=owner, filename=f"{i}.csv", data=b"date,restaurant,amount\n2025-01-01,A,5\n")
+    client.force_login(owner)
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/expenses/trash/").context["page"]) == 20
+    with django_assert_max_num_queries(8):
+        assert client.get("/expenses/import/").status_code == 200
+
+
+def test_timezone_preference_sets_today(owner, client):
+    client.force_login(owner)
+    assert client.post("/expenses/preferences/", {"timezone": "Pacific/Kiritimati"}).status_code == 302
+    assert client.post("/expenses/preferences/", {"timezone": "Mars/Base"}).status_code == 200
+    assert user_today(owner) == timezone.now().astimezone(zoneinfo.ZoneInfo("Pacific/Kiritimati")).date()
+    assert client.get("/expenses/add/").context["form"].initial["date"] == user_today(owner)
