@@ -370,3 +370,32 @@ def test_unknown_category_alone_keeps_the_row_applicable():
     entry, = _review([{"date": "2025-01-10", "amount": "5", "restaurant": "Pho & Co", "category": "Pets"}])
     assert entry["missing_category"] == "Pets"
     assert entry["expense_action"] == "create"
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
+
+
+@given(amounts)
+def test_any_valid_amount_survives_every_written_form(amount):
+    plain = f"{amount:.2f}"
+    assert im.parse_amount(plain) == (amount, "expense")
+    assert im.parse_amount(f"${amount:,.2f}") == (amount, "expense")
+    assert im.parse_amount(f"({amount:,.2f})") == (amount, "expense")
+    assert im.parse_amount(f"-{plain}") == (amount, "expense")
+    assert im.parse_amount(f"+{plain}") == (amount, "refund")
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_any_date_survives_every_written_form(day):
+    for text in (day.isoformat(), f"{day.month}/{day.day}/{day.year}", day.strftime("%d-%b-%y"),
+                 day.strftime("%b %d, %Y"), str((day - im.EXCEL_EPOCH).days)):
+        assert im.parse_date(text) == day, text
+
+
+@given(st.text(max_size=30))
+def test_csv_escape_is_reversible_for_any_text(text):
+    assert im.csv_unescape(im.csv_escape(text)) == text
