@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from expenses import services
 from expenses.models import Category, Expense, ImportDraft, Restaurant, Tag
 
-from .factories import ExpenseFactory, RestaurantFactory
+from .factories import RestaurantFactory
 
 API = "/api/v1/expenses"
 
