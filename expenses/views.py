@@ -421,15 +421,22 @@ def import_review(request, pk):
             return redirect("expenses:import_review", pk=draft.pk)
         draft.refresh_from_db()
     rows = draft.rows
-    restaurants = {}
-    ids = {c["id"] for r in rows for c in r["candidates"]}
-    if ids:
-        restaurants = dict(selectors.restaurant_list_for_user(user).filter(pk__in=ids).values_list("id", "name"))
+    show_all = request.GET.get("show") == "all"
+    # Rows that need a look come first; clean, matched, non-duplicate rows can be listed on demand.
+    shown = rows if show_all else [r for r in rows if _needs_attention(r)]
     return render(request, "expenses/import_review.html", {
-        "draft": draft, "rows": rows, "restaurants": restaurants,
+        "draft": draft, "rows": shown, "row_total": len(rows), "show_all": show_all,
+        "hidden_count": len(rows) - len(shown),
         "error_count": sum(1 for r in rows if r["errors"]),
         "duplicate_count": sum(1 for r in rows if r["duplicates"]),
     })
+
+
+def _needs_attention(row: dict) -> bool:
+    suggested = next((c for c in row["candidates"] if c["id"] == row["suggested_restaurant_id"]), None)
+    weak_match = suggested is None or suggested["score"] < 130  # not an exact name match
+    return bool(row["errors"] or row["warnings"] or row["duplicates"] or row["restaurant_action"] == "create"
+                or weak_match)
 
 
 # --------------------------------------------------------------------------- analytics

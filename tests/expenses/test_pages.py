@@ -224,3 +224,13 @@ def test_timezone_preference_sets_today(owner, client):
     assert client.post("/expenses/preferences/", {"timezone": "Mars/Base"}).status_code == 200
     assert user_today(owner) == timezone.now().astimezone(zoneinfo.ZoneInfo("Pacific/Kiritimati")).date()
     assert client.get("/expenses/add/").context["form"].initial["date"] == user_today(owner)
+
+
+def test_review_page_lists_rows_needing_attention_first(owner, client):
+    RestaurantFactory(user=owner, name="Known Place")
+    client.force_login(owner)
+    data = b"date,restaurant,amount\n2025-01-01,Known Place,5\n2025-01-02,Unknown Place,6\n"
+    draft = services.import_draft_create(user=owner, filename="x.csv", data=data)
+    page = client.get(f"/expenses/import/{draft.pk}/")
+    assert [r["line"] for r in page.context["rows"]] == [2] and page.context["hidden_count"] == 1
+    assert [r["line"] for r in client.get(f"/expenses/import/{draft.pk}/?show=all").context["rows"]] == [1, 2]
