@@ -1,7 +1,500 @@
+"""Pages. Thin: owner-scoped selectors for reads, services for writes."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from integrations.base import IntegrationError
+from integrations.places import place_details, search_places
+
+from . import selectors, services
+from .api import analytics_range
+from .exporting import expense_export_rows, rows_to_csv, rows_to_json
+from .filters import expense_filters_from_params
+from .forms import (
+    AnalyticsRangeForm, CategoryForm, ExpenseForm, ImportUploadForm, PlaceSearchForm, RestaurantForm, TagForm,
+    TimezoneForm,
+)
+from .models import Category, Expense, ExpenseProfile, MealType, OrderType
+from .services import RESTAURANT_FIELDS
+
+PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
+
+
+def _apply_service_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --------------------------------------------------------------------------- expenses
+@login_required
+def index(request):
+    """The expense list: filters, totals of the whole filtered set, export links."""
+    user = request.user
+    filters, errors = expense_filters_from_params(request.GET)
+    for field, message in errors.items():
+        messages.warning(request, f"{field}: {message}")
+    qs = selectors.expense_filter(selectors.expense_list_for_user(user), filters)
+    totals = selectors.expense_totals(qs)
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = totals["count"] + totals["refund_count"]  # already counted: skip COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "expenses/expense_list.html", {
+        "page": page, "filters": filters, "totals": totals,
+        "categories": Category.objects.filter(user=user).order_by("name"), "meal_types": MealType.choices,
+        "order_types": OrderType.choices, "querystring": query.urlencode(),
+        "tags_value": ", ".join(filters.tags),
+    })
+
+
+def _expense_form_page(request, form, expense=None):
+    return render(request, "expenses/expense_form.html", {"form": form, "expense": expense})
 
 
 @login_required
-def index(request):
-    return render(request, "expenses/index.html")
+def expense_add(request):
+    user = request.user
+    services.category_defaults_ensure(user=user)
+    if request.method == "POST":
+        form = ExpenseForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "tags"}
+            data["receipt"] = data.get("receipt") or ""
+            try:
+                expense = services.expense_create(user=user, tags=form.cleaned_data["tags"], **data)
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(request, "Expense added.")
+                return redirect("expenses:expense_detail", pk=expense.pk)
+        return _expense_form_page(request, form)
+    initial = {"date": selectors.user_today(user), "party_size": 1, "kind": Expense.Kind.EXPENSE}
+    restaurant_id = request.GET.get("restaurant", "")
+    if restaurant_id.isdigit():
+        restaurant = selectors.restaurant_get_for_user(user, int(restaurant_id))
+        initial["restaurant"] = restaurant.pk
+        default = selectors.restaurant_default_category(user=user, restaurant_id=restaurant.pk)
+        if default:
+            initial["category"] = default.pk
+    for key in ("date", "time"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    return _expense_form_page(request, ExpenseForm(initial=initial, user=user))
+
+
+@login_required
+def expense_edit(request, pk):
+    user = request.user
+    expense = selectors.expense_get_for_user(user, pk)
+    if request.method == "POST":
+        form = ExpenseForm(request.POST, request.FILES, instance=expense, user=user)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "tags"}
+            if data.get("receipt") is False:  # "clear" ticked
+                data["receipt"] = ""
+            elif not data.get("receipt"):
+                data.pop("receipt")
+            try:
+                services.expense_update(expense=expense, user=user, tags=form.cleaned_data["tags"], **data)
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(request, "Expense saved.")
+                return redirect("expenses:expense_detail", pk=expense.pk)
+        return _expense_form_page(request, form, expense)
+    return _expense_form_page(request, ExpenseForm(instance=expense, user=user), expense)
+
+
+@login_required
+def expense_detail(request, pk):
+    expense = selectors.expense_get_for_user(request.user, pk)
+    return render(request, "expenses/expense_detail.html", {"expense": expense})
+
+
+@login_required
+@require_POST
+def expense_delete(request, pk):
+    expense = selectors.expense_get_for_user(request.user, pk)
+    services.expense_delete(expense=expense)
+    messages.success(request, "Expense moved to the trash. You can restore it from the trash page.")
+    return redirect("expenses:index")
+
+
+@login_required
+def expense_trash(request):
+    qs = selectors.expense_list_for_user(request.user, deleted=True).order_by("-deleted_at")
+    return render(request, "expenses/expense_trash.html", {"page": Paginator(qs, PAGE_SIZE).get_page(
+        request.GET.get("page"))})
+
+
+@login_required
+@require_POST
+def expense_restore(request, pk):
+    expense = selectors.expense_list_for_user(request.user, deleted=True).filter(pk=pk).first()
+    if expense is None:
+        raise Http404
+    services.expense_restore(expense=expense)
+    messages.success(request, "Expense restored.")
+    return redirect("expenses:expense_detail", pk=expense.pk)
+
+
+@login_required
+def expense_receipt(request, pk):
+    """Receipts are only ever served here, to their owner."""
+    expense = selectors.expense_get_for_user(request.user, pk)
+    if not expense.receipt:
+        raise Http404
+    try:
+        handle = expense.receipt.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=request.GET.get("download") == "1",
+                        filename=f"receipt-{expense.pk}{expense.receipt.name[expense.receipt.name.rfind('.'):]}")
+
+
+@login_required
+def expense_export(request):
+    filters, errors = expense_filters_from_params(request.GET)
+    fmt = request.GET.get("format", "csv")
+    if errors or fmt not in ("csv", "json"):
+        return HttpResponseBadRequest("Invalid export parameters: " + ", ".join(errors or ["format"]))
+    if "order" not in request.GET:
+        filters.order = "asc"  # oldest first, so a re-import recreates rows in the same order
+    rows = expense_export_rows(selectors.expense_filter(selectors.expense_list_for_user(request.user), filters))
+    body, content_type = (rows_to_csv(rows), "text/csv; charset=utf-8") if fmt == "csv" else (
+        rows_to_json(rows), "application/json")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="expenses-{date.today().isoformat()}.{fmt}"'
+    return response
+
+
+# --------------------------------------------------------------------------- restaurants
+@login_required
+def restaurant_list(request):
+    search = request.GET.get("q", "").strip()
+    qs = selectors.restaurant_list_for_user(request.user, search=search)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for restaurant in page:
+        restaurant.average_per_person = selectors.ratio(restaurant.total, restaurant.diners)
+    return render(request, "expenses/restaurant_list.html", {"page": page, "search": search})
+
+
+@login_required
+def restaurant_detail(request, pk):
+    restaurant = selectors.restaurant_list_for_user(request.user).filter(pk=pk).first()
+    if restaurant is None:
+        raise Http404
+    restaurant.average_per_person = selectors.ratio(restaurant.total, restaurant.diners)
+    expenses = selectors.expense_list_for_user(request.user).filter(restaurant=restaurant)[:100]
+    return render(request, "expenses/restaurant_detail.html", {"restaurant": restaurant, "expenses": expenses})
+
+
+def _places_context(request) -> dict:
+    """Places are searched only when the user submits the search form (never on page load)."""
+    context = {"place_form": PlaceSearchForm(request.GET or None), "place_results": None}
+    if "place_q" in request.GET and context["place_form"].is_valid():
+        data = context["place_form"].cleaned_data
+        try:
+            context["place_results"] = search_places(data["place_q"], near=data["near"])
+        except IntegrationError as exc:
+            messages.error(request, f"Place search is unavailable right now: {exc}")
+    return context
+
+
+def _place_initial(request) -> dict:
+    place_id = request.GET.get("place_id", "").strip()
+    if not place_id:
+        return {}
+    try:
+        details = place_details(place_id)
+    except IntegrationError as exc:
+        messages.error(request, f"Could not load that place: {exc}")
+        return {}
+    return {
+        "name": details.name, "address_line_1": details.address_line_1, "city": details.city,
+        "state": details.state, "postal_code": details.postal_code, "country": details.country,
+        "phone": details.phone, "website": details.website, "cuisine": details.cuisine,
+        "price_level": details.price_level, "google_place_id": details.place_id,
+        "latitude": details.latitude, "longitude": details.longitude,
+    }
+
+
+@login_required
+def restaurant_add(request):
+    if request.method == "POST":
+        form = RestaurantForm(request.POST)
+        if form.is_valid():
+            try:
+                restaurant = services.restaurant_create(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(request, f"Restaurant “{restaurant.display_name}” added.")
+                return redirect("expenses:restaurant_detail", pk=restaurant.pk)
+        context = {"form": form}
+    else:
+        context = {"form": RestaurantForm(initial=_place_initial(request)), **_places_context(request)}
+    return render(request, "expenses/restaurant_form.html", context)
+
+
+@login_required
+def restaurant_edit(request, pk):
+    restaurant = selectors.restaurant_get_for_user(request.user, pk)
+    if request.method == "POST":
+        form = RestaurantForm(request.POST, instance=restaurant)
+        if form.is_valid():
+            try:
+                services.restaurant_update(restaurant=restaurant,
+                                           **{k: form.cleaned_data[k] for k in RESTAURANT_FIELDS})
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(request, "Restaurant saved.")
+                return redirect("expenses:restaurant_detail", pk=restaurant.pk)
+        context = {"form": form, "restaurant": restaurant}
+    else:
+        initial = _place_initial(request)
+        context = {"form": RestaurantForm(instance=restaurant, initial=initial), "restaurant": restaurant,
+                   **_places_context(request)}
+    return render(request, "expenses/restaurant_form.html", context)
+
+
+@login_required
+@require_POST
+def restaurant_delete(request, pk):
+    restaurant = selectors.restaurant_get_for_user(request.user, pk)
+    try:
+        services.restaurant_delete(restaurant=restaurant)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("expenses:restaurant_detail", pk=pk)
+    messages.success(request, "Restaurant deleted.")
+    return redirect("expenses:restaurant_list")
+
+
+# --------------------------------------------------------------------------- categories and tags
+@login_required
+def category_list(request):
+    user = request.user
+    services.category_defaults_ensure(user=user)
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST":
+        edit_id = request.POST.get("category_id", "")
+        if form.is_valid():
+            try:
+                if edit_id.isdigit():
+                    category = selectors.category_get_for_user(user, int(edit_id))
+                    services.category_update(category=category, **form.cleaned_data)
+                    messages.success(request, "Category saved.")
+                else:
+                    services.category_create(user=user, **form.cleaned_data)
+                    messages.success(request, "Category added.")
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                return redirect("expenses:category_list")
+    return render(request, "expenses/category_list.html", {
+        "categories": selectors.category_list_for_user(user), "form": form,
+    })
+
+
+@login_required
+@require_POST
+def category_delete(request, pk):
+    category = selectors.category_get_for_user(request.user, pk)
+    try:
+        services.category_delete(category=category)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Category deleted.")
+    return redirect("expenses:category_list")
+
+
+@login_required
+def tag_list(request):
+    user = request.user
+    form = TagForm(request.POST or None)
+    if request.method == "POST":
+        edit_id = request.POST.get("tag_id", "")
+        if form.is_valid():
+            try:
+                if edit_id.isdigit():
+                    services.tag_update(tag=selectors.tag_get_for_user(user, int(edit_id)), **form.cleaned_data)
+                    messages.success(request, "Tag saved.")
+                else:
+                    services.tag_create(user=user, **form.cleaned_data)
+                    messages.success(request, "Tag added.")
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                return redirect("expenses:tag_list")
+    return render(request, "expenses/tag_list.html", {"tags": selectors.tag_list_for_user(user), "form": form})
+
+
+@login_required
+@require_POST
+def tag_delete(request, pk):
+    services.tag_delete(tag=selectors.tag_get_for_user(request.user, pk))
+    messages.success(request, "Tag deleted; its expenses are kept.")
+    return redirect("expenses:tag_list")
+
+
+@login_required
+def preferences(request):
+    profile = ExpenseProfile.objects.filter(user=request.user).first()
+    form = TimezoneForm(request.POST or None, initial={"timezone": profile.timezone if profile else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.expense_profile_set_timezone(user=request.user, timezone_name=form.cleaned_data["timezone"])
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(request, "Preferences saved.")
+            return redirect("expenses:preferences")
+    return render(request, "expenses/preferences.html", {"form": form})
+
+
+# --------------------------------------------------------------------------- import
+@login_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", "The file is larger than 5 MB.")
+        else:
+            try:
+                draft = services.import_draft_create(user=request.user, filename=upload.name, data=upload.read())
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                return redirect("expenses:import_review", pk=draft.pk)
+    drafts = selectors.import_draft_list_for_user(request.user)[:20]
+    return render(request, "expenses/import_upload.html", {"form": form, "drafts": drafts})
+
+
+@login_required
+def import_review(request, pk):
+    user = request.user
+    draft = selectors.import_draft_get_for_user(user, pk)
+    if request.method == "POST":
+        decisions = {}
+        for row in draft.rows:
+            line = row["line"]
+            decision = {}
+            for key in ("restaurant_action", "expense_action"):
+                if request.POST.get(f"{key}_{line}"):
+                    decision[key] = request.POST[f"{key}_{line}"]
+            for key in ("restaurant_id", "duplicate_id"):
+                value = request.POST.get(f"{key}_{line}", "")
+                if value.isdigit():
+                    decision[key] = int(value)
+            decisions[line] = decision
+        try:
+            result = services.import_draft_apply(
+                user=user, draft=draft, decisions=decisions,
+                create_missing_categories=request.POST.get("create_missing_categories") == "on",
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            prefix = "This import was already applied. " if result["already_applied"] else ""
+            messages.success(request, f"{prefix}Imported {result['imported']}, updated {result['updated']}, "
+                                      f"skipped {result['skipped']}.")
+            return redirect("expenses:import_review", pk=draft.pk)
+        draft.refresh_from_db()
+    rows = draft.rows
+    show_all = request.GET.get("show") == "all"
+    # Rows that need a look come first; clean, matched, non-duplicate rows can be listed on demand.
+    shown = rows if show_all else [r for r in rows if _needs_attention(r)]
+    return render(request, "expenses/import_review.html", {
+        "draft": draft, "rows": shown, "row_total": len(rows), "show_all": show_all,
+        "hidden_count": len(rows) - len(shown),
+        "error_count": sum(1 for r in rows if r["errors"]),
+        "duplicate_count": sum(1 for r in rows if r["duplicates"]),
+    })
+
+
+def _needs_attention(row: dict) -> bool:
+    suggested = next((c for c in row["candidates"] if c["id"] == row["suggested_restaurant_id"]), None)
+    weak_match = suggested is None or suggested["score"] < 130  # not an exact name match
+    return bool(row["errors"] or row["warnings"] or row["duplicates"] or row["restaurant_action"] == "create"
+                or weak_match)
+
+
+# --------------------------------------------------------------------------- analytics
+def _analytics(request):
+    form = AnalyticsRangeForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    start, end = analytics_range(request.user, data)
+    if start > end:
+        start = end.replace(month=1, day=1)
+    return form, selectors.analytics_for_user(request.user, start=start, end=end)
+
+
+@login_required
+def analytics(request):
+    form, result = _analytics(request)
+    chart = {
+        "months": [r["month"] for r in result["by_month"]],
+        "month_totals": [str(r["total"]) for r in result["by_month"]],
+        "categories": [r["category"] for r in result["by_category"]],
+        "category_totals": [str(r["total"]) for r in result["by_category"]],
+        "meal_types": [r["meal_type"] for r in result["by_meal_type"]],
+        "meal_totals": [str(r["total"]) for r in result["by_meal_type"]],
+        "restaurants": [r["restaurant"] for r in result["by_restaurant"]],
+        "restaurant_totals": [str(r["total"]) for r in result["by_restaurant"]],
+    }
+    query = f"start={result['start'].isoformat()}&end={result['end'].isoformat()}"
+    return render(request, "expenses/analytics.html", {"form": form, "a": result, "chart": chart, "query": query})
+
+
+@login_required
+def analytics_csv(request):
+    _, a = _analytics(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="expense-analytics-{a["start"]}-{a["end"]}.csv"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(["section", "label", "total", "count"])
+    for key in ("total", "count", "refund_count", "average_per_expense", "average_per_day", "average_per_person"):
+        writer.writerow(["summary", key, a[key] if a[key] is not None else "", ""])
+    for row in a["by_month"]:
+        writer.writerow(["month", row["month"], row["total"], row["count"]])
+    for row in a["by_category"]:
+        writer.writerow(["category", row["category"], row["total"], row["count"]])
+    for row in a["by_restaurant"]:
+        writer.writerow(["restaurant", row["restaurant"], row["total"], row["count"]])
+    for row in a["by_meal_type"]:
+        writer.writerow(["meal_type", row["meal_type"], row["total"], row["count"]])
+    for row in a["top_expenses"]:
+        writer.writerow(["top_expense", f"{row['date']} {row['restaurant']}", row["amount"], 1])
+    return response
+
+
+@login_required
+def analytics_pdf(request):
+    from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this download
+
+    _, a = _analytics(request)
+    html = render_to_string("expenses/analytics_pdf.html", {"a": a, "user": request.user})
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="expense-analytics-{a["start"]}-{a["end"]}.pdf"'
+    return response

@@ -1,0 +1,81 @@
+"""Admin for expenses. Expenses are private: no role gets model permissions on this app
+(project/roles.py), so only superusers see these pages — for support, with the owner shown."""
+
+from django.contrib import admin
+
+from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
+
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+
+
+@admin.register(Restaurant)
+class RestaurantAdmin(AuditedAdmin):
+    list_display = ("name", "location_name", "city", "user", "cuisine", "price_level", "rating", "google_place_id")
+    list_filter = ("service_level", "price_level", "rating")
+    search_fields = ("name", "location_name", "city", "user__username", "google_place_id")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    actions = [export_as_csv]
+
+    # Deleting goes through Django's confirmation page, which lists the PROTECTed expenses
+    # and refuses, exactly like services.restaurant_delete does for pages and API.
+
+
+@admin.register(Category)
+class CategoryAdmin(AuditedAdmin):
+    list_display = ("name", "user", "color", "is_default", "created_at")
+    list_filter = ("is_default",)
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Tag)
+class TagAdmin(AuditedAdmin):
+    list_display = ("name", "user", "color", "created_at")
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+class ExpenseTagInline(admin.TabularInline):
+    model = ExpenseTag
+    extra = 0
+    autocomplete_fields = ("tag",)
+    ordering = ("position",)
+
+
+@admin.register(Expense)
+class ExpenseAdmin(SoftDeleteAdmin):
+    list_display = ("date", "time", "user", "restaurant", "kind", "amount", "category", "meal_type", "party_size")
+    list_filter = ("kind", "meal_type", "order_type", "date")
+    search_fields = ("restaurant__name", "notes", "user__username", "category__name")
+    list_select_related = ("user", "restaurant", "category")
+    autocomplete_fields = ("user", "restaurant", "category")
+    date_hierarchy = "date"
+    inlines = [ExpenseTagInline]
+    actions = [*SoftDeleteAdmin.actions, export_as_csv]
+
+
+@admin.register(ImportDraft)
+class ImportDraftAdmin(admin.ModelAdmin):
+    list_display = ("filename", "user", "status", "row_count", "created_at", "applied_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("filename", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("id", "user", "filename", "status", "row_count", "missing_categories", "result", "rows",
+                       "created_at", "updated_at", "applied_at", "expires_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("rows")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExpenseProfile)
+class ExpenseProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "timezone")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from .importing import parse_tags
+from .models import Category, Expense, Restaurant, Tag
+from .services import RESTAURANT_FIELDS
+
+RECEIPT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
+RECEIPT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ExpenseForm(forms.ModelForm):
+    tags = forms.CharField(required=False, help_text="Comma-separated, in the order you want them shown.")
+
+    class Meta:
+        model = Expense
+        fields = ["kind", "amount", "date", "time", "cleared_date", "restaurant", "category", "meal_type",
+                  "order_type", "party_size", "tags", "notes", "receipt"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "time": forms.TimeInput(attrs={"type": "time"}),
+            "cleared_date": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "amount": forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "max": "100000"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the user's own rows are choices: anyone else's id is "not a valid choice".
+        self.fields["restaurant"].queryset = Restaurant.objects.filter(user=user).order_by("name", "location_name")
+        self.fields["category"].queryset = Category.objects.filter(user=user)
+        self.fields["restaurant"].widget.attrs["data-default-category-url"] = "/api/v1/expenses/restaurants/{id}/default-category/"
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(link.tag.name for link in self.instance.tag_links.all())
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data.get("tags") or "")
+
+    def clean_receipt(self):
+        receipt = self.cleaned_data.get("receipt")
+        if receipt and hasattr(receipt, "size") and getattr(receipt, "content_type", None) is not None:
+            if Path(receipt.name).suffix.lower() not in RECEIPT_EXTENSIONS:
+                raise ValidationError("Upload a PDF or an image (jpg, png, gif, webp, heic).")
+            if receipt.size > RECEIPT_MAX_BYTES:
+                raise ValidationError("The receipt is larger than 10 MB.")
+        return receipt
+
+
+class RestaurantForm(forms.ModelForm):
+    class Meta:
+        model = Restaurant
+        fields = list(RESTAURANT_FIELDS)
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self):
+        # Uniqueness (case-insensitive, per user) is the service's job; it names the field.
+        return None
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "color", "description"]
+        widgets = {"color": forms.TextInput(attrs={"type": "color"})}
+
+    def validate_unique(self):
+        return None
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "color"]
+        widgets = {"color": forms.TextInput(attrs={"type": "color"})}
+
+    def validate_unique(self):
+        return None
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV or JSON, at most 2,000 rows and 5 MB.")
+
+
+class AnalyticsRangeForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+
+class TimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(required=False, help_text="Used for “today” when you add an expense. "
+                                                          "Dates you enter are always kept exactly as entered.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [("", f"Site default ({settings.TIME_ZONE})")] + [
+            (name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class PlaceSearchForm(forms.Form):
+    place_q = forms.CharField(label="Search Google Places", min_length=2, max_length=200)
+    near = forms.CharField(required=False, max_length=100)

@@ -1,0 +1,468 @@
+"""Writes for the expenses app. Every service takes the acting `user` and refuses objects
+that belong to someone else with a ValidationError naming the field (an API 400)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from . import importing
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+
+DEFAULT_CATEGORIES = [
+    ("Restaurants", "#2f6fed"), ("Groceries", "#2e9e5b"), ("Drinks", "#8e44ad"), ("Fast Food", "#e67e22"),
+    ("Entertainment", "#c0392b"), ("Snacks & Vending", "#d4ac0d"), ("Other", "#6c757d"),
+]
+IMPORT_DRAFT_TTL = timedelta(days=14)
+
+EXPENSE_FIELDS = ("kind", "amount", "date", "time", "cleared_date", "meal_type", "order_type", "party_size",
+                  "restaurant", "category", "notes", "receipt")
+RESTAURANT_FIELDS = ("name", "location_name", "address_line_1", "address_line_2", "city", "state", "postal_code",
+                     "country", "phone", "website", "cuisine", "service_level", "price_level", "rating",
+                     "google_place_id", "latitude", "longitude", "notes")
+
+
+# --------------------------------------------------------------------------- ownership
+def _require_owned(user, **objects) -> None:
+    """Raise a field-named error for any related object that is not the user's."""
+    errors = {}
+    for field, obj in objects.items():
+        if obj is None:
+            continue
+        items = obj if isinstance(obj, list | tuple) else [obj]
+        if any(item.user_id != user.pk for item in items):
+            errors[field] = "Not found."
+    if errors:
+        raise ValidationError(errors)
+
+
+# --------------------------------------------------------------------------- preferences
+@transaction.atomic
+def expense_profile_set_timezone(*, user, timezone_name: str) -> ExpenseProfile:
+    if timezone_name and timezone_name not in zoneinfo.available_timezones():
+        raise ValidationError({"timezone": f"“{timezone_name}” is not a known timezone."})
+    profile, _ = ExpenseProfile.objects.get_or_create(user=user)
+    profile.timezone = timezone_name
+    profile.save(update_fields=["timezone"])
+    return profile
+
+
+# --------------------------------------------------------------------------- categories
+def category_defaults_ensure(*, user) -> None:
+    """The seven default categories, created the first time the user needs categories."""
+    if Category.objects.filter(user=user).exists():
+        return
+    with transaction.atomic():
+        for name, color in DEFAULT_CATEGORIES:
+            Category.objects.get_or_create(user=user, name=name, defaults={"color": color, "is_default": True})
+
+
+def _clean_name_unique(model, *, user, name: str, instance=None, field="name") -> None:
+    clash = model.objects.filter(user=user).annotate(lname=Lower("name")).filter(lname=name.lower())
+    if instance is not None and instance.pk:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationError({field: f"You already have a {model._meta.verbose_name} named “{name}”."})
+
+
+@transaction.atomic
+def category_create(*, user, name: str, color: str = "#6c757d", description: str = "") -> Category:
+    name = name.strip()
+    _clean_name_unique(Category, user=user, name=name)
+    category = Category(user=user, name=name, color=color or "#6c757d", description=description)
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, name: str, color: str = "", description: str = "") -> Category:
+    name = name.strip()
+    _clean_name_unique(Category, user=category.user, name=name, instance=category)
+    category.name, category.description = name, description
+    category.color = color or category.color
+    category.full_clean()
+    category.save()
+    return category
+
+
+def _block_if_used(obj, label: str) -> None:
+    # Expenses are never deleted with their restaurant or category: the delete is refused
+    # and the message says what to do instead (reassign or delete those expenses first).
+    alive = obj.expenses.filter(deleted_at__isnull=True).count()
+    trashed = Expense.all_objects.filter(**{label: obj}, deleted_at__isnull=False).count()
+    if alive or trashed:
+        parts = [f"{alive} expense{'s' if alive != 1 else ''}"]
+        if trashed:
+            parts.append(f"{trashed} in the trash")
+        raise ValidationError(
+            f"“{obj}” cannot be deleted: it is used by {' and '.join(parts)}. "
+            f"Move those expenses to another {label} (or delete them) first."
+        )
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    _block_if_used(category, "category")
+    category.delete()
+
+
+# --------------------------------------------------------------------------- tags
+def tags_resolve(*, user, names: list[str]) -> list[Tag]:
+    """Normalised tag names -> the user's Tag rows (created when new), in the given order."""
+    wanted = importing.parse_tags(names)
+    if not wanted:
+        return []
+    existing = {t.name.lower(): t for t in Tag.objects.filter(user=user).annotate(lname=Lower("name"))
+                .filter(lname__in=[w.lower() for w in wanted])}
+    tags = []
+    for name in wanted:
+        tag = existing.get(name.lower())
+        if tag is None:
+            tag = Tag.objects.create(user=user, name=name)
+            existing[name.lower()] = tag
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def tag_create(*, user, name: str, color: str = "#6c757d") -> Tag:
+    normalized = importing.normalize_tag(name)
+    if not normalized:
+        raise ValidationError({"name": "A tag needs at least one letter or digit."})
+    _clean_name_unique(Tag, user=user, name=normalized)
+    tag = Tag(user=user, name=normalized, color=color or "#6c757d")
+    tag.full_clean()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, name: str, color: str = "") -> Tag:
+    normalized = importing.normalize_tag(name)
+    if not normalized:
+        raise ValidationError({"name": "A tag needs at least one letter or digit."})
+    _clean_name_unique(Tag, user=tag.user, name=normalized, instance=tag)
+    tag.name = normalized
+    tag.color = color or tag.color
+    tag.full_clean()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, tag: Tag) -> None:
+    tag.delete()  # removes only the links; expenses stay
+
+
+# --------------------------------------------------------------------------- restaurants
+def _restaurant_clean(restaurant: Restaurant) -> None:
+    restaurant.google_place_id = (restaurant.google_place_id or "").strip() or None
+    restaurant.name = (restaurant.name or "").strip()
+    restaurant.full_clean(validate_constraints=False)
+    clash = Restaurant.objects.filter(user=restaurant.user).annotate(
+        lname=Lower("name"), lloc=Lower("location_name"), lcity=Lower("city"),
+    ).filter(lname=restaurant.name.lower(), lloc=restaurant.location_name.lower(), lcity=restaurant.city.lower())
+    if restaurant.pk:
+        clash = clash.exclude(pk=restaurant.pk)
+    if clash.exists():
+        raise ValidationError({"name": f"You already have “{restaurant.display_name}” in "
+                                       f"{restaurant.city or 'this city'}."})
+    if restaurant.google_place_id:
+        taken = Restaurant.objects.filter(user=restaurant.user, google_place_id=restaurant.google_place_id)
+        if restaurant.pk:
+            taken = taken.exclude(pk=restaurant.pk)
+        if taken.exists():
+            raise ValidationError({"google_place_id": "Another of your restaurants is linked to this place."})
+
+
+@transaction.atomic
+def restaurant_create(*, user, **fields) -> Restaurant:
+    unknown = set(fields) - set(RESTAURANT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown restaurant fields {sorted(unknown)}")
+    restaurant = Restaurant(user=user, **fields)
+    _restaurant_clean(restaurant)
+    restaurant.save()
+    return restaurant
+
+
+@transaction.atomic
+def restaurant_update(*, restaurant: Restaurant, **fields) -> Restaurant:
+    for name, value in fields.items():
+        if name not in RESTAURANT_FIELDS:
+            raise TypeError(f"unknown restaurant field {name}")
+        setattr(restaurant, name, value)
+    _restaurant_clean(restaurant)
+    restaurant.save()
+    return restaurant
+
+
+@transaction.atomic
+def restaurant_delete(*, restaurant: Restaurant) -> None:
+    _block_if_used(restaurant, "restaurant")
+    restaurant.delete()
+
+
+# --------------------------------------------------------------------------- expenses
+def _expense_set_tags(expense: Expense, tags: list[Tag]) -> None:
+    ExpenseTag.objects.filter(expense=expense).delete()
+    ExpenseTag.objects.bulk_create(
+        [ExpenseTag(expense=expense, tag=tag, position=i) for i, tag in enumerate(tags)]
+    )
+
+
+def _coerce_tags(user, tags) -> list[Tag] | None:
+    if tags is None:
+        return None
+    if all(isinstance(t, Tag) for t in tags):
+        _require_owned(user, tags=list(tags))
+        return list(tags)
+    return tags_resolve(user=user, names=[str(t) for t in tags])
+
+
+@transaction.atomic
+def expense_create(*, user, tags=None, **fields) -> Expense:
+    unknown = set(fields) - set(EXPENSE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown expense fields {sorted(unknown)}")
+    _require_owned(user, restaurant=fields.get("restaurant"), category=fields.get("category"))
+    expense = Expense(user=user, **fields)
+    expense.full_clean()
+    expense.save()
+    _expense_set_tags(expense, _coerce_tags(user, tags) or [])
+    return expense
+
+
+@transaction.atomic
+def expense_update(*, expense: Expense, user, tags=None, **fields) -> Expense:
+    if expense.user_id != user.pk:
+        raise ValidationError("Not found.")
+    for name, value in fields.items():
+        if name not in EXPENSE_FIELDS:
+            raise TypeError(f"unknown expense field {name}")
+        setattr(expense, name, value)
+    _require_owned(user, restaurant=expense.restaurant, category=expense.category)
+    expense.full_clean()
+    expense.save()
+    resolved = _coerce_tags(user, tags)
+    if resolved is not None:
+        _expense_set_tags(expense, resolved)
+    return expense
+
+
+@transaction.atomic
+def expense_delete(*, expense: Expense) -> None:
+    expense.soft_delete()
+
+
+@transaction.atomic
+def expense_restore(*, expense: Expense) -> None:
+    expense.restore()
+
+
+# --------------------------------------------------------------------------- import
+def _category_lookup(user) -> dict[str, tuple[int, str]]:
+    category_defaults_ensure(user=user)
+    return {name.lower(): (pk, name) for pk, name in Category.objects.filter(user=user).values_list("id", "name")}
+
+
+def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[dict]:
+    """Load what matching needs in three queries, then let the plain-Python module work."""
+    categories = _category_lookup(user)
+    refs = [
+        importing.RestaurantRef(id=r[0], name=r[1], location_name=r[2], address=r[3], city=r[4])
+        for r in Restaurant.objects.filter(user=user).values_list(
+            "id", "name", "location_name", "address_line_1", "city")
+    ]
+    index = importing.RestaurantIndex(refs)
+    names = {r.id: r.display_name for r in refs}
+    keys = _row_keys(raw_rows)
+    dates = [k[0] for k in keys]
+    amounts = {k[1] for k in keys}
+    existing = []
+    window = importing.duplicate_window(dates)
+    if window and amounts:
+        # Plain tuples, not model instances: a 2,000-row file can touch most of a year.
+        rows = list(Expense.objects.filter(user=user, date__range=window, amount__in=amounts).values_list(
+            "id", "date", "time", "cleared_date", "amount", "kind", "restaurant_id", "category_id", "meal_type",
+            "order_type", "party_size", "notes"))
+        light = importing.DuplicateIndex([
+            importing.ExistingExpense(id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
+                                      restaurant_name="") for r in rows])
+        # Tags matter only for the expenses that some row could actually duplicate.
+        wanted = set()
+        for parsed_date, parsed_amount, parsed_kind in keys:
+            wanted.update(e.id for e in light.find(amount=parsed_amount, kind=parsed_kind, on=parsed_date,
+                                                   restaurant_id=None))
+        tags_by_expense: dict[int, list[str]] = {}
+        for expense_id, tag_name in (ExpenseTag.objects.filter(expense_id__in=wanted)
+                                     .order_by("expense_id", "position", "id").values_list("expense_id", "tag__name")):
+            tags_by_expense.setdefault(expense_id, []).append(tag_name.lower())
+        for r in rows:
+            if r[0] not in wanted:
+                continue
+            fingerprint = (r[1].isoformat(), r[2].isoformat() if r[2] else None,
+                           r[3].isoformat() if r[3] else None, str(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+                           tuple(tags_by_expense.get(r[0], ())), r[11])
+            existing.append(importing.ExistingExpense(
+                id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
+                restaurant_name=names.get(r[6], ""), fingerprint=fingerprint))
+    duplicates = importing.DuplicateIndex(existing)
+
+    def duplicates_for(row, restaurant_id):
+        return duplicates.find(amount=Decimal(row.amount), kind=row.kind, on=date.fromisoformat(row.date),
+                               restaurant_id=restaurant_id)
+
+    return importing.build_review(raw_rows, restaurants=index, duplicates_for=duplicates_for,
+                                  categories=categories, unescape=unescape)
+
+
+def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
+    """(date, amount, kind) of every row that parses, for the duplicate lookup."""
+    keys = []
+    for raw in raw_rows:
+        try:
+            day = importing.parse_date(raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date"))
+            amount, kind = importing.parse_amount(raw.get("amount"))
+            kind = importing.parse_kind(raw.get("kind")) or kind
+        except ValueError:
+            continue
+        keys.append((day, amount, kind))
+    return keys
+
+
+@transaction.atomic
+def import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
+    """Parse and review an upload; raises ValidationError({"file": ...}) for a bad file.
+    Nothing but the draft is written until apply."""
+    try:
+        raw_rows, info = importing.read_upload(data, filename)
+    except importing.ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    rows = import_review_build(user=user, raw_rows=raw_rows, unescape=filename.lower().endswith(".csv"))
+    missing = sorted({r["missing_category"] for r in rows if r.get("missing_category")}, key=str.lower)
+    return ImportDraft.objects.create(
+        user=user, filename=filename[:255], rows=rows, row_count=len(rows), missing_categories=missing,
+        expires_at=timezone.now() + IMPORT_DRAFT_TTL,
+    )
+
+
+def _decision_errors(decision: dict, row: dict, owned_restaurants: set[int]) -> str | None:
+    if decision["restaurant_action"] not in ("match", "create"):
+        return "restaurant_action must be match or create"
+    if decision["expense_action"] not in ("create", "update", "skip"):
+        return "expense_action must be create, update or skip"
+    if decision["restaurant_action"] == "match" and decision.get("restaurant_id") not in owned_restaurants:
+        return "restaurant_id must be one of your restaurants"
+    if decision["expense_action"] == "update":
+        allowed = {d["id"] for d in row.get("duplicates", [])}
+        if decision.get("duplicate_id") not in allowed:
+            return "duplicate_id must be one of the row's possible duplicates"
+    return None
+
+
+@transaction.atomic
+def import_draft_apply(*, user, draft: ImportDraft, decisions: dict[int, dict] | None = None,
+                       create_missing_categories: bool = False) -> dict:
+    """Apply a reviewed draft atomically. Applying an applied draft returns its first result
+    and changes nothing. Any invalid decision raises before anything is written."""
+    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
+    if draft.status == ImportDraft.Status.APPLIED:
+        return {**draft.result, "already_applied": True}
+    if draft.expires_at <= timezone.now():
+        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
+    decisions = decisions or {}
+    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
+    if unknown_lines:
+        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    owned_restaurants = set(Restaurant.objects.filter(user=user).values_list("id", flat=True))
+    errors = {}
+    plan = []
+    for row in draft.rows:
+        decision = {
+            "restaurant_action": row["restaurant_action"], "restaurant_id": row["suggested_restaurant_id"],
+            "expense_action": row["expense_action"], "duplicate_id": row["duplicate_id"],
+            **decisions.get(row["line"], {}),
+        }
+        blocking = set(row["errors"]) - ({"category"} if create_missing_categories else set())
+        if blocking or (row["errors"] and decision["expense_action"] != "skip" and not create_missing_categories):
+            decision["expense_action"] = "skip"
+        if decision["expense_action"] != "skip":
+            problem = _decision_errors(decision, row, owned_restaurants)
+            if problem:
+                errors[str(row["line"])] = problem
+        plan.append((row, decision))
+    if errors:
+        raise ValidationError({"decisions": [f"line {line}: {msg}" for line, msg in errors.items()]})
+
+    categories = _category_lookup(user)
+    if create_missing_categories:
+        for name in draft.missing_categories:
+            if name.lower() not in categories:
+                created = category_create(user=user, name=name)
+                categories[name.lower()] = (created.pk, created.name)
+    restaurants_created: dict[tuple[str, str, str], Restaurant] = {}
+    counts = {"imported": 0, "updated": 0, "skipped": 0, "restaurants_created": 0}
+    per_row = []
+    for row, decision in plan:
+        action = decision["expense_action"]
+        if action == "skip":
+            counts["skipped"] += 1
+            per_row.append({"line": row["line"], "action": "skipped", "expense_id": decision.get("duplicate_id")})
+            continue
+        if decision["restaurant_action"] == "match":
+            restaurant = Restaurant.objects.get(pk=decision["restaurant_id"], user=user)
+        else:
+            restaurant = _import_restaurant(user, row, restaurants_created, counts)
+        category_id = categories[row["category"].lower()][0] if row["category"] else None
+        fields = {
+            "kind": row["kind"], "amount": Decimal(row["amount"]), "date": date.fromisoformat(row["date"]),
+            "time": row["time"], "cleared_date": row["cleared_date"], "meal_type": row["meal_type"],
+            "order_type": row["order_type"], "party_size": row["party_size"], "restaurant": restaurant,
+            "category": Category.objects.get(pk=category_id) if category_id else None, "notes": row["notes"],
+        }
+        if action == "update":
+            expense = Expense.objects.get(pk=decision["duplicate_id"], user=user)
+            expense_update(expense=expense, user=user, tags=row["tags"], **fields)
+            counts["updated"] += 1
+            per_row.append({"line": row["line"], "action": "updated", "expense_id": expense.pk})
+        else:
+            expense = expense_create(user=user, tags=row["tags"], **fields)
+            counts["imported"] += 1
+            per_row.append({"line": row["line"], "action": "imported", "expense_id": expense.pk})
+    result = {**counts, "rows": per_row}
+    draft.status = ImportDraft.Status.APPLIED
+    draft.applied_at = timezone.now()
+    draft.result = result
+    draft.save(update_fields=["status", "applied_at", "result", "updated_at"])
+    return {**result, "already_applied": False}
+
+
+def _import_restaurant(user, row: dict, created: dict, counts: dict) -> Restaurant:
+    key = (row["restaurant"].lower(), row["location_name"].lower(), row["city"].lower())
+    if key in created:
+        return created[key]
+    existing = Restaurant.objects.filter(user=user).annotate(
+        lname=Lower("name"), lloc=Lower("location_name"), lcity=Lower("city"),
+    ).filter(lname=key[0], lloc=key[1], lcity=key[2]).first()
+    if existing is None:
+        existing = restaurant_create(
+            user=user, name=row["restaurant"], location_name=row["location_name"], address_line_1=row["address"],
+            city=row["city"], state=row["state"], postal_code=row["postal_code"],
+        )
+        counts["restaurants_created"] += 1
+    created[key] = existing
+    return existing
+
+
+def import_drafts_purge_expired() -> int:
+    deleted, _ = ImportDraft.objects.filter(Q(expires_at__lte=timezone.now())).delete()
+    return deleted

@@ -1,0 +1,51 @@
+"""Fake-or-live selection and the shared-cache wrappers used by the expenses app."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+
+from django.core.cache import cache
+
+from integrations.base import is_live, retry
+from project.credentials import credential_get
+
+from .fake import FakePlacesClient
+from .interface import PlaceDetails, PlacesClient, PlaceSummary
+from .live import LivePlacesClient
+
+CACHE_SECONDS = 24 * 3600
+
+
+def get_client() -> PlacesClient:
+    if is_live("places"):
+        return LivePlacesClient(credential_get(system="places", key="api_key") or "")
+    return FakePlacesClient()
+
+
+def _key(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(p.strip().lower() for p in parts).encode()).hexdigest()[:32]
+    return f"places:{parts[0]}:{digest}"
+
+
+def search_places(query: str, *, near: str = "", client: PlacesClient | None = None) -> list[PlaceSummary]:
+    """Cached in the shared cache (Redis in production), so repeats cost no quota."""
+    key = _key("search", query, near)
+    hit = cache.get(key)
+    if hit is not None:
+        return [PlaceSummary(**item) for item in hit]
+    client = client or get_client()
+    results = retry(lambda: client.search(query, near=near), attempts=3)
+    cache.set(key, [asdict(r) for r in results], CACHE_SECONDS)
+    return results
+
+
+def place_details(place_id: str, *, client: PlacesClient | None = None) -> PlaceDetails:
+    key = _key("details", place_id)
+    hit = cache.get(key)
+    if hit is not None:
+        return PlaceDetails(**hit)
+    client = client or get_client()
+    details = retry(lambda: client.details(place_id), attempts=3)
+    cache.set(key, asdict(details), CACHE_SECONDS)
+    return details

@@ -1,0 +1,131 @@
+"""Analytics on a hand-built dataset, checked to the cent."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from expenses import selectors, services
+from expenses.models import Category
+
+from .factories import ExpenseFactory, RestaurantFactory
+
+D = Decimal
+
+
+@pytest.fixture
+def dataset(owner, intruder):
+    services.category_defaults_ensure(user=owner)
+    restaurants_cat = Category.objects.get(user=owner, name="Restaurants")
+    fast_food = Category.objects.get(user=owner, name="Fast Food")
+    a = RestaurantFactory(user=owner, name="Alpha", location_name="Downtown")
+    b = RestaurantFactory(user=owner, name="Beta")
+    make = ExpenseFactory
+    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("40.00"),
+         date=date(2025, 1, 5), party_size=2)
+    make(user=owner, restaurant=b, category=fast_food, meal_type="lunch", amount=D("12.50"), date=date(2025, 1, 20))
+    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("60.00"),
+         date=date(2025, 2, 3), party_size=4)
+    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("10.00"),
+         date=date(2025, 2, 10), kind="refund")
+    make(user=owner, restaurant=b, meal_type="breakfast", amount=D("7.25"), date=date(2025, 3, 15))
+    make(user=owner, restaurant=a, amount=D("100.00"), date=date(2024, 12, 31))  # before the range
+    make(user=owner, restaurant=a, amount=D("500.00"), date=date(2025, 2, 11)).soft_delete()  # in the trash
+    make(user=intruder, amount=D("999.00"), date=date(2025, 2, 1))  # someone else's
+    return {"a": a, "b": b}
+
+
+def test_summary_figures(owner, dataset):
+    result = selectors.analytics_for_user(owner, start=date(2025, 1, 1), end=date(2025, 3, 31))
+    assert result["days"] == 90
+    assert result["count"] == 4
+    assert result["refund_count"] == 1
+    assert result["total"] == D("109.75")
+    assert result["average_per_expense"] == D("27.44")  # 109.75 / 4 = 27.4375
+    assert result["average_per_day"] == D("1.22")  # 109.75 / 90
+    assert result["average_per_person"] == D("13.72")  # 109.75 / 8 diners = 13.71875
+
+
+def test_breakdowns(owner, dataset):
+    result = selectors.analytics_for_user(owner, start=date(2025, 1, 1), end=date(2025, 3, 31))
+    assert result["by_month"] == [
+        {"month": "2025-01", "total": D("52.50"), "count": 2},
+        {"month": "2025-02", "total": D("50.00"), "count": 1},
+        {"month": "2025-03", "total": D("7.25"), "count": 1},
+    ]
+    assert result["by_category"] == [
+        {"category": "Restaurants", "total": D("90.00"), "count": 2},
+        {"category": "Fast Food", "total": D("12.50"), "count": 1},
+        {"category": "Uncategorized", "total": D("7.25"), "count": 1},
+    ]
+    assert result["by_restaurant"] == [
+        {"restaurant_id": dataset["a"].pk, "restaurant": "Alpha - Downtown", "total": D("90.00"), "count": 2,
+         "average_per_person": D("15.00")},
+        {"restaurant_id": dataset["b"].pk, "restaurant": "Beta", "total": D("19.75"), "count": 2,
+         "average_per_person": D("9.88")},
+    ]
+    assert result["by_meal_type"] == [
+        {"meal_type": "dinner", "total": D("90.00"), "count": 2},
+        {"meal_type": "lunch", "total": D("12.50"), "count": 1},
+        {"meal_type": "breakfast", "total": D("7.25"), "count": 1},
+    ]
+    assert [e["amount"] for e in result["top_expenses"]] == [D("60.00"), D("40.00"), D("12.50"), D("7.25")]
+
+
+def test_empty_months_are_shown_as_zero(owner, dataset):
+    result = selectors.analytics_for_user(owner, start=date(2025, 3, 1), end=date(2025, 5, 31))
+    assert [(m["month"], m["total"]) for m in result["by_month"]] == [
+        ("2025-03", D("7.25")), ("2025-04", D("0.00")), ("2025-05", D("0.00"))]
+
+
+def test_empty_range(owner):
+    result = selectors.analytics_for_user(owner, start=date(2025, 1, 1), end=date(2025, 1, 1))
+    assert result["total"] == D("0.00")
+    assert result["average_per_expense"] is None and result["average_per_person"] is None
+    assert result["average_per_day"] == D("0.00")
+
+
+def test_restaurant_list_uses_the_same_per_person_definition(owner, dataset):
+    rows = {r.name: r for r in selectors.restaurant_list_for_user(owner)}
+    alpha = rows["Alpha"]
+    # All time: 40 + 60 - 10 + 100 = 190 over 2 + 4 + 1 diners.
+    assert (alpha.visit_count, alpha.total, alpha.diners) == (3, D("190.00"), 7)
+    assert selectors.ratio(alpha.total, alpha.diners) == D("27.14")
+
+
+def test_api_analytics_exact(owner, dataset, client_for):
+    response = client_for(owner).get("/api/v1/expenses/analytics/?start=2025-01-01&end=2025-03-31")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["total"], body["count"], body["average_per_person"]) == ("109.75", 4, "13.72")
+    assert body["by_month"][0] == {"month": "2025-01", "total": "52.50", "count": 2}
+
+
+@pytest.mark.parametrize("query, field", [
+    ("start=2025-02-01&end=2025-01-01", "end"), ("start=nope", "start"), ("start=2000-01-01&end=2025-01-01", "start"),
+    ("foo=1", "foo"),
+])
+def test_api_analytics_bad_input(owner, client_for, query, field):
+    response = client_for(owner).get(f"/api/v1/expenses/analytics/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_analytics_page_csv_and_pdf(owner, dataset, client_for, django_assert_max_num_queries):
+    client = client_for(owner)
+    with django_assert_max_num_queries(15):
+        page = client.get("/expenses/analytics/?start=2025-01-01&end=2025-03-31")
+    assert page.status_code == 200
+    assert b"$109.75" in page.content and b"Monthly spending" in page.content
+    csv_text = client.get("/expenses/analytics/report.csv?start=2025-01-01&end=2025-03-31").content.decode()
+    assert "summary,total,109.75," in csv_text
+    assert "month,2025-02,50.00,1" in csv_text
+    pdf = client.get("/expenses/analytics/report.pdf?start=2025-01-01&end=2025-03-31")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_default_range_is_this_year(owner, client_for):
+    today = selectors.user_today(owner)
+    body = client_for(owner).get("/api/v1/expenses/analytics/").json()
+    assert body["start"] == today.replace(month=1, day=1).isoformat() and body["end"] == today.isoformat()
+    assert body["days"] == (today - today.replace(month=1, day=1) + timedelta(days=1)).days
