@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+PYTEST_ARGS ?= -n 2
 export PORT
 
 .PHONY: install run test bench check vendor clean

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from simple_history.models import HistoricalRecords
+
 from project.models import AuditedModel, SoftDeleteModel
 
 MAX_AMOUNT = Decimal("100000.00")
@@ -55,6 +57,7 @@ class ExpenseProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_profile")
     timezone = models.CharField(max_length=64, default="", blank=True,
                                 help_text="IANA name; blank means the site timezone.")
+    history = HistoricalRecords()
 
     def __str__(self):
         return f"{self.user} · {self.timezone or settings.TIME_ZONE}"
