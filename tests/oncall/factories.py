@@ -20,7 +20,8 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     team = factory.SubFactory(TeamFactory)
     name = factory.Sequence(lambda n: f"Member {n}")
-    phone = factory.Sequence(lambda n: f"+1312555{n % 10000:04d}")
+    # Factory phones use area code 773; tests pick explicit 312/630 numbers that never collide.
+    phone = factory.Sequence(lambda n: f"+1773555{n % 10000:04d}")
     rotation_order = factory.Sequence(lambda n: n)
 
 

@@ -58,13 +58,13 @@ def test_calendar_marks_overrides(client, coordinator, current, members):
 def test_staff_cannot_post(client, staff_user, current):
     client.force_login(staff_user)
     assert client.get("/oncall/members/").status_code == 200
-    assert client.post("/oncall/members/", {"team": current.pk, "name": "X", "phone": "+13125550111"}).status_code == 403
+    assert client.post("/oncall/members/", {"team": current.pk, "name": "X", "phone": "+16305550111"}).status_code == 403
 
 
 @pytest.mark.django_db
 def test_add_member_offers_regeneration(client, coordinator, current):
     client.force_login(coordinator)
-    response = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "+13125550111",
+    response = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "+16305550111",
                                                 "active": "on"})
     assert response.status_code == 302 and "mode=regenerate" in response["Location"]
     bad = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "0111"})
