@@ -43,6 +43,7 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/bandit -r project integrations volunteers scheduling oncall expenses -ll -q
 
 bench: install
 	bench/run

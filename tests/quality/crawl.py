@@ -39,6 +39,7 @@ class Endpoint:
     obj: object | None = None
     get_allowed: bool = True
     write_methods: list[str] = field(default_factory=list)
+    view_class: type | None = None
 
     @property
     def app_label(self) -> str | None:
@@ -191,5 +192,6 @@ def discover(*, owner=None) -> tuple[list[Endpoint], list[Unresolved]]:
         seen.add(url)
         get_allowed, writes = _methods(pattern.callback)
         endpoints.append(Endpoint(name=name, route=_route(url, kwargs), url=url, kind=_kind(url), model=model,
-                                  obj=obj, get_allowed=get_allowed, write_methods=writes))
+                                  obj=obj, get_allowed=get_allowed, write_methods=writes,
+                                  view_class=_drf_view_class(pattern.callback)))
     return endpoints, unresolved

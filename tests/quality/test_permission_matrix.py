@@ -113,3 +113,41 @@ def test_permission_matrix(site_objects, role):
                   for e, got, expected, pattern in crawl(site_objects, role)
                   if expected is not None and got != expected]
     assert mismatches == [], f"{role}:\n" + "\n".join(mismatches)
+
+
+WRITE_PERMS = {"post": "add", "put": "change", "patch": "change", "delete": "delete"}
+
+
+def _uses_model_permissions(endpoint) -> bool:
+    from project.api import RoleModelPermissions
+
+    cls = getattr(endpoint, "view_class", None)
+    return cls is not None and any(issubclass(p, RoleModelPermissions) for p in cls.permission_classes)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_writes_follow_model_permissions(site_objects, role):
+    """Every write route of every API guarded by RoleModelPermissions: 401 anonymous, 403 without
+    the add/change/delete permission, otherwise never 403 and never 5xx (an empty body is a 400)."""
+    endpoints, _ = discover(owner=site_objects["Staff"])
+    user = site_objects[role]
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    mismatches = []
+    probes = [(e, m) for e in endpoints if e.kind == "api" and _uses_model_permissions(e) for m in e.write_methods]
+    assert probes, "no API write routes found"
+    for endpoint, method in sorted(probes, key=lambda p: p[1] == "delete"):  # deletes last
+        meta = endpoint.model._meta
+        allowed = user is not None and user.has_perm(f"{meta.app_label}.{WRITE_PERMS[method]}_{meta.model_name}")
+        response = getattr(client, method)(endpoint.url, {}, content_type="application/json")
+        status = response.status_code
+        if user is None:
+            ok = status == 401
+        elif allowed:
+            ok = status != 403 and status < 500
+        else:
+            ok = status == 403
+        if not ok:
+            mismatches.append(f"{method.upper()} {endpoint.route}: {status} (permission {'held' if allowed else 'missing'})")
+    assert mismatches == [], f"{role}:\n" + "\n".join(mismatches)
