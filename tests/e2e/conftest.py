@@ -15,9 +15,6 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PASSWORD_FOR = "pw-{}"  # tests.conftest.make_user's password scheme
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM (fixtures, assertions)
-# refuses to run there unless told that this is intended.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -29,10 +26,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped after the module, so no event loop outlives the browser tests
 def browser():
+    """Playwright's sync API runs an event loop in this thread; Django's ORM (fixtures, assertions)
+    refuses to run there unless told that this is intended. Set only while the browser runs: the
+    variable must not leak into other tests or subprocesses (`check --deploy` rejects it)."""
     from playwright.sync_api import sync_playwright
 
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if saved is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+def _launch(sync_playwright):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -40,10 +40,7 @@ class Endpoint:
     get_allowed: bool = True
     write_methods: list[str] = field(default_factory=list)
     view_class: type | None = None
-
-    @property
-    def app_label(self) -> str | None:
-        return self.model._meta.app_label if self.model is not None else None
+    admin_app: str | None = None  # set for the admin's per-app index pages
 
 
 @dataclass
@@ -165,7 +162,7 @@ def discover(*, owner=None) -> tuple[list[Endpoint], list[Unresolved]]:
         if kwargs_needed == ["app_label"]:  # the admin's per-app index
             for label in sorted({m._meta.app_label for m in admin_site.get_registry_models()}):
                 url = reverse(name, kwargs={"app_label": label})
-                endpoints.append(Endpoint(name=name, route=url, url=url, kind="admin"))
+                endpoints.append(Endpoint(name=name, route=url, url=url, kind="admin", admin_app=label))
             continue
         model = _model_for(name, pattern.callback)
         kwargs, obj = {}, None

@@ -5,7 +5,8 @@ every API route), GET as every role, compared with the rules in docs/permissions
 Cells: a status code (`200`, `403`, `404`, `401`, `405`), `→ login` (redirect to the login
 page), `→ home`, or `perm` (200 when the role holds the Django model permission the URL needs —
 view for lists, details, admin changelists and change pages, add for admin add pages, delete for
-admin delete pages, change for password pages — else 403).
+admin delete pages, change for password pages — else 403; on the admin's per-app index, any
+permission in the app, else 404).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def needed_action(endpoint) -> str:
 
 
 def expected_outcome(cell: str, endpoint, user) -> str:
+    if cell == "perm" and endpoint.admin_app:  # the admin's app index: 404 without any permission in the app
+        return "200" if user is not None and user.has_module_perms(endpoint.admin_app) else "404"
     if cell == "perm":
         if endpoint.model is None:
             raise AssertionError(f"`perm` needs a model; {endpoint.route} has none")
