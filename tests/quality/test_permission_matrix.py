@@ -154,3 +154,11 @@ def test_api_writes_follow_model_permissions(site_objects, role):
         if not ok:
             mismatches.append(f"{method.upper()} {endpoint.route}: {status} (permission {'held' if allowed else 'missing'})")
     assert mismatches == [], f"{role}:\n" + "\n".join(mismatches)
+
+
+def test_every_documented_rule_still_matches_a_url(site_objects):
+    """The doc stays in sync both ways: a row whose URLs are gone (renamed, removed) fails."""
+    endpoints, _ = discover(owner=site_objects["Staff"])
+    routes = [e.route for e in endpoints if e.get_allowed]
+    stale = [pattern for pattern, _ in url_rules() if not any(fnmatch.fnmatchcase(r, pattern) for r in routes)]
+    assert stale == [], "rows of docs/permissions.md that match no URL any more: " + ", ".join(stale)
