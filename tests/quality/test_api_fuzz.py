@@ -54,7 +54,7 @@ def wsgi_in_test_transaction():
 @pytest.mark.fuzz
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=20, derandomize=True, deadline=None, database=None,
+@settings(max_examples=15, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_operation(case, admin_token, wsgi_in_test_transaction):
     response = case.call(app=wsgi_in_test_transaction, headers={"Authorization": f"Bearer {admin_token}"})
