@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-PYTEST_ARGS ?= -n 2
+# Two test workers; the test database is built from the models (migrations are exercised by
+# CI's PostgreSQL run and `makemigrations --check`).
+PYTEST_ARGS ?= -n 2 --nomigrations
 export PORT
 
 .PHONY: install run test e2e bench check vendor clean
