@@ -112,6 +112,11 @@ class RuleContext:
     rotations: dict[tuple[str, int], int] = field(default_factory=dict)  # (type, weekday) -> employee id
     rotation_exceptions: dict[tuple[str, date], int] = field(default_factory=dict)  # (type, date) -> id
     bookings: dict[int, list[Booking]] = field(default_factory=lambda: defaultdict(list))  # by employee
+    # Indexes kept in step with `bookings` by add_booking/remove_event, so that a check looks only
+    # at the few bookings near its date (the auto-scheduler validates thousands of placements).
+    _by_day: dict[tuple[int, date], list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    _by_event: dict[int, list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    _longest: timedelta = field(default=timedelta(0), repr=False)
 
     # ------------------------------------------------------------------ lookups
     def duration(self, event: EventInfo) -> timedelta:
@@ -139,12 +144,33 @@ class RuleContext:
         excluded = set(exclude_events)
         return [b for b in self.bookings.get(employee_id, ()) if b.event_id not in excluded]
 
+    def bookings_near(self, employee_id: int, start_at: datetime, end_at: datetime) -> list[Booking]:
+        """The employee's bookings that start on a date that can reach [start_at, end_at): the
+        dates from (start_at - the longest booking) to end_at's date."""
+        day = (start_at - self._longest).date()
+        last = end_at.date()
+        out: list[Booking] = []
+        while day <= last:
+            out.extend(self._by_day.get((employee_id, day), ()))
+            day += timedelta(days=1)
+        return out
+
+    def bookings_on(self, employee_id: int, day: date) -> list[Booking]:
+        return self._by_day.get((employee_id, day), [])
+
+    def bookings_of_event(self, event_id: int) -> list[Booking]:
+        return list(self._by_event.get(event_id, ()))
+
     def add_booking(self, booking: Booking) -> None:
         self.bookings[booking.employee_id].append(booking)
+        self._by_day[(booking.employee_id, booking.start_at.date())].append(booking)
+        self._by_event[booking.event_id].append(booking)
+        self._longest = max(self._longest, booking.end_at - booking.start_at)
 
     def remove_event(self, event_id: int) -> None:
-        for employee_id, items in self.bookings.items():
-            self.bookings[employee_id] = [b for b in items if b.event_id != event_id]
+        for booking in self._by_event.pop(event_id, ()):
+            self.bookings[booking.employee_id].remove(booking)
+            self._by_day[(booking.employee_id, booking.start_at.date())].remove(booking)
 
 
 def event_number_from_name(name: str) -> str:
@@ -243,18 +269,25 @@ def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime
     out: list[Violation] = []
     end_at = start_at + ctx.duration(event)
     day = start_at.date()
-    others = ctx.bookings_of(employee.id, exclude_events={event.id, *exclude_events})
+    excluded = {event.id, *exclude_events}
     if event.event_type in (CORE, JUICER):
-        same_day_cores = [b for b in others if b.event_type == CORE and b.start_at.date() == day]
+        same_day = [b for b in ctx.bookings_on(employee.id, day) if b.event_id not in excluded]
+        same_day_cores = [b for b in same_day if b.event_type == CORE]
         if event.event_type == CORE and same_day_cores:
             out.append(Violation("one_core_per_day",
                                  f"{employee.name} already has a Core on {day} ({same_day_cores[0].event_name})."))
         if event.event_type == JUICER and same_day_cores:
             out.append(Violation("juicer_and_core", f"{employee.name} has a Core on {day}; a Juicer cannot also "
                                  "work a Core."))
-        if event.event_type == CORE and any(b.event_type == JUICER and b.start_at.date() == day for b in others):
+        if event.event_type == CORE and any(b.event_type == JUICER for b in same_day):
             out.append(Violation("juicer_and_core", f"{employee.name} is juicing on {day} and cannot take a Core."))
-    for booking in others:
+    # Supervisor events (a few minutes at noon, a sign-off) are exempt from the overlap rule: several
+    # may sit at 12:00 for one person, and they never conflict with that person's other work.
+    if event.event_type == SUPERVISOR:
+        return out
+    for booking in ctx.bookings_near(employee.id, start_at, end_at):
+        if booking.event_id in excluded or booking.event_type == SUPERVISOR:
+            continue
         if booking.start_at < end_at and start_at < booking.end_at:
             out.append(Violation(
                 "overlap",
