@@ -144,6 +144,10 @@ class RuleContext:
         excluded = set(exclude_events)
         return [b for b in self.bookings.get(employee_id, ()) if b.event_id not in excluded]
 
+    @property
+    def longest_booking(self) -> timedelta:
+        return self._longest
+
     def bookings_near(self, employee_id: int, start_at: datetime, end_at: datetime) -> list[Booking]:
         """The employee's bookings that start on a date that can reach [start_at, end_at): the
         dates from (start_at - the longest booking) to end_at's date."""
@@ -265,7 +269,7 @@ def _check_availability(employee: EmployeeInfo, day: date, ctx: RuleContext) -> 
 
 
 def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                    exclude_events: Iterable[int]) -> list[Violation]:
+                    exclude_events: Iterable[int], first_only: bool = False) -> list[Violation]:
     out: list[Violation] = []
     end_at = start_at + ctx.duration(event)
     day = start_at.date()
@@ -281,6 +285,8 @@ def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime
                                  "work a Core."))
         if event.event_type == CORE and any(b.event_type == JUICER for b in same_day):
             out.append(Violation("juicer_and_core", f"{employee.name} is juicing on {day} and cannot take a Core."))
+        if out and first_only:
+            return out
     # Supervisor events (a few minutes at noon, a sign-off) are exempt from the overlap rule: several
     # may sit at 12:00 for one person, and they never conflict with that person's other work.
     if event.event_type == SUPERVISOR:
@@ -307,22 +313,38 @@ def _check_time_of_day(event: EventInfo, start_at: datetime, ctx: RuleContext) -
     return []
 
 
+# Violation codes that depend on the date only, not on the time of day: a planner that meets one
+# of them can skip the other times of that date for the same person.
+DAY_LEVEL_CODES = frozenset({"inactive", "terminated", "window", "role", "juicing_that_day", "not_rotation_juicer",
+                             "not_primary_lead", "holiday", "time_off", "date_unavailable", "weekly_unavailable",
+                             "one_core_per_day", "juicer_and_core"})
+
+
 def validate_assignment(*, event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                        exclude_events: Iterable[int] = ()) -> list[Violation]:
+                        exclude_events: Iterable[int] = (), first_only: bool = False) -> list[Violation]:
     """Every violation of placing `employee` on `event` at `start_at`; empty means allowed.
 
     `exclude_events` names bookings to ignore (the ones the same operation moves away, e.g. the
-    two Cores of a swap). The event's own booking is always ignored.
+    two Cores of a swap). The event's own booking is always ignored. `first_only` stops at the
+    first violation found (the auto-scheduler only needs yes/no and a reason): same rules, less work.
     """
     day = start_at.date()
-    return [
-        *_check_employee_status(employee, day),
-        *_check_window(event, start_at),
-        *_check_role(event, employee, day, ctx),
-        *_check_availability(employee, day, ctx),
-        *_check_bookings(event, employee, start_at, ctx, exclude_events),
-        *_check_time_of_day(event, start_at, ctx),
-    ]
+    checks = (
+        lambda: _check_employee_status(employee, day),
+        lambda: _check_window(event, start_at),
+        lambda: _check_role(event, employee, day, ctx),
+        lambda: _check_availability(employee, day, ctx),
+        lambda: _check_bookings(event, employee, start_at, ctx, exclude_events, first_only),
+        lambda: _check_time_of_day(event, start_at, ctx),
+    )
+    out: list[Violation] = []
+    for check in checks:
+        found = check()
+        if found:
+            if first_only:
+                return found[:1]
+            out.extend(found)
+    return out
 
 
 def hard(violations: Iterable[Violation]) -> list[Violation]:

@@ -295,7 +295,7 @@ def test_counters_and_failure_reasons_are_exact():
     reasons = failures(plan)
     assert set(reasons) == {12, 13, 14}
     assert reasons[12] == ("No person available (Leads, Specialists, Juicer Baristas not juicing; no later-due Core "
-                           "to bump) on any day from Tue Nov 24 to Wed Nov 25: already has a Core that day ×8.")
+                           "to bump) on any day from Tue Nov 24 to Wed Nov 25: already has a Core that day ×2.")
     assert reasons[13] == ("Window closed: the earliest allowed date is Thu Nov 26 but the event is due Wed Nov 25 "
                            "(due date excluded).")
     assert "no rotation person set" in reasons[14]
@@ -411,3 +411,15 @@ def test_property_no_proposal_breaks_a_rule_and_counters_add_up(scenario):
     # Determinism.
     again = _plan(scenario)
     assert again.proposals == plan.proposals and again.failures == plan.failures
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_property_remembering_refusals_changes_nothing(scenario):
+    import dataclasses
+
+    candidates, employees, ctx, posted_items, settings_row = scenario
+    plain = _plan((candidates, employees, ctx, posted_items,
+                   dataclasses.replace(settings_row, remember_refusals=False)))
+    fast = _plan(scenario)
+    assert fast.proposals == plain.proposals and fast.failures == plain.failures
