@@ -423,3 +423,42 @@ def test_property_remembering_refusals_changes_nothing(scenario):
                    dataclasses.replace(settings_row, remember_refusals=False)))
     fast = _plan(scenario)
     assert fast.proposals == plain.proposals and fast.failures == plain.failures
+
+
+def test_supervisor_uses_the_rotation_exception_for_the_primary_lead():
+    ctx = RuleContext(rotations={("primary_lead", d(1).weekday()): 4}, rotation_exceptions={("primary_lead", d(1)): 5})
+    ctx.time_off[1].append((d(1), d(1)))
+    staff = [emp(1, CLUB_SUPERVISOR), emp(4, LEAD), emp(5, LEAD), emp(6, SPECIALIST)]
+    plan = run([ev(10, due=2, number="606001"), ev(11, SUPERVISOR, due=2, number="606001")], staff, ctx=ctx)
+    assert by_event(plan)[11].employee_id == 5
+
+
+def test_teardown_falls_back_to_the_club_supervisor_and_slots_rotate():
+    ctx = RuleContext(rotations={("primary_lead", d(3).weekday()): 4})
+    staff = [emp(1, CLUB_SUPERVISOR), emp(4, LEAD)]  # the only Lead is the Primary Lead
+    plan = run([ev(10 + i, DIGITAL, start=3, due=4, sub_type=DIGITAL_TEARDOWN) for i in range(3)], staff, ctx=ctx)
+    got = [(by_event(plan)[10 + i].employee_id, by_event(plan)[10 + i].start_at) for i in range(3)]
+    assert got == [(1, at(3, 18)), (1, at(3, 18, 15)), (1, at(3, 18, 30))]
+
+
+def test_juicer_production_and_survey_of_one_day_do_not_overlap():
+    ctx = RuleContext(rotations={(JUICER, wd): 2 for wd in range(7)})
+    plan = run([ev(10, JUICER, start=3, due=5), ev(11, JUICER, start=3, due=5, sub_type=JUICER_SURVEY)],
+               [emp(2, JUICER_BARISTA)], ctx=ctx)
+    # Production 09:00–18:00 and the survey at 17:00 would overlap: the survey goes the next day.
+    assert by_event(plan)[10].start_at == at(3, 9) and by_event(plan)[11].start_at == at(4, 17)
+
+
+def test_a_posted_juicer_day_keeps_the_barista_off_cores():
+    staff = [emp(2, JUICER_BARISTA)]
+    plan = run([ev(10, due=3)], staff, posted=[posted(1, ev(50, JUICER, start=0, due=9), 2, at(1, 9))])
+    assert by_event(plan)[10].start_at.date() == d(2)
+
+
+def test_progress_is_reported_per_wave():
+    seen = []
+    data = auto.PlanInput(as_of=AS_OF, candidates=[ev(10, due=3)], employees=[emp(4, LEAD)], ctx=RuleContext())
+    auto.plan(data, progress=lambda pct, msg: seen.append((int(pct), msg)))
+    assert [m for _, m in seen] == ["Juicer: 0 events", "Core: 1 events", "Freeosk: 0 events", "Digital: 0 events",
+                                    "Other: 0 events"]
+    assert seen[-1][0] == 90
