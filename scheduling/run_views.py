@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from . import runs
 from .models import Employee, ScheduleProposal, SchedulerRun
 from .selectors import proposal_queryset, schedule_list, scheduler_run_list
 from .services import CrossmarkFailed
-from .tasks import auto_schedule_job
+from .tasks import auto_schedule_approve_job, auto_schedule_job
 from .views import can_view
 
 RUN_PERMISSION = "scheduling.change_schedulerrun"
@@ -94,7 +95,11 @@ def _review(run: SchedulerRun) -> dict:
 def run_detail(request, pk: int):
     run = get_object_or_404(SchedulerRun, pk=pk)
     job = Job.objects.filter(pk=run.job_id).first() if run.job_id else None
-    context = {"run": run, "job": job, "can_run": _can_run(request) and run.is_open}
+    approve_job = None
+    wanted = request.GET.get("job", "")
+    if len(wanted) == 36:
+        approve_job = Job.objects.filter(pk=wanted, kind="scheduling.auto_schedule_approve").first()
+    context = {"run": run, "job": job, "approve_job": approve_job, "can_run": _can_run(request) and run.is_open}
     if run.status not in (SchedulerRun.Status.RUNNING, SchedulerRun.Status.FAILED):
         context.update(_review(run))
     return render(request, "scheduling/run.html", context)
@@ -113,6 +118,13 @@ def run_action(request, pk: int, action: str):
         if action == "reject":
             runs.run_reject(run=run, user=request.user)
             messages.success(request, "Run rejected: no event or schedule changed.")
+        elif not request.POST.getlist("proposals"):
+            # The whole run: in the background (one Crossmark call per row), progress on the run page.
+            runs._open_run(run)
+            job = job_start(kind="scheduling.auto_schedule_approve", task=auto_schedule_approve_job,
+                            user=request.user, params={"run_id": run.pk, "user_id": request.user.pk,
+                                                       "retry_only": action == "retry"}, queue="sync")
+            return redirect(f"{reverse('scheduling:run', args=[pk])}?job={job.pk}")
         else:
             ids = [int(v) for v in request.POST.getlist("proposals") if v.isdigit()] or None
             result = runs.run_approve(run=run, user=request.user, proposal_ids=ids, retry_only=action == "retry")
@@ -123,6 +135,8 @@ def run_action(request, pk: int, action: str):
         messages.error(request, " ".join(exc.messages))
     except CrossmarkFailed as exc:
         messages.error(request, str(exc))
+    except JobNotQueued:
+        messages.error(request, "Approval could not be started: the task queue is unavailable. Try again later.")
     return redirect("scheduling:run", pk=pk)
 
 

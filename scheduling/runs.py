@@ -216,7 +216,8 @@ def _approval_order(rows: list[ScheduleProposal]) -> list[int]:
 
 
 def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None = None, retry_only: bool = False,
-                crossmark: CrossmarkClient | None = None) -> dict:
+                crossmark: CrossmarkClient | None = None,
+                progress: Callable[[float, str], None] | None = None) -> dict:
     """Submit proposals to Crossmark one row at a time and record each outcome. Idempotent:
     a submitted row is never submitted again; failed rows are retried on the next call."""
     run = SchedulerRun.objects.get(pk=run.pk)
@@ -233,8 +234,12 @@ def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None 
         rows = list(run.proposals.filter(status__in=statuses).select_related("event"))
     client = crossmark or services.crossmark_for_user(user)
     outcome: Counter = Counter()
-    for pk in _approval_order(rows):
+    order = _approval_order(rows)
+    for done, pk in enumerate(order, start=1):
         outcome[_approve_one(pk, user=user, client=client)] += 1
+        if progress is not None:
+            progress(100 * done / len(order), f"{done}/{len(order)} rows: {outcome['submitted']} submitted, "
+                                              f"{outcome['failed']} failed")
     if run.status == SchedulerRun.Status.READY:
         run.status = SchedulerRun.Status.APPROVED
         run.approved_at, run.approved_by = timezone.now(), user if user is not None and user.pk else None

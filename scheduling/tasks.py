@@ -77,3 +77,17 @@ def auto_schedule_nightly() -> dict:
 def _run_summary(run) -> dict:
     return {"run": run.pk, "status": run.status, "candidates": run.candidates, "proposed": run.proposed,
             "failed": run.failed, "moves": run.moves}
+
+
+@job_task(queue="sync", name="scheduling.tasks.auto_schedule_approve_job")
+def auto_schedule_approve_job(job, run_id: int, user_id: int | None = None, retry_only: bool = False) -> dict:
+    """Approve (or retry) a whole run in the background, with the approving user's Crossmark
+    account, one row at a time; progress per row. Submitted rows are never sent twice."""
+    from .models import SchedulerRun
+    from .runs import run_approve
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = SchedulerRun.objects.get(pk=run_id)
+    result = run_approve(run=run, user=user, retry_only=retry_only,
+                         progress=lambda pct, msg: job_progress(job, pct, msg))
+    return {"run": run_id, **result}

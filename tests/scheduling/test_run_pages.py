@@ -41,8 +41,12 @@ def test_start_review_edit_approve(scenario, coordinator, crossmark):  # noqa: F
     assert done.status_code == 302
     assert Schedule.objects.filter(event=scenario["urgent"]).exists()
     assert run.proposals.filter(status="submitted").count() == 2  # the Core and the move it needed
-    page.post(f"/scheduling/auto/{run.pk}/approve/")
+    # Approving the whole run runs as a job (one Crossmark call per row) with its progress shown.
+    response = page.post(f"/scheduling/auto/{run.pk}/approve/")
+    assert "?job=" in response["Location"]
     assert run.proposals.filter(status="submitted").count() == 3
+    job_id = response["Location"].split("?job=")[1]
+    assert f"/api/v1/jobs/{job_id}/" in page.get(response["Location"]).content.decode()
     assert page.post(f"/scheduling/auto/{run.pk}/bogus/").status_code == 404
 
 
