@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from scheduling.models import Schedule, ScheduleProposal, SchedulerRun
 
-from .test_runs import crossmark, day, local, run_now, scenario, world  # noqa: F401 (fixtures)
+from .test_runs import crossmark, day, run_now, scenario, world  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
