@@ -1,4 +1,5 @@
-"""Scheduling benchmarks: Crossmark sync of 5,000 events against a local fake HTTP server, the
+"""Scheduling benchmarks: the auto-scheduler (30 employees × 600 events, 100 × 5,000; whole run incl.
+loading and writing), Crossmark sync of 5,000 events against a local fake HTTP server, the
 daily view and the daily paperwork PDF for a day with 40 events.
 
 Run from the repo root: .venv/bin/python bench/scheduling.py
@@ -161,9 +162,93 @@ def bench_day(day: date) -> None:
           f"{pdf_bytes // 1024} KiB)")
 
 
+AUTO_KINDS = [("CORE", EventType.CORE, ""), ("CORE", EventType.CORE, ""), ("CORE", EventType.CORE, ""),
+              ("CORE", EventType.CORE, ""), ("Supervisor", EventType.SUPERVISOR, ""),
+              ("Supervisor", EventType.SUPERVISOR, ""), ("JUICER-PRODUCTION", EventType.JUICER, "juicer_production"),
+              ("FREEOSK", EventType.FREEOSK, ""), ("DIGITAL SETUP", EventType.DIGITAL, "digital_setup"),
+              ("DIGITAL TEARDOWN", EventType.DIGITAL, "digital_teardown"), ("Member Table", EventType.OTHER, "")]
+
+
+def build_auto(today: date, *, employees: int, events: int, days: int) -> None:
+    """A roster and `events` unscheduled events over `days` days, a few posted Cores to bump."""
+    from scheduling.models import RotationAssignment, TimeOff
+
+    titles = ([JobTitle.CLUB_SUPERVISOR] * max(1, employees // 50) + [JobTitle.LEAD_EVENT_SPECIALIST] * (employees // 4)
+              + [JobTitle.JUICER_BARISTA] * (employees // 7))
+    titles += [JobTitle.EVENT_SPECIALIST] * (employees - len(titles))
+    people = Employee.objects.bulk_create([Employee(name=f"Auto {i}", job_title=t, crossmark_rep_id=f"AR{i}")
+                                           for i, t in enumerate(titles)])
+    leads = [p for p in people if p.job_title == JobTitle.LEAD_EVENT_SPECIALIST]
+    juicers = [p for p in people if p.job_title == JobTitle.JUICER_BARISTA]
+    for weekday in range(7):
+        RotationAssignment.objects.create(weekday=weekday, rotation_type="primary_lead", employee=leads[weekday % len(leads)])
+        RotationAssignment.objects.create(weekday=weekday, rotation_type="juicer", employee=juicers[weekday % len(juicers)])
+    TimeOff.objects.bulk_create([TimeOff(employee=p, start_date=today + timedelta(days=3 + i % days),
+                                         end_date=today + timedelta(days=5 + i % days)) for i, p in enumerate(people[::5])])
+    rows = []
+    for i in range(events):
+        # Blocks of 11 events share a window; the two Supervisor events of a block pair with its
+        # first two Cores by event number.
+        block, position = divmod(i, len(AUTO_KINDS))
+        label, event_type, sub_type = AUTO_KINDS[position]
+        start = today + timedelta(days=1 + (block * 7) % days)
+        number = f"{300000 + block * 10 + (position - 4 if event_type == EventType.SUPERVISOR else position):06d}"
+        rows.append(Event(mplan_id=f"AS-{i}", name=f"{number}-{label}-Product {i}", event_type=event_type,
+                          sub_type=sub_type, event_number=number, start_at=local_dt(start),
+                          due_at=local_dt(start + timedelta(days=3 + block % 5)), store_id="8135"))
+    created = Event.objects.bulk_create(rows)
+    cores = [e for e in created if e.event_type == EventType.CORE][::10]
+    specialists = [p for p in people if p.job_title == JobTitle.EVENT_SPECIALIST]
+    Schedule.objects.bulk_create([Schedule(event=e, employee=specialists[i % len(specialists)],
+                                           start_at=e.start_at.replace(hour=9, minute=45),
+                                           crossmark_schedule_id=f"B-{i}") for i, e in enumerate(cores)])
+    Event.objects.filter(pk__in=[e.pk for e in cores]).update(condition="Scheduled")
+
+
+def local_dt(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def clear_auto() -> None:
+    from scheduling.models import RotationAssignment, ScheduleProposal, SchedulerRun, TimeOff
+
+    ScheduleProposal.objects.all().delete()
+    SchedulerRun.objects.all().delete()
+    Schedule.objects.all().delete()
+    Event.objects.all().delete()
+    TimeOff.objects.all().delete()
+    RotationAssignment.objects.all().delete()
+    Employee.objects.all().delete()
+
+
+def bench_auto(today: date, *, employees: int, events: int, days: int, repeat: int) -> float:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scheduling import runs
+
+    build_auto(today, employees=employees, events=events, days=days)
+    samples, queries, last = [], 0, None
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            last = runs.run_execute(run=runs.run_create())
+            samples.append((time.perf_counter() - started) * 1000)
+        queries = len(captured)
+    print(f"scheduling.autoschedule_{employees}x{events}_ms {percentiles(samples)} queries={queries} "
+          f"(candidates={last.candidates} proposed={last.proposed} failed={last.failed} moves={last.moves}, "
+          f"compute {last.compute_ms} ms)")
+    clear_auto()
+    return statistics.median(samples)
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
+    small = bench_auto(today, employees=30, events=600, days=28, repeat=3)
+    large = bench_auto(today, employees=100, events=5000, days=70, repeat=1)
+    print(f"scheduling.autoschedule_growth value={large / small:.1f}x for {5000 / 600:.1f}x the events "
+          f"(targets: 600 events < 1000 ms, 5000 events < 10000 ms; the system we replace: 22400 ms for 600)")
     bench_sync(today)
     day = today + timedelta(days=200)
     build_day(day)

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from project.admin import AuditedAdmin, export_as_csv
 from project.jobs import JobNotQueued, job_start
 
-from . import services
+from . import runs, services
 from .models import (
     Attendance,
     CompanyHoliday,
@@ -22,6 +22,8 @@ from .models import (
     RotationAssignment,
     RotationException,
     Schedule,
+    ScheduleProposal,
+    SchedulerRun,
     SchedulingSettings,
     SyncRun,
     TimeOff,
@@ -249,3 +251,70 @@ class EdrReportAdmin(AuditedAdmin):
     list_display = ("event_number", "fetched_at")
     search_fields = ("event_number",)
     readonly_fields = ("event_number", "payload", "fetched_at", "created_at", "updated_at")
+
+
+# --------------------------------------------------------------------------- auto-scheduler
+class ProposalInline(admin.TabularInline):
+    model = ScheduleProposal
+    fk_name = "run"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("event", "kind", "status", "employee", "start_at", "failure_reason", "submit_error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "employee")
+
+
+@admin.action(description="Approve: submit open proposals to Crossmark (submitted rows are never re-sent)")
+def approve_runs(modeladmin, request, queryset):
+    for run in queryset:
+        try:
+            result = runs.run_approve(run=run, user=request.user)
+        except (ValidationError, services.CrossmarkFailed) as exc:
+            modeladmin.message_user(request, f"{run}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{run}: {result['submitted']} submitted, {result['failed']} failed.")
+
+
+@admin.action(description="Reject: drop open proposals (events and schedules stay as they are)")
+def reject_runs(modeladmin, request, queryset):
+    for run in queryset:
+        try:
+            runs.run_reject(run=run, user=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{run}: {' '.join(exc.messages)}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{run}: rejected.")
+
+
+@admin.register(SchedulerRun)
+class SchedulerRunAdmin(AuditedAdmin):
+    list_display = ("id", "started_at", "trigger", "status", "candidates", "proposed", "failed", "moves", "compute_ms",
+                    "started_by")
+    list_filter = ("status", "trigger")
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in SchedulerRun._meta.fields]
+    inlines = [ProposalInline]
+    actions = [approve_runs, reject_runs, export_as_csv]
+    list_select_related = ("started_by",)
+
+    def has_add_permission(self, request):
+        return False  # runs are started from the page or the API (as a job)
+
+
+@admin.register(ScheduleProposal)
+class ScheduleProposalAdmin(AuditedAdmin):
+    list_display = ("event", "run", "kind", "status", "employee", "start_at", "failure_reason", "submit_error")
+    list_filter = ("status", "kind", "event__event_type")
+    search_fields = ("event__name", "event__mplan_id", "employee__name", "failure_reason")
+    readonly_fields = [f.name for f in ScheduleProposal._meta.fields]
+    list_select_related = ("event", "employee", "run")
+    actions = [export_as_csv]
+
+    def has_add_permission(self, request):
+        return False

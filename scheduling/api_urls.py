@@ -13,6 +13,8 @@ router.register("rotation-exceptions", api.RotationExceptionViewSet, basename="r
 router.register("events", api.EventViewSet, basename="event")
 router.register("schedules", api.ScheduleViewSet, basename="schedule")
 router.register("sync", api.SyncViewSet, basename="sync")
+router.register("runs", api.SchedulerRunViewSet, basename="run")
+router.register("proposals", api.ProposalViewSet, basename="proposal")
 
 app_name = "scheduling-api"
 urlpatterns = [path("settings/", api.SettingsView.as_view(), name="settings"), *router.urls]

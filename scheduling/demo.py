@@ -140,3 +140,16 @@ def load(*, stdout) -> None:
         stdout.write(f"  synced {run.created} demo Crossmark events")
         posted = _post_some(today, stdout)
         stdout.write(f"  posted {posted} demo schedules")
+    _auto_schedule_run(stdout)
+
+
+def _auto_schedule_run(stdout) -> None:
+    """One auto-scheduler run waiting for review, so the Auto-schedule pages show something."""
+    from .models import SchedulerRun
+    from .runs import run_create, run_execute
+
+    if SchedulerRun.objects.exists():
+        return
+    run = run_execute(run=run_create())
+    stdout.write(f"  auto-schedule run #{run.pk}: {run.proposed} proposed, {run.failed} not placed, "
+                 f"{run.moves} moves (waiting for review)")

@@ -11,4 +11,12 @@ PERIODIC_TASKS = [
         description="Upserts Crossmark mPlans by id (never deletes); see Scheduling → Sync for the run log.",
         freshness=timedelta(hours=2),
     ),
+    PeriodicSpec(
+        name="Nightly auto-schedule",
+        task="scheduling.tasks.auto_schedule_nightly",
+        crontab={"minute": "30", "hour": "2"},
+        queue="default",
+        description="Runs the auto-scheduler and leaves proposals for review. Off unless "
+                    "Scheduling settings → nightly auto-schedule is on; approval stays manual.",
+    ),
 ]

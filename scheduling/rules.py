@@ -112,6 +112,11 @@ class RuleContext:
     rotations: dict[tuple[str, int], int] = field(default_factory=dict)  # (type, weekday) -> employee id
     rotation_exceptions: dict[tuple[str, date], int] = field(default_factory=dict)  # (type, date) -> id
     bookings: dict[int, list[Booking]] = field(default_factory=lambda: defaultdict(list))  # by employee
+    # Indexes kept in step with `bookings` by add_booking/remove_event, so that a check looks only
+    # at the few bookings near its date (the auto-scheduler validates thousands of placements).
+    _by_day: dict[tuple[int, date], list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    _by_event: dict[int, list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    _longest: timedelta = field(default=timedelta(0), repr=False)
 
     # ------------------------------------------------------------------ lookups
     def duration(self, event: EventInfo) -> timedelta:
@@ -139,12 +144,37 @@ class RuleContext:
         excluded = set(exclude_events)
         return [b for b in self.bookings.get(employee_id, ()) if b.event_id not in excluded]
 
+    @property
+    def longest_booking(self) -> timedelta:
+        return self._longest
+
+    def bookings_near(self, employee_id: int, start_at: datetime, end_at: datetime) -> list[Booking]:
+        """The employee's bookings that start on a date that can reach [start_at, end_at): the
+        dates from (start_at - the longest booking) to end_at's date."""
+        day = (start_at - self._longest).date()
+        last = end_at.date()
+        out: list[Booking] = []
+        while day <= last:
+            out.extend(self._by_day.get((employee_id, day), ()))
+            day += timedelta(days=1)
+        return out
+
+    def bookings_on(self, employee_id: int, day: date) -> list[Booking]:
+        return self._by_day.get((employee_id, day), [])
+
+    def bookings_of_event(self, event_id: int) -> list[Booking]:
+        return list(self._by_event.get(event_id, ()))
+
     def add_booking(self, booking: Booking) -> None:
         self.bookings[booking.employee_id].append(booking)
+        self._by_day[(booking.employee_id, booking.start_at.date())].append(booking)
+        self._by_event[booking.event_id].append(booking)
+        self._longest = max(self._longest, booking.end_at - booking.start_at)
 
     def remove_event(self, event_id: int) -> None:
-        for employee_id, items in self.bookings.items():
-            self.bookings[employee_id] = [b for b in items if b.event_id != event_id]
+        for booking in self._by_event.pop(event_id, ()):
+            self.bookings[booking.employee_id].remove(booking)
+            self._by_day[(booking.employee_id, booking.start_at.date())].remove(booking)
 
 
 def event_number_from_name(name: str) -> str:
@@ -239,22 +269,31 @@ def _check_availability(employee: EmployeeInfo, day: date, ctx: RuleContext) -> 
 
 
 def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                    exclude_events: Iterable[int]) -> list[Violation]:
+                    exclude_events: Iterable[int], first_only: bool = False) -> list[Violation]:
     out: list[Violation] = []
     end_at = start_at + ctx.duration(event)
     day = start_at.date()
-    others = ctx.bookings_of(employee.id, exclude_events={event.id, *exclude_events})
+    excluded = {event.id, *exclude_events}
     if event.event_type in (CORE, JUICER):
-        same_day_cores = [b for b in others if b.event_type == CORE and b.start_at.date() == day]
+        same_day = [b for b in ctx.bookings_on(employee.id, day) if b.event_id not in excluded]
+        same_day_cores = [b for b in same_day if b.event_type == CORE]
         if event.event_type == CORE and same_day_cores:
             out.append(Violation("one_core_per_day",
                                  f"{employee.name} already has a Core on {day} ({same_day_cores[0].event_name})."))
         if event.event_type == JUICER and same_day_cores:
             out.append(Violation("juicer_and_core", f"{employee.name} has a Core on {day}; a Juicer cannot also "
                                  "work a Core."))
-        if event.event_type == CORE and any(b.event_type == JUICER and b.start_at.date() == day for b in others):
+        if event.event_type == CORE and any(b.event_type == JUICER for b in same_day):
             out.append(Violation("juicer_and_core", f"{employee.name} is juicing on {day} and cannot take a Core."))
-    for booking in others:
+        if out and first_only:
+            return out
+    # Supervisor events (a few minutes at noon, a sign-off) are exempt from the overlap rule: several
+    # may sit at 12:00 for one person, and they never conflict with that person's other work.
+    if event.event_type == SUPERVISOR:
+        return out
+    for booking in ctx.bookings_near(employee.id, start_at, end_at):
+        if booking.event_id in excluded or booking.event_type == SUPERVISOR:
+            continue
         if booking.start_at < end_at and start_at < booking.end_at:
             out.append(Violation(
                 "overlap",
@@ -274,22 +313,38 @@ def _check_time_of_day(event: EventInfo, start_at: datetime, ctx: RuleContext) -
     return []
 
 
+# Violation codes that depend on the date only, not on the time of day: a planner that meets one
+# of them can skip the other times of that date for the same person.
+DAY_LEVEL_CODES = frozenset({"inactive", "terminated", "window", "role", "juicing_that_day", "not_rotation_juicer",
+                             "not_primary_lead", "holiday", "time_off", "date_unavailable", "weekly_unavailable",
+                             "one_core_per_day", "juicer_and_core"})
+
+
 def validate_assignment(*, event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                        exclude_events: Iterable[int] = ()) -> list[Violation]:
+                        exclude_events: Iterable[int] = (), first_only: bool = False) -> list[Violation]:
     """Every violation of placing `employee` on `event` at `start_at`; empty means allowed.
 
     `exclude_events` names bookings to ignore (the ones the same operation moves away, e.g. the
-    two Cores of a swap). The event's own booking is always ignored.
+    two Cores of a swap). The event's own booking is always ignored. `first_only` stops at the
+    first violation found (the auto-scheduler only needs yes/no and a reason): same rules, less work.
     """
     day = start_at.date()
-    return [
-        *_check_employee_status(employee, day),
-        *_check_window(event, start_at),
-        *_check_role(event, employee, day, ctx),
-        *_check_availability(employee, day, ctx),
-        *_check_bookings(event, employee, start_at, ctx, exclude_events),
-        *_check_time_of_day(event, start_at, ctx),
-    ]
+    checks = (
+        lambda: _check_employee_status(employee, day),
+        lambda: _check_window(event, start_at),
+        lambda: _check_role(event, employee, day, ctx),
+        lambda: _check_availability(employee, day, ctx),
+        lambda: _check_bookings(event, employee, start_at, ctx, exclude_events, first_only),
+        lambda: _check_time_of_day(event, start_at, ctx),
+    )
+    out: list[Violation] = []
+    for check in checks:
+        found = check()
+        if found:
+            if first_only:
+                return found[:1]
+            out.extend(found)
+    return out
 
 
 def hard(violations: Iterable[Violation]) -> list[Violation]:

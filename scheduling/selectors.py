@@ -196,3 +196,16 @@ def day_verification(day: date) -> list[dict]:
         due_at__gte=local_midnight(tomorrow), due_at__lt=local_midnight(tomorrow + timedelta(days=1)))]
     return verification.summary(verification.verify_day(day=day, assignments=assignments, ctx=ctx,
                                                         due_tomorrow_unscheduled=due))
+
+
+def proposal_queryset():
+    from .models import ScheduleProposal
+
+    return (ScheduleProposal.objects.select_related("event", "employee")
+            .order_by("status", "start_at", "id"))
+
+
+def scheduler_run_list():
+    from .models import SchedulerRun
+
+    return SchedulerRun.objects.select_related("started_by").order_by("-started_at", "-id")

@@ -45,3 +45,49 @@ def crossmark_sync_job(job, user_id: int | None = None) -> dict:
 def crossmark_sync_periodic() -> dict:
     """Every 30 minutes; raises on failure so that /health/ sees a stale sync."""
     return _summary(_sync())
+
+
+# --------------------------------------------------------------------------- auto-scheduler
+@job_task(queue="default", name="scheduling.tasks.auto_schedule_job")
+def auto_schedule_job(job, run_id: int) -> dict:
+    """One auto-scheduler run (started from the API or the page), with progress on the job."""
+    from .models import SchedulerRun
+    from .runs import run_execute
+
+    run = SchedulerRun.objects.get(pk=run_id)
+    if run.status != SchedulerRun.Status.RUNNING:  # a redelivered task: the run is already done
+        return _run_summary(run)
+    return _run_summary(run_execute(run=run, progress=lambda pct, msg: job_progress(job, pct, msg)))
+
+
+@shared_task(name="scheduling.tasks.auto_schedule_nightly", queue="default", acks_late=True)
+def auto_schedule_nightly() -> dict:
+    """Nightly run that leaves proposals for review; does nothing unless the setting is on.
+    Raises on failure so that the periodic-task log shows it."""
+    from .models import SchedulerRun
+    from .runs import run_create, run_execute
+    from .selectors import scheduling_settings_get
+
+    if not scheduling_settings_get().nightly_auto_schedule:
+        return {"skipped": "nightly auto-scheduling is off in the scheduling settings"}
+    run = run_create(trigger=SchedulerRun.Trigger.NIGHTLY)
+    return _run_summary(run_execute(run=run))
+
+
+def _run_summary(run) -> dict:
+    return {"run": run.pk, "status": run.status, "candidates": run.candidates, "proposed": run.proposed,
+            "failed": run.failed, "moves": run.moves}
+
+
+@job_task(queue="sync", name="scheduling.tasks.auto_schedule_approve_job")
+def auto_schedule_approve_job(job, run_id: int, user_id: int | None = None, retry_only: bool = False) -> dict:
+    """Approve (or retry) a whole run in the background, with the approving user's Crossmark
+    account, one row at a time; progress per row. Submitted rows are never sent twice."""
+    from .models import SchedulerRun
+    from .runs import run_approve
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    run = SchedulerRun.objects.get(pk=run_id)
+    result = run_approve(run=run, user=user, retry_only=retry_only,
+                         progress=lambda pct, msg: job_progress(job, pct, msg))
+    return {"run": run_id, **result}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import run_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -31,6 +31,10 @@ urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("sync/", views.sync_page, name="sync"),
     path("paperwork/", views.paperwork_page, name="paperwork"),
+    path("auto/", run_views.run_list, name="runs"),
+    path("auto/<int:pk>/", run_views.run_detail, name="run"),
+    path("auto/<int:pk>/<str:action>/", run_views.run_action, name="run_action"),
+    path("auto/proposals/<int:pk>/edit/", run_views.proposal_edit, name="proposal_edit"),
     path("paperwork/daily/<str:day>.pdf", views.daily_pdf, name="daily_pdf"),
     path("paperwork/weekly/<str:day>.pdf", views.weekly_pdf, name="weekly_pdf"),
 ]

@@ -224,3 +224,49 @@ def test_property_overlap_matches_interval_arithmetic(start_hours, candidate_hou
     v = validate_assignment(event=candidate, employee=person(LEAD), start_at=start, ctx=ctx)
     expected = any(hour * 60 < candidate_hour * 60 + 15 and candidate_hour * 60 < hour * 60 + 30 for hour in start_hours)
     assert ("overlap" in hard_codes(v)) is expected
+
+
+def test_supervisor_events_are_exempt_from_the_overlap_rule():
+    """Lead's decision: several Supervisor events may sit at 12:00 for one person, and a Supervisor
+    event never conflicts with that person's other assignments (both directions)."""
+    ctx = RuleContext()
+    boss = person(CLUB_SUPERVISOR)
+    ctx.add_booking(Booking(event_id=2, employee_id=10, start_at=at(hh=12, mm=0), end_at=at(hh=12, mm=5),
+                            event_type=SUPERVISOR))
+    ctx.add_booking(Booking(event_id=3, employee_id=10, start_at=at(hh=11, mm=0), end_at=at(hh=13, mm=0),
+                            event_type=OTHER))
+    # A second Supervisor event at the same noon, on top of an Other event: allowed.
+    assert validate_assignment(event=event(SUPERVISOR, id=4), employee=boss, start_at=at(hh=12, mm=0), ctx=ctx) == []
+    # A Freeosk at 12:00 ignores the Supervisor booking but still meets the Other event.
+    assert hard_codes(validate_assignment(event=event(FREEOSK, id=5), employee=person(LEAD), start_at=at(hh=12, mm=0),
+                                          ctx=ctx)) == ["overlap"]
+    ctx.remove_event(3)
+    assert validate_assignment(event=event(FREEOSK, id=5), employee=person(LEAD), start_at=at(hh=12, mm=0),
+                               ctx=ctx) == []
+
+
+@pytest.mark.parametrize("setup,code", [
+    (lambda ctx: ctx.holidays.add(MONDAY), "holiday"),
+    (lambda ctx: ctx.time_off[10].append((MONDAY, MONDAY)), "time_off"),
+    (lambda ctx: ctx.date_availability.__setitem__((10, MONDAY), False), "date_unavailable"),
+])
+def test_supervisor_events_keep_every_other_hard_constraint(setup, code):
+    ctx = RuleContext()
+    setup(ctx)
+    v = validate_assignment(event=event(SUPERVISOR), employee=person(CLUB_SUPERVISOR), start_at=at(hh=12, mm=0),
+                            ctx=ctx)
+    assert hard_codes(v) == [code]
+    assert "inactive" in hard_codes(validate_assignment(event=event(SUPERVISOR), employee=person(
+        CLUB_SUPERVISOR, is_active=False), start_at=at(hh=12, mm=0), ctx=RuleContext()))
+    assert "role" in hard_codes(validate_assignment(event=event(SUPERVISOR), employee=person(SPECIALIST),
+                                                    start_at=at(hh=12, mm=0), ctx=RuleContext()))
+
+
+def test_bookings_spanning_midnight_are_seen_the_next_day():
+    ctx = RuleContext()
+    late = at(MONDAY, 20, 0)
+    ctx.add_booking(Booking(event_id=2, employee_id=10, start_at=late, end_at=late + timedelta(hours=9),
+                            event_type=JUICER))
+    v = validate_assignment(event=event(FREEOSK), employee=person(LEAD), start_at=at(MONDAY + timedelta(days=1), 4, 0),
+                            ctx=ctx)
+    assert "overlap" in hard_codes(v)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from integrations.crossmark import FakeCrossmarkClient
 from scheduling import services
 from scheduling.models import (
-    CompanyHoliday, Condition, Event, EventType, JobTitle, RotationAssignment, Schedule, TimeOff,
+    CompanyHoliday, Condition, DateAvailability, Event, EventType, JobTitle, RotationAssignment, Schedule, TimeOff,
 )
 from scheduling.services import CrossmarkFailed
 
@@ -124,11 +124,17 @@ def test_supervisor_falls_back_to_primary_lead_or_reports(crossmark):
     services.schedule_assign(event=core, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
     assert Schedule.objects.get(event=supervisor).employee == lead
 
+    # Supervisor events are exempt from the overlap rule: the lead takes a second one at noon.
     core2, supervisor2 = _core_and_supervisor("606002")
-    outcome = services.schedule_assign(event=core2, employee=EmployeeFactory(), start_at=local(DAY),
+    services.schedule_assign(event=core2, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
+    assert Schedule.objects.get(event=supervisor2).employee == lead
+
+    DateAvailability.objects.create(employee=lead, date=DAY, is_available=False)
+    core3, supervisor3 = _core_and_supervisor("606003")
+    outcome = services.schedule_assign(event=core3, employee=EmployeeFactory(), start_at=local(DAY),
                                        crossmark=crossmark)
-    assert "still unscheduled" in outcome.notes[0]  # the lead already has the noon slot
-    assert not Schedule.objects.filter(event=supervisor2).exists()
+    assert "still unscheduled" in outcome.notes[0]  # neither the Club Supervisor nor the Primary Lead can
+    assert not Schedule.objects.filter(event=supervisor3).exists()
 
 
 def _posted_pair(crossmark):

@@ -1,0 +1,340 @@
+"""The auto-scheduler around its plain-Python core (`scheduling.autoscheduler`): load everything
+once, compute, write once; then review (edit), approve row by row through Crossmark, reject.
+
+A run writes only its SchedulerRun and its ScheduleProposal rows. Events and posted schedules
+change only when a proposal is approved and Crossmark accepted it, one row at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as clock
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.crossmark import CrossmarkClient
+
+from . import autoscheduler, rules, services
+from .models import (
+    Condition,
+    Employee,
+    Event,
+    EventType,
+    Schedule,
+    ScheduleProposal,
+    SchedulerRun,
+    SchedulingSettings,
+)
+from .selectors import (
+    employee_info,
+    employee_list,
+    event_info,
+    local_midnight,
+    parse_hhmm,
+    rule_context_build,
+    scheduling_settings_get,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = ScheduleProposal.Status
+WAVE_ORDER = {t: i for i, t in enumerate(autoscheduler.WAVES)}
+
+
+# --------------------------------------------------------------------------- load, compute, write
+def plan_settings(s: SchedulingSettings) -> autoscheduler.PlanSettings:
+    return autoscheduler.PlanSettings(
+        buffer_days=s.non_core_buffer_days, short_notice_free_slots=s.short_notice_uses_free_slots,
+        freeosk_time=s.freeosk_time, other_time=s.other_time,
+        digital_setup_slots=tuple(parse_hhmm(v) for v in s.digital_setup_slots),
+        digital_teardown_slots=tuple(parse_hhmm(v) for v in s.digital_teardown_slots),
+        juicer_production_time=s.juicer_production_time, juicer_survey_time=s.juicer_survey_time)
+
+
+def candidate_events(as_of: datetime):
+    """Rule 1: not posted, Unstaffed, due after `as_of`, not excluded, still listed by Crossmark."""
+    return Event.objects.filter(schedule__isnull=True, condition=Condition.UNSTAFFED, due_at__gt=as_of,
+                                auto_schedule_excluded=False, missing_since__isnull=True).order_by("due_at", "id")
+
+
+def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = None) -> autoscheduler.PlanInput:
+    """Everything the planner needs, in a fixed number of queries whatever the number of events."""
+    s = settings_row or scheduling_settings_get()
+    as_of = timezone.localtime(as_of)
+    candidates = [event_info(e) for e in candidate_events(as_of)]
+    first = as_of.date() - timedelta(days=1)
+    last = max((e.due_at.date() for e in candidates), default=as_of.date() + timedelta(days=1))
+    ctx = rule_context_build(start=first, end=last, settings_row=s)
+    posted = [
+        autoscheduler.PostedInfo(schedule_id=row.pk, event=event_info(row.event), employee_id=row.employee_id,
+                                 start_at=timezone.localtime(row.start_at))
+        for row in Schedule.objects.select_related("event").filter(
+            start_at__gte=local_midnight(first - timedelta(days=1)), start_at__lt=local_midnight(last + timedelta(days=2)))
+    ]
+    employees = [employee_info(e) for e in employee_list()]
+    return autoscheduler.PlanInput(as_of=as_of, candidates=candidates, employees=employees, ctx=ctx, posted=posted,
+                                   settings=plan_settings(s))
+
+
+def run_create(*, as_of: datetime | None = None, user=None, trigger: str = SchedulerRun.Trigger.MANUAL
+               ) -> SchedulerRun:
+    run = SchedulerRun(as_of=as_of or timezone.now(), trigger=trigger,
+                       started_by=user if user is not None and user.pk else None)
+    run.full_clean()
+    run.save()
+    return run
+
+
+def run_execute(*, run: SchedulerRun, progress: Callable[[float, str], None] | None = None) -> SchedulerRun:
+    """Load, compute, write once. On any error the run is marked failed (and nothing else changed)."""
+    progress = progress or (lambda pct, msg: None)
+    try:
+        settings_row = scheduling_settings_get()
+        progress(2, "Loading events, people and posted schedules")
+        started = clock.perf_counter()
+        data = plan_input_load(run.as_of, settings_row)
+        result = autoscheduler.plan(data, progress=progress)
+        compute_ms = int((clock.perf_counter() - started) * 1000)
+        progress(92, "Saving proposals")
+        rows = [ScheduleProposal(
+            run=run, event_id=p.event_id, kind=p.kind, employee_id=p.employee_id, start_at=p.start_at,
+            schedule_id=p.schedule_id, previous_employee_id=p.previous_employee_id,
+            previous_start_at=p.previous_start_at, bumped_by_id=p.bumped_by, note=p.note[:300])
+            for p in result.proposals]
+        rows += [ScheduleProposal(run=run, event_id=f.event_id, status=Status.UNPLACED, failure_reason=f.reason)
+                 for f in result.failures]
+        with transaction.atomic():
+            ScheduleProposal.objects.bulk_create(rows, batch_size=500)
+            SchedulerRun.objects.filter(pk=run.pk).update(
+                status=SchedulerRun.Status.READY, finished_at=timezone.now(), candidates=result.candidates,
+                proposed=result.proposed, failed=result.failed, moves=result.moves, compute_ms=compute_ms,
+                settings_used=_settings_snapshot(data.settings, data.ctx))
+    except Exception as exc:
+        logger.exception("auto-schedule run %s failed", run.pk)
+        SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED, error=str(exc)[:2000],
+                                                      finished_at=timezone.now())
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _settings_snapshot(s: autoscheduler.PlanSettings, ctx: rules.RuleContext) -> dict:
+    return {"buffer_days": s.buffer_days, "short_notice_free_slots": s.short_notice_free_slots,
+            "core_slots": [t.strftime("%H:%M") for t in ctx.core_slots],
+            "supervisor_time": ctx.supervisor_time.strftime("%H:%M")}
+
+
+# --------------------------------------------------------------------------- review: editing a proposal
+def _open_run(run: SchedulerRun) -> None:
+    if not run.is_open:
+        raise ValidationError({"run": f"This run is {run.get_status_display().lower()}; its proposals cannot change."})
+
+
+def _plan_context(*, run: SchedulerRun, day, exclude_proposal: int) -> rules.RuleContext:
+    """Posted schedules plus this run's other pending proposals around `day` (a move replaces
+    the posting it moves), so an edit is checked against the plan it belongs to."""
+    ctx = rule_context_build(start=day - timedelta(days=1), end=day + timedelta(days=1))
+    pending = (run.proposals.filter(status__in=ScheduleProposal.APPROVABLE,
+                                    start_at__gte=local_midnight(day - timedelta(days=2)),
+                                    start_at__lt=local_midnight(day + timedelta(days=2)))
+               .exclude(pk=exclude_proposal).select_related("event"))
+    durations = ctx.durations
+    for row in pending:
+        ctx.remove_event(row.event_id)
+        local = timezone.localtime(row.start_at)
+        minutes = row.event.estimated_minutes or durations.get(row.event.event_type, 15)
+        ctx.add_booking(rules.Booking(event_id=row.event_id, employee_id=row.employee_id, start_at=local,
+                                      end_at=local + timedelta(minutes=minutes), event_type=row.event.event_type,
+                                      event_name=row.event.name))
+    return ctx
+
+
+@transaction.atomic
+def proposal_update(*, proposal: ScheduleProposal, employee: Employee | None = None, start_at: datetime | None = None,
+                    override_reason: str = "") -> ScheduleProposal:
+    """Change who or when, re-validated with the same rules as every placement (against posted
+    schedules and the run's other proposals). Hard violations refuse; soft warnings need a reason."""
+    proposal = (ScheduleProposal.objects.select_for_update(of=("self",))
+                .select_related("run", "event", "employee").get(pk=proposal.pk))
+    _open_run(proposal.run)
+    if proposal.status not in (*ScheduleProposal.APPROVABLE, Status.UNPLACED):
+        raise ValidationError({"status": f"A {proposal.get_status_display().lower()} proposal cannot be edited."})
+    employee = employee or proposal.employee
+    start_at = start_at or proposal.start_at
+    errors = {}
+    if employee is None:
+        errors["employee"] = ["Choose an employee."]
+    if start_at is None:
+        errors["start_at"] = ["Choose a start time."]
+    if errors:
+        raise ValidationError(errors)
+    local = timezone.localtime(start_at)
+    ctx = _plan_context(run=proposal.run, day=local.date(), exclude_proposal=proposal.pk)
+    employee = Employee.objects.select_related("weekly_availability").get(pk=employee.pk)
+    violations = rules.validate_assignment(event=event_info(proposal.event), employee=employee_info(employee),
+                                           start_at=local, ctx=ctx)
+    accepted = services._enforce(violations, override_reason=override_reason)
+    proposal.employee, proposal.start_at = employee, start_at
+    proposal.overridden_warnings = accepted
+    proposal.override_reason = override_reason.strip() if accepted else ""
+    if proposal.status == Status.UNPLACED:
+        proposal.kind = ScheduleProposal.Kind.NEW
+    proposal.status = Status.EDITED
+    proposal.full_clean()
+    proposal.save()
+    return proposal
+
+
+# --------------------------------------------------------------------------- approve, retry, reject
+def _with_dependencies(run: SchedulerRun, ids: set[int]) -> set[int]:
+    """A proposal that took a bumped event's spot needs that event's move first: add the moves
+    (transitively) and the Supervisor moves that follow them."""
+    rows = list(run.proposals.values("id", "event_id", "bumped_by_id"))
+    chosen = set(ids)
+    changed = True
+    while changed:
+        events = {r["event_id"] for r in rows if r["id"] in chosen}
+        extra = {r["id"] for r in rows if r["bumped_by_id"] in events and r["id"] not in chosen}
+        chosen |= extra
+        changed = bool(extra)
+    return chosen
+
+
+def _approval_order(rows: list[ScheduleProposal]) -> list[int]:
+    """Moves first, the most deeply displaced (latest due) first, so every spot is free when
+    the row that takes it is submitted; then new rows by wave (a Core before its Supervisor)."""
+    moves = sorted((r for r in rows if r.kind == ScheduleProposal.Kind.MOVE),
+                   key=lambda r: (-r.event.due_at.timestamp(), r.event.event_type == EventType.SUPERVISOR, r.pk))
+    news = sorted((r for r in rows if r.kind == ScheduleProposal.Kind.NEW),
+                  key=lambda r: (WAVE_ORDER.get(r.event.event_type, 99), r.start_at, r.pk))
+    return [r.pk for r in moves + news]
+
+
+def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None = None, retry_only: bool = False,
+                crossmark: CrossmarkClient | None = None,
+                progress: Callable[[float, str], None] | None = None) -> dict:
+    """Submit proposals to Crossmark one row at a time and record each outcome. Idempotent:
+    a submitted row is never submitted again; failed rows are retried on the next call."""
+    run = SchedulerRun.objects.get(pk=run.pk)
+    _open_run(run)
+    statuses = (Status.SUBMIT_FAILED,) if retry_only else ScheduleProposal.APPROVABLE
+    if proposal_ids is not None:
+        known = set(run.proposals.filter(pk__in=proposal_ids).values_list("pk", flat=True))
+        unknown = sorted(set(proposal_ids) - known)
+        if unknown:
+            raise ValidationError({"proposals": [f"Not proposals of this run: {', '.join(map(str, unknown))}."]})
+        wanted = _with_dependencies(run, known)
+        rows = list(run.proposals.filter(pk__in=wanted, status__in=statuses).select_related("event"))
+    else:
+        rows = list(run.proposals.filter(status__in=statuses).select_related("event"))
+    client = crossmark or services.crossmark_for_user(user)
+    outcome: Counter = Counter()
+    order = _approval_order(rows)
+    for done, pk in enumerate(order, start=1):
+        outcome[_approve_one(pk, user=user, client=client)] += 1
+        if progress is not None:
+            progress(100 * done / len(order), f"{done}/{len(order)} rows: {outcome['submitted']} submitted, "
+                                              f"{outcome['failed']} failed")
+    if run.status == SchedulerRun.Status.READY:
+        run.status = SchedulerRun.Status.APPROVED
+        run.approved_at, run.approved_by = timezone.now(), user if user is not None and user.pk else None
+        run.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    return {"submitted": outcome["submitted"], "failed": outcome["failed"], "skipped": outcome["skipped"]}
+
+
+def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
+    with transaction.atomic():
+        row = (ScheduleProposal.objects.select_for_update(of=("self",))
+               .select_related("event", "employee", "schedule").get(pk=pk))
+        if row.status not in ScheduleProposal.APPROVABLE:
+            return "skipped"  # already submitted by an earlier (or concurrent) approval
+        row.attempts += 1
+        try:
+            move = _prepare(row)
+            services._crossmark_apply(client, [move])
+        except ValidationError as exc:
+            return _row_failed(row, " ".join(exc.messages))
+        except services.CrossmarkFailed as exc:
+            for schedule_pk, crossmark_id in getattr(exc, "id_updates", {}).items():
+                Schedule.objects.filter(pk=schedule_pk).update(crossmark_schedule_id=crossmark_id)
+            return _row_failed(row, str(exc))
+        accepted = row.overridden_warnings or []
+        reason = row.override_reason if accepted else ""
+        if move.schedule is None:
+            Schedule.objects.create(event=row.event, employee=row.employee, start_at=row.start_at,
+                                    crossmark_schedule_id=move.new_crossmark_id, overridden_warnings=accepted,
+                                    override_reason=reason, created_by=user if user is not None and user.pk else None)
+            move.event.condition = Condition.SCHEDULED
+            move.event.save(update_fields=["condition", "updated_at"])
+        else:
+            schedule = move.schedule
+            schedule.employee, schedule.start_at = row.employee, row.start_at
+            schedule.crossmark_schedule_id = move.new_crossmark_id
+            if accepted:
+                schedule.overridden_warnings, schedule.override_reason = accepted, reason
+            schedule.save()
+        row.status, row.crossmark_schedule_id, row.submit_error = Status.SUBMITTED, move.new_crossmark_id, ""
+        row.submitted_at, row.submitted_by = timezone.now(), user if user is not None and user.pk else None
+        row.save()
+        return "submitted"
+
+
+def _row_failed(row: ScheduleProposal, message: str) -> str:
+    row.status, row.submit_error = Status.SUBMIT_FAILED, message[:2000]
+    row.save()
+    return "failed"
+
+
+def _prepare(row: ScheduleProposal) -> services.Move:
+    """Check the row against the world as it is now (posted schedules may have changed since the
+    run) with the same rules, and return the Crossmark change to make."""
+    event = Event.objects.select_for_update().get(pk=row.event_id)
+    employee = Employee.objects.select_related("weekly_availability").get(pk=row.employee_id)
+    schedule = None
+    if row.kind == ScheduleProposal.Kind.MOVE:
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").filter(
+            pk=row.schedule_id).first()
+        if schedule is None:
+            raise ValidationError("The posted schedule to move no longer exists.")
+        if schedule.employee_id != row.previous_employee_id or schedule.start_at != row.previous_start_at:
+            raise ValidationError("The posted schedule changed since the run; run the auto-scheduler again.")
+    else:
+        if Schedule.objects.filter(event=event).exists():
+            raise ValidationError("The event was posted since the run.")
+        services._check_event_open(event)
+    if event.event_type == EventType.SUPERVISOR and row.kind == ScheduleProposal.Kind.NEW:
+        day = timezone.localtime(row.start_at).date()
+        core_posted = Schedule.objects.filter(
+            event__event_type=EventType.CORE, event__event_number=event.event_number,
+            start_at__gte=local_midnight(day), start_at__lt=local_midnight(day + timedelta(days=1))).exists()
+        if not event.event_number or not core_posted:
+            raise ValidationError("Its Core is not posted on that date yet; approve the Core first.")
+    violations = services.assignment_violations(event=event, employee=employee, start_at=row.start_at)
+    hard = rules.hard(violations)
+    if hard:
+        raise ValidationError([v.message for v in hard])
+    accepted_codes = {w.get("code") for w in row.overridden_warnings or []}
+    unaccepted = [v for v in rules.soft(violations) if v.code not in accepted_codes]
+    if unaccepted:
+        raise ValidationError([v.message for v in unaccepted] + ["Edit the proposal and give a reason to accept."])
+    services._check_rep(employee)
+    return services.Move(schedule=schedule, event=event, employee=employee, start_at=row.start_at)
+
+
+@transaction.atomic
+def run_reject(*, run: SchedulerRun, user=None) -> SchedulerRun:
+    """Drop the run's open proposals. Events and posted schedules are not touched (rows already
+    submitted stay posted: they were approved one by one)."""
+    run = SchedulerRun.objects.select_for_update().get(pk=run.pk)
+    _open_run(run)
+    run.proposals.filter(status__in=ScheduleProposal.APPROVABLE).update(status=Status.REJECTED,
+                                                                        updated_at=timezone.now())
+    run.status = SchedulerRun.Status.REJECTED
+    run.rejected_at, run.rejected_by = timezone.now(), user if user is not None and user.pk else None
+    run.save(update_fields=["status", "rejected_at", "rejected_by", "updated_at"])
+    return run
