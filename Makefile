@@ -59,7 +59,7 @@ bench: install
 # Refresh vendored front-end libraries from npm (needs Node.js; the result is committed).
 vendor:
 	rm -rf node_modules && npm install --no-audit --no-fund
-	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chartjs/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map node_modules/chart.js/LICENSE.md static/vendor/chartjs/
 
 clean:
 	rm -rf $(VENV) data staticfiles .pytest_cache

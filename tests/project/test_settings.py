@@ -1,11 +1,13 @@
 """Settings: production refuses insecure keys; `check --deploy` is clean in production mode."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +75,7 @@ def test_production_cookies_are_secure_and_httponly():
 def test_env_example_documents_every_variable_read_by_settings():
     settings_source = (ROOT / "project" / "settings.py").read_text()
     example = (ROOT / ".env.example").read_text()
-    import re
+
 
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', settings_source))
     documented = set(re.findall(r"(?m)^#?\s*([A-Z][A-Z0-9_]+)=", example))
@@ -81,3 +83,14 @@ def test_env_example_documents_every_variable_read_by_settings():
     assert read - documented == set()
     # Every variable line is preceded by a comment line somewhere in its block.
     assert "SECRET_KEY=" in example and "Generate:" in example
+
+
+def test_collectstatic_manifest_resolves_every_reference(tmp_path, settings):
+    """Production collects static files into a hashed manifest (WhiteNoise adds compression on
+    top); every url()/sourceMappingURL a file references must exist or collectstatic fails."""
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/chartjs/chart.umd.min.js" in manifest and "css/crewbase.css" in manifest
