@@ -9,6 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Max
 
+from volunteers.demo import BASE_VOLUNTEERS
+from volunteers.models import Volunteer
+
 pytestmark = pytest.mark.django_db
 
 
@@ -42,3 +45,9 @@ def test_demo_data_refused_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="Refusing"):
         call_command("load_demo_data", stdout=StringIO())
+
+
+def test_scale_multiplies_the_bulk_demo_data(settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", "--scale", "2", stdout=StringIO())
+    assert Volunteer.objects.count() == 2 * BASE_VOLUNTEERS
