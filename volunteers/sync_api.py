@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
@@ -49,8 +49,13 @@ class SyncStartView(APIView):
         return job_accepted(job, request)
 
 
+@extend_schema_serializer(component_name="SalesforceSyncRun")
 class SyncRunSerializer(serializers.ModelSerializer):
     processed = serializers.IntegerField(read_only=True)
+    # Plain strings in the schema (the choices are documented on the model; shared enum names collide).
+    status = serializers.CharField(read_only=True, help_text="running, success, partial or failed")
+    mode = serializers.CharField(read_only=True, help_text="full or delta (what ran)")
+    requested_mode = serializers.CharField(read_only=True, help_text="full or delta (what was asked)")
 
     class Meta:
         model = SyncRun
