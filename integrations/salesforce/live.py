@@ -56,7 +56,8 @@ class LiveSalesforceClient:
     def __init__(self, *, instance_url: str = "", access_token: str = "", username: str = "", password: str = "",
                  security_token: str = "", domain: str = "login", timeout: float = 20.0,
                  token_provider: Callable[[], str] | None = None, attempts: int = 4,
-                 backoff_base: float = 0.5, sleep: Callable[[float], None] = time.sleep):
+                 backoff_base: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 verify: bool | str = True):
         if not (instance_url and (access_token or token_provider)) and not (username and password):
             raise AuthenticationError("Salesforce credentials are missing: set an instance URL and access token, "
                                       "or a username, password and security token.", system=SYSTEM)
@@ -67,12 +68,14 @@ class LiveSalesforceClient:
         self.domain = domain or "login"
         self.timeout = timeout
         self.attempts, self.backoff_base, self.sleep = attempts, backoff_base, sleep
+        self.verify = verify  # TLS verification (a CA bundle path for a private test server)
         self._sf: Salesforce | None = None
 
     # ------------------------------------------------------------------ session
     def _connect(self) -> Salesforce:
         session = requests.Session()
-        session.request = _with_timeout(session.request, self.timeout)  # type: ignore[method-assign]
+        session.verify = self.verify
+        session.request = _with_timeout(session.request, self.timeout, self.verify)  # type: ignore[method-assign]
         try:
             if self.instance_url and (self.access_token or self.token_provider):
                 token = self.token_provider() if self.token_provider else self.access_token
@@ -163,9 +166,11 @@ class _SessionExpired(Exception):
     pass
 
 
-def _with_timeout(request, timeout: float):
+def _with_timeout(request, timeout: float, verify: bool | str = True):
     def wrapped(method, url, **kwargs):
         kwargs.setdefault("timeout", timeout)
+        if verify is not True:  # per request: REQUESTS_CA_BUNDLE would override a session-level setting
+            kwargs.setdefault("verify", verify)
         return request(method, url, **kwargs)
     return wrapped
 
