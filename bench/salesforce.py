@@ -4,7 +4,7 @@ script, self-signed certificate), then a delta sync with nothing changed.
 
 Run from the repo root: `.venv/bin/python bench/salesforce.py`. A throwaway SQLite file by default,
 or BENCH_DATABASE_URL=postgres://…/crewbase_salesforce_bench. Scale (default ≈ 1 minute):
-BENCH_SF_CONTACTS (default 5000), BENCH_SF_PARTICIPATIONS (default 15000), BENCH_SF_SESSIONS (default
+BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
 contacts / 10). The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
 Prints one line per figure, e.g. `salesforce.full_sync records=… seconds=… records_per_s=…`.
 """
@@ -47,8 +47,8 @@ from integrations.salesforce.live import LiveSalesforceClient  # noqa: E402
 from volunteers.models import Event, Volunteer, VolunteerParticipation  # noqa: E402
 from volunteers.sync_services import sync_all  # noqa: E402
 
-N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "5000"))
-N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "15000"))
+N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "10000"))
+N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "30000"))
 N_SESSIONS = int(os.environ.get("BENCH_SF_SESSIONS", str(max(10, N_CONTACTS // 10))))
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 FIRST = ["Ada", "Grace", "Alan", "Maria", "James", "Aisha", "Chen", "Luis", "Priya", "Noah"]

@@ -105,12 +105,17 @@ class ChunkResult:
     queued: int = 0
     errors: list[dict] = field(default_factory=list)
     stored_ids: dict[str, int] = field(default_factory=dict)  # sf id → pk of rows written or confirmed
+    # Participations written: their volunteers' stats and events' counts are refreshed once per run.
+    touched_volunteers: set[int] = field(default_factory=set)
+    touched_events: set[int] = field(default_factory=set)
 
     def add(self, other: ChunkResult) -> None:
         for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
         self.stored_ids.update(other.stored_ids)
+        self.touched_volunteers |= other.touched_volunteers
+        self.touched_events |= other.touched_events
 
 
 def _error(code: str, message: str, sf_id: str = "") -> dict:
@@ -276,7 +281,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     for item in ready:
         fields.update(item.values)
     existing = _existing(model, [i.salesforce_id for i in ready], fields)
-    to_create, to_update, changed_fields, unchanged_pks = [], [], set(), []
+    to_create, to_update, changed_fields, unchanged_pks, unchanged_sf_ids = [], [], set(), [], set()
     for item in ready:
         obj = existing.get(item.salesforce_id)
         if obj is None:
@@ -292,6 +297,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             to_update.append((item, obj))
         else:
             unchanged_pks.append(obj.pk)
+            unchanged_sf_ids.add(item.salesforce_id)
             result.stored_ids[item.salesforce_id] = obj.pk
 
     if spec.key == "affiliations":
@@ -322,8 +328,9 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     if spec.key in PARTICIPATION_KINDS:
         result.queued += _pending_write(spec, pending)
         _pending_clear([i.salesforce_id for i in ready])
-        _participation_side_effects(spec.key, [result.stored_ids[i.salesforce_id] for i in ready
-                                               if i.salesforce_id in result.stored_ids])
+        for attname, target in (("volunteer_id", result.touched_volunteers), ("event_id", result.touched_events)):
+            target.update(i.values[attname] for i in ready if i.values.get(attname)
+                          and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids))
     _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids)
     return result
 
@@ -361,17 +368,15 @@ def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolve
     through.objects.bulk_create([through(event_id=e, district_id=d) for e, d in wanted - have])
 
 
-def _participation_side_effects(key: str, participation_ids: list[int]) -> None:
+def participation_side_effects(*, volunteer_ids: set[int], event_ids: set[int]) -> None:
     """Keep the denormalised figures right: volunteer attendance stats and event counts."""
-    if not participation_ids:
-        return
-    if key == "volunteer_participations":
-        rows = VolunteerParticipation.objects.filter(pk__in=participation_ids).values_list("volunteer_id", "event_id")
-        volunteer_stats_refresh(volunteer_ids={v for v, _ in rows})
-        event_counts_bulk_refresh(event_ids={e for _, e in rows})
-    else:
-        rows = StudentParticipation.objects.filter(pk__in=participation_ids).values_list("event_id", flat=True)
-        event_counts_bulk_refresh(event_ids=set(rows))
+    volunteers, events = sorted(volunteer_ids), sorted(event_ids)
+    for start in range(0, len(volunteers), IN_CHUNK):
+        with transaction.atomic():
+            volunteer_stats_refresh(volunteer_ids=volunteers[start:start + IN_CHUNK])
+    for start in range(0, len(events), IN_CHUNK):
+        with transaction.atomic():
+            event_counts_bulk_refresh(event_ids=events[start:start + IN_CHUNK])
 
 
 def event_counts_bulk_refresh(*, event_ids: Iterable[int]) -> None:
@@ -551,6 +556,8 @@ def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=
             logger.exception("sync of %s failed", key)
             fatal = exc
             totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
+        if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
+            participation_side_effects(volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events)
         run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
         run.finished_at = timezone.now()
         _run_save_counts(run, totals, final=True)
