@@ -672,7 +672,7 @@ class SyncRun(AuditedModel):
         return self.created + self.updated + self.unchanged + self.skipped + self.failed + self.queued
 
 
-class SyncLock(models.Model):
+class SyncLock(AuditedModel):
     """A database lock per synced object: a conditional UPDATE takes it (atomic on SQLite and
     PostgreSQL); it expires so a crashed worker cannot hold it forever."""
 
@@ -768,7 +768,7 @@ class QualityRun(AuditedModel):
         return f"Quality run {self.started_at:%Y-%m-%d %H:%M} ({self.overall_score})"
 
 
-class QualityCheck(models.Model):
+class QualityCheck(AuditedModel):
     run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="checks")
     entity = models.CharField(max_length=20, db_index=True)
     dimension = models.CharField(max_length=20)
