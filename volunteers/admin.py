@@ -462,3 +462,135 @@ class VolunteerSkillAdmin(AuditedAdmin):
     search_fields = ("volunteer__first_name", "volunteer__last_name", "skill__name")
     list_select_related = ("volunteer", "skill")
     autocomplete_fields = ("volunteer", "skill")
+
+
+# --------------------------------------------------------------------------- Salesforce sync, quality, roster
+from django.shortcuts import redirect  # noqa: E402
+from django.urls import path, reverse  # noqa: E402
+
+from project.jobs import JobNotQueued, job_start  # noqa: E402
+
+from .models import (  # noqa: E402
+    DataQualityFlag,
+    PendingParticipation,
+    QualityCheck,
+    QualityRun,
+    RosterImport,
+    SchoolClass,
+    SyncRun,
+)
+
+
+@admin.register(SchoolClass)
+class SchoolClassAdmin(AuditedAdmin):
+    list_display = ("name", "school", "class_year", "salesforce_id")
+    list_filter = ("class_year",)
+    search_fields = ("name", "salesforce_id", "school__name")
+    autocomplete_fields = ("school",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    """Run history; "Sync now" (delta or full) starts a job and opens its live progress page."""
+
+    change_list_template = "volunteers/admin/syncrun_change_list.html"
+    list_display = ("object_name", "mode", "status", "started_at", "finished_at", "created", "updated", "unchanged",
+                    "skipped", "failed", "queued", "error_count", "watermark")
+    list_filter = ("status", "object_name", "mode")
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def get_urls(self):
+        return [path("sync-now/", self.admin_site.admin_view(self.sync_now), name="volunteers_syncrun_sync_now"),
+                *super().get_urls()]
+
+    def sync_now(self, request):
+        if request.method != "POST" or not request.user.has_perm("volunteers.add_syncrun"):
+            messages.error(request, "Starting a sync needs the Coordinator or Administrator role.")
+            return redirect(reverse("admin:volunteers_syncrun_changelist"))
+        from .tasks import salesforce_sync_job
+
+        mode = "full" if request.POST.get("mode") == "full" else "delta"
+        try:
+            job = job_start(kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user,
+                            params={"mode": mode})
+        except JobNotQueued:
+            messages.error(request, "The sync could not be queued: the task broker is unreachable. Try again later.")
+            return redirect(reverse("admin:volunteers_syncrun_changelist"))
+        messages.success(request, f"Salesforce {mode} sync started.")
+        return redirect(reverse("job_detail", args=[job.pk]))
+
+
+@admin.register(PendingParticipation)
+class PendingParticipationAdmin(ReadOnlyAdmin):
+    list_display = ("salesforce_id", "kind", "missing", "contact_salesforce_id", "event_salesforce_id", "attempts",
+                    "likely_orphan", "updated_at")
+    list_filter = ("kind", "likely_orphan", "missing")
+    search_fields = ("salesforce_id", "contact_salesforce_id", "event_salesforce_id")
+    actions = [export_as_csv]
+
+
+@admin.action(description="Dismiss selected flags (not a problem)", permissions=["change"])
+def dismiss_flags(modeladmin, request, queryset):
+    from .quality_services import flag_close
+
+    n = 0
+    for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
+        flag_close(flag=flag, status=DataQualityFlag.Status.DISMISSED, user=request.user)
+        n += 1
+    messages.success(request, f"{n} flag(s) dismissed.")
+
+
+@admin.action(description="Mark selected flags resolved", permissions=["change"])
+def resolve_flags(modeladmin, request, queryset):
+    from .quality_services import flag_close
+
+    n = 0
+    for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
+        flag_close(flag=flag, status=DataQualityFlag.Status.RESOLVED, user=request.user)
+        n += 1
+    messages.success(request, f"{n} flag(s) resolved.")
+
+
+@admin.register(DataQualityFlag)
+class DataQualityFlagAdmin(AuditedAdmin):
+    list_display = ("entity_type", "entity_key", "issue_type", "severity", "status", "message", "updated_at")
+    list_filter = ("status", "severity", "entity_type", "issue_type", "source")
+    search_fields = ("entity_key", "message")
+    readonly_fields = ("entity_type", "entity_key", "entity_id", "issue_type", "severity", "source", "message",
+                       "details", "resolved_at", "resolved_by")
+    actions = [dismiss_flags, resolve_flags, export_as_csv]
+
+
+class QualityCheckInline(admin.TabularInline):
+    model = QualityCheck
+    extra = 0
+    can_delete = False
+    fields = ("entity", "dimension", "name", "severity", "score", "message")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QualityRun)
+class QualityRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "status", "overall_score", "started_by")
+    inlines = [QualityCheckInline]
+    readonly_fields = ("started_at", "finished_at", "status", "overall_score", "scores", "error", "started_by")
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "source", "sheet_id", "filename", "rows", "added", "updated", "deactivated",
+                    "flagged", "skipped", "imported_by")
+    list_filter = ("source",)
+    readonly_fields = [f.name for f in RosterImport._meta.fields]

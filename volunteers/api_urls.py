@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from . import api, quality_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("volunteers", api.VolunteerViewSet, basename="volunteer")
@@ -11,6 +11,8 @@ router.register("schools", api.SchoolViewSet, basename="school")
 router.register("skills", api.SkillViewSet, basename="skill")
 router.register("events", api.EventViewSet, basename="event")
 router.register("participations", api.ParticipationViewSet, basename="participation")
+router.register("quality/runs", quality_api.QualityRunViewSet, basename="quality-run")
+router.register("quality/flags", quality_api.DataQualityFlagViewSet, basename="quality-flag")
 
 app_name = "volunteers-api"
 urlpatterns = [

@@ -122,6 +122,21 @@ class Skill(AuditedModel):
         return self.name
 
 
+class SchoolClass(Synced, AuditedModel):
+    """A class cohort of a school (Salesforce `Class__c`), e.g. "Class of 2028"."""
+
+    name = models.CharField(max_length=200)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="classes")
+    class_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["school__name", "name"]
+        verbose_name_plural = "school classes"
+
+    def __str__(self):
+        return self.name
+
+
 # --------------------------------------------------------------------------- contacts
 class Contact(Synced, AuditedModel):
     """Base of the contact hierarchy (multi-table inheritance: Volunteer, Teacher, Student)."""
@@ -351,6 +366,8 @@ class Student(Contact):
     current_grade = models.PositiveSmallIntegerField(null=True, blank=True)
     homeroom_teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="students")
+    school_class = models.ForeignKey("SchoolClass", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="students")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(current_grade__lte=12), name="student_grade_k12")]
@@ -607,3 +624,190 @@ class VolunteerMerge(models.Model):
 
     def __str__(self):
         return f"{self.merged_name} → {self.survivor}"
+
+
+# --------------------------------------------------------------------------- Salesforce sync
+class SyncRun(AuditedModel):
+    """One sync of one Salesforce object (e.g. "volunteers"): window, counts, errors, watermark."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        PARTIAL = "partial", "Partial (some records failed)"
+        FAILED = "failed", "Failed"
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        DELTA = "delta", "Delta"
+
+    object_name = models.CharField(max_length=40, db_index=True)
+    mode = models.CharField(max_length=5, choices=Mode.choices)
+    requested_mode = models.CharField(max_length=5, choices=Mode.choices, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    modified_since = models.DateTimeField(null=True, blank=True,
+                                          help_text="Lower bound sent to Salesforce (watermark minus buffer).")
+    watermark = models.DateTimeField(help_text="When this run started querying; the next delta starts from here.")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0, help_text="Participations sent to the pending queue.")
+    errors = models.JSONField(default=list, blank=True,
+                              help_text="Structured errors: code, message, Salesforce id (first 200).")
+    error_count = models.PositiveIntegerField(default=0)
+    job = models.ForeignKey("project.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["object_name", "-started_at"], name="syncrun_object_started_idx")]
+
+    def __str__(self):
+        return f"{self.object_name} {self.mode} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped + self.failed + self.queued
+
+
+class SyncLock(AuditedModel):
+    """A database lock per synced object: a conditional UPDATE takes it (atomic on SQLite and
+    PostgreSQL); it expires so a crashed worker cannot hold it forever."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    owner = models.CharField(max_length=64, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class PendingParticipation(AuditedModel):
+    """A Salesforce participation whose volunteer/student or event is not in Crewbase yet."""
+
+    class Kind(models.TextChoices):
+        VOLUNTEER = "volunteer", "Volunteer"
+        STUDENT = "student", "Student"
+
+    salesforce_id = models.CharField(max_length=18, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    contact_salesforce_id = models.CharField(max_length=18, blank=True)
+    event_salesforce_id = models.CharField(max_length=18, blank=True)
+    missing = models.CharField(max_length=40, help_text="What was missing: contact, event or both.")
+    payload = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=1)
+    likely_orphan = models.BooleanField(default=False, help_text="Still unmatched after many runs.")
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"{self.kind} participation {self.salesforce_id} (missing {self.missing})"
+
+
+class DataQualityFlag(AuditedModel):
+    """A persistent data-quality problem on one record; unique per (entity, record, issue)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISMISSED = "dismissed", "Dismissed"
+        RESOLVED = "resolved", "Resolved"
+        AUTO_RESOLVED = "auto_resolved", "Resolved automatically"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+        CRITICAL = "critical", "Critical"
+
+    entity_type = models.CharField(max_length=30, db_index=True)
+    entity_key = models.CharField(max_length=40, help_text="Salesforce id, else the Crewbase id.")
+    entity_id = models.PositiveIntegerField(null=True, blank=True)
+    issue_type = models.CharField(max_length=40, db_index=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
+    source = models.CharField(max_length=20, default="salesforce_sync")
+    message = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["entity_type", "entity_key", "issue_type"],
+                                               name="dq_flag_unique_issue")]
+
+    def __str__(self):
+        return f"{self.entity_type} {self.entity_key}: {self.issue_type}"
+
+
+# --------------------------------------------------------------------------- data-quality scoring
+class QualityRun(AuditedModel):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    scores = models.JSONField(default=dict, help_text="{entity: {score, dimensions: {dimension: score}}}")
+    overall_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Quality run {self.started_at:%Y-%m-%d %H:%M} ({self.overall_score})"
+
+
+class QualityCheck(AuditedModel):
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="checks")
+    entity = models.CharField(max_length=20, db_index=True)
+    dimension = models.CharField(max_length=20)
+    name = models.CharField(max_length=80)
+    severity = models.CharField(max_length=8, choices=DataQualityFlag.Severity.choices)
+    score = models.PositiveSmallIntegerField()
+    message = models.CharField(max_length=500)
+    measured = models.JSONField(default=dict, blank=True, help_text="total, offending, ratio, local/remote counts")
+    offending_ids = models.JSONField(default=list, blank=True, help_text="Crewbase ids of offending records (≤ 200).")
+
+    class Meta:
+        ordering = ["entity", "dimension", "name"]
+
+    def __str__(self):
+        return f"{self.entity}/{self.dimension}/{self.name}: {self.severity}"
+
+
+# --------------------------------------------------------------------------- roster import
+class RosterImport(AuditedModel):
+    class Source(models.TextChoices):
+        SHEET = "sheet", "Google Sheet"
+        CSV = "csv", "Uploaded CSV"
+
+    source = models.CharField(max_length=5, choices=Source.choices)
+    sheet_id = models.CharField(max_length=200, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}]")
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Roster import {self.created_at:%Y-%m-%d %H:%M} (+{self.added} ~{self.updated} -{self.deactivated})"

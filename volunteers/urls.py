@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import data_views, views
 
 app_name = "volunteers"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("reports/district-year-end/", views.report_year_end, name="report_year_end"),
     path("reports/organizations/", views.report_organizations, name="report_organizations"),
     path("reports/first-time/", views.report_first_time, name="report_first_time"),
+    path("salesforce/", data_views.sync_status, name="sync"),
+    path("quality/", data_views.quality_dashboard, name="quality"),
+    path("quality/checks/<int:pk>/", data_views.quality_check_detail, name="quality_check"),
+    path("quality/flags/", data_views.quality_flags, name="quality_flags"),
+    path("roster/", data_views.roster, name="roster"),
 ]

@@ -1,1 +1,33 @@
-"""salesforce integration: interface, live client and fake (see integrations/base.py)."""
+"""Salesforce integration: `get_client()` returns the live client (simple-salesforce) or the fake."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from integrations.base import integration_config, is_live, timeout
+from project.credentials import credential_get
+
+from .interface import QueryPage, SalesforceClient, SalesforceRecord  # noqa: F401
+
+SYSTEM = "salesforce"
+
+
+def get_client() -> SalesforceClient:
+    if not is_live(SYSTEM):
+        from .fake import FakeSalesforceClient
+
+        return FakeSalesforceClient()
+    from .live import LiveSalesforceClient
+
+    config = integration_config(SYSTEM)
+    instance_url = credential_get(system=SYSTEM, key="instance_url") or config.get("base_url", "")
+    return LiveSalesforceClient(
+        instance_url=instance_url,
+        access_token=credential_get(system=SYSTEM, key="access_token"),
+        username=credential_get(system=SYSTEM, key="username"),
+        password=credential_get(system=SYSTEM, key="password"),
+        security_token=credential_get(system=SYSTEM, key="security_token"),
+        domain=config.get("domain", "login"),
+        timeout=timeout(),
+        attempts=getattr(settings, "SALESFORCE_RETRY_ATTEMPTS", 4),
+    )

@@ -1,0 +1,74 @@
+"""What Crewbase needs from Salesforce: SOQL queries that stream records page by page.
+
+Every client (live or fake) returns plain dataclasses; nothing outside `live.py` imports the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SalesforceRecord:
+    """One Salesforce row: its id, object name, LastModifiedDate and the raw field values."""
+
+    id: str
+    sobject: str
+    last_modified: datetime | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    records: list[SalesforceRecord]
+    total_size: int
+    done: bool
+
+
+class SalesforceClient(Protocol):
+    def query_pages(self, *, sobject: str, fields: tuple[str, ...], where: str = "",
+                    modified_after: datetime | None = None) -> Iterator[QueryPage]:
+        """Pages of records (never the whole result in memory), oldest modification first."""
+        ...
+
+    def count(self, *, sobject: str, where: str = "") -> int: ...
+
+
+def soql_datetime(value: datetime) -> str:
+    """SOQL datetime literal (UTC, no quotes)."""
+    from datetime import UTC
+
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_soql(*, sobject: str, fields: tuple[str, ...], where: str = "",
+               modified_after: datetime | None = None) -> str:
+    columns = ["Id", "LastModifiedDate", *[f for f in fields if f not in ("Id", "LastModifiedDate")]]
+    conditions = [f"({where})"] if where else []
+    if modified_after is not None:
+        conditions.append(f"LastModifiedDate > {soql_datetime(modified_after)}")
+    soql = f"SELECT {', '.join(columns)} FROM {sobject}"
+    if conditions:
+        soql += " WHERE " + " AND ".join(conditions)
+    return soql + " ORDER BY LastModifiedDate, Id"
+
+
+def parse_sf_datetime(value: Any) -> datetime | None:
+    """Salesforce datetimes look like 2025-03-01T10:00:00.000+0000."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None

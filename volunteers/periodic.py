@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+from project.periodic import PeriodicSpec
+
+PERIODIC_TASKS = [
+    PeriodicSpec(
+        name="Volunteers: Salesforce daily delta sync",
+        task="volunteers.tasks.salesforce_daily_delta",
+        crontab={"minute": "0", "hour": "2"},
+        queue="sync",
+        description="02:00: delta sync of every Salesforce object in dependency order (LastModifiedDate > "
+                    "watermark − 1 h, − 48 h after a failed run).",
+        freshness=timedelta(hours=26),
+    ),
+    PeriodicSpec(
+        name="Volunteers: data-quality scoring",
+        task="volunteers.tasks.quality_score_daily",
+        crontab={"minute": "30", "hour": "4"},
+        description="04:30: scores volunteers, organizations, events, teachers and students (stored run).",
+    ),
+]

@@ -1,0 +1,613 @@
+"""The database side of the Salesforce sync: bulk upserts by Salesforce id, the pending queue,
+data-quality flags, run records and the per-object lock.
+
+A run streams pages from the client, maps each record (volunteers.salesforce_sync, plain Python),
+and writes each page in one transaction with a handful of bulk queries (references resolved by
+`IN` lookups, existing rows loaded by Salesforce id, then bulk_create / bulk_update). If a page's
+bulk write fails, it is rolled back and replayed record by record, each in a savepoint, so one bad
+record never stops the batch and nothing is half-written. Salesforce wins for the fields the
+mappers produce; local-only fields are never in those and so are never overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from integrations.base import IntegrationError
+from integrations.salesforce.interface import SalesforceClient, SalesforceRecord
+
+from . import salesforce_sync as sfm
+from .demo import bulk_create_contacts
+from .models import (
+    Affiliation,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactHistory,
+    ContactPhone,
+    DataQualityFlag,
+    District,
+    Event,
+    Organization,
+    ParticipationStatus,
+    PendingParticipation,
+    School,
+    SchoolClass,
+    Student,
+    StudentParticipation,
+    SyncLock,
+    SyncRun,
+    Teacher,
+    Volunteer,
+    VolunteerParticipation,
+)
+from .services import volunteer_stats_refresh
+
+logger = logging.getLogger(__name__)
+
+MODELS = {
+    "districts": District, "schools": School, "organizations": Organization, "classes": SchoolClass,
+    "volunteers": Volunteer, "teachers": Teacher, "students": Student, "contacts": Contact,
+    "affiliations": Affiliation, "events": Event, "volunteer_participations": VolunteerParticipation,
+    "student_participations": StudentParticipation, "tasks": ContactHistory, "emails": ContactHistory,
+}
+CONTACT_MODELS = (Volunteer, Teacher, Student)
+PARTICIPATION_KINDS = {"volunteer_participations": PendingParticipation.Kind.VOLUNTEER,
+                       "student_participations": PendingParticipation.Kind.STUDENT}
+MAX_ERRORS_STORED = 200
+LIKELY_ORPHAN_AFTER = 10
+LOCK_TTL = timedelta(minutes=30)
+IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
+
+
+class SyncBusy(Exception):
+    """Another sync of the same object holds the lock."""
+
+
+# --------------------------------------------------------------------------- lock
+def lock_acquire(name: str, *, ttl: timedelta = LOCK_TTL) -> str | None:
+    """Take the lock for `name`; returns an owner token, or None when someone else holds it.
+    A conditional UPDATE is atomic on SQLite and PostgreSQL alike; an expired lock is free."""
+    SyncLock.objects.get_or_create(name=name)
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
+        owner=token, locked_until=now + ttl)
+    return token if taken == 1 else None
+
+
+def lock_extend(name: str, token: str, *, ttl: timedelta = LOCK_TTL) -> None:
+    SyncLock.objects.filter(name=name, owner=token).update(locked_until=timezone.now() + ttl)
+
+
+def lock_release(name: str, token: str) -> None:
+    SyncLock.objects.filter(name=name, owner=token).update(locked_until=None, owner="")
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class ChunkResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    queued: int = 0
+    errors: list[dict] = field(default_factory=list)
+    stored_ids: dict[str, int] = field(default_factory=dict)  # sf id → pk of rows written or confirmed
+    # Participations written: their volunteers' stats and events' counts are refreshed once per run.
+    touched_volunteers: set[int] = field(default_factory=set)
+    touched_events: set[int] = field(default_factory=set)
+
+    def add(self, other: ChunkResult) -> None:
+        for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+        self.stored_ids.update(other.stored_ids)
+        self.touched_volunteers |= other.touched_volunteers
+        self.touched_events |= other.touched_events
+
+
+def _error(code: str, message: str, sf_id: str = "") -> dict:
+    return {"code": code, "message": message[:500], "salesforce_id": sf_id}
+
+
+# --------------------------------------------------------------------------- reference resolution
+def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
+    ids = sorted({i for i in sf_ids if i})
+    found: dict[str, int] = {}
+    manager = model._base_manager
+    for start in range(0, len(ids), IN_CHUNK):
+        found.update(manager.filter(salesforce_id__in=ids[start:start + IN_CHUNK]).values_list("salesforce_id", "pk"))
+    return found
+
+
+def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        for ref in item.refs.values():
+            if ref.salesforce_id:
+                wanted[ref.target].add(ref.salesforce_id)
+        for sf_ids in item.m2m.values():
+            wanted["districts"].update(sf_ids)
+    resolved = {}
+    for target, ids in wanted.items():
+        for sf_id, pk in _pk_map(MODELS[target], ids).items():
+            resolved[(target, sf_id)] = pk
+    return resolved
+
+
+# --------------------------------------------------------------------------- flags
+def _flags_write(entity: str, raised: dict[str, list[sfm.Issue]], pks: dict[str, int], *,
+                 owned_types: Iterable[str] = sfm.SYNC_ISSUES) -> None:
+    """Open (or reopen) the flags raised for these records; auto-resolve the sync-owned flags of
+    these records that were not raised again. A dismissed flag stays dismissed."""
+    keys = list(raised)
+    if not keys:
+        return
+    owned = set(owned_types)
+    existing: dict[tuple[str, str], DataQualityFlag] = {}
+    for start in range(0, len(keys), IN_CHUNK):
+        for flag in DataQualityFlag.objects.filter(entity_type=entity, entity_key__in=keys[start:start + IN_CHUNK]):
+            existing[(flag.entity_key, flag.issue_type)] = flag
+    now = timezone.now()
+    new, reopen, resolve = [], [], []
+    for key, issues in raised.items():
+        seen = set()
+        for issue in issues:
+            if issue.code in seen:
+                continue
+            seen.add(issue.code)
+            flag = existing.get((key, issue.code))
+            if flag is None:
+                new.append(DataQualityFlag(entity_type=entity, entity_key=key, entity_id=pks.get(key),
+                                           issue_type=issue.code, severity=issue.severity, message=issue.message[:500],
+                                           details=issue.details))
+            elif flag.status in (DataQualityFlag.Status.RESOLVED, DataQualityFlag.Status.AUTO_RESOLVED):
+                flag.status, flag.message, flag.resolved_at, flag.updated_at = (
+                    DataQualityFlag.Status.OPEN, issue.message[:500], None, now)
+                reopen.append(flag)
+    for (key, code), flag in existing.items():
+        if (code in owned and flag.status == DataQualityFlag.Status.OPEN
+                and code not in {i.code for i in raised.get(key, ())}):
+            resolve.append(flag.pk)
+    if new:
+        DataQualityFlag.objects.bulk_create(new, ignore_conflicts=True)
+    if reopen:
+        DataQualityFlag.objects.bulk_update(reopen, ["status", "message", "resolved_at", "updated_at"])
+    if resolve:
+        DataQualityFlag.objects.filter(pk__in=resolve).update(status=DataQualityFlag.Status.AUTO_RESOLVED,
+                                                              resolved_at=now, updated_at=now)
+
+
+# --------------------------------------------------------------------------- contact details
+def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+    contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
+    if not contact_ids:
+        return
+    emails, phones, addresses = defaultdict(set), defaultdict(set), set()
+    primary_email, primary_phone = set(), set()
+    for rows, target, primary, value in ((ContactEmail.objects.filter(contact_id__in=contact_ids)
+                                          .values_list("contact_id", "email", "is_primary"), emails, primary_email, 0),
+                                         (ContactPhone.objects.filter(contact_id__in=contact_ids)
+                                          .values_list("contact_id", "number", "is_primary"), phones, primary_phone, 0)):
+        for contact_id, text, is_primary in rows:
+            target[contact_id].add(text)
+            if is_primary:
+                primary.add(contact_id)
+    addresses.update(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    new_emails, new_phones, new_addresses = [], [], []
+    for item in items:
+        contact_id = pks.get(item.salesforce_id)
+        if contact_id is None:
+            continue
+        for address, kind in item.emails:
+            if address not in emails[contact_id]:
+                emails[contact_id].add(address)
+                make_primary = contact_id not in primary_email
+                primary_email.add(contact_id)
+                new_emails.append(ContactEmail(contact_id=contact_id, email=address, kind=kind, is_primary=make_primary))
+        for number, kind in item.phones:
+            if number not in phones[contact_id]:
+                phones[contact_id].add(number)
+                make_primary = contact_id not in primary_phone
+                primary_phone.add(contact_id)
+                new_phones.append(ContactPhone(contact_id=contact_id, number=number, kind=kind, is_primary=make_primary))
+        if item.postal and contact_id not in addresses:
+            addresses.add(contact_id)
+            new_addresses.append(ContactAddress(contact_id=contact_id, is_primary=True, **item.postal))
+    ContactEmail.objects.bulk_create(new_emails)
+    ContactPhone.objects.bulk_create(new_phones)
+    ContactAddress.objects.bulk_create(new_addresses)
+
+
+# --------------------------------------------------------------------------- chunk upsert
+def _existing(model, sf_ids: list[str], fields: set[str]) -> dict[str, object]:
+    manager = model._base_manager
+    only = {"pk", "salesforce_id", *fields}
+    found = {}
+    for start in range(0, len(sf_ids), IN_CHUNK):
+        for obj in manager.filter(salesforce_id__in=sf_ids[start:start + IN_CHUNK]).only(*only):
+            found[obj.salesforce_id] = obj
+    return found
+
+
+def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
+    """Write one page of mapped records. Raises on a database error (the caller isolates)."""
+    result = ChunkResult()
+    model = MODELS[spec.key]
+    resolved = _resolve_refs(items)
+    pending: list[tuple[sfm.Mapped, str]] = []
+    ready: list[sfm.Mapped] = []
+    for item in items:
+        missing_pending, missing_skip, missing_fail = [], [], []
+        for attname, ref in item.refs.items():
+            pk = resolved.get((ref.target, ref.salesforce_id)) if ref.salesforce_id else None
+            if pk is None and ref.salesforce_id and ref.on_missing == "null":
+                item.issues.append(sfm.Issue(sfm.MISSING_REFERENCE, f"{ref.target} {ref.salesforce_id} is not in "
+                                             "Crewbase; link left empty.", "warning",
+                                             {"field": attname, "salesforce_id": ref.salesforce_id}))
+            if pk is None and ref.on_missing == "pending":
+                missing_pending.append(attname.removesuffix("_id"))
+            elif pk is None and ref.on_missing == "skip":
+                missing_skip.append(f"{ref.target} {ref.salesforce_id or '(empty)'}")
+            elif pk is None and ref.on_missing == "fail":
+                missing_fail.append(f"{ref.target} {ref.salesforce_id or '(empty)'}")
+            item.values[attname] = pk
+        if missing_fail:
+            result.failed += 1
+            result.errors.append(_error("FK_NOT_FOUND", f"Not in Crewbase: {', '.join(missing_fail)}.",
+                                        item.salesforce_id))
+        elif missing_pending:
+            pending.append((item, "+".join(missing_pending)))
+        elif missing_skip:
+            result.skipped += 1
+            result.errors.append(_error("NOT_SYNCED_TARGET", f"Not a synced record: {', '.join(missing_skip)}.",
+                                        item.salesforce_id))
+        else:
+            ready.append(item)
+
+    fields = set()
+    for item in ready:
+        fields.update(item.values)
+    existing = _existing(model, [i.salesforce_id for i in ready], fields)
+    to_create, to_update, changed_fields, unchanged_pks, unchanged_sf_ids = [], [], set(), [], set()
+    for item in ready:
+        obj = existing.get(item.salesforce_id)
+        if obj is None:
+            obj = model(salesforce_id=item.salesforce_id, last_synced_at=now, **item.values)
+            to_create.append((item, obj))
+            continue
+        changed = [name for name, value in item.values.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, item.values[name])
+            obj.last_synced_at = obj.updated_at = now
+            changed_fields.update(changed)
+            to_update.append((item, obj))
+        else:
+            unchanged_pks.append(obj.pk)
+            unchanged_sf_ids.add(item.salesforce_id)
+            result.stored_ids[item.salesforce_id] = obj.pk
+
+    if spec.key == "affiliations":
+        _affiliations_single_primary([obj for _, obj in to_create + to_update])
+    if to_create:
+        objs = [obj for _, obj in to_create]
+        if model in CONTACT_MODELS:
+            bulk_create_contacts(model, objs)
+        else:
+            model._base_manager.bulk_create(objs)
+        for item, obj in to_create:
+            result.stored_ids[item.salesforce_id] = obj.pk
+        result.created += len(objs)
+    if to_update:
+        model._base_manager.bulk_update([obj for _, obj in to_update],
+                                        sorted(changed_fields | {"last_synced_at", "updated_at"}))
+        for item, obj in to_update:
+            result.stored_ids[item.salesforce_id] = obj.pk
+        result.updated += len(to_update)
+    if unchanged_pks:
+        model._base_manager.filter(pk__in=unchanged_pks).update(last_synced_at=now)
+        result.unchanged += len(unchanged_pks)
+
+    if model in CONTACT_MODELS:
+        _details_write(ready, result.stored_ids)
+    if spec.key == "events":
+        _event_districts_write(ready, result.stored_ids, resolved)
+    if spec.key in PARTICIPATION_KINDS:
+        result.queued += _pending_write(spec, pending)
+        _pending_clear([i.salesforce_id for i in ready])
+        for attname, target in (("volunteer_id", result.touched_volunteers), ("event_id", result.touched_events)):
+            target.update(i.values[attname] for i in ready if i.values.get(attname)
+                          and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids))
+    _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids)
+    return result
+
+
+def _affiliations_single_primary(objs: list[Affiliation]) -> None:
+    """Salesforce moves a volunteer's primary affiliation: clear the old primary first (one per volunteer)."""
+    primaries = {}
+    for obj in objs:
+        if obj.is_primary:
+            if obj.volunteer_id in primaries:
+                primaries[obj.volunteer_id].is_primary = False  # two in one page: the later one wins
+            primaries[obj.volunteer_id] = obj
+    if primaries:
+        Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
+            salesforce_id__in=[o.salesforce_id for o in primaries.values()]).update(is_primary=False)
+
+
+def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolved) -> None:
+    through = Event.districts.through
+    wanted = set()
+    event_ids = []
+    school_district = dict(School.objects.filter(pk__in={i.values.get("school_id") for i in items
+                                                         if i.values.get("school_id")}).values_list("pk", "district_id"))
+    for item in items:
+        event_id = pks.get(item.salesforce_id)
+        if event_id is None:
+            continue
+        event_ids.append(event_id)
+        for sf_id in item.m2m.get("districts", []):
+            if (pk := resolved.get(("districts", sf_id))) is not None:
+                wanted.add((event_id, pk))
+        if (district_id := school_district.get(item.values.get("school_id"))) is not None:
+            wanted.add((event_id, district_id))
+    have = set(through.objects.filter(event_id__in=event_ids).values_list("event_id", "district_id"))
+    through.objects.bulk_create([through(event_id=e, district_id=d) for e, d in wanted - have])
+
+
+def participation_side_effects(*, volunteer_ids: set[int], event_ids: set[int]) -> None:
+    """Keep the denormalised figures right: volunteer attendance stats and event counts."""
+    volunteers, events = sorted(volunteer_ids), sorted(event_ids)
+    for start in range(0, len(volunteers), IN_CHUNK):
+        with transaction.atomic():
+            volunteer_stats_refresh(volunteer_ids=volunteers[start:start + IN_CHUNK])
+    for start in range(0, len(events), IN_CHUNK):
+        with transaction.atomic():
+            event_counts_bulk_refresh(event_ids=events[start:start + IN_CHUNK])
+
+
+def event_counts_bulk_refresh(*, event_ids: Iterable[int]) -> None:
+    ids = list(set(event_ids))
+    if not ids:
+        return
+    vol = {r["event_id"]: r for r in VolunteerParticipation.objects.filter(event_id__in=ids).values("event_id").annotate(
+        registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
+        attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)))}
+    stu = {r["event_id"]: r for r in StudentParticipation.objects.filter(event_id__in=ids).values("event_id").annotate(
+        registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
+        attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)))}
+    events = list(Event.objects.filter(pk__in=ids).only("pk", "registered_count", "attended_count",
+                                                       "registered_student_count", "attended_student_count"))
+    for event in events:
+        v, s = vol.get(event.pk, {}), stu.get(event.pk, {})
+        event.registered_count, event.attended_count = v.get("registered", 0), v.get("attended", 0)
+        event.registered_student_count, event.attended_student_count = s.get("registered", 0), s.get("attended", 0)
+    Event.objects.bulk_update(events, ["registered_count", "attended_count", "registered_student_count",
+                                       "attended_student_count"])
+
+
+# --------------------------------------------------------------------------- pending queue
+def _pending_write(spec: sfm.ObjectSpec, pending: list[tuple[sfm.Mapped, str]]) -> int:
+    if not pending:
+        return 0
+    kind = PARTICIPATION_KINDS[spec.key]
+    existing = {p.salesforce_id: p for p in PendingParticipation.objects.filter(
+        salesforce_id__in=[item.salesforce_id for item, _ in pending])}
+    new, update = [], []
+    for item, missing in pending:
+        contact_ref = next(r for a, r in item.refs.items() if a != "event_id")
+        payload = item.raw or {}
+        row = existing.get(item.salesforce_id)
+        if row is None:
+            new.append(PendingParticipation(salesforce_id=item.salesforce_id, kind=kind,
+                                            contact_salesforce_id=contact_ref.salesforce_id,
+                                            event_salesforce_id=item.refs["event_id"].salesforce_id,
+                                            missing=missing, payload=payload))
+        else:
+            row.attempts += 1
+            row.missing, row.payload = missing, payload or row.payload
+            row.likely_orphan = row.attempts >= LIKELY_ORPHAN_AFTER
+            row.updated_at = timezone.now()
+            update.append(row)
+    PendingParticipation.objects.bulk_create(new)
+    if update:
+        PendingParticipation.objects.bulk_update(update, ["attempts", "missing", "payload", "likely_orphan",
+                                                          "updated_at"])
+    attempts = {row.salesforce_id: row.attempts for row in update}
+    raised = {}
+    for item, missing in pending:
+        orphan = attempts.get(item.salesforce_id, 1) >= LIKELY_ORPHAN_AFTER
+        raised[item.salesforce_id] = [sfm.Issue(
+            sfm.UNMATCHED_PARTICIPATION,
+            f"Participation waits for its {missing.replace('+', ' and ')} to reach Crewbase"
+            + (" (likely deleted in Salesforce)." if orphan else "."),
+            "error" if orphan else "warning",
+            {"missing": missing, "contact": item.refs[next(a for a in item.refs if a != "event_id")].salesforce_id,
+             "event": item.refs["event_id"].salesforce_id})]
+    _flags_write("participation", raised, {}, owned_types=())
+    return len(pending)
+
+
+def _pending_clear(sf_ids: list[str]) -> None:
+    """These participations are stored: leave the queue, auto-resolve their flags."""
+    if not sf_ids:
+        return
+    PendingParticipation.objects.filter(salesforce_id__in=sf_ids).delete()
+    now = timezone.now()
+    DataQualityFlag.objects.filter(entity_type="participation", entity_key__in=sf_ids,
+                                   issue_type=sfm.UNMATCHED_PARTICIPATION, status=DataQualityFlag.Status.OPEN).update(
+        status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now)
+
+
+# --------------------------------------------------------------------------- page processing
+def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkResult) -> sfm.Mapped | None:
+    raw = record if isinstance(record, dict) else {"Id": record.id, **record.fields}
+    try:
+        mapped = spec.mapper(raw)
+    except sfm.RecordError as exc:
+        result.failed += 1
+        result.errors.append(_error(exc.code, exc.message, str(raw.get("Id") or "")))
+        return None
+    except Exception as exc:  # a mapper bug must not stop the batch either
+        logger.exception("mapping %s %s failed", spec.key, raw.get("Id"))
+        result.failed += 1
+        result.errors.append(_error("MAPPING_ERROR", f"{exc.__class__.__name__}: {exc}", str(raw.get("Id") or "")))
+        return None
+    if spec.key in PARTICIPATION_KINDS:
+        mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
+    return mapped
+
+
+def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkResult:
+    """Map and write one page. Each page is one transaction; a failing bulk write is retried record
+    by record (each in a savepoint) so only the bad record fails."""
+    now = now or timezone.now()
+    result = ChunkResult()
+    items: dict[str, sfm.Mapped] = {}
+    for record in records:
+        mapped = _map(spec, record, result)
+        if mapped is not None:
+            items[mapped.salesforce_id] = mapped  # a repeated id in one page: the later version wins
+    batch = list(items.values())
+    if not batch:
+        return result
+    try:
+        with transaction.atomic():
+            result.add(_upsert_chunk(spec, [_copy(i) for i in batch], now))
+        return result
+    except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
+        logger.warning("bulk write of %s failed (%s); isolating record by record", spec.key, exc)
+    for item in batch:
+        try:
+            with transaction.atomic():
+                result.add(_upsert_chunk(spec, [_copy(item)], now))
+        except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
+            result.failed += 1
+            result.errors.append(_error("DB_REJECTED", f"{exc.__class__.__name__}: {exc}", item.salesforce_id))
+    return result
+
+
+def _copy(item: sfm.Mapped) -> sfm.Mapped:
+    return sfm.Mapped(item.salesforce_id, dict(item.values), dict(item.refs), list(item.issues), list(item.emails),
+                      list(item.phones), dict(item.postal), {k: list(v) for k, v in item.m2m.items()}, item.raw)
+
+
+# --------------------------------------------------------------------------- runs
+ProgressFn = Callable[[float, str], None]
+
+
+def last_run(object_name: str) -> SyncRun | None:
+    return SyncRun.objects.filter(object_name=object_name).exclude(status=SyncRun.Status.RUNNING).order_by(
+        "-started_at", "-id").first()
+
+
+def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=None,
+                progress: ProgressFn | None = None, page_callback: Callable[[], None] | None = None) -> SyncRun:
+    """Sync one object. Raises SyncBusy when another sync of it is running."""
+    spec = sfm.SPEC_BY_KEY[key]
+    token = lock_acquire(key)
+    if token is None:
+        raise SyncBusy(f"A sync of {spec.label.lower()} is already running.")
+    try:
+        previous = last_run(key)
+        effective, since = sfm.delta_since(
+            last_watermark=previous.watermark if previous else None, last_status=previous.status if previous else None,
+            last_since=previous.modified_since if previous else None, last_mode=previous.mode if previous else None,
+            requested=mode)
+        started = timezone.now()
+        run = SyncRun.objects.create(object_name=key, mode=effective, requested_mode=mode, started_at=started,
+                                     watermark=started, modified_since=since, job=job)
+        totals, fatal = ChunkResult(), None
+        seen = 0
+        try:
+            for page in client.query_pages(sobject=spec.sobject, fields=spec.fields, where=spec.where,
+                                           modified_after=since):
+                chunk = process_records(spec, page.records, now=started)
+                totals.add(chunk)
+                totals.stored_ids.clear()
+                seen += len(page.records)
+                _run_save_counts(run, totals)
+                lock_extend(key, token)
+                if progress:
+                    total = page.total_size or seen
+                    progress(min(100.0, 100.0 * seen / total) if total else 100.0,
+                             f"{spec.label}: {seen} of {total}")
+                if page_callback:
+                    page_callback()
+            if key in PARTICIPATION_KINDS:
+                totals.add(_pending_sweep(spec, now=started))
+        except IntegrationError as exc:
+            fatal = exc
+            totals.errors.append(_error(str(exc.code or exc.__class__.__name__), str(exc)))
+        except Exception as exc:  # noqa: BLE001 — the run must be recorded whatever happened
+            logger.exception("sync of %s failed", key)
+            fatal = exc
+            totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
+        if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
+            participation_side_effects(volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events)
+        run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
+        run.finished_at = timezone.now()
+        _run_save_counts(run, totals, final=True)
+        return run
+    finally:
+        lock_release(key, token)
+
+
+def _run_save_counts(run: SyncRun, totals: ChunkResult, *, final: bool = False) -> None:
+    run.created, run.updated, run.unchanged = totals.created, totals.updated, totals.unchanged
+    run.skipped, run.failed, run.queued = totals.skipped, totals.failed, totals.queued
+    run.error_count = len(totals.errors)
+    run.errors = totals.errors[:MAX_ERRORS_STORED]
+    fields = ["created", "updated", "unchanged", "skipped", "failed", "queued", "error_count", "errors", "updated_at"]
+    if final:
+        fields += ["status", "finished_at"]
+    run.save(update_fields=fields)
+
+
+def _pending_sweep(spec: sfm.ObjectSpec, *, now) -> ChunkResult:
+    """Retry every queued participation of this kind that was not in this run's pages."""
+    result = ChunkResult()
+    kind = PARTICIPATION_KINDS[spec.key]
+    last_pk = 0
+    while True:
+        rows = list(PendingParticipation.objects.filter(kind=kind, pk__gt=last_pk, updated_at__lt=now)
+                    .order_by("pk")[:500])
+        if not rows:
+            return result
+        last_pk = rows[-1].pk
+        chunk = process_records(spec, [row.payload for row in rows if row.payload], now=now)
+        chunk.stored_ids.clear()
+        result.add(chunk)
+
+
+def sync_all(*, client: SalesforceClient, mode: str = "delta", objects: Iterable[str] | None = None, job=None,
+             progress: ProgressFn | None = None) -> list[dict]:
+    """Every object in dependency order; an object that fails does not stop the next ones."""
+    keys = [k for k in sfm.ORDER if objects is None or k in set(objects)]
+    summary = []
+    for index, key in enumerate(keys):
+        def object_progress(percent: float, message: str, index=index) -> None:
+            if progress:
+                progress((index + percent / 100.0) * 100.0 / len(keys), message)
+        try:
+            run = sync_object(key=key, client=client, mode=mode, job=job, progress=object_progress)
+        except SyncBusy as exc:
+            summary.append({"object": key, "status": "busy", "message": str(exc)})
+            continue
+        summary.append({"object": key, "run": run.pk, "status": run.status, "mode": run.mode,
+                        "created": run.created, "updated": run.updated, "unchanged": run.unchanged,
+                        "skipped": run.skipped, "failed": run.failed, "queued": run.queued})
+    return summary
