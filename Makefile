@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2 --nomigrations
 export PORT
 
-.PHONY: install run test e2e bench check vendor clean
+.PHONY: install run test bench check vendor clean
 
 install: $(VENV)/.installed .env data
 
@@ -46,12 +46,6 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
-	$(BIN)/bandit -r project integrations volunteers scheduling oncall expenses -ll -q
-
-# Browser tests only (Playwright + /usr/bin/chromium; `make test` runs them too). Screenshots:
-# tests/e2e/screenshots/.
-e2e: install
-	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 bench: install
 	bench/run

@@ -113,14 +113,8 @@ class MemberViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- shift patterns
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 168})
-class WholeHoursField(serializers.DecimalField):
-    """Reads 24, "24" or 24.0 (1.5 gets a clear error below); the API answers with an integer,
-    so the schema documents an integer."""
-
-
 class ShiftSerializer(StrictModelSerializer):
-    duration_hours = WholeHoursField(max_digits=6, decimal_places=2, min_value=1, max_value=168)
+    duration_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=1, max_value=168)
 
     class Meta:
         model = ShiftPattern

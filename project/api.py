@@ -107,27 +107,3 @@ class RoleModelPermissions(permissions.DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
-
-
-LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
-
-
-def openapi_local_times(result, generator, request, public):
-    """drf-spectacular post-processing hook. OpenAPI's `format: time` is RFC 3339 full-time, which
-    requires a UTC offset, but our TimeFields are local times of day ("08:00:00", in the team's
-    or site's zone). Document them as RFC 3339 partial-time with a pattern so clients and
-    schema validators accept what the API really sends and reads."""
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "string" and node.get("format") == "time":
-                node["format"] = "partial-time"
-                node["pattern"] = LOCAL_TIME_PATTERN
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(result)
-    return result

@@ -233,10 +233,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "project.api.openapi_local_times",
-    ],
 }
 
 # --- Celery: Redis when REDIS_URL is set, otherwise a filesystem broker needing no server.
