@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from integrations.base import IntegrationError
 from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
 from project.api_views import JobSerializer, job_accepted
-from project.jobs import JobNotQueued, job_start
+from project.jobs import job_start
 
 from django.db.models import Prefetch
 
@@ -48,7 +48,7 @@ from .selectors import (
 )
 from .services import CrossmarkFailed
 from .sync import reps_import, reps_review
-from .tasks import auto_schedule_job, crossmark_sync_job
+from .tasks import crossmark_sync_job
 
 
 class CrossmarkUnavailable(exceptions.APIException):
@@ -625,15 +625,7 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def create(self, request):
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run = runs.run_create(as_of=data.validated_data.get("as_of"), user=request.user)
-        try:
-            job = job_start(kind="scheduling.auto_schedule", task=auto_schedule_job, user=request.user,
-                            params={"run_id": run.pk})
-        except JobNotQueued:
-            SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED,
-                                                          error="The job could not be queued.")
-            raise
-        SchedulerRun.objects.filter(pk=run.pk).update(job_id=job.pk)
+        run, job = runs.run_start(as_of=data.validated_data.get("as_of"), user=request.user)
         response = job_accepted(job, request)
         response.data["run"] = run.pk
         return response

@@ -20,7 +20,7 @@ from . import runs
 from .models import Employee, ScheduleProposal, SchedulerRun
 from .selectors import proposal_queryset, schedule_list, scheduler_run_list
 from .services import CrossmarkFailed
-from .tasks import auto_schedule_approve_job, auto_schedule_job
+from .tasks import auto_schedule_approve_job
 from .views import can_view
 
 RUN_PERMISSION = "scheduling.change_schedulerrun"
@@ -54,16 +54,11 @@ def run_list(request):
             _forbidden(request)
             return redirect("scheduling:runs")
         if form.is_valid():
-            run = runs.run_create(as_of=form.cleaned_data.get("as_of"), user=request.user)
             try:
-                job = job_start(kind="scheduling.auto_schedule", task=auto_schedule_job, user=request.user,
-                                params={"run_id": run.pk})
+                run, _ = runs.run_start(as_of=form.cleaned_data.get("as_of"), user=request.user)
             except JobNotQueued:
-                SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED,
-                                                              error="The job could not be queued.")
                 messages.error(request, "The run could not be started: the task queue is unavailable. Try again later.")
                 return redirect("scheduling:runs")
-            SchedulerRun.objects.filter(pk=run.pk).update(job_id=job.pk)
             return redirect("scheduling:run", pk=run.pk)
     return render(request, "scheduling/runs.html", {"form": form, "runs": scheduler_run_list()[:30],
                                                     "can_run": _can_run(request)})

@@ -18,8 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.crossmark import CrossmarkClient
+from project.jobs import JobNotQueued, job_start
+from project.models import Job
 
 from . import autoscheduler, rules, services
+from .tasks import auto_schedule_job
 from .models import (
     Condition,
     Employee,
@@ -88,6 +91,21 @@ def run_create(*, as_of: datetime | None = None, user=None, trigger: str = Sched
     run.full_clean()
     run.save()
     return run
+
+
+def run_start(*, as_of: datetime | None = None, user=None) -> tuple[SchedulerRun, Job]:
+    """Create a run and queue it as a job. If the broker is down the run is marked failed and
+    JobNotQueued propagates, so callers only decide how to tell the user."""
+    run = run_create(as_of=as_of, user=user)
+    try:
+        job = job_start(kind="scheduling.auto_schedule", task=auto_schedule_job, user=user,
+                        params={"run_id": run.pk})
+    except JobNotQueued:
+        SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED,
+                                                      error="The job could not be queued.")
+        raise
+    SchedulerRun.objects.filter(pk=run.pk).update(job_id=job.pk)
+    return run, job
 
 
 def run_execute(*, run: SchedulerRun, progress: Callable[[float, str], None] | None = None) -> SchedulerRun:
