@@ -21,13 +21,17 @@ PRODUCTION_ENV = {
 }
 
 
-def run_manage(*args, env_overrides):
+def run_python(*argv, env_overrides):
+    """Run Python in a fresh process whose environment is the current one minus anything the
+    production settings read, plus `env_overrides`."""
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and not k.startswith("SECURE_")}
     env.update(env_overrides)
     env.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def run_manage(*args, env_overrides):
+    return run_python("manage.py", *args, env_overrides=env_overrides)
 
 
 def test_production_refuses_default_secret_key():
@@ -65,10 +69,7 @@ def test_production_cookies_are_secure_and_httponly():
         "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, "
         "s.SECURE_HSTS_SECONDS, s.REQUIRE_2FA, s.DEBUG)"
     )
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="project.settings")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = run_python("-c", code, env_overrides=PRODUCTION_ENV)
     assert result.stdout.split() == ["True", "True", "True", "31536000", "True", "False"], result.stderr
 
 
