@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,7 +62,8 @@ class CategoryViewSet(viewsets.ModelViewSet):
         return selectors.category_list_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.category_create(user=self.request.user, **serializer.validated_data)
+        category = services.category_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=category.pk)  # with its expense_count
 
     def perform_update(self, serializer):
         data = {"name": serializer.instance.name, "color": serializer.instance.color,
@@ -76,7 +77,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
 class TagSerializer(StrictModelSerializer):
     expense_count = serializers.IntegerField(read_only=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    last_visit = serializers.DateField(read_only=True)
+    last_visit = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Tag
@@ -93,7 +94,8 @@ class TagViewSet(viewsets.ModelViewSet):
         return selectors.tag_list_for_user(self.request.user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.tag_create(user=self.request.user, **serializer.validated_data)
+        tag = services.tag_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=tag.pk)  # with its counts
 
     def perform_update(self, serializer):
         data = {"name": serializer.instance.name, "color": serializer.instance.color, **serializer.validated_data}
@@ -109,7 +111,7 @@ class RestaurantSerializer(StrictModelSerializer):
     visit_count = serializers.IntegerField(read_only=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     average_per_person = serializers.SerializerMethodField()
-    last_visit = serializers.DateField(read_only=True)
+    last_visit = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Restaurant
@@ -143,7 +145,8 @@ class RestaurantViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.restaurant_delete(restaurant=instance)
 
-    @extend_schema(responses={200: CategorySerializer})
+    @extend_schema(responses={200: inline_serializer("DefaultCategory", {
+        "id": serializers.IntegerField(allow_null=True), "name": serializers.CharField(allow_null=True)})})
     @action(detail=True, methods=["get"], url_path="default-category")
     def default_category(self, request, pk=None):
         restaurant = self.get_object()
@@ -168,7 +171,8 @@ class ExpenseSerializer(StrictModelSerializer):
     category = OwnedPrimaryKeyField(queryset=Category.objects.all(), allow_null=True, required=False)
     tags = TagNamesField(required=False, help_text="Tag names in order; new names create tags.")
     restaurant_name = serializers.CharField(source="restaurant.display_name", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    # No default: in a PATCH response DRF would leave a field with a default out when there is no category.
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     signed_amount = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     receipt_url = serializers.SerializerMethodField()
 
@@ -183,15 +187,21 @@ class ExpenseSerializer(StrictModelSerializer):
         return reverse("expenses:expense_receipt", args=[obj.pk]) if obj.receipt else None
 
 
+FILTER_PARAMS = [
+    *(OpenApiParameter(name, str, required=False) for name in
+      ("q", "category", "restaurant", "meal_type", "order_type", "kind", "start", "end", "sort", "order")),
+    OpenApiParameter("tags", {"type": "array", "items": {"type": "string"}}, required=False,
+                     description="Tag names; repeat the parameter or separate names with commas."),
+]
+
+
 class ExpenseViewSet(viewsets.ModelViewSet):
     queryset = Expense.objects.none()
     serializer_class = ExpenseSerializer
     filter_backends: list = []  # filtering is ExpenseFilters (same as the list page)
+    repeatable_query_parameters = ("tags",)
 
-    @extend_schema(parameters=[
-        OpenApiParameter(name, str, required=False) for name in
-        ("q", "category", "restaurant", "meal_type", "order_type", "kind", "tags", "start", "end", "sort", "order")
-    ])
+    @extend_schema(parameters=FILTER_PARAMS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -273,7 +283,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
                     viewsets.GenericViewSet):
     queryset = ImportDraft.objects.none()
     serializer_class = ImportDraftSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # the upload; apply takes JSON
     filter_backends: list = []
 
     def get_queryset(self):
@@ -293,7 +303,7 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         return Response(ImportDraftDetailSerializer(draft).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ImportApplySerializer, responses={200: ImportResultSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])  # decisions are nested: JSON only
     def apply(self, request, pk=None):
         draft = self.get_object()
         params = ImportApplySerializer(data=request.data)
@@ -315,11 +325,7 @@ class FirstRendererNegotiation(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-EXPORT_PARAMS = [
-    OpenApiParameter("format", str, enum=["csv", "json"], required=False),
-    *(OpenApiParameter(name, str, required=False) for name in
-      ("q", "category", "restaurant", "meal_type", "order_type", "kind", "tags", "start", "end", "sort", "order")),
-]
+EXPORT_PARAMS = [OpenApiParameter("format", str, enum=["csv", "json"], required=False), *FILTER_PARAMS]
 
 
 def export_response(user, params, fmt: str) -> HttpResponse:
@@ -343,11 +349,13 @@ def export_response(user, params, fmt: str) -> HttpResponse:
 
 class ExportView(APIView):
     content_negotiation_class = FirstRendererNegotiation
+    repeatable_query_parameters = ("tags",)
 
-    @extend_schema(parameters=EXPORT_PARAMS, responses={(200, "text/csv"): OpenApiTypes.STR,
-                                                        (200, "application/json"): OpenApiTypes.OBJECT})
+    @extend_schema(parameters=EXPORT_PARAMS, responses={
+        (200, "text/csv"): OpenApiTypes.STR,
+        (200, "application/json"): {"type": "array", "items": {"type": "object"}, "description": "One object a row."}})
     def get(self, request):
-        return export_response(request.user, request.query_params, request.query_params.get("format", "csv"))
+        return export_response(request.user, request.query_params, request.query_params.get("format") or "csv")
 
 
 class AnalyticsParams(StrictSerializer):
@@ -394,7 +402,7 @@ class AnalyticsView(APIView):
         start, end = analytics_range(request.user, params.validated_data)
         if start > end:
             raise serializers.ValidationError({"start": "The start date is after the end date."})
-        return Response(analytics_json(selectors.analytics_for_user(request.user, start=start, end=end)))
+        return Response(analytics_json(selectors.analytics_for_user_cached(request.user, start=start, end=end)))
 
 
 class PlaceSummarySerializer(serializers.Serializer):

@@ -3,12 +3,15 @@ querysets here, so another user's row is simply not found (404) — one place to
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case, CharField, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When,
 )
@@ -18,6 +21,9 @@ from django.utils import timezone
 
 from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
 
+logger = logging.getLogger(__name__)
+
+ANALYTICS_CACHE_SECONDS = 3600
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -286,6 +292,34 @@ def _fill_months(rows: list[dict], start: date, end: date) -> list[dict]:
         filled.append(present.get(key, {"month": key, "total": ZERO, "count": 0}))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     return filled
+
+
+def _analytics_stamp(user) -> str:
+    """What analytics reads — the user's expenses (trash included), categories and restaurants —
+    summed up in one query as row count and last save per table: any write changes it."""
+    tables = [manager.filter(user=user).order_by().values("user").annotate(
+        table=Value(name), rows=Count("pk"), last=Max("updated_at")).values_list("table", "rows", "last")
+        for name, manager in (("expense", Expense.all_objects), ("category", Category.objects),
+                              ("restaurant", Restaurant.objects))]
+    return hashlib.sha256(repr(sorted(tables[0].union(*tables[1:], all=True))).encode()).hexdigest()[:32]
+
+
+def analytics_for_user_cached(user, *, start: date, end: date) -> dict:
+    """analytics_for_user through the shared cache. The key carries the data's stamp, so a change
+    is a new key (nothing to invalidate, nothing stale). Without the cache it is computed."""
+    key = f"expenses:analytics:{user.pk}:{start}:{end}:{_analytics_stamp(user)}"
+    try:
+        result = cache.get(key)
+    except Exception:  # the cache is an optimisation: Redis down must not break the page
+        logger.warning("analytics cache unavailable", exc_info=True)
+        return analytics_for_user(user, start=start, end=end)
+    if result is None:
+        result = analytics_for_user(user, start=start, end=end)
+        try:
+            cache.set(key, result, ANALYTICS_CACHE_SECONDS)
+        except Exception:
+            logger.warning("analytics cache unavailable", exc_info=True)
+    return result
 
 
 # --------------------------------------------------------------------------- imports

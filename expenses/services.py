@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -65,7 +65,9 @@ def category_defaults_ensure(*, user) -> None:
 
 
 def _clean_name_unique(model, *, user, name: str, instance=None, field="name") -> None:
-    clash = model.objects.filter(user=user).annotate(lname=Lower("name")).filter(lname=name.lower())
+    # Lowered by the database on both sides, exactly like the unique index (SQLite's lower() only
+    # folds ASCII, so Python's str.lower() missed clashes like "Ë" and "Ë", which then hit the index).
+    clash = model.objects.filter(user=user).annotate(lname=Lower("name")).filter(lname=Lower(Value(name)))
     if instance is not None and instance.pk:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
@@ -169,7 +171,8 @@ def _restaurant_clean(restaurant: Restaurant) -> None:
     restaurant.full_clean(validate_constraints=False)
     clash = Restaurant.objects.filter(user=restaurant.user).annotate(
         lname=Lower("name"), lloc=Lower("location_name"), lcity=Lower("city"),
-    ).filter(lname=restaurant.name.lower(), lloc=restaurant.location_name.lower(), lcity=restaurant.city.lower())
+    ).filter(lname=Lower(Value(restaurant.name)), lloc=Lower(Value(restaurant.location_name)),
+             lcity=Lower(Value(restaurant.city)))  # as the unique index compares (see _clean_name_unique)
     if restaurant.pk:
         clash = clash.exclude(pk=restaurant.pk)
     if clash.exists():

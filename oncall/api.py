@@ -97,7 +97,7 @@ class MemberViewSet(viewsets.ModelViewSet):
         services.member_remove(member=instance)
 
     @extend_schema(request=MemberReorderSerializer, responses={200: MemberSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def reorder(self, request):
         data = MemberReorderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -113,22 +113,29 @@ class MemberViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- shift patterns
-class ShiftSerializer(StrictModelSerializer):
-    duration_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=1, max_value=168)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 168})
+class WholeHoursField(serializers.DecimalField):
+    """Reads 24, "24" or 24.0 (24.5 gets a clear error) and writes an integer, as documented."""
 
-    class Meta:
-        model = ShiftPattern
-        fields = ["id", "team", "name", "weekday", "start_time", "duration_hours", "active"]
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=6, decimal_places=2, min_value=1, max_value=168, **kwargs)
 
-    def validate_duration_hours(self, value):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
         if value != int(value):
             raise serializers.ValidationError("The duration must be a whole number of hours.")
         return int(value)
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["duration_hours"] = instance.duration_hours
-        return data
+    def to_representation(self, value):
+        return int(value)
+
+
+class ShiftSerializer(StrictModelSerializer):
+    duration_hours = WholeHoursField()
+
+    class Meta:
+        model = ShiftPattern
+        fields = ["id", "team", "name", "weekday", "start_time", "duration_hours", "active"]
 
     def create(self, validated_data):
         return services.shift_save(shift=ShiftPattern(**validated_data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import redis
@@ -27,6 +28,12 @@ def check_database() -> dict:
     return {"status": "ok", "vendor": connection.vendor}
 
 
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per broker URL: a probe reuses its connection."""
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def check_broker() -> dict:
     url = settings.CELERY_BROKER_URL
     try:
@@ -36,7 +43,7 @@ def check_broker() -> dict:
                 return {"status": "down", "error": "broker folder is not writable", "transport": "filesystem"}
             return {"status": "ok", "transport": "filesystem"}
         if url.startswith(("redis://", "rediss://")):
-            redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+            _redis_client(url).ping()
             return {"status": "ok", "transport": "redis"}
         with Connection(url, connect_timeout=1) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)

@@ -1,6 +1,6 @@
 """Celery signal receivers: record the outcome of every registered periodic task."""
 
-from celery.signals import task_failure, task_prerun, task_success
+from celery.signals import beat_init, task_failure, task_prerun, task_success
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,3 +35,11 @@ def _periodic_failed(sender=None, exception=None, **kwargs):
         PeriodicTaskStatus.objects.filter(pk=status.pk).update(
             last_failure_at=timezone.now(), last_error=repr(exception)[:2000], runs=F("runs") + 1
         )
+
+
+@beat_init.connect(dispatch_uid="crewbase-beat-started")
+def _beat_started(sender=None, **kwargs):
+    """Send a first heartbeat when beat starts, so /health/ need not wait a minute after a (re)start."""
+    from .tasks import beat_heartbeat
+
+    beat_heartbeat.delay()

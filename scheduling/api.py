@@ -131,8 +131,8 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         except IntegrationError as exc:
             raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
 
-    @extend_schema(request=RepImportSerializer, responses=EmployeeSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="import")
+    @extend_schema(request=RepImportSerializer, responses={201: EmployeeSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path="import", pagination_class=None, filter_backends=[])
     def import_reps(self, request):
         if not request.user.has_perm("scheduling.add_employee"):
             raise exceptions.PermissionDenied()
@@ -258,6 +258,7 @@ class RotationExceptionViewSet(RotationViewSet):
 
 # --------------------------------------------------------------------------- events and schedules
 class EventSerializer(StrictModelSerializer):
+    sales_tool_url = serializers.URLField(read_only=True, allow_blank=True)  # "" when Crossmark has none
     scheduled_employee = serializers.SerializerMethodField()
     scheduled_at = serializers.SerializerMethodField()
 
@@ -440,7 +441,7 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                    responses=inline_serializer("VerificationCheck", many=True, fields={
                        "check": serializers.CharField(), "label": serializers.CharField(),
                        "status": serializers.CharField(), "issues": serializers.ListField(child=serializers.DictField())}))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def verification(self, request):
         try:
             day = date.fromisoformat(request.query_params.get("date", ""))

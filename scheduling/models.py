@@ -595,6 +595,9 @@ class ScheduleProposal(AuditedModel):
     overridden_warnings = models.JSONField(default=list, blank=True)
     crossmark_schedule_id = models.CharField(max_length=64, blank=True)
     submit_error = models.TextField(blank=True)
+    submit_started_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.")
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")

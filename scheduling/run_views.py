@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,17 +42,17 @@ def _can_run(request) -> bool:
     return request.user.has_perm(RUN_PERMISSION)
 
 
-def _forbidden(request) -> None:
-    messages.error(request, "Only Coordinators and Administrators can do this.")
+def _require_run(request) -> None:
+    """Writes (start, approve, retry, reject, edit) are for Coordinators and Administrators: 403."""
+    if not _can_run(request):
+        raise PermissionDenied("Only Coordinators and Administrators can do this.")
 
 
 @can_view
 def run_list(request):
     form = RunStartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not _can_run(request):
-            _forbidden(request)
-            return redirect("scheduling:runs")
+        _require_run(request)
         if form.is_valid():
             try:
                 run, _ = runs.run_start(as_of=form.cleaned_data.get("as_of"), user=request.user)
@@ -106,9 +106,7 @@ def run_action(request, pk: int, action: str):
     if action not in ("approve", "retry", "reject"):
         raise Http404("Unknown action")
     run = get_object_or_404(SchedulerRun, pk=pk)
-    if not _can_run(request):
-        _forbidden(request)
-        return redirect("scheduling:run", pk=pk)
+    _require_run(request)
     try:
         if action == "reject":
             runs.run_reject(run=run, user=request.user)
@@ -138,9 +136,7 @@ def run_action(request, pk: int, action: str):
 @can_view
 def proposal_edit(request, pk: int):
     proposal = get_object_or_404(proposal_queryset(), pk=pk)
-    if not _can_run(request):
-        _forbidden(request)
-        return redirect("scheduling:run", pk=proposal.run_id)
+    _require_run(request)
     initial = {"employee": proposal.employee_id,
                "start_at": timezone.localtime(proposal.start_at).strftime("%Y-%m-%dT%H:%M") if proposal.start_at else None,
                "override_reason": proposal.override_reason}

@@ -32,6 +32,7 @@ from .models import (
     ScheduleProposal,
     SchedulerRun,
     SchedulingSettings,
+    SyncRun,
 )
 from .selectors import (
     employee_info,
@@ -265,13 +266,37 @@ def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None 
     return {"submitted": outcome["submitted"], "failed": outcome["failed"], "skipped": outcome["skipped"]}
 
 
+UNKNOWN_OUTCOME = ("The approval stopped while this row was being sent to Crossmark, so whether Crossmark "
+                   "posted it is unknown. Run the Crossmark sync (it shows the posting if there is one), then retry.")
+
+
+def _submission_claim(pk: int) -> datetime | str:
+    """Mark the row as being submitted, committed before Crossmark is called. A worker killed during
+    the call leaves the mark: the redelivered task then fails the row ("outcome unknown") instead of
+    posting it a second time. Returns the mark, or "skipped"/"failed"."""
+    started = timezone.now()
+    if ScheduleProposal.objects.filter(pk=pk, status__in=ScheduleProposal.APPROVABLE,
+                                       submit_started_at__isnull=True).update(submit_started_at=started):
+        return started
+    with transaction.atomic():
+        row = ScheduleProposal.objects.select_for_update().get(pk=pk)
+        if row.status in ScheduleProposal.APPROVABLE and row.submit_started_at is not None:
+            row.submit_started_at = None
+            return _row_failed(row, UNKNOWN_OUTCOME)
+    return "skipped"
+
+
 def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
+    started = _submission_claim(pk)
+    if isinstance(started, str):
+        return started
     with transaction.atomic():
         row = (ScheduleProposal.objects.select_for_update(of=("self",))
                .select_related("event", "employee", "schedule").get(pk=pk))
-        if row.status not in ScheduleProposal.APPROVABLE:
-            return "skipped"  # already submitted by an earlier (or concurrent) approval
+        if row.status not in ScheduleProposal.APPROVABLE or row.submit_started_at != started:
+            return "skipped"  # already decided by an earlier (or concurrent) approval
         row.attempts += 1
+        row.submit_started_at = None  # saved with the outcome, in this transaction
         try:
             move = _prepare(row)
             services._crossmark_apply(client, [move])
@@ -311,6 +336,9 @@ def _row_failed(row: ScheduleProposal, message: str) -> str:
 def _prepare(row: ScheduleProposal) -> services.Move:
     """Check the row against the world as it is now (posted schedules may have changed since the
     run) with the same rules, and return the Crossmark change to make."""
+    if row.submit_error == UNKNOWN_OUTCOME and not SyncRun.objects.filter(
+            kind=SyncRun.Kind.EVENTS, status=SyncRun.Status.SUCCEEDED, started_at__gt=row.updated_at).exists():
+        raise ValidationError(UNKNOWN_OUTCOME)  # only a sync started since can show whether it was posted
     event = Event.objects.select_for_update().get(pk=row.event_id)
     employee = Employee.objects.select_related("weekly_availability").get(pk=row.employee_id)
     schedule = None

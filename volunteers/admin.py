@@ -11,6 +11,7 @@ from django.shortcuts import render
 from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 
 from . import services
+from .sync_services import participation_side_effects
 from .models import (
     Affiliation,
     Contact,
@@ -112,6 +113,23 @@ class HistoryInline(admin.TabularInline):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
 
 
+class ParticipationFiguresAdmin(AuditedAdmin):
+    """Participations edited inline keep the events' counts and the volunteers' attendance figures
+    right, as the services do for every other write."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        volunteers, events = set(), set()
+        for formset in formsets:
+            if formset.model not in (VolunteerParticipation, StudentParticipation) or not formset.has_changed():
+                continue
+            for row in formset.forms:
+                events.update(pk for pk in (row.instance.event_id, row.initial.get("event")) if pk)
+                volunteers.update(pk for pk in (getattr(row.instance, "volunteer_id", None),
+                                                row.initial.get("volunteer")) if pk)
+        participation_side_effects(volunteer_ids=volunteers, event_ids=events)
+
+
 # --------------------------------------------------------------------------- actions
 @admin.action(description="Exclude selected from reports", permissions=["change"])
 def exclude_from_reports(modeladmin, request, queryset):
@@ -160,7 +178,7 @@ def merge_volunteers(modeladmin, request, queryset):
 
 # --------------------------------------------------------------------------- contacts
 @admin.register(Volunteer)
-class VolunteerAdmin(AuditedAdmin):
+class VolunteerAdmin(ParticipationFiguresAdmin):
     list_display = ("last_name", "first_name", "primary_organization", "title", "status", "local_status",
                     "times_volunteered", "last_volunteered_on", "exclude_from_reports")
     list_filter = ("status", "local_status", "exclude_from_reports", "do_not_contact", "email_opt_out",
@@ -351,7 +369,7 @@ class EventAdminForm(forms.ModelForm):
 
 
 @admin.register(Event)
-class EventAdmin(AuditedAdmin):
+class EventAdmin(ParticipationFiguresAdmin):
     form = EventAdminForm
     list_display = ("title", "start", "event_type", "format", "status", "school", "registered_count",
                     "attended_count")

@@ -8,6 +8,7 @@ report for those districts.
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -46,15 +47,23 @@ CONTACT_PERMISSIONS = [permissions.IsAuthenticated, SeesContacts, RoleModelPermi
 SCOPED_PERMISSIONS = [permissions.IsAuthenticated, RoleModelPermissions]
 
 
+class SalesforceIdMixin:
+    """A blank salesforce_id means "not from Salesforce" and is stored as NULL (the column is
+    unique, and a blank value skips DRF's uniqueness check, so a second "" was a 500)."""
+
+    def validate_salesforce_id(self, value):
+        return value or None
+
+
 # --------------------------------------------------------------------------- geography
-class DistrictSerializer(StrictModelSerializer):
+class DistrictSerializer(SalesforceIdMixin, StrictModelSerializer):
     class Meta:
         model = District
         fields = ["id", "name", "code", "salesforce_id", "last_synced_at"]
         read_only_fields = ["last_synced_at"]
 
 
-class SchoolSerializer(StrictModelSerializer):
+class SchoolSerializer(SalesforceIdMixin, StrictModelSerializer):
     district_name = serializers.CharField(source="district.name", read_only=True)
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 
@@ -88,7 +97,7 @@ class SchoolViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- organizations
-class OrganizationSerializer(StrictModelSerializer):
+class OrganizationSerializer(SalesforceIdMixin, StrictModelSerializer):
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 
     class Meta:
@@ -118,7 +127,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- volunteers
-class VolunteerSerializer(StrictModelSerializer):
+class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
     organizations = serializers.SerializerMethodField()
     skills = serializers.SerializerMethodField()
     primary_email = serializers.SerializerMethodField()
@@ -201,10 +210,10 @@ class VolunteerViewSet(viewsets.ModelViewSet):
 
 # --------------------------------------------------------------------------- events
 @extend_schema_serializer(component_name="VolunteerEvent")
-class EventSerializer(StrictModelSerializer):
+class EventSerializer(SalesforceIdMixin, StrictModelSerializer):
     districts = serializers.PrimaryKeyRelatedField(many=True, queryset=District.objects.all(), required=False)
     skills = serializers.PrimaryKeyRelatedField(many=True, queryset=Skill.objects.all(), required=False)
-    school_name = serializers.CharField(source="school.name", read_only=True, default="")
+    school_name = serializers.SerializerMethodField()  # "" without a school, also in PATCH responses
 
     class Meta:
         model = Event
@@ -217,6 +226,9 @@ class EventSerializer(StrictModelSerializer):
         read_only_fields = ["status_source", "cancellation_set_at", "last_synced_at"]
         # Rules across fields live in the service (one place, same messages for forms and API).
         validators: list = []
+
+    def get_school_name(self, obj) -> str:
+        return obj.school.name if obj.school else ""
 
     def create(self, validated_data):
         return services.event_create(user=self.context["request"].user, **validated_data)
@@ -367,6 +379,15 @@ class SkillSerializer(StrictModelSerializer):
     class Meta:
         model = Skill
         fields = ["id", "name"]
+
+    def validate_name(self, value):
+        """Names are unique case-insensitively (a database constraint DRF does not check)."""
+        skill = Skill(name=" ".join(value.split()))
+        try:
+            skill.validate_constraints()
+        except DjangoValidationError:
+            raise serializers.ValidationError("A skill with this name already exists.") from None
+        return skill.name
 
 
 class SkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -79,7 +79,7 @@ class QualityRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None)
+    resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, dismissed, resolved or auto_resolved")
 
     class Meta:

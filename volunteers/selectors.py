@@ -89,8 +89,9 @@ def _term_condition(term: str) -> Q:
 
 def volunteer_directory(*, q: str = "", organization: int | None = None, skill: int | None = None,
                         local_status: str = "", active: bool | None = None, sort: str = DirectorySort.NAME,
-                        include_excluded: bool = True) -> QuerySet[Volunteer]:
-    """Every search term must match (AND); each term may match any of the searchable fields (OR)."""
+                        include_excluded: bool = True, emails: bool = True) -> QuerySet[Volunteer]:
+    """Every search term must match (AND); each term may match any of the searchable fields (OR).
+    `emails`: prefetch the primary e-mail (as `primary_emails`) for exports and the API."""
     qs = Volunteer.objects.all()
     for term in rules.search_terms(q):
         qs = qs.filter(_term_condition(term))
@@ -107,12 +108,15 @@ def volunteer_directory(*, q: str = "", organization: int | None = None, skill: 
     if not include_excluded:
         qs = qs.filter(exclude_from_reports=False)
     ordering = DirectorySort.ORDERING.get(sort, DirectorySort.ORDERING[DirectorySort.NAME])
-    return qs.order_by(*ordering).prefetch_related(
+    qs = qs.order_by(*ordering).prefetch_related(
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")
                  .order_by("-is_primary", "organization__name")),
         Prefetch("volunteer_skills", queryset=VolunteerSkill.objects.select_related("skill").order_by("skill__name")),
-        Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails"),
     )
+    if emails:
+        qs = qs.prefetch_related(
+            Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails"))
+    return qs
 
 
 def volunteer_profile(*, pk: int) -> Volunteer:

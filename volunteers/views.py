@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,17 +61,37 @@ def index(request):
     return directory(request)
 
 
-def _directory_queryset(request):
+class SearchPaginator(Paginator):
+    """For a text search, which scans every volunteer: the total comes with the page's rows
+    (COUNT(*) OVER ()) instead of from a second scan. Without rows (past the last page, or no
+    match) it counts and clamps as Paginator does."""
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows = list(self.object_list.annotate(search_total=Window(Count("pk")))[bottom:bottom + self.per_page])
+            if rows:
+                self.count = rows[0].search_total
+                return self._get_page(rows, number, self)
+        return super().get_page(number)
+
+
+def _directory_queryset(request, *, emails: bool = True):
     form = DirectoryForm(request.GET or None)
     if form.is_bound and form.is_valid():
-        return form, selectors.volunteer_directory(**form.selector_kwargs())
-    return form, selectors.volunteer_directory()
+        return form, selectors.volunteer_directory(**form.selector_kwargs(), emails=emails)
+    return form, selectors.volunteer_directory(emails=emails)
 
 
 @contacts_required
 def directory(request):
-    form, volunteers = _directory_queryset(request)
-    page = Paginator(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, volunteers = _directory_queryset(request, emails=False)  # the page shows no e-mail
+    searching = form.is_bound and form.is_valid() and form.cleaned_data["q"]
+    page = (SearchPaginator if searching else Paginator)(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "volunteers/directory.html", {

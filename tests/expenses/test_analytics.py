@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from expenses import selectors, services
-from expenses.models import Category
+from expenses.models import Category, Expense
 
 from .factories import ExpenseFactory, RestaurantFactory
 
@@ -129,3 +129,52 @@ def test_default_range_is_this_year(owner, client_for):
     body = client_for(owner).get("/api/v1/expenses/analytics/").json()
     assert body["start"] == today.replace(month=1, day=1).isoformat() and body["end"] == today.isoformat()
     assert body["days"] == (today - today.replace(month=1, day=1) + timedelta(days=1)).days
+
+
+# --------------------------------------------------------------------------- cache
+RANGE = {"start": date(2025, 1, 1), "end": date(2025, 3, 31)}
+
+
+@pytest.fixture
+def own_cache(settings, request):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": request.node.name}}
+
+
+def test_cached_analytics_costs_one_query_when_nothing_changed(owner, dataset, own_cache, django_assert_num_queries):
+    first = selectors.analytics_for_user_cached(owner, **RANGE)
+    assert first == selectors.analytics_for_user(owner, **RANGE)
+    with django_assert_num_queries(1):  # the stamp of the user's rows
+        assert selectors.analytics_for_user_cached(owner, **RANGE) == first
+
+
+def _edit(owner, old_amount, **fields):
+    expense = Expense.all_objects.get(user=owner, amount=D(old_amount))
+    services.expense_update(expense=expense, user=owner, **fields)
+
+
+CHANGES = {
+    "add": lambda owner, data: ExpenseFactory(user=owner, restaurant=data["a"], amount=D("5.00"), date=date(2025, 3, 1)),
+    "edit": lambda owner, data: _edit(owner, "40.00", amount=D("41.00")),
+    "recategorise": lambda owner, data: _edit(owner, "7.25", category=Category.objects.get(user=owner, name="Drinks")),
+    "trash": lambda owner, data: services.expense_delete(expense=Expense.objects.get(user=owner, amount=D("60.00"))),
+    "restore": lambda owner, data: services.expense_restore(expense=Expense.all_objects.get(amount=D("500.00"))),
+    "rename category": lambda owner, data: services.category_update(
+        category=Category.objects.get(user=owner, name="Fast Food"), name="Quick bites"),
+    "rename restaurant": lambda owner, data: services.restaurant_update(restaurant=data["b"], name="Beta Bistro"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_cached_analytics_sees_every_change_at_once(owner, dataset, own_cache, change):
+    before = selectors.analytics_for_user_cached(owner, **RANGE)
+    CHANGES[change](owner, dataset)
+    after = selectors.analytics_for_user_cached(owner, **RANGE)
+    assert after == selectors.analytics_for_user(owner, **RANGE)
+    assert after != before
+
+
+def test_analytics_work_with_the_cache_down(owner, dataset, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    assert selectors.analytics_for_user_cached(owner, **RANGE) == selectors.analytics_for_user(owner, **RANGE)

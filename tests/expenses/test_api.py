@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from expenses import services
 from expenses.models import Category, Expense, ImportDraft, Restaurant, Tag
+from tests.openapi import component, openapi_schema, success_schema
 
 from .factories import RestaurantFactory
 
@@ -432,3 +433,63 @@ def test_places_search_and_details_endpoints(owner, client_for):
     details = client.get(f"{API}/places/details/?place_id=fake-place-burger-barn").json()
     assert (details["name"], details["city"]) == ("Burger Barn", "Austin")
     assert client.get(f"{API}/places/details/?place_id=nope").status_code == 400
+
+
+# --------------------------------------------------------------------------- responses as documented
+def test_created_tag_and_category_come_with_their_counts(owner, client_for):
+    client = client_for(owner)
+    tag = client.post(f"{API}/tags/", {"name": "Travel"}, format="json").json()
+    assert (tag["expense_count"], tag["total"], tag["last_visit"]) == (0, "0.00", None)
+    category = client.post(f"{API}/categories/", {"name": "Snacks"}, format="json").json()
+    assert category["expense_count"] == 0
+    assert component("Tag")["properties"]["last_visit"]["nullable"] is True
+    assert component("Restaurant")["properties"]["last_visit"]["nullable"] is True
+
+
+def test_expense_without_category_documents_a_null_name(owned, client_for):
+    body = client_for(owned["restaurant"].user).post(f"{API}/expenses/", {
+        "amount": "8", "date": "2025-01-03", "restaurant": owned["restaurant"].pk}, format="json").json()
+    assert body["category_name"] is None and component("Expense")["properties"]["category_name"]["nullable"] is True
+
+
+def test_default_category_is_documented_as_id_and_name(owned, client_for):
+    body = client_for(owned["restaurant"].user).get(
+        f"{API}/restaurants/{owned['restaurant'].pk}/default-category/").json()
+    assert set(body) == set(success_schema("get", "/api/v1/expenses/restaurants/{id}/default-category/")
+                            ["properties"]) == {"id", "name"}
+
+
+def test_empty_export_format_means_csv(owned, client_for):
+    response = client_for(owned["restaurant"].user).get(f"{API}/export/?format=&tags=")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
+def test_import_apply_takes_json_only(owned, client_for):
+    client = client_for(owned["restaurant"].user)
+    response = client.post(f"{API}/imports/{owned['draft'].pk}/apply/", {"create_missing_categories": "true"},
+                           format="multipart")
+    assert response.status_code == 415
+    body = openapi_schema()["paths"]["/api/v1/expenses/imports/{id}/apply/"]["post"]["requestBody"]
+    assert list(body["content"]) == ["application/json"]
+
+
+def test_patch_response_keeps_a_null_category_name(owned, client_for):
+    response = client_for(owned["restaurant"].user).patch(f"{API}/expenses/{owned['expense'].pk}/",
+                                                          {"category": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["category"] is None and response.json()["category_name"] is None
+
+
+def test_json_export_is_documented_as_a_list_of_rows(owned, client_for):
+    rows = client_for(owned["restaurant"].user).get(f"{API}/export/?format=json").json()
+    assert isinstance(rows, list) and rows
+    schema = openapi_schema()["paths"]["/api/v1/expenses/export/"]["get"]["responses"]["200"]["content"]
+    assert schema["application/json"]["schema"]["type"] == "array"
+
+
+def test_non_ascii_duplicates_are_400_not_500(owner, client_for):
+    client = client_for(owner)
+    for path, body in (("categories", {"name": "ÉPICERIE"}), ("restaurants", {"name": "Café", "city": "ÉVRY"})):
+        assert client.post(f"{API}/{path}/", body, format="json").status_code == 201
+        again = client.post(f"{API}/{path}/", body, format="json")
+        assert again.status_code == 400 and set(again.json()["errors"]) == {"name"}

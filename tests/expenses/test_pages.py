@@ -234,3 +234,13 @@ def test_review_page_lists_rows_needing_attention_first(owner, client):
     page = client.get(f"/expenses/import/{draft.pk}/")
     assert [r["line"] for r in page.context["rows"]] == [2] and page.context["hidden_count"] == 1
     assert [r["line"] for r in client.get(f"/expenses/import/{draft.pk}/?show=all").context["rows"]] == [1, 2]
+
+
+def test_import_review_counts_unknown_categories_apart_from_errors(owner, client):
+    client.force_login(owner)
+    upload = SimpleUploadedFile("c.csv", b"date,restaurant,amount,category\n2025-01-01,Cafe,5,Brunch\n"
+                                         b"2025-01-02,Cafe,x,\n")
+    client.post("/expenses/import/", {"file": upload})
+    page = client.get(f"/expenses/import/{ImportDraft.objects.get(user=owner).pk}/")
+    assert (page.context["error_count"], page.context["category_count"]) == (1, 1)
+    assert "1 with an unknown category (skipped unless you create the missing categories)" in page.content.decode()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from oncall.models import Assignment, Member, Override, SmsMessage
 from oncall.services import schedule_generate
+from tests.openapi import component, openapi_schema, success_schema
 
 from .factories import MemberFactory, ShiftFactory
 
@@ -208,3 +209,13 @@ def test_shift_with_history_cannot_be_deleted(client_for, coordinator, scheduled
     assert response.status_code == 400 and "deactivate" in str(response.json()["errors"])
     lonely = ShiftFactory(team=scheduled, weekday=2, start_time="08:00", duration_hours=1, active=False)
     assert client_for(coordinator).delete(f"{API}/shifts/{lonely.pk}/").status_code == 204
+
+
+@pytest.mark.django_db
+def test_shift_hours_and_reorder_are_documented_as_sent(client_for, coordinator, shifts):
+    shift = client_for(coordinator).get(f"{API}/shifts/{shifts[0].pk}/").json()
+    assert shift["duration_hours"] == 24
+    assert component("Shift")["properties"]["duration_hours"] == {"type": "integer", "minimum": 1, "maximum": 168}
+    reorder = openapi_schema()["paths"]["/api/v1/oncall/members/reorder/"]["post"]
+    assert success_schema("post", "/api/v1/oncall/members/reorder/")["type"] == "array"
+    assert "parameters" not in reorder  # neither paginated nor filtered

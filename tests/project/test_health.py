@@ -67,6 +67,28 @@ def test_broker_down_is_degraded_not_error(client, fresh_heartbeat, settings, mo
     assert body["status"] == "degraded" and body["checks"]["broker"]["status"] == "down"
 
 
+def test_broker_probes_reuse_one_client(settings, monkeypatch):
+    created = []
+
+    class FakeRedis:
+        pings = 0
+
+        def ping(self):
+            FakeRedis.pings += 1
+
+    def from_url(url, **options):
+        created.append((url, options))
+        return FakeRedis()
+
+    monkeypatch.setattr(health.redis.Redis, "from_url", from_url)
+    health._redis_client.cache_clear()
+    settings.CELERY_BROKER_URL = "redis://broker.example:6379/0"
+    assert [health.check_broker()["status"] for _ in range(3)] == ["ok", "ok", "ok"]
+    assert created == [("redis://broker.example:6379/0", {"socket_connect_timeout": 1, "socket_timeout": 1})]
+    assert FakeRedis.pings == 3
+    health._redis_client.cache_clear()
+
+
 def test_cache_down_is_degraded(client, fresh_heartbeat, settings, monkeypatch):
     monkeypatch.setattr(health, "registry", lambda: [])
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -72,6 +72,14 @@ def test_running_a_periodic_task_records_success():
     assert status.last_success_at is not None and status.runs == 1 and status.last_started_at is not None
 
 
+def test_beat_start_sends_a_first_heartbeat_at_once():
+    from celery.signals import beat_init
+
+    periodic_tasks_setup()
+    beat_init.send(sender=None)  # tests run tasks eagerly, as the worker would on delivery
+    assert PeriodicTaskStatus.objects.get(name="Beat heartbeat").runs == 1
+
+
 def test_failure_is_recorded(monkeypatch):
     periodic_tasks_setup()
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from scheduling.models import Event, EventType, JobTitle, Schedule, SchedulingSettings, SyncRun, TimeOff
+from tests.openapi import component, openapi_schema, success_schema
 
 from .factories import EmployeeFactory, EventFactory, ScheduleFactory, local
 
@@ -222,3 +223,15 @@ def test_rep_import_lists_new_reps_and_imports_the_selected(client_for, coordina
     assert response.status_code == 201
     assert [(e["name"], e["job_title"]) for e in response.json()] == [("Ivy Chen", "juicer_barista")]
     assert client.post(f"{API}/employees/import/", {"rep_ids": []}, format="json").status_code == 400
+
+
+def test_import_verification_and_events_are_documented_as_sent(client_for, coordinator):
+    paths = openapi_schema()["paths"]
+    assert set(paths["/api/v1/scheduling/employees/import/"]["post"]["responses"]) == {"201", "4XX"}
+    verification = paths["/api/v1/scheduling/schedules/verification/"]["get"]
+    assert success_schema("get", "/api/v1/scheduling/schedules/verification/")["type"] == "array"
+    assert [p["name"] for p in verification["parameters"]] == ["date"]
+    EventFactory(sales_tool_url="")
+    event = client_for(coordinator).get(f"{API}/events/").json()["results"][0]
+    assert event["sales_tool_url"] == ""
+    assert {"type": "string", "maxLength": 0} in component("Event")["properties"]["sales_tool_url"]["oneOf"]

@@ -101,3 +101,50 @@ def test_event_admin_rejects_forbidden_transition(coordinator, client):
     assert "cannot go from Completed to Draft" in response.content.decode()
     event.refresh_from_db()
     assert event.status == "completed"
+
+
+def _event_form(event, participations: list[dict], initial: int = 0) -> dict:
+    data = {
+        "title": event.title, "event_type": event.event_type, "format": event.format, "status": event.status,
+        "start_0": "2025-10-01", "start_1": "10:00:00", "duration_minutes": 60, "volunteers_needed": 0,
+        "registered_count": event.registered_count, "attended_count": event.attended_count,
+        "registered_student_count": 0, "attended_student_count": 0, "attended_educator_count": 0,
+        **{f"{prefix}-{k}": 0 for prefix in ("student_participations", "teacher_participations")
+           for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        "volunteer_participations-TOTAL_FORMS": len(participations),
+        "volunteer_participations-INITIAL_FORMS": initial,
+    }
+    for i, row in enumerate(participations):
+        data.update({f"volunteer_participations-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_event_admin_participation_inline_refreshes_counts_and_volunteer_stats(coordinator, client):
+    event = EventFactory(status="confirmed")
+    volunteer = VolunteerFactory()
+    client.force_login(coordinator)
+    url = reverse("admin:volunteers_event_change", args=[event.pk])
+    added = client.post(url, _event_form(event, [{"event": event.pk, "volunteer": volunteer.pk,
+                                                  "status": "attended", "delivery_hours": "", "role": ""}]))
+    assert added.status_code == 302
+    event.refresh_from_db()
+    volunteer.refresh_from_db()
+    assert (event.registered_count, event.attended_count, volunteer.times_volunteered) == (1, 1, 1)
+
+    participation = VolunteerParticipation.objects.get()
+    removed = client.post(url, _event_form(event, [{"id": participation.pk, "event": event.pk,
+                                                    "volunteer": volunteer.pk, "status": "attended",
+                                                    "delivery_hours": "", "role": "", "DELETE": "on"}], initial=1))
+    assert removed.status_code == 302 and not VolunteerParticipation.objects.exists()
+    event.refresh_from_db()
+    volunteer.refresh_from_db()
+    assert (event.registered_count, event.attended_count, volunteer.times_volunteered) == (0, 0, 0)
+
+
+def test_event_admin_keeps_typed_counts_when_participations_do_not_change(coordinator, client):
+    event = EventFactory(status="confirmed", registered_count=12, attended_count=9)
+    client.force_login(coordinator)
+    response = client.post(reverse("admin:volunteers_event_change", args=[event.pk]), _event_form(event, []))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.registered_count, event.attended_count) == (12, 9)

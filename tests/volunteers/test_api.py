@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from volunteers import services
-from volunteers.models import Event, ViewerDistrict, Volunteer
+from tests.openapi import component
+from volunteers.models import DataQualityFlag, Event, ViewerDistrict, Volunteer
 
 from .factories import (
     DistrictFactory, EventFactory, OrganizationFactory, SchoolFactory, SkillFactory, VolunteerFactory, at,
@@ -211,3 +212,54 @@ def test_report_endpoints(staff_user, client_for, people, django_assert_max_num_
     assert client.get(f"{BASE}/reports/organizations/", {"year": 2025}).json()["organizations"][0]["name"] == \
         "Acme Bank"
     assert client.get(f"{BASE}/reports/district-year-end/", {"district": 999, "year": 2025}).status_code == 400
+
+
+# ------------------------------------------------------------------ input found by API fuzzing
+def test_deleting_a_district_or_school_in_use_is_409_with_reason(client_for, admin_user):
+    client = client_for(admin_user)
+    school = SchoolFactory()
+    EventFactory(school=school)
+    response = client.delete(f"{BASE}/districts/{school.district_id}/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This cannot be deleted: it is still in use by 1 school.", "errors": {}}
+    response = client.delete(f"{BASE}/schools/{school.pk}/")
+    assert (response.status_code, response.json()["detail"]) == (
+        409, "This cannot be deleted: it is still in use by 1 event.")
+
+
+def test_duplicate_skill_name_is_400_whatever_the_case(client_for, admin_user):
+    SkillFactory(name="Robotics")
+    response = client_for(admin_user).post(f"{BASE}/skills/", {"name": " ROBOTICS "}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["A skill with this name already exists."]}
+
+
+def test_blank_salesforce_id_is_stored_as_null(client_for, admin_user):
+    client = client_for(admin_user)
+    for name in ("Acme", "Bolt"):
+        response = client.post(f"{BASE}/organizations/", {"name": name, "salesforce_id": ""}, format="json")
+        assert (response.status_code, response.json()["salesforce_id"]) == (201, None)
+    OrganizationFactory(salesforce_id="001A")
+    response = client.post(f"{BASE}/organizations/", {"name": "Copy", "salesforce_id": "001A"}, format="json")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"salesforce_id"}
+
+
+def test_event_start_before_1900_is_400(client_for, admin_user):
+    response = client_for(admin_user).post(f"{BASE}/events/", {
+        "title": "Ancient", "event_type": "career_fair", "start": "0219-08-02T08:14:00Z"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"start": ["Use a date from 1900 on."]}
+
+
+def test_open_flag_has_null_resolved_by_as_documented(client_for, admin_user):
+    DataQualityFlag.objects.create(entity_type="volunteer", entity_key="1", issue_type="missing_email", message="x")
+    flag = client_for(admin_user).get(f"{BASE}/quality/flags/").json()["results"][0]
+    assert flag["resolved_by"] is None and component("Flag")["properties"]["resolved_by"]["nullable"] is True
+
+
+def test_patch_response_keeps_school_name(client_for, admin_user):
+    event = EventFactory(school=SchoolFactory(name="Lincoln"))
+    client = client_for(admin_user)
+    assert client.patch(f"{BASE}/events/{event.pk}/", {"title": "Renamed"}, format="json").json()["school_name"] == \
+        "Lincoln"
+    assert client.patch(f"{BASE}/events/{event.pk}/", {"school": None}, format="json").json()["school_name"] == ""

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from volunteers import services
@@ -74,6 +76,28 @@ def test_directory_pages_and_exports(staff_user, client, data):
     assert len(lines) == 1 + 11  # header + Person1, Person10..19
     events = client.get(reverse("volunteers:event_export")).content.decode().strip().splitlines()
     assert len(events) == 31
+
+
+# A search reads the total with the page's rows: one scan of the volunteers, not two. Past the last
+# page or below 1, Paginator's rules apply (a COUNT(*), then the last page).
+@pytest.mark.parametrize("page,number,rows,scans", [
+    ("1", 1, 25, 1), ("2", 2, 5, 1), ("99", 2, 5, 3), ("0", 2, 5, 2), ("x", 1, 25, 1)])
+def test_directory_search_pages_count_with_the_rows(page, number, rows, scans, staff_user, client, data):
+    client.force_login(staff_user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("volunteers:directory"), {"q": "person", "page": page})
+    assert sum('FROM "volunteers_volunteer"' in q["sql"] for q in captured.captured_queries) == scans
+    shown = response.context["page"]
+    assert (shown.number, len(shown.object_list), shown.paginator.count, shown.paginator.num_pages) == (
+        number, rows, 30, 2)
+    assert "Page %d of 2 · 30 results" % number in response.content.decode()
+
+
+def test_directory_search_without_match(staff_user, client, data):
+    client.force_login(staff_user)
+    response = client.get(reverse("volunteers:directory"), {"q": "nobody-by-that-name", "page": "3"})
+    assert response.context["page"].paginator.count == 0
+    assert "No volunteer matches these filters." in response.content.decode()
 
 
 def test_viewer_is_kept_out_of_people_pages(scoped_viewer, client, district):
