@@ -1,7 +1,7 @@
 """Benchmark for the expenses app (`make bench` runs it; or `.venv/bin/python bench/expenses.py`).
 
 Builds a user with 2,000 restaurants and 50,000 expenses in a throwaway SQLite file (or the
-database named by BENCH_EXPENSES_DATABASE_URL), then prints one line per figure:
+database named by BENCH_DATABASE_URL), then prints one line per figure:
 review build for a 2,000-row file, analytics for a year, list page and API p50/p95."""
 
 from __future__ import annotations
@@ -9,22 +9,13 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_tmpdir = tempfile.TemporaryDirectory(prefix="crewbase-bench-expenses-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_EXPENSES_DATABASE_URL") or f"sqlite:///{_tmpdir.name}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+from _setup import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup("expenses")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -116,13 +107,14 @@ def main() -> None:
 
     client = Client()
     client.force_login(user)
-    assert client.get("/expenses/").status_code == 200
-    p50, p95 = timed(lambda: client.get("/expenses/"), 20)
+    assert client.get("/expenses/", secure=True).status_code == 200
+    p50, p95 = timed(lambda: client.get("/expenses/", secure=True), 20)
     print(f"expenses.list_page_ms p50={p50:.0f} p95={p95:.0f} (target < 50)")
-    p50, p95 = timed(lambda: client.get("/expenses/?q=taco&meal_type=lunch&start=2025-01-01&end=2025-06-30"), 20)
+    filtered = "/expenses/?q=taco&meal_type=lunch&start=2025-01-01&end=2025-06-30"
+    p50, p95 = timed(lambda: client.get(filtered, secure=True), 20)
     print(f"expenses.list_page_filtered_ms p50={p50:.0f} p95={p95:.0f}")
-    assert client.get("/api/v1/expenses/expenses/").status_code == 200
-    p50, p95 = timed(lambda: client.get("/api/v1/expenses/expenses/"), 20)
+    assert client.get("/api/v1/expenses/expenses/", secure=True).status_code == 200
+    p50, p95 = timed(lambda: client.get("/api/v1/expenses/expenses/", secure=True), 20)
     print(f"expenses.api_list_ms p50={p50:.0f} p95={p95:.0f} (target < 50)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0
     print(f"# total {time.perf_counter() - began:.1f}s; machine load average {load:.1f} on {os.cpu_count()} CPUs")

@@ -12,22 +12,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="bench-oncall-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+from _setup import django_setup
+
 os.environ.setdefault("TWILIO_MODE", "fake")
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("oncall")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -84,7 +75,7 @@ def main() -> None:
         at = f"2030-{1 + (i % 12):02d}-{1 + (i % 27):02d}T{i % 24:02d}:30:00Z"
         with CaptureQueriesContext(connection) as ctx:
             t = time.perf_counter()
-            response = client.get("/api/v1/oncall/now/", {"team": team.pk, "at": at})
+            response = client.get("/api/v1/oncall/now/", {"team": team.pk, "at": at}, secure=True)
             runs.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200, response.content
         queries.append(len(ctx.captured_queries))

@@ -15,28 +15,15 @@ import os
 import resource
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_tmp = None
-if os.environ.get("BENCH_DATABASE_URL"):
-    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-else:
-    _tmp = tempfile.NamedTemporaryFile(suffix=".sqlite3", delete=False)
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault("DEBUG", "false")
+from _setup import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup("salesforce")
 
 import urllib3  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -158,8 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        if _tmp is not None:
-            os.unlink(_tmp.name)
+    main()

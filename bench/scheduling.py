@@ -3,48 +3,22 @@ loading and writing), Crossmark sync of 5,000 events against a local fake HTTP s
 daily view and the daily paperwork PDF for a day with 40 events.
 
 Run from the repo root: .venv/bin/python bench/scheduling.py
-Uses a throwaway SQLite file unless DATABASE_URL is set.
+Uses a throwaway SQLite file unless BENCH_DATABASE_URL names another database.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import sys
-import tempfile
 import threading
 import time
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_tmp = None
-if not os.environ.get("DATABASE_URL"):
-    _tmp = tempfile.NamedTemporaryFile(prefix="crewbase-bench-scheduling-", suffix=".sqlite3", delete=False)
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-# Measure like production: DEBUG off (no query logging); throwaway keys when none are configured.
-os.environ["DEBUG"] = "false"
-os.environ["REQUIRE_2FA"] = "false"
-if not os.environ.get("SECRET_KEY"):
-    import secrets
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-if not os.environ.get("FIELD_ENCRYPTION_KEY"):
-    from cryptography.fernet import Fernet
-    os.environ["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
-os.environ["LOG_LEVEL"] = "WARNING"
+from _setup import django_setup
 
-import django  # noqa: E402
-
-django.setup()
-
-import logging  # noqa: E402
-
-logging.disable(logging.INFO)
+django_setup("scheduling")
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -256,8 +230,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        if _tmp is not None:
-            os.unlink(_tmp.name)
+    main()

@@ -10,25 +10,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_tmp = None
-if os.environ.get("BENCH_DATABASE_URL"):
-    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-else:
-    _tmp = tempfile.NamedTemporaryFile(suffix=".sqlite3", delete=False)
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp.name}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault("DEBUG", "false")
+from _setup import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+django_setup("volunteers")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -106,8 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        if _tmp is not None:
-            Path(_tmp.name).unlink(missing_ok=True)
+    main()
