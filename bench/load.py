@@ -285,7 +285,7 @@ def report(results: list[dict], names: list[str], first_column: str = "clients")
 
 def main() -> None:
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
+        raise SystemExit("wrk is not installed: `bin/system-packages wrk` (make bench does it)")
     started = time.monotonic()
     database_ensure()
     setup = prepare()
