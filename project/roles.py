@@ -45,8 +45,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "oncall": VIEW,
     },
 }
+# Models a role does not get although their app is granted (nor their history): Viewers read
+# neither the SMS log (phone numbers, message texts) nor Salesforce sync runs, like the pages
+# that show them, which are for Staff and up.
+ROLE_WITHHELD: dict[str, set[str]] = {VIEWER: {"oncall.smsmessage", "volunteers.syncrun"}}
+
+
 def _permissions_for(role: str, permission_model=Permission):
     grants = ROLE_PERMISSIONS[role]
+    withheld = ROLE_WITHHELD.get(role, set())
     perms = permission_model.objects.filter(content_type__app_label__in=grants).select_related("content_type")
     chosen = []
     for perm in perms:
@@ -54,6 +61,8 @@ def _permissions_for(role: str, permission_model=Permission):
         ct = perm.content_type
         # History rows are an audit trail: viewable, never editable by hand.
         if model.startswith("historical") and action != "view":
+            continue
+        if f"{ct.app_label}.{model.removeprefix('historical')}" in withheld:
             continue
         if action in grants[ct.app_label]:
             chosen.append(perm)

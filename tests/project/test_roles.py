@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from project.roles import ADMIN_ROLES, ROLE_PERMISSIONS, ROLES, sync_roles, user_roles, user_set_role
+from project.roles import (
+    ADMIN_ROLES, ROLE_PERMISSIONS, ROLE_WITHHELD, ROLES, VIEWER, sync_roles, user_roles, user_set_role,
+)
 from tests.conftest import make_user
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
@@ -32,6 +34,20 @@ def test_permissions_doc_matches_role_definitions():
     assert set(documented) == set(ROLES)
     for role in ROLES:
         assert documented[role] == {app: set(actions) for app, actions in ROLE_PERMISSIONS[role].items()}, role
+
+
+def test_permissions_doc_lists_the_models_withheld_from_viewers():
+    line = re.search(r"Withheld from Viewers[^:]*:(.*?)\.\s", DOC.read_text(), re.S).group(1)
+    assert set(re.findall(r"`([\w.]+)`", line)) == ROLE_WITHHELD[VIEWER]
+    assert set(ROLE_WITHHELD) == {VIEWER}
+
+
+@pytest.mark.django_db
+def test_viewers_get_neither_the_sms_log_nor_sync_runs(viewer, staff_user):
+    for perm in ("oncall.view_smsmessage", "volunteers.view_syncrun", "volunteers.view_historicalsyncrun"):
+        assert not viewer.has_perm(perm), perm
+    assert viewer.has_perm("oncall.view_member") and viewer.has_perm("volunteers.view_event")
+    assert staff_user.has_perm("oncall.view_smsmessage") and staff_user.has_perm("volunteers.view_syncrun")
 
 
 @pytest.mark.django_db
