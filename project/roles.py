@@ -90,12 +90,18 @@ def user_set_role(*, user, role: str) -> None:
         user.groups.set([Group.objects.get(name=role)])
         user.is_staff = role in ADMIN_ROLES or user.is_superuser
         user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_crewbase_roles", None)
 
 
 def user_roles(user) -> set[str]:
+    """The user's roles, read once per user object (a request's user asks several times); like
+    Django's permission cache, a group change shows on the next request's user."""
     if not user.is_authenticated:
         return set()
-    return {g.name for g in user.groups.all() if g.name in ROLES} | ({ADMINISTRATOR} if user.is_superuser else set())
+    if "_crewbase_roles" not in user.__dict__:
+        names = {g.name for g in user.groups.all() if g.name in ROLES}
+        user.__dict__["_crewbase_roles"] = frozenset(names | ({ADMINISTRATOR} if user.is_superuser else set()))
+    return set(user.__dict__["_crewbase_roles"])
 
 
 def user_has_role(user, *roles: str) -> bool:

@@ -457,7 +457,8 @@ class Event(Synced, AuditedModel):
 
     class Meta:
         ordering = ["-start", "id"]
-        indexes = [models.Index(fields=["status", "start", "event_type"], name="event_status_start_type_idx")]
+        indexes = [models.Index(fields=["status", "start", "event_type"], name="event_status_start_type_idx"),
+                   models.Index(fields=["-start", "id"], name="event_start_id_idx")]  # the list's order
         constraints = [
             models.CheckConstraint(condition=Q(attended_count__lte=F("registered_count")),
                                    name="event_attended_le_registered"),
