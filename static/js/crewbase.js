@@ -26,6 +26,7 @@
       .then(function (job) {
         render(el, job);
         if (!FINISHED[job.status]) setTimeout(function () { poll(el); }, 1000);
+        else if (el.hasAttribute("data-reload-when-done")) setTimeout(function () { window.location.reload(); }, 1500);
       })
       .catch(function () { setTimeout(function () { poll(el); }, 5000); });
   }

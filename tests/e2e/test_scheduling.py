@@ -57,8 +57,8 @@ def test_coordinator_runs_the_auto_scheduler_and_approves_it(page, user_with_rol
     watch_progress(page, job_queue, "scheduling.tasks.auto_schedule_job")
     screenshot("run-finished")
 
-    page.reload()
-    assert "Ready for review" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Ready for review")  # the page reloads itself
+    page.wait_for_load_state()
     assert "3 = 2 proposed + 1 not placed" in page.locator("dl.facts").inner_text()
     proposals = page.locator("table").first.locator("tbody tr")
     assert proposals.count() == 2
@@ -76,8 +76,8 @@ def test_coordinator_runs_the_auto_scheduler_and_approves_it(page, user_with_rol
     assert page.locator(".job-message").inner_text() == "2/2 rows: 2 submitted, 0 failed"
     screenshot("approval-finished")
 
-    page.reload()
-    assert "Approved" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Approved")  # the page reloads itself
+    page.wait_for_load_state()
     assert [b.inner_text() for b in proposals.locator(".badge.status-submitted").all()] == ["Submitted"] * 2
     assert proposals.get_by_role("button", name="Approve", exact=True).count() == 0  # nothing left to approve
     assert Schedule.objects.filter(event__event_number="606001").count() == 2
