@@ -1,5 +1,7 @@
 """Admin for expenses. Expenses are private: no role gets model permissions on this app
-(project/roles.py), so only superusers see these pages — for support, with the owner shown."""
+(project/roles.py), so only superusers see these pages — read-only, for support, with the owner
+shown. Changes go through the owner's pages and API, whose services keep every relation inside
+one user's data (an admin form would let an expense point at another user's restaurant)."""
 
 from django.contrib import admin
 
@@ -8,8 +10,21 @@ from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
 
 
+class SupportReadOnly:
+    """View only, for superusers too."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Restaurant)
-class RestaurantAdmin(AuditedAdmin):
+class RestaurantAdmin(SupportReadOnly, AuditedAdmin):
     list_display = ("name", "location_name", "city", "user", "cuisine", "price_level", "rating", "google_place_id")
     list_filter = ("service_level", "price_level", "rating")
     search_fields = ("name", "location_name", "city", "user__username", "google_place_id")
@@ -22,7 +37,7 @@ class RestaurantAdmin(AuditedAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(AuditedAdmin):
+class CategoryAdmin(SupportReadOnly, AuditedAdmin):
     list_display = ("name", "user", "color", "is_default", "created_at")
     list_filter = ("is_default",)
     search_fields = ("name", "user__username")
@@ -31,14 +46,14 @@ class CategoryAdmin(AuditedAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(AuditedAdmin):
+class TagAdmin(SupportReadOnly, AuditedAdmin):
     list_display = ("name", "user", "color", "created_at")
     search_fields = ("name", "user__username")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
 
 
-class ExpenseTagInline(admin.TabularInline):
+class ExpenseTagInline(SupportReadOnly, admin.TabularInline):
     model = ExpenseTag
     extra = 0
     autocomplete_fields = ("tag",)
@@ -46,7 +61,7 @@ class ExpenseTagInline(admin.TabularInline):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(SoftDeleteAdmin):
+class ExpenseAdmin(SupportReadOnly, SoftDeleteAdmin):
     list_display = ("date", "time", "user", "restaurant", "kind", "amount", "category", "meal_type", "party_size")
     list_filter = ("kind", "meal_type", "order_type", "date")
     search_fields = ("restaurant__name", "notes", "user__username", "category__name")
@@ -58,7 +73,7 @@ class ExpenseAdmin(SoftDeleteAdmin):
 
 
 @admin.register(ImportDraft)
-class ImportDraftAdmin(admin.ModelAdmin):
+class ImportDraftAdmin(SupportReadOnly, admin.ModelAdmin):
     list_display = ("filename", "user", "status", "row_count", "created_at", "applied_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("filename", "user__username")
@@ -69,12 +84,9 @@ class ImportDraftAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("rows")
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(ExpenseProfile)
-class ExpenseProfileAdmin(admin.ModelAdmin):
+class ExpenseProfileAdmin(SupportReadOnly, admin.ModelAdmin):
     list_display = ("user", "timezone")
     search_fields = ("user__username",)
     list_select_related = ("user",)

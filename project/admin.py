@@ -44,7 +44,7 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Soft-delete selected (can be restored)")
+@admin.action(description="Soft-delete selected (can be restored)", permissions=["change"])
 def soft_delete_selected(modeladmin, request, queryset):
     count = 0
     for obj in queryset.filter(deleted_at__isnull=True):
@@ -53,7 +53,7 @@ def soft_delete_selected(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{count} deleted. Use the “Deleted” filter and “Restore” to undo.")
 
 
-@admin.action(description="Restore selected")
+@admin.action(description="Restore selected", permissions=["change"])
 def restore_selected(modeladmin, request, queryset):
     count = 0
     for obj in queryset.filter(deleted_at__isnull=False):
