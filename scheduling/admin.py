@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -221,6 +222,17 @@ class CrossmarkAccountAdmin(SimpleHistoryAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.base_fields["password"].widget = forms.PasswordInput(render_value=False)
         return form
+
+    # An account acts in Crossmark as its user: a coordinator manages only their own, so nobody
+    # can point a colleague's account at another login. Superusers manage all of them.
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.action(description="Sync Crossmark now")
