@@ -603,6 +603,13 @@ class ApproveResultSerializer(StrictSerializer):
     run = SchedulerRunDetailSerializer()
 
 
+APPROVE_RESPONSES = {
+    200: ApproveResultSerializer,
+    202: OpenApiResponse(JobSerializer, description="The approval job (poll /api/v1/jobs/{id}/; its `result` has "
+                                                    "the counts) plus `run`, the run's id."),
+}
+
+
 class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Auto-scheduler runs. POST starts one as a job (202); a run writes only itself and its
     proposals until proposals are approved."""
@@ -638,21 +645,27 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         run = self.get_object()
         data = RunApproveSerializer(data=request.data or {})
         data.is_valid(raise_exception=True)
-        result = runs.run_approve(run=run, user=request.user, proposal_ids=data.validated_data.get("proposals"),
-                                  retry_only=retry_only)
+        ids = data.validated_data.get("proposals")
+        if ids is None:  # the whole run: one Crossmark call per row, as a job
+            response = job_accepted(runs.run_approve_start(run=run, user=request.user, retry_only=retry_only), request)
+            response.data["run"] = run.pk
+            return response
+        result = runs.run_approve(run=run, user=request.user, proposal_ids=ids, retry_only=retry_only)
         return Response({**result, "run": self._detail(run.pk)})
 
-    @extend_schema(request=RunApproveSerializer, responses=ApproveResultSerializer)
+    @extend_schema(request=RunApproveSerializer, responses=APPROVE_RESPONSES)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Submit the run's proposals (all, or `proposals`) to Crossmark row by row. Rows already
-        submitted are never submitted again; failed rows are retried."""
+        """Submit the run's proposals to Crossmark row by row. Without `proposals`, the whole run
+        is approved as a job (202; its result has the counts); with `proposals`, those rows now
+        (200). Rows already submitted are never submitted again; failed rows are retried."""
         return self._approve(request, retry_only=False)
 
-    @extend_schema(request=RunApproveSerializer, responses=ApproveResultSerializer)
+    @extend_schema(request=RunApproveSerializer, responses=APPROVE_RESPONSES)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Submit again only the rows whose submission failed."""
+        """Submit again only the rows whose submission failed: the whole run as a job (202), or
+        the given `proposals` now (200)."""
         return self._approve(request, retry_only=True)
 
     @extend_schema(request=None, responses=SchedulerRunDetailSerializer)

@@ -13,14 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from project.jobs import JobNotQueued, job_start
+from project.jobs import JobNotQueued
 from project.models import Job
 
 from . import runs
 from .models import Employee, ScheduleProposal, SchedulerRun
 from .selectors import proposal_queryset, schedule_list, scheduler_run_list
 from .services import CrossmarkFailed
-from .tasks import auto_schedule_approve_job
 from .views import can_view
 
 RUN_PERMISSION = "scheduling.change_schedulerrun"
@@ -113,10 +112,7 @@ def run_action(request, pk: int, action: str):
             messages.success(request, "Run rejected: no event or schedule changed.")
         elif not request.POST.getlist("proposals"):
             # The whole run: in the background (one Crossmark call per row), progress on the run page.
-            runs._open_run(run)
-            job = job_start(kind="scheduling.auto_schedule_approve", task=auto_schedule_approve_job,
-                            user=request.user, params={"run_id": run.pk, "user_id": request.user.pk,
-                                                       "retry_only": action == "retry"}, queue="sync")
+            job = runs.run_approve_start(run=run, user=request.user, retry_only=action == "retry")
             return redirect(f"{reverse('scheduling:run', args=[pk])}?job={job.pk}")
         else:
             ids = [int(v) for v in request.POST.getlist("proposals") if v.isdigit()] or None

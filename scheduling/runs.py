@@ -22,7 +22,7 @@ from project.jobs import JobNotQueued, job_start
 from project.models import Job
 
 from . import autoscheduler, rules, services
-from .tasks import auto_schedule_job
+from .tasks import auto_schedule_approve_job, auto_schedule_job
 from .models import (
     Condition,
     Employee,
@@ -232,6 +232,15 @@ def _approval_order(rows: list[ScheduleProposal]) -> list[int]:
     news = sorted((r for r in rows if r.kind == ScheduleProposal.Kind.NEW),
                   key=lambda r: (WAVE_ORDER.get(r.event.event_type, 99), r.start_at, r.pk))
     return [r.pk for r in moves + news]
+
+
+def run_approve_start(*, run: SchedulerRun, user=None, retry_only: bool = False) -> Job:
+    """Approve (or retry) the whole run as a background job: one Crossmark call per row, with
+    progress. Refused (ValidationError) when the run is no longer open; JobNotQueued propagates."""
+    _open_run(run)
+    return job_start(kind="scheduling.auto_schedule_approve", task=auto_schedule_approve_job, user=user,
+                     params={"run_id": run.pk, "user_id": user.pk if user is not None and user.pk else None,
+                             "retry_only": retry_only}, queue="sync")
 
 
 def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None = None, retry_only: bool = False,

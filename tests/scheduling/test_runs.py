@@ -252,12 +252,18 @@ def test_api_start_detail_approve_reject(scenario, client_for, coordinator, cros
     assert unknown.status_code == 400
 
     approved = api.post(f"/api/v1/scheduling/runs/{run_id}/approve/", {}, format="json")
-    assert approved.status_code == 200
-    assert (approved.data["submitted"], approved.data["run"]["submitted"]) == (3, 3)
+    assert approved.status_code == 202, approved.content  # the whole run: a job (run eagerly in tests)
+    assert approved.data["kind"] == "scheduling.auto_schedule_approve" and approved.data["run"] == run_id
+    assert approved["Location"].endswith(f"/api/v1/jobs/{approved.data['id']}/")
+    assert (approved.data["status"], approved.data["result"]["submitted"]) == ("succeeded", 3)
+    assert api.get(f"/api/v1/scheduling/runs/{run_id}/").data["submitted"] == 3
     again = api.post(f"/api/v1/scheduling/runs/{run_id}/approve/", {}, format="json")
-    assert (again.data["submitted"], again.data["skipped"]) == (0, 0)
+    assert again.status_code == 202, again.content
+    assert (again.data["result"]["submitted"], again.data["result"]["skipped"]) == (0, 0)
     retry = api.post(f"/api/v1/scheduling/runs/{run_id}/retry/", {}, format="json")
-    assert retry.data["submitted"] == 0
+    assert retry.status_code == 202 and retry.data["result"]["submitted"] == 0
+    rows = api.post(f"/api/v1/scheduling/runs/{run_id}/approve/", {"proposals": [proposal["id"]]}, format="json")
+    assert rows.status_code == 200 and rows.data["submitted"] == 0  # chosen rows: now, with the counts
     bad_ids = api.post(f"/api/v1/scheduling/runs/{run_id}/approve/", {"proposals": [999999]}, format="json")
     assert bad_ids.status_code == 400 and "proposals" in bad_ids.data["errors"]
 
