@@ -3,10 +3,8 @@ docs/permissions.md documents the same matrix and tests keep the two in sync."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 
 ADMINISTRATOR, COORDINATOR, STAFF, VIEWER = "Administrator", "Coordinator", "Staff", "Viewer"
 ROLES = (ADMINISTRATOR, COORDINATOR, STAFF, VIEWER)
@@ -92,39 +90,18 @@ def user_set_role(*, user, role: str) -> None:
         user.groups.set([Group.objects.get(name=role)])
         user.is_staff = role in ADMIN_ROLES or user.is_superuser
         user.save(update_fields=["is_staff"])
-    for cached in ("_crewbase_groups", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cached, None)
-
-
-def user_groups(user) -> tuple[tuple[int, str], ...]:
-    """(id, name) of the user's groups."""
-    return _membership(user)[0]
-
-
-def user_has_direct_permissions(user) -> bool:
-    """Whether the user holds any permission outside their groups (rare: given in the admin)."""
-    return _membership(user)[1]
-
-
-def _membership(user) -> tuple[tuple[tuple[int, str], ...], bool]:
-    """Groups and direct permissions in one query, once per user object (a request's user asks for
-    its roles and permissions several times); like Django's permission cache, a change shows on
-    the next request's user."""
-    if "_crewbase_groups" not in user.__dict__:
-        model = get_user_model()
-        rows = list(model.objects.filter(pk=user.pk).annotate(
-            direct=Exists(model.user_permissions.through.objects.filter(user_id=OuterRef("pk")))
-        ).order_by("groups__pk").values_list("groups__pk", "groups__name", "direct"))
-        groups = tuple((pk, name) for pk, name, _ in rows if pk is not None)
-        user.__dict__["_crewbase_groups"] = (groups, any(direct for *_, direct in rows))
-    return user.__dict__["_crewbase_groups"]
+    user.__dict__.pop("_crewbase_roles", None)
 
 
 def user_roles(user) -> set[str]:
+    """The user's roles, read once per user object (a request's user asks several times); like
+    Django's permission cache, a group change shows on the next request's user."""
     if not user.is_authenticated:
         return set()
-    names = {name for _, name in user_groups(user) if name in ROLES}
-    return names | ({ADMINISTRATOR} if user.is_superuser else set())
+    if "_crewbase_roles" not in user.__dict__:
+        names = {g.name for g in user.groups.all() if g.name in ROLES}
+        user.__dict__["_crewbase_roles"] = frozenset(names | ({ADMINISTRATOR} if user.is_superuser else set()))
+    return set(user.__dict__["_crewbase_roles"])
 
 
 def user_has_role(user, *roles: str) -> bool:

@@ -136,7 +136,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Auth
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "project.backends.RoleModelBackend",  # ModelBackend, group permissions kept in memory
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

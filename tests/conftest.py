@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from project import celery_app
 from project.authentication import api_token_create
-from project import backends
 from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_set_role
 
 
@@ -16,10 +15,8 @@ def _fast_and_eager(settings):
     settings.REQUIRE_2FA = False
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
-    backends.clear()  # each test's database starts from the migrations' roles
     yield
     celery_app.conf.task_always_eager = False
-    backends.clear()  # a rollback changes rows without signals
 
 
 def make_user(username: str, role: str | None = None, **extra):
