@@ -4,14 +4,12 @@ querysets here, so another user's row is simply not found (404) — one place to
 from __future__ import annotations
 
 import hashlib
-import logging
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case, CharField, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When,
 )
@@ -19,9 +17,9 @@ from django.db.models.functions import Cast, Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from project.cache import cache_get, cache_set
 
-logger = logging.getLogger(__name__)
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
 
 ANALYTICS_CACHE_SECONDS = 3600
 CENT = Decimal("0.01")
@@ -308,17 +306,10 @@ def analytics_for_user_cached(user, *, start: date, end: date) -> dict:
     """analytics_for_user through the shared cache. The key carries the data's stamp, so a change
     is a new key (nothing to invalidate, nothing stale). Without the cache it is computed."""
     key = f"expenses:analytics:{user.pk}:{start}:{end}:{_analytics_stamp(user)}"
-    try:
-        result = cache.get(key)
-    except Exception:  # the cache is an optimisation: Redis down must not break the page
-        logger.warning("analytics cache unavailable", exc_info=True)
-        return analytics_for_user(user, start=start, end=end)
+    result = cache_get(key)
     if result is None:
         result = analytics_for_user(user, start=start, end=end)
-        try:
-            cache.set(key, result, ANALYTICS_CACHE_SECONDS)
-        except Exception:
-            logger.warning("analytics cache unavailable", exc_info=True)
+        cache_set(key, result, ANALYTICS_CACHE_SECONDS)
     return result
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import asdict
 
-from django.core.cache import cache
-from redis import RedisError
-
 from integrations.base import is_live, retry
+from project.cache import cache_get, cache_set
 from project.credentials import credential_get
 
 from .fake import FakePlacesClient
@@ -17,7 +14,6 @@ from .interface import PlaceDetails, PlacesClient, PlaceSummary
 from .live import LivePlacesClient
 
 CACHE_SECONDS = 24 * 3600
-logger = logging.getLogger(__name__)
 
 
 def get_client() -> PlacesClient:
@@ -31,40 +27,24 @@ def _key(*parts: str) -> str:
     return f"places:{parts[0]}:{digest}"
 
 
-def _cache_get(key: str):
-    """The cache only saves quota: when it is down, the search goes to the provider."""
-    try:
-        return cache.get(key)
-    except (RedisError, OSError) as exc:
-        logger.warning("places cache unavailable: %s", exc)
-        return None
-
-
-def _cache_set(key: str, value) -> None:
-    try:
-        cache.set(key, value, CACHE_SECONDS)
-    except (RedisError, OSError) as exc:
-        logger.warning("places cache unavailable: %s", exc)
-
-
 def search_places(query: str, *, near: str = "", client: PlacesClient | None = None) -> list[PlaceSummary]:
     """Cached in the shared cache (Redis in production), so repeats cost no quota."""
     key = _key("search", query, near)
-    hit = _cache_get(key)
+    hit = cache_get(key)
     if hit is not None:
         return [PlaceSummary(**item) for item in hit]
     client = client or get_client()
     results = retry(lambda: client.search(query, near=near), attempts=3)
-    _cache_set(key, [asdict(r) for r in results])
+    cache_set(key, [asdict(r) for r in results], CACHE_SECONDS)
     return results
 
 
 def place_details(place_id: str, *, client: PlacesClient | None = None) -> PlaceDetails:
     key = _key("details", place_id)
-    hit = _cache_get(key)
+    hit = cache_get(key)
     if hit is not None:
         return PlaceDetails(**hit)
     client = client or get_client()
     details = retry(lambda: client.details(place_id), attempts=3)
-    _cache_set(key, asdict(details))
+    cache_set(key, asdict(details), CACHE_SECONDS)
     return details
