@@ -72,16 +72,19 @@ class RequestInputMiddleware:
                 return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
             if not with_nul:
                 return JsonResponse({"detail": f"Invalid path: {message}", "errors": {}}, status=400)
-            return JsonResponse({"detail": f"Invalid input: {', '.join(with_nul)}.",
-                                 "errors": {key: [message] for key in with_nul}}, status=400)
+            return _invalid_input_response({key: [message] for key in with_nul})
         if not is_api:
             return None
         allowed = getattr(getattr(view_func, "cls", None), "repeatable_query_parameters", ())
         repeated = sorted(key for key, values in request.GET.lists() if len(values) > 1 and key not in allowed)
         if not repeated:
             return None
-        return JsonResponse({"detail": f"Invalid input: {', '.join(repeated)}.",
-                             "errors": {key: ["Give this parameter only once."] for key in repeated}}, status=400)
+        return _invalid_input_response({key: ["Give this parameter only once."] for key in repeated})
+
+
+def _invalid_input_response(errors: dict) -> JsonResponse:
+    """A 400 in the error format of `exception_handler`, before any view (so outside DRF)."""
+    return JsonResponse({"detail": _invalid_input_detail(errors), "errors": errors}, status=400)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -134,14 +137,18 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _errors_dict(exc.detail)
-        fields = ", ".join(k for k in errors if k != "non_field_errors")
-        detail = f"Invalid input: {fields}." if fields else _first_message(errors) or "Invalid input."
-        response.data = {"detail": detail, "errors": errors}
+        response.data = {"detail": _invalid_input_detail(errors), "errors": errors}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         response.data = {"detail": str(detail) if not isinstance(detail, dict | list) else "Request failed.",
                          "errors": _errors_dict(detail) if isinstance(detail, dict | list) else {}}
     return response
+
+
+def _invalid_input_detail(errors: dict) -> str:
+    """"Invalid input: team, start." naming the fields, or the one message that is not a field's."""
+    fields = ", ".join(k for k in errors if k != "non_field_errors")
+    return f"Invalid input: {fields}." if fields else _first_message(errors) or "Invalid input."
 
 
 def _first_message(errors: dict) -> str:
