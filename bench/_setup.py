@@ -21,6 +21,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Bench-only keys (also bench/load.py's server): fixed, so a kept benchmark database stays readable.
+BENCH_KEYS = {
+    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(hashlib.sha256(b"crewbase-bench-load").digest()).decode(),
+}
 _tmpdir: tempfile.TemporaryDirectory | None = None  # kept for the whole process, removed at exit
 
 
@@ -37,11 +42,9 @@ def django_setup(name: str) -> None:
     os.environ["DEBUG"] = "false"
     os.environ["REQUIRE_2FA"] = "false"
     os.environ["LOG_LEVEL"] = "WARNING"
-    if not os.environ.get("SECRET_KEY"):
-        os.environ["SECRET_KEY"] = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-    if not os.environ.get("FIELD_ENCRYPTION_KEY"):
-        digest = hashlib.sha256(b"crewbase-bench").digest()
-        os.environ["FIELD_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(digest).decode()
+    for name, value in BENCH_KEYS.items():
+        if not os.environ.get(name):
+            os.environ[name] = value
 
     import django
     from django.conf import settings

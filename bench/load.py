@@ -18,8 +18,6 @@ PostgreSQL backends spent per request: unlike latency, other load on the machine
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import json
 import os
@@ -36,6 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import psycopg
+from _setup import BENCH_KEYS  # bench/, the script's own directory, is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
@@ -47,8 +46,7 @@ TARGET_CLIENTS, TARGET_P95_MS = 32, 200
 # The server's environment: production settings, plain HTTP on localhost.
 SERVER_ENV = {
     "DEBUG": "false",
-    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(hashlib.sha256(b"crewbase-bench-load").digest()).decode(),
+    **BENCH_KEYS,
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10"),
     "ALLOWED_HOSTS": "127.0.0.1",
