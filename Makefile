@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2 --nomigrations
 export PORT
 
-.PHONY: install run test bench check vendor clean
+.PHONY: install run test lint format bench check vendor clean
 
 install: $(VENV)/.installed .env data
 
@@ -41,6 +41,20 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "No tests ran: failing."; exit 1; fi; exit $$rc
+
+# Lint: ruff (rules + formatting), import contracts and cycles, bandit. CI fails on any finding.
+LINT_PACKAGES := project volunteers scheduling oncall expenses integrations
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python bin/check-imports
+	$(BIN)/bandit -r $(LINT_PACKAGES) -ll -q
+
+# Apply ruff's safe fixes and formatting.
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 check: install
 	$(BIN)/python manage.py check

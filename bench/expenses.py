@@ -17,14 +17,14 @@ from _setup import django_setup
 
 django_setup("expenses")
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
-from expenses import importing, selectors, services  # noqa: E402
-from expenses.models import Category, Expense, ExpenseTag, Restaurant, Tag  # noqa: E402
+from expenses import importing, selectors, services
+from expenses.models import Category, Expense, ExpenseTag, Restaurant, Tag
 
 RESTAURANTS = 2000
 EXPENSES = 50000
@@ -47,27 +47,61 @@ def build(user) -> None:
     rng = random.Random(42)
     services.category_defaults_ensure(user=user)
     categories = list(Category.objects.filter(user=user))
-    words = ["Taco", "Burger", "Pho", "Pizza", "Sushi", "Curry", "Noodle", "Grill", "Cafe", "Diner", "Bistro",
-             "Kitchen", "House", "Bar", "Garden", "Palace", "Express", "Corner", "Golden", "Blue"]
-    Restaurant.objects.bulk_create([
-        Restaurant(user=user, name=f"{rng.choice(words)} {rng.choice(words)} {i}", city=rng.choice(
-            ["Austin", "Dallas", "Houston", "Round Rock"]), address_line_1=f"{i} Main St")
-        for i in range(RESTAURANTS)
-    ], batch_size=1000)
+    words = [
+        "Taco",
+        "Burger",
+        "Pho",
+        "Pizza",
+        "Sushi",
+        "Curry",
+        "Noodle",
+        "Grill",
+        "Cafe",
+        "Diner",
+        "Bistro",
+        "Kitchen",
+        "House",
+        "Bar",
+        "Garden",
+        "Palace",
+        "Express",
+        "Corner",
+        "Golden",
+        "Blue",
+    ]
+    Restaurant.objects.bulk_create(
+        [
+            Restaurant(
+                user=user,
+                name=f"{rng.choice(words)} {rng.choice(words)} {i}",
+                city=rng.choice(["Austin", "Dallas", "Houston", "Round Rock"]),
+                address_line_1=f"{i} Main St",
+            )
+            for i in range(RESTAURANTS)
+        ],
+        batch_size=1000,
+    )
     restaurants = list(Restaurant.objects.filter(user=user).values_list("id", flat=True))
     tags = [Tag.objects.create(user=user, name=f"tag-{i}") for i in range(10)]
     batch = []
     for i in range(EXPENSES):
-        batch.append(Expense(
-            user=user, restaurant_id=rng.choice(restaurants), category=rng.choice(categories),
-            amount=Decimal(rng.randint(300, 12000)) / 100, date=START + timedelta(days=rng.randint(0, 730)),
-            meal_type=rng.choice(["lunch", "dinner", "breakfast"]), party_size=rng.randint(1, 4),
-            kind="refund" if i % 50 == 0 else "expense",
-        ))
+        batch.append(
+            Expense(
+                user=user,
+                restaurant_id=rng.choice(restaurants),
+                category=rng.choice(categories),
+                amount=Decimal(rng.randint(300, 12000)) / 100,
+                date=START + timedelta(days=rng.randint(0, 730)),
+                meal_type=rng.choice(["lunch", "dinner", "breakfast"]),
+                party_size=rng.randint(1, 4),
+                kind="refund" if i % 50 == 0 else "expense",
+            )
+        )
     Expense.objects.bulk_create(batch, batch_size=2000)
     ids = list(Expense.objects.filter(user=user).values_list("id", flat=True)[:10000])
-    ExpenseTag.objects.bulk_create([ExpenseTag(expense_id=pk, tag=tags[pk % 10], position=0) for pk in ids],
-                                   batch_size=2000)
+    ExpenseTag.objects.bulk_create(
+        [ExpenseTag(expense_id=pk, tag=tags[pk % 10], position=0) for pk in ids], batch_size=2000
+    )
 
 
 def import_file(user) -> bytes:
@@ -92,8 +126,10 @@ def main() -> None:
             # Fresh planner statistics (and PostgreSQL's visibility map) after the bulk load,
             # as autovacuum would produce on a live system.
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    print(f"# built {RESTAURANTS} restaurants / {Expense.objects.filter(user=user).count()} expenses "
-          f"in {time.perf_counter() - began:.1f}s ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+    print(
+        f"# built {RESTAURANTS} restaurants / {Expense.objects.filter(user=user).count()} expenses "
+        f"in {time.perf_counter() - began:.1f}s ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
+    )
 
     data = import_file(user)
     raw_rows, _ = importing.read_upload(data, "bench.csv")

@@ -72,8 +72,9 @@ def static_collect_if_stale() -> None:
 
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     collected = manifest.stat().st_mtime if manifest.exists() else 0
-    newest = max(os.path.getmtime(storage.path(path)) for finder in finders.get_finders()
-                 for path, storage in finder.list([]))
+    newest = max(
+        os.path.getmtime(storage.path(path)) for finder in finders.get_finders() for path, storage in finder.list([])
+    )
     if newest > collected:
         print("collecting static files…", flush=True)
         call_command("collectstatic", "--noinput", verbosity=0)
@@ -85,8 +86,8 @@ def prepare() -> dict:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.core.cache import cache
+    from django.core.management import call_command
     from django.db import connection, connections
     from django.test import Client
 
@@ -116,15 +117,31 @@ def prepare() -> dict:
     terms = [*demo.FIRST[:10], *demo.LAST[:10], "engineer", "nurse", "heartland", "robotics", "ada lovelace"]
     team = Team.objects.order_by("pk").first().pk
     mix = [
-        {"name": "directory_search", "weight": 25, "auth": "session",
-         "paths": [f"/volunteers/directory/?q={t.replace(' ', '+')}" for t in terms]
-         + ["/volunteers/directory/?q=ma&page=2", "/volunteers/directory/?active=yes&sort=last"]},
-        {"name": "event_list", "weight": 20, "auth": "session",
-         "paths": ["/volunteers/events/", "/volunteers/events/?page=2", "/volunteers/events/?status=completed",
-                   "/volunteers/events/?q=riverside"]},
+        {
+            "name": "directory_search",
+            "weight": 25,
+            "auth": "session",
+            "paths": [f"/volunteers/directory/?q={t.replace(' ', '+')}" for t in terms]
+            + ["/volunteers/directory/?q=ma&page=2", "/volunteers/directory/?active=yes&sort=last"],
+        },
+        {
+            "name": "event_list",
+            "weight": 20,
+            "auth": "session",
+            "paths": [
+                "/volunteers/events/",
+                "/volunteers/events/?page=2",
+                "/volunteers/events/?status=completed",
+                "/volunteers/events/?q=riverside",
+            ],
+        },
         {"name": "oncall_now", "weight": 20, "auth": "token", "paths": [f"/api/v1/oncall/now/?team={team}"]},
-        {"name": "expense_list", "weight": 15, "auth": "session",
-         "paths": ["/expenses/", "/expenses/?page=2", "/expenses/?q=pizza"]},
+        {
+            "name": "expense_list",
+            "weight": 15,
+            "auth": "session",
+            "paths": ["/expenses/", "/expenses/?page=2", "/expenses/?q=pizza"],
+        },
         {"name": "analytics", "weight": 10, "auth": "session", "paths": ["/expenses/analytics/"]},
         {"name": "health", "weight": 10, "auth": "none", "paths": ["/health/"]},
     ]
@@ -152,8 +169,19 @@ def free_port() -> int:
 
 def server_command(port: int) -> list[str]:
     """The Procfile's web command (production settings, access log) with 2 workers."""
-    return [str(ROOT / ".venv/bin/gunicorn"), "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--timeout", "60", "--access-logfile", "-", *os.environ.get("LOAD_GUNICORN_ARGS", "").split()]
+    return [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "project.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
+        *os.environ.get("LOAD_GUNICORN_ARGS", "").split(),
+    ]
 
 
 def server_start(port: int, log: Path) -> subprocess.Popen:
@@ -173,8 +201,11 @@ def server_start(port: int, log: Path) -> subprocess.Popen:
 def warm_up(port: int, setup: dict) -> None:
     """Every path a few times (both workers), failing loudly on a non-2xx answer."""
     persona = setup["personas"][0]
-    headers = {"session": {"Cookie": f"sessionid={persona['cookie']}"},
-               "token": {"Authorization": f"Bearer {persona['token']}"}, "none": {}}
+    headers = {
+        "session": {"Cookie": f"sessionid={persona['cookie']}"},
+        "token": {"Authorization": f"Bearer {persona['token']}"},
+        "none": {},
+    }
     for entry in setup["mix"]:
         for path in entry["paths"]:
             for _ in range(2):
@@ -205,8 +236,9 @@ class CpuMeter:
 
     def _pids(self, conn) -> list[tuple[str, int]]:
         workers = Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children").read_text().split()
-        backends = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND pid <> pg_backend_pid()").fetchall()
+        backends = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
         return [("web", self.server_pid), *(("web", int(p)) for p in workers), *(("db", p) for (p,) in backends)]
 
     def _poll(self) -> None:
@@ -243,9 +275,22 @@ def run_level(port: int, server_pid: int, clients: int, mix_file: Path) -> dict:
     env = {**os.environ, "LOAD_MIX": str(mix_file), "LOAD_SAMPLES": str(samples)}
     load_before = os.getloadavg()[0]
     with CpuMeter(server_pid) as cpu:
-        subprocess.run(["wrk", f"-t{clients}", f"-c{clients}", f"-d{SECONDS}s", "--timeout", "10s",
-                        "-s", str(ROOT / "bench/load.lua"), f"http://127.0.0.1:{port}"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "wrk",
+                f"-t{clients}",
+                f"-c{clients}",
+                f"-d{SECONDS}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(ROOT / "bench/load.lua"),
+                f"http://127.0.0.1:{port}",
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     lines = samples.read_text().splitlines()
     requests, duration_us, *socket_errors = (int(x) for x in lines[0][2:].split())
     by_endpoint, failed = defaultdict(list), 0
@@ -255,20 +300,29 @@ def run_level(port: int, server_pid: int, clients: int, mix_file: Path) -> dict:
         failed += not status.startswith("2")
     every = [ms for values in by_endpoint.values() for ms in values]
     return {
-        "clients": clients, "rps": requests / (duration_us / 1e6),
-        "p50": percentile(every, 50), "p95": percentile(every, 95), "p99": percentile(every, 99),
-        "errors": failed + sum(socket_errors), "load": (load_before, os.getloadavg()[0]),
-        "web_cpu_ms": cpu.seconds("web") * 1000 / requests, "db_cpu_ms": cpu.seconds("db") * 1000 / requests,
+        "clients": clients,
+        "rps": requests / (duration_us / 1e6),
+        "p50": percentile(every, 50),
+        "p95": percentile(every, 95),
+        "p99": percentile(every, 99),
+        "errors": failed + sum(socket_errors),
+        "load": (load_before, os.getloadavg()[0]),
+        "web_cpu_ms": cpu.seconds("web") * 1000 / requests,
+        "db_cpu_ms": cpu.seconds("db") * 1000 / requests,
         "endpoints": {name: percentile(values, 95) for name, values in by_endpoint.items()},
     }
 
 
 def report(results: list[dict], names: list[str], first_column: str = "clients") -> None:
-    print(f"{first_column:>16} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
-          f"{'cpu ms/req web+db':>17} {'load 1m':>11}")
+    print(
+        f"{first_column:>16} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'cpu ms/req web+db':>17} {'load 1m':>11}"
+    )
     for r in results:
-        print(f"{r['label']:>16} {r['rps']:>7.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} "
-              f"{r['errors']:>6} {r['web_cpu_ms']:>8.1f}+{r['db_cpu_ms']:<8.1f} {r['load'][0]:>5.2f}→{r['load'][1]:<5.2f}")
+        print(
+            f"{r['label']:>16} {r['rps']:>7.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} "
+            f"{r['errors']:>6} {r['web_cpu_ms']:>8.1f}+{r['db_cpu_ms']:<8.1f} {r['load'][0]:>5.2f}→{r['load'][1]:<5.2f}"
+        )
     if any(len(r["endpoints"]) > 1 for r in results):
         print("p95 ms per endpoint:")
         print(f"{first_column:>16} " + " ".join(f"{n:>16}" for n in names))
@@ -277,8 +331,10 @@ def report(results: list[dict], names: list[str], first_column: str = "clients")
     final = next((r for r in results if r["clients"] == TARGET_CLIENTS and len(r["endpoints"]) > 1), None)
     if final is not None:
         ok = final["errors"] == 0 and final["p95"] < TARGET_P95_MS
-        print(f"target at {TARGET_CLIENTS} clients (0 errors, p95 < {TARGET_P95_MS} ms): "
-              f"{'met' if ok else 'NOT met'} (errors={final['errors']}, p95={final['p95']:.1f} ms)")
+        print(
+            f"target at {TARGET_CLIENTS} clients (0 errors, p95 < {TARGET_P95_MS} ms): "
+            f"{'met' if ok else 'NOT met'} (errors={final['errors']}, p95={final['p95']:.1f} ms)"
+        )
 
 
 def main() -> None:
@@ -299,8 +355,11 @@ def main() -> None:
     results = []
     try:
         warm_up(port, setup)
-        print(f"{' '.join(server_command(port)[1:])}; {SECONDS} s per run, {os.cpu_count()} CPUs, "
-              f"scale {SCALE}; prepared in {time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"{' '.join(server_command(port)[1:])}; {SECONDS} s per run, {os.cpu_count()} CPUs, "
+            f"scale {SCALE}; prepared in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
         for label, mix, clients in runs:
             mix_file = workdir / f"mix-{label}.lua"
             mix_file.write_text(f"mix = {lua_literal(mix)}\n{personas}")
@@ -310,8 +369,11 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    report(results, [entry["name"] for entry in setup["mix"]],
-           f"endpoint ({CLIENTS[0]} cl.)" if os.environ.get("LOAD_EACH") else "clients")
+    report(
+        results,
+        [entry["name"] for entry in setup["mix"]],
+        f"endpoint ({CLIENTS[0]} cl.)" if os.environ.get("LOAD_EACH") else "clients",
+    )
     print(f"total {time.monotonic() - started:.0f} s; gunicorn log and samples in {workdir}")
 
 

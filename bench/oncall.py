@@ -20,16 +20,16 @@ from _setup import django_setup
 os.environ.setdefault("TWILIO_MODE", "fake")
 django_setup("oncall")
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
-from integrations.twilio.fake import FAKE_GATEWAY  # noqa: E402
-from oncall import paging, services  # noqa: E402
-from oncall.models import Assignment, Member, ShiftPattern, SmsMessage, Team  # noqa: E402
-from oncall.rotation import ShiftSpec, rotation_plan  # noqa: E402
-from project.roles import VIEWER, user_set_role  # noqa: E402
+from integrations.twilio.fake import FAKE_GATEWAY
+from oncall import paging, services
+from oncall.models import Assignment, Member, ShiftPattern, SmsMessage, Team
+from oncall.rotation import ShiftSpec, rotation_plan
+from project.roles import VIEWER, user_set_role
 
 PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
 START = date(2030, 1, 7)
@@ -53,7 +53,7 @@ def main() -> None:
         t = time.perf_counter()
         rotation_plan(members=list(range(20)), shifts=specs, start=START, end=START + timedelta(weeks=52))
         runs.append((time.perf_counter() - t) * 1000)
-    print(f"oncall.rotation_52w_20m_ms p50={statistics.median(runs):.1f} p95={pct(runs, .95):.1f}")
+    print(f"oncall.rotation_52w_20m_ms p50={statistics.median(runs):.1f} p95={pct(runs, 0.95):.1f}")
 
     runs = []
     for _ in range(5):
@@ -61,8 +61,10 @@ def main() -> None:
         t = time.perf_counter()
         services.schedule_generate(team=team, weeks=52, start=START)
         runs.append((time.perf_counter() - t) * 1000)
-    print(f"oncall.generate_52w_20m_ms p50={statistics.median(runs):.1f} p95={max(runs):.1f} "
-          f"rows={Assignment.objects.count()}")
+    print(
+        f"oncall.generate_52w_20m_ms p50={statistics.median(runs):.1f} p95={max(runs):.1f} "
+        f"rows={Assignment.objects.count()}"
+    )
 
     from django.contrib.auth import get_user_model
 
@@ -79,8 +81,10 @@ def main() -> None:
             runs.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200, response.content
         queries.append(len(ctx.captured_queries))
-    print(f"oncall.now_ms p50={statistics.median(runs):.1f} p95={pct(runs, .95):.1f} "
-          f"queries={min(queries)}-{max(queries)}")
+    print(
+        f"oncall.now_ms p50={statistics.median(runs):.1f} p95={pct(runs, 0.95):.1f} "
+        f"queries={min(queries)}-{max(queries)}"
+    )
 
     FAKE_GATEWAY.reset()
     now = Assignment.objects.order_by("-starts_at").values_list("starts_at", flat=True).first()
@@ -88,10 +92,17 @@ def main() -> None:
     ids = []
     for i in range(1000):
         a = assignments[i % len(assignments)]
-        row, _ = paging.message_queue(team=team, purpose="page", key=f"bench:{i}", phone=a.member.phone,
-                                      name=a.member.name, body=paging.page_body(team=team, assignment=a,
-                                                                                member=a.member),
-                                      member=a.member, assignment=a, enqueue=False)
+        row, _ = paging.message_queue(
+            team=team,
+            purpose="page",
+            key=f"bench:{i}",
+            phone=a.member.phone,
+            name=a.member.name,
+            body=paging.page_body(team=team, assignment=a, member=a.member),
+            member=a.member,
+            assignment=a,
+            enqueue=False,
+        )
         ids.append(row.pk)
     SmsMessage.objects.update(next_attempt_at=now - timedelta(minutes=1), not_after=None)
     t = time.perf_counter()
@@ -99,8 +110,10 @@ def main() -> None:
         paging.sms_deliver(message_id=message_id, now=now)
     elapsed = time.perf_counter() - t
     sent = SmsMessage.objects.filter(status="sent").count()
-    print(f"oncall.dispatch_1000_msgs_per_s rate={sent / elapsed:.0f} sent={sent} gateway={len(FAKE_GATEWAY.sent)} "
-          f"seconds={elapsed:.2f}")
+    print(
+        f"oncall.dispatch_1000_msgs_per_s rate={sent / elapsed:.0f} sent={sent} gateway={len(FAKE_GATEWAY.sent)} "
+        f"seconds={elapsed:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,14 +25,14 @@ from _setup import django_setup
 
 django_setup("salesforce")
 
-import urllib3  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+import urllib3
+from django.core.management import call_command
 
-from integrations.salesforce.fake import sf_datetime  # noqa: E402
-from integrations.salesforce.http_fake import SalesforceHttpFake  # noqa: E402
-from integrations.salesforce.live import LiveSalesforceClient  # noqa: E402
-from volunteers.models import Event, Volunteer, VolunteerParticipation  # noqa: E402
-from volunteers.sync_services import sync_all  # noqa: E402
+from integrations.salesforce.fake import sf_datetime
+from integrations.salesforce.http_fake import SalesforceHttpFake
+from integrations.salesforce.live import LiveSalesforceClient
+from volunteers.models import Event, Volunteer, VolunteerParticipation
+from volunteers.sync_services import sync_all
 
 N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "10000"))
 N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "30000"))
@@ -44,21 +44,33 @@ LAST = ["Lovelace", "Hopper", "Turing", "Garcia", "Johnson", "Khan", "Wang", "Ma
 
 def contacts():
     for i in range(N_CONTACTS):
-        yield {"Id": f"003B{i:014d}", "Contact_Type__c": "Volunteer", "FirstName": FIRST[i % 10],
-               "LastName": LAST[(i // 10) % 10] if i % 50 else LAST[(i // 10) % 10].upper(),
-               "Email": f"v{i}@example.org" if i % 20 else "None", "Phone": f"(816) 555-{i % 10000:04d}",
-               "Title": "Engineer", "Department": "R&D", "MailingPostalCode": "64108",
-               "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i))}
+        yield {
+            "Id": f"003B{i:014d}",
+            "Contact_Type__c": "Volunteer",
+            "FirstName": FIRST[i % 10],
+            "LastName": LAST[(i // 10) % 10] if i % 50 else LAST[(i // 10) % 10].upper(),
+            "Email": f"v{i}@example.org" if i % 20 else "None",
+            "Phone": f"(816) 555-{i % 10000:04d}",
+            "Title": "Engineer",
+            "Department": "R&D",
+            "MailingPostalCode": "64108",
+            "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i)),
+        }
 
 
 def sessions():
     for i in range(N_SESSIONS):
         start = T0 + timedelta(days=i % 300, hours=9)
-        yield {"Id": f"a0SB{i:014d}", "Name": f"Career Speaker #{i}", "Session_Type__c": "Career Speaker",
-               "Format__c": "In-Person", "Session_Status__c": "Completed",
-               "Start_Date_and_Time__c": sf_datetime(start),
-               "End_Date_and_Time__c": sf_datetime(start + timedelta(hours=1)),
-               "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i))}
+        yield {
+            "Id": f"a0SB{i:014d}",
+            "Name": f"Career Speaker #{i}",
+            "Session_Type__c": "Career Speaker",
+            "Format__c": "In-Person",
+            "Session_Status__c": "Completed",
+            "Start_Date_and_Time__c": sf_datetime(start),
+            "End_Date_and_Time__c": sf_datetime(start + timedelta(hours=1)),
+            "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i)),
+        }
 
 
 def participations():
@@ -66,22 +78,47 @@ def participations():
     session (i div C + i mod C) mod S (unique while participations / contacts < sessions)."""
     for i in range(N_PARTICIPATIONS):
         contact, session = i % N_CONTACTS, (i // N_CONTACTS + i % N_CONTACTS) % N_SESSIONS
-        yield {"Id": f"a0PB{i:014d}", "Participant_Type__c": "Volunteer", "Contact__c": f"003B{contact:014d}",
-               "Session__c": f"a0SB{session:014d}", "Status__c": "Attended" if i % 4 else "Registered",
-               "Delivery_Hours__c": 1.5, "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i))}
+        yield {
+            "Id": f"a0PB{i:014d}",
+            "Participant_Type__c": "Volunteer",
+            "Contact__c": f"003B{contact:014d}",
+            "Session__c": f"a0SB{session:014d}",
+            "Status__c": "Attended" if i % 4 else "Registered",
+            "Delivery_Hours__c": 1.5,
+            "LastModifiedDate": sf_datetime(T0 + timedelta(seconds=i)),
+        }
 
 
 def start_server(fake: SalesforceHttpFake) -> tuple[ThreadingHTTPServer, str, str]:
     workdir = tempfile.mkdtemp()
     cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             status, body = fake.handle(f"https://127.0.0.1{self.path}")
             data = body.encode()
             self.send_response(status)
@@ -108,8 +145,9 @@ def peak_rss_mb() -> float:
 def main() -> None:
     urllib3.disable_warnings()
     call_command("migrate", verbosity=0, interactive=False)
-    fake = SalesforceHttpFake(page_size=2000, rows={"Contact": contacts, "Session__c": sessions,
-                                                    "Session_Participant__c": participations})
+    fake = SalesforceHttpFake(
+        page_size=2000, rows={"Contact": contacts, "Session__c": sessions, "Session_Participant__c": participations}
+    )
     server, url, cert = start_server(fake)
     client = LiveSalesforceClient(instance_url=url, access_token="bench-token", verify=False)  # self-signed, local
     objects = ["volunteers", "events", "volunteer_participations"]
@@ -118,16 +156,24 @@ def main() -> None:
     started = time.perf_counter()
     summary = sync_all(client=client, mode="full", objects=objects)
     elapsed = time.perf_counter() - started
-    records = sum(r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"]
-                  for r in summary)
+    records = sum(
+        r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"] for r in summary
+    )
     for row in summary:
-        print(f"salesforce.full_sync.{row['object']} created={row['created']} failed={row['failed']} "
-              f"queued={row['queued']} status={row['status']}", flush=True)
-    print(f"salesforce.full_sync records={records} seconds={elapsed:.1f} records_per_s={records / elapsed:.0f} "
-          f"(contacts={N_CONTACTS} sessions={N_SESSIONS} participations={VolunteerParticipation.objects.count()})",
-          flush=True)
-    print(f"salesforce.peak_rss_mb={peak_rss_mb():.0f} (before sync {rss_before:.0f}; includes the fake server)",
-          flush=True)
+        print(
+            f"salesforce.full_sync.{row['object']} created={row['created']} failed={row['failed']} "
+            f"queued={row['queued']} status={row['status']}",
+            flush=True,
+        )
+    print(
+        f"salesforce.full_sync records={records} seconds={elapsed:.1f} records_per_s={records / elapsed:.0f} "
+        f"(contacts={N_CONTACTS} sessions={N_SESSIONS} participations={VolunteerParticipation.objects.count()})",
+        flush=True,
+    )
+    print(
+        f"salesforce.peak_rss_mb={peak_rss_mb():.0f} (before sync {rss_before:.0f}; includes the fake server)",
+        flush=True,
+    )
     assert Volunteer.objects.count() == N_CONTACTS and Event.objects.count() == N_SESSIONS
 
     started = time.perf_counter()
@@ -139,8 +185,11 @@ def main() -> None:
     started = time.perf_counter()
     again = sync_all(client=client, mode="full", objects=["volunteers"])
     elapsed = time.perf_counter() - started
-    print(f"salesforce.full_resync_unchanged.volunteers seconds={elapsed:.1f} "
-          f"records_per_s={again[0]['unchanged'] / elapsed:.0f} created={again[0]['created']}", flush=True)
+    print(
+        f"salesforce.full_resync_unchanged.volunteers seconds={elapsed:.1f} "
+        f"records_per_s={again[0]['unchanged'] / elapsed:.0f} created={again[0]['created']}",
+        flush=True,
+    )
     server.shutdown()
 
 

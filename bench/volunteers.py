@@ -16,16 +16,16 @@ from _setup import django_setup
 
 django_setup("volunteers")
 
-from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from project.roles import STAFF, sync_roles, user_set_role  # noqa: E402
-from volunteers import demo, reports, rules, selectors  # noqa: E402
-from volunteers.models import District, Event, EventStatus, Volunteer, VolunteerParticipation  # noqa: E402
+from project.roles import STAFF, sync_roles, user_set_role
+from volunteers import demo, reports, rules, selectors
+from volunteers.models import District, Event, EventStatus, Volunteer, VolunteerParticipation
 
 
 def measure(name: str, fn, runs: int = 15) -> None:
@@ -50,9 +50,11 @@ def main() -> None:
     if not Volunteer.objects.exists():
         with transaction.atomic():
             demo.generate(scale=scale, seed=7)
-    print(f"volunteers.data scale={scale} volunteers={Volunteer.objects.count()} events={Event.objects.count()} "
-          f"participations={VolunteerParticipation.objects.count()} built_in={time.perf_counter() - started:.1f}s",
-          flush=True)
+    print(
+        f"volunteers.data scale={scale} volunteers={Volunteer.objects.count()} events={Event.objects.count()} "
+        f"participations={VolunteerParticipation.objects.count()} built_in={time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
 
     from django.contrib.auth import get_user_model
 
@@ -71,11 +73,15 @@ def main() -> None:
         return ok(client.get(url, params or {}, secure=True))
 
     measure("directory_page", lambda: get(page_client, "/volunteers/directory/"))
-    measure("directory_page_search", lambda: get(page_client, "/volunteers/directory/",
-                                                                {"q": "engineer robot", "sort": "times"}))
+    measure(
+        "directory_page_search",
+        lambda: get(page_client, "/volunteers/directory/", {"q": "engineer robot", "sort": "times"}),
+    )
     measure("api_volunteers_list", lambda: get(api_client, "/api/v1/volunteers/volunteers/"))
-    measure("api_volunteers_search", lambda: get(api_client, "/api/v1/volunteers/volunteers/",
-                                                               {"q": "heartland ada", "sort": "last"}))
+    measure(
+        "api_volunteers_search",
+        lambda: get(api_client, "/api/v1/volunteers/volunteers/", {"q": "heartland ada", "sort": "last"}),
+    )
     measure("event_list_page", lambda: get(page_client, "/volunteers/events/"))
 
     year = rules.academic_year_of(timezone.localdate()) - 1
@@ -85,10 +91,13 @@ def main() -> None:
     measure("thank_you", lambda: reports.thank_you_report(start=start, end=end, by="hours", limit=25))
     measure("first_time", lambda: reports.first_time_volunteers_report(start=start, end=end), runs=7)
     measure("organization_report", lambda: reports.organization_report(year=year), runs=7)
-    event = Event.objects.filter(status=EventStatus.CONFIRMED).prefetch_related("skills").first() or Event.objects.first()
+    event = (
+        Event.objects.filter(status=EventStatus.CONFIRMED).prefetch_related("skills").first() or Event.objects.first()
+    )
     pool = selectors.recruitment_candidates_qs().count()
-    measure(f"ranking_{pool}_candidates", lambda: selectors.recruitment_rank(event=event, extra_keywords="finance"),
-            runs=7)
+    measure(
+        f"ranking_{pool}_candidates", lambda: selectors.recruitment_rank(event=event, extra_keywords="finance"), runs=7
+    )
 
 
 if __name__ == "__main__":

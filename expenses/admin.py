@@ -78,8 +78,20 @@ class ImportDraftAdmin(SupportReadOnly, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("filename", "user__username")
     list_select_related = ("user",)
-    readonly_fields = ("id", "user", "filename", "status", "row_count", "missing_categories", "result", "rows",
-                       "created_at", "updated_at", "applied_at", "expires_at")
+    readonly_fields = (
+        "id",
+        "user",
+        "filename",
+        "status",
+        "row_count",
+        "missing_categories",
+        "result",
+        "rows",
+        "created_at",
+        "updated_at",
+        "applied_at",
+        "expires_at",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("rows")

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.base import IntegrationError
-from integrations.places import place_details, search_places
 from project.api import ServiceUnavailable, StrictModelSerializer, StrictSerializer
 
 from . import selectors, services
@@ -26,6 +25,7 @@ from .exporting import expense_export_rows, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .importing import MAX_BYTES
 from .models import Category, Expense, ImportDraft, Restaurant, Tag
+from .places import place_details, search_places
 
 
 class OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -66,8 +66,12 @@ class CategoryViewSet(viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=category.pk)  # with its expense_count
 
     def perform_update(self, serializer):
-        data = {"name": serializer.instance.name, "color": serializer.instance.color,
-                "description": serializer.instance.description, **serializer.validated_data}
+        data = {
+            "name": serializer.instance.name,
+            "color": serializer.instance.color,
+            "description": serializer.instance.description,
+            **serializer.validated_data,
+        }
         serializer.instance = services.category_update(category=serializer.instance, **data)
 
     def perform_destroy(self, instance):
@@ -115,8 +119,16 @@ class RestaurantSerializer(StrictModelSerializer):
 
     class Meta:
         model = Restaurant
-        fields = ["id", "display_name", *services.RESTAURANT_FIELDS, "visit_count", "total", "average_per_person",
-                  "last_visit", "created_at"]
+        fields = [
+            "id",
+            "display_name",
+            *services.RESTAURANT_FIELDS,
+            "visit_count",
+            "total",
+            "average_per_person",
+            "last_visit",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
         validators = []  # uniqueness is checked case-insensitively by the service
 
@@ -145,8 +157,14 @@ class RestaurantViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.restaurant_delete(restaurant=instance)
 
-    @extend_schema(responses={200: inline_serializer("DefaultCategory", {
-        "id": serializers.IntegerField(allow_null=True), "name": serializers.CharField(allow_null=True)})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "DefaultCategory",
+                {"id": serializers.IntegerField(allow_null=True), "name": serializers.CharField(allow_null=True)},
+            )
+        }
+    )
     @action(detail=True, methods=["get"], url_path="default-category")
     def default_category(self, request, pk=None):
         restaurant = self.get_object()
@@ -178,9 +196,27 @@ class ExpenseSerializer(StrictModelSerializer):
 
     class Meta:
         model = Expense
-        fields = ["id", "kind", "amount", "signed_amount", "date", "time", "cleared_date", "meal_type", "order_type",
-                  "party_size", "restaurant", "restaurant_name", "category", "category_name", "tags", "notes",
-                  "receipt_url", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "signed_amount",
+            "date",
+            "time",
+            "cleared_date",
+            "meal_type",
+            "order_type",
+            "party_size",
+            "restaurant",
+            "restaurant_name",
+            "category",
+            "category_name",
+            "tags",
+            "notes",
+            "receipt_url",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_receipt_url(self, obj) -> str | None:
@@ -188,10 +224,16 @@ class ExpenseSerializer(StrictModelSerializer):
 
 
 FILTER_PARAMS = [
-    *(OpenApiParameter(name, str, required=False) for name in
-      ("q", "category", "restaurant", "meal_type", "order_type", "kind", "start", "end", "sort", "order")),
-    OpenApiParameter("tags", {"type": "array", "items": {"type": "string"}}, required=False,
-                     description="Tag names; repeat the parameter or separate names with commas."),
+    *(
+        OpenApiParameter(name, str, required=False)
+        for name in ("q", "category", "restaurant", "meal_type", "order_type", "kind", "start", "end", "sort", "order")
+    ),
+    OpenApiParameter(
+        "tags",
+        {"type": "array", "items": {"type": "string"}},
+        required=False,
+        description="Tag names; repeat the parameter or separate names with commas.",
+    ),
 ]
 
 
@@ -237,8 +279,17 @@ class ImportDraftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportDraft
-        fields = ["id", "filename", "status", "row_count", "missing_categories", "result", "created_at",
-                  "applied_at", "expires_at"]
+        fields = [
+            "id",
+            "filename",
+            "status",
+            "row_count",
+            "missing_categories",
+            "result",
+            "created_at",
+            "applied_at",
+            "expires_at",
+        ]
         read_only_fields = fields
 
 
@@ -279,8 +330,7 @@ class ImportResultSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
 
 
-class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
-                    viewsets.GenericViewSet):
+class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = ImportDraft.objects.none()
     serializer_class = ImportDraftSerializer
     parser_classes = [MultiPartParser]  # the upload; apply takes JSON
@@ -294,7 +344,9 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     def get_serializer_class(self):
         return ImportDraftDetailSerializer if self.action == "retrieve" else ImportDraftSerializer
 
-    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportDraftDetailSerializer})
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportDraftDetailSerializer}
+    )
     def create(self, request, *args, **kwargs):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
@@ -308,10 +360,13 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         draft = self.get_object()
         params = ImportApplySerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        decisions = {d["line"]: {k: v for k, v in d.items() if k != "line"}
-                     for d in params.validated_data.get("decisions", [])}
+        decisions = {
+            d["line"]: {k: v for k, v in d.items() if k != "line"} for d in params.validated_data.get("decisions", [])
+        }
         result = services.import_draft_apply(
-            user=request.user, draft=draft, decisions=decisions,
+            user=request.user,
+            draft=draft,
+            decisions=decisions,
             create_missing_categories=params.validated_data["create_missing_categories"],
         )
         return Response(result)
@@ -351,9 +406,17 @@ class ExportView(APIView):
     content_negotiation_class = FirstRendererNegotiation
     repeatable_query_parameters = ("tags",)
 
-    @extend_schema(parameters=EXPORT_PARAMS, responses={
-        (200, "text/csv"): OpenApiTypes.STR,
-        (200, "application/json"): {"type": "array", "items": {"type": "object"}, "description": "One object a row."}})
+    @extend_schema(
+        parameters=EXPORT_PARAMS,
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "One object a row.",
+            },
+        },
+    )
     def get(self, request):
         return export_response(request.user, request.query_params, request.query_params.get("format") or "csv")
 
@@ -394,8 +457,10 @@ def analytics_json(result: dict) -> dict:
 
 
 class AnalyticsView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
-                   responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         params = AnalyticsParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
@@ -419,8 +484,10 @@ class PlacesSearchParams(StrictSerializer):
 
 
 class PlacesSearchView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("near", str)],
-                   responses={200: PlaceSummarySerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("near", str)],
+        responses={200: PlaceSummarySerializer(many=True)},
+    )
     def get(self, request):
         params = PlacesSearchParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
@@ -432,11 +499,20 @@ class PlacesSearchView(APIView):
 
 
 class PlacesDetailsView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("place_id", str, required=True)],
-                   responses={200: inline_serializer("PlaceDetails", {
-                       "place_id": serializers.CharField(), "name": serializers.CharField(),
-                       "address_line_1": serializers.CharField(), "city": serializers.CharField(),
-                   })})
+    @extend_schema(
+        parameters=[OpenApiParameter("place_id", str, required=True)],
+        responses={
+            200: inline_serializer(
+                "PlaceDetails",
+                {
+                    "place_id": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "address_line_1": serializers.CharField(),
+                    "city": serializers.CharField(),
+                },
+            )
+        },
+    )
     def get(self, request):
         place_id = (request.query_params.get("place_id") or "").strip()
         if not place_id:

@@ -52,14 +52,21 @@ def load(*, stdout) -> None:
 
 
 def _load_user(user, count: int) -> None:
-    rng = random.Random(f"crewbase-expenses-{user.username}")  # same data on every machine
+    rng = random.Random(f"crewbase-expenses-{user.username}")  # noqa: S311 - seeded demo data, not security
     services.category_defaults_ensure(user=user)
     categories = {c.name: c for c in Category.objects.filter(user=user)}
     restaurants = []
     for name, location, city, cuisine, level, price, category, meal in RESTAURANTS:
         restaurant = services.restaurant_create(
-            user=user, name=name, location_name=location, city=city, state="TX", cuisine=cuisine,
-            service_level=level, price_level=price, rating=rng.randint(3, 5),
+            user=user,
+            name=name,
+            location_name=location,
+            city=city,
+            state="TX",
+            cuisine=cuisine,
+            service_level=level,
+            price_level=price,
+            rating=rng.randint(3, 5),
         )
         restaurants.append((restaurant, categories[category], meal, price))
     tags = {t.name: t for t in services.tags_resolve(user=user, names=TAGS)}
@@ -71,19 +78,36 @@ def _load_user(user, count: int) -> None:
         party = rng.choice([1, 1, 1, 2, 2, 3, 4, 6])
         base = {0: 2, 1: 12, 2: 25, 3: 55}[price]
         amount = (Decimal(base) * party * Decimal(rng.uniform(0.6, 1.6))).quantize(Decimal("0.01"))
-        expenses.append(Expense(
-            user=user, amount=max(amount, Decimal("1.00")), date=day,
-            time=time(rng.choice([8, 12, 13, 18, 19, 20]), rng.choice([0, 15, 30, 45])) if rng.random() < 0.7 else None,
-            cleared_date=day + timedelta(days=rng.randint(0, 3)) if rng.random() < 0.6 else None,
-            restaurant=restaurant, category=category, meal_type=meal,
-            order_type=rng.choice(ORDER_TYPES), party_size=party,
-            notes=rng.choice(["", "", "", "Great service", "Expensed to project", "Split the bill"]),
-        ))
+        expenses.append(
+            Expense(
+                user=user,
+                amount=max(amount, Decimal("1.00")),
+                date=day,
+                time=time(rng.choice([8, 12, 13, 18, 19, 20]), rng.choice([0, 15, 30, 45]))
+                if rng.random() < 0.7
+                else None,
+                cleared_date=day + timedelta(days=rng.randint(0, 3)) if rng.random() < 0.6 else None,
+                restaurant=restaurant,
+                category=category,
+                meal_type=meal,
+                order_type=rng.choice(ORDER_TYPES),
+                party_size=party,
+                notes=rng.choice(["", "", "", "Great service", "Expensed to project", "Split the bill"]),
+            )
+        )
         tag_names.append(rng.sample(TAGS, k=rng.choice([0, 0, 1, 1, 2])))
         if i % 40 == 39:  # an occasional refund
-            expenses.append(Expense(user=user, kind=Expense.Kind.REFUND, amount=Decimal("5.00"),
-                                    date=day + timedelta(days=2), restaurant=restaurant, category=category,
-                                    notes="Refund for a missing item"))
+            expenses.append(
+                Expense(
+                    user=user,
+                    kind=Expense.Kind.REFUND,
+                    amount=Decimal("5.00"),
+                    date=day + timedelta(days=2),
+                    restaurant=restaurant,
+                    category=category,
+                    notes="Refund for a missing item",
+                )
+            )
             tag_names.append([])
     for expense in expenses:
         expense.full_clean(exclude=["user", "restaurant", "category"])
@@ -91,7 +115,10 @@ def _load_user(user, count: int) -> None:
     created = bulk_create_with_history(expenses, Expense, batch_size=500)
     if any(e.pk is None for e in created):  # backends without RETURNING: read the ids back
         created = list(Expense.objects.filter(user=user).order_by("id"))
-    ExpenseTag.objects.bulk_create([
-        ExpenseTag(expense=expense, tag=tags[name], position=position)
-        for expense, names in zip(created, tag_names, strict=True) for position, name in enumerate(names)
-    ])
+    ExpenseTag.objects.bulk_create(
+        [
+            ExpenseTag(expense=expense, tag=tags[name], position=position)
+            for expense, names in zip(created, tag_names, strict=True)
+            for position, name in enumerate(names)
+        ]
+    )

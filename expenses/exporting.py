@@ -10,8 +10,23 @@ import json
 from .importing import csv_escape
 
 EXPORT_COLUMNS = [
-    "date", "time", "cleared_date", "amount", "kind", "restaurant", "location_name", "address", "city", "state",
-    "postal_code", "category", "meal_type", "order_type", "party_size", "tags", "notes",
+    "date",
+    "time",
+    "cleared_date",
+    "amount",
+    "kind",
+    "restaurant",
+    "location_name",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "category",
+    "meal_type",
+    "order_type",
+    "party_size",
+    "tags",
+    "notes",
 ]
 TEXT_COLUMNS = {"restaurant", "location_name", "address", "city", "state", "postal_code", "category", "notes"}
 
@@ -21,25 +36,27 @@ def expense_export_rows(expenses) -> list[dict]:
     rows = []
     for e in expenses:
         r = e.restaurant
-        rows.append({
-            "date": e.date.isoformat(),
-            "time": e.time.isoformat() if e.time else "",
-            "cleared_date": e.cleared_date.isoformat() if e.cleared_date else "",
-            "amount": str(e.amount),
-            "kind": e.kind,
-            "restaurant": r.name,
-            "location_name": r.location_name,
-            "address": r.address_line_1,
-            "city": r.city,
-            "state": r.state,
-            "postal_code": r.postal_code,
-            "category": e.category.name if e.category else "",
-            "meal_type": e.meal_type,
-            "order_type": e.order_type,
-            "party_size": e.party_size,
-            "tags": [link.tag.name for link in e.tag_links.all()],
-            "notes": e.notes,
-        })
+        rows.append(
+            {
+                "date": e.date.isoformat(),
+                "time": e.time.isoformat() if e.time else "",
+                "cleared_date": e.cleared_date.isoformat() if e.cleared_date else "",
+                "amount": str(e.amount),
+                "kind": e.kind,
+                "restaurant": r.name,
+                "location_name": r.location_name,
+                "address": r.address_line_1,
+                "city": r.city,
+                "state": r.state,
+                "postal_code": r.postal_code,
+                "category": e.category.name if e.category else "",
+                "meal_type": e.meal_type,
+                "order_type": e.order_type,
+                "party_size": e.party_size,
+                "tags": [link.tag.name for link in e.tag_links.all()],
+                "notes": e.notes,
+            }
+        )
     return rows
 
 

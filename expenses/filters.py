@@ -20,8 +20,11 @@ def expense_filters_from_params(params) -> tuple[ExpenseFilters, dict[str, str]]
         restaurant=(params.get("restaurant") or "").strip(),
         tags=tuple(tags),
     )
-    for name, choices in (("meal_type", MealType.values), ("order_type", OrderType.values),
-                          ("kind", ["expense", "refund"])):
+    for name, choices in (
+        ("meal_type", MealType.values),
+        ("order_type", OrderType.values),
+        ("kind", ["expense", "refund"]),
+    ):
         value = (params.get(name) or "").strip()
         if value and value not in choices:
             errors[name] = f"Choose one of: {', '.join(choices)}."

@@ -20,8 +20,21 @@ class ExpenseForm(forms.ModelForm):
 
     class Meta:
         model = Expense
-        fields = ["kind", "amount", "date", "time", "cleared_date", "restaurant", "category", "meal_type",
-                  "order_type", "party_size", "tags", "notes", "receipt"]
+        fields = [
+            "kind",
+            "amount",
+            "date",
+            "time",
+            "cleared_date",
+            "restaurant",
+            "category",
+            "meal_type",
+            "order_type",
+            "party_size",
+            "tags",
+            "notes",
+            "receipt",
+        ]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "time": forms.TimeInput(attrs={"type": "time"}),
@@ -35,7 +48,9 @@ class ExpenseForm(forms.ModelForm):
         # Only the user's own rows are choices: anyone else's id is "not a valid choice".
         self.fields["restaurant"].queryset = Restaurant.objects.filter(user=user).order_by("name", "location_name")
         self.fields["category"].queryset = Category.objects.filter(user=user)
-        self.fields["restaurant"].widget.attrs["data-default-category-url"] = "/api/v1/expenses/restaurants/{id}/default-category/"
+        self.fields["restaurant"].widget.attrs["data-default-category-url"] = (
+            "/api/v1/expenses/restaurants/{id}/default-category/"
+        )
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(link.tag.name for link in self.instance.tag_links.all())
 
@@ -99,13 +114,16 @@ class AnalyticsRangeForm(forms.Form):
 
 
 class TimezoneForm(forms.Form):
-    timezone = forms.ChoiceField(required=False, help_text="Used for “today” when you add an expense. "
-                                                          "Dates you enter are always kept exactly as entered.")
+    timezone = forms.ChoiceField(
+        required=False,
+        help_text="Used for “today” when you add an expense. Dates you enter are always kept exactly as entered.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [("", f"Site default ({settings.TIME_ZONE})")] + [
-            (name, name) for name in sorted(zoneinfo.available_timezones())]
+            (name, name) for name in sorted(zoneinfo.available_timezones())
+        ]
 
 
 class PlaceSearchForm(forms.Form):

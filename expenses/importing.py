@@ -22,8 +22,18 @@ MAX_AMOUNT = Decimal("100000.00")
 DUPLICATE_WINDOW_DAYS = 3
 MAX_CANDIDATES = 5
 
-MEAL_TYPES = ("breakfast", "brunch", "lunch", "dinner", "snacks", "drinks", "dessert", "late_night",
-              "groceries", "other")
+MEAL_TYPES = (
+    "breakfast",
+    "brunch",
+    "lunch",
+    "dinner",
+    "snacks",
+    "drinks",
+    "dessert",
+    "late_night",
+    "groceries",
+    "other",
+)
 ORDER_TYPES = ("dine_in", "takeout", "delivery", "drive_thru", "catering", "other")
 
 # Canonical column -> accepted headers (compared after `normalize_header`).
@@ -33,8 +43,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "cleared_date": ("cleared_date", "cleared", "posted_date", "posted", "post_date"),
     "amount": ("amount", "total", "price", "cost", "amount_usd"),
     "kind": ("kind", "type_of_amount", "transaction_kind"),
-    "restaurant": ("restaurant", "restaurant_name", "payee", "merchant", "vendor", "place", "name",
-                   "description"),
+    "restaurant": ("restaurant", "restaurant_name", "payee", "merchant", "vendor", "place", "name", "description"),
     "location_name": ("location_name", "location", "branch", "restaurant_location"),
     "address": ("address", "address_line_1", "street", "restaurant_address"),
     "city": ("city", "restaurant_city", "town"),
@@ -80,7 +89,7 @@ def read_upload(data: bytes, filename: str) -> tuple[list[dict[str, str]], dict]
     if len(raw_rows) > MAX_ROWS:
         raise ImportFileError(f"The file has {len(raw_rows)} rows; the limit is {MAX_ROWS}.")
     mapping = map_headers(headers)
-    if "date" not in mapping.values() and not ("cleared_date" in mapping.values()):
+    if "date" not in mapping.values() and "cleared_date" not in mapping.values():
         raise ImportFileError("No date column found (expected a header such as “date” or “visit_date”).")
     if "amount" not in mapping.values():
         raise ImportFileError("No amount column found (expected a header such as “amount”).")
@@ -148,8 +157,10 @@ def _read_json(text: str) -> tuple[list[dict], list[str]]:
 
 
 # --------------------------------------------------------------------------- value parsing
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -193,8 +204,21 @@ def _month(text: str, original: str) -> int:
 
 
 def _full_month_ok(text: str) -> bool:
-    names = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-             "october", "november", "december", "sept")
+    names = (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "sept",
+    )
     return text.lower() in names
 
 
@@ -305,8 +329,14 @@ def parse_choice(value, choices: tuple[str, ...], label: str) -> str:
     text = re.sub(r"[\s\-]+", "_", str(value or "").strip().lower())
     if not text:
         return ""
-    text = {"takeaway": "takeout", "take_out": "takeout", "drive_through": "drive_thru",
-            "drivethru": "drive_thru", "snack": "snacks", "late": "late_night"}.get(text, text)
+    text = {
+        "takeaway": "takeout",
+        "take_out": "takeout",
+        "drive_through": "drive_thru",
+        "drivethru": "drive_thru",
+        "snack": "snacks",
+        "late": "late_night",
+    }.get(text, text)
     if text not in choices:
         raise ValueError(f"“{value}” is not a {label} ({', '.join(choices)})")
     return text
@@ -384,7 +414,9 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
         return csv_unescape(value) if unescape else value
 
     try:
-        row.date = parse_date(raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date")).isoformat()
+        row.date = parse_date(
+            raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date")
+        ).isoformat()
     except ValueError as exc:
         row.errors["date"] = str(exc)
     for key, setter in (("time", "time"), ("cleared_date", "cleared_date")):
@@ -604,8 +636,20 @@ def duplicate_window(dates: list[date]) -> tuple[date, date] | None:
 
 def row_fingerprint(row: ParsedRow, restaurant_id: int | None) -> tuple:
     """What makes two expenses identical (used to default to skip rather than update)."""
-    return (row.date, row.time, row.cleared_date, row.amount, row.kind, restaurant_id, row.category_id,
-            row.meal_type, row.order_type, row.party_size, tuple(t.lower() for t in row.tags), row.notes)
+    return (
+        row.date,
+        row.time,
+        row.cleared_date,
+        row.amount,
+        row.kind,
+        restaurant_id,
+        row.category_id,
+        row.meal_type,
+        row.order_type,
+        row.party_size,
+        tuple(t.lower() for t in row.tags),
+        row.notes,
+    )
 
 
 # --------------------------------------------------------------------------- review
@@ -625,12 +669,10 @@ def build_review(
     for index, raw in enumerate(raw_rows, start=1):
         row = parse_row(raw, line=index, categories=categories, unescape=unescape)
         # A shallow copy with fresh containers: dataclasses.asdict is slow on 2,000 rows.
-        entry = {**row.__dict__, "tags": list(row.tags), "errors": dict(row.errors),
-                 "warnings": list(row.warnings)}
+        entry = {**row.__dict__, "tags": list(row.tags), "errors": dict(row.errors), "warnings": list(row.warnings)}
         candidates = restaurants.candidates(row.restaurant, row.location_name, row.address) if row.restaurant else []
         suggested = suggest_restaurant(candidates)
-        entry["candidates"] = [{"id": c.id, "name": c.name, "score": c.score, "reason": c.reason}
-                               for c in candidates]
+        entry["candidates"] = [{"id": c.id, "name": c.name, "score": c.score, "reason": c.reason} for c in candidates]
         entry["suggested_restaurant_id"] = suggested
         entry["duplicates"] = []
         entry["restaurant_action"] = "match" if suggested else "create"
@@ -645,8 +687,14 @@ def build_review(
             dupes = duplicates_for(row, suggested)
             fingerprint = row_fingerprint(row, suggested)
             entry["duplicates"] = [
-                {"id": d.id, "date": d.date.isoformat(), "amount": str(d.amount), "restaurant": d.restaurant_name,
-                 "same_restaurant": d.restaurant_id == suggested, "identical": d.fingerprint == fingerprint}
+                {
+                    "id": d.id,
+                    "date": d.date.isoformat(),
+                    "amount": str(d.amount),
+                    "restaurant": d.restaurant_name,
+                    "same_restaurant": d.restaurant_id == suggested,
+                    "identical": d.fingerprint == fingerprint,
+                }
                 for d in dupes[:MAX_CANDIDATES]
             ]
             if entry["duplicates"]:

@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-
 from simple_history.models import HistoricalRecords
 
 from project.models import AuditedModel, SoftDeleteModel
@@ -55,8 +54,9 @@ class ExpenseProfile(models.Model):
     """Per-user expense preferences: the timezone in which local dates/times are entered."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_profile")
-    timezone = models.CharField(max_length=64, default="", blank=True,
-                                help_text="IANA name; blank means the site timezone.")
+    timezone = models.CharField(
+        max_length=64, default="", blank=True, help_text="IANA name; blank means the site timezone."
+    )
     history = HistoricalRecords()
 
     def __str__(self):
@@ -116,7 +116,7 @@ class Restaurant(AuditedModel):
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="Your own, 1–5."
     )
-    google_place_id = models.CharField(max_length=255, null=True, blank=True)
+    google_place_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL means "not linked"; the unique constraint must ignore it
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -125,19 +125,25 @@ class Restaurant(AuditedModel):
         ordering = ["name", "location_name"]
         constraints = [
             models.UniqueConstraint(
-                "user", Lower("name"), Lower("location_name"), Lower("city"),
+                "user",
+                Lower("name"),
+                Lower("location_name"),
+                Lower("city"),
                 name="restaurant_unique_name_location_city_per_user",
             ),
             models.UniqueConstraint(
-                fields=["user", "google_place_id"], condition=Q(google_place_id__isnull=False),
+                fields=["user", "google_place_id"],
+                condition=Q(google_place_id__isnull=False),
                 name="restaurant_unique_place_id_per_user",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="restaurant_name_not_blank"),
             models.CheckConstraint(condition=~Q(google_place_id=""), name="restaurant_place_id_null_not_blank"),
-            models.CheckConstraint(condition=Q(price_level__isnull=True) | Q(price_level__lte=4),
-                                   name="restaurant_price_level_0_4"),
-            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
-                                   name="restaurant_rating_1_5"),
+            models.CheckConstraint(
+                condition=Q(price_level__isnull=True) | Q(price_level__lte=4), name="restaurant_price_level_0_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="restaurant_rating_1_5"
+            ),
         ]
         indexes = [models.Index(fields=["user", "name"])]
 
@@ -150,8 +156,9 @@ class Restaurant(AuditedModel):
 
     @property
     def address(self) -> str:
-        return ", ".join(p for p in (self.address_line_1, self.address_line_2, self.city, self.state,
-                                     self.postal_code) if p)
+        return ", ".join(
+            p for p in (self.address_line_1, self.address_line_2, self.city, self.state, self.postal_code) if p
+        )
 
 
 def receipt_upload_to(instance, filename: str) -> str:
@@ -167,7 +174,8 @@ class Expense(SoftDeleteModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expenses")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXPENSE)
     amount = models.DecimalField(
-        max_digits=9, decimal_places=2,
+        max_digits=9,
+        decimal_places=2,
         validators=[MinValueValidator(MIN_AMOUNT), MaxValueValidator(MAX_AMOUNT)],
         help_text="Always positive; `kind` says whether money went out or came back.",
     )
@@ -176,9 +184,7 @@ class Expense(SoftDeleteModel):
     cleared_date = models.DateField(null=True, blank=True)
     meal_type = models.CharField(max_length=20, choices=MealType.choices, blank=True)
     order_type = models.CharField(max_length=20, choices=OrderType.choices, blank=True)
-    party_size = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
-    )
+    party_size = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(50)])
     # PROTECT: a restaurant or category with expenses cannot be deleted (see docs/expenses.md).
     restaurant = models.ForeignKey(Restaurant, on_delete=models.PROTECT, related_name="expenses")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="expenses")
@@ -189,18 +195,30 @@ class Expense(SoftDeleteModel):
     class Meta:
         ordering = ["-date", "-time", "-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0) & Q(amount__lte=MAX_AMOUNT),
-                                   name="expense_amount_positive_capped"),
-            models.CheckConstraint(condition=Q(party_size__gte=1, party_size__lte=50),
-                                   name="expense_party_size_1_50"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(amount__lte=MAX_AMOUNT), name="expense_amount_positive_capped"
+            ),
+            models.CheckConstraint(condition=Q(party_size__gte=1, party_size__lte=50), name="expense_party_size_1_50"),
             models.CheckConstraint(condition=Q(kind__in=["expense", "refund"]), name="expense_kind_valid"),
         ]
         indexes = [
             models.Index(fields=["user", "date", "time", "created_at", "id"], name="expense_list_order"),
             models.Index(fields=["user", "amount"]),
             # Covers the analytics GROUP BYs (index-only scans, grouping in index order).
-            models.Index(fields=["user", "date", "category", "meal_type", "kind", "amount", "party_size",
-                                 "restaurant", "deleted_at"], name="expense_analytics_cover"),
+            models.Index(
+                fields=[
+                    "user",
+                    "date",
+                    "category",
+                    "meal_type",
+                    "kind",
+                    "amount",
+                    "party_size",
+                    "restaurant",
+                    "deleted_at",
+                ],
+                name="expense_analytics_cover",
+            ),
         ]
 
     def __str__(self):
@@ -222,6 +240,9 @@ class ExpenseTag(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["expense", "tag"], name="expense_tag_unique_link")]
+
+    def __str__(self) -> str:
+        return f"{self.expense_id} · {self.tag_id} (#{self.position})"
 
 
 class ImportDraft(models.Model):

@@ -11,7 +11,20 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Case, CharField, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.shortcuts import get_object_or_404
@@ -55,9 +68,13 @@ def user_today(user) -> date:
 
 # --------------------------------------------------------------------------- categories and tags
 def category_list_for_user(user) -> QuerySet[Category]:
-    return Category.objects.filter(user=user).annotate(
-        expense_count=Count("expenses", filter=Q(expenses__deleted_at__isnull=True)),
-    ).order_by("-is_default", "name")
+    return (
+        Category.objects.filter(user=user)
+        .annotate(
+            expense_count=Count("expenses", filter=Q(expenses__deleted_at__isnull=True)),
+        )
+        .order_by("-is_default", "name")
+    )
 
 
 def category_get_for_user(user, pk) -> Category:
@@ -66,14 +83,28 @@ def category_get_for_user(user, pk) -> Category:
 
 def tag_list_for_user(user) -> QuerySet[Tag]:
     alive = Q(expense_links__expense__deleted_at__isnull=True)
-    return Tag.objects.filter(user=user).annotate(
-        expense_count=Count("expense_links", filter=alive),
-        total=Coalesce(Sum(Case(
-            When(expense_links__expense__kind=Expense.Kind.REFUND, then=-F("expense_links__expense__amount")),
-            default=F("expense_links__expense__amount"), output_field=MONEY,
-        ), filter=alive), Value(ZERO), output_field=MONEY),
-        last_visit=Max("expense_links__expense__date", filter=alive),
-    ).order_by("name")
+    return (
+        Tag.objects.filter(user=user)
+        .annotate(
+            expense_count=Count("expense_links", filter=alive),
+            total=Coalesce(
+                Sum(
+                    Case(
+                        When(
+                            expense_links__expense__kind=Expense.Kind.REFUND, then=-F("expense_links__expense__amount")
+                        ),
+                        default=F("expense_links__expense__amount"),
+                        output_field=MONEY,
+                    ),
+                    filter=alive,
+                ),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            last_visit=Max("expense_links__expense__date", filter=alive),
+        )
+        .order_by("name")
+    )
 
 
 def tag_get_for_user(user, pk) -> Tag:
@@ -86,10 +117,18 @@ def restaurant_list_for_user(user, *, search: str = "") -> QuerySet[Restaurant]:
     alive = Q(expenses__deleted_at__isnull=True)
     qs = Restaurant.objects.filter(user=user).annotate(
         visit_count=Count("expenses", filter=alive & Q(expenses__kind=Expense.Kind.EXPENSE)),
-        total=Coalesce(Sum(Case(
-            When(expenses__kind=Expense.Kind.REFUND, then=-F("expenses__amount")),
-            default=F("expenses__amount"), output_field=MONEY,
-        ), filter=alive), Value(ZERO), output_field=MONEY),
+        total=Coalesce(
+            Sum(
+                Case(
+                    When(expenses__kind=Expense.Kind.REFUND, then=-F("expenses__amount")),
+                    default=F("expenses__amount"),
+                    output_field=MONEY,
+                ),
+                filter=alive,
+            ),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
         diners=Coalesce(Sum("expenses__party_size", filter=alive & Q(expenses__kind=Expense.Kind.EXPENSE)), 0),
         last_visit=Max("expenses__date", filter=alive),
     )
@@ -106,7 +145,10 @@ def restaurant_default_category(*, user, restaurant_id) -> Category | None:
     """The category this user most often used at this restaurant (ties: most recent use)."""
     row = (
         Expense.objects.filter(user=user, restaurant_id=restaurant_id, category__isnull=False)
-        .values("category_id").annotate(uses=Count("id"), last=Max("date")).order_by("-uses", "-last").first()
+        .values("category_id")
+        .annotate(uses=Count("id"), last=Max("date"))
+        .order_by("-uses", "-last")
+        .first()
     )
     return Category.objects.filter(user=user, pk=row["category_id"]).first() if row else None
 
@@ -155,9 +197,13 @@ def expense_filter(qs: QuerySet[Expense], filters: ExpenseFilters) -> QuerySet[E
     if filters.q:
         q = filters.q
         qs = qs.filter(
-            Q(restaurant__name__icontains=q) | Q(restaurant__location_name__icontains=q)
-            | Q(restaurant__address_line_1__icontains=q) | Q(notes__icontains=q) | Q(category__name__icontains=q)
-            | Q(meal_type__icontains=q.replace(" ", "_")) | Q(order_type__icontains=q.replace(" ", "_"))
+            Q(restaurant__name__icontains=q)
+            | Q(restaurant__location_name__icontains=q)
+            | Q(restaurant__address_line_1__icontains=q)
+            | Q(notes__icontains=q)
+            | Q(category__name__icontains=q)
+            | Q(meal_type__icontains=q.replace(" ", "_"))
+            | Q(order_type__icontains=q.replace(" ", "_"))
         )
     if filters.category:
         if filters.category == "none":
@@ -218,9 +264,14 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
     days = (end - start).days + 1
     # "YYYY-MM" from the ISO date text: portable (SQLite and PostgreSQL) and, unlike
     # TruncMonth, no per-row Python function on SQLite.
-    cells = qs.annotate(month=Substr(Cast("date", CharField()), 1, 7)).values_list(
-        "month", "category_id", "meal_type", "kind").annotate(
-        amount=Sum("amount"), rows=Count("id"), diners=Sum("party_size"),
+    cells = (
+        qs.annotate(month=Substr(Cast("date", CharField()), 1, 7))
+        .values_list("month", "category_id", "meal_type", "kind")
+        .annotate(
+            amount=Sum("amount"),
+            rows=Count("id"),
+            diners=Sum("party_size"),
+        )
     )
     summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0}
     months: dict[str, dict] = {}
@@ -240,8 +291,14 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
             entry["count"] += expenses
     names = dict(Category.objects.filter(user=user, pk__in=[k for k in categories if k]).values_list("id", "name"))
     by_category = sorted(
-        ({"category": names.get(k, "Uncategorized") if k else "Uncategorized", "total": money(v["total"]),
-          "count": v["count"]} for k, v in categories.items()),
+        (
+            {
+                "category": names.get(k, "Uncategorized") if k else "Uncategorized",
+                "total": money(v["total"]),
+                "count": v["count"],
+            }
+            for k, v in categories.items()
+        ),
         key=lambda r: (-r["total"], r["category"]),
     )
     by_meal_type = sorted(
@@ -249,34 +306,62 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         key=lambda r: (-r["total"], r["meal_type"]),
     )
     by_month = _fill_months(
-        [{"month": k, "total": money(v["total"]), "count": v["count"]} for k, v in sorted(months.items())], start, end)
+        [{"month": k, "total": money(v["total"]), "count": v["count"]} for k, v in sorted(months.items())], start, end
+    )
 
-    restaurant_rows = list(qs.values("restaurant_id").annotate(
-        total=Sum(SIGNED_AMOUNT), count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
-        diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
-    ).order_by("-total", "restaurant_id")[:top])
-    restaurant_names = {r.pk: r.display_name for r in Restaurant.objects.filter(
-        user=user, pk__in=[r["restaurant_id"] for r in restaurant_rows]).only("name", "location_name")}
+    restaurant_rows = list(
+        qs.values("restaurant_id")
+        .annotate(
+            total=Sum(SIGNED_AMOUNT),
+            count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
+            diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
+        )
+        .order_by("-total", "restaurant_id")[:top]
+    )
+    restaurant_names = {
+        r.pk: r.display_name
+        for r in Restaurant.objects.filter(user=user, pk__in=[r["restaurant_id"] for r in restaurant_rows]).only(
+            "name", "location_name"
+        )
+    }
     by_restaurant = [
-        {"restaurant_id": r["restaurant_id"], "restaurant": restaurant_names.get(r["restaurant_id"], ""),
-         "total": money(r["total"]), "count": r["count"], "average_per_person": ratio(r["total"], r["diners"])}
+        {
+            "restaurant_id": r["restaurant_id"],
+            "restaurant": restaurant_names.get(r["restaurant_id"], ""),
+            "total": money(r["total"]),
+            "count": r["count"],
+            "average_per_person": ratio(r["total"], r["diners"]),
+        }
         for r in restaurant_rows
     ]
     top_expenses = [
-        {"id": e.pk, "date": e.date, "amount": e.amount, "restaurant": e.restaurant.display_name,
-         "category": e.category.name if e.category else ""}
-        for e in qs.filter(kind=Expense.Kind.EXPENSE).select_related("restaurant", "category")
+        {
+            "id": e.pk,
+            "date": e.date,
+            "amount": e.amount,
+            "restaurant": e.restaurant.display_name,
+            "category": e.category.name if e.category else "",
+        }
+        for e in qs.filter(kind=Expense.Kind.EXPENSE)
+        .select_related("restaurant", "category")
         .order_by("-amount", "-date", "id")[:top]
     ]
     total = money(summary["total"])
     return {
-        "start": start, "end": end, "days": days, "count": summary["count"],
-        "refund_count": summary["refund_count"], "total": total,
+        "start": start,
+        "end": end,
+        "days": days,
+        "count": summary["count"],
+        "refund_count": summary["refund_count"],
+        "total": total,
         "average_per_expense": ratio(total, summary["count"]),
         "average_per_person": ratio(total, summary["diners"]),
         "average_per_day": ratio(total, days),
-        "by_month": by_month, "by_category": by_category, "by_restaurant": by_restaurant,
-        "by_meal_type": by_meal_type, "top_expenses": top_expenses,
+        "by_month": by_month,
+        "by_category": by_category,
+        "by_restaurant": by_restaurant,
+        "by_meal_type": by_meal_type,
+        "top_expenses": top_expenses,
     }
 
 
@@ -295,10 +380,18 @@ def _fill_months(rows: list[dict], start: date, end: date) -> list[dict]:
 def _analytics_stamp(user) -> str:
     """What analytics reads — the user's expenses (trash included), categories and restaurants —
     summed up in one query as row count and last save per table: any write changes it."""
-    tables = [manager.filter(user=user).order_by().values("user").annotate(
-        table=Value(name), rows=Count("pk"), last=Max("updated_at")).values_list("table", "rows", "last")
-        for name, manager in (("expense", Expense.all_objects), ("category", Category.objects),
-                              ("restaurant", Restaurant.objects))]
+    tables = [
+        manager.filter(user=user)
+        .order_by()
+        .values("user")
+        .annotate(table=Value(name), rows=Count("pk"), last=Max("updated_at"))
+        .values_list("table", "rows", "last")
+        for name, manager in (
+            ("expense", Expense.all_objects),
+            ("category", Category.objects),
+            ("restaurant", Restaurant.objects),
+        )
+    ]
     return hashlib.sha256(repr(sorted(tables[0].union(*tables[1:], all=True))).encode()).hexdigest()[:32]
 
 

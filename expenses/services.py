@@ -17,16 +17,50 @@ from . import importing
 from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
 
 DEFAULT_CATEGORIES = [
-    ("Restaurants", "#2f6fed"), ("Groceries", "#2e9e5b"), ("Drinks", "#8e44ad"), ("Fast Food", "#e67e22"),
-    ("Entertainment", "#c0392b"), ("Snacks & Vending", "#d4ac0d"), ("Other", "#6c757d"),
+    ("Restaurants", "#2f6fed"),
+    ("Groceries", "#2e9e5b"),
+    ("Drinks", "#8e44ad"),
+    ("Fast Food", "#e67e22"),
+    ("Entertainment", "#c0392b"),
+    ("Snacks & Vending", "#d4ac0d"),
+    ("Other", "#6c757d"),
 ]
 IMPORT_DRAFT_TTL = timedelta(days=14)
 
-EXPENSE_FIELDS = ("kind", "amount", "date", "time", "cleared_date", "meal_type", "order_type", "party_size",
-                  "restaurant", "category", "notes", "receipt")
-RESTAURANT_FIELDS = ("name", "location_name", "address_line_1", "address_line_2", "city", "state", "postal_code",
-                     "country", "phone", "website", "cuisine", "service_level", "price_level", "rating",
-                     "google_place_id", "latitude", "longitude", "notes")
+EXPENSE_FIELDS = (
+    "kind",
+    "amount",
+    "date",
+    "time",
+    "cleared_date",
+    "meal_type",
+    "order_type",
+    "party_size",
+    "restaurant",
+    "category",
+    "notes",
+    "receipt",
+)
+RESTAURANT_FIELDS = (
+    "name",
+    "location_name",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+    "website",
+    "cuisine",
+    "service_level",
+    "price_level",
+    "rating",
+    "google_place_id",
+    "latitude",
+    "longitude",
+    "notes",
+)
 
 
 # --------------------------------------------------------------------------- ownership
@@ -122,8 +156,12 @@ def tags_resolve(*, user, names: list[str]) -> list[Tag]:
     wanted = importing.parse_tags(names)
     if not wanted:
         return []
-    existing = {t.name.lower(): t for t in Tag.objects.filter(user=user).annotate(lname=Lower("name"))
-                .filter(lname__in=[w.lower() for w in wanted])}
+    existing = {
+        t.name.lower(): t
+        for t in Tag.objects.filter(user=user)
+        .annotate(lname=Lower("name"))
+        .filter(lname__in=[w.lower() for w in wanted])
+    }
     tags = []
     for name in wanted:
         tag = existing.get(name.lower())
@@ -169,15 +207,25 @@ def _restaurant_clean(restaurant: Restaurant) -> None:
     restaurant.google_place_id = (restaurant.google_place_id or "").strip() or None
     restaurant.name = (restaurant.name or "").strip()
     restaurant.full_clean(validate_constraints=False)
-    clash = Restaurant.objects.filter(user=restaurant.user).annotate(
-        lname=Lower("name"), lloc=Lower("location_name"), lcity=Lower("city"),
-    ).filter(lname=Lower(Value(restaurant.name)), lloc=Lower(Value(restaurant.location_name)),
-             lcity=Lower(Value(restaurant.city)))  # as the unique index compares (see _clean_name_unique)
+    clash = (
+        Restaurant.objects.filter(user=restaurant.user)
+        .annotate(
+            lname=Lower("name"),
+            lloc=Lower("location_name"),
+            lcity=Lower("city"),
+        )
+        .filter(
+            lname=Lower(Value(restaurant.name)),
+            lloc=Lower(Value(restaurant.location_name)),
+            lcity=Lower(Value(restaurant.city)),
+        )
+    )  # as the unique index compares (see _clean_name_unique)
     if restaurant.pk:
         clash = clash.exclude(pk=restaurant.pk)
     if clash.exists():
-        raise ValidationError({"name": f"You already have “{restaurant.display_name}” in "
-                                       f"{restaurant.city or 'this city'}."})
+        raise ValidationError(
+            {"name": f"You already have “{restaurant.display_name}” in {restaurant.city or 'this city'}."}
+        )
     if restaurant.google_place_id:
         taken = Restaurant.objects.filter(user=restaurant.user, google_place_id=restaurant.google_place_id)
         if restaurant.pk:
@@ -217,9 +265,7 @@ def restaurant_delete(*, restaurant: Restaurant) -> None:
 # --------------------------------------------------------------------------- expenses
 def _expense_set_tags(expense: Expense, tags: list[Tag]) -> None:
     ExpenseTag.objects.filter(expense=expense).delete()
-    ExpenseTag.objects.bulk_create(
-        [ExpenseTag(expense=expense, tag=tag, position=i) for i, tag in enumerate(tags)]
-    )
+    ExpenseTag.objects.bulk_create([ExpenseTag(expense=expense, tag=tag, position=i) for i, tag in enumerate(tags)])
 
 
 def _coerce_tags(user, tags) -> list[Tag] | None:
@@ -283,7 +329,8 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
     refs = [
         importing.RestaurantRef(id=r[0], name=r[1], location_name=r[2], address=r[3], city=r[4])
         for r in Restaurant.objects.filter(user=user).values_list(
-            "id", "name", "location_name", "address_line_1", "city")
+            "id", "name", "location_name", "address_line_1", "city"
+        )
     ]
     index = importing.RestaurantIndex(refs)
     names = {r.id: r.display_name for r in refs}
@@ -294,38 +341,81 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
     window = importing.duplicate_window(dates)
     if window and amounts:
         # Plain tuples, not model instances: a 2,000-row file can touch most of a year.
-        rows = list(Expense.objects.filter(user=user, date__range=window, amount__in=amounts).values_list(
-            "id", "date", "time", "cleared_date", "amount", "kind", "restaurant_id", "category_id", "meal_type",
-            "order_type", "party_size", "notes"))
-        light = importing.DuplicateIndex([
-            importing.ExistingExpense(id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
-                                      restaurant_name="") for r in rows])
+        rows = list(
+            Expense.objects.filter(user=user, date__range=window, amount__in=amounts).values_list(
+                "id",
+                "date",
+                "time",
+                "cleared_date",
+                "amount",
+                "kind",
+                "restaurant_id",
+                "category_id",
+                "meal_type",
+                "order_type",
+                "party_size",
+                "notes",
+            )
+        )
+        light = importing.DuplicateIndex(
+            [
+                importing.ExistingExpense(
+                    id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6], restaurant_name=""
+                )
+                for r in rows
+            ]
+        )
         # Tags matter only for the expenses that some row could actually duplicate.
         wanted = set()
         for parsed_date, parsed_amount, parsed_kind in keys:
-            wanted.update(e.id for e in light.find(amount=parsed_amount, kind=parsed_kind, on=parsed_date,
-                                                   restaurant_id=None))
+            wanted.update(
+                e.id for e in light.find(amount=parsed_amount, kind=parsed_kind, on=parsed_date, restaurant_id=None)
+            )
         tags_by_expense: dict[int, list[str]] = {}
-        for expense_id, tag_name in (ExpenseTag.objects.filter(expense_id__in=wanted)
-                                     .order_by("expense_id", "position", "id").values_list("expense_id", "tag__name")):
+        for expense_id, tag_name in (
+            ExpenseTag.objects.filter(expense_id__in=wanted)
+            .order_by("expense_id", "position", "id")
+            .values_list("expense_id", "tag__name")
+        ):
             tags_by_expense.setdefault(expense_id, []).append(tag_name.lower())
         for r in rows:
             if r[0] not in wanted:
                 continue
-            fingerprint = (r[1].isoformat(), r[2].isoformat() if r[2] else None,
-                           r[3].isoformat() if r[3] else None, str(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
-                           tuple(tags_by_expense.get(r[0], ())), r[11])
-            existing.append(importing.ExistingExpense(
-                id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6],
-                restaurant_name=names.get(r[6], ""), fingerprint=fingerprint))
+            fingerprint = (
+                r[1].isoformat(),
+                r[2].isoformat() if r[2] else None,
+                r[3].isoformat() if r[3] else None,
+                str(r[4]),
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                tuple(tags_by_expense.get(r[0], ())),
+                r[11],
+            )
+            existing.append(
+                importing.ExistingExpense(
+                    id=r[0],
+                    date=r[1],
+                    amount=r[4],
+                    kind=r[5],
+                    restaurant_id=r[6],
+                    restaurant_name=names.get(r[6], ""),
+                    fingerprint=fingerprint,
+                )
+            )
     duplicates = importing.DuplicateIndex(existing)
 
     def duplicates_for(row, restaurant_id):
-        return duplicates.find(amount=Decimal(row.amount), kind=row.kind, on=date.fromisoformat(row.date),
-                               restaurant_id=restaurant_id)
+        return duplicates.find(
+            amount=Decimal(row.amount), kind=row.kind, on=date.fromisoformat(row.date), restaurant_id=restaurant_id
+        )
 
-    return importing.build_review(raw_rows, restaurants=index, duplicates_for=duplicates_for,
-                                  categories=categories, unescape=unescape)
+    return importing.build_review(
+        raw_rows, restaurants=index, duplicates_for=duplicates_for, categories=categories, unescape=unescape
+    )
 
 
 def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
@@ -333,7 +423,9 @@ def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
     keys = []
     for raw in raw_rows:
         try:
-            day = importing.parse_date(raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date"))
+            day = importing.parse_date(
+                raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date")
+            )
             amount, kind = importing.parse_amount(raw.get("amount"))
             kind = importing.parse_kind(raw.get("kind")) or kind
         except ValueError:
@@ -353,7 +445,11 @@ def import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
     rows = import_review_build(user=user, raw_rows=raw_rows, unescape=filename.lower().endswith(".csv"))
     missing = sorted({r["missing_category"] for r in rows if r.get("missing_category")}, key=str.lower)
     return ImportDraft.objects.create(
-        user=user, filename=filename[:255], rows=rows, row_count=len(rows), missing_categories=missing,
+        user=user,
+        filename=filename[:255],
+        rows=rows,
+        row_count=len(rows),
+        missing_categories=missing,
         expires_at=timezone.now() + IMPORT_DRAFT_TTL,
     )
 
@@ -373,8 +469,9 @@ def _decision_errors(decision: dict, row: dict, owned_restaurants: set[int]) -> 
 
 
 @transaction.atomic
-def import_draft_apply(*, user, draft: ImportDraft, decisions: dict[int, dict] | None = None,
-                       create_missing_categories: bool = False) -> dict:
+def import_draft_apply(
+    *, user, draft: ImportDraft, decisions: dict[int, dict] | None = None, create_missing_categories: bool = False
+) -> dict:
     """Apply a reviewed draft atomically. Applying an applied draft returns its first result
     and changes nothing. Any invalid decision raises before anything is written."""
     draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
@@ -391,8 +488,10 @@ def import_draft_apply(*, user, draft: ImportDraft, decisions: dict[int, dict] |
     plan = []
     for row in draft.rows:
         decision = {
-            "restaurant_action": row["restaurant_action"], "restaurant_id": row["suggested_restaurant_id"],
-            "expense_action": row["expense_action"], "duplicate_id": row["duplicate_id"],
+            "restaurant_action": row["restaurant_action"],
+            "restaurant_id": row["suggested_restaurant_id"],
+            "expense_action": row["expense_action"],
+            "duplicate_id": row["duplicate_id"],
             **decisions.get(row["line"], {}),
         }
         blocking = set(row["errors"]) - ({"category"} if create_missing_categories else set())
@@ -427,10 +526,17 @@ def import_draft_apply(*, user, draft: ImportDraft, decisions: dict[int, dict] |
             restaurant = _import_restaurant(user, row, restaurants_created, counts)
         category_id = categories[row["category"].lower()][0] if row["category"] else None
         fields = {
-            "kind": row["kind"], "amount": Decimal(row["amount"]), "date": date.fromisoformat(row["date"]),
-            "time": row["time"], "cleared_date": row["cleared_date"], "meal_type": row["meal_type"],
-            "order_type": row["order_type"], "party_size": row["party_size"], "restaurant": restaurant,
-            "category": Category.objects.get(pk=category_id) if category_id else None, "notes": row["notes"],
+            "kind": row["kind"],
+            "amount": Decimal(row["amount"]),
+            "date": date.fromisoformat(row["date"]),
+            "time": row["time"],
+            "cleared_date": row["cleared_date"],
+            "meal_type": row["meal_type"],
+            "order_type": row["order_type"],
+            "party_size": row["party_size"],
+            "restaurant": restaurant,
+            "category": Category.objects.get(pk=category_id) if category_id else None,
+            "notes": row["notes"],
         }
         if action == "update":
             expense = Expense.objects.get(pk=decision["duplicate_id"], user=user)
@@ -453,13 +559,25 @@ def _import_restaurant(user, row: dict, created: dict, counts: dict) -> Restaura
     key = (row["restaurant"].lower(), row["location_name"].lower(), row["city"].lower())
     if key in created:
         return created[key]
-    existing = Restaurant.objects.filter(user=user).annotate(
-        lname=Lower("name"), lloc=Lower("location_name"), lcity=Lower("city"),
-    ).filter(lname=key[0], lloc=key[1], lcity=key[2]).first()
+    existing = (
+        Restaurant.objects.filter(user=user)
+        .annotate(
+            lname=Lower("name"),
+            lloc=Lower("location_name"),
+            lcity=Lower("city"),
+        )
+        .filter(lname=key[0], lloc=key[1], lcity=key[2])
+        .first()
+    )
     if existing is None:
         existing = restaurant_create(
-            user=user, name=row["restaurant"], location_name=row["location_name"], address_line_1=row["address"],
-            city=row["city"], state=row["state"], postal_code=row["postal_code"],
+            user=user,
+            name=row["restaurant"],
+            location_name=row["location_name"],
+            address_line_1=row["address"],
+            city=row["city"],
+            state=row["state"],
+            postal_code=row["postal_code"],
         )
         counts["restaurants_created"] += 1
     created[key] = existing

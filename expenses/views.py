@@ -15,17 +15,23 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
-from integrations.places import place_details, search_places
 
 from . import selectors, services
 from .api import analytics_range
 from .exporting import expense_export_rows, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .forms import (
-    AnalyticsRangeForm, CategoryForm, ExpenseForm, ImportUploadForm, PlaceSearchForm, RestaurantForm, TagForm,
+    AnalyticsRangeForm,
+    CategoryForm,
+    ExpenseForm,
+    ImportUploadForm,
+    PlaceSearchForm,
+    RestaurantForm,
+    TagForm,
     TimezoneForm,
 )
 from .models import Category, Expense, ExpenseProfile, MealType, OrderType
+from .places import place_details, search_places
 from .services import RESTAURANT_FIELDS
 
 PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
@@ -54,12 +60,20 @@ def index(request):
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "expenses/expense_list.html", {
-        "page": page, "filters": filters, "totals": totals,
-        "categories": Category.objects.filter(user=user).order_by("name"), "meal_types": MealType.choices,
-        "order_types": OrderType.choices, "querystring": query.urlencode(),
-        "tags_value": ", ".join(filters.tags),
-    })
+    return render(
+        request,
+        "expenses/expense_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "totals": totals,
+            "categories": Category.objects.filter(user=user).order_by("name"),
+            "meal_types": MealType.choices,
+            "order_types": OrderType.choices,
+            "querystring": query.urlencode(),
+            "tags_value": ", ".join(filters.tags),
+        },
+    )
 
 
 def _expense_form_page(request, form, expense=None):
@@ -138,8 +152,9 @@ def expense_delete(request, pk):
 @login_required
 def expense_trash(request):
     qs = selectors.expense_list_for_user(request.user, deleted=True).order_by("-deleted_at")
-    return render(request, "expenses/expense_trash.html", {"page": Paginator(qs, PAGE_SIZE).get_page(
-        request.GET.get("page"))})
+    return render(
+        request, "expenses/expense_trash.html", {"page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))}
+    )
 
 
 @login_required
@@ -163,8 +178,11 @@ def expense_receipt(request, pk):
         handle = expense.receipt.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, as_attachment=request.GET.get("download") == "1",
-                        filename=f"receipt-{expense.pk}{expense.receipt.name[expense.receipt.name.rfind('.'):]}")
+    return FileResponse(
+        handle,
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"receipt-{expense.pk}{expense.receipt.name[expense.receipt.name.rfind('.') :]}",
+    )
 
 
 @login_required
@@ -176,8 +194,9 @@ def expense_export(request):
     if "order" not in request.GET:
         filters.order = "asc"  # oldest first, so a re-import recreates rows in the same order
     rows = expense_export_rows(selectors.expense_filter(selectors.expense_list_for_user(request.user), filters))
-    body, content_type = (rows_to_csv(rows), "text/csv; charset=utf-8") if fmt == "csv" else (
-        rows_to_json(rows), "application/json")
+    body, content_type = (
+        (rows_to_csv(rows), "text/csv; charset=utf-8") if fmt == "csv" else (rows_to_json(rows), "application/json")
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="expenses-{date.today().isoformat()}.{fmt}"'
     return response
@@ -226,11 +245,19 @@ def _place_initial(request) -> dict:
         messages.error(request, f"Could not load that place: {exc}")
         return {}
     return {
-        "name": details.name, "address_line_1": details.address_line_1, "city": details.city,
-        "state": details.state, "postal_code": details.postal_code, "country": details.country,
-        "phone": details.phone, "website": details.website, "cuisine": details.cuisine,
-        "price_level": details.price_level, "google_place_id": details.place_id,
-        "latitude": details.latitude, "longitude": details.longitude,
+        "name": details.name,
+        "address_line_1": details.address_line_1,
+        "city": details.city,
+        "state": details.state,
+        "postal_code": details.postal_code,
+        "country": details.country,
+        "phone": details.phone,
+        "website": details.website,
+        "cuisine": details.cuisine,
+        "price_level": details.price_level,
+        "google_place_id": details.place_id,
+        "latitude": details.latitude,
+        "longitude": details.longitude,
     }
 
 
@@ -259,8 +286,9 @@ def restaurant_edit(request, pk):
         form = RestaurantForm(request.POST, instance=restaurant)
         if form.is_valid():
             try:
-                services.restaurant_update(restaurant=restaurant,
-                                           **{k: form.cleaned_data[k] for k in RESTAURANT_FIELDS})
+                services.restaurant_update(
+                    restaurant=restaurant, **{k: form.cleaned_data[k] for k in RESTAURANT_FIELDS}
+                )
             except ValidationError as exc:
                 _apply_service_error(form, exc)
             else:
@@ -269,8 +297,11 @@ def restaurant_edit(request, pk):
         context = {"form": form, "restaurant": restaurant}
     else:
         initial = _place_initial(request)
-        context = {"form": RestaurantForm(instance=restaurant, initial=initial), "restaurant": restaurant,
-                   **_places_context(request)}
+        context = {
+            "form": RestaurantForm(instance=restaurant, initial=initial),
+            "restaurant": restaurant,
+            **_places_context(request),
+        }
     return render(request, "expenses/restaurant_form.html", context)
 
 
@@ -308,9 +339,14 @@ def category_list(request):
                 _apply_service_error(form, exc)
             else:
                 return redirect("expenses:category_list")
-    return render(request, "expenses/category_list.html", {
-        "categories": selectors.category_list_for_user(user), "form": form,
-    })
+    return render(
+        request,
+        "expenses/category_list.html",
+        {
+            "categories": selectors.category_list_for_user(user),
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -408,7 +444,9 @@ def import_review(request, pk):
             decisions[line] = decision
         try:
             result = services.import_draft_apply(
-                user=user, draft=draft, decisions=decisions,
+                user=user,
+                draft=draft,
+                decisions=decisions,
                 create_missing_categories=request.POST.get("create_missing_categories") == "on",
             )
         except ValidationError as exc:
@@ -416,29 +454,39 @@ def import_review(request, pk):
                 messages.error(request, message)
         else:
             prefix = "This import was already applied. " if result["already_applied"] else ""
-            messages.success(request, f"{prefix}Imported {result['imported']}, updated {result['updated']}, "
-                                      f"skipped {result['skipped']}.")
+            messages.success(
+                request,
+                f"{prefix}Imported {result['imported']}, updated {result['updated']}, skipped {result['skipped']}.",
+            )
             return redirect("expenses:import_review", pk=draft.pk)
         draft.refresh_from_db()
     rows = draft.rows
     show_all = request.GET.get("show") == "all"
     # Rows that need a look come first; clean, matched, non-duplicate rows can be listed on demand.
     shown = rows if show_all else [r for r in rows if _needs_attention(r)]
-    return render(request, "expenses/import_review.html", {
-        "draft": draft, "rows": shown, "row_total": len(rows), "show_all": show_all,
-        "hidden_count": len(rows) - len(shown),
-        # A row whose only error is an unknown category imports once the missing categories are created.
-        "error_count": sum(1 for r in rows if set(r["errors"]) - {"category"}),
-        "category_count": sum(1 for r in rows if set(r["errors"]) == {"category"}),
-        "duplicate_count": sum(1 for r in rows if r["duplicates"]),
-    })
+    return render(
+        request,
+        "expenses/import_review.html",
+        {
+            "draft": draft,
+            "rows": shown,
+            "row_total": len(rows),
+            "show_all": show_all,
+            "hidden_count": len(rows) - len(shown),
+            # A row whose only error is an unknown category imports once the missing categories are created.
+            "error_count": sum(1 for r in rows if set(r["errors"]) - {"category"}),
+            "category_count": sum(1 for r in rows if set(r["errors"]) == {"category"}),
+            "duplicate_count": sum(1 for r in rows if r["duplicates"]),
+        },
+    )
 
 
 def _needs_attention(row: dict) -> bool:
     suggested = next((c for c in row["candidates"] if c["id"] == row["suggested_restaurant_id"]), None)
     weak_match = suggested is None or suggested["score"] < 130  # not an exact name match
-    return bool(row["errors"] or row["warnings"] or row["duplicates"] or row["restaurant_action"] == "create"
-                or weak_match)
+    return bool(
+        row["errors"] or row["warnings"] or row["duplicates"] or row["restaurant_action"] == "create" or weak_match
+    )
 
 
 # --------------------------------------------------------------------------- analytics
@@ -492,7 +540,7 @@ def analytics_csv(request):
 
 @login_required
 def analytics_pdf(request):
-    from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this download
+    from weasyprint import HTML  # lazy: WeasyPrint (Pango) loads only when a PDF is asked for
 
     _, a = _analytics(request)
     html = render_to_string("expenses/analytics_pdf.html", {"a": a, "user": request.user})

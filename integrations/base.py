@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,10 +69,25 @@ def retry(
             if attempt == attempts:
                 raise
             delay = exc.retry_after if exc.retry_after is not None else backoff_delay(attempt, base=base, cap=cap)
-            logger.warning("transient %s error (attempt %s/%s), retrying in %.2fs: %s",
-                           exc.system or "integration", attempt, attempts, delay, exc)
+            logger.warning(
+                "transient %s error (attempt %s/%s), retrying in %.2fs: %s",
+                exc.system or "integration",
+                attempt,
+                attempts,
+                delay,
+                exc,
+            )
             sleep(min(delay, cap))
     raise AssertionError("unreachable")
+
+
+def credential(*, system: str, key: str, default: str = "") -> str:
+    """A secret for (system, key), looked up by the function named in
+    settings.INTEGRATION_CREDENTIAL_LOOKUP (the platform's encrypted store, then the environment).
+
+    Named by configuration so that integrations stay a leaf: they import nothing of the site."""
+    lookup = import_string(settings.INTEGRATION_CREDENTIAL_LOOKUP)
+    return lookup(system=system, key=key, default=default) or default
 
 
 def integration_config(system: str) -> dict:

@@ -25,8 +25,14 @@ class ShiftPatternInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ("name", "timezone", "notification_time", "escalation_enabled", "weekly_summary_enabled",
-                    "auto_renew_enabled")
+    list_display = (
+        "name",
+        "timezone",
+        "notification_time",
+        "escalation_enabled",
+        "weekly_summary_enabled",
+        "auto_renew_enabled",
+    )
     list_filter = ("escalation_enabled", "weekly_summary_enabled", "auto_renew_enabled")
     search_fields = ("name",)
     inlines = [EscalationContactInline, ShiftPatternInline]
@@ -46,10 +52,17 @@ def send_manual_sms(modeladmin, request, queryset):
                 modeladmin.message_user(request, f"{member}: {'; '.join(exc.messages)}", messages.ERROR)
         modeladmin.message_user(request, f"{sent} SMS queued; see the notification log for delivery.")
         return None
-    return render(request, "oncall/admin_manual_sms.html", {
-        "form": form, "members": queryset, "opts": modeladmin.model._meta,
-        "action": "send_manual_sms", "title": "Send an SMS",
-    })
+    return render(
+        request,
+        "oncall/admin_manual_sms.html",
+        {
+            "form": form,
+            "members": queryset,
+            "opts": modeladmin.model._meta,
+            "action": "send_manual_sms",
+            "title": "Send an SMS",
+        },
+    )
 
 
 @admin.register(Member)
@@ -121,8 +134,16 @@ class OverrideAdmin(AuditedAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "purpose", "recipient_name", "recipient_phone", "status", "attempts", "sent_at",
-                    "error_code")
+    list_display = (
+        "created_at",
+        "purpose",
+        "recipient_name",
+        "recipient_phone",
+        "status",
+        "attempts",
+        "sent_at",
+        "error_code",
+    )
     list_filter = ("status", "purpose", "team")
     list_select_related = ("team",)
     search_fields = ("recipient_name", "recipient_phone", "provider_sid", "idempotency_key")

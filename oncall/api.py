@@ -29,8 +29,18 @@ def _feed_url(request, kind: str, token: str) -> str:
 class TeamSerializer(StrictModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "timezone", "notification_time", "sms_template", "escalation_enabled",
-                  "weekly_summary_enabled", "auto_renew_enabled", "auto_renew_threshold_weeks", "auto_renew_weeks"]
+        fields = [
+            "id",
+            "name",
+            "timezone",
+            "notification_time",
+            "sms_template",
+            "escalation_enabled",
+            "weekly_summary_enabled",
+            "auto_renew_enabled",
+            "auto_renew_threshold_weeks",
+            "auto_renew_weeks",
+        ]
 
     def validate_sms_template(self, value):
         try:
@@ -60,8 +70,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 class MemberSerializer(StrictModelSerializer):
     class Meta:
         model = Member
-        fields = ["id", "team", "name", "phone", "secondary_phone", "email", "active", "rotation_order",
-                  "sms_opt_out"]
+        fields = ["id", "team", "name", "phone", "secondary_phone", "email", "active", "rotation_order", "sms_opt_out"]
         read_only_fields = ["sms_opt_out"]
         extra_kwargs = {"rotation_order": {"required": False}}
 
@@ -101,8 +110,9 @@ class MemberViewSet(viewsets.ModelViewSet):
     def reorder(self, request):
         data = MemberReorderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ordered = services.members_reorder(team=data.validated_data["team"],
-                                           member_ids=data.validated_data["member_ids"])
+        ordered = services.members_reorder(
+            team=data.validated_data["team"], member_ids=data.validated_data["member_ids"]
+        )
         return Response(MemberSerializer(ordered, many=True).data)
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
@@ -174,8 +184,20 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "team", "shift", "shift_label", "occurrence_date", "member", "member_name", "starts_at",
-                  "ends_at", "duration_hours", "on_call", "override"]
+        fields = [
+            "id",
+            "team",
+            "shift",
+            "shift_label",
+            "occurrence_date",
+            "member",
+            "member_name",
+            "starts_at",
+            "ends_at",
+            "duration_hours",
+            "on_call",
+            "override",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -242,8 +264,9 @@ class ScheduleViewSet(viewsets.GenericViewSet):
     serializer_class = ScheduleResultSerializer
 
     def _respond(self, result, preview: bool):
-        return Response(ScheduleResultSerializer(result).data,
-                        status=status.HTTP_200_OK if preview else status.HTTP_201_CREATED)
+        return Response(
+            ScheduleResultSerializer(result).data, status=status.HTTP_200_OK if preview else status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=GenerateSerializer, responses={201: ScheduleResultSerializer, 200: ScheduleResultSerializer})
     @action(detail=False, methods=["post"])
@@ -251,18 +274,22 @@ class ScheduleViewSet(viewsets.GenericViewSet):
         data = GenerateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        result = services.schedule_generate(team=v["team"], weeks=v["weeks"], start=v.get("start_date"),
-                                            preview=v["preview"])
+        result = services.schedule_generate(
+            team=v["team"], weeks=v["weeks"], start=v.get("start_date"), preview=v["preview"]
+        )
         return self._respond(result, v["preview"])
 
-    @extend_schema(request=RegenerateSerializer, responses={201: ScheduleResultSerializer, 200: ScheduleResultSerializer})
+    @extend_schema(
+        request=RegenerateSerializer, responses={201: ScheduleResultSerializer, 200: ScheduleResultSerializer}
+    )
     @action(detail=False, methods=["post"])
     def regenerate(self, request):
         data = RegenerateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        result = services.schedule_regenerate(team=v["team"], from_date=v["from_date"], weeks=v["weeks"],
-                                              preview=v["preview"])
+        result = services.schedule_regenerate(
+            team=v["team"], from_date=v["from_date"], weeks=v["weeks"], preview=v["preview"]
+        )
         return self._respond(result, v["preview"])
 
 
@@ -274,8 +301,20 @@ class OverrideSerializer(StrictModelSerializer):
 
     class Meta:
         model = Override
-        fields = ["id", "assignment", "member", "member_name", "original_member", "original_member_name",
-                  "reason", "status", "created_by", "created_at", "cancelled_at", "completed_at"]
+        fields = [
+            "id",
+            "assignment",
+            "member",
+            "member_name",
+            "original_member",
+            "original_member_name",
+            "reason",
+            "status",
+            "created_by",
+            "created_at",
+            "cancelled_at",
+            "completed_at",
+        ]
         read_only_fields = ["original_member", "status", "created_at", "cancelled_at", "completed_at"]
 
     def create(self, validated_data):
@@ -303,9 +342,26 @@ class OverrideViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
 class SmsMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = SmsMessage
-        fields = ["id", "team", "purpose", "status", "assignment", "member", "recipient_name", "recipient_phone",
-                  "body", "attempts", "next_attempt_at", "sent_at", "delivered_at", "provider_sid", "error_code",
-                  "error_message", "escalated", "created_at"]
+        fields = [
+            "id",
+            "team",
+            "purpose",
+            "status",
+            "assignment",
+            "member",
+            "recipient_name",
+            "recipient_phone",
+            "body",
+            "attempts",
+            "next_attempt_at",
+            "sent_at",
+            "delivered_at",
+            "provider_sid",
+            "error_code",
+            "error_message",
+            "escalated",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -358,9 +414,10 @@ class NowView(APIView):
     queryset = Team.objects.none()
     permission_classes = [RoleModelPermissions]
 
-    @extend_schema(parameters=[OpenApiParameter("team", int, required=True),
-                               OpenApiParameter("at", OpenApiTypes.DATETIME)],
-                   responses={200: NowSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("team", int, required=True), OpenApiParameter("at", OpenApiTypes.DATETIME)],
+        responses={200: NowSerializer},
+    )
     def get(self, request):
         query = NowQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
@@ -398,11 +455,17 @@ class SettingsSerializer(StrictSerializer):
 def settings_data(team: Team) -> dict:
     size = sms_size(team.sms_template)
     return {
-        "team": team.pk, "timezone": team.timezone, "notification_time": team.notification_time.strftime("%H:%M"),
+        "team": team.pk,
+        "timezone": team.timezone,
+        "notification_time": team.notification_time.strftime("%H:%M"),
         "sms_template": team.sms_template,
-        "template_characters": size.characters, "template_segments": size.segments, "template_encoding": size.encoding,
-        "escalation_enabled": team.escalation_enabled, "weekly_summary_enabled": team.weekly_summary_enabled,
-        "auto_renew_enabled": team.auto_renew_enabled, "auto_renew_threshold_weeks": team.auto_renew_threshold_weeks,
+        "template_characters": size.characters,
+        "template_segments": size.segments,
+        "template_encoding": size.encoding,
+        "escalation_enabled": team.escalation_enabled,
+        "weekly_summary_enabled": team.weekly_summary_enabled,
+        "auto_renew_enabled": team.auto_renew_enabled,
+        "auto_renew_threshold_weeks": team.auto_renew_threshold_weeks,
         "auto_renew_weeks": team.auto_renew_weeks,
         "escalation_contacts": [{"name": c.name, "phone": c.phone} for c in team.escalation_contacts.all()],
     }
@@ -451,4 +514,3 @@ class TemplateCheckView(APIView):
         except TemplateError as exc:
             raise serializers.ValidationError({"sms_template": [str(exc)]}) from exc
         return Response({"characters": size.characters, "segments": size.segments, "encoding": size.encoding})
-

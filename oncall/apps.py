@@ -8,4 +8,4 @@ class OncallConfig(AppConfig):
     def ready(self):
         # Register the Celery tasks in every process (web included): the outbox enqueues
         # `oncall.tasks.sms_send` by name right after a row is committed.
-        from . import tasks  # noqa: F401, PLC0415
+        from . import tasks  # noqa: F401 - registers the Celery tasks

@@ -15,28 +15,48 @@ from .models import Assignment, Override, ShiftPattern, SmsMessage, Team
 
 TEAM_NAME = "IT Operations"
 PEOPLE = [
-    ("Maya Okafor", "+13125550101", "+13125550201"), ("Liam Brandt", "+13125550102", ""),
-    ("Sofia Reyes", "+13125550103", ""), ("Noah Kim", "+13125550104", "+13125550204"),
-    ("Ava Novak", "+13125550105", ""), ("Ethan Walsh", "+13125550106", ""),
-    ("Zoe Haddad", "+13125550107", ""), ("Lucas Moreau", "+13125550108", ""),
+    ("Maya Okafor", "+13125550101", "+13125550201"),
+    ("Liam Brandt", "+13125550102", ""),
+    ("Sofia Reyes", "+13125550103", ""),
+    ("Noah Kim", "+13125550104", "+13125550204"),
+    ("Ava Novak", "+13125550105", ""),
+    ("Ethan Walsh", "+13125550106", ""),
+    ("Zoe Haddad", "+13125550107", ""),
+    ("Lucas Moreau", "+13125550108", ""),
 ]
-DEFAULT_PATTERN = [(0, 24, "Monday"), (1, 48, "Tuesday–Wednesday"), (3, 24, "Thursday"), (4, 24, "Friday"),
-                   (5, 24, "Saturday"), (6, 24, "Sunday")]
+DEFAULT_PATTERN = [
+    (0, 24, "Monday"),
+    (1, 48, "Tuesday–Wednesday"),
+    (3, 24, "Thursday"),
+    (4, 24, "Friday"),
+    (5, 24, "Saturday"),
+    (6, 24, "Sunday"),
+]
 
 
 def load(*, stdout) -> None:
-    team, created = Team.objects.get_or_create(name=TEAM_NAME, defaults={
-        "escalation_enabled": True, "weekly_summary_enabled": True,
-        "sms_template": "Crewbase on-call: hi {name}, you are on call for {team} from {start} to {end} ({duration}).",
-    })
+    team, created = Team.objects.get_or_create(
+        name=TEAM_NAME,
+        defaults={
+            "escalation_enabled": True,
+            "weekly_summary_enabled": True,
+            "sms_template": "Crewbase on-call: hi {name}, you are on call for {team} from {start} to {end} ({duration}).",
+        },
+    )
     if not created:
         stdout.write("  on-call demo team already present")
         return
-    services.team_update_settings(team=team, contacts=[{"name": "Dana Whitfield (IT manager)", "phone": "+13125550901"},
-                                                       {"name": "Raj Patel (director)", "phone": "+13125550902"}])
+    services.team_update_settings(
+        team=team,
+        contacts=[
+            {"name": "Dana Whitfield (IT manager)", "phone": "+13125550901"},
+            {"name": "Raj Patel (director)", "phone": "+13125550902"},
+        ],
+    )
     for weekday, hours, name in DEFAULT_PATTERN:
-        services.shift_save(shift=ShiftPattern(team=team, name=name, weekday=weekday, start_time=time(8),
-                                               duration_hours=hours))
+        services.shift_save(
+            shift=ShiftPattern(team=team, name=name, weekday=weekday, start_time=time(8), duration_hours=hours)
+        )
     members = [services.member_create(team=team, name=n, phone=p, secondary_phone=s) for n, p, s in PEOPLE]
     today = timezone.localdate()
     last_monday = today - timedelta(days=today.weekday() + 7)
@@ -51,20 +71,31 @@ def load(*, stdout) -> None:
     past = Assignment.objects.filter(team=team, ends_at__lt=timezone.now()).order_by("starts_at").first()
     if past is not None:
         other = next(m for m in members if m.pk != past.member_id)
-        Override.objects.create(assignment=past, member=other, original_member=past.member, reason="Sick day",
-                                status=Override.Status.COMPLETED, completed_at=past.ends_at, created_by=admin)
+        Override.objects.create(
+            assignment=past,
+            member=other,
+            original_member=past.member,
+            reason="Sick day",
+            status=Override.Status.COMPLETED,
+            completed_at=past.ends_at,
+            created_by=admin,
+        )
 
     # A week of paging history through the fake gateway: sent, delivered, one failure escalated.
     FAKE_GATEWAY.reset()
     for assignment in Assignment.objects.filter(team=team, ends_at__lt=timezone.now()).select_related("shift", "team"):
         for row in paging.assignment_page(assignment=assignment, enqueue=False):
-            SmsMessage.objects.filter(pk=row.pk).update(next_attempt_at=assignment.starts_at,
-                                                        created_at=assignment.starts_at)
+            SmsMessage.objects.filter(pk=row.pk).update(
+                next_attempt_at=assignment.starts_at, created_at=assignment.starts_at
+            )
             paging.sms_deliver(message_id=row.pk, now=assignment.starts_at)
     sent = list(SmsMessage.objects.filter(team=team, status=SmsMessage.Status.SENT).order_by("created_at"))
     for row in sent[:-1]:
         paging.delivery_status_record(sid=row.provider_sid, status="delivered", now=row.sent_at + timedelta(seconds=4))
     if sent:
-        SmsMessage.objects.filter(pk=sent[-1].pk).update(status=SmsMessage.Status.UNDELIVERED, error_code="30003",
-                                                         error_message="Carrier reported undelivered (error 30003).")
+        SmsMessage.objects.filter(pk=sent[-1].pk).update(
+            status=SmsMessage.Status.UNDELIVERED,
+            error_code="30003",
+            error_message="Carrier reported undelivered (error 30003).",
+        )
     stdout.write(f"  on-call: team {team.name} with {len(members)} members and 8 weeks of schedule")

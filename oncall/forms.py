@@ -20,11 +20,15 @@ class ShiftForm(forms.ModelForm):
 
 
 class ScheduleForm(forms.Form):
-    MODES = [("extend", "Extend from the end of the schedule"), ("generate", "Generate from a date"),
-             ("regenerate", "Regenerate from a date (replaces that window)")]
+    MODES = [
+        ("extend", "Extend from the end of the schedule"),
+        ("generate", "Generate from a date"),
+        ("regenerate", "Regenerate from a date (replaces that window)"),
+    ]
     mode = forms.ChoiceField(choices=MODES, initial="extend")
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text="Needed to generate or regenerate.")
+    start_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Needed to generate or regenerate."
+    )
     weeks = forms.IntegerField(min_value=1, max_value=104, initial=12)
 
     def clean(self):
@@ -42,22 +46,35 @@ class OverrideForm(forms.Form):
     def __init__(self, *args, team: Team, assignments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].choices = [
-            (a.pk, f"{a.occurrence_date:%a %d %b} · {a.shift.label} · {a.member.name}") for a in assignments]
+            (a.pk, f"{a.occurrence_date:%a %d %b} · {a.shift.label} · {a.member.name}") for a in assignments
+        ]
         self.fields["member"].queryset = Member.objects.filter(team=team).order_by("rotation_order", "id")
 
 
 class SettingsForm(forms.ModelForm):
     contacts = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Escalation contacts, one per line: Name, +13125550100",
     )
 
     class Meta:
         model = Team
-        fields = ["name", "timezone", "notification_time", "sms_template", "escalation_enabled",
-                  "weekly_summary_enabled", "auto_renew_enabled", "auto_renew_threshold_weeks", "auto_renew_weeks"]
-        widgets = {"notification_time": forms.TimeInput(attrs={"type": "time"}),
-                   "sms_template": forms.Textarea(attrs={"rows": 3, "maxlength": 320, "data-sms-counter": "1"})}
+        fields = [
+            "name",
+            "timezone",
+            "notification_time",
+            "sms_template",
+            "escalation_enabled",
+            "weekly_summary_enabled",
+            "auto_renew_enabled",
+            "auto_renew_threshold_weeks",
+            "auto_renew_weeks",
+        ]
+        widgets = {
+            "notification_time": forms.TimeInput(attrs={"type": "time"}),
+            "sms_template": forms.Textarea(attrs={"rows": 3, "maxlength": 320, "data-sms-counter": "1"}),
+        }
 
     def clean_sms_template(self):
         value = self.cleaned_data["sms_template"]
@@ -84,5 +101,6 @@ class SettingsForm(forms.ModelForm):
 
 
 class ManualSmsForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1600,
-                           help_text="{name} is replaced by the member's name.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=1600, help_text="{name} is replaced by the member's name."
+    )

@@ -181,7 +181,9 @@ class Assignment(AuditedModel):
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["shift", "occurrence_date"], name="oncall_assignment_one_per_occurrence"),
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="oncall_assignment_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="oncall_assignment_end_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "starts_at"]),
@@ -204,13 +206,15 @@ class Override(AuditedModel):
         COMPLETED = "completed", "Completed"
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="overrides")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="covering_overrides",
-                               help_text="Who covers the occurrence.")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="covering_overrides", help_text="Who covers the occurrence."
+    )
     original_member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="covered_overrides")
     reason = models.CharField(max_length=500)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -220,7 +224,9 @@ class Override(AuditedModel):
             models.UniqueConstraint(
                 fields=["assignment"], condition=Q(status="active"), name="oncall_override_one_active_per_assignment"
             ),
-            models.CheckConstraint(condition=~Q(member=models.F("original_member")), name="oncall_override_other_member"),
+            models.CheckConstraint(
+                condition=~Q(member=models.F("original_member")), name="oncall_override_other_member"
+            ),
         ]
 
     def __str__(self):
@@ -261,8 +267,9 @@ class SmsMessage(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
-    not_after = models.DateTimeField(null=True, blank=True,
-                                     help_text="Past this instant the message is pointless (the shift ended).")
+    not_after = models.DateTimeField(
+        null=True, blank=True, help_text="Past this instant the message is pointless (the shift ended)."
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -270,8 +277,9 @@ class SmsMessage(models.Model):
     error_code = models.CharField(max_length=20, blank=True)
     error_message = models.TextField(blank=True)
     escalated = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import mail_admins
@@ -53,19 +52,40 @@ def mask_phone(phone: str) -> str:
 
 
 # --------------------------------------------------------------------------- queueing
-def message_queue(*, team: Team, purpose: str, key: str, phone: str, name: str, body: str,
-                  member: Member | None = None, assignment: Assignment | None = None,
-                  not_after: datetime | None = None, user=None, enqueue: bool = True) -> tuple[SmsMessage, bool]:
+def message_queue(
+    *,
+    team: Team,
+    purpose: str,
+    key: str,
+    phone: str,
+    name: str,
+    body: str,
+    member: Member | None = None,
+    assignment: Assignment | None = None,
+    not_after: datetime | None = None,
+    user=None,
+    enqueue: bool = True,
+) -> tuple[SmsMessage, bool]:
     """The outbox row for `key`, created if new. Opted-out members get a `skipped` row so the
     log shows why nothing went out. Safe under concurrency: the unique key decides."""
     existing = SmsMessage.objects.filter(idempotency_key=key).first()
     if existing:
         return existing, False
     status = SmsMessage.Status.SKIPPED if member is not None and member.sms_opt_out else SmsMessage.Status.PENDING
-    row = SmsMessage(team=team, purpose=purpose, idempotency_key=key, assignment=assignment, member=member,
-                     recipient_name=name, recipient_phone=phone, body=body, status=status, not_after=not_after,
-                     created_by=user if user and user.pk else None,
-                     error_message="Recipient replied STOP." if status == SmsMessage.Status.SKIPPED else "")
+    row = SmsMessage(
+        team=team,
+        purpose=purpose,
+        idempotency_key=key,
+        assignment=assignment,
+        member=member,
+        recipient_name=name,
+        recipient_phone=phone,
+        body=body,
+        status=status,
+        not_after=not_after,
+        created_by=user if user and user.pk else None,
+        error_message="Recipient replied STOP." if status == SmsMessage.Status.SKIPPED else "",
+    )
     try:
         with transaction.atomic():
             row.save(force_insert=True)
@@ -97,8 +117,13 @@ def page_body(*, team: Team, assignment: Assignment, member: Member) -> str:
     )
 
 
-def assignment_page(*, assignment: Assignment, purpose: str = SmsMessage.Purpose.PAGE,
-                    member: Member | None = None, enqueue: bool = True) -> list[SmsMessage]:
+def assignment_page(
+    *,
+    assignment: Assignment,
+    purpose: str = SmsMessage.Purpose.PAGE,
+    member: Member | None = None,
+    enqueue: bool = True,
+) -> list[SmsMessage]:
     """Queue the page for one occurrence: one outbox row per phone of the (override) member."""
     team = assignment.team
     member = member or assignment_effective_member(assignment)
@@ -106,9 +131,18 @@ def assignment_page(*, assignment: Assignment, purpose: str = SmsMessage.Purpose
     rows = []
     for phone in member.phones:
         key = f"{purpose}:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{phone}"
-        row, _ = message_queue(team=team, purpose=purpose, key=key, phone=phone, name=member.name, body=body,
-                               member=member, assignment=assignment, not_after=assignment.ends_at,
-                               enqueue=enqueue)
+        row, _ = message_queue(
+            team=team,
+            purpose=purpose,
+            key=key,
+            phone=phone,
+            name=member.name,
+            body=body,
+            member=member,
+            assignment=assignment,
+            not_after=assignment.ends_at,
+            enqueue=enqueue,
+        )
         rows.append(row)
     return rows
 
@@ -126,12 +160,15 @@ def pages_queue_due(*, now: datetime | None = None) -> int:
     for team in Team.objects.all():
         local = now.astimezone(team.zone)
         latest_day = local.date() if local.time() >= team.notification_time else local.date() - timedelta(days=1)
-        due = (Assignment.objects.filter(team=team, occurrence_date__lte=latest_day, ends_at__gt=now)
-               .select_related("team"))
+        due = Assignment.objects.filter(team=team, occurrence_date__lte=latest_day, ends_at__gt=now).select_related(
+            "team"
+        )
         due = with_overrides(due)
         for assignment in due:
-            keys = {f"page:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{p}"
-                    for p in assignment_effective_member(assignment).phones}
+            keys = {
+                f"page:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{p}"
+                for p in assignment_effective_member(assignment).phones
+            }
             if SmsMessage.objects.filter(idempotency_key__in=keys).count() == len(keys):
                 continue
             queued += sum(1 for row in assignment_page(assignment=assignment) if row.status != "skipped")
@@ -144,8 +181,16 @@ def manual_sms(*, member: Member, body: str, user=None) -> SmsMessage:
         raise ValidationError({"body": [f"Write between 1 and {MANUAL_MAX_CHARS} characters."]})
     key = f"manual:{member.pk}:{timezone.now().isoformat()}:{member.phone}"
     with transaction.atomic():
-        row, _ = message_queue(team=member.team, purpose=SmsMessage.Purpose.MANUAL, key=key, phone=member.phone,
-                               name=member.name, body=text, member=member, user=user)
+        row, _ = message_queue(
+            team=member.team,
+            purpose=SmsMessage.Purpose.MANUAL,
+            key=key,
+            phone=member.phone,
+            name=member.name,
+            body=text,
+            member=member,
+            user=user,
+        )
     return row
 
 
@@ -158,15 +203,15 @@ class DeliveryOutcome:
 
 def _status_callback_url() -> str | None:
     base = getattr(settings, "ONCALL_PUBLIC_BASE_URL", "")
-    return f"{base.rstrip('/')}{reverse('integrations:twilio-status')}" if base else None
+    return f"{base.rstrip('/')}{reverse('oncall_webhooks:twilio-status')}" if base else None
 
 
 def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -> DeliveryOutcome:
     """Send one outbox row if this caller wins the claim. Never raises for provider errors."""
     now = now or timezone.now()
-    claimed = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.PENDING,
-                                        next_attempt_at__lte=now).update(
-        status=SmsMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = SmsMessage.objects.filter(
+        pk=message_id, status=SmsMessage.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=SmsMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         status = SmsMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
         return DeliveryOutcome(status=status or "missing")
@@ -175,11 +220,15 @@ def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -
         _finish(message, status=SmsMessage.Status.EXPIRED, error="The shift had ended before the page could go out.")
         return DeliveryOutcome(status=SmsMessage.Status.EXPIRED)
     try:
-        sent = (gateway or sms_gateway()).send_sms(to=message.recipient_phone, body=message.body,
-                                                   status_callback=_status_callback_url())
+        sent = (gateway or sms_gateway()).send_sms(
+            to=message.recipient_phone, body=message.body, status_callback=_status_callback_url()
+        )
     except TransientError as exc:
-        delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
-            message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
+        delay = (
+            exc.retry_after
+            if exc.retry_after is not None
+            else backoff_delay(message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
+        )
         delay = min(delay, BACKOFF_CAP_SECONDS)
         # Keep trying while the page still matters (Twilio down for an hour loses nothing);
         # give up after the attempt budget or when the next try would land after the shift.
@@ -188,16 +237,25 @@ def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -
             _fail(message, exc, now=now)
             return DeliveryOutcome(status=SmsMessage.Status.FAILED)
         SmsMessage.objects.filter(pk=message.pk).update(
-            status=SmsMessage.Status.PENDING, next_attempt_at=now + timedelta(seconds=delay),
-            error_code=str(exc.code or ""), error_message=str(exc)[:2000])
-        logger.warning("SMS %s to %s: transient error, retry in %.0fs: %s", message.pk,
-                       mask_phone(message.recipient_phone), delay, exc)
+            status=SmsMessage.Status.PENDING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            error_code=str(exc.code or ""),
+            error_message=str(exc)[:2000],
+        )
+        logger.warning(
+            "SMS %s to %s: transient error, retry in %.0fs: %s",
+            message.pk,
+            mask_phone(message.recipient_phone),
+            delay,
+            exc,
+        )
         return DeliveryOutcome(status=SmsMessage.Status.PENDING, retry_in=delay)
     except PermanentError as exc:
         _fail(message, exc, now=now)
         return DeliveryOutcome(status=SmsMessage.Status.FAILED)
     SmsMessage.objects.filter(pk=message.pk).update(
-        status=SmsMessage.Status.SENT, sent_at=now, provider_sid=sent.sid, error_code="", error_message="")
+        status=SmsMessage.Status.SENT, sent_at=now, provider_sid=sent.sid, error_code="", error_message=""
+    )
     return DeliveryOutcome(status=SmsMessage.Status.SENT)
 
 
@@ -220,9 +278,11 @@ def page_failed(*, message_id: int, now: datetime | None = None) -> SmsMessage |
     message = SmsMessage.objects.select_related("team", "assignment__shift", "assignment__team").get(pk=message_id)
     mail_admins(
         subject=f"On-call page failed: {message.recipient_name} ({message.team})",
-        message=(f"The {message.get_purpose_display().lower()} to {message.recipient_name} "
-                 f"({mask_phone(message.recipient_phone)}) failed: {message.error_message or message.status}.\n"
-                 + ("Crewbase is paging the backup." if message.purpose == SmsMessage.Purpose.PAGE else "")),
+        message=(
+            f"The {message.get_purpose_display().lower()} to {message.recipient_name} "
+            f"({mask_phone(message.recipient_phone)}) failed: {message.error_message or message.status}.\n"
+            + ("Crewbase is paging the backup." if message.purpose == SmsMessage.Purpose.PAGE else "")
+        ),
         fail_silently=True,
     )
     if message.purpose != SmsMessage.Purpose.PAGE or message.assignment is None:
@@ -238,19 +298,26 @@ def page_failed(*, message_id: int, now: datetime | None = None) -> SmsMessage |
 def outbox_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Ids of pending rows due now (includes rows left behind while the broker was down)."""
     now = now or timezone.now()
-    return list(SmsMessage.objects.filter(status=SmsMessage.Status.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    return list(
+        SmsMessage.objects.filter(status=SmsMessage.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def outbox_release_stale(*, now: datetime | None = None) -> int:
     """A worker that died mid-send leaves a `sending` row. Whether Twilio accepted it is
     unknown, so it is failed (and escalated) rather than resent: never send twice."""
     now = now or timezone.now()
-    stale = list(SmsMessage.objects.filter(status=SmsMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
-                 .values_list("id", flat=True))
+    stale = list(
+        SmsMessage.objects.filter(status=SmsMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).values_list(
+            "id", flat=True
+        )
+    )
     for message_id in stale:
         if SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING).update(
-                status=SmsMessage.Status.FAILED, error_message="Outcome unknown: the worker stopped while sending."):
+            status=SmsMessage.Status.FAILED, error_message="Outcome unknown: the worker stopped while sending."
+        ):
             page_failed(message_id=message_id, now=now)
     return len(stale)
 
@@ -261,13 +328,18 @@ def delivery_status_record(*, sid: str, status: str, error_code: str = "", now: 
     now = now or timezone.now()
     status = status.lower()
     if status == "delivered":
-        return SmsMessage.objects.filter(provider_sid=sid).exclude(status=SmsMessage.Status.DELIVERED).update(
-            status=SmsMessage.Status.DELIVERED, delivered_at=now)
+        return (
+            SmsMessage.objects.filter(provider_sid=sid)
+            .exclude(status=SmsMessage.Status.DELIVERED)
+            .update(status=SmsMessage.Status.DELIVERED, delivered_at=now)
+        )
     if status in ("undelivered", "failed"):
         ids = list(SmsMessage.objects.filter(provider_sid=sid).values_list("id", flat=True))
         changed = SmsMessage.objects.filter(pk__in=ids).update(
-            status=SmsMessage.Status.UNDELIVERED, error_code=error_code,
-            error_message=f"Carrier reported {status}" + (f" (error {error_code})." if error_code else "."))
+            status=SmsMessage.Status.UNDELIVERED,
+            error_code=error_code,
+            error_message=f"Carrier reported {status}" + (f" (error {error_code})." if error_code else "."),
+        )
         for message_id in ids:
             page_failed(message_id=message_id, now=now)
         return changed
@@ -293,8 +365,9 @@ def inbound_keyword(*, from_phone: str, body: str) -> str | None:
 # --------------------------------------------------------------------------- weekly summary
 def weekly_summary_body(*, team: Team, week_start) -> str:
     lines = [f"{team.name} on-call {week_start:%m/%d}-{week_start + timedelta(days=6):%m/%d}:"]
-    rows = {a.occurrence_date: a for a in assignment_list(team=team, start=week_start,
-                                                            end=week_start + timedelta(days=6))}
+    rows = {
+        a.occurrence_date: a for a in assignment_list(team=team, start=week_start, end=week_start + timedelta(days=6))
+    }
     carry = None
     for offset in range(7):
         day = week_start + timedelta(days=offset)
@@ -323,8 +396,14 @@ def weekly_summary_queue(*, team: Team, now: datetime | None = None) -> list[Sms
     with transaction.atomic():
         for contact in team.escalation_contacts.all():
             key = f"weekly_summary:{team.pk}:{monday.isoformat()}:{contact.phone}"
-            row, _ = message_queue(team=team, purpose=SmsMessage.Purpose.WEEKLY_SUMMARY, key=key,
-                                   phone=contact.phone, name=contact.name, body=body)
+            row, _ = message_queue(
+                team=team,
+                purpose=SmsMessage.Purpose.WEEKLY_SUMMARY,
+                key=key,
+                phone=contact.phone,
+                name=contact.name,
+                body=body,
+            )
             rows.append(row)
     return rows
 
@@ -335,4 +414,3 @@ def outbox_stats(*, team: Team | None = None) -> dict:
     for status in qs.values_list("status", flat=True).order_by():
         counts[status] += 1
     return counts
-

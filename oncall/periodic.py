@@ -9,7 +9,7 @@ PERIODIC_TASKS = [
         every_seconds=300,
         queue="sms",
         description="At each team's notification time pages the member whose shift starts that day; "
-                    "catches up pages missed during downtime while the shift still runs.",
+        "catches up pages missed during downtime while the shift still runs.",
         freshness=timedelta(minutes=30),
     ),
     PeriodicSpec(

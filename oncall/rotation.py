@@ -259,7 +259,7 @@ def member_totals(
 def back_to_back(assignments: Mapping[Occurrence, MemberKey]) -> list[tuple[Occurrence, Occurrence]]:
     """Pairs of consecutive occurrences worked by the same member."""
     ordered = sorted(assignments)
-    return [(a, b) for a, b in zip(ordered, ordered[1:]) if assignments[a] == assignments[b]]
+    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if assignments[a] == assignments[b]]
 
 
 def fairness_spread(

@@ -16,14 +16,17 @@ def with_overrides(qs: QuerySet) -> QuerySet:
     return qs.select_related("member", "shift").prefetch_related(
         Prefetch(
             "overrides",
-            queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at"),
+            queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
+            .select_related("member")
+            .order_by("-created_at"),
             to_attr="shown_overrides",
         )
     )
 
 
-def assignment_list(*, team: Team | None = None, member: Member | None = None, start: date | None = None,
-                    end: date | None = None) -> QuerySet:
+def assignment_list(
+    *, team: Team | None = None, member: Member | None = None, start: date | None = None, end: date | None = None
+) -> QuerySet:
     """Assignments with their shift, member and shown (active/completed) overrides."""
     qs = Assignment.objects.all()
     if team is not None:
@@ -41,7 +44,9 @@ def assignment_list(*, team: Team | None = None, member: Member | None = None, s
 def assignment_override(assignment: Assignment) -> Override | None:
     shown = getattr(assignment, "shown_overrides", None)
     if shown is None:
-        shown = list(assignment.overrides.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at"))
+        shown = list(
+            assignment.overrides.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at")
+        )
     return shown[0] if shown else None
 
 
@@ -82,9 +87,18 @@ def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
         later = [m for m in rotation if (m.rotation_order, m.pk) > (primary.rotation_order, primary.pk)]
         backup = next((m for m in later + rotation if m.pk != primary.pk), None)
     escalation = list(team.escalation_contacts.all()) if team.escalation_enabled else []
-    return OnCallNow(team=team, at=at, current=current, primary=primary,
-                     covering_for=override.original_member if override else None, override=override,
-                     backup=backup, next=upcoming, next_member=next_member, escalation=escalation)
+    return OnCallNow(
+        team=team,
+        at=at,
+        current=current,
+        primary=primary,
+        covering_for=override.original_member if override else None,
+        override=override,
+        backup=backup,
+        next=upcoming,
+        next_member=next_member,
+        escalation=escalation,
+    )
 
 
 def member_list(*, team: Team | None = None) -> QuerySet:
@@ -93,8 +107,9 @@ def member_list(*, team: Team | None = None) -> QuerySet:
 
 
 def override_list(*, team: Team | None = None, status: str | None = None) -> QuerySet:
-    qs = Override.objects.select_related("assignment__shift", "assignment__team", "member", "original_member",
-                                         "created_by")
+    qs = Override.objects.select_related(
+        "assignment__shift", "assignment__team", "member", "original_member", "created_by"
+    )
     if team is not None:
         qs = qs.filter(assignment__team=team)
     if status:

@@ -43,8 +43,9 @@ def team_update_settings(*, team: Team, contacts: list[dict] | None = None, **fi
     team.full_clean()
     team.save()
     if contacts is not None:
-        rows = [EscalationContact(team=team, name=c["name"], phone=c["phone"], position=i)
-                for i, c in enumerate(contacts)]
+        rows = [
+            EscalationContact(team=team, name=c["name"], phone=c["phone"], position=i) for i, c in enumerate(contacts)
+        ]
         for i, row in enumerate(rows):
             try:
                 row.full_clean(exclude=["team"])
@@ -79,13 +80,28 @@ def member_reset_feed(*, member: Member) -> Member:
 
 # --------------------------------------------------------------------------- members
 @transaction.atomic
-def member_create(*, team: Team, name: str, phone: str, secondary_phone: str = "", active: bool = True,
-                  email: str = "", rotation_order: int | None = None) -> Member:
+def member_create(
+    *,
+    team: Team,
+    name: str,
+    phone: str,
+    secondary_phone: str = "",
+    active: bool = True,
+    email: str = "",
+    rotation_order: int | None = None,
+) -> Member:
     if rotation_order is None:
         current = Member.objects.filter(team=team).aggregate(m=Max("rotation_order"))["m"]
         rotation_order = 0 if current is None else current + 1
-    member = Member(team=team, name=name, phone=phone, secondary_phone=secondary_phone, active=active,
-                    email=email, rotation_order=rotation_order)
+    member = Member(
+        team=team,
+        name=name,
+        phone=phone,
+        secondary_phone=secondary_phone,
+        active=active,
+        email=email,
+        rotation_order=rotation_order,
+    )
     member.full_clean()
     member.save()
     return member
@@ -124,8 +140,9 @@ def members_reorder(*, team: Team, member_ids: list[int]) -> list[Member]:
 
 # --------------------------------------------------------------------------- shift patterns
 def _spec(shift: ShiftPattern) -> ShiftSpec:
-    return ShiftSpec(shift.weekday, shift.start_time.hour * 60 + shift.start_time.minute, shift.duration_hours,
-                     shift.pk)
+    return ShiftSpec(
+        shift.weekday, shift.start_time.hour * 60 + shift.start_time.minute, shift.duration_hours, shift.pk
+    )
 
 
 @transaction.atomic
@@ -137,8 +154,14 @@ def shift_save(*, shift: ShiftPattern) -> ShiftPattern:
     if shift.active:
         others = [_spec(s) for s in ShiftPattern.objects.filter(team=shift.team, active=True).exclude(pk=shift.pk)]
         try:
-            shifts_validate([*others, ShiftSpec(shift.weekday, shift.start_time.hour * 60 + shift.start_time.minute,
-                                                shift.duration_hours, "new")])
+            shifts_validate(
+                [
+                    *others,
+                    ShiftSpec(
+                        shift.weekday, shift.start_time.hour * 60 + shift.start_time.minute, shift.duration_hours, "new"
+                    ),
+                ]
+            )
         except RotationError as exc:
             raise ValidationError({"weekday": [str(exc)]}) from exc
     shift.save()
@@ -175,8 +198,10 @@ def _rotation_inputs(team: Team):
 
 
 def _occurrence_map(rows) -> dict[Occurrence, int]:
-    return {Occurrence(a.occurrence_date, a.shift.start_time.hour * 60 + a.shift.start_time.minute, a.shift_id):
-            a.member_id for a in rows}
+    return {
+        Occurrence(a.occurrence_date, a.shift.start_time.hour * 60 + a.shift.start_time.minute, a.shift_id): a.member_id
+        for a in rows
+    }
 
 
 def schedule_last_date(*, team: Team) -> date | None:
@@ -191,19 +216,31 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
     members, shifts = _rotation_inputs(team)
     n = len(members)
     lookback = start - timedelta(weeks=n + 1)
-    nearby = Assignment.objects.filter(team=team, occurrence_date__gte=lookback,
-                                       occurrence_date__lt=end + timedelta(days=7)).select_related("shift")
+    nearby = Assignment.objects.filter(
+        team=team, occurrence_date__gte=lookback, occurrence_date__lt=end + timedelta(days=7)
+    ).select_related("shift")
     before = _occurrence_map(a for a in nearby if a.occurrence_date < start)
     after = _occurrence_map(a for a in nearby if a.occurrence_date >= end) if replace else {}
     in_window = {(a.shift_id, a.occurrence_date): a for a in nearby if start <= a.occurrence_date < end}
     if in_window and not replace:
         first = min(in_window.values(), key=lambda a: a.starts_at)
-        raise ValidationError({"start_date": [
-            f"Occurrences from {first.occurrence_date:%Y-%m-%d} on are already scheduled; "
-            "extend from the end of the schedule or regenerate from a date."]})
+        raise ValidationError(
+            {
+                "start_date": [
+                    f"Occurrences from {first.occurrence_date:%Y-%m-%d} on are already scheduled; "
+                    "extend from the end of the schedule or regenerate from a date."
+                ]
+            }
+        )
     try:
-        plan = rotation_plan(members=[m.pk for m in members], shifts=[_spec(s) for s in shifts],
-                             start=start, end=end, before=before, after=after)
+        plan = rotation_plan(
+            members=[m.pk for m in members],
+            shifts=[_spec(s) for s in shifts],
+            start=start,
+            end=end,
+            before=before,
+            after=after,
+        )
     except RotationError as exc:
         raise ValidationError({"team": [str(exc)]}) from exc
 
@@ -215,21 +252,44 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
         starts_at, ends_at = occurrence_bounds(zone, occ.day, shift.start_time, shift.duration_hours)
         existing = in_window.get((shift.pk, occ.day))
         if existing is None:
-            to_create.append(Assignment(team=team, shift=shift, occurrence_date=occ.day, member_id=member_id,
-                                        starts_at=starts_at, ends_at=ends_at))
+            to_create.append(
+                Assignment(
+                    team=team,
+                    shift=shift,
+                    occurrence_date=occ.day,
+                    member_id=member_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                )
+            )
         elif (existing.member_id, existing.starts_at, existing.ends_at) != (member_id, starts_at, ends_at):
             existing.member_id, existing.starts_at, existing.ends_at = member_id, starts_at, ends_at
             to_update.append(existing)
         else:
             result.unchanged += 1
         if preview and len(result.preview) < 28:
-            result.preview.append({"date": occ.day.isoformat(), "shift": shift.label,
-                                   "member_id": member_id, "member": member_by_id[member_id].name,
-                                   "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
+            result.preview.append(
+                {
+                    "date": occ.day.isoformat(),
+                    "shift": shift.label,
+                    "member_id": member_id,
+                    "member": member_by_id[member_id].name,
+                    "starts_at": starts_at.isoformat(),
+                    "ends_at": ends_at.isoformat(),
+                }
+            )
     totals = member_totals(plan.assignments, [_spec(s) for s in shifts], [m.pk for m in members])
-    result.totals = [{"member_id": m.pk, "member": m.name, "hours": totals[m.pk].hours,
-                      "long_shifts": totals[m.pk].long_shifts, "weekend_days": totals[m.pk].weekend_days,
-                      "shifts": totals[m.pk].shifts} for m in members]
+    result.totals = [
+        {
+            "member_id": m.pk,
+            "member": m.name,
+            "hours": totals[m.pk].hours,
+            "long_shifts": totals[m.pk].long_shifts,
+            "weekend_days": totals[m.pk].weekend_days,
+            "shifts": totals[m.pk].shifts,
+        }
+        for m in members
+    ]
     result.created, result.updated = len(to_create), len(to_update)
     if not preview:
         if to_create:
@@ -258,10 +318,17 @@ def schedule_regenerate(*, team: Team, from_date: date, weeks: int, preview: boo
     last = schedule_last_date(team=team)
     if last is None or from_date > last + timedelta(days=1):
         ends = f"ends on {last:%Y-%m-%d}" if last else "is empty"
-        raise ValidationError({"from_date": [f"The schedule {ends}; regenerating from {from_date:%Y-%m-%d} would "
-                                             "leave a gap. Extend the schedule instead."]})
-    return _apply_plan(team=team, start=from_date, end=from_date + timedelta(weeks=weeks), replace=True,
-                       preview=preview)
+        raise ValidationError(
+            {
+                "from_date": [
+                    f"The schedule {ends}; regenerating from {from_date:%Y-%m-%d} would "
+                    "leave a gap. Extend the schedule instead."
+                ]
+            }
+        )
+    return _apply_plan(
+        team=team, start=from_date, end=from_date + timedelta(weeks=weeks), replace=True, preview=preview
+    )
 
 
 def schedule_auto_renew(*, team: Team, now: datetime | None = None) -> ScheduleResult | None:
@@ -289,8 +356,13 @@ def override_create(*, assignment: Assignment, member: Member, reason: str, user
         raise ValidationError({"assignment": ["This occurrence is over; overrides are for current or future ones."]})
     if assignment.overrides.filter(status=Override.Status.ACTIVE).exists():
         raise ValidationError({"assignment": ["This occurrence already has an active override; cancel it first."]})
-    override = Override(assignment=assignment, member=member, original_member_id=assignment.member_id,
-                        reason=reason, created_by=user if user and user.pk else None)
+    override = Override(
+        assignment=assignment,
+        member=member,
+        original_member_id=assignment.member_id,
+        reason=reason,
+        created_by=user if user and user.pk else None,
+    )
     override.full_clean()
     override.save()
     return override

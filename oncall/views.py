@@ -23,8 +23,24 @@ from .forms import MemberForm, OverrideForm, ScheduleForm, SettingsForm, ShiftFo
 from .models import Assignment, Member, Override, ShiftPattern, SmsMessage, Team
 from .sms_template import sms_size
 
-PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
-           "#4f46e5", "#059669", "#b91c1c", "#7c3aed", "#0d9488", "#c2410c", "#1d4ed8", "#65a30d"]
+PALETTE = [
+    "#2563eb",
+    "#dc2626",
+    "#16a34a",
+    "#9333ea",
+    "#ea580c",
+    "#0891b2",
+    "#ca8a04",
+    "#db2777",
+    "#4f46e5",
+    "#059669",
+    "#b91c1c",
+    "#7c3aed",
+    "#0d9488",
+    "#c2410c",
+    "#1d4ed8",
+    "#65a30d",
+]
 
 
 def _can_edit(user) -> bool:
@@ -69,8 +85,13 @@ def _team(request) -> Team | None:
 
 
 def _context(request, team, **extra):
-    return {"team": team, "teams": Team.objects.all(), "can_edit": _can_edit(request.user),
-            "is_staffish": user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF), **extra}
+    return {
+        "team": team,
+        "teams": Team.objects.all(),
+        "can_edit": _can_edit(request.user),
+        "is_staffish": user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF),
+        **extra,
+    }
 
 
 def _colours(team) -> dict[int, str]:
@@ -90,12 +111,16 @@ def index(request):
         return render(request, "oncall/index.html", _context(request, None))
     now = timezone.now()
     state = selectors.oncall_now(team=team, at=now)
-    upcoming = list(selectors.assignment_list(team=team, start=timezone.localdate(), end=timezone.localdate()
-                                              + timedelta(days=14)))
+    upcoming = list(
+        selectors.assignment_list(team=team, start=timezone.localdate(), end=timezone.localdate() + timedelta(days=14))
+    )
     rows = [(a, selectors.assignment_effective_member(a), selectors.assignment_override(a)) for a in upcoming]
     last = services.schedule_last_date(team=team)
-    return render(request, "oncall/index.html", _context(request, team, state=state, upcoming=rows,
-                                                         colours=_colours(team), horizon=last))
+    return render(
+        request,
+        "oncall/index.html",
+        _context(request, team, state=state, upcoming=rows, colours=_colours(team), horizon=last),
+    )
 
 
 @_viewer_pages
@@ -117,15 +142,26 @@ def calendar(request):
             days = max(1, a.shift.duration_hours // 24)
             for offset in range(days):
                 by_day.setdefault(a.occurrence_date + timedelta(days=offset), []).append(
-                    {"member": member, "colour": colours.get(member.pk), "override": override,
-                     "continues": offset > 0, "shift": a.shift})
-    grid = [[{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])}
-             for d in week] for week in weeks]
+                    {
+                        "member": member,
+                        "colour": colours.get(member.pk),
+                        "override": override,
+                        "continues": offset > 0,
+                        "shift": a.shift,
+                    }
+                )
+    grid = [
+        [{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])} for d in week]
+        for week in weeks
+    ]
     prev_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
     legend = [(m, colours.get(m.pk)) for m in Member.objects.filter(team=team)] if team else []
-    return render(request, "oncall/calendar.html", _context(
-        request, team, grid=grid, month=first, prev_month=prev_month, next_month=next_month, legend=legend))
+    return render(
+        request,
+        "oncall/calendar.html",
+        _context(request, team, grid=grid, month=first, prev_month=prev_month, next_month=next_month, legend=legend),
+    )
 
 
 # --------------------------------------------------------------------------- members
@@ -151,8 +187,11 @@ def members(request):
                 services.member_remove(member=member)
             else:
                 services.member_update(member=member, active=action == "activate")
-            messages.success(request, f"{member.name}: {action}d. The schedule still uses the old team — "
-                                      "regenerate from a date to include the change.")
+            messages.success(
+                request,
+                f"{member.name}: {action}d. The schedule still uses the old team — "
+                "regenerate from a date to include the change.",
+            )
             return _back("oncall:schedule", team, mode="regenerate")
         form = MemberForm(request.POST)
         if form.is_valid():
@@ -167,11 +206,17 @@ def members(request):
     rows = []
     if team is not None:
         horizon_start = timezone.localdate()
-        counts = (Member.objects.filter(team=team).order_by("rotation_order", "id")
-                  .annotate(upcoming=Count("assignments", filter=Q(assignments__occurrence_date__gte=horizon_start))))
+        counts = (
+            Member.objects.filter(team=team)
+            .order_by("rotation_order", "id")
+            .annotate(upcoming=Count("assignments", filter=Q(assignments__occurrence_date__gte=horizon_start)))
+        )
         rows = list(counts)
-    return render(request, "oncall/members.html", _context(request, team, rows=rows, form=form,
-                                                           colours=_colours(team) if team else {}))
+    return render(
+        request,
+        "oncall/members.html",
+        _context(request, team, rows=rows, form=form, colours=_colours(team) if team else {}),
+    )
 
 
 # --------------------------------------------------------------------------- shifts
@@ -220,19 +265,22 @@ def schedule(request):
             preview = "preview" in request.POST
             try:
                 if data["mode"] == "regenerate":
-                    result = services.schedule_regenerate(team=team, from_date=data["start_date"],
-                                                          weeks=data["weeks"], preview=preview)
+                    result = services.schedule_regenerate(
+                        team=team, from_date=data["start_date"], weeks=data["weeks"], preview=preview
+                    )
                 else:
                     start = data["start_date"] if data["mode"] == "generate" else None
-                    result = services.schedule_generate(team=team, weeks=data["weeks"], start=start,
-                                                        preview=preview)
+                    result = services.schedule_generate(team=team, weeks=data["weeks"], start=start, preview=preview)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 if not preview:
-                    messages.success(request, f"Schedule {result.start:%d %b %Y} – {result.end:%d %b %Y}: "
-                                              f"{result.created} created, {result.updated} changed.")
+                    messages.success(
+                        request,
+                        f"Schedule {result.start:%d %b %Y} – {result.end:%d %b %Y}: "
+                        f"{result.created} created, {result.updated} changed.",
+                    )
                     return _back("oncall:schedule", team)
     horizon = None
     totals = []
@@ -240,8 +288,11 @@ def schedule(request):
         today = timezone.localdate()
         horizon = services.schedule_last_date(team=team)
         totals = _horizon_totals(team, today, horizon)
-    return render(request, "oncall/schedule.html", _context(request, team, form=form, result=result,
-                                                            horizon=horizon, totals=totals))
+    return render(
+        request,
+        "oncall/schedule.html",
+        _context(request, team, form=form, result=result, horizon=horizon, totals=totals),
+    )
 
 
 def _horizon_totals(team: Team, start: date, end: date | None) -> list[dict]:
@@ -250,13 +301,13 @@ def _horizon_totals(team: Team, start: date, end: date | None) -> list[dict]:
     rows: dict[int, dict] = {}
     for a in selectors.assignment_list(team=team, start=start, end=end):
         member = selectors.assignment_effective_member(a)
-        row = rows.setdefault(member.pk, {"member": member, "hours": 0, "long_shifts": 0, "weekend_days": 0,
-                                          "shifts": 0})
+        row = rows.setdefault(
+            member.pk, {"member": member, "hours": 0, "long_shifts": 0, "weekend_days": 0, "shifts": 0}
+        )
         hours = a.shift.duration_hours
         row["hours"] += hours
         row["long_shifts"] += hours >= 48
-        row["weekend_days"] += sum(1 for d in range(max(1, hours // 24))
-                                   if (a.shift.weekday + d) % 7 in (5, 6))
+        row["weekend_days"] += sum(1 for d in range(max(1, hours // 24)) if (a.shift.weekday + d) % 7 in (5, 6))
         row["shifts"] += 1
     return sorted(rows.values(), key=lambda r: (r["member"].rotation_order, r["member"].pk))
 
@@ -268,8 +319,11 @@ def overrides(request):
     team = _team(request)
     if team is None:
         return render(request, "oncall/overrides.html", _context(request, None))
-    upcoming = list(Assignment.objects.filter(team=team, ends_at__gt=timezone.now())
-                    .select_related("shift", "member").order_by("starts_at")[:60])
+    upcoming = list(
+        Assignment.objects.filter(team=team, ends_at__gt=timezone.now())
+        .select_related("shift", "member")
+        .order_by("starts_at")[:60]
+    )
     form = OverrideForm(team=team, assignments=upcoming)
     if request.method == "POST":
         _require_edit(request)
@@ -284,9 +338,12 @@ def overrides(request):
         form = OverrideForm(request.POST, team=team, assignments=upcoming)
         if form.is_valid():
             try:
-                services.override_create(assignment=get_object_or_404(Assignment, pk=form.cleaned_data["assignment"]),
-                                         member=form.cleaned_data["member"], reason=form.cleaned_data["reason"],
-                                         user=request.user)
+                services.override_create(
+                    assignment=get_object_or_404(Assignment, pk=form.cleaned_data["assignment"]),
+                    member=form.cleaned_data["member"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -305,8 +362,11 @@ def notifications(request):
     status = request.GET.get("status", "")
     rows = selectors.message_list(team=team, status=status or None)[:200] if team else []
     stats = paging.outbox_stats(team=team) if team else {}
-    return render(request, "oncall/notifications.html", _context(
-        request, team, rows=rows, stats=stats, status=status, statuses=SmsMessage.Status.choices))
+    return render(
+        request,
+        "oncall/notifications.html",
+        _context(request, team, rows=rows, stats=stats, status=status, statuses=SmsMessage.Status.choices),
+    )
 
 
 # --------------------------------------------------------------------------- settings
@@ -343,8 +403,9 @@ def team_settings(request):
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items() if k != "contacts"}
             try:
-                services.team_update_settings(team=Team.objects.get(pk=team.pk), contacts=form.cleaned_data["contacts"],
-                                              **fields)
+                services.team_update_settings(
+                    team=Team.objects.get(pk=team.pk), contacts=form.cleaned_data["contacts"], **fields
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -353,8 +414,23 @@ def team_settings(request):
                 return _back("oncall:settings", team)
     size = sms_size(team.sms_template)
     team_feed = request.build_absolute_uri(reverse("oncall:team-feed", args=[team.feed_token]))
-    member_feeds = [(m, request.build_absolute_uri(reverse("oncall:member-feed", args=[m.feed_token])))
-                    for m in Member.objects.filter(team=team)] if _can_edit(request.user) else []
-    return render(request, "oncall/settings.html", _context(
-        request, team, form=form, size=size, team_feed=team_feed if _can_edit(request.user) else None,
-        member_feeds=member_feeds))
+    member_feeds = (
+        [
+            (m, request.build_absolute_uri(reverse("oncall:member-feed", args=[m.feed_token])))
+            for m in Member.objects.filter(team=team)
+        ]
+        if _can_edit(request.user)
+        else []
+    )
+    return render(
+        request,
+        "oncall/settings.html",
+        _context(
+            request,
+            team,
+            form=form,
+            size=size,
+            team_feed=team_feed if _can_edit(request.user) else None,
+            member_feeds=member_feeds,
+        ),
+    )

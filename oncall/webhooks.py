@@ -29,8 +29,12 @@ def _public_url(request: HttpRequest) -> str:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     token = credential_get(system="twilio", key="auth_token")
     params = {k: request.POST.get(k) for k in request.POST}
-    if not signature_valid(auth_token=token, url=_public_url(request), params=params,
-                           signature=request.headers.get("X-Twilio-Signature", "")):
+    if not signature_valid(
+        auth_token=token,
+        url=_public_url(request),
+        params=params,
+        signature=request.headers.get("X-Twilio-Signature", ""),
+    ):
         logger.warning("rejected a Twilio callback with a missing or invalid signature")
         return HttpResponseForbidden("Invalid or missing Twilio signature.")
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""

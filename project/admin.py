@@ -164,8 +164,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, raw = api_token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at)
         obj.pk = token.pk
         obj.refresh_from_db()
-        messages.warning(request, format_html(
-            "Copy this token now, it will not be shown again: <code>{}</code>", raw))
+        messages.warning(request, format_html("Copy this token now, it will not be shown again: <code>{}</code>", raw))
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
@@ -221,4 +220,3 @@ class IntegrationCredentialAdmin(SimpleHistoryAdmin):
             obj.value = IntegrationCredential.objects.get(pk=obj.pk).value
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-

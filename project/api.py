@@ -20,7 +20,6 @@ from django_filters.widgets import BooleanWidget
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.utils import html
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .jobs import JobNotQueued
@@ -64,8 +63,9 @@ class RequestInputMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         is_api = request.path_info.startswith("/api/")
-        with_nul = sorted({key for key, values in request.GET.lists()
-                           if "\x00" in key or any("\x00" in value for value in values)})
+        with_nul = sorted(
+            {key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in value for value in values)}
+        )
         if with_nul or "\x00" in request.path_info:
             message = "A NUL character is not allowed."
             if not is_api:
@@ -100,7 +100,7 @@ class Conflict(exceptions.APIException):
 
 
 def _in_use_detail(exc: ProtectedError | RestrictedError) -> str:
-    """"Still in use by 2 schools, 1 event." from the rows that block a delete."""
+    """ "Still in use by 2 schools, 1 event." from the rows that block a delete."""
     blockers = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
     counts = Counter(obj._meta for obj in blockers)
     uses = ", ".join(f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items())
@@ -140,13 +140,15 @@ def exception_handler(exc, context):
         response.data = {"detail": _invalid_input_detail(errors), "errors": errors}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        response.data = {"detail": str(detail) if not isinstance(detail, dict | list) else "Request failed.",
-                         "errors": _errors_dict(detail) if isinstance(detail, dict | list) else {}}
+        response.data = {
+            "detail": str(detail) if not isinstance(detail, dict | list) else "Request failed.",
+            "errors": _errors_dict(detail) if isinstance(detail, dict | list) else {},
+        }
     return response
 
 
 def _invalid_input_detail(errors: dict) -> str:
-    """"Invalid input: team, start." naming the fields, or the one message that is not a field's."""
+    """ "Invalid input: team, start." naming the fields, or the one message that is not a field's."""
     fields = ", ".join(k for k in errors if k != "non_field_errors")
     return f"Invalid input: {fields}." if fields else _first_message(errors) or "Invalid input."
 
@@ -186,8 +188,9 @@ class StrictFieldsMixin:
             writable = {name: f for name, f in self.fields.items() if not f.read_only}
             problems = {name: ["Unknown field."] for name in sorted(set(data) - set(writable))}
             if not html.is_html_input(data):  # query parameters are all strings
-                typed = {name: _json_type_error(writable[name], value) for name, value in data.items()
-                         if name in writable}
+                typed = {
+                    name: _json_type_error(writable[name], value) for name, value in data.items() if name in writable
+                }
                 problems |= {name: [message] for name, message in typed.items() if message}
         try:
             value = super().to_internal_value(data)
@@ -227,8 +230,10 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.DateTimeField: DateTimeField}
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
     serializer_related_field = PrimaryKeyRelatedField
 
 
@@ -257,8 +262,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class FilterSet(django_filters.rest_framework.FilterSet):
-    FILTER_DEFAULTS = {**django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
-                       models.BooleanField: {"filter_class": StrictBooleanFilter}}
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -294,8 +301,11 @@ ERROR_RESPONSE = {
     "description": "The request was refused; `detail` says why.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
-LOCAL_TIME = {"type": "string", "format": "partial-time",
-              "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"}
+LOCAL_TIME = {
+    "type": "string",
+    "format": "partial-time",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+}
 
 
 def _empty_is_invalid(parameter: dict) -> bool:

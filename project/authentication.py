@@ -11,7 +11,7 @@ from rest_framework import authentication, exceptions
 
 from .models import ApiToken, hash_token
 
-TOKEN_PREFIX = "cb_"
+TOKEN_PREFIX = "cb_"  # noqa: S105 - a public prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 

@@ -16,5 +16,8 @@ def navigation(request):
     if user.is_staff:
         items += [("Admin", reverse("admin:index")), ("API docs", reverse("api-docs"))]
     path = request.path
-    return {"nav_items": [{"label": label, "url": url, "active": path.startswith(url) and url != "/"}
-                          for label, url in items]}
+    return {
+        "nav_items": [
+            {"label": label, "url": url, "active": path.startswith(url) and url != "/"} for label, url in items
+        ]
+    }

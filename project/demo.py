@@ -20,8 +20,12 @@ def load(*, stdout) -> None:
     for username, role, superuser, first, last in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org",
-                      "is_superuser": superuser},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.org",
+                "is_superuser": superuser,
+            },
         )
         if created:
             user.set_password(settings.DEMO_PASSWORD)

@@ -11,7 +11,7 @@ import functools
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,7 +31,12 @@ class JobNotQueued(Exception):
 
 
 def job_start(*, kind: str, task, user=None, params: dict | None = None, queue: str | None = None) -> Job:
-    """Create a Job and hand it to Celery. Raises JobNotQueued when the broker is unreachable."""
+    """Create a Job and hand it to Celery. Raises JobNotQueued when the broker is unreachable.
+
+    `task` is the task or its registered name; a service names it so that it need not import its
+    own tasks module (tasks call services, never the other way round)."""
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     job = Job.objects.create(kind=kind, params=params or {}, created_by=user if user and user.pk else None)
     options = {"queue": queue} if queue else {}
     try:
@@ -73,8 +78,13 @@ def job_task(*, queue: str = "default", name: str | None = None):
     """
 
     def decorator(fn):
-        @shared_task(bind=True, name=name or f"{fn.__module__}.{fn.__name__}", queue=queue,
-                     acks_late=True, max_retries=MAX_TRANSIENT_RETRIES)
+        @shared_task(
+            bind=True,
+            name=name or f"{fn.__module__}.{fn.__name__}",
+            queue=queue,
+            acks_late=True,
+            max_retries=MAX_TRANSIENT_RETRIES,
+        )
         @functools.wraps(fn)
         def run(self, job_id: str):
             with transaction.atomic():
@@ -82,7 +92,8 @@ def job_task(*, queue: str = "default", name: str | None = None):
                 if job is None or job.is_finished:
                     return None
                 Job.objects.filter(pk=job.pk).update(
-                    status=Job.Status.RUNNING, started_at=job.started_at or timezone.now(),
+                    status=Job.Status.RUNNING,
+                    started_at=job.started_at or timezone.now(),
                     attempts=F("attempts") + 1,
                 )
             job.refresh_from_db()
@@ -91,7 +102,9 @@ def job_task(*, queue: str = "default", name: str | None = None):
             except TransientError as exc:
                 if self.request.retries < MAX_TRANSIENT_RETRIES and not self.request.is_eager:
                     job_progress(job, job.progress, f"Temporary failure, retrying: {exc}")
-                    raise self.retry(exc=exc, countdown=backoff_delay(self.request.retries + 1, base=5, cap=300))
+                    raise self.retry(
+                        exc=exc, countdown=backoff_delay(self.request.retries + 1, base=5, cap=300)
+                    ) from exc
                 _job_finish(job, status=Job.Status.FAILED, error=str(exc))
                 return None
             except Exception as exc:

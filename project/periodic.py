@@ -85,8 +85,12 @@ def periodic_tasks_setup() -> dict[str, int]:
         existing = PeriodicTask.objects.filter(name=spec.name).first()
         if existing is None:
             PeriodicTask.objects.create(
-                name=spec.name, task=spec.task, kwargs=json.dumps(spec.kwargs), queue=spec.queue,
-                description=spec.description, **_schedule_for(spec),
+                name=spec.name,
+                task=spec.task,
+                kwargs=json.dumps(spec.kwargs),
+                queue=spec.queue,
+                description=spec.description,
+                **_schedule_for(spec),
             )
             counts["created"] += 1
         elif existing.task != spec.task or existing.description != spec.description:
@@ -94,9 +98,11 @@ def periodic_tasks_setup() -> dict[str, int]:
             existing.save(update_fields=["task", "description"])
             counts["updated"] += 1
         PeriodicTaskStatus.objects.get_or_create(name=spec.name)
-    stale = PeriodicTask.objects.exclude(name__in=[s.name for s in specs]).exclude(
-        name__startswith="celery."
-    ).filter(enabled=True)
+    stale = (
+        PeriodicTask.objects.exclude(name__in=[s.name for s in specs])
+        .exclude(name__startswith="celery.")
+        .filter(enabled=True)
+    )
     counts["disabled"] = stale.update(enabled=False)
     if counts["disabled"]:
         PeriodicTasks.update_changed()  # bulk updates bypass beat's change signal

@@ -1,5 +1,7 @@
 """Crewbase settings: one module, every value from the environment (see .env.example)."""
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -12,7 +14,7 @@ env = environ.Env()
 # Real environment variables win over the file; CREWBASE_ENV_FILE picks another file.
 environ.Env.read_env(env.str("CREWBASE_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
-INSECURE_SECRET_KEY = "insecure-dev-key-change-me"
+INSECURE_SECRET_KEY = "insecure-dev-key-change-me"  # noqa: S105 - the known-bad value that production refuses
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default=INSECURE_SECRET_KEY)
@@ -208,9 +210,6 @@ if not FIELD_ENCRYPTION_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is required when DEBUG=false.")
     # Development only: a stable key derived from the dev SECRET_KEY.
-    import base64
-    import hashlib
-
     FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
 
 # --- REST framework and OpenAPI
@@ -311,6 +310,8 @@ INTEGRATIONS = {
         "base_url": env("PLACES_BASE_URL", default="https://places.googleapis.com"),
     },
 }
+# integrations/ find stored secrets through this function (they import nothing of the site).
+INTEGRATION_CREDENTIAL_LOOKUP = "project.credentials.credential_get"
 INTEGRATION_TIMEOUT_SECONDS = env.float("INTEGRATION_TIMEOUT_SECONDS", default=20.0)
 
 # --- On-call paging

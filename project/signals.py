@@ -23,9 +23,7 @@ def _periodic_started(sender=None, **kwargs):
 def _periodic_succeeded(sender=None, **kwargs):
     for name in _spec_names(sender.name):
         status, _ = PeriodicTaskStatus.objects.get_or_create(name=name)
-        PeriodicTaskStatus.objects.filter(pk=status.pk).update(
-            last_success_at=timezone.now(), runs=F("runs") + 1
-        )
+        PeriodicTaskStatus.objects.filter(pk=status.pk).update(last_success_at=timezone.now(), runs=F("runs") + 1)
 
 
 @task_failure.connect(dispatch_uid="crewbase-periodic-failure")
@@ -40,6 +38,6 @@ def _periodic_failed(sender=None, exception=None, **kwargs):
 @beat_init.connect(dispatch_uid="crewbase-beat-started")
 def _beat_started(sender=None, **kwargs):
     """Send a first heartbeat when beat starts, so /health/ need not wait a minute after a (re)start."""
-    from .tasks import beat_heartbeat
+    from .tasks import beat_heartbeat  # lazy: tasks load after the app registry; signals load with it
 
     beat_heartbeat.delay()

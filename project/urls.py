@@ -36,16 +36,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
     path(
         "api/docs/",
-        staff_member_required(
-            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAdminUser])
-        ),
+        staff_member_required(SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAdminUser])),
         name="api-docs",
     ),
     path("volunteers/", include("volunteers.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("oncall/", include("oncall.urls")),
     path("expenses/", include("expenses.urls")),
-    path("integrations/", include("integrations.urls")),
+    path("integrations/twilio/", include("oncall.webhook_urls")),
 ]
 
 handler400 = "project.views.error_400"
@@ -54,6 +52,6 @@ handler404 = "project.views.error_404"
 handler500 = "project.views.error_500"
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.conf.urls.static import static  # lazy: development only
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

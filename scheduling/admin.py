@@ -47,8 +47,16 @@ class TimeOffInline(admin.TabularInline):
 
 @admin.register(Employee)
 class EmployeeAdmin(AuditedAdmin):
-    list_display = ("name", "job_title", "is_active", "termination_date", "crossmark_rep_id", "crossmark_employee_id",
-                    "phone", "email")
+    list_display = (
+        "name",
+        "job_title",
+        "is_active",
+        "termination_date",
+        "crossmark_rep_id",
+        "crossmark_employee_id",
+        "phone",
+        "email",
+    )
     list_filter = ("job_title", "is_active")
     search_fields = ("name", "crossmark_rep_id", "crossmark_employee_id", "mv_employee_number", "email")
     inlines = [WeeklyAvailabilityInline, TimeOffInline]
@@ -63,14 +71,42 @@ def lock_type(modeladmin, request, queryset):
 
 @admin.register(Event)
 class EventAdmin(AuditedAdmin):
-    list_display = ("name", "mplan_id", "event_type", "sub_type", "event_number", "start_at", "due_at", "condition",
-                    "missing_since")
-    list_filter = ("event_type", "sub_type", "condition", "type_edited", "auto_schedule_excluded",
-                   ("missing_since", admin.EmptyFieldListFilter))
+    list_display = (
+        "name",
+        "mplan_id",
+        "event_type",
+        "sub_type",
+        "event_number",
+        "start_at",
+        "due_at",
+        "condition",
+        "missing_since",
+    )
+    list_filter = (
+        "event_type",
+        "sub_type",
+        "condition",
+        "type_edited",
+        "auto_schedule_excluded",
+        ("missing_since", admin.EmptyFieldListFilter),
+    )
     search_fields = ("name", "mplan_id", "event_number", "store_name")
     date_hierarchy = "start_at"
-    readonly_fields = ("mplan_id", "name", "start_at", "due_at", "condition", "store_id", "store_number", "store_name",
-                       "sales_tool_url", "missing_since", "last_synced_at", "created_at", "updated_at")
+    readonly_fields = (
+        "mplan_id",
+        "name",
+        "start_at",
+        "due_at",
+        "condition",
+        "store_id",
+        "store_number",
+        "store_name",
+        "sales_tool_url",
+        "missing_since",
+        "last_synced_at",
+        "created_at",
+        "updated_at",
+    )
     actions = [lock_type, export_as_csv]
 
     def save_model(self, request, obj, form, change):
@@ -182,14 +218,20 @@ class AttendanceAdmin(AuditedAdmin):
 
 
 class SettingsForm(forms.ModelForm):
-    crossmark_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                         help_text="Leave blank to keep the current password.")
-    edr_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                   help_text="Leave blank to keep the current password.")
+    crossmark_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to keep the current password.",
+    )
+    edr_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to keep the current password.",
+    )
 
     class Meta:
         model = SchedulingSettings
-        exclude = ()
+        fields = "__all__"  # noqa: DJ007 - the settings singleton: every field is edited here
 
     def clean_crossmark_password(self):
         return self.cleaned_data["crossmark_password"] or self.instance.crossmark_password
@@ -238,8 +280,13 @@ class CrossmarkAccountAdmin(SimpleHistoryAdmin):
 @admin.action(description="Sync Crossmark now")
 def sync_now(modeladmin, request, queryset):
     try:
-        job = job_start(kind="scheduling.crossmark_sync", task=crossmark_sync_job, user=request.user,
-                        params={"user_id": request.user.pk}, queue="sync")
+        job = job_start(
+            kind="scheduling.crossmark_sync",
+            task=crossmark_sync_job,
+            user=request.user,
+            params={"user_id": request.user.pk},
+            queue="sync",
+        )
         modeladmin.message_user(request, f"Sync started (job {job.pk}).")
     except JobNotQueued:
         modeladmin.message_user(request, "The sync could not be queued: the task broker is down.", messages.ERROR)
@@ -247,8 +294,18 @@ def sync_now(modeladmin, request, queryset):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(AuditedAdmin):
-    list_display = ("started_at", "kind", "status", "fetched", "created", "updated", "unchanged", "vanished",
-                    "skipped", "schedules_imported")
+    list_display = (
+        "started_at",
+        "kind",
+        "status",
+        "fetched",
+        "created",
+        "updated",
+        "unchanged",
+        "vanished",
+        "skipped",
+        "schedules_imported",
+    )
     list_filter = ("status", "kind")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     list_select_related = ("triggered_by",)
@@ -306,8 +363,18 @@ def reject_runs(modeladmin, request, queryset):
 
 @admin.register(SchedulerRun)
 class SchedulerRunAdmin(AuditedAdmin):
-    list_display = ("id", "started_at", "trigger", "status", "candidates", "proposed", "failed", "moves", "compute_ms",
-                    "started_by")
+    list_display = (
+        "id",
+        "started_at",
+        "trigger",
+        "status",
+        "candidates",
+        "proposed",
+        "failed",
+        "moves",
+        "compute_ms",
+        "started_by",
+    )
     list_filter = ("status", "trigger")
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in SchedulerRun._meta.fields]

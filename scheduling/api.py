@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -16,8 +17,6 @@ from integrations.base import IntegrationError
 from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
 from project.api_views import JobSerializer, job_accepted
 from project.jobs import job_start
-
-from django.db.models import Prefetch
 
 from . import runs, services
 from .models import (
@@ -71,8 +70,20 @@ def _crossmark_error(exc: CrossmarkFailed) -> exceptions.APIException:
 class EmployeeSerializer(StrictModelSerializer):
     class Meta:
         model = Employee
-        fields = ["id", "name", "job_title", "is_active", "termination_date", "crossmark_rep_id",
-                  "crossmark_employee_id", "mv_employee_number", "phone", "email", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "job_title",
+            "is_active",
+            "termination_date",
+            "crossmark_rep_id",
+            "crossmark_employee_id",
+            "mv_employee_number",
+            "phone",
+            "email",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -115,14 +126,21 @@ class EmployeeViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         if instance.schedules.exists():
-            raise exceptions.ValidationError({"detail": "This employee has posted schedules; mark them inactive "
-                                                        "or set a termination date instead."})
+            raise exceptions.ValidationError(
+                {"detail": "This employee has posted schedules; mark them inactive or set a termination date instead."}
+            )
         instance.delete()
 
-    @extend_schema(responses=inline_serializer("RepReview", fields={
-        "matched": serializers.ListField(child=serializers.DictField()),
-        "ambiguous": serializers.ListField(child=serializers.DictField()),
-        "new": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        responses=inline_serializer(
+            "RepReview",
+            fields={
+                "matched": serializers.ListField(child=serializers.DictField()),
+                "ambiguous": serializers.ListField(child=serializers.DictField()),
+                "new": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
     @action(detail=False, methods=["get"], url_path="import-candidates")
     def import_candidates(self, request):
         """Crossmark reps: matched by id, ambiguous (name only — resolve by setting the rep id), new."""
@@ -264,11 +282,30 @@ class EventSerializer(StrictModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["id", "mplan_id", "name", "event_type", "sub_type", "type_edited", "event_number", "start_at",
-                  "due_at", "estimated_minutes", "condition", "store_id", "store_number", "store_name",
-                  "sales_tool_url", "auto_schedule_excluded", "missing_since", "scheduled_employee", "scheduled_at"]
-        read_only_fields = [f for f in fields if f not in ("event_type", "sub_type", "estimated_minutes",
-                                                           "auto_schedule_excluded")]
+        fields = [
+            "id",
+            "mplan_id",
+            "name",
+            "event_type",
+            "sub_type",
+            "type_edited",
+            "event_number",
+            "start_at",
+            "due_at",
+            "estimated_minutes",
+            "condition",
+            "store_id",
+            "store_number",
+            "store_name",
+            "sales_tool_url",
+            "auto_schedule_excluded",
+            "missing_since",
+            "scheduled_employee",
+            "scheduled_at",
+        ]
+        read_only_fields = [
+            f for f in fields if f not in ("event_type", "sub_type", "estimated_minutes", "auto_schedule_excluded")
+        ]
 
     def _schedule(self, obj):
         try:
@@ -285,8 +322,7 @@ class EventSerializer(StrictModelSerializer):
         return schedule.start_at.isoformat() if schedule else None
 
 
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                   viewsets.GenericViewSet):
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Events come from Crossmark; only the local fields (type, sub-type, estimate, exclusion) change here."""
 
     queryset = Event.objects.none()
@@ -294,12 +330,15 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
     permission_classes = [RoleModelPermissions]
     search_fields = ["name", "mplan_id", "event_number"]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("type", str, description="core, supervisor, juicer, freeosk, digital, other"),
-        OpenApiParameter("condition", str), OpenApiParameter("unscheduled", bool),
-        OpenApiParameter("start", OpenApiTypes.DATE, description="due on or after"),
-        OpenApiParameter("end", OpenApiTypes.DATE, description="starting on or before"),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type", str, description="core, supervisor, juicer, freeosk, digital, other"),
+            OpenApiParameter("condition", str),
+            OpenApiParameter("unscheduled", bool),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="due on or after"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="starting on or before"),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -320,9 +359,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
             errors["type"] = ["Unknown event type."]
         if errors:
             raise exceptions.ValidationError(errors)
-        return event_list(event_type=params.get("type"), condition=params.get("condition"),
-                          unscheduled=None if unscheduled in (None, "") else unscheduled in ("true", "1"),
-                          start=dates.get("start"), end=dates.get("end"))
+        return event_list(
+            event_type=params.get("type"),
+            condition=params.get("condition"),
+            unscheduled=None if unscheduled in (None, "") else unscheduled in ("true", "1"),
+            start=dates.get("start"),
+            end=dates.get("end"),
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.event_update(event=serializer.instance, **serializer.validated_data)
@@ -335,8 +378,19 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Schedule
-        fields = ["id", "event", "event_name", "event_type", "employee", "employee_name", "start_at",
-                  "crossmark_schedule_id", "from_sync", "overridden_warnings", "override_reason"]
+        fields = [
+            "id",
+            "event",
+            "event_name",
+            "event_type",
+            "employee",
+            "employee_name",
+            "start_at",
+            "crossmark_schedule_id",
+            "from_sync",
+            "overridden_warnings",
+            "override_reason",
+        ]
         read_only_fields = fields
 
 
@@ -369,8 +423,13 @@ class ScheduleOutcomeSerializer(StrictSerializer):
     accepted_warnings = serializers.ListField(child=serializers.DictField())
 
 
-class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class ScheduleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Posted schedules. POST assigns, DELETE unschedules (a Core takes its Supervisor along)."""
 
     queryset = Schedule.objects.none()
@@ -382,8 +441,11 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return schedule_list()
 
     def _outcome(self, outcome, code=status.HTTP_200_OK):
-        data = {"schedules": ScheduleSerializer(outcome.schedules, many=True).data, "notes": outcome.notes,
-                "accepted_warnings": outcome.accepted_warnings}
+        data = {
+            "schedules": ScheduleSerializer(outcome.schedules, many=True).data,
+            "notes": outcome.notes,
+            "accepted_warnings": outcome.accepted_warnings,
+        }
         return Response(data, status=code)
 
     @extend_schema(request=ScheduleCreateSerializer, responses={201: ScheduleOutcomeSerializer})
@@ -408,8 +470,7 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         data = RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            outcome = services.schedule_reschedule(schedule=self.get_object(), user=request.user,
-                                                   **data.validated_data)
+            outcome = services.schedule_reschedule(schedule=self.get_object(), user=request.user, **data.validated_data)
         except CrossmarkFailed as exc:
             raise _crossmark_error(exc) from exc
         return self._outcome(outcome)
@@ -420,8 +481,7 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         data = ReassignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            outcome = services.schedule_reassign(schedule=self.get_object(), user=request.user,
-                                                 **data.validated_data)
+            outcome = services.schedule_reassign(schedule=self.get_object(), user=request.user, **data.validated_data)
         except CrossmarkFailed as exc:
             raise _crossmark_error(exc) from exc
         return self._outcome(outcome)
@@ -437,10 +497,19 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise _crossmark_error(exc) from exc
         return self._outcome(outcome)
 
-    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
-                   responses=inline_serializer("VerificationCheck", many=True, fields={
-                       "check": serializers.CharField(), "label": serializers.CharField(),
-                       "status": serializers.CharField(), "issues": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
+        responses=inline_serializer(
+            "VerificationCheck",
+            many=True,
+            fields={
+                "check": serializers.CharField(),
+                "label": serializers.CharField(),
+                "status": serializers.CharField(),
+                "issues": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def verification(self, request):
         try:
@@ -460,11 +529,30 @@ class SettingsSerializer(StrictModelSerializer):
 
     class Meta:
         model = SchedulingSettings
-        fields = ["core_slots", "supervisor_time", "freeosk_time", "other_time", "digital_setup_slots",
-                  "digital_teardown_slots", "juicer_production_time", "juicer_survey_time", "durations",
-                  "non_core_buffer_days", "short_notice_uses_free_slots", "nightly_auto_schedule", "sync_days_back",
-                  "sync_days_ahead", "crossmark_username", "crossmark_password", "crossmark_password_set",
-                  "edr_username", "edr_password", "edr_password_set", "edr_mfa_credential_id", "updated_at"]
+        fields = [
+            "core_slots",
+            "supervisor_time",
+            "freeosk_time",
+            "other_time",
+            "digital_setup_slots",
+            "digital_teardown_slots",
+            "juicer_production_time",
+            "juicer_survey_time",
+            "durations",
+            "non_core_buffer_days",
+            "short_notice_uses_free_slots",
+            "nightly_auto_schedule",
+            "sync_days_back",
+            "sync_days_ahead",
+            "crossmark_username",
+            "crossmark_password",
+            "crossmark_password_set",
+            "edr_username",
+            "edr_password",
+            "edr_password_set",
+            "edr_mfa_credential_id",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
 
     def get_crossmark_password_set(self, obj) -> bool:
@@ -501,8 +589,23 @@ class SettingsView(APIView):
 class SyncRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
-        fields = ["id", "kind", "status", "job_id", "started_at", "finished_at", "fetched", "created", "updated",
-                  "unchanged", "vanished", "skipped", "schedules_imported", "problems", "error"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "job_id",
+            "started_at",
+            "finished_at",
+            "fetched",
+            "created",
+            "updated",
+            "unchanged",
+            "vanished",
+            "skipped",
+            "schedules_imported",
+            "problems",
+            "error",
+        ]
         read_only_fields = fields
 
 
@@ -518,10 +621,14 @@ class SyncViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def create(self, request):
-        job = job_start(kind="scheduling.crossmark_sync", task=crossmark_sync_job, user=request.user,
-                        params={"user_id": request.user.pk}, queue="sync")
+        job = job_start(
+            kind="scheduling.crossmark_sync",
+            task=crossmark_sync_job,
+            user=request.user,
+            params={"user_id": request.user.pk},
+            queue="sync",
+        )
         return job_accepted(job, request)
-
 
 
 # --------------------------------------------------------------------------- auto-scheduler
@@ -529,8 +636,7 @@ class CanRunAutoScheduler(RoleModelPermissions):
     """Reading runs needs the view permission (Staff and up); starting, editing, approving and
     rejecting need the change permission on runs (Coordinators and Administrators)."""
 
-    perms_map = {**RoleModelPermissions.perms_map,
-                 "POST": ["%(app_label)s.change_%(model_name)s"]}
+    perms_map = {**RoleModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -539,15 +645,36 @@ class ProposalSerializer(serializers.ModelSerializer):
     employee_name = serializers.CharField(source="employee.name", read_only=True, default=None)
     start = serializers.DateTimeField(source="start_at", read_only=True)
     # Plain strings in the schema (an enum named "status" would collide with other apps' ones).
-    status = serializers.CharField(read_only=True, help_text="proposed, edited, submitted, submit_failed, "
-                                                             "rejected, unplaced")
+    status = serializers.CharField(
+        read_only=True, help_text="proposed, edited, submitted, submit_failed, rejected, unplaced"
+    )
 
     class Meta:
         model = ScheduleProposal
-        fields = ["id", "run", "event", "event_name", "event_type", "employee", "employee_name", "start", "kind",
-                  "status", "failure_reason", "note", "schedule", "previous_employee", "previous_start_at",
-                  "bumped_by", "override_reason", "overridden_warnings", "crossmark_schedule_id", "submit_error",
-                  "submitted_at", "attempts"]
+        fields = [
+            "id",
+            "run",
+            "event",
+            "event_name",
+            "event_type",
+            "employee",
+            "employee_name",
+            "start",
+            "kind",
+            "status",
+            "failure_reason",
+            "note",
+            "schedule",
+            "previous_employee",
+            "previous_start_at",
+            "bumped_by",
+            "override_reason",
+            "overridden_warnings",
+            "crossmark_schedule_id",
+            "submit_error",
+            "submitted_at",
+            "attempts",
+        ]
         read_only_fields = fields
 
 
@@ -562,9 +689,27 @@ class SchedulerRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SchedulerRun
-        fields = ["id", "status", "trigger", "as_of", "job_id", "started_by", "started_at", "finished_at",
-                  "candidates", "proposed", "failed", "moves", "compute_ms", "settings_used", "error", "approved_at",
-                  "approved_by", "rejected_at", "rejected_by"]
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "as_of",
+            "job_id",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "candidates",
+            "proposed",
+            "failed",
+            "moves",
+            "compute_ms",
+            "settings_used",
+            "error",
+            "approved_at",
+            "approved_by",
+            "rejected_at",
+            "rejected_by",
+        ]
         read_only_fields = fields
 
 
@@ -592,8 +737,13 @@ class RunStartSerializer(StrictSerializer):
 
 
 class RunApproveSerializer(StrictSerializer):
-    proposals = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
-                                      max_length=10000, help_text="Default: every open proposal of the run.")
+    proposals = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        max_length=10000,
+        help_text="Default: every open proposal of the run.",
+    )
 
 
 class ApproveResultSerializer(StrictSerializer):
@@ -605,8 +755,10 @@ class ApproveResultSerializer(StrictSerializer):
 
 APPROVE_RESPONSES = {
     200: ApproveResultSerializer,
-    202: OpenApiResponse(JobSerializer, description="The approval job (poll /api/v1/jobs/{id}/; its `result` has "
-                                                    "the counts) plus `run`, the run's id."),
+    202: OpenApiResponse(
+        JobSerializer,
+        description="The approval job (poll /api/v1/jobs/{id}/; its `result` has the counts) plus `run`, the run's id.",
+    ),
 }
 
 
@@ -628,8 +780,14 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_serializer_class(self):
         return SchedulerRunSerializer if self.action == "list" else SchedulerRunDetailSerializer
 
-    @extend_schema(request=RunStartSerializer, responses={202: OpenApiResponse(
-        JobSerializer, description="The job (poll /api/v1/jobs/{id}/) plus `run`, the id of the new run.")})
+    @extend_schema(
+        request=RunStartSerializer,
+        responses={
+            202: OpenApiResponse(
+                JobSerializer, description="The job (poll /api/v1/jobs/{id}/) plus `run`, the id of the new run."
+            )
+        },
+    )
     def create(self, request):
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -676,8 +834,9 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(self._detail(run.pk))
 
 
-class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                      viewsets.GenericViewSet):
+class ProposalViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     """Proposals and failures of runs. PATCH changes employee and/or start, re-validated with the
     same rules as every placement."""
 
@@ -687,8 +846,13 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
     filterset_fields = ["run", "kind"]
     http_method_names = ["get", "patch", "head", "options"]
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, description="proposed, edited, submitted, "
-                                                "submit_failed, rejected, unplaced")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, description="proposed, edited, submitted, submit_failed, rejected, unplaced"
+            )
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -56,13 +56,24 @@ WAVES = (JUICER, CORE, SUPERVISOR, FREEOSK, DIGITAL, OTHER)
 
 # Human wording of the violation codes, for failure reasons.
 CODE_LABELS = {
-    "inactive": "not active", "terminated": "terminated", "window": "outside the window", "role": "wrong role",
-    "juicing_that_day": "juicing that day", "holiday": "company holiday", "time_off": "time off",
-    "date_unavailable": "unavailable that date", "weekly_unavailable": "not working that weekday",
-    "one_core_per_day": "already has a Core that day", "juicer_and_core": "Juicer and Core on one day",
-    "overlap": "overlapping assignment", "core_slot": "not a Core slot", "supervisor_time": "not the Supervisor time",
-    "not_rotation_juicer": "not the rotation Juicer", "not_primary_lead": "not the Primary Lead",
-    "no_rotation": "no rotation person set", "no_candidate": "nobody with the needed role",
+    "inactive": "not active",
+    "terminated": "terminated",
+    "window": "outside the window",
+    "role": "wrong role",
+    "juicing_that_day": "juicing that day",
+    "holiday": "company holiday",
+    "time_off": "time off",
+    "date_unavailable": "unavailable that date",
+    "weekly_unavailable": "not working that weekday",
+    "one_core_per_day": "already has a Core that day",
+    "juicer_and_core": "Juicer and Core on one day",
+    "overlap": "overlapping assignment",
+    "core_slot": "not a Core slot",
+    "supervisor_time": "not the Supervisor time",
+    "not_rotation_juicer": "not the rotation Juicer",
+    "not_primary_lead": "not the Primary Lead",
+    "no_rotation": "no rotation person set",
+    "no_candidate": "nobody with the needed role",
 }
 
 
@@ -162,8 +173,10 @@ class _Planner:
         self.employees = sorted(data.employees, key=lambda e: e.id)
         self.by_id = {e.id: e for e in self.employees}
         active = [e for e in self.employees if e.is_active]
-        self.titled = {title: [e for e in active if e.job_title == title]
-                       for title in (CLUB_SUPERVISOR, LEAD, SPECIALIST, JUICER_BARISTA)}
+        self.titled = {
+            title: [e for e in active if e.job_title == title]
+            for title in (CLUB_SUPERVISOR, LEAD, SPECIALIST, JUICER_BARISTA)
+        }
         self.core_pool = self.titled[LEAD] + self.titled[SPECIALIST] + self.titled[JUICER_BARISTA]
         self.events: dict[int, EventInfo] = {e.id: e for e in data.candidates}
         self.posted: dict[int, PostedInfo] = {}
@@ -189,9 +202,16 @@ class _Planner:
         return datetime.combine(day, at, tzinfo=self.tz)
 
     def _book(self, event: EventInfo, employee_id: int, start_at: datetime, *, logged: bool = True) -> None:
-        self.ctx.add_booking(Booking(event_id=event.id, employee_id=employee_id, start_at=start_at,
-                                     end_at=start_at + self.ctx.duration(event), event_type=event.event_type,
-                                     event_name=event.name))
+        self.ctx.add_booking(
+            Booking(
+                event_id=event.id,
+                employee_id=employee_id,
+                start_at=start_at,
+                end_at=start_at + self.ctx.duration(event),
+                event_type=event.event_type,
+                event_name=event.name,
+            )
+        )
         self.placed[event.id] = (employee_id, start_at)
         if event.event_type == CORE:
             self.slot_use[(start_at.date(), start_at.time())] += 1
@@ -232,8 +252,15 @@ class _Planner:
                 else:
                     self.bumped_by[event_id] = previous
 
-    def _ok(self, event: EventInfo, employee: EmployeeInfo, start_at: datetime, tried: Counter,
-            exclude: tuple[int, ...] = (), day_blocked: set[int] | None = None) -> bool:
+    def _ok(
+        self,
+        event: EventInfo,
+        employee: EmployeeInfo,
+        start_at: datetime,
+        tried: Counter,
+        exclude: tuple[int, ...] = (),
+        day_blocked: set[int] | None = None,
+    ) -> bool:
         """The one rule set decides. `day_blocked` collects people refused for a reason that holds
         all day, so that the other times of that day skip them (the answer would be the same).
 
@@ -251,8 +278,9 @@ class _Planner:
             if code is not None:
                 self._refused(code, employee, tried, day_blocked)
                 return False
-        violations = rules.validate_assignment(event=event, employee=employee, start_at=start_at, ctx=self.ctx,
-                                               exclude_events=exclude, first_only=True)
+        violations = rules.validate_assignment(
+            event=event, employee=employee, start_at=start_at, ctx=self.ctx, exclude_events=exclude, first_only=True
+        )
         if not violations:
             return True
         code = violations[0].code
@@ -272,23 +300,33 @@ class _Planner:
 
     def _no_one(self, event: EventInfo, first: date, last: date, tried: Counter, what: str) -> str:
         span = _fmt(first) if first == last else f"any day from {_fmt(first)} to {_fmt(last)}"
-        top = ", ".join(f"{CODE_LABELS.get(code, code)} ×{n}" for code, n in
-                        sorted(tried.items(), key=lambda item: (-item[1], item[0]))[:4])
+        top = ", ".join(
+            f"{CODE_LABELS.get(code, code)} ×{n}"
+            for code, n in sorted(tried.items(), key=lambda item: (-item[1], item[0]))[:4]
+        )
         return f"No person available ({what}) on {span}" + (f": {top}." if top else ".")
 
     def _window(self, event: EventInfo, first: date) -> tuple[date, date] | None:
         last = event.due_at.date() - timedelta(days=1)
         first = max(first, event.start_at.date())
         if first > last:
-            self._fail(event, f"Window closed: the earliest allowed date is {_fmt(first)} but the event is due "
-                              f"{_fmt(event.due_at.date())} (due date excluded).")
+            self._fail(
+                event,
+                f"Window closed: the earliest allowed date is {_fmt(first)} but the event is due "
+                f"{_fmt(event.due_at.date())} (due date excluded).",
+            )
             return None
         return first, last
 
     # ------------------------------------------------------------------ simple waves
-    def _place_simple(self, event: EventInfo, first: date, what: str,
-                      times: Callable[[date], list[time]],
-                      people: Callable[[date], list[EmployeeInfo]]) -> bool:
+    def _place_simple(
+        self,
+        event: EventInfo,
+        first: date,
+        what: str,
+        times: Callable[[date], list[time]],
+        people: Callable[[date], list[EmployeeInfo]],
+    ) -> bool:
         window = self._window(event, first)
         if window is None:
             return False
@@ -324,6 +362,7 @@ class _Planner:
         def times(day: date) -> list[time]:
             start = self.rotating[(kind, day)] % len(slots)
             return list(slots[start:] + slots[:start])
+
         return times
 
     def _juicer(self, event: EventInfo) -> None:
@@ -333,13 +372,18 @@ class _Planner:
             employee = self.by_id.get(self.ctx.rotation_employee(JUICER, day))
             return [employee] if employee is not None else []
 
-        self._place_simple(event, self._non_core_first(), "the day's rotation Juicer",
-                           lambda day: [at], rotation_juicer)
+        self._place_simple(
+            event, self._non_core_first(), "the day's rotation Juicer", lambda day: [at], rotation_juicer
+        )
 
     def _freeosk(self, event: EventInfo) -> None:
-        self._place_simple(event, self._non_core_first(),
-                           "Primary Lead, Leads, Club Supervisor", lambda day: [self.s.freeosk_time],
-                           lambda day: self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR])
+        self._place_simple(
+            event,
+            self._non_core_first(),
+            "Primary Lead, Leads, Club Supervisor",
+            lambda day: [self.s.freeosk_time],
+            lambda day: self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR],
+        )
 
     def _digital(self, event: EventInfo) -> None:
         first = self._non_core_first()
@@ -349,20 +393,26 @@ class _Planner:
             def people(day: date) -> list[EmployeeInfo]:
                 primary = self._primary_lead(day)
                 return [e for e in self.titled[LEAD] if e is not primary] + self.titled[CLUB_SUPERVISOR]
+
             what = "a secondary Lead, Club Supervisor"
         else:
             kind, slots = "setup", self.s.digital_setup_slots
 
             def people(day: date) -> list[EmployeeInfo]:
                 return self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR]
+
             what = "Primary Lead, Leads, Club Supervisor"
         if self._place_simple(event, first, what, self._rotating(kind, slots), people):
             self.rotating[(kind, self.placed[event.id][1].date())] += 1
 
     def _other(self, event: EventInfo) -> None:
-        self._place_simple(event, self._non_core_first(), "Club Supervisor, Leads",
-                           lambda day: [self.s.other_time],
-                           lambda day: self.titled[CLUB_SUPERVISOR] + self._leads_primary_first(day))
+        self._place_simple(
+            event,
+            self._non_core_first(),
+            "Club Supervisor, Leads",
+            lambda day: [self.s.other_time],
+            lambda day: self.titled[CLUB_SUPERVISOR] + self._leads_primary_first(day),
+        )
 
     # ------------------------------------------------------------------ Core wave
     def _core_days(self, event: EventInfo) -> tuple[date, date] | None:
@@ -379,13 +429,16 @@ class _Planner:
         if core.id not in self.posted or not core.event_number:
             return True
         for supervisor in self.posted_supervisors.get(core.event_number, ()):
-            if supervisor.start_at.date() != day and self._supervisor_person(supervisor.event, day,
-                                                                             supervisor.employee_id) is None:
+            if (
+                supervisor.start_at.date() != day
+                and self._supervisor_person(supervisor.event, day, supervisor.employee_id) is None
+            ):
                 return False
         return True
 
-    def _supervisor_person(self, supervisor: EventInfo, day: date, keep: int | None = None,
-                           tried: Counter | None = None) -> EmployeeInfo | None:
+    def _supervisor_person(
+        self, supervisor: EventInfo, day: date, keep: int | None = None, tried: Counter | None = None
+    ) -> EmployeeInfo | None:
         start_at = rules.supervisor_start(self._at(day, time(0)), self.ctx)
         tried = tried if tried is not None else Counter()
         candidates = rules.supervisor_candidates(day, self.employees, self.ctx)
@@ -412,9 +465,14 @@ class _Planner:
         return False
 
     def _core_bump(self, event: EventInfo, day: date, depth: int, stack: frozenset[int], tried: Counter) -> bool:
-        targets = sorted((self.events[i] for i in self.cores_on.get(day, ()) if i not in stack
-                          and self.events[i].due_at > event.due_at),
-                         key=lambda e: (-e.due_at.timestamp(), e.id))
+        targets = sorted(
+            (
+                self.events[i]
+                for i in self.cores_on.get(day, ())
+                if i not in stack and self.events[i].due_at > event.due_at
+            ),
+            key=lambda e: (-e.due_at.timestamp(), e.id),
+        )
         for target in targets:
             employee_id, start_at = self.placed[target.id]
             employee = self.by_id.get(employee_id)
@@ -464,10 +522,16 @@ class _Planner:
         for supervisor in supervisors:
             waiting[supervisor.event_number].append(supervisor)
         placed_cores = [c for c in cores if c.id in self.placed]
-        posted_cores = sorted((p.event for p in self.posted.values()
-                               if p.event.event_type == CORE and p.event.event_number
-                               and not self.posted_supervisors.get(p.event.event_number)),
-                              key=lambda e: (e.due_at, e.id))
+        posted_cores = sorted(
+            (
+                p.event
+                for p in self.posted.values()
+                if p.event.event_type == CORE
+                and p.event.event_number
+                and not self.posted_supervisors.get(p.event.event_number)
+            ),
+            key=lambda e: (e.due_at, e.id),
+        )
         for core in placed_cores + posted_cores:
             if not core.event_number or not waiting.get(core.event_number):
                 continue
@@ -480,11 +544,13 @@ class _Planner:
             employee = self._supervisor_person(supervisor, day, tried=tried)
             if employee is None:
                 top = ", ".join(f"{CODE_LABELS.get(c, c)} ×{n}" for c, n in sorted(tried.items()))
-                self._fail(supervisor, f"Neither the Club Supervisor nor the day's Primary Lead can take it on "
-                                       f"{_fmt(day)} (its Core's date)" + (f": {top}." if top else "."))
+                self._fail(
+                    supervisor,
+                    f"Neither the Club Supervisor nor the day's Primary Lead can take it on "
+                    f"{_fmt(day)} (its Core's date)" + (f": {top}." if top else "."),
+                )
                 continue
-            self._book(supervisor, employee.id, rules.supervisor_start(self.placed[core.id][1], self.ctx),
-                       logged=False)
+            self._book(supervisor, employee.id, rules.supervisor_start(self.placed[core.id][1], self.ctx), logged=False)
         for number, left in waiting.items():
             for supervisor in left:
                 if not number:
@@ -516,10 +582,19 @@ class _Planner:
                     self.placed.pop(sup.event.id, None)
                     start_at = rules.supervisor_start(self.placed[core_id][1], self.ctx)
                     self._book(sup.event, employee.id, start_at, logged=False)
-                    moves.append(Proposal(event_id=sup.event.id, employee_id=employee.id, start_at=start_at, kind=MOVE,
-                                          schedule_id=sup.schedule_id, previous_employee_id=sup.employee_id,
-                                          previous_start_at=sup.start_at, bumped_by=self.bumped_by.get(core_id),
-                                          note=f"Follows its Core {core.name} to {_fmt(day)}."))
+                    moves.append(
+                        Proposal(
+                            event_id=sup.event.id,
+                            employee_id=employee.id,
+                            start_at=start_at,
+                            kind=MOVE,
+                            schedule_id=sup.schedule_id,
+                            previous_employee_id=sup.employee_id,
+                            previous_start_at=sup.start_at,
+                            bumped_by=self.bumped_by.get(core_id),
+                            note=f"Follows its Core {core.name} to {_fmt(day)}.",
+                        )
+                    )
         return moves
 
     # ------------------------------------------------------------------ the run
@@ -553,24 +628,39 @@ class _Planner:
             if event.id in self.placed:
                 employee_id, start_at = self.placed[event.id]
                 bumped_by = self.bumped_by.get(event.id)
-                proposals.append(Proposal(event_id=event.id, employee_id=employee_id, start_at=start_at,
-                                          bumped_by=bumped_by,
-                                          note=f"Re-placed after {self.events[bumped_by].name} took its spot."
-                                          if bumped_by else ""))
+                proposals.append(
+                    Proposal(
+                        event_id=event.id,
+                        employee_id=employee_id,
+                        start_at=start_at,
+                        bumped_by=bumped_by,
+                        note=f"Re-placed after {self.events[bumped_by].name} took its spot." if bumped_by else "",
+                    )
+                )
         for event_id, posted in sorted(self.posted.items()):
             if posted.event.event_type == CORE and self.placed.get(event_id) != (posted.employee_id, posted.start_at):
                 employee_id, start_at = self.placed[event_id]
                 bumped_by = self.bumped_by.get(event_id)
-                proposals.append(Proposal(
-                    event_id=event_id, employee_id=employee_id, start_at=start_at, kind=MOVE,
-                    schedule_id=posted.schedule_id, previous_employee_id=posted.employee_id,
-                    previous_start_at=posted.start_at, bumped_by=bumped_by,
-                    note=f"Moves so that the more urgent {self.events[bumped_by].name} can take its spot."
-                    if bumped_by else ""))
+                proposals.append(
+                    Proposal(
+                        event_id=event_id,
+                        employee_id=employee_id,
+                        start_at=start_at,
+                        kind=MOVE,
+                        schedule_id=posted.schedule_id,
+                        previous_employee_id=posted.employee_id,
+                        previous_start_at=posted.start_at,
+                        bumped_by=bumped_by,
+                        note=f"Moves so that the more urgent {self.events[bumped_by].name} can take its spot."
+                        if bumped_by
+                        else "",
+                    )
+                )
         proposals.extend(supervisor_moves)
         failures = [Failure(event_id=event_id, reason=reason) for event_id, reason in sorted(self.failures.items())]
         plan = Plan(proposals=proposals, failures=failures, candidates=len(self.data.candidates), ctx=self.ctx)
-        assert plan.proposed + plan.failed == plan.candidates, "every candidate is proposed or failed"
+        if plan.proposed + plan.failed != plan.candidates:
+            raise AssertionError("every candidate must be proposed or failed")
         return plan
 
 

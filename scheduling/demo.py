@@ -22,10 +22,12 @@ from .models import (
     EventType,
     RotationAssignment,
     Schedule,
+    SchedulerRun,
     SyncRun,
     TimeOff,
     WeeklyAvailability,
 )
+from .runs import run_create, run_execute
 from .selectors import employee_infos, event_info, parse_hhmm, rule_context_build, scheduling_settings_get
 from .sync import events_sync
 
@@ -37,9 +39,15 @@ def _employees(stdout) -> dict[str, Employee]:
     for i, (rep_id, crossmark_id, name, title) in enumerate(DEMO_REPS[:-1]):  # the last rep is "new" for import
         employee, created = Employee.objects.get_or_create(
             crossmark_rep_id=rep_id,
-            defaults={"name": name, "job_title": title, "crossmark_employee_id": crossmark_id,
-                      "mv_employee_number": f"MV{7000 + i}", "phone": PHONES.format(i + 10),
-                      "email": f"{name.split()[0].lower()}@example.org"})
+            defaults={
+                "name": name,
+                "job_title": title,
+                "crossmark_employee_id": crossmark_id,
+                "mv_employee_number": f"MV{7000 + i}",
+                "phone": PHONES.format(i + 10),
+                "email": f"{name.split()[0].lower()}@example.org",
+            },
+        )
         if created:
             stdout.write(f"  created employee {name}")
         out[rep_id] = employee
@@ -52,27 +60,46 @@ def _calendars(people: dict[str, Employee], today) -> None:
     WeeklyAvailability.objects.get_or_create(employee=people["5010"], defaults={"monday": False, "tuesday": False})
     # Rotations: the two baristas alternate juicing; three leads share the Primary Lead days.
     for weekday in range(7):
-        RotationAssignment.objects.get_or_create(weekday=weekday, rotation_type="juicer",
-                                                 defaults={"employee": people["5011" if weekday % 2 == 0 else "5012"]})
-        RotationAssignment.objects.get_or_create(weekday=weekday, rotation_type="primary_lead",
-                                                 defaults={"employee": people[("5002", "5003", "5004")[weekday % 3]]})
+        RotationAssignment.objects.get_or_create(
+            weekday=weekday,
+            rotation_type="juicer",
+            defaults={"employee": people["5011" if weekday % 2 == 0 else "5012"]},
+        )
+        RotationAssignment.objects.get_or_create(
+            weekday=weekday,
+            rotation_type="primary_lead",
+            defaults={"employee": people[("5002", "5003", "5004")[weekday % 3]]},
+        )
     # Time off (only for people who have none, so that re-runs on later days add nothing overlapping).
-    for rep_id, offset, days, reason in (("5006", 3, 2, "Family visit"), ("5008", 9, 4, "Vacation"),
-                                         ("5004", 12, 1, "Dentist")):
+    for rep_id, offset, days, reason in (
+        ("5006", 3, 2, "Family visit"),
+        ("5008", 9, 4, "Vacation"),
+        ("5004", 12, 1, "Dentist"),
+    ):
         employee = people[rep_id]
         if not TimeOff.objects.filter(employee=employee).exists():
-            TimeOff.objects.create(employee=employee, start_date=today + timedelta(days=offset),
-                                   end_date=today + timedelta(days=offset + days - 1), reason=reason)
-    DateAvailability.objects.get_or_create(employee=people["5007"], date=today + timedelta(days=6),
-                                           defaults={"is_available": False, "reason": "Class"})
-    for name, day, recurring in (("Christmas Day", today.replace(month=12, day=25), True),
-                                 ("New Year's Day", today.replace(month=1, day=1), True),
-                                 ("Store inventory day", today + timedelta(days=17), False)):
+            TimeOff.objects.create(
+                employee=employee,
+                start_date=today + timedelta(days=offset),
+                end_date=today + timedelta(days=offset + days - 1),
+                reason=reason,
+            )
+    DateAvailability.objects.get_or_create(
+        employee=people["5007"], date=today + timedelta(days=6), defaults={"is_available": False, "reason": "Class"}
+    )
+    for name, day, recurring in (
+        ("Christmas Day", today.replace(month=12, day=25), True),
+        ("New Year's Day", today.replace(month=1, day=1), True),
+        ("Store inventory day", today + timedelta(days=17), False),
+    ):
         CompanyHoliday.objects.get_or_create(name=name, date=day, defaults={"is_recurring": recurring})
     for back in range(1, 6):
         day = today - timedelta(days=back)
-        for rep_id, status in (("5002", "on_time"), ("5005", "late" if back == 2 else "on_time"),
-                               ("5006", "called_in" if back == 4 else "on_time")):
+        for rep_id, status in (
+            ("5002", "on_time"),
+            ("5005", "late" if back == 2 else "on_time"),
+            ("5006", "called_in" if back == 4 else "on_time"),
+        ):
             Attendance.objects.get_or_create(employee=people[rep_id], date=day, defaults={"status": status})
 
 
@@ -83,8 +110,12 @@ def _post_some(today, stdout) -> int:
     people = sorted(employee_infos().values(), key=lambda e: e.id)
     slots = [parse_hhmm(v) for v in settings_row.core_slots]
     created = 0
-    events = list(Event.objects.filter(schedule__isnull=True, start_at__lt=timezone.make_aware(
-        datetime.combine(today + timedelta(days=7), time.min))).order_by("due_at", "id"))
+    events = list(
+        Event.objects.filter(
+            schedule__isnull=True,
+            start_at__lt=timezone.make_aware(datetime.combine(today + timedelta(days=7), time.min)),
+        ).order_by("due_at", "id")
+    )
     supervisors = {e.event_number: e for e in events if e.event_type == EventType.SUPERVISOR}
     per_day: dict = {}
     for event in events:
@@ -99,15 +130,18 @@ def _post_some(today, stdout) -> int:
                 at = datetime.combine(day, settings_row.juicer_production_time, tzinfo=info.start_at.tzinfo)
             else:
                 at = datetime.combine(day, slots[per_day.get(day, 0) % len(slots)], tzinfo=info.start_at.tzinfo)
-            chosen = next((p for p in people if not rules.validate_assignment(event=info, employee=p, start_at=at,
-                                                                              ctx=ctx)), None)
+            chosen = next(
+                (p for p in people if not rules.validate_assignment(event=info, employee=p, start_at=at, ctx=ctx)), None
+            )
             if chosen is None:
                 continue
-            Schedule.objects.create(event=event, employee_id=chosen.id, start_at=at,
-                                    crossmark_schedule_id=f"DEMO-{event.mplan_id}")
+            Schedule.objects.create(
+                event=event, employee_id=chosen.id, start_at=at, crossmark_schedule_id=f"DEMO-{event.mplan_id}"
+            )
             Event.objects.filter(pk=event.pk).update(condition="Scheduled")
-            ctx.add_booking(rules.Booking(event.pk, chosen.id, at, at + ctx.duration(info), event.event_type,
-                                          event.name))
+            ctx.add_booking(
+                rules.Booking(event.pk, chosen.id, at, at + ctx.duration(info), event.event_type, event.name)
+            )
             created += 1
             if event.event_type == EventType.CORE:
                 per_day[day] = per_day.get(day, 0) + 1
@@ -117,12 +151,23 @@ def _post_some(today, stdout) -> int:
                     sup_at = rules.supervisor_start(at, ctx)
                     for candidate in rules.supervisor_candidates(day, people, ctx):
                         if not rules.validate_assignment(event=sup_info, employee=candidate, start_at=sup_at, ctx=ctx):
-                            Schedule.objects.create(event=supervisor, employee_id=candidate.id, start_at=sup_at,
-                                                    crossmark_schedule_id=f"DEMO-{supervisor.mplan_id}")
+                            Schedule.objects.create(
+                                event=supervisor,
+                                employee_id=candidate.id,
+                                start_at=sup_at,
+                                crossmark_schedule_id=f"DEMO-{supervisor.mplan_id}",
+                            )
                             Event.objects.filter(pk=supervisor.pk).update(condition="Scheduled")
-                            ctx.add_booking(rules.Booking(supervisor.pk, candidate.id, sup_at,
-                                                          sup_at + ctx.duration(sup_info), EventType.SUPERVISOR,
-                                                          supervisor.name))
+                            ctx.add_booking(
+                                rules.Booking(
+                                    supervisor.pk,
+                                    candidate.id,
+                                    sup_at,
+                                    sup_at + ctx.duration(sup_info),
+                                    EventType.SUPERVISOR,
+                                    supervisor.name,
+                                )
+                            )
                             created += 1
                             break
             break
@@ -135,8 +180,9 @@ def load(*, stdout) -> None:
     people = _employees(stdout)
     _calendars(people, today)
     if not Event.objects.exists():
-        run = events_sync(client=FakeCrossmarkClient(events=demo_events(today=today)), run=SyncRun.objects.create(),
-                          today=today)
+        run = events_sync(
+            client=FakeCrossmarkClient(events=demo_events(today=today)), run=SyncRun.objects.create(), today=today
+        )
         stdout.write(f"  synced {run.created} demo Crossmark events")
         posted = _post_some(today, stdout)
         stdout.write(f"  posted {posted} demo schedules")
@@ -145,11 +191,11 @@ def load(*, stdout) -> None:
 
 def _auto_schedule_run(stdout) -> None:
     """One auto-scheduler run waiting for review, so the Auto-schedule pages show something."""
-    from .models import SchedulerRun
-    from .runs import run_create, run_execute
 
     if SchedulerRun.objects.exists():
         return
     run = run_execute(run=run_create())
-    stdout.write(f"  auto-schedule run #{run.pk}: {run.proposed} proposed, {run.failed} not placed, "
-                 f"{run.moves} moves (waiting for review)")
+    stdout.write(
+        f"  auto-schedule run #{run.pk}: {run.proposed} proposed, {run.failed} not placed, "
+        f"{run.moves} moves (waiting for review)"
+    )

@@ -16,8 +16,9 @@ class AssignForm(forms.Form):
     employee = forms.ModelChoiceField(queryset=_employees())
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
-    override_reason = forms.CharField(required=False, max_length=300,
-                                      help_text="Only to accept soft warnings; hard rules cannot be overridden.")
+    override_reason = forms.CharField(
+        required=False, max_length=300, help_text="Only to accept soft warnings; hard rules cannot be overridden."
+    )
 
     def start_at(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"]))
@@ -44,17 +45,22 @@ class SwapForm(forms.Form):
     def __init__(self, *args, schedule: Schedule, **kwargs):
         super().__init__(*args, **kwargs)
         day = timezone.localtime(schedule.start_at).date()
-        self.fields["other"].queryset = (Schedule.objects.select_related("event", "employee")
-                                         .filter(event__event_type="core", start_at__date=day)
-                                         .exclude(pk=schedule.pk).exclude(employee=schedule.employee))
+        self.fields["other"].queryset = (
+            Schedule.objects.select_related("event", "employee")
+            .filter(event__event_type="core", start_at__date=day)
+            .exclude(pk=schedule.pk)
+            .exclude(employee=schedule.employee)
+        )
 
 
 class TimeOffForm(forms.ModelForm):
     class Meta:
         model = TimeOff
         fields = ["start_date", "end_date", "reason"]
-        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
-                   "end_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 class HolidayForm(forms.ModelForm):
@@ -67,8 +73,17 @@ class HolidayForm(forms.ModelForm):
 class EmployeeForm(forms.ModelForm):
     class Meta:
         model = Employee
-        fields = ["name", "job_title", "is_active", "termination_date", "crossmark_rep_id", "crossmark_employee_id",
-                  "mv_employee_number", "phone", "email"]
+        fields = [
+            "name",
+            "job_title",
+            "is_active",
+            "termination_date",
+            "crossmark_rep_id",
+            "crossmark_employee_id",
+            "mv_employee_number",
+            "phone",
+            "email",
+        ]
         widgets = {"termination_date": forms.DateInput(attrs={"type": "date"})}
 
 
@@ -79,14 +94,17 @@ class RotationsForm(forms.Form):
 
     def __init__(self, *args, current: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        titles = {RotationType.JUICER: [JobTitle.JUICER_BARISTA],
-                  RotationType.PRIMARY_LEAD: [JobTitle.LEAD_EVENT_SPECIALIST, JobTitle.CLUB_SUPERVISOR]}
+        titles = {
+            RotationType.JUICER: [JobTitle.JUICER_BARISTA],
+            RotationType.PRIMARY_LEAD: [JobTitle.LEAD_EVENT_SPECIALIST, JobTitle.CLUB_SUPERVISOR],
+        }
         for rotation_type, allowed in titles.items():
             queryset = Employee.objects.filter(is_active=True, job_title__in=allowed).order_by("name")
             for weekday, day in enumerate(self.DAYS):
                 name = f"{rotation_type}_{weekday}"
-                self.fields[name] = forms.ModelChoiceField(queryset=queryset, required=False,
-                                                           label=f"{day} {rotation_type}")
+                self.fields[name] = forms.ModelChoiceField(
+                    queryset=queryset, required=False, label=f"{day} {rotation_type}"
+                )
                 self.initial[name] = current.get((rotation_type, weekday))
 
     def grid(self):
@@ -101,18 +119,36 @@ class RotationsForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
-    crossmark_password = forms.CharField(required=False, widget=forms.PasswordInput,
-                                         help_text="Leave blank to keep the current password.")
-    edr_password = forms.CharField(required=False, widget=forms.PasswordInput,
-                                   help_text="Leave blank to keep the current password.")
+    crossmark_password = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Leave blank to keep the current password."
+    )
+    edr_password = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Leave blank to keep the current password."
+    )
 
     class Meta:
         model = SchedulingSettings
-        fields = ["core_slots", "supervisor_time", "freeosk_time", "other_time", "digital_setup_slots",
-                  "digital_teardown_slots", "juicer_production_time", "juicer_survey_time", "durations",
-                  "non_core_buffer_days", "short_notice_uses_free_slots", "nightly_auto_schedule", "sync_days_back",
-                  "sync_days_ahead", "crossmark_username", "crossmark_password", "edr_username", "edr_password",
-                  "edr_mfa_credential_id"]
+        fields = [
+            "core_slots",
+            "supervisor_time",
+            "freeosk_time",
+            "other_time",
+            "digital_setup_slots",
+            "digital_teardown_slots",
+            "juicer_production_time",
+            "juicer_survey_time",
+            "durations",
+            "non_core_buffer_days",
+            "short_notice_uses_free_slots",
+            "nightly_auto_schedule",
+            "sync_days_back",
+            "sync_days_ahead",
+            "crossmark_username",
+            "crossmark_password",
+            "edr_username",
+            "edr_password",
+            "edr_mfa_credential_id",
+        ]
 
     def clean_crossmark_password(self):
         return self.cleaned_data["crossmark_password"] or self.instance.crossmark_password

@@ -51,8 +51,12 @@ class EventSubType(models.TextChoices):
 
 # Which sub-types belong to which type (anything else is rejected by Event.clean and a DB check).
 SUB_TYPES_BY_TYPE = {
-    EventType.DIGITAL: {EventSubType.NONE, EventSubType.DIGITAL_SETUP, EventSubType.DIGITAL_REFRESH,
-                        EventSubType.DIGITAL_TEARDOWN},
+    EventType.DIGITAL: {
+        EventSubType.NONE,
+        EventSubType.DIGITAL_SETUP,
+        EventSubType.DIGITAL_REFRESH,
+        EventSubType.DIGITAL_TEARDOWN,
+    },
     EventType.JUICER: {EventSubType.NONE, EventSubType.JUICER_PRODUCTION, EventSubType.JUICER_SURVEY},
 }
 
@@ -87,15 +91,22 @@ class Weekday(models.IntegerChoices):
 # --------------------------------------------------------------------------- people
 class Employee(AuditedModel):
     name = models.CharField(max_length=200)
-    job_title = models.CharField(max_length=32, choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST,
-                                 db_index=True)
+    job_title = models.CharField(
+        max_length=32, choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST, db_index=True
+    )
     is_active = models.BooleanField(default=True, db_index=True)
-    termination_date = models.DateField(null=True, blank=True,
-                                        help_text="First day the employee no longer works.")
-    crossmark_rep_id = models.CharField("Crossmark rep id", max_length=32, null=True, blank=True, unique=True,
-                                        help_text="Needed to post schedules to Crossmark.")
-    crossmark_employee_id = models.CharField("Crossmark employee id", max_length=32, null=True, blank=True,
-                                             unique=True, help_text="The US###### number.")
+    termination_date = models.DateField(null=True, blank=True, help_text="First day the employee no longer works.")
+    crossmark_rep_id = models.CharField(
+        "Crossmark rep id",
+        max_length=32,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Needed to post schedules to Crossmark.",
+    )
+    crossmark_employee_id = models.CharField(
+        "Crossmark employee id", max_length=32, null=True, blank=True, unique=True, help_text="The US###### number."
+    )
     mv_employee_number = models.CharField("MV employee number", max_length=32, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
@@ -105,8 +116,7 @@ class Employee(AuditedModel):
         constraints = [
             models.CheckConstraint(condition=Q(job_title__in=JobTitle.values), name="employee_job_title_valid"),
             models.CheckConstraint(condition=~Q(crossmark_rep_id=""), name="employee_rep_id_null_not_blank"),
-            models.CheckConstraint(condition=~Q(crossmark_employee_id=""),
-                                   name="employee_crossmark_id_null_not_blank"),
+            models.CheckConstraint(condition=~Q(crossmark_employee_id=""), name="employee_crossmark_id_null_not_blank"),
         ]
 
     def __str__(self):
@@ -202,16 +212,19 @@ class Attendance(AuditedModel):
     date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
     notes = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-date", "employee__name"]
         verbose_name_plural = "attendance"
         constraints = [
             models.UniqueConstraint(fields=["employee", "date"], name="attendance_unique_per_day"),
-            models.CheckConstraint(condition=Q(status__in=["on_time", "late", "called_in", "no_call_no_show",
-                                                           "excused_absence"]), name="attendance_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["on_time", "late", "called_in", "no_call_no_show", "excused_absence"]),
+                name="attendance_status_valid",
+            ),
         ]
 
     def __str__(self):
@@ -273,21 +286,26 @@ class Event(AuditedModel):
     event_type = models.CharField(max_length=16, choices=EventType.choices, default=EventType.OTHER, db_index=True)
     sub_type = models.CharField(max_length=20, choices=EventSubType.choices, default=EventSubType.NONE, blank=True)
     type_edited = models.BooleanField(default=False, help_text="Type/sub-type set by hand; sync keeps them.")
-    event_number = models.CharField(max_length=6, blank=True, db_index=True,
-                                    help_text="The 6-digit number that pairs a Core with its Supervisor event.")
+    event_number = models.CharField(
+        max_length=6,
+        blank=True,
+        db_index=True,
+        help_text="The 6-digit number that pairs a Core with its Supervisor event.",
+    )
     start_at = models.DateTimeField()
     due_at = models.DateTimeField(db_index=True)
     estimated_minutes = models.PositiveIntegerField(null=True, blank=True)
-    condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.UNSTAFFED,
-                                 db_index=True)
-    store_id = models.CharField("location id", max_length=32, blank=True,
-                                help_text="Crossmark LocationID / storeID, needed to post.")
+    condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.UNSTAFFED, db_index=True)
+    store_id = models.CharField(
+        "location id", max_length=32, blank=True, help_text="Crossmark LocationID / storeID, needed to post."
+    )
     store_number = models.CharField(max_length=16, blank=True)
     store_name = models.CharField(max_length=200, blank=True)
     sales_tool_url = models.URLField(max_length=500, blank=True)
     auto_schedule_excluded = models.BooleanField(default=False)
-    missing_since = models.DateTimeField(null=True, blank=True,
-                                         help_text="Set when a sync no longer finds the event in Crossmark.")
+    missing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a sync no longer finds the event in Crossmark."
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -297,8 +315,7 @@ class Event(AuditedModel):
             models.CheckConstraint(condition=Q(event_type__in=EventType.values), name="event_type_valid"),
             models.CheckConstraint(
                 condition=Q(sub_type="")
-                | Q(event_type=EventType.DIGITAL,
-                    sub_type__in=["digital_setup", "digital_refresh", "digital_teardown"])
+                | Q(event_type=EventType.DIGITAL, sub_type__in=["digital_setup", "digital_refresh", "digital_teardown"])
                 | Q(event_type=EventType.JUICER, sub_type__in=["juicer_production", "juicer_survey"]),
                 name="event_sub_type_matches_type",
             ),
@@ -332,18 +349,19 @@ class Schedule(AuditedModel):
     start_at = models.DateTimeField(db_index=True)
     crossmark_schedule_id = models.CharField(max_length=64, blank=True)
     from_sync = models.BooleanField(default=False, help_text="Found already posted in Crossmark by a sync.")
-    overridden_warnings = models.JSONField(default=list, blank=True,
-                                           help_text="Soft warnings a coordinator accepted.")
+    overridden_warnings = models.JSONField(default=list, blank=True, help_text="Soft warnings a coordinator accepted.")
     override_reason = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["start_at", "id"]
         indexes = [models.Index(fields=["employee", "start_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(overridden_warnings=[]) | ~Q(override_reason=""),
-                                   name="schedule_override_has_reason"),
+            models.CheckConstraint(
+                condition=Q(overridden_warnings=[]) | ~Q(override_reason=""), name="schedule_override_has_reason"
+            ),
         ]
 
     def __str__(self):
@@ -397,8 +415,9 @@ class SchedulingSettings(SecretHoldingModel):
     nightly_auto_schedule = models.BooleanField(default=False)
     sync_days_back = models.PositiveSmallIntegerField(default=30)
     sync_days_ahead = models.PositiveSmallIntegerField(default=90)
-    crossmark_username = models.CharField(max_length=200, blank=True,
-                                          help_text="The store account used by the background sync.")
+    crossmark_username = models.CharField(
+        max_length=200, blank=True, help_text="The store account used by the background sync."
+    )
     crossmark_password = EncryptedTextField(blank=True)
     edr_username = models.CharField(max_length=200, blank=True)
     edr_password = EncryptedTextField(blank=True)
@@ -415,12 +434,16 @@ class SchedulingSettings(SecretHoldingModel):
         errors = {}
         for name in ("core_slots", "digital_setup_slots", "digital_teardown_slots"):
             value = getattr(self, name)
-            if not isinstance(value, list) or not value or not all(
-                isinstance(v, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v) for v in value
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v) for v in value)
             ):
                 errors[name] = "A non-empty list of HH:MM times."
-        if not isinstance(self.durations, dict) or set(self.durations) - set(EventType.values) or not all(
-            isinstance(v, int) and 0 < v <= 24 * 60 for v in self.durations.values()
+        if (
+            not isinstance(self.durations, dict)
+            or set(self.durations) - set(EventType.values)
+            or not all(isinstance(v, int) and 0 < v <= 24 * 60 for v in self.durations.values())
         ):
             errors["durations"] = "Minutes (1–1440) per event type: " + ", ".join(EventType.values) + "."
         if errors:
@@ -456,8 +479,9 @@ class SyncRun(AuditedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EVENTS)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
     job_id = models.UUIDField(null=True, blank=True)
-    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     fetched = models.PositiveIntegerField(default=0)
@@ -467,8 +491,9 @@ class SyncRun(AuditedModel):
     vanished = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     schedules_imported = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, blank=True,
-                                help_text="Skipped rows and unmatched or ambiguous reps to resolve.")
+    problems = models.JSONField(
+        default=list, blank=True, help_text="Skipped rows and unmatched or ambiguous reps to resolve."
+    )
     error = models.TextField(blank=True)
 
     class Meta:
@@ -522,8 +547,9 @@ class SchedulerRun(AuditedModel):
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     as_of = models.DateTimeField(help_text="Candidates are due after this instant; Cores go from the next day.")
     job_id = models.UUIDField(null=True, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     candidates = models.PositiveIntegerField(default=0)
@@ -534,17 +560,21 @@ class SchedulerRun(AuditedModel):
     settings_used = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rejected_at = models.DateTimeField(null=True, blank=True)
-    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["running", "ready", "approved", "rejected", "failed"]),
-                                   name="scheduler_run_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["running", "ready", "approved", "rejected", "failed"]),
+                name="scheduler_run_status_valid",
+            ),
         ]
 
     def __str__(self):
@@ -581,26 +611,40 @@ class ScheduleProposal(AuditedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED, db_index=True)
     employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals")
     start_at = models.DateTimeField(null=True, blank=True)
-    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 help_text="The posted schedule a move changes.")
-    previous_employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
+    schedule = models.ForeignKey(
+        Schedule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The posted schedule a move changes.",
+    )
+    previous_employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     previous_start_at = models.DateTimeField(null=True, blank=True)
-    bumped_by = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  help_text="The more urgent event that took this event's spot.")
+    bumped_by = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The more urgent event that took this event's spot.",
+    )
     failure_reason = models.TextField(blank=True)
     note = models.CharField(max_length=300, blank=True)
-    override_reason = models.CharField(max_length=300, blank=True,
-                                       help_text="Why an edit accepted soft warnings.")
+    override_reason = models.CharField(max_length=300, blank=True, help_text="Why an edit accepted soft warnings.")
     overridden_warnings = models.JSONField(default=list, blank=True)
     crossmark_schedule_id = models.CharField(max_length=64, blank=True)
     submit_error = models.TextField(blank=True)
     submit_started_at = models.DateTimeField(
-        null=True, blank=True, editable=False,
-        help_text="Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.")
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -609,15 +653,18 @@ class ScheduleProposal(AuditedModel):
             models.UniqueConstraint(fields=["run", "event"], name="proposal_one_per_event_per_run"),
             models.CheckConstraint(
                 condition=Q(status__in=["proposed", "edited", "submitted", "submit_failed", "rejected", "unplaced"]),
-                name="proposal_status_valid"),
+                name="proposal_status_valid",
+            ),
             models.CheckConstraint(condition=Q(kind__in=["new", "move"]), name="proposal_kind_valid"),
             # A failure has no placement; a placement has an employee and a time.
             models.CheckConstraint(
                 condition=Q(status="unplaced", employee__isnull=True, start_at__isnull=True)
                 | (~Q(status="unplaced") & Q(employee__isnull=False, start_at__isnull=False)),
-                name="proposal_placement_matches_status"),
-            models.CheckConstraint(condition=~Q(status="submitted") | ~Q(submitted_at=None),
-                                   name="proposal_submitted_has_time"),
+                name="proposal_placement_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | ~Q(submitted_at=None), name="proposal_submitted_has_time"
+            ),
         ]
         indexes = [models.Index(fields=["run", "status"])]
 

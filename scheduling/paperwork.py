@@ -35,8 +35,9 @@ EDR_SESSION_MINUTES = 10
 # --------------------------------------------------------------------------- EDR
 def _edr_client_for(user, state: dict | None):
     s = scheduling_settings_get()
-    return edr_client(username=s.edr_username, password=s.edr_password, mfa_credential_id=s.edr_mfa_credential_id,
-                      state=state)
+    return edr_client(
+        username=s.edr_username, password=s.edr_password, mfa_credential_id=s.edr_mfa_credential_id, state=state
+    )
 
 
 def _edr_state(user) -> dict | None:
@@ -51,9 +52,14 @@ def _edr_state(user) -> dict | None:
 
 def _edr_save(user, client, *, authenticated: bool) -> None:
     now = timezone.now()
-    EdrSession.objects.update_or_create(user=user, defaults={
-        "state": json.dumps(client.state()), "authenticated_at": now if authenticated else None,
-        "expires_at": now + timedelta(minutes=EDR_SESSION_MINUTES)})
+    EdrSession.objects.update_or_create(
+        user=user,
+        defaults={
+            "state": json.dumps(client.state()),
+            "authenticated_at": now if authenticated else None,
+            "expires_at": now + timedelta(minutes=EDR_SESSION_MINUTES),
+        },
+    )
 
 
 def edr_request_code(*, user) -> None:
@@ -85,8 +91,10 @@ def edr_report_get(*, event_number: str, user=None) -> tuple[EdrReportData | Non
     if not client.authenticated and state is None:
         # The fake needs no login; the live client does.
         if is_live("edr"):
-            return (EdrReportData.from_dict(cached.payload) if cached else None,
-                    "Log in to Retail Link (Scheduling → Paperwork) to fetch EDR reports.")
+            return (
+                EdrReportData.from_dict(cached.payload) if cached else None,
+                "Log in to Retail Link (Scheduling → Paperwork) to fetch EDR reports.",
+            )
         client.request_code()
         client.submit_code("000000")
     try:
@@ -95,8 +103,9 @@ def edr_report_get(*, event_number: str, user=None) -> tuple[EdrReportData | Non
         logger.warning("EDR %s not fetched: %s", event_number, exc)
         return (EdrReportData.from_dict(cached.payload) if cached else None, str(exc))
     with transaction.atomic():
-        EdrReport.objects.update_or_create(event_number=event_number,
-                                           defaults={"payload": report.as_dict(), "fetched_at": timezone.now()})
+        EdrReport.objects.update_or_create(
+            event_number=event_number, defaults={"payload": report.as_dict(), "fetched_at": timezone.now()}
+        )
     return report, ""
 
 
@@ -133,8 +142,9 @@ def render_document(template: str, context: dict):
 
 
 def document_text(document) -> str:
-    return "\n".join(box.text for page in document.pages for box in page._page_box.descendants()
-                     if getattr(box, "text", None))
+    return "\n".join(
+        box.text for page in document.pages for box in page._page_box.descendants() if getattr(box, "text", None)
+    )
 
 
 def daily_package_pdf(*, day: date, user=None) -> bytes:
@@ -151,10 +161,16 @@ def daily_package_context(*, day: date, user=None) -> dict:
         pages.append(CorePage(schedule=schedule, report=report, problem=problem))
         for item in report.items if report else []:
             uri, kind = barcode_svg_data_uri(item.upc or item.item_number)
-            items.append({"event": schedule.event, "employee": schedule.employee, "item": item, "barcode": uri,
-                          "symbology": kind})
-    return {
-        "day": day, "schedules": schedules, "core_pages": pages, "items": items, "generated": timezone.now()}
+            items.append(
+                {
+                    "event": schedule.event,
+                    "employee": schedule.employee,
+                    "item": item,
+                    "barcode": uri,
+                    "symbology": kind,
+                }
+            )
+    return {"day": day, "schedules": schedules, "core_pages": pages, "items": items, "generated": timezone.now()}
 
 
 def week_start_for(day: date) -> date:
@@ -185,5 +201,10 @@ def employee_schedule_pdf(*, employee: Employee, start: date) -> bytes:
 
 def employee_context(*, employee: Employee, start: date) -> dict:
     schedules = list(schedule_list(start=start, end=start + timedelta(days=13), employee_id=employee.pk))
-    return {"employee": employee, "start": start, "end": start + timedelta(days=13), "schedules": schedules,
-            "generated": timezone.now()}
+    return {
+        "employee": employee,
+        "start": start,
+        "end": start + timedelta(days=13),
+        "schedules": schedules,
+        "generated": timezone.now(),
+    }

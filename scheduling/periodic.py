@@ -17,6 +17,6 @@ PERIODIC_TASKS = [
         crontab={"minute": "30", "hour": "2"},
         queue="default",
         description="Runs the auto-scheduler and leaves proposals for review. Off unless "
-                    "Scheduling settings → nightly auto-schedule is on; approval stays manual.",
+        "Scheduling settings → nightly auto-schedule is on; approval stays manual.",
     ),
 ]

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 
 # The values match scheduling.models.EventType / JobTitle / EventSubType (kept as plain strings
 # so that this module never imports Django).
@@ -39,13 +39,23 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     DIGITAL: (LEAD, CLUB_SUPERVISOR),
     OTHER: (CLUB_SUPERVISOR, LEAD),
 }
-TITLE_LABELS = {CLUB_SUPERVISOR: "Club Supervisor", LEAD: "Lead Event Specialist",
-                SPECIALIST: "Event Specialist", JUICER_BARISTA: "Juicer Barista"}
-TYPE_LABELS = {CORE: "Core", SUPERVISOR: "Supervisor", JUICER: "Juicer", FREEOSK: "Freeosk",
-               DIGITAL: "Digital", OTHER: "Other"}
+TITLE_LABELS = {
+    CLUB_SUPERVISOR: "Club Supervisor",
+    LEAD: "Lead Event Specialist",
+    SPECIALIST: "Event Specialist",
+    JUICER_BARISTA: "Juicer Barista",
+}
+TYPE_LABELS = {
+    CORE: "Core",
+    SUPERVISOR: "Supervisor",
+    JUICER: "Juicer",
+    FREEOSK: "Freeosk",
+    DIGITAL: "Digital",
+    OTHER: "Other",
+}
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     HARD = "hard"
     SOFT = "soft"
 
@@ -120,8 +130,11 @@ class RuleContext:
 
     # ------------------------------------------------------------------ lookups
     def duration(self, event: EventInfo) -> timedelta:
-        minutes = event.estimated_minutes or self.durations.get(event.event_type) or DEFAULT_DURATIONS.get(
-            event.event_type, 15)
+        minutes = (
+            event.estimated_minutes
+            or self.durations.get(event.event_type)
+            or DEFAULT_DURATIONS.get(event.event_type, 15)
+        )
         return timedelta(minutes=minutes)
 
     def is_holiday(self, day: date) -> bool:
@@ -236,20 +249,24 @@ def _check_role(event: EventInfo, employee: EmployeeInfo, day: date, ctx: RuleCo
         names = " or ".join(TITLE_LABELS[t] for t in allowed)
         return [Violation("role", f"A {title} cannot work a {type_label} event (needs {names}).")]
     out: list[Violation] = []
-    if event.event_type == CORE and employee.job_title == JUICER_BARISTA and ctx.rotation_employee(
-        JUICER, day
-    ) == employee.id:
+    if (
+        event.event_type == CORE
+        and employee.job_title == JUICER_BARISTA
+        and ctx.rotation_employee(JUICER, day) == employee.id
+    ):
         out.append(Violation("juicing_that_day", f"{employee.name} is the Juicer on {day} and cannot take a Core."))
     if event.event_type == JUICER:
         rotation = ctx.rotation_employee(JUICER, day)
         if rotation is not None and rotation != employee.id:
-            out.append(Violation("not_rotation_juicer", f"{employee.name} is not the rotation Juicer on {day}.",
-                                 Severity.SOFT))
+            out.append(
+                Violation("not_rotation_juicer", f"{employee.name} is not the rotation Juicer on {day}.", Severity.SOFT)
+            )
     if event.event_type == SUPERVISOR and employee.job_title == LEAD:
         primary = ctx.rotation_employee("primary_lead", day)
         if primary is not None and primary != employee.id:
-            out.append(Violation("not_primary_lead", f"{employee.name} is not the Primary Lead on {day}.",
-                                 Severity.SOFT))
+            out.append(
+                Violation("not_primary_lead", f"{employee.name} is not the Primary Lead on {day}.", Severity.SOFT)
+            )
     return out
 
 
@@ -268,8 +285,14 @@ def _check_availability(employee: EmployeeInfo, day: date, ctx: RuleContext) -> 
     return out
 
 
-def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                    exclude_events: Iterable[int], first_only: bool = False) -> list[Violation]:
+def _check_bookings(
+    event: EventInfo,
+    employee: EmployeeInfo,
+    start_at: datetime,
+    ctx: RuleContext,
+    exclude_events: Iterable[int],
+    first_only: bool = False,
+) -> list[Violation]:
     out: list[Violation] = []
     end_at = start_at + ctx.duration(event)
     day = start_at.date()
@@ -278,11 +301,15 @@ def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime
         same_day = [b for b in ctx.bookings_on(employee.id, day) if b.event_id not in excluded]
         same_day_cores = [b for b in same_day if b.event_type == CORE]
         if event.event_type == CORE and same_day_cores:
-            out.append(Violation("one_core_per_day",
-                                 f"{employee.name} already has a Core on {day} ({same_day_cores[0].event_name})."))
+            out.append(
+                Violation(
+                    "one_core_per_day", f"{employee.name} already has a Core on {day} ({same_day_cores[0].event_name})."
+                )
+            )
         if event.event_type == JUICER and same_day_cores:
-            out.append(Violation("juicer_and_core", f"{employee.name} has a Core on {day}; a Juicer cannot also "
-                                 "work a Core."))
+            out.append(
+                Violation("juicer_and_core", f"{employee.name} has a Core on {day}; a Juicer cannot also work a Core.")
+            )
         if event.event_type == CORE and any(b.event_type == JUICER for b in same_day):
             out.append(Violation("juicer_and_core", f"{employee.name} is juicing on {day} and cannot take a Core."))
         if out and first_only:
@@ -295,10 +322,13 @@ def _check_bookings(event: EventInfo, employee: EmployeeInfo, start_at: datetime
         if booking.event_id in excluded or booking.event_type == SUPERVISOR:
             continue
         if booking.start_at < end_at and start_at < booking.end_at:
-            out.append(Violation(
-                "overlap",
-                f"Overlaps {booking.event_name or 'another event'} "
-                f"({booking.start_at:%H:%M}–{booking.end_at:%H:%M}) of {employee.name}."))
+            out.append(
+                Violation(
+                    "overlap",
+                    f"Overlaps {booking.event_name or 'another event'} "
+                    f"({booking.start_at:%H:%M}–{booking.end_at:%H:%M}) of {employee.name}.",
+                )
+            )
             break
     return out
 
@@ -308,20 +338,40 @@ def _check_time_of_day(event: EventInfo, start_at: datetime, ctx: RuleContext) -
         slots = ", ".join(t.strftime("%H:%M") for t in ctx.core_slots)
         return [Violation("core_slot", f"{start_at:%H:%M} is not a Core slot ({slots}).", Severity.SOFT)]
     if event.event_type == SUPERVISOR and start_at.time() != ctx.supervisor_time:
-        return [Violation("supervisor_time", f"Supervisor events go at {ctx.supervisor_time:%H:%M}.",
-                          Severity.SOFT)]
+        return [Violation("supervisor_time", f"Supervisor events go at {ctx.supervisor_time:%H:%M}.", Severity.SOFT)]
     return []
 
 
 # Violation codes that depend on the date only, not on the time of day: a planner that meets one
 # of them can skip the other times of that date for the same person.
-DAY_LEVEL_CODES = frozenset({"inactive", "terminated", "window", "role", "juicing_that_day", "not_rotation_juicer",
-                             "not_primary_lead", "holiday", "time_off", "date_unavailable", "weekly_unavailable",
-                             "one_core_per_day", "juicer_and_core"})
+DAY_LEVEL_CODES = frozenset(
+    {
+        "inactive",
+        "terminated",
+        "window",
+        "role",
+        "juicing_that_day",
+        "not_rotation_juicer",
+        "not_primary_lead",
+        "holiday",
+        "time_off",
+        "date_unavailable",
+        "weekly_unavailable",
+        "one_core_per_day",
+        "juicer_and_core",
+    }
+)
 
 
-def validate_assignment(*, event: EventInfo, employee: EmployeeInfo, start_at: datetime, ctx: RuleContext,
-                        exclude_events: Iterable[int] = (), first_only: bool = False) -> list[Violation]:
+def validate_assignment(
+    *,
+    event: EventInfo,
+    employee: EmployeeInfo,
+    start_at: datetime,
+    ctx: RuleContext,
+    exclude_events: Iterable[int] = (),
+    first_only: bool = False,
+) -> list[Violation]:
     """Every violation of placing `employee` on `event` at `start_at`; empty means allowed.
 
     `exclude_events` names bookings to ignore (the ones the same operation moves away, e.g. the

@@ -4,6 +4,7 @@ day next to the posted schedules, edit a proposal (same rules), approve, retry, 
 from __future__ import annotations
 
 from collections import defaultdict
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,15 +27,18 @@ RUN_PERMISSION = "scheduling.change_schedulerrun"
 
 
 class RunStartForm(forms.Form):
-    as_of = forms.DateTimeField(required=False, label="As of", help_text="Leave empty for now.",
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    as_of = forms.DateTimeField(
+        required=False,
+        label="As of",
+        help_text="Leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
 
 
 class ProposalEditForm(forms.Form):
     employee = forms.ModelChoiceField(queryset=Employee.objects.filter(is_active=True).order_by("name"))
     start_at = forms.DateTimeField(label="Start", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    override_reason = forms.CharField(required=False, max_length=300,
-                                      help_text="Needed only to accept soft warnings.")
+    override_reason = forms.CharField(required=False, max_length=300, help_text="Needed only to accept soft warnings.")
 
 
 def _can_run(request) -> bool:
@@ -59,8 +63,9 @@ def run_list(request):
                 messages.error(request, "The run could not be started: the task queue is unavailable. Try again later.")
                 return redirect("scheduling:runs")
             return redirect("scheduling:run", pk=run.pk)
-    return render(request, "scheduling/runs.html", {"form": form, "runs": scheduler_run_list()[:30],
-                                                    "can_run": _can_run(request)})
+    return render(
+        request, "scheduling/runs.html", {"form": form, "runs": scheduler_run_list()[:30], "can_run": _can_run(request)}
+    )
 
 
 def _review(run: SchedulerRun) -> dict:
@@ -69,15 +74,17 @@ def _review(run: SchedulerRun) -> dict:
     failures = [p for p in proposals if p.status == ScheduleProposal.Status.UNPLACED]
     days: dict = defaultdict(list)
     for p in placed:
-        days[timezone.localtime(p.start_at).date()].append({"kind": "proposal", "at": timezone.localtime(p.start_at),
-                                                            "proposal": p})
+        days[timezone.localtime(p.start_at).date()].append(
+            {"kind": "proposal", "at": timezone.localtime(p.start_at), "proposal": p}
+        )
     moving = {p.schedule_id for p in placed if p.kind == ScheduleProposal.Kind.MOVE}
     if days:
         for s in schedule_list(start=min(days), end=max(days)):
             day = timezone.localtime(s.start_at).date()
             if day in days:
-                days[day].append({"kind": "posted", "at": timezone.localtime(s.start_at), "schedule": s,
-                                  "moving": s.pk in moving})
+                days[day].append(
+                    {"kind": "posted", "at": timezone.localtime(s.start_at), "schedule": s, "moving": s.pk in moving}
+                )
     grouped = [(day, sorted(rows, key=lambda r: (r["at"], r["kind"]))) for day, rows in sorted(days.items())]
     counts = defaultdict(int)
     for p in proposals:
@@ -118,8 +125,11 @@ def run_action(request, pk: int, action: str):
             ids = [int(v) for v in request.POST.getlist("proposals") if v.isdigit()] or None
             result = runs.run_approve(run=run, user=request.user, proposal_ids=ids, retry_only=action == "retry")
             level = messages.success if not result["failed"] else messages.warning
-            level(request, f"{result['submitted']} submitted to Crossmark, {result['failed']} failed"
-                           + (" (see each row; retry when fixed)." if result["failed"] else "."))
+            level(
+                request,
+                f"{result['submitted']} submitted to Crossmark, {result['failed']} failed"
+                + (" (see each row; retry when fixed)." if result["failed"] else "."),
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except CrossmarkFailed as exc:
@@ -133,17 +143,23 @@ def run_action(request, pk: int, action: str):
 def proposal_edit(request, pk: int):
     proposal = get_object_or_404(proposal_queryset(), pk=pk)
     _require_run(request)
-    initial = {"employee": proposal.employee_id,
-               "start_at": timezone.localtime(proposal.start_at).strftime("%Y-%m-%dT%H:%M") if proposal.start_at else None,
-               "override_reason": proposal.override_reason}
+    initial = {
+        "employee": proposal.employee_id,
+        "start_at": timezone.localtime(proposal.start_at).strftime("%Y-%m-%dT%H:%M") if proposal.start_at else None,
+        "override_reason": proposal.override_reason,
+    }
     form = ProposalEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         start_at = form.cleaned_data["start_at"]
         if timezone.is_naive(start_at):
             start_at = timezone.make_aware(start_at)
         try:
-            runs.proposal_update(proposal=proposal, employee=form.cleaned_data["employee"], start_at=start_at,
-                                 override_reason=form.cleaned_data["override_reason"])
+            runs.proposal_update(
+                proposal=proposal,
+                employee=form.cleaned_data["employee"],
+                start_at=start_at,
+                override_reason=form.cleaned_data["override_reason"],
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
                 form.add_error(field if field in form.fields else None, errors)

@@ -22,7 +22,6 @@ from project.jobs import JobNotQueued, job_start
 from project.models import Job
 
 from . import autoscheduler, rules, services
-from .tasks import auto_schedule_approve_job, auto_schedule_job
 from .models import (
     Condition,
     Employee,
@@ -53,17 +52,26 @@ WAVE_ORDER = {t: i for i, t in enumerate(autoscheduler.WAVES)}
 # --------------------------------------------------------------------------- load, compute, write
 def plan_settings(s: SchedulingSettings) -> autoscheduler.PlanSettings:
     return autoscheduler.PlanSettings(
-        buffer_days=s.non_core_buffer_days, short_notice_free_slots=s.short_notice_uses_free_slots,
-        freeosk_time=s.freeosk_time, other_time=s.other_time,
+        buffer_days=s.non_core_buffer_days,
+        short_notice_free_slots=s.short_notice_uses_free_slots,
+        freeosk_time=s.freeosk_time,
+        other_time=s.other_time,
         digital_setup_slots=tuple(parse_hhmm(v) for v in s.digital_setup_slots),
         digital_teardown_slots=tuple(parse_hhmm(v) for v in s.digital_teardown_slots),
-        juicer_production_time=s.juicer_production_time, juicer_survey_time=s.juicer_survey_time)
+        juicer_production_time=s.juicer_production_time,
+        juicer_survey_time=s.juicer_survey_time,
+    )
 
 
 def candidate_events(as_of: datetime):
     """Rule 1: not posted, Unstaffed, due after `as_of`, not excluded, still listed by Crossmark."""
-    return Event.objects.filter(schedule__isnull=True, condition=Condition.UNSTAFFED, due_at__gt=as_of,
-                                auto_schedule_excluded=False, missing_since__isnull=True).order_by("due_at", "id")
+    return Event.objects.filter(
+        schedule__isnull=True,
+        condition=Condition.UNSTAFFED,
+        due_at__gt=as_of,
+        auto_schedule_excluded=False,
+        missing_since__isnull=True,
+    ).order_by("due_at", "id")
 
 
 def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = None) -> autoscheduler.PlanInput:
@@ -75,20 +83,27 @@ def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = N
     last = max((e.due_at.date() for e in candidates), default=as_of.date() + timedelta(days=1))
     ctx = rule_context_build(start=first, end=last, settings_row=s)
     posted = [
-        autoscheduler.PostedInfo(schedule_id=row.pk, event=event_info(row.event), employee_id=row.employee_id,
-                                 start_at=timezone.localtime(row.start_at))
+        autoscheduler.PostedInfo(
+            schedule_id=row.pk,
+            event=event_info(row.event),
+            employee_id=row.employee_id,
+            start_at=timezone.localtime(row.start_at),
+        )
         for row in Schedule.objects.select_related("event").filter(
-            start_at__gte=local_midnight(first - timedelta(days=1)), start_at__lt=local_midnight(last + timedelta(days=2)))
+            start_at__gte=local_midnight(first - timedelta(days=1)),
+            start_at__lt=local_midnight(last + timedelta(days=2)),
+        )
     ]
     employees = [employee_info(e) for e in employee_list()]
-    return autoscheduler.PlanInput(as_of=as_of, candidates=candidates, employees=employees, ctx=ctx, posted=posted,
-                                   settings=plan_settings(s))
+    return autoscheduler.PlanInput(
+        as_of=as_of, candidates=candidates, employees=employees, ctx=ctx, posted=posted, settings=plan_settings(s)
+    )
 
 
-def run_create(*, as_of: datetime | None = None, user=None, trigger: str = SchedulerRun.Trigger.MANUAL
-               ) -> SchedulerRun:
-    run = SchedulerRun(as_of=as_of or timezone.now(), trigger=trigger,
-                       started_by=user if user is not None and user.pk else None)
+def run_create(*, as_of: datetime | None = None, user=None, trigger: str = SchedulerRun.Trigger.MANUAL) -> SchedulerRun:
+    run = SchedulerRun(
+        as_of=as_of or timezone.now(), trigger=trigger, started_by=user if user is not None and user.pk else None
+    )
     run.full_clean()
     run.save()
     return run
@@ -99,11 +114,16 @@ def run_start(*, as_of: datetime | None = None, user=None) -> tuple[SchedulerRun
     JobNotQueued propagates, so callers only decide how to tell the user."""
     run = run_create(as_of=as_of, user=user)
     try:
-        job = job_start(kind="scheduling.auto_schedule", task=auto_schedule_job, user=user,
-                        params={"run_id": run.pk})
+        job = job_start(
+            kind="scheduling.auto_schedule",
+            task="scheduling.tasks.auto_schedule_job",
+            user=user,
+            params={"run_id": run.pk},
+        )
     except JobNotQueued:
-        SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED,
-                                                      error="The job could not be queued.")
+        SchedulerRun.objects.filter(pk=run.pk).update(
+            status=SchedulerRun.Status.FAILED, error="The job could not be queued."
+        )
         raise
     SchedulerRun.objects.filter(pk=run.pk).update(job_id=job.pk)
     return run, job
@@ -120,32 +140,54 @@ def run_execute(*, run: SchedulerRun, progress: Callable[[float, str], None] | N
         result = autoscheduler.plan(data, progress=progress)
         compute_ms = int((clock.perf_counter() - started) * 1000)
         progress(92, "Saving proposals")
-        rows = [ScheduleProposal(
-            run=run, event_id=p.event_id, kind=p.kind, employee_id=p.employee_id, start_at=p.start_at,
-            schedule_id=p.schedule_id, previous_employee_id=p.previous_employee_id,
-            previous_start_at=p.previous_start_at, bumped_by_id=p.bumped_by, note=p.note[:300])
-            for p in result.proposals]
-        rows += [ScheduleProposal(run=run, event_id=f.event_id, status=Status.UNPLACED, failure_reason=f.reason)
-                 for f in result.failures]
+        rows = [
+            ScheduleProposal(
+                run=run,
+                event_id=p.event_id,
+                kind=p.kind,
+                employee_id=p.employee_id,
+                start_at=p.start_at,
+                schedule_id=p.schedule_id,
+                previous_employee_id=p.previous_employee_id,
+                previous_start_at=p.previous_start_at,
+                bumped_by_id=p.bumped_by,
+                note=p.note[:300],
+            )
+            for p in result.proposals
+        ]
+        rows += [
+            ScheduleProposal(run=run, event_id=f.event_id, status=Status.UNPLACED, failure_reason=f.reason)
+            for f in result.failures
+        ]
         with transaction.atomic():
             ScheduleProposal.objects.bulk_create(rows, batch_size=500)
             SchedulerRun.objects.filter(pk=run.pk).update(
-                status=SchedulerRun.Status.READY, finished_at=timezone.now(), candidates=result.candidates,
-                proposed=result.proposed, failed=result.failed, moves=result.moves, compute_ms=compute_ms,
-                settings_used=_settings_snapshot(data.settings, data.ctx))
+                status=SchedulerRun.Status.READY,
+                finished_at=timezone.now(),
+                candidates=result.candidates,
+                proposed=result.proposed,
+                failed=result.failed,
+                moves=result.moves,
+                compute_ms=compute_ms,
+                settings_used=_settings_snapshot(data.settings, data.ctx),
+            )
     except Exception as exc:
         logger.exception("auto-schedule run %s failed", run.pk)
-        SchedulerRun.objects.filter(pk=run.pk).update(status=SchedulerRun.Status.FAILED, error=str(exc)[:2000],
-                                                      finished_at=timezone.now())
+        SchedulerRun.objects.filter(pk=run.pk).update(
+            status=SchedulerRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         raise
     run.refresh_from_db()
     return run
 
 
 def _settings_snapshot(s: autoscheduler.PlanSettings, ctx: rules.RuleContext) -> dict:
-    return {"buffer_days": s.buffer_days, "short_notice_free_slots": s.short_notice_free_slots,
-            "core_slots": [t.strftime("%H:%M") for t in ctx.core_slots],
-            "supervisor_time": ctx.supervisor_time.strftime("%H:%M")}
+    return {
+        "buffer_days": s.buffer_days,
+        "short_notice_free_slots": s.short_notice_free_slots,
+        "core_slots": [t.strftime("%H:%M") for t in ctx.core_slots],
+        "supervisor_time": ctx.supervisor_time.strftime("%H:%M"),
+    }
 
 
 # --------------------------------------------------------------------------- review: editing a proposal
@@ -158,28 +200,48 @@ def _plan_context(*, run: SchedulerRun, day, exclude_proposal: int) -> rules.Rul
     """Posted schedules plus this run's other pending proposals around `day` (a move replaces
     the posting it moves), so an edit is checked against the plan it belongs to."""
     ctx = rule_context_build(start=day - timedelta(days=1), end=day + timedelta(days=1))
-    pending = (run.proposals.filter(status__in=ScheduleProposal.APPROVABLE,
-                                    start_at__gte=local_midnight(day - timedelta(days=2)),
-                                    start_at__lt=local_midnight(day + timedelta(days=2)))
-               .exclude(pk=exclude_proposal).select_related("event"))
+    pending = (
+        run.proposals.filter(
+            status__in=ScheduleProposal.APPROVABLE,
+            start_at__gte=local_midnight(day - timedelta(days=2)),
+            start_at__lt=local_midnight(day + timedelta(days=2)),
+        )
+        .exclude(pk=exclude_proposal)
+        .select_related("event")
+    )
     durations = ctx.durations
     for row in pending:
         ctx.remove_event(row.event_id)
         local = timezone.localtime(row.start_at)
         minutes = row.event.estimated_minutes or durations.get(row.event.event_type, 15)
-        ctx.add_booking(rules.Booking(event_id=row.event_id, employee_id=row.employee_id, start_at=local,
-                                      end_at=local + timedelta(minutes=minutes), event_type=row.event.event_type,
-                                      event_name=row.event.name))
+        ctx.add_booking(
+            rules.Booking(
+                event_id=row.event_id,
+                employee_id=row.employee_id,
+                start_at=local,
+                end_at=local + timedelta(minutes=minutes),
+                event_type=row.event.event_type,
+                event_name=row.event.name,
+            )
+        )
     return ctx
 
 
 @transaction.atomic
-def proposal_update(*, proposal: ScheduleProposal, employee: Employee | None = None, start_at: datetime | None = None,
-                    override_reason: str = "") -> ScheduleProposal:
+def proposal_update(
+    *,
+    proposal: ScheduleProposal,
+    employee: Employee | None = None,
+    start_at: datetime | None = None,
+    override_reason: str = "",
+) -> ScheduleProposal:
     """Change who or when, re-validated with the same rules as every placement (against posted
     schedules and the run's other proposals). Hard violations refuse; soft warnings need a reason."""
-    proposal = (ScheduleProposal.objects.select_for_update(of=("self",))
-                .select_related("run", "event", "employee").get(pk=proposal.pk))
+    proposal = (
+        ScheduleProposal.objects.select_for_update(of=("self",))
+        .select_related("run", "event", "employee")
+        .get(pk=proposal.pk)
+    )
     _open_run(proposal.run)
     if proposal.status not in (*ScheduleProposal.APPROVABLE, Status.UNPLACED):
         raise ValidationError({"status": f"A {proposal.get_status_display().lower()} proposal cannot be edited."})
@@ -195,8 +257,9 @@ def proposal_update(*, proposal: ScheduleProposal, employee: Employee | None = N
     local = timezone.localtime(start_at)
     ctx = _plan_context(run=proposal.run, day=local.date(), exclude_proposal=proposal.pk)
     employee = Employee.objects.select_related("weekly_availability").get(pk=employee.pk)
-    violations = rules.validate_assignment(event=event_info(proposal.event), employee=employee_info(employee),
-                                           start_at=local, ctx=ctx)
+    violations = rules.validate_assignment(
+        event=event_info(proposal.event), employee=employee_info(employee), start_at=local, ctx=ctx
+    )
     accepted = services._enforce(violations, override_reason=override_reason)
     proposal.employee, proposal.start_at = employee, start_at
     proposal.overridden_warnings = accepted
@@ -227,10 +290,14 @@ def _with_dependencies(run: SchedulerRun, ids: set[int]) -> set[int]:
 def _approval_order(rows: list[ScheduleProposal]) -> list[int]:
     """Moves first, the most deeply displaced (latest due) first, so every spot is free when
     the row that takes it is submitted; then new rows by wave (a Core before its Supervisor)."""
-    moves = sorted((r for r in rows if r.kind == ScheduleProposal.Kind.MOVE),
-                   key=lambda r: (-r.event.due_at.timestamp(), r.event.event_type == EventType.SUPERVISOR, r.pk))
-    news = sorted((r for r in rows if r.kind == ScheduleProposal.Kind.NEW),
-                  key=lambda r: (WAVE_ORDER.get(r.event.event_type, 99), r.start_at, r.pk))
+    moves = sorted(
+        (r for r in rows if r.kind == ScheduleProposal.Kind.MOVE),
+        key=lambda r: (-r.event.due_at.timestamp(), r.event.event_type == EventType.SUPERVISOR, r.pk),
+    )
+    news = sorted(
+        (r for r in rows if r.kind == ScheduleProposal.Kind.NEW),
+        key=lambda r: (WAVE_ORDER.get(r.event.event_type, 99), r.start_at, r.pk),
+    )
     return [r.pk for r in moves + news]
 
 
@@ -238,14 +305,28 @@ def run_approve_start(*, run: SchedulerRun, user=None, retry_only: bool = False)
     """Approve (or retry) the whole run as a background job: one Crossmark call per row, with
     progress. Refused (ValidationError) when the run is no longer open; JobNotQueued propagates."""
     _open_run(run)
-    return job_start(kind="scheduling.auto_schedule_approve", task=auto_schedule_approve_job, user=user,
-                     params={"run_id": run.pk, "user_id": user.pk if user is not None and user.pk else None,
-                             "retry_only": retry_only}, queue="sync")
+    return job_start(
+        kind="scheduling.auto_schedule_approve",
+        task="scheduling.tasks.auto_schedule_approve_job",
+        user=user,
+        params={
+            "run_id": run.pk,
+            "user_id": user.pk if user is not None and user.pk else None,
+            "retry_only": retry_only,
+        },
+        queue="sync",
+    )
 
 
-def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None = None, retry_only: bool = False,
-                crossmark: CrossmarkClient | None = None,
-                progress: Callable[[float, str], None] | None = None) -> dict:
+def run_approve(
+    *,
+    run: SchedulerRun,
+    user=None,
+    proposal_ids: list[int] | None = None,
+    retry_only: bool = False,
+    crossmark: CrossmarkClient | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict:
     """Submit proposals to Crossmark one row at a time and record each outcome. Idempotent:
     a submitted row is never submitted again; failed rows are retried on the next call."""
     run = SchedulerRun.objects.get(pk=run.pk)
@@ -266,8 +347,10 @@ def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None 
     for done, pk in enumerate(order, start=1):
         outcome[_approve_one(pk, user=user, client=client)] += 1
         if progress is not None:
-            progress(100 * done / len(order), f"{done}/{len(order)} rows: {outcome['submitted']} submitted, "
-                                              f"{outcome['failed']} failed")
+            progress(
+                100 * done / len(order),
+                f"{done}/{len(order)} rows: {outcome['submitted']} submitted, {outcome['failed']} failed",
+            )
     if run.status == SchedulerRun.Status.READY:
         run.status = SchedulerRun.Status.APPROVED
         run.approved_at, run.approved_by = timezone.now(), user if user is not None and user.pk else None
@@ -275,8 +358,10 @@ def run_approve(*, run: SchedulerRun, user=None, proposal_ids: list[int] | None 
     return {"submitted": outcome["submitted"], "failed": outcome["failed"], "skipped": outcome["skipped"]}
 
 
-UNKNOWN_OUTCOME = ("The approval stopped while this row was being sent to Crossmark, so whether Crossmark "
-                   "posted it is unknown. Run the Crossmark sync (it shows the posting if there is one), then retry.")
+UNKNOWN_OUTCOME = (
+    "The approval stopped while this row was being sent to Crossmark, so whether Crossmark "
+    "posted it is unknown. Run the Crossmark sync (it shows the posting if there is one), then retry."
+)
 
 
 def _submission_claim(pk: int) -> datetime | str:
@@ -284,8 +369,9 @@ def _submission_claim(pk: int) -> datetime | str:
     the call leaves the mark: the redelivered task then fails the row ("outcome unknown") instead of
     posting it a second time. Returns the mark, or "skipped"/"failed"."""
     started = timezone.now()
-    if ScheduleProposal.objects.filter(pk=pk, status__in=ScheduleProposal.APPROVABLE,
-                                       submit_started_at__isnull=True).update(submit_started_at=started):
+    if ScheduleProposal.objects.filter(
+        pk=pk, status__in=ScheduleProposal.APPROVABLE, submit_started_at__isnull=True
+    ).update(submit_started_at=started):
         return started
     with transaction.atomic():
         row = ScheduleProposal.objects.select_for_update().get(pk=pk)
@@ -300,8 +386,11 @@ def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
     if isinstance(started, str):
         return started
     with transaction.atomic():
-        row = (ScheduleProposal.objects.select_for_update(of=("self",))
-               .select_related("event", "employee", "schedule").get(pk=pk))
+        row = (
+            ScheduleProposal.objects.select_for_update(of=("self",))
+            .select_related("event", "employee", "schedule")
+            .get(pk=pk)
+        )
         if row.status not in ScheduleProposal.APPROVABLE or row.submit_started_at != started:
             return "skipped"  # already decided by an earlier (or concurrent) approval
         row.attempts += 1
@@ -318,9 +407,15 @@ def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
         accepted = row.overridden_warnings or []
         reason = row.override_reason if accepted else ""
         if move.schedule is None:
-            Schedule.objects.create(event=row.event, employee=row.employee, start_at=row.start_at,
-                                    crossmark_schedule_id=move.new_crossmark_id, overridden_warnings=accepted,
-                                    override_reason=reason, created_by=user if user is not None and user.pk else None)
+            Schedule.objects.create(
+                event=row.event,
+                employee=row.employee,
+                start_at=row.start_at,
+                crossmark_schedule_id=move.new_crossmark_id,
+                overridden_warnings=accepted,
+                override_reason=reason,
+                created_by=user if user is not None and user.pk else None,
+            )
             move.event.condition = Condition.SCHEDULED
             move.event.save(update_fields=["condition", "updated_at"])
         else:
@@ -345,15 +440,23 @@ def _row_failed(row: ScheduleProposal, message: str) -> str:
 def _prepare(row: ScheduleProposal) -> services.Move:
     """Check the row against the world as it is now (posted schedules may have changed since the
     run) with the same rules, and return the Crossmark change to make."""
-    if row.submit_error == UNKNOWN_OUTCOME and not SyncRun.objects.filter(
-            kind=SyncRun.Kind.EVENTS, status=SyncRun.Status.SUCCEEDED, started_at__gt=row.updated_at).exists():
+    if (
+        row.submit_error == UNKNOWN_OUTCOME
+        and not SyncRun.objects.filter(
+            kind=SyncRun.Kind.EVENTS, status=SyncRun.Status.SUCCEEDED, started_at__gt=row.updated_at
+        ).exists()
+    ):
         raise ValidationError(UNKNOWN_OUTCOME)  # only a sync started since can show whether it was posted
     event = Event.objects.select_for_update().get(pk=row.event_id)
     employee = Employee.objects.select_related("weekly_availability").get(pk=row.employee_id)
     schedule = None
     if row.kind == ScheduleProposal.Kind.MOVE:
-        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").filter(
-            pk=row.schedule_id).first()
+        schedule = (
+            Schedule.objects.select_for_update(of=("self",))
+            .select_related("event", "employee")
+            .filter(pk=row.schedule_id)
+            .first()
+        )
         if schedule is None:
             raise ValidationError("The posted schedule to move no longer exists.")
         if schedule.employee_id != row.previous_employee_id or schedule.start_at != row.previous_start_at:
@@ -365,8 +468,11 @@ def _prepare(row: ScheduleProposal) -> services.Move:
     if event.event_type == EventType.SUPERVISOR and row.kind == ScheduleProposal.Kind.NEW:
         day = timezone.localtime(row.start_at).date()
         core_posted = Schedule.objects.filter(
-            event__event_type=EventType.CORE, event__event_number=event.event_number,
-            start_at__gte=local_midnight(day), start_at__lt=local_midnight(day + timedelta(days=1))).exists()
+            event__event_type=EventType.CORE,
+            event__event_number=event.event_number,
+            start_at__gte=local_midnight(day),
+            start_at__lt=local_midnight(day + timedelta(days=1)),
+        ).exists()
         if not event.event_number or not core_posted:
             raise ValidationError("Its Core is not posted on that date yet; approve the Core first.")
     violations = services.assignment_violations(event=event, employee=employee, start_at=row.start_at)
@@ -387,8 +493,9 @@ def run_reject(*, run: SchedulerRun, user=None) -> SchedulerRun:
     submitted stay posted: they were approved one by one)."""
     run = SchedulerRun.objects.select_for_update().get(pk=run.pk)
     _open_run(run)
-    run.proposals.filter(status__in=ScheduleProposal.APPROVABLE).update(status=Status.REJECTED,
-                                                                        updated_at=timezone.now())
+    run.proposals.filter(status__in=ScheduleProposal.APPROVABLE).update(
+        status=Status.REJECTED, updated_at=timezone.now()
+    )
     run.status = SchedulerRun.Status.REJECTED
     run.rejected_at, run.rejected_by = timezone.now(), user if user is not None and user.pk else None
     run.save(update_fields=["status", "rejected_at", "rejected_by", "updated_at"])

@@ -17,6 +17,8 @@ from .models import (
     RotationAssignment,
     RotationException,
     Schedule,
+    ScheduleProposal,
+    SchedulerRun,
     SchedulingSettings,
     SyncRun,
     TimeOff,
@@ -43,8 +45,14 @@ def employee_list() -> QuerySet[Employee]:
     return Employee.objects.select_related("weekly_availability").order_by("name", "id")
 
 
-def event_list(*, event_type: str | None = None, condition: str | None = None, unscheduled: bool | None = None,
-               start: date | None = None, end: date | None = None) -> QuerySet[Event]:
+def event_list(
+    *,
+    event_type: str | None = None,
+    condition: str | None = None,
+    unscheduled: bool | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet[Event]:
     qs = Event.objects.select_related("schedule__employee").order_by("start_at", "id")
     if event_type:
         qs = qs.filter(event_type=event_type)
@@ -62,13 +70,17 @@ def event_list(*, event_type: str | None = None, condition: str | None = None, u
 
 
 def unscheduled_event_list() -> QuerySet[Event]:
-    return (Event.objects.filter(schedule__isnull=True, missing_since__isnull=True,
-                                 condition__in=["Unstaffed", "Reissued"],
-                                 due_at__gte=timezone.now()).order_by("due_at", "id"))
+    return Event.objects.filter(
+        schedule__isnull=True,
+        missing_since__isnull=True,
+        condition__in=["Unstaffed", "Reissued"],
+        due_at__gte=timezone.now(),
+    ).order_by("due_at", "id")
 
 
-def schedule_list(*, start: date | None = None, end: date | None = None,
-                  employee_id: int | None = None) -> QuerySet[Schedule]:
+def schedule_list(
+    *, start: date | None = None, end: date | None = None, employee_id: int | None = None
+) -> QuerySet[Schedule]:
     qs = Schedule.objects.select_related("event", "employee").order_by("start_at", "id")
     if start:
         qs = qs.filter(start_at__gte=local_midnight(start))
@@ -95,8 +107,13 @@ def paired_supervisor_event(core: Event) -> Event | None:
     """The Supervisor event that shares the Core's 6-digit number (the one pairing key)."""
     if core.event_type != EventType.CORE or not core.event_number:
         return None
-    return (Event.objects.filter(event_type=EventType.SUPERVISOR, event_number=core.event_number,
-                                 missing_since__isnull=True).order_by("id").first())
+    return (
+        Event.objects.filter(
+            event_type=EventType.SUPERVISOR, event_number=core.event_number, missing_since__isnull=True
+        )
+        .order_by("id")
+        .first()
+    )
 
 
 def paired_core_event(supervisor: Event) -> Event | None:
@@ -111,23 +128,34 @@ def employee_info(employee: Employee) -> rules.EmployeeInfo:
         weekly = employee.weekly_availability.as_tuple()
     except WeeklyAvailability.DoesNotExist:
         weekly = None
-    return rules.EmployeeInfo(id=employee.pk, name=employee.name, job_title=employee.job_title,
-                              is_active=employee.is_active, termination_date=employee.termination_date,
-                              weekly=weekly)
+    return rules.EmployeeInfo(
+        id=employee.pk,
+        name=employee.name,
+        job_title=employee.job_title,
+        is_active=employee.is_active,
+        termination_date=employee.termination_date,
+        weekly=weekly,
+    )
 
 
 def event_info(event: Event) -> rules.EventInfo:
-    return rules.EventInfo(id=event.pk, name=event.name, event_type=event.event_type, sub_type=event.sub_type,
-                           event_number=event.event_number, start_at=timezone.localtime(event.start_at),
-                           due_at=timezone.localtime(event.due_at), estimated_minutes=event.estimated_minutes)
+    return rules.EventInfo(
+        id=event.pk,
+        name=event.name,
+        event_type=event.event_type,
+        sub_type=event.sub_type,
+        event_number=event.event_number,
+        start_at=timezone.localtime(event.start_at),
+        due_at=timezone.localtime(event.due_at),
+        estimated_minutes=event.estimated_minutes,
+    )
 
 
 def employee_infos() -> dict[int, rules.EmployeeInfo]:
     return {e.pk: employee_info(e) for e in employee_list()}
 
 
-def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettings | None = None
-                       ) -> rules.RuleContext:
+def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettings | None = None) -> rules.RuleContext:
     """Everything the rules need for dates start..end, in a fixed number of queries."""
     s = settings_row or scheduling_settings_get()
     ctx = rules.RuleContext(
@@ -135,9 +163,9 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
         core_slots=tuple(parse_hhmm(v) for v in s.core_slots),
         supervisor_time=s.supervisor_time,
     )
-    for employee_id, off_start, off_end in TimeOff.objects.filter(
-        start_date__lte=end, end_date__gte=start
-    ).values_list("employee_id", "start_date", "end_date"):
+    for employee_id, off_start, off_end in TimeOff.objects.filter(start_date__lte=end, end_date__gte=start).values_list(
+        "employee_id", "start_date", "end_date"
+    ):
         ctx.time_off[employee_id].append((off_start, off_end))
     for employee_id, day, available in DateAvailability.objects.filter(date__range=(start, end)).values_list(
         "employee_id", "date", "is_available"
@@ -158,13 +186,20 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
         ctx.rotation_exceptions[(rotation_type, day)] = employee_id
     rows = Schedule.objects.filter(
         start_at__gte=local_midnight(start - timedelta(days=1)), start_at__lt=local_midnight(end + timedelta(days=2))
-    ).values_list("event_id", "employee_id", "start_at", "event__event_type", "event__estimated_minutes",
-                  "event__name")
+    ).values_list("event_id", "employee_id", "start_at", "event__event_type", "event__estimated_minutes", "event__name")
     for event_id, employee_id, start_at, event_type, minutes, name in rows:
         local = timezone.localtime(start_at)
         duration = timedelta(minutes=minutes or ctx.durations.get(event_type, 15))
-        ctx.add_booking(rules.Booking(event_id=event_id, employee_id=employee_id, start_at=local,
-                                      end_at=local + duration, event_type=event_type, event_name=name))
+        ctx.add_booking(
+            rules.Booking(
+                event_id=event_id,
+                employee_id=employee_id,
+                start_at=local,
+                end_at=local + duration,
+                event_type=event_type,
+                event_name=name,
+            )
+        )
     return ctx
 
 
@@ -172,40 +207,52 @@ def employees_with_counts() -> QuerySet[Employee]:
     now = timezone.now()
     return employee_list().annotate(
         upcoming=Count("schedules", filter=Q(schedules__start_at__gte=now)),
-        off_now=Exists(TimeOff.objects.filter(employee=OuterRef("pk"), start_date__lte=now.date(),
-                                              end_date__gte=now.date())),
+        off_now=Exists(
+            TimeOff.objects.filter(employee=OuterRef("pk"), start_date__lte=now.date(), end_date__gte=now.date())
+        ),
     )
 
 
 def employee_detail(pk: int) -> Employee:
-    return (Employee.objects.select_related("weekly_availability")
-            .prefetch_related(Prefetch("time_off", queryset=TimeOff.objects.order_by("start_date")),
-                              Prefetch("date_availability", queryset=DateAvailability.objects.order_by("date")))
-            .get(pk=pk))
+    return (
+        Employee.objects.select_related("weekly_availability")
+        .prefetch_related(
+            Prefetch("time_off", queryset=TimeOff.objects.order_by("start_date")),
+            Prefetch("date_availability", queryset=DateAvailability.objects.order_by("date")),
+        )
+        .get(pk=pk)
+    )
 
 
 def day_verification(day: date) -> list[dict]:
     """Run the ten checks on the posted schedules of `day`."""
     ctx = rule_context_build(start=day, end=day + timedelta(days=1))
     schedules = list(schedules_on(day).select_related("employee__weekly_availability"))
-    assignments = [verification.DayAssignment(event=event_info(s.event), employee=employee_info(s.employee),
-                                              start_at=timezone.localtime(s.start_at)) for s in schedules]
+    assignments = [
+        verification.DayAssignment(
+            event=event_info(s.event), employee=employee_info(s.employee), start_at=timezone.localtime(s.start_at)
+        )
+        for s in schedules
+    ]
     tomorrow = day + timedelta(days=1)
-    due = [event_info(e) for e in Event.objects.filter(
-        schedule__isnull=True, missing_since__isnull=True, condition__in=["Unstaffed", "Reissued"],
-        due_at__gte=local_midnight(tomorrow), due_at__lt=local_midnight(tomorrow + timedelta(days=1)))]
-    return verification.summary(verification.verify_day(day=day, assignments=assignments, ctx=ctx,
-                                                        due_tomorrow_unscheduled=due))
+    due = [
+        event_info(e)
+        for e in Event.objects.filter(
+            schedule__isnull=True,
+            missing_since__isnull=True,
+            condition__in=["Unstaffed", "Reissued"],
+            due_at__gte=local_midnight(tomorrow),
+            due_at__lt=local_midnight(tomorrow + timedelta(days=1)),
+        )
+    ]
+    return verification.summary(
+        verification.verify_day(day=day, assignments=assignments, ctx=ctx, due_tomorrow_unscheduled=due)
+    )
 
 
 def proposal_queryset():
-    from .models import ScheduleProposal
-
-    return (ScheduleProposal.objects.select_related("event", "employee")
-            .order_by("status", "start_at", "id"))
+    return ScheduleProposal.objects.select_related("event", "employee").order_by("status", "start_at", "id")
 
 
 def scheduler_run_list():
-    from .models import SchedulerRun
-
     return SchedulerRun.objects.select_related("started_by").order_by("-started_at", "-id")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -71,11 +70,17 @@ def crossmark_for_user(user) -> CrossmarkClient:
 
     def remember(session_id: str, started: float) -> None:
         CrossmarkAccount.objects.filter(pk=account.pk).update(
-            session_id=session_id, session_started_at=datetime.fromtimestamp(started, tz=dt_timezone.utc))
+            session_id=session_id, session_started_at=datetime.fromtimestamp(started, tz=UTC)
+        )
 
     started = account.session_started_at.timestamp() if account.session_started_at else None
-    return crossmark_client(username=account.username, password=account.password, session_id=account.session_id,
-                            session_started_at=started, on_session=remember)
+    return crossmark_client(
+        username=account.username,
+        password=account.password,
+        session_id=account.session_id,
+        session_started_at=started,
+        on_session=remember,
+    )
 
 
 def crossmark_for_sync(settings_row: SchedulingSettings | None = None) -> CrossmarkClient:
@@ -86,8 +91,8 @@ def crossmark_for_sync(settings_row: SchedulingSettings | None = None) -> Crossm
 
 def crossmark_account_set(*, user, username: str, password: str) -> CrossmarkAccount:
     account, _ = CrossmarkAccount.objects.update_or_create(
-        user=user, defaults={"username": username, "password": password, "session_id": "",
-                             "session_started_at": None})
+        user=user, defaults={"username": username, "password": password, "session_id": "", "session_started_at": None}
+    )
     return account
 
 
@@ -125,17 +130,27 @@ def _enforce(violations: list[rules.Violation], *, override_reason: str, prefix:
         _raise_hard(hard, prefix=prefix)
     warnings = rules.soft(violations)
     if warnings and not override_reason.strip():
-        raise ValidationError({"override_reason": [prefix + v.message for v in warnings]
-                               + ["Give a reason to schedule despite these warnings."]})
+        raise ValidationError(
+            {
+                "override_reason": [prefix + v.message for v in warnings]
+                + ["Give a reason to schedule despite these warnings."]
+            }
+        )
     return [v.as_dict() for v in warnings]
 
 
-def assignment_violations(*, event: Event, employee: Employee, start_at: datetime,
-                          exclude_events: tuple[int, ...] = ()) -> list[rules.Violation]:
+def assignment_violations(
+    *, event: Event, employee: Employee, start_at: datetime, exclude_events: tuple[int, ...] = ()
+) -> list[rules.Violation]:
     local = timezone.localtime(start_at)
     ctx = rule_context_build(start=local.date(), end=local.date())
-    return rules.validate_assignment(event=event_info(event), employee=employee_info(employee), start_at=local,
-                                     ctx=ctx, exclude_events=exclude_events)
+    return rules.validate_assignment(
+        event=event_info(event),
+        employee=employee_info(employee),
+        start_at=local,
+        ctx=ctx,
+        exclude_events=exclude_events,
+    )
 
 
 def _check_event_open(event: Event) -> None:
@@ -157,9 +172,13 @@ def _end_for(event: Event, start_at: datetime) -> datetime:
 
 
 def _crossmark_schedule(client: CrossmarkClient, *, event: Event, employee: Employee, start_at: datetime) -> str:
-    return client.schedule_event(rep_id=employee.crossmark_rep_id or "", mplan_id=event.mplan_id,
-                                 location_id=event.store_id, start=timezone.localtime(start_at),
-                                 end=timezone.localtime(_end_for(event, start_at)))
+    return client.schedule_event(
+        rep_id=employee.crossmark_rep_id or "",
+        mplan_id=event.mplan_id,
+        location_id=event.store_id,
+        start=timezone.localtime(start_at),
+        end=timezone.localtime(_end_for(event, start_at)),
+    )
 
 
 def _crossmark_apply(client: CrossmarkClient, moves: list[Move]) -> None:
@@ -174,8 +193,9 @@ def _crossmark_apply(client: CrossmarkClient, moves: list[Move]) -> None:
                 done.append((move, "removed"))
                 removed = True
             if move.employee is not None:
-                move.new_crossmark_id = _crossmark_schedule(client, event=move.event, employee=move.employee,
-                                                            start_at=move.start_at)
+                move.new_crossmark_id = _crossmark_schedule(
+                    client, event=move.event, employee=move.employee, start_at=move.start_at
+                )
                 if removed:
                     done[-1] = (move, "moved")
                 else:
@@ -184,8 +204,11 @@ def _crossmark_apply(client: CrossmarkClient, moves: list[Move]) -> None:
         id_updates, problems = _crossmark_undo(client, done)
         message = f"Crossmark did not accept the change ({exc}). Nothing was changed."
         if problems:
-            message += (" Crossmark could not be fully restored: " + "; ".join(problems)
-                        + " The next sync will show Crossmark's state.")
+            message += (
+                " Crossmark could not be fully restored: "
+                + "; ".join(problems)
+                + " The next sync will show Crossmark's state."
+            )
         logger.warning("crossmark change refused: %s", exc)
         failure = CrossmarkFailed(message, transient=not isinstance(exc, PermanentError))
         failure.id_updates = id_updates
@@ -203,8 +226,9 @@ def _crossmark_undo(client: CrossmarkClient, done: list[tuple[Move, str]]) -> tu
                 client.unschedule_event(schedule_id=move.new_crossmark_id)
             if what in ("moved", "removed"):
                 old = move.schedule
-                id_updates[old.pk] = _crossmark_schedule(client, event=old.event, employee=old.employee,
-                                                         start_at=old.start_at)
+                id_updates[old.pk] = _crossmark_schedule(
+                    client, event=old.event, employee=old.employee, start_at=old.start_at
+                )
         except IntegrationError as exc:
             logger.error("could not undo crossmark change of event %s: %s", move.event.mplan_id, exc)
             problems.append(f"{move.event.name}: {exc}")
@@ -232,18 +256,33 @@ def _paired_schedule(core_schedule: Schedule) -> Schedule | None:
     supervisor = paired_supervisor_event(core_schedule.event)
     if supervisor is None:
         return None
-    return Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").filter(event=supervisor).first()
+    return (
+        Schedule.objects.select_for_update(of=("self",))
+        .select_related("event", "employee")
+        .filter(event=supervisor)
+        .first()
+    )
 
 
 # --------------------------------------------------------------------------- manual scheduling
-def schedule_assign(*, event: Event, employee: Employee, start_at: datetime, user=None, override_reason: str = "",
-                    crossmark: CrossmarkClient | None = None, pair_supervisor: bool = True) -> ScheduleOutcome:
+def schedule_assign(
+    *,
+    event: Event,
+    employee: Employee,
+    start_at: datetime,
+    user=None,
+    override_reason: str = "",
+    crossmark: CrossmarkClient | None = None,
+    pair_supervisor: bool = True,
+) -> ScheduleOutcome:
     """Post `employee` on `event` at `start_at`. A Core also gets its paired Supervisor event
     placed (the one Supervisor rule) when that is possible; otherwise a note says why not."""
     client = crossmark or crossmark_for_user(user)
     with _crossmark_transaction():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        employee = Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
+        employee = (
+            Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
+        )
         if Schedule.objects.filter(event=event).exists():
             raise ValidationError({"event": "This event is already scheduled; reschedule or reassign it instead."})
         _check_event_open(event)
@@ -252,9 +291,15 @@ def schedule_assign(*, event: Event, employee: Employee, start_at: datetime, use
         _check_rep(employee)
         move = Move(schedule=None, event=event, employee=employee, start_at=start_at)
         _crossmark_apply(client, [move])
-        schedule = Schedule(event=event, employee=employee, start_at=start_at, crossmark_schedule_id=move.new_crossmark_id,
-                            overridden_warnings=accepted, override_reason=override_reason.strip() if accepted else "",
-                            created_by=user if user is not None and user.pk else None)
+        schedule = Schedule(
+            event=event,
+            employee=employee,
+            start_at=start_at,
+            crossmark_schedule_id=move.new_crossmark_id,
+            overridden_warnings=accepted,
+            override_reason=override_reason.strip() if accepted else "",
+            created_by=user if user is not None and user.pk else None,
+        )
         schedule.full_clean()
         schedule.save()
         event.condition = Condition.SCHEDULED
@@ -278,19 +323,28 @@ def _supervisor_pair(*, core_schedule: Schedule, user, client: CrossmarkClient) 
     start_at = rules.supervisor_start(local, ctx)
     infos = employee_infos()
     for candidate in rules.supervisor_candidates(local.date(), infos.values(), ctx):
-        violations = rules.validate_assignment(event=event_info(supervisor), employee=candidate, start_at=start_at,
-                                               ctx=ctx)
+        violations = rules.validate_assignment(
+            event=event_info(supervisor), employee=candidate, start_at=start_at, ctx=ctx
+        )
         if rules.hard(violations) or rules.soft(violations):
             continue
         employee = Employee.objects.get(pk=candidate.id)
         try:
-            schedule_assign(event=supervisor, employee=employee, start_at=start_at, user=user, crossmark=client,
-                            pair_supervisor=False)
+            schedule_assign(
+                event=supervisor,
+                employee=employee,
+                start_at=start_at,
+                user=user,
+                crossmark=client,
+                pair_supervisor=False,
+            )
         except (ValidationError, CrossmarkFailed) as exc:
             return [f"The Supervisor event {supervisor.name} could not be posted: {_message(exc)}"]
         return [f"The Supervisor event {supervisor.name} was posted for {employee.name} at {start_at:%H:%M}."]
-    return [f"The Supervisor event {supervisor.name} is still unscheduled: neither the Club Supervisor nor the "
-            f"Primary Lead can take it on {local.date()}."]
+    return [
+        f"The Supervisor event {supervisor.name} is still unscheduled: neither the Club Supervisor nor the "
+        f"Primary Lead can take it on {local.date()}."
+    ]
 
 
 def _message(exc: Exception) -> str:
@@ -318,8 +372,14 @@ def schedule_unschedule(*, schedule: Schedule, user=None, crossmark: CrossmarkCl
     return events
 
 
-def schedule_reschedule(*, schedule: Schedule, start_at: datetime, user=None, override_reason: str = "",
-                        crossmark: CrossmarkClient | None = None) -> ScheduleOutcome:
+def schedule_reschedule(
+    *,
+    schedule: Schedule,
+    start_at: datetime,
+    user=None,
+    override_reason: str = "",
+    crossmark: CrossmarkClient | None = None,
+) -> ScheduleOutcome:
     """Move a posting to a new time. A Core's paired Supervisor moves to the Supervisor time of
     the Core's new date; both are validated and both go to Crossmark, or neither changes."""
     client = crossmark or crossmark_for_user(user)
@@ -329,21 +389,36 @@ def schedule_reschedule(*, schedule: Schedule, start_at: datetime, user=None, ov
         local = timezone.localtime(start_at)
         ctx = rule_context_build(start=local.date(), end=local.date())
         excluded = (schedule.event_id,) + ((paired.event_id,) if paired else ())
-        violations = rules.validate_assignment(event=event_info(schedule.event), employee=employee_info(schedule.employee),
-                                               start_at=local, ctx=ctx, exclude_events=excluded)
+        violations = rules.validate_assignment(
+            event=event_info(schedule.event),
+            employee=employee_info(schedule.employee),
+            start_at=local,
+            ctx=ctx,
+            exclude_events=excluded,
+        )
         accepted = _enforce(violations, override_reason=override_reason)
         moves = [Move(schedule=schedule, event=schedule.event, employee=schedule.employee, start_at=start_at)]
         if paired is not None:
             supervisor_at = rules.supervisor_start(local, ctx)
             ctx.remove_event(schedule.event_id)
             core_info = event_info(schedule.event)
-            ctx.add_booking(rules.Booking(event_id=schedule.event_id, employee_id=schedule.employee_id, start_at=local,
-                                          end_at=local + ctx.duration(core_info), event_type=EventType.CORE,
-                                          event_name=schedule.event.name))
-            sup_violations = rules.validate_assignment(event=event_info(paired.event),
-                                                       employee=employee_info(paired.employee),
-                                                       start_at=supervisor_at, ctx=ctx,
-                                                       exclude_events=(paired.event_id,))
+            ctx.add_booking(
+                rules.Booking(
+                    event_id=schedule.event_id,
+                    employee_id=schedule.employee_id,
+                    start_at=local,
+                    end_at=local + ctx.duration(core_info),
+                    event_type=EventType.CORE,
+                    event_name=schedule.event.name,
+                )
+            )
+            sup_violations = rules.validate_assignment(
+                event=event_info(paired.event),
+                employee=employee_info(paired.employee),
+                start_at=supervisor_at,
+                ctx=ctx,
+                exclude_events=(paired.event_id,),
+            )
             accepted += _enforce(sup_violations, override_reason=override_reason, prefix="Paired Supervisor: ")
             moves.append(Move(schedule=paired, event=paired.event, employee=paired.employee, start_at=supervisor_at))
         _crossmark_apply(client, moves)
@@ -360,13 +435,21 @@ def schedule_reschedule(*, schedule: Schedule, start_at: datetime, user=None, ov
     return outcome
 
 
-def schedule_reassign(*, schedule: Schedule, employee: Employee, user=None, override_reason: str = "",
-                      crossmark: CrossmarkClient | None = None) -> ScheduleOutcome:
+def schedule_reassign(
+    *,
+    schedule: Schedule,
+    employee: Employee,
+    user=None,
+    override_reason: str = "",
+    crossmark: CrossmarkClient | None = None,
+) -> ScheduleOutcome:
     """Give a posted event (typically a Supervisor event) to another employee at the same time."""
     client = crossmark or crossmark_for_user(user)
     with _crossmark_transaction():
         schedule = _lock(schedule)
-        employee = Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
+        employee = (
+            Employee.objects.select_for_update(of=("self",)).select_related("weekly_availability").get(pk=employee.pk)
+        )
         if employee.pk == schedule.employee_id:
             raise ValidationError({"employee": f"{employee.name} already has this event."})
         violations = assignment_violations(event=schedule.event, employee=employee, start_at=schedule.start_at)
@@ -383,8 +466,9 @@ def schedule_reassign(*, schedule: Schedule, employee: Employee, user=None, over
     return ScheduleOutcome(schedules=[schedule], accepted_warnings=accepted)
 
 
-def schedule_swap_cores(*, first: Schedule, second: Schedule, user=None, override_reason: str = "",
-                        crossmark: CrossmarkClient | None = None) -> ScheduleOutcome:
+def schedule_swap_cores(
+    *, first: Schedule, second: Schedule, user=None, override_reason: str = "", crossmark: CrossmarkClient | None = None
+) -> ScheduleOutcome:
     """Trade two posted Cores between their employees; each event keeps its time."""
     client = crossmark or crossmark_for_user(user)
     with _crossmark_transaction():
@@ -401,13 +485,19 @@ def schedule_swap_cores(*, first: Schedule, second: Schedule, user=None, overrid
         accepted: list[dict] = []
         for schedule, new_employee in ((first, second.employee), (second, first.employee)):
             violations = rules.validate_assignment(
-                event=event_info(schedule.event), employee=employee_info(new_employee),
-                start_at=timezone.localtime(schedule.start_at), ctx=ctx, exclude_events=both)
+                event=event_info(schedule.event),
+                employee=employee_info(new_employee),
+                start_at=timezone.localtime(schedule.start_at),
+                ctx=ctx,
+                exclude_events=both,
+            )
             accepted += _enforce(violations, override_reason=override_reason, prefix=f"{schedule.event.name}: ")
         _check_rep(first.employee)
         _check_rep(second.employee)
-        moves = [Move(schedule=first, event=first.event, employee=second.employee, start_at=first.start_at),
-                 Move(schedule=second, event=second.event, employee=first.employee, start_at=second.start_at)]
+        moves = [
+            Move(schedule=first, event=first.event, employee=second.employee, start_at=first.start_at),
+            Move(schedule=second, event=second.event, employee=first.employee, start_at=second.start_at),
+        ]
         _crossmark_apply(client, moves)
         for move in moves:
             move.schedule.employee = move.employee
@@ -456,7 +546,8 @@ def weekly_availability_set(*, employee: Employee, days: dict[str, bool]) -> Wee
 @transaction.atomic
 def date_availability_set(*, employee: Employee, day: date, is_available: bool, reason: str = "") -> DateAvailability:
     row, _ = DateAvailability.objects.update_or_create(
-        employee=employee, date=day, defaults={"is_available": is_available, "reason": reason})
+        employee=employee, date=day, defaults={"is_available": is_available, "reason": reason}
+    )
     return row
 
 
@@ -464,8 +555,10 @@ def date_availability_set(*, employee: Employee, day: date, is_available: bool, 
 def rotations_set(*, assignments: dict[str, dict[int, int | None]]) -> list[RotationAssignment]:
     """Replace the weekly rotations: {"juicer": {0: employee_id, …}, "primary_lead": {…}}.
     Each person must hold the title the rotation needs."""
-    needed = {RotationType.JUICER: {"juicer_barista"},
-              RotationType.PRIMARY_LEAD: {"lead_event_specialist", "club_supervisor"}}
+    needed = {
+        RotationType.JUICER: {"juicer_barista"},
+        RotationType.PRIMARY_LEAD: {"lead_event_specialist", "club_supervisor"},
+    }
     errors: dict[str, list[str]] = {}
     employees = Employee.objects.in_bulk([i for days in assignments.values() for i in days.values() if i])
     for rotation_type, days in assignments.items():
@@ -479,7 +572,8 @@ def rotations_set(*, assignments: dict[str, dict[int, int | None]]) -> list[Rota
                 errors.setdefault(rotation_type, []).append(f"Unknown employee {employee_id}.")
             elif employee_id and employees[employee_id].job_title not in needed[rotation_type]:
                 errors.setdefault(rotation_type, []).append(
-                    f"{employees[employee_id].name} cannot hold the {RotationType(rotation_type).label} rotation.")
+                    f"{employees[employee_id].name} cannot hold the {RotationType(rotation_type).label} rotation."
+                )
     if errors:
         raise ValidationError(errors)
     rows = []
@@ -487,7 +581,8 @@ def rotations_set(*, assignments: dict[str, dict[int, int | None]]) -> list[Rota
         for weekday, employee_id in days.items():
             if employee_id:
                 row, _ = RotationAssignment.objects.update_or_create(
-                    weekday=int(weekday), rotation_type=rotation_type, defaults={"employee_id": employee_id})
+                    weekday=int(weekday), rotation_type=rotation_type, defaults={"employee_id": employee_id}
+                )
                 rows.append(row)
             else:
                 for row in RotationAssignment.objects.filter(weekday=int(weekday), rotation_type=rotation_type):
@@ -498,7 +593,8 @@ def rotations_set(*, assignments: dict[str, dict[int, int | None]]) -> list[Rota
 @transaction.atomic
 def rotation_exception_set(*, day: date, rotation_type: str, employee: Employee, reason: str = "") -> RotationException:
     row = RotationException.objects.filter(date=day, rotation_type=rotation_type).first() or RotationException(
-        date=day, rotation_type=rotation_type)
+        date=day, rotation_type=rotation_type
+    )
     row.employee, row.reason = employee, reason
     row.full_clean()
     row.save()

@@ -35,13 +35,15 @@ def _aware(day: date) -> datetime:
 
 
 def _employee_index() -> EmployeeIndex:
-    return EmployeeIndex(KnownEmployee(id=pk, name=name, rep_id=rep or "", crossmark_id=cm or "")
-                         for pk, name, rep, cm in Employee.objects.values_list(
-                             "pk", "name", "crossmark_rep_id", "crossmark_employee_id"))
+    return EmployeeIndex(
+        KnownEmployee(id=pk, name=name, rep_id=rep or "", crossmark_id=cm or "")
+        for pk, name, rep, cm in Employee.objects.values_list("pk", "name", "crossmark_rep_id", "crossmark_employee_id")
+    )
 
 
-def fetch_all(client: CrossmarkClient, *, start: date, end: date, progress: Progress | None = None
-              ) -> tuple[list[CrossmarkEvent], list[dict]]:
+def fetch_all(
+    client: CrossmarkClient, *, start: date, end: date, progress: Progress | None = None
+) -> tuple[list[CrossmarkEvent], list[dict]]:
     events: list[CrossmarkEvent] = []
     problems: list[dict] = []
     page = 1
@@ -58,11 +60,15 @@ def fetch_all(client: CrossmarkClient, *, start: date, end: date, progress: Prog
     return events, problems
 
 
-def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = None,
-                progress: Progress | None = None) -> SyncRun:
+def events_sync(
+    *, client: CrossmarkClient, run: SyncRun, today: date | None = None, progress: Progress | None = None
+) -> SyncRun:
     settings_row = scheduling_settings_get()
     today = today or timezone.localdate()
-    start, end = today - timedelta(days=settings_row.sync_days_back), today + timedelta(days=settings_row.sync_days_ahead)
+    start, end = (
+        today - timedelta(days=settings_row.sync_days_back),
+        today + timedelta(days=settings_row.sync_days_ahead),
+    )
     records, problems = fetch_all(client, start=start, end=end, progress=progress)
 
     by_id: dict[str, CrossmarkEvent] = {}
@@ -77,32 +83,56 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
 
     with transaction.atomic():
         existing = {e.mplan_id: e for e in Event.objects.filter(mplan_id__in=list(by_id))}
-        posted_ids = dict(Schedule.objects.filter(event__mplan_id__in=list(existing)).values_list(
-            "event__mplan_id", "crossmark_schedule_id"))
+        posted_ids = dict(
+            Schedule.objects.filter(event__mplan_id__in=list(existing)).values_list(
+                "event__mplan_id", "crossmark_schedule_id"
+            )
+        )
         posted = set(posted_ids)
         # Local postings are never changed by a sync, but a difference with Crossmark is reported.
         for mplan_id, crossmark_id in posted_ids.items():
             record = by_id[mplan_id]
             if not record.schedule_event_id and record.condition == Condition.UNSTAFFED:
-                problems.append({"mplan_id": mplan_id, "event": record.name,
-                                 "error": "posted here but Unstaffed in Crossmark; unschedule or post it again"})
+                problems.append(
+                    {
+                        "mplan_id": mplan_id,
+                        "event": record.name,
+                        "error": "posted here but Unstaffed in Crossmark; unschedule or post it again",
+                    }
+                )
             elif record.schedule_event_id and crossmark_id and record.schedule_event_id != crossmark_id:
-                problems.append({"mplan_id": mplan_id, "event": record.name,
-                                 "error": f"Crossmark shows another posting ({record.schedule_event_id}); "
-                                          "the local one is kept"})
+                problems.append(
+                    {
+                        "mplan_id": mplan_id,
+                        "event": record.name,
+                        "error": f"Crossmark shows another posting ({record.schedule_event_id}); the local one is kept",
+                    }
+                )
 
         to_create, to_update = [], []
         for done, (mplan_id, record) in enumerate(by_id.items(), start=1):
-            values = {"name": record.name, "start_at": _aware(record.start_date), "due_at": _aware(record.due_date),
-                      "condition": record.condition if record.condition in Condition.values else Condition.UNSTAFFED,
-                      "store_id": record.store_id, "store_name": record.store_name,
-                      "sales_tool_url": record.sales_tool_url}
+            values = {
+                "name": record.name,
+                "start_at": _aware(record.start_date),
+                "due_at": _aware(record.due_date),
+                "condition": record.condition if record.condition in Condition.values else Condition.UNSTAFFED,
+                "store_id": record.store_id,
+                "store_name": record.store_name,
+                "sales_tool_url": record.sales_tool_url,
+            }
             event = existing.get(mplan_id)
             if event is None:
                 event_type, sub_type = rules.classify_event_name(record.name)
-                to_create.append(Event(mplan_id=mplan_id, event_type=event_type, sub_type=sub_type,
-                                       event_number=rules.event_number_from_name(record.name),
-                                       last_synced_at=now, **values))
+                to_create.append(
+                    Event(
+                        mplan_id=mplan_id,
+                        event_type=event_type,
+                        sub_type=sub_type,
+                        event_number=rules.event_number_from_name(record.name),
+                        last_synced_at=now,
+                        **values,
+                    )
+                )
                 continue
             changed = [f for f, v in values.items() if getattr(event, f) != v]
             if event.missing_since is not None:
@@ -125,13 +155,21 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
         if to_create:
             bulk_create_with_history(to_create, Event, batch_size=500)
         if to_update:
-            bulk_update_with_history(to_update, Event, fields=[*SYNCED_FIELDS, "event_type", "sub_type", "event_number",
-                                                              "missing_since", "last_synced_at"], batch_size=500)
+            bulk_update_with_history(
+                to_update,
+                Event,
+                fields=[*SYNCED_FIELDS, "event_type", "sub_type", "event_number", "missing_since", "last_synced_at"],
+                batch_size=500,
+            )
         run.created, run.updated = len(to_create), len(to_update)
 
-        vanished = [e for e in Event.objects.filter(start_at__lte=_aware(end), due_at__gte=_aware(start),
-                                                    missing_since__isnull=True)
-                    if e.mplan_id not in seen_ids]
+        vanished = [
+            e
+            for e in Event.objects.filter(
+                start_at__lte=_aware(end), due_at__gte=_aware(start), missing_since__isnull=True
+            )
+            if e.mplan_id not in seen_ids
+        ]
         for event in vanished:
             event.missing_since = now
         if vanished:
@@ -139,8 +177,12 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
         run.vanished = len(vanished)
 
         # Postings Crossmark knows and we do not (made in Crossmark directly): import by rep id.
-        events_by_mplan = {e.mplan_id: e for e in Event.objects.filter(
-            mplan_id__in=[m for m, r in by_id.items() if r.schedule_event_id and m not in posted])}
+        events_by_mplan = {
+            e.mplan_id: e
+            for e in Event.objects.filter(
+                mplan_id__in=[m for m, r in by_id.items() if r.schedule_event_id and m not in posted]
+            )
+        }
         names = dict(Employee.objects.values_list("pk", "name"))
         new_schedules = []
         for mplan_id, record in by_id.items():
@@ -152,19 +194,32 @@ def events_sync(*, client: CrossmarkClient, run: SyncRun, today: date | None = N
             shown_name = record.staffed_reps[0] if record.staffed_reps else ""
             match = index.match(rep_id=record.schedule_rep_id, name=shown_name)
             if match.matched:
-                new_schedules.append(Schedule(event=event, employee_id=match.employee_id,
-                                              start_at=timezone.make_aware(record.scheduled_at),
-                                              crossmark_schedule_id=record.schedule_event_id, from_sync=True))
+                new_schedules.append(
+                    Schedule(
+                        event=event,
+                        employee_id=match.employee_id,
+                        start_at=timezone.make_aware(record.scheduled_at),
+                        crossmark_schedule_id=record.schedule_event_id,
+                        from_sync=True,
+                    )
+                )
             else:
-                problems.append({
-                    "mplan_id": mplan_id, "event": record.name, "rep_id": record.schedule_rep_id,
-                    "rep_name": shown_name,
-                    "error": ("rep matches several employees by name only; set the rep id on the right one"
-                              if len(match.name_candidates) > 1 else
-                              "rep matches an employee by name only; confirm by setting the rep id"
-                              if match.name_candidates else "rep is not a known employee"),
-                    "candidates": [{"id": pk, "name": names[pk]} for pk in match.name_candidates],
-                })
+                problems.append(
+                    {
+                        "mplan_id": mplan_id,
+                        "event": record.name,
+                        "rep_id": record.schedule_rep_id,
+                        "rep_name": shown_name,
+                        "error": (
+                            "rep matches several employees by name only; set the rep id on the right one"
+                            if len(match.name_candidates) > 1
+                            else "rep matches an employee by name only; confirm by setting the rep id"
+                            if match.name_candidates
+                            else "rep is not a known employee"
+                        ),
+                        "candidates": [{"id": pk, "name": names[pk]} for pk in match.name_candidates],
+                    }
+                )
         if new_schedules:
             bulk_create_with_history(new_schedules, Schedule, batch_size=500)
         run.schedules_imported = len(new_schedules)
@@ -201,8 +256,9 @@ def reps_review(*, client: CrossmarkClient, today: date | None = None) -> dict[s
 
 
 @transaction.atomic
-def reps_import(*, client: CrossmarkClient, rep_ids: list[str], job_title: str = JobTitle.EVENT_SPECIALIST
-                ) -> list[Employee]:
+def reps_import(
+    *, client: CrossmarkClient, rep_ids: list[str], job_title: str = JobTitle.EVENT_SPECIALIST
+) -> list[Employee]:
     """Create employees for the selected new reps (already-known reps are skipped)."""
     wanted = set(rep_ids)
     index = _employee_index()
@@ -210,8 +266,14 @@ def reps_import(*, client: CrossmarkClient, rep_ids: list[str], job_title: str =
     for rep in client.fetch_reps(start=datetime.now(), end=datetime.now()):
         if rep.rep_id not in wanted or index.match(rep_id=rep.rep_id, crossmark_id=rep.employee_id).matched:
             continue
-        employee = Employee(name=rep.name or rep.rep_id, job_title=job_title, crossmark_rep_id=rep.rep_id,
-                            crossmark_employee_id=rep.employee_id or None, email=rep.email, phone=rep.phone[:32])
+        employee = Employee(
+            name=rep.name or rep.rep_id,
+            job_title=job_title,
+            crossmark_rep_id=rep.rep_id,
+            crossmark_employee_id=rep.employee_id or None,
+            email=rep.email,
+            phone=rep.phone[:32],
+        )
         employee.full_clean()
         employee.save()
         created.append(employee)

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from project.jobs import job_progress, job_task
 
-from .models import SyncRun
+from .models import SchedulerRun, SyncRun
+from .runs import run_approve, run_create, run_execute
+from .selectors import scheduling_settings_get
 from .services import crossmark_for_sync
 from .sync import events_sync
 
@@ -24,20 +26,28 @@ def _sync(*, job=None, user_id: int | None = None) -> SyncRun:
     try:
         return events_sync(client=crossmark_for_sync(), run=run, progress=progress)
     except Exception as exc:
-        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FAILED, error=str(exc)[:2000],
-                                                 finished_at=timezone.now())
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         raise
 
 
 def _summary(run: SyncRun) -> dict:
-    return {"sync_run": run.pk, "fetched": run.fetched, "created": run.created, "updated": run.updated,
-            "unchanged": run.unchanged, "vanished": run.vanished, "skipped": run.skipped,
-            "schedules_imported": run.schedules_imported}
+    return {
+        "sync_run": run.pk,
+        "fetched": run.fetched,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "vanished": run.vanished,
+        "skipped": run.skipped,
+        "schedules_imported": run.schedules_imported,
+    }
 
 
 @job_task(queue="sync", name="scheduling.tasks.crossmark_sync_job")
 def crossmark_sync_job(job, user_id: int | None = None) -> dict:
-    """"Sync now": the same sync as the beat task, with progress on the job."""
+    """ "Sync now": the same sync as the beat task, with progress on the job."""
     return _summary(_sync(job=job, user_id=user_id))
 
 
@@ -51,9 +61,6 @@ def crossmark_sync_periodic() -> dict:
 @job_task(queue="default", name="scheduling.tasks.auto_schedule_job")
 def auto_schedule_job(job, run_id: int) -> dict:
     """One auto-scheduler run (started from the API or the page), with progress on the job."""
-    from .models import SchedulerRun
-    from .runs import run_execute
-
     run = SchedulerRun.objects.get(pk=run_id)
     if run.status != SchedulerRun.Status.RUNNING:  # a redelivered task: the run is already done
         return _run_summary(run)
@@ -64,10 +71,6 @@ def auto_schedule_job(job, run_id: int) -> dict:
 def auto_schedule_nightly() -> dict:
     """Nightly run that leaves proposals for review; does nothing unless the setting is on.
     Raises on failure so that the periodic-task log shows it."""
-    from .models import SchedulerRun
-    from .runs import run_create, run_execute
-    from .selectors import scheduling_settings_get
-
     if not scheduling_settings_get().nightly_auto_schedule:
         return {"skipped": "nightly auto-scheduling is off in the scheduling settings"}
     run = run_create(trigger=SchedulerRun.Trigger.NIGHTLY)
@@ -75,19 +78,23 @@ def auto_schedule_nightly() -> dict:
 
 
 def _run_summary(run) -> dict:
-    return {"run": run.pk, "status": run.status, "candidates": run.candidates, "proposed": run.proposed,
-            "failed": run.failed, "moves": run.moves}
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "candidates": run.candidates,
+        "proposed": run.proposed,
+        "failed": run.failed,
+        "moves": run.moves,
+    }
 
 
 @job_task(queue="sync", name="scheduling.tasks.auto_schedule_approve_job")
 def auto_schedule_approve_job(job, run_id: int, user_id: int | None = None, retry_only: bool = False) -> dict:
     """Approve (or retry) a whole run in the background, with the approving user's Crossmark
     account, one row at a time; progress per row. Submitted rows are never sent twice."""
-    from .models import SchedulerRun
-    from .runs import run_approve
-
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     run = SchedulerRun.objects.get(pk=run_id)
-    result = run_approve(run=run, user=user, retry_only=retry_only,
-                         progress=lambda pct, msg: job_progress(job, pct, msg))
+    result = run_approve(
+        run=run, user=user, retry_only=retry_only, progress=lambda pct, msg: job_progress(job, pct, msg)
+    )
     return {"run": run_id, **result}

@@ -45,7 +45,6 @@ from .models import (
     Schedule,
     SyncRun,
 )
-from .sync import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_detail,
@@ -57,6 +56,7 @@ from .selectors import (
     sync_run_list,
     unscheduled_event_list,
 )
+from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 VIEW = "scheduling.view_event"
@@ -95,8 +95,9 @@ def _notes(request, outcome) -> None:
     for note in outcome.notes:
         messages.info(request, note)
     if outcome.accepted_warnings:
-        messages.warning(request, "Warnings accepted and recorded: "
-                         + "; ".join(w["message"] for w in outcome.accepted_warnings))
+        messages.warning(
+            request, "Warnings accepted and recorded: " + "; ".join(w["message"] for w in outcome.accepted_warnings)
+        )
 
 
 # --------------------------------------------------------------------------- overview and calendars
@@ -127,18 +128,31 @@ def month_view(request):
     for start_at in schedule_list(start=first, end=last).values_list("start_at", flat=True):
         scheduled[timezone.localtime(start_at).date()] += 1
     due = defaultdict(int)
-    for due_at in unscheduled_event_list().filter(due_at__gte=local_midnight(first),
-                                                   due_at__lt=local_midnight(last + timedelta(days=1))
-                                                   ).values_list("due_at", flat=True):
+    for due_at in (
+        unscheduled_event_list()
+        .filter(due_at__gte=local_midnight(first), due_at__lt=local_midnight(last + timedelta(days=1)))
+        .values_list("due_at", flat=True)
+    ):
         due[timezone.localtime(due_at).date()] += 1
     weeks = []
     for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
-        weeks.append([{"date": d, "in_month": d.month == month, "scheduled": scheduled.get(d, 0),
-                       "due": due.get(d, 0), "today": d == today} for d in week])
+        weeks.append(
+            [
+                {
+                    "date": d,
+                    "in_month": d.month == month,
+                    "scheduled": scheduled.get(d, 0),
+                    "due": due.get(d, 0),
+                    "today": d == today,
+                }
+                for d in week
+            ]
+        )
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
-    return render(request, "scheduling/month.html", {"weeks": weeks, "first": first, "previous": previous,
-                                                     "following": following})
+    return render(
+        request, "scheduling/month.html", {"weeks": weeks, "first": first, "previous": previous, "following": following}
+    )
 
 
 @can_view
@@ -151,22 +165,39 @@ def day_view(request, day: str):
     workers = defaultdict(list)
     for s in schedules:
         workers[s.employee].append(s)
-    open_events = (unscheduled_event_list().filter(start_at__lt=local_midnight(day + timedelta(days=1)),
-                                                   due_at__gt=local_midnight(day + timedelta(days=1))))
+    open_events = unscheduled_event_list().filter(
+        start_at__lt=local_midnight(day + timedelta(days=1)), due_at__gt=local_midnight(day + timedelta(days=1))
+    )
     checks = day_verification(day)
-    return render(request, "scheduling/day.html", {
-        "day": day, "previous": day - timedelta(days=1), "following": day + timedelta(days=1),
-        "slots": sorted(slots.items()), "workers": sorted(workers.items(), key=lambda kv: kv[0].name),
-        "open_events": open_events[:50], "issues": [i for row in checks for i in row["issues"]],
-        "can_change": request.user.has_perm(CHANGE)})
+    return render(
+        request,
+        "scheduling/day.html",
+        {
+            "day": day,
+            "previous": day - timedelta(days=1),
+            "following": day + timedelta(days=1),
+            "slots": sorted(slots.items()),
+            "workers": sorted(workers.items(), key=lambda kv: kv[0].name),
+            "open_events": open_events[:50],
+            "issues": [i for row in checks for i in row["issues"]],
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
 
 
 @can_view
 def week_view(request, day: str | None = None):
     start = paperwork.week_start_for(_date(day) if day else timezone.localdate())
-    return render(request, "scheduling/week.html", {
-        "grid": paperwork.weekly_grid(start), "start": start, "previous": start - timedelta(days=7),
-        "following": start + timedelta(days=7)})
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "grid": paperwork.weekly_grid(start),
+            "start": start,
+            "previous": start - timedelta(days=7),
+            "following": start + timedelta(days=7),
+        },
+    )
 
 
 @can_view
@@ -181,9 +212,16 @@ def unscheduled(request):
 @can_view
 def verification(request, day: str | None = None):
     day = _date(day) if day else timezone.localdate()
-    return render(request, "scheduling/verification.html", {
-        "day": day, "rows": day_verification(day), "previous": day - timedelta(days=1),
-        "following": day + timedelta(days=1)})
+    return render(
+        request,
+        "scheduling/verification.html",
+        {
+            "day": day,
+            "rows": day_verification(day),
+            "previous": day - timedelta(days=1),
+            "following": day + timedelta(days=1),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- manual scheduling
@@ -198,9 +236,13 @@ def event_schedule(request, pk: int):
     type_form = EventTypeForm(instance=event)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = services.schedule_assign(event=event, employee=form.cleaned_data["employee"],
-                                               start_at=form.start_at(), user=request.user,
-                                               override_reason=form.cleaned_data["override_reason"])
+            outcome = services.schedule_assign(
+                event=event,
+                employee=form.cleaned_data["employee"],
+                start_at=form.start_at(),
+                user=request.user,
+                override_reason=form.cleaned_data["override_reason"],
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         except services.CrossmarkFailed as exc:
@@ -249,24 +291,48 @@ def _schedule_action(request, pk, form_class, run, template, **form_kwargs):
 
 @can_change
 def schedule_reschedule(request, pk: int):
-    return _schedule_action(request, pk, RescheduleForm, lambda s, f: services.schedule_reschedule(
-        schedule=s, start_at=f.start_at(), user=request.user, override_reason=f.cleaned_data["override_reason"]),
-        "scheduling/schedule_action.html")
+    return _schedule_action(
+        request,
+        pk,
+        RescheduleForm,
+        lambda s, f: services.schedule_reschedule(
+            schedule=s, start_at=f.start_at(), user=request.user, override_reason=f.cleaned_data["override_reason"]
+        ),
+        "scheduling/schedule_action.html",
+    )
 
 
 @can_change
 def schedule_reassign(request, pk: int):
-    return _schedule_action(request, pk, ReassignForm, lambda s, f: services.schedule_reassign(
-        schedule=s, employee=f.cleaned_data["employee"], user=request.user,
-        override_reason=f.cleaned_data["override_reason"]), "scheduling/schedule_action.html")
+    return _schedule_action(
+        request,
+        pk,
+        ReassignForm,
+        lambda s, f: services.schedule_reassign(
+            schedule=s,
+            employee=f.cleaned_data["employee"],
+            user=request.user,
+            override_reason=f.cleaned_data["override_reason"],
+        ),
+        "scheduling/schedule_action.html",
+    )
 
 
 @can_change
 def schedule_swap(request, pk: int):
-    return _schedule_action(request, pk, SwapForm, lambda s, f: services.schedule_swap_cores(
-        first=s, second=f.cleaned_data["other"], user=request.user,
-        override_reason=f.cleaned_data["override_reason"]), "scheduling/schedule_action.html",
-        schedule=lambda s: s)
+    return _schedule_action(
+        request,
+        pk,
+        SwapForm,
+        lambda s, f: services.schedule_swap_cores(
+            first=s,
+            second=f.cleaned_data["other"],
+            user=request.user,
+            override_reason=f.cleaned_data["override_reason"],
+        ),
+        "scheduling/schedule_action.html",
+        schedule=lambda s: s,
+    )
 
 
 @can_change
@@ -310,11 +376,18 @@ def employee_page(request, pk: int):
     except Employee.weekly_availability.RelatedObjectDoesNotExist:
         weekly = (True,) * 7
     today = timezone.localdate()
-    return render(request, "scheduling/employee.html", {
-        "employee": employee, "form": form, "upcoming": schedule_list(start=today, end=today + timedelta(days=13),
-                                                                        employee_id=pk),
-        "weekly": list(zip(RotationsForm.DAYS, weekly, strict=True)), "today": today,
-        "can_change": request.user.has_perm(CHANGE)})
+    return render(
+        request,
+        "scheduling/employee.html",
+        {
+            "employee": employee,
+            "form": form,
+            "upcoming": schedule_list(start=today, end=today + timedelta(days=13), employee_id=pk),
+            "weekly": list(zip(RotationsForm.DAYS, weekly, strict=True)),
+            "today": today,
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
 
 
 @can_change
@@ -345,8 +418,11 @@ def employee_import(request):
     try:
         client = services.crossmark_for_user(request.user)
         if request.method == "POST":
-            created = reps_import(client=client, rep_ids=request.POST.getlist("rep_id"),
-                                  job_title=request.POST.get("job_title") or JobTitle.EVENT_SPECIALIST)
+            created = reps_import(
+                client=client,
+                rep_ids=request.POST.getlist("rep_id"),
+                job_title=request.POST.get("job_title") or JobTitle.EVENT_SPECIALIST,
+            )
             messages.success(request, f"{len(created)} employee(s) imported.")
             return redirect("scheduling:employees")
         review = reps_review(client=client)
@@ -369,9 +445,15 @@ def crossmark_login(request):
         messages.success(request, "Your Crossmark login is saved (encrypted).")
         return redirect("scheduling:index")
     account = CrossmarkAccount.objects.filter(user=request.user).first()
-    return render(request, "scheduling/form_page.html", {
-        "form": form, "title": "My Crossmark login",
-        "intro": f"Saved for {account.username}." if account else "Not set up yet."})
+    return render(
+        request,
+        "scheduling/form_page.html",
+        {
+            "form": form,
+            "title": "My Crossmark login",
+            "intro": f"Saved for {account.username}." if account else "Not set up yet.",
+        },
+    )
 
 
 @can_view
@@ -388,8 +470,9 @@ def rotations(request):
                 return redirect("scheduling:rotations")
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
-    exceptions = RotationException.objects.select_related("employee").filter(
-        date__gte=timezone.localdate()).order_by("date")
+    exceptions = (
+        RotationException.objects.select_related("employee").filter(date__gte=timezone.localdate()).order_by("date")
+    )
     return render(request, "scheduling/rotations.html", {"form": form, "exceptions": exceptions})
 
 
@@ -403,8 +486,9 @@ def holidays(request):
             services.holiday_save(holiday=form.save(commit=False))
             messages.success(request, "Holiday saved.")
             return redirect("scheduling:holidays")
-    return render(request, "scheduling/holidays.html", {"form": form,
-                                                        "holidays": CompanyHoliday.objects.order_by("date")})
+    return render(
+        request, "scheduling/holidays.html", {"form": form, "holidays": CompanyHoliday.objects.order_by("date")}
+    )
 
 
 @login_required
@@ -427,16 +511,24 @@ def sync_page(request):
         if not request.user.has_perm("scheduling.add_syncrun"):
             return HttpResponse(status=403)
         try:
-            job = job_start(kind="scheduling.crossmark_sync", task=crossmark_sync_job, user=request.user,
-                            params={"user_id": request.user.pk}, queue="sync")
+            job = job_start(
+                kind="scheduling.crossmark_sync",
+                task=crossmark_sync_job,
+                user=request.user,
+                params={"user_id": request.user.pk},
+                queue="sync",
+            )
             return redirect(f"{request.path}?job={job.pk}")
         except JobNotQueued:
             messages.error(request, "The sync could not be started: the task queue is unavailable. Try again later.")
     if request.GET.get("job"):
         job = Job.objects.filter(pk=request.GET["job"]).first() if len(request.GET["job"]) == 36 else None
     runs = sync_run_list()[:20]
-    return render(request, "scheduling/sync.html", {"job": job, "runs": runs,
-                                                    "can_sync": request.user.has_perm("scheduling.add_syncrun")})
+    return render(
+        request,
+        "scheduling/sync.html",
+        {"job": job, "runs": runs, "can_sync": request.user.has_perm("scheduling.add_syncrun")},
+    )
 
 
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:
@@ -461,8 +553,9 @@ def weekly_pdf(request, day: str):
 def employee_pdf(request, pk: int):
     employee = get_object_or_404(Employee, pk=pk)
     start = _date(request.GET["start"]) if request.GET.get("start") else timezone.localdate()
-    return _pdf_response(paperwork.employee_schedule_pdf(employee=employee, start=start),
-                         f"schedule-{employee.pk}-{start}.pdf")
+    return _pdf_response(
+        paperwork.employee_schedule_pdf(employee=employee, start=start), f"schedule-{employee.pk}-{start}.pdf"
+    )
 
 
 @can_view
@@ -481,7 +574,13 @@ def paperwork_page(request):
         except IntegrationError as exc:
             messages.error(request, f"Retail Link: {exc}")
     today = timezone.localdate()
-    return render(request, "scheduling/paperwork.html", {
-        "form": form, "authenticated": paperwork.edr_is_authenticated(request.user), "today": today,
-        "days": [today + timedelta(days=i) for i in range(7)]})
-
+    return render(
+        request,
+        "scheduling/paperwork.html",
+        {
+            "form": form,
+            "authenticated": paperwork.edr_is_authenticated(request.user),
+            "today": today,
+            "days": [today + timedelta(days=i) for i in range(7)],
+        },
+    )

@@ -23,8 +23,11 @@ PRODUCTION_ENV = {
 def run_python(*argv, env_overrides):
     """Run Python in a fresh process whose environment is the current one minus anything the
     production settings read, plus `env_overrides`."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in PRODUCTION_ENV and not k.startswith("SECURE_") and k != "BEHIND_TLS_PROXY"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and not k.startswith("SECURE_") and k != "BEHIND_TLS_PROXY"
+    }
     env.update(env_overrides)
     env.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     return subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -11,7 +11,6 @@ from django.shortcuts import render
 from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 
 from . import services
-from .sync_services import participation_side_effects
 from .models import (
     Affiliation,
     Contact,
@@ -37,6 +36,9 @@ from .models import (
     VolunteerParticipation,
     VolunteerSkill,
 )
+from .quality_services import flag_close
+from .sync_services import participation_side_effects
+from .tasks import salesforce_sync_job
 
 SYNC_FIELDS = ("salesforce_id", "last_synced_at")
 
@@ -125,8 +127,9 @@ class ParticipationFiguresAdmin(AuditedAdmin):
                 continue
             for row in formset.forms:
                 events.update(pk for pk in (row.instance.event_id, row.initial.get("event")) if pk)
-                volunteers.update(pk for pk in (getattr(row.instance, "volunteer_id", None),
-                                                row.initial.get("volunteer")) if pk)
+                volunteers.update(
+                    pk for pk in (getattr(row.instance, "volunteer_id", None), row.initial.get("volunteer")) if pk
+                )
         participation_side_effects(volunteer_ids=volunteers, event_ids=events)
 
 
@@ -139,14 +142,16 @@ def exclude_from_reports(modeladmin, request, queryset):
 
 @admin.action(description="Include selected in reports again", permissions=["change"])
 def include_in_reports(modeladmin, request, queryset):
-    count = services.volunteers_exclude_from_reports(volunteer_ids=queryset.values_list("pk", flat=True),
-                                                     exclude=False)
+    count = services.volunteers_exclude_from_reports(volunteer_ids=queryset.values_list("pk", flat=True), exclude=False)
     modeladmin.message_user(request, f"{count} volunteer(s) included in reports again.")
 
 
 class MergeForm(forms.Form):
-    survivor = forms.ModelChoiceField(queryset=Volunteer.objects.none(), widget=forms.RadioSelect,
-                                      help_text="Keeps its record; the others move into it and are removed.")
+    survivor = forms.ModelChoiceField(
+        queryset=Volunteer.objects.none(),
+        widget=forms.RadioSelect,
+        help_text="Keeps its record; the others move into it and are removed.",
+    )
 
 
 @admin.action(description="Merge selected duplicates into one volunteer", permissions=["delete"])
@@ -166,29 +171,75 @@ def merge_volunteers(modeladmin, request, queryset):
         except ValidationError as exc:
             modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return None
-        modeladmin.message_user(request, f"Merged {len(volunteers) - 1} duplicate(s) into {survivor}.",
-                                messages.SUCCESS)
+        modeladmin.message_user(
+            request, f"Merged {len(volunteers) - 1} duplicate(s) into {survivor}.", messages.SUCCESS
+        )
         return None
-    return render(request, "admin/volunteers/merge_confirm.html", {
-        **modeladmin.admin_site.each_context(request), "title": "Merge duplicate volunteers", "form": form,
-        "volunteers": volunteers, "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    })
+    return render(
+        request,
+        "admin/volunteers/merge_confirm.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Merge duplicate volunteers",
+            "form": form,
+            "volunteers": volunteers,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- contacts
 @admin.register(Volunteer)
 class VolunteerAdmin(ParticipationFiguresAdmin):
-    list_display = ("last_name", "first_name", "primary_organization", "title", "status", "local_status",
-                    "times_volunteered", "last_volunteered_on", "exclude_from_reports")
-    list_filter = ("status", "local_status", "exclude_from_reports", "do_not_contact", "email_opt_out",
-                   ("skills", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("first_name", "last_name", "middle_name", "title", "department", "emails__email",
-                     "affiliations__organization__name", "salesforce_id")
-    readonly_fields = ("created_at", "updated_at", "kind", "times_volunteered", "first_volunteered_on",
-                       "last_volunteered_on", "local_status_updated_at", *SYNC_FIELDS)
-    inlines = [EmailInline, PhoneInline, AddressInline, AffiliationInline, VolunteerSkillInline,
-               VolunteerParticipationByVolunteerInline, HistoryInline]
+    list_display = (
+        "last_name",
+        "first_name",
+        "primary_organization",
+        "title",
+        "status",
+        "local_status",
+        "times_volunteered",
+        "last_volunteered_on",
+        "exclude_from_reports",
+    )
+    list_filter = (
+        "status",
+        "local_status",
+        "exclude_from_reports",
+        "do_not_contact",
+        "email_opt_out",
+        ("skills", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = (
+        "first_name",
+        "last_name",
+        "middle_name",
+        "title",
+        "department",
+        "emails__email",
+        "affiliations__organization__name",
+        "salesforce_id",
+    )
+    readonly_fields = (
+        "created_at",
+        "updated_at",
+        "kind",
+        "times_volunteered",
+        "first_volunteered_on",
+        "last_volunteered_on",
+        "local_status_updated_at",
+        *SYNC_FIELDS,
+    )
+    inlines = [
+        EmailInline,
+        PhoneInline,
+        AddressInline,
+        AffiliationInline,
+        VolunteerSkillInline,
+        VolunteerParticipationByVolunteerInline,
+        HistoryInline,
+    ]
     actions = [export_as_csv, exclude_from_reports, include_in_reports, merge_volunteers]
     list_per_page = 50
     show_full_result_count = False
@@ -353,15 +404,29 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin's own fieldsets choose what is shown
 
     def clean(self):
         cleaned = super().clean()
-        previous = Event.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first() \
-            if self.instance.pk else None
-        probe = Event(**{f: cleaned.get(f, getattr(self.instance, f)) for f in
-                         ("status", "cancellation_reason", "cancellation_notes", "attended_count",
-                          "registered_count", "start", "end")})
+        previous = (
+            Event.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
+            if self.instance.pk
+            else None
+        )
+        probe = Event(
+            **{
+                f: cleaned.get(f, getattr(self.instance, f))
+                for f in (
+                    "status",
+                    "cancellation_reason",
+                    "cancellation_notes",
+                    "attended_count",
+                    "registered_count",
+                    "start",
+                    "end",
+                )
+            }
+        )
         errors = services._event_rule_errors(probe, previous_status=previous)
         for name, message in errors.items():
             self.add_error(name if name in self.fields else None, message)
@@ -371,15 +436,21 @@ class EventAdminForm(forms.ModelForm):
 @admin.register(Event)
 class EventAdmin(ParticipationFiguresAdmin):
     form = EventAdminForm
-    list_display = ("title", "start", "event_type", "format", "status", "school", "registered_count",
-                    "attended_count")
+    list_display = ("title", "start", "event_type", "format", "status", "school", "registered_count", "attended_count")
     list_filter = ("status", "event_type", "format", "districts")
     search_fields = ("title", "location", "school__name", "salesforce_id")
     list_select_related = ("school",)
     autocomplete_fields = ("school", "districts", "skills")
     date_hierarchy = "start"
-    readonly_fields = ("created_at", "updated_at", "status_source", "event_type_source", "cancellation_set_by",
-                       "cancellation_set_at", *SYNC_FIELDS)
+    readonly_fields = (
+        "created_at",
+        "updated_at",
+        "status_source",
+        "event_type_source",
+        "cancellation_set_by",
+        "cancellation_set_at",
+        *SYNC_FIELDS,
+    )
     inlines = [VolunteerParticipationInline, StudentParticipationInline, TeacherParticipationInline]
     actions = [export_as_csv]
 
@@ -483,12 +554,12 @@ class VolunteerSkillAdmin(AuditedAdmin):
 
 
 # --------------------------------------------------------------------------- Salesforce sync, quality, roster
-from django.shortcuts import redirect  # noqa: E402
-from django.urls import path, reverse  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
+from django.urls import path, reverse  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
 
-from project.jobs import JobNotQueued, job_start  # noqa: E402
+from project.jobs import JobNotQueued, job_start  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
 
-from .models import (  # noqa: E402
+from .models import (  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
     DataQualityFlag,
     PendingParticipation,
     QualityCheck,
@@ -520,26 +591,41 @@ class SyncRunAdmin(ReadOnlyAdmin):
     """Run history; "Sync now" (delta or full) starts a job and opens its live progress page."""
 
     change_list_template = "volunteers/admin/syncrun_change_list.html"
-    list_display = ("object_name", "mode", "status", "started_at", "finished_at", "created", "updated", "unchanged",
-                    "skipped", "failed", "queued", "error_count", "watermark")
+    list_display = (
+        "object_name",
+        "mode",
+        "status",
+        "started_at",
+        "finished_at",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "failed",
+        "queued",
+        "error_count",
+        "watermark",
+    )
     list_filter = ("status", "object_name", "mode")
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in SyncRun._meta.fields]
 
     def get_urls(self):
-        return [path("sync-now/", self.admin_site.admin_view(self.sync_now), name="volunteers_syncrun_sync_now"),
-                *super().get_urls()]
+        return [
+            path("sync-now/", self.admin_site.admin_view(self.sync_now), name="volunteers_syncrun_sync_now"),
+            *super().get_urls(),
+        ]
 
     def sync_now(self, request):
         if request.method != "POST" or not request.user.has_perm("volunteers.add_syncrun"):
             messages.error(request, "Starting a sync needs the Coordinator or Administrator role.")
             return redirect(reverse("admin:volunteers_syncrun_changelist"))
-        from .tasks import salesforce_sync_job
 
         mode = "full" if request.POST.get("mode") == "full" else "delta"
         try:
-            job = job_start(kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user,
-                            params={"mode": mode})
+            job = job_start(
+                kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user, params={"mode": mode}
+            )
         except JobNotQueued:
             messages.error(request, "The sync could not be queued: the task broker is unreachable. Try again later.")
             return redirect(reverse("admin:volunteers_syncrun_changelist"))
@@ -549,8 +635,16 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
 @admin.register(PendingParticipation)
 class PendingParticipationAdmin(ReadOnlyAdmin):
-    list_display = ("salesforce_id", "kind", "missing", "contact_salesforce_id", "event_salesforce_id", "attempts",
-                    "likely_orphan", "updated_at")
+    list_display = (
+        "salesforce_id",
+        "kind",
+        "missing",
+        "contact_salesforce_id",
+        "event_salesforce_id",
+        "attempts",
+        "likely_orphan",
+        "updated_at",
+    )
     list_filter = ("kind", "likely_orphan", "missing")
     search_fields = ("salesforce_id", "contact_salesforce_id", "event_salesforce_id")
     actions = [export_as_csv]
@@ -558,7 +652,6 @@ class PendingParticipationAdmin(ReadOnlyAdmin):
 
 @admin.action(description="Dismiss selected flags (not a problem)", permissions=["change"])
 def dismiss_flags(modeladmin, request, queryset):
-    from .quality_services import flag_close
 
     n = 0
     for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
@@ -569,7 +662,6 @@ def dismiss_flags(modeladmin, request, queryset):
 
 @admin.action(description="Mark selected flags resolved", permissions=["change"])
 def resolve_flags(modeladmin, request, queryset):
-    from .quality_services import flag_close
 
     n = 0
     for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
@@ -583,8 +675,18 @@ class DataQualityFlagAdmin(AuditedAdmin):
     list_display = ("entity_type", "entity_key", "issue_type", "severity", "status", "message", "updated_at")
     list_filter = ("status", "severity", "entity_type", "issue_type", "source")
     search_fields = ("entity_key", "message")
-    readonly_fields = ("entity_type", "entity_key", "entity_id", "issue_type", "severity", "source", "message",
-                       "details", "resolved_at", "resolved_by")
+    readonly_fields = (
+        "entity_type",
+        "entity_key",
+        "entity_id",
+        "issue_type",
+        "severity",
+        "source",
+        "message",
+        "details",
+        "resolved_at",
+        "resolved_by",
+    )
     actions = [dismiss_flags, resolve_flags, export_as_csv]
 
 
@@ -608,7 +710,18 @@ class QualityRunAdmin(ReadOnlyAdmin):
 
 @admin.register(RosterImport)
 class RosterImportAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "source", "sheet_id", "filename", "rows", "added", "updated", "deactivated",
-                    "flagged", "skipped", "imported_by")
+    list_display = (
+        "created_at",
+        "source",
+        "sheet_id",
+        "filename",
+        "rows",
+        "added",
+        "updated",
+        "deactivated",
+        "flagged",
+        "skipped",
+        "imported_by",
+    )
     list_filter = ("source",)
     readonly_fields = [f.name for f in RosterImport._meta.fields]

@@ -69,8 +69,17 @@ class SchoolSerializer(SalesforceIdMixin, StrictModelSerializer):
 
     class Meta:
         model = School
-        fields = ["id", "name", "district", "district_name", "level", "code", "aliases", "salesforce_id",
-                  "last_synced_at"]
+        fields = [
+            "id",
+            "name",
+            "district",
+            "district_name",
+            "level",
+            "code",
+            "aliases",
+            "salesforce_id",
+            "last_synced_at",
+        ]
         read_only_fields = ["last_synced_at"]
 
 
@@ -102,8 +111,19 @@ class OrganizationSerializer(SalesforceIdMixin, StrictModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "kind", "description", "city", "state", "postal_code", "last_activity_date",
-                  "aliases", "salesforce_id", "last_synced_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "description",
+            "city",
+            "state",
+            "postal_code",
+            "last_activity_date",
+            "aliases",
+            "salesforce_id",
+            "last_synced_at",
+        ]
         read_only_fields = ["last_synced_at"]
 
 
@@ -133,22 +153,61 @@ class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
     primary_email = serializers.SerializerMethodField()
     email = serializers.EmailField(write_only=True, required=False, help_text="Becomes the primary email.")
     phone = serializers.CharField(write_only=True, required=False, max_length=30)
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all(), write_only=True,
-                                                      required=False, help_text="Primary organization.")
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), write_only=True, required=False, help_text="Primary organization."
+    )
 
     class Meta:
         model = Volunteer
-        fields = ["id", "salutation", "first_name", "middle_name", "last_name", "suffix", "title", "department",
-                  "industry", "education", "status", "local_status", "do_not_call", "do_not_contact",
-                  "email_opt_out", "exclude_from_reports", "times_volunteered", "first_volunteered_on",
-                  "last_volunteered_on", "additional_volunteer_count", "organizations", "skills", "primary_email",
-                  "email", "phone", "organization", "salesforce_id", "last_synced_at"]
-        read_only_fields = ["local_status", "times_volunteered", "first_volunteered_on", "last_volunteered_on",
-                            "last_synced_at"]
+        fields = [
+            "id",
+            "salutation",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "suffix",
+            "title",
+            "department",
+            "industry",
+            "education",
+            "status",
+            "local_status",
+            "do_not_call",
+            "do_not_contact",
+            "email_opt_out",
+            "exclude_from_reports",
+            "times_volunteered",
+            "first_volunteered_on",
+            "last_volunteered_on",
+            "additional_volunteer_count",
+            "organizations",
+            "skills",
+            "primary_email",
+            "email",
+            "phone",
+            "organization",
+            "salesforce_id",
+            "last_synced_at",
+        ]
+        read_only_fields = [
+            "local_status",
+            "times_volunteered",
+            "first_volunteered_on",
+            "last_volunteered_on",
+            "last_synced_at",
+        ]
 
     def get_organizations(self, obj) -> list[dict]:
-        return [{"id": a.organization_id, "name": a.organization.name, "role": a.role, "is_primary": a.is_primary,
-                 "status": a.status} for a in obj.affiliations.all()]
+        return [
+            {
+                "id": a.organization_id,
+                "name": a.organization.name,
+                "role": a.role,
+                "is_primary": a.is_primary,
+                "status": a.status,
+            }
+            for a in obj.affiliations.all()
+        ]
 
     def get_skills(self, obj) -> list[str]:
         return [link.skill.name for link in obj.volunteer_skills.all()]
@@ -175,8 +234,11 @@ class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
 
 
 class DirectoryParams(StrictSerializer):
-    q = serializers.CharField(required=False, allow_blank=True,
-                              help_text="Every term must match a name part, organization, title, department or skill.")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Every term must match a name part, organization, title, department or skill.",
+    )
     organization = serializers.IntegerField(required=False, min_value=1)
     skill = serializers.IntegerField(required=False, min_value=1)
     local_status = serializers.ChoiceField(choices=LocalStatus.choices, required=False)
@@ -217,12 +279,36 @@ class EventSerializer(SalesforceIdMixin, StrictModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["id", "title", "description", "event_type", "format", "status", "status_source",
-                  "cancellation_reason", "cancellation_notes", "cancellation_set_at", "start", "end",
-                  "duration_minutes", "location", "school", "school_name", "districts", "skills",
-                  "volunteers_needed", "registered_count", "attended_count", "registered_student_count",
-                  "attended_student_count", "attended_educator_count", "session_host", "registration_link",
-                  "salesforce_id", "last_synced_at"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "event_type",
+            "format",
+            "status",
+            "status_source",
+            "cancellation_reason",
+            "cancellation_notes",
+            "cancellation_set_at",
+            "start",
+            "end",
+            "duration_minutes",
+            "location",
+            "school",
+            "school_name",
+            "districts",
+            "skills",
+            "volunteers_needed",
+            "registered_count",
+            "attended_count",
+            "registered_student_count",
+            "attended_student_count",
+            "attended_educator_count",
+            "session_host",
+            "registration_link",
+            "salesforce_id",
+            "last_synced_at",
+        ]
         read_only_fields = ["status_source", "cancellation_set_at", "last_synced_at"]
         # Rules across fields live in the service (one place, same messages for forms and API).
         validators: list = []
@@ -270,8 +356,9 @@ class CandidateParams(StrictSerializer):
 
 
 class AttendanceSerializer(StrictSerializer):
-    marks = serializers.DictField(child=serializers.ChoiceField(choices=ParticipationStatus.choices),
-                                  help_text="participation id -> status")
+    marks = serializers.DictField(
+        child=serializers.ChoiceField(choices=ParticipationStatus.choices), help_text="participation id -> status"
+    )
 
 
 class EventViewSet(viewsets.ModelViewSet):
@@ -284,24 +371,47 @@ class EventViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.event_list(user=self.request.user).prefetch_related("skills")
 
-    @extend_schema(parameters=[CandidateParams], responses={200: inline_serializer(
-        name="CandidateList", fields={"keywords": serializers.ListField(child=serializers.CharField()),
-                                      "results": CandidateSerializer(many=True)})})
+    @extend_schema(
+        parameters=[CandidateParams],
+        responses={
+            200: inline_serializer(
+                name="CandidateList",
+                fields={
+                    "keywords": serializers.ListField(child=serializers.CharField()),
+                    "results": CandidateSerializer(many=True),
+                },
+            )
+        },
+    )
     @action(detail=True, methods=["get"], permission_classes=CONTACT_PERMISSIONS)
     def candidates(self, request, pk=None):
         event = self.get_object()
         params = CandidateParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        keywords, ranked = selectors.recruitment_rank(event=event, extra_keywords=params.validated_data["keywords"],
-                                                      limit=params.validated_data["limit"])
-        results = [{"volunteer_id": v.pk, "name": v.full_name, "email": v.primary_email, "title": v.title,
-                    "times_volunteered": v.times_volunteered, "last_volunteered_on": v.last_volunteered_on,
-                    "local_status": v.local_status, "score": s.total, "breakdown": s.breakdown,
-                    "matched_keywords": s.matched_keywords} for v, s in ranked]
+        keywords, ranked = selectors.recruitment_rank(
+            event=event, extra_keywords=params.validated_data["keywords"], limit=params.validated_data["limit"]
+        )
+        results = [
+            {
+                "volunteer_id": v.pk,
+                "name": v.full_name,
+                "email": v.primary_email,
+                "title": v.title,
+                "times_volunteered": v.times_volunteered,
+                "last_volunteered_on": v.last_volunteered_on,
+                "local_status": v.local_status,
+                "score": s.total,
+                "breakdown": s.breakdown,
+                "matched_keywords": s.matched_keywords,
+            }
+            for v, s in ranked
+        ]
         return Response({"keywords": keywords, "results": CandidateSerializer(results, many=True).data})
 
-    @extend_schema(request=AttendanceSerializer, responses={200: inline_serializer(
-        name="AttendanceResult", fields={"changed": serializers.IntegerField()})})
+    @extend_schema(
+        request=AttendanceSerializer,
+        responses={200: inline_serializer(name="AttendanceResult", fields={"changed": serializers.IntegerField()})},
+    )
     @action(detail=True, methods=["post"], permission_classes=CONTACT_PERMISSIONS + [RoleModelPermissions])
     def attendance(self, request, pk=None):
         if not request.user.has_perm("volunteers.change_volunteerparticipation"):
@@ -325,8 +435,19 @@ class ParticipationSerializer(StrictModelSerializer):
 
     class Meta:
         model = VolunteerParticipation
-        fields = ["id", "event", "event_title", "volunteer", "volunteer_name", "status", "status_source",
-                  "delivery_hours", "role", "salesforce_id", "last_synced_at"]
+        fields = [
+            "id",
+            "event",
+            "event_title",
+            "volunteer",
+            "volunteer_name",
+            "status",
+            "status_source",
+            "delivery_hours",
+            "role",
+            "salesforce_id",
+            "last_synced_at",
+        ]
         read_only_fields = ["last_synced_at"]
         validators: list = []
 
@@ -390,8 +511,7 @@ class SkillSerializer(StrictModelSerializer):
         return skill.name
 
 
-class SkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class SkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = Skill.objects.order_by("name")
     serializer_class = SkillSerializer
     permission_classes = SCOPED_PERMISSIONS
@@ -399,8 +519,13 @@ class SkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 # --------------------------------------------------------------------------- reports
 def report_payload(report: reports.Report) -> dict:
-    return {"title": report.title, "subtitle": report.subtitle, "columns": report.columns,
-            "rows": report.rows, **report.data}
+    return {
+        "title": report.title,
+        "subtitle": report.subtitle,
+        "columns": report.columns,
+        "rows": report.rows,
+        **report.data,
+    }
 
 
 REPORT_RESPONSE = OpenApiTypes.OBJECT
@@ -423,8 +548,9 @@ class ThankYouParams(DateRangeParams):
 
 class YearEndParams(StrictSerializer):
     district = serializers.PrimaryKeyRelatedField(queryset=District.objects.all())
-    year = serializers.IntegerField(min_value=2000, max_value=2100,
-                                    help_text="Academic year start (2025 = Aug 1 2025 – Jul 31 2026).")
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text="Academic year start (2025 = Aug 1 2025 – Jul 31 2026)."
+    )
 
 
 class OrganizationReportParams(StrictSerializer):
@@ -478,6 +604,3 @@ class FirstTimeReportView(APIView):
     @extend_schema(parameters=[DateRangeParams], responses={200: REPORT_RESPONSE})
     def get(self, request):
         return Response(report_payload(reports.first_time_volunteers_report(**_params(DateRangeParams, request))))
-
-
-

@@ -34,8 +34,9 @@ def sync_status(request):
         _require_perm(request, "volunteers.add_syncrun")
         mode = "full" if request.POST.get("mode") == "full" else "delta"
         try:
-            job = job_start(kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user,
-                            params={"mode": mode})
+            job = job_start(
+                kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user, params={"mode": mode}
+            )
             messages.success(request, f"Salesforce {mode} sync started.")
         except JobNotQueued:
             messages.error(request, "The sync could not be queued: the task broker is unreachable. Try again later.")
@@ -45,11 +46,17 @@ def sync_status(request):
     for run in SyncRun.objects.order_by("-started_at", "-id")[:200]:
         latest.setdefault(run.object_name, run)
     objects = [{"spec": spec, "run": latest.get(spec.key)} for spec in SPECS]
-    return render(request, "volunteers/sync.html", {
-        "objects": objects, "job": job, "can_sync": request.user.has_perm("volunteers.add_syncrun"),
-        "pending": PendingParticipation.objects.count(),
-        "runs": SyncRun.objects.order_by("-started_at", "-id")[:30],
-    })
+    return render(
+        request,
+        "volunteers/sync.html",
+        {
+            "objects": objects,
+            "job": job,
+            "can_sync": request.user.has_perm("volunteers.add_syncrun"),
+            "pending": PendingParticipation.objects.count(),
+            "runs": SyncRun.objects.order_by("-started_at", "-id")[:30],
+        },
+    )
 
 
 @contacts_required
@@ -70,18 +77,33 @@ def quality_dashboard(request):
     cards = []
     for entity in q.ENTITIES:
         score = (latest.scores.get(entity) if latest else None) or {}
-        cards.append({"entity": entity, "score": score.get("score"), "dimensions": score.get("dimensions", {}),
-                      "checks": [c for c in checks if c.entity == entity]})
+        cards.append(
+            {
+                "entity": entity,
+                "score": score.get("score"),
+                "dimensions": score.get("dimensions", {}),
+                "checks": [c for c in checks if c.entity == entity],
+            }
+        )
     trend = {
         "labels": [r.started_at.strftime("%b %d %H:%M") for r in reversed(runs)],
-        "series": {entity: [(r.scores.get(entity) or {}).get("score") for r in reversed(runs)]
-                   for entity in q.ENTITIES},
+        "series": {
+            entity: [(r.scores.get(entity) or {}).get("score") for r in reversed(runs)] for entity in q.ENTITIES
+        },
     }
-    return render(request, "volunteers/quality.html", {
-        "latest": latest, "cards": cards, "trend_json": json.dumps(trend), "job": job,
-        "can_run": request.user.has_perm("volunteers.add_qualityrun"), "weights": q.WEIGHTS,
-        "open_flags": DataQualityFlag.objects.filter(status=DataQualityFlag.Status.OPEN).count(),
-    })
+    return render(
+        request,
+        "volunteers/quality.html",
+        {
+            "latest": latest,
+            "cards": cards,
+            "trend_json": json.dumps(trend),
+            "job": job,
+            "can_run": request.user.has_perm("volunteers.add_qualityrun"),
+            "weights": q.WEIGHTS,
+            "open_flags": DataQualityFlag.objects.filter(status=DataQualityFlag.Status.OPEN).count(),
+        },
+    )
 
 
 @contacts_required
@@ -99,7 +121,8 @@ def quality_flags(request):
         _require_perm(request, "volunteers.change_dataqualityflag")
         flag = get_object_or_404(DataQualityFlag, pk=request.POST.get("flag"))
         status = {"dismiss": DataQualityFlag.Status.DISMISSED, "resolve": DataQualityFlag.Status.RESOLVED}.get(
-            request.POST.get("action"), "")
+            request.POST.get("action"), ""
+        )
         try:
             flag_close(flag=flag, status=status, user=request.user, note=request.POST.get("note", ""))
             messages.success(request, f"Flag {flag.get_status_display().lower()}.")
@@ -114,11 +137,19 @@ def quality_flags(request):
         if request.GET.get(name):
             flags = flags.filter(**{name: request.GET[name]})
     page = Paginator(flags, 50).get_page(request.GET.get("page"))
-    return render(request, "volunteers/quality_flags.html", {
-        "page": page, "status": status, "statuses": DataQualityFlag.Status.choices,
-        "issue_types": DataQualityFlag.objects.values_list("issue_type", flat=True).distinct().order_by("issue_type"),
-        "can_close": request.user.has_perm("volunteers.change_dataqualityflag"),
-    })
+    return render(
+        request,
+        "volunteers/quality_flags.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": DataQualityFlag.Status.choices,
+            "issue_types": DataQualityFlag.objects.values_list("issue_type", flat=True)
+            .distinct()
+            .order_by("issue_type"),
+            "can_close": request.user.has_perm("volunteers.change_dataqualityflag"),
+        },
+    )
 
 
 @contacts_required
@@ -135,20 +166,30 @@ def roster(request):
                 if upload.size > MAX_UPLOAD_BYTES:
                     raise ValidationError("The file is larger than 5 MB.")
                 header, rows = csv_table(upload.read())
-                log = roster_import(header=header, rows=rows, source=RosterImport.Source.CSV, filename=upload.name,
-                                    user=request.user)
+                log = roster_import(
+                    header=header, rows=rows, source=RosterImport.Source.CSV, filename=upload.name, user=request.user
+                )
             elif sheet_id:
-                log = roster_import_from_sheet(sheet_id=sheet_id, worksheet=request.POST.get("worksheet", "").strip(),
-                                               user=request.user)
+                log = roster_import_from_sheet(
+                    sheet_id=sheet_id, worksheet=request.POST.get("worksheet", "").strip(), user=request.user
+                )
             else:
                 raise ValidationError("Choose a CSV file or give a Google Sheet id.")
-            messages.success(request, f"Roster imported: {log.added} added, {log.updated} updated, "
-                                      f"{log.deactivated} deactivated, {log.flagged} flagged, {log.skipped} skipped.")
+            messages.success(
+                request,
+                f"Roster imported: {log.added} added, {log.updated} updated, "
+                f"{log.deactivated} deactivated, {log.flagged} flagged, {log.skipped} skipped.",
+            )
         except UnicodeDecodeError:
             messages.error(request, "The file is not UTF-8 text (CSV).")
         except (ValidationError, IntegrationError) as exc:
             messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
-    return render(request, "volunteers/roster.html", {
-        "log": log, "imports": RosterImport.objects.select_related("imported_by")[:20],
-        "can_import": request.user.has_perm("volunteers.add_rosterimport"),
-    })
+    return render(
+        request,
+        "volunteers/roster.html",
+        {
+            "log": log,
+            "imports": RosterImport.objects.select_related("imported_by")[:20],
+            "can_import": request.user.has_perm("volunteers.add_rosterimport"),
+        },
+    )

@@ -51,10 +51,17 @@ BASE_VOLUNTEERS = 300
 BASE_EVENTS = 80
 
 DISTRICTS = {
-    "Riverside Unified": [("Riverside High", SchoolLevel.HIGH), ("Riverside Middle", SchoolLevel.MIDDLE),
-                          ("Oak Park Elementary", SchoolLevel.ELEMENTARY), ("Maple Elementary", SchoolLevel.ELEMENTARY)],
-    "Prairie Valley Schools": [("Prairie Valley High", SchoolLevel.HIGH), ("Prairie Valley Middle", SchoolLevel.MIDDLE),
-                               ("Sunflower Elementary", SchoolLevel.ELEMENTARY)],
+    "Riverside Unified": [
+        ("Riverside High", SchoolLevel.HIGH),
+        ("Riverside Middle", SchoolLevel.MIDDLE),
+        ("Oak Park Elementary", SchoolLevel.ELEMENTARY),
+        ("Maple Elementary", SchoolLevel.ELEMENTARY),
+    ],
+    "Prairie Valley Schools": [
+        ("Prairie Valley High", SchoolLevel.HIGH),
+        ("Prairie Valley Middle", SchoolLevel.MIDDLE),
+        ("Sunflower Elementary", SchoolLevel.ELEMENTARY),
+    ],
     "Northgate District": [("Northgate High", SchoolLevel.HIGH), ("Northgate Academy", SchoolLevel.MIDDLE)],
 }
 ORGANIZATIONS = [
@@ -71,25 +78,116 @@ ORGANIZATIONS = [
     ("Summit Law Group", Organization.Kind.BUSINESS, "Legal", []),
     ("Fountain Media", Organization.Kind.BUSINESS, "Media", []),
 ]
-SKILLS = ["Software development", "Robotics", "Nursing", "Accounting", "Public speaking", "Marketing",
-          "Civil engineering", "Graphic design", "Law", "Data analysis", "Welding", "Entrepreneurship",
-          "Architecture", "Finance", "Mentoring"]
-TITLES = [("Software Engineer", "Engineering"), ("Registered Nurse", "Emergency"), ("Accountant", "Finance"),
-          ("Project Manager", "Operations"), ("Marketing Director", "Marketing"), ("Civil Engineer", "Infrastructure"),
-          ("Attorney", "Litigation"), ("Data Analyst", "Analytics"), ("Graphic Designer", "Creative"),
-          ("Branch Manager", "Retail Banking"), ("Architect", "Design"), ("Electrician", "Facilities"),
-          ("HR Business Partner", "People"), ("Financial Advisor", "Wealth Management")]
-FIRST = ["Ada", "Grace", "Alan", "Maria", "James", "Aisha", "Chen", "Luis", "Priya", "Noah", "Emma", "Olivia",
-         "Liam", "Sofia", "Mateo", "Zoe", "Ethan", "Amara", "Kenji", "Hannah", "Omar", "Isla", "Diego", "Fatima",
-         "Jonah", "Leah", "Samuel", "Nadia", "Theo", "Rosa"]
-LAST = ["Lovelace", "Hopper", "Turing", "Garcia", "Johnson", "Khan", "Wang", "Martinez", "Patel", "Smith",
-        "Brown", "Nguyen", "Okafor", "Rossi", "Schmidt", "Kowalski", "Haddad", "Van der Berg", "O'Neil", "Ito",
-        "Mensah", "Larsen", "Silva", "Cohen", "Dubois", "Fischer", "Moreno", "Ahmed", "Park", "Reyes"]
+SKILLS = [
+    "Software development",
+    "Robotics",
+    "Nursing",
+    "Accounting",
+    "Public speaking",
+    "Marketing",
+    "Civil engineering",
+    "Graphic design",
+    "Law",
+    "Data analysis",
+    "Welding",
+    "Entrepreneurship",
+    "Architecture",
+    "Finance",
+    "Mentoring",
+]
+TITLES = [
+    ("Software Engineer", "Engineering"),
+    ("Registered Nurse", "Emergency"),
+    ("Accountant", "Finance"),
+    ("Project Manager", "Operations"),
+    ("Marketing Director", "Marketing"),
+    ("Civil Engineer", "Infrastructure"),
+    ("Attorney", "Litigation"),
+    ("Data Analyst", "Analytics"),
+    ("Graphic Designer", "Creative"),
+    ("Branch Manager", "Retail Banking"),
+    ("Architect", "Design"),
+    ("Electrician", "Facilities"),
+    ("HR Business Partner", "People"),
+    ("Financial Advisor", "Wealth Management"),
+]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Maria",
+    "James",
+    "Aisha",
+    "Chen",
+    "Luis",
+    "Priya",
+    "Noah",
+    "Emma",
+    "Olivia",
+    "Liam",
+    "Sofia",
+    "Mateo",
+    "Zoe",
+    "Ethan",
+    "Amara",
+    "Kenji",
+    "Hannah",
+    "Omar",
+    "Isla",
+    "Diego",
+    "Fatima",
+    "Jonah",
+    "Leah",
+    "Samuel",
+    "Nadia",
+    "Theo",
+    "Rosa",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Garcia",
+    "Johnson",
+    "Khan",
+    "Wang",
+    "Martinez",
+    "Patel",
+    "Smith",
+    "Brown",
+    "Nguyen",
+    "Okafor",
+    "Rossi",
+    "Schmidt",
+    "Kowalski",
+    "Haddad",
+    "Van der Berg",
+    "O'Neil",
+    "Ito",
+    "Mensah",
+    "Larsen",
+    "Silva",
+    "Cohen",
+    "Dubois",
+    "Fischer",
+    "Moreno",
+    "Ahmed",
+    "Park",
+    "Reyes",
+]
 ZIPS = ["64108", "64111", "64114", "66061", "66101", "64501", "67002", "66210", "10001", "64015"]
-TYPE_WEIGHTS = [(EventType.CAREER_SPEAKER, 5), (EventType.VIRTUAL_SESSION, 5), (EventType.CAREER_FAIR, 2),
-                (EventType.CAREER_JUMPING, 2), (EventType.DIA, 1), (EventType.MATH_RELAYS, 1),
-                (EventType.WORKPLACE_VISIT, 1), (EventType.HEALTHSTART, 1), (EventType.BFI, 1),
-                (EventType.MENTORING, 1)]
+TYPE_WEIGHTS = [
+    (EventType.CAREER_SPEAKER, 5),
+    (EventType.VIRTUAL_SESSION, 5),
+    (EventType.CAREER_FAIR, 2),
+    (EventType.CAREER_JUMPING, 2),
+    (EventType.DIA, 1),
+    (EventType.MATH_RELAYS, 1),
+    (EventType.WORKPLACE_VISIT, 1),
+    (EventType.HEALTHSTART, 1),
+    (EventType.BFI, 1),
+    (EventType.MENTORING, 1),
+]
 
 
 def _scale_setting() -> int:
@@ -105,8 +203,10 @@ def load(*, stdout, scale: int | None = None) -> None:
     viewer = get_user_model().objects.filter(username="viewer").first()
     if viewer is not None:
         ViewerDistrict.objects.get_or_create(user=viewer, district=District.objects.get(name=MARKER_DISTRICT))
-    stdout.write(f"  volunteers demo: {Volunteer.objects.count()} volunteers, {Event.objects.count()} events, "
-                 f"{VolunteerParticipation.objects.count()} participations")
+    stdout.write(
+        f"  volunteers demo: {Volunteer.objects.count()} volunteers, {Event.objects.count()} events, "
+        f"{VolunteerParticipation.objects.count()} participations"
+    )
 
 
 # --------------------------------------------------------------------------- bulk helpers
@@ -121,9 +221,10 @@ def bulk_create_contacts(model, objs: list, *, batch_size: int = 1000) -> list:
             obj.created_at = timezone.now()
         obj.updated_at = timezone.now()
     for start in range(0, len(objs), batch_size):
-        chunk = objs[start:start + batch_size]
+        chunk = objs[start : start + batch_size]
         parents = Contact.objects.bulk_create(
-            [Contact(**{f.attname: getattr(o, f.attname) for f in parent_fields}) for o in chunk])
+            [Contact(**{f.attname: getattr(o, f.attname) for f in parent_fields}) for o in chunk]
+        )
         for obj, parent in zip(chunk, parents, strict=True):
             obj.pk = obj.id = obj.contact_ptr_id = parent.pk
         model.objects._insert(chunk, fields=child_fields, using="default")
@@ -136,7 +237,7 @@ def _day(d, hour) -> datetime:
 
 # --------------------------------------------------------------------------- generator
 def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - seeded demo data, not security
     today = today or timezone.localdate()
     districts, schools = {}, []
     for name, school_list in DISTRICTS.items():
@@ -160,28 +261,46 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     for i in range(n_vol):
         title, dept = rnd.choice(TITLES)
         first, last = rnd.choice(FIRST), rnd.choice(LAST)
-        status = rnd.choices([Volunteer.Status.ACTIVE, Volunteer.Status.INACTIVE, Volunteer.Status.ON_HOLD],
-                             [90, 7, 3])[0]
-        volunteers.append(Volunteer(
-            first_name=first, last_name=last, title=title, department=dept, status=status,
-            do_not_contact=rnd.random() < 0.03, email_opt_out=rnd.random() < 0.04,
-            exclude_from_reports=rnd.random() < 0.01, gender=rnd.choice(["female", "male", "", "non_binary"]),
-            salesforce_id=f"003DEMO{seed % 100:02d}{i:09d}"[:18] if rnd.random() < 0.8 else None,
-        ))
+        status = rnd.choices(
+            [Volunteer.Status.ACTIVE, Volunteer.Status.INACTIVE, Volunteer.Status.ON_HOLD], [90, 7, 3]
+        )[0]
+        volunteers.append(
+            Volunteer(
+                first_name=first,
+                last_name=last,
+                title=title,
+                department=dept,
+                status=status,
+                do_not_contact=rnd.random() < 0.03,
+                email_opt_out=rnd.random() < 0.04,
+                exclude_from_reports=rnd.random() < 0.01,
+                gender=rnd.choice(["female", "male", "", "non_binary"]),
+                salesforce_id=f"003DEMO{seed % 100:02d}{i:09d}"[:18] if rnd.random() < 0.8 else None,
+            )
+        )
     bulk_create_contacts(Volunteer, volunteers)
     emails, addresses, affiliations, vskills = [], [], [], []
     for i, v in enumerate(volunteers):
         slug = f"{v.first_name}.{v.last_name}".lower().replace(" ", "").replace("'", "")
-        emails.append(ContactEmail(contact_id=v.pk, email=f"{slug}{i}@example.org", is_primary=True,
-                                   kind=ContactEmail.Kind.WORK))
+        emails.append(
+            ContactEmail(contact_id=v.pk, email=f"{slug}{i}@example.org", is_primary=True, kind=ContactEmail.Kind.WORK)
+        )
         zip_code = rnd.choice(ZIPS)
-        addresses.append(ContactAddress(contact_id=v.pk, city="Riverside", state="MO", postal_code=zip_code,
-                                        is_primary=True))
+        addresses.append(
+            ContactAddress(contact_id=v.pk, city="Riverside", state="MO", postal_code=zip_code, is_primary=True)
+        )
         v.local_status = rules.local_status_from_zip(zip_code)
         org = rnd.choice(orgs)
         v.industry = industry_of[org.pk]
-        affiliations.append(Affiliation(volunteer_id=v.pk, organization=org, is_primary=True, role=v.title,
-                                        start_date=today - timedelta(days=rnd.randint(100, 3000))))
+        affiliations.append(
+            Affiliation(
+                volunteer_id=v.pk,
+                organization=org,
+                is_primary=True,
+                role=v.title,
+                start_date=today - timedelta(days=rnd.randint(100, 3000)),
+            )
+        )
         if rnd.random() < 0.15:
             other = rnd.choice([o for o in orgs if o != org])
             affiliations.append(Affiliation(volunteer_id=v.pk, organization=other, status=Affiliation.Status.PAST))
@@ -194,12 +313,26 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     Volunteer.objects.bulk_update(volunteers, ["local_status", "industry"], batch_size=2000)
 
     # Teachers and students
-    teachers = bulk_create_contacts(Teacher, [Teacher(first_name=rnd.choice(FIRST), last_name=rnd.choice(LAST),
-                                                      school=rnd.choice(schools)) for _ in range(12 * len(schools))])
-    students = bulk_create_contacts(Student, [
-        Student(first_name=rnd.choice(FIRST), last_name=rnd.choice(LAST), school=rnd.choice(schools),
-                current_grade=rnd.randint(3, 12), local_student_id=f"S{i:07d}")
-        for i in range(60 * len(schools) * min(scale, 20))])
+    teachers = bulk_create_contacts(
+        Teacher,
+        [
+            Teacher(first_name=rnd.choice(FIRST), last_name=rnd.choice(LAST), school=rnd.choice(schools))
+            for _ in range(12 * len(schools))
+        ],
+    )
+    students = bulk_create_contacts(
+        Student,
+        [
+            Student(
+                first_name=rnd.choice(FIRST),
+                last_name=rnd.choice(LAST),
+                school=rnd.choice(schools),
+                current_grade=rnd.randint(3, 12),
+                local_student_id=f"S{i:07d}",
+            )
+            for i in range(60 * len(schools) * min(scale, 20))
+        ],
+    )
     students_by_school: dict[int, list] = {}
     for s in students:
         students_by_school.setdefault(s.school_id, []).append(s)
@@ -224,8 +357,9 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
         if past:
             status = rnd.choices([EventStatus.COMPLETED, EventStatus.CANCELLED, EventStatus.NO_SHOW], [88, 9, 3])[0]
         else:
-            status = rnd.choice([EventStatus.CONFIRMED, EventStatus.PUBLISHED, EventStatus.REQUESTED,
-                                 EventStatus.DRAFT])
+            status = rnd.choice(
+                [EventStatus.CONFIRMED, EventStatus.PUBLISHED, EventStatus.REQUESTED, EventStatus.DRAFT]
+            )
         reason, notes = "", ""
         if status == EventStatus.CANCELLED:
             reason = rnd.choice([c for c in CancellationReason.values if c])
@@ -234,14 +368,24 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
         start = _day(day, rnd.choice([8, 9, 10, 13]))
         label = dict(EventType.choices)[event_type]
         topic = rnd.choice(SKILLS)
-        events.append(Event(
-            title=f"{label}: {topic} at {school.name}" if fmt == EventFormat.IN_PERSON else f"Virtual: {topic}",
-            event_type=event_type, format=fmt, status=status, cancellation_reason=reason, cancellation_notes=notes,
-            start=start, end=start + timedelta(minutes=duration), duration_minutes=duration,
-            school=school if fmt == EventFormat.IN_PERSON else None, volunteers_needed=rnd.randint(2, 10),
-            location=school.name if fmt == EventFormat.IN_PERSON else "Online",
-            salesforce_id=f"a0SDEMO{i:011d}"[:18], status_source=dict(EventStatus.choices)[status],
-        ))
+        events.append(
+            Event(
+                title=f"{label}: {topic} at {school.name}" if fmt == EventFormat.IN_PERSON else f"Virtual: {topic}",
+                event_type=event_type,
+                format=fmt,
+                status=status,
+                cancellation_reason=reason,
+                cancellation_notes=notes,
+                start=start,
+                end=start + timedelta(minutes=duration),
+                duration_minutes=duration,
+                school=school if fmt == EventFormat.IN_PERSON else None,
+                volunteers_needed=rnd.randint(2, 10),
+                location=school.name if fmt == EventFormat.IN_PERSON else "Online",
+                salesforce_id=f"a0SDEMO{i:011d}"[:18],
+                status_source=dict(EventStatus.choices)[status],
+            )
+        )
         event_schools.append((school, topic))
     Event.objects.bulk_create(events, batch_size=1000)
     district_links, skill_links = [], []
@@ -269,23 +413,39 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
                 status = ParticipationStatus.NO_SHOW
             else:
                 status = ParticipationStatus.REGISTERED
-            source = {"attended": rnd.choice(["Attended", "Completed", "Successfully Completed"]),
-                      "no_show": "No-Show", "cancelled": "Cancelled", "registered": "Registered"}[status]
-            vparts.append(VolunteerParticipation(
-                event=event, volunteer_id=v.pk, status=status, status_source=source,
-                delivery_hours=hours.quantize(Decimal("0.01")) if status == ParticipationStatus.ATTENDED else None))
+            source = {
+                "attended": rnd.choice(["Attended", "Completed", "Successfully Completed"]),
+                "no_show": "No-Show",
+                "cancelled": "Cancelled",
+                "registered": "Registered",
+            }[status]
+            vparts.append(
+                VolunteerParticipation(
+                    event=event,
+                    volunteer_id=v.pk,
+                    status=status,
+                    status_source=source,
+                    delivery_hours=hours.quantize(Decimal("0.01")) if status == ParticipationStatus.ATTENDED else None,
+                )
+            )
         if event.status != EventStatus.COMPLETED:
             continue
         if event.format == EventFormat.IN_PERSON:
             pool = students_by_school.get(school.pk, [])
             for s in rnd.sample(pool, min(len(pool), rnd.randint(10, 25))):
-                sparts.append(StudentParticipation(event=event, student_id=s.pk, status_source="Attended",
-                                                   status=ParticipationStatus.ATTENDED))
+                sparts.append(
+                    StudentParticipation(
+                        event=event, student_id=s.pk, status_source="Attended", status=ParticipationStatus.ATTENDED
+                    )
+                )
         else:
             pool = teachers_by_school.get(school.pk, [])
             for t in rnd.sample(pool, min(len(pool), rnd.randint(1, 4))):
-                tparts.append(TeacherParticipation(event=event, teacher_id=t.pk, status_source="Attended",
-                                                   status=ParticipationStatus.ATTENDED))
+                tparts.append(
+                    TeacherParticipation(
+                        event=event, teacher_id=t.pk, status_source="Attended", status=ParticipationStatus.ATTENDED
+                    )
+                )
             event.districts.add(school.district_id)
     VolunteerParticipation.objects.bulk_create(vparts, batch_size=2000)
     StudentParticipation.objects.bulk_create(sparts, batch_size=2000)
@@ -294,19 +454,32 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     _refresh_counts()
     ids = [v.pk for v in volunteers]
     for start in range(0, len(ids), 5000):
-        volunteer_stats_refresh(volunteer_ids=ids[start:start + 5000])
+        volunteer_stats_refresh(volunteer_ids=ids[start : start + 5000])
 
     # A little history and recruitment activity for the profile pages.
     now = timezone.now()
     author = get_user_model().objects.filter(username="coordinator").first()
     history, notes = [], []
     for v in rnd.sample(volunteers, min(60, len(volunteers))):
-        history.append(ContactHistory(contact_id=v.pk, kind=ContactHistory.Kind.EMAIL, subject="Thank you for volunteering",
-                                      body="Sent the thank-you letter and photos.", author=author,
-                                      occurred_at=now - timedelta(days=rnd.randint(1, 300))))
+        history.append(
+            ContactHistory(
+                contact_id=v.pk,
+                kind=ContactHistory.Kind.EMAIL,
+                subject="Thank you for volunteering",
+                body="Sent the thank-you letter and photos.",
+                author=author,
+                occurred_at=now - timedelta(days=rnd.randint(1, 300)),
+            )
+        )
         if rnd.random() < 0.4:
-            notes.append(RecruitmentNote(volunteer_id=v.pk, outcome=rnd.choice(RecruitmentNote.Outcome.values),
-                                         note="Asked about spring career fairs.", author=author))
+            notes.append(
+                RecruitmentNote(
+                    volunteer_id=v.pk,
+                    outcome=rnd.choice(RecruitmentNote.Outcome.values),
+                    note="Asked about spring career fairs.",
+                    author=author,
+                )
+            )
     ContactHistory.objects.bulk_create(history)
     RecruitmentNote.objects.bulk_create(notes)
 
@@ -314,14 +487,38 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
 def _refresh_counts() -> None:
     counts = Event.objects.annotate(
         # distinct: the three joins multiply rows.
-        reg=Count("volunteer_participations", distinct=True,
-                  filter=~Q(volunteer_participations__status=ParticipationStatus.CANCELLED)),
-        att=Count("volunteer_participations", distinct=True,
-                  filter=Q(volunteer_participations__status=ParticipationStatus.ATTENDED)),
-        studs=Count("student_participations", distinct=True), teach=Count("teacher_participations", distinct=True),
+        reg=Count(
+            "volunteer_participations",
+            distinct=True,
+            filter=~Q(volunteer_participations__status=ParticipationStatus.CANCELLED),
+        ),
+        att=Count(
+            "volunteer_participations",
+            distinct=True,
+            filter=Q(volunteer_participations__status=ParticipationStatus.ATTENDED),
+        ),
+        studs=Count("student_participations", distinct=True),
+        teach=Count("teacher_participations", distinct=True),
     ).values_list("pk", "reg", "att", "studs", "teach")
-    updates = [Event(pk=pk, registered_count=reg, attended_count=att, registered_student_count=studs,
-                     attended_student_count=studs, attended_educator_count=teach)
-               for pk, reg, att, studs, teach in counts]
-    Event.objects.bulk_update(updates, ["registered_count", "attended_count", "registered_student_count",
-                                        "attended_student_count", "attended_educator_count"], batch_size=2000)
+    updates = [
+        Event(
+            pk=pk,
+            registered_count=reg,
+            attended_count=att,
+            registered_student_count=studs,
+            attended_student_count=studs,
+            attended_educator_count=teach,
+        )
+        for pk, reg, att, studs, teach in counts
+    ]
+    Event.objects.bulk_update(
+        updates,
+        [
+            "registered_count",
+            "attended_count",
+            "registered_student_count",
+            "attended_student_count",
+            "attended_educator_count",
+        ],
+        batch_size=2000,
+    )

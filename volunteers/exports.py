@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from .reports import Report
 
@@ -35,8 +37,6 @@ def report_csv(report: Report) -> HttpResponse:
 
 
 def report_xlsx(report: Report) -> HttpResponse:
-    from openpyxl import Workbook  # heavy import, only needed for this download
-    from openpyxl.styles import Font
 
     book = Workbook()
     summary = book.active
@@ -55,8 +55,9 @@ def report_xlsx(report: Report) -> HttpResponse:
         sheet.append([_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="{slugify(report.title)}.xlsx"'
     return response
 

@@ -24,14 +24,18 @@ def _current_academic_year() -> int:
 
 
 class DirectoryForm(forms.Form):
-    q = forms.CharField(required=False, label="Search",
-                        help_text="Every word must match a name, organization, title, department or skill.")
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        help_text="Every word must match a name, organization, title, department or skill.",
+    )
     organization = forms.ModelChoiceField(queryset=Organization.objects.order_by("name"), required=False)
     skill = forms.ModelChoiceField(queryset=Skill.objects.order_by("name"), required=False)
     local_status = forms.ChoiceField(choices=[("", "Any")] + LocalStatus.choices, required=False)
     active = forms.ChoiceField(choices=[("", "Any"), ("yes", "Active"), ("no", "Not active")], required=False)
-    sort = forms.ChoiceField(choices=DirectorySort.CHOICES + [("-" + k, f"{v} (reverse)")
-                                                              for k, v in DirectorySort.CHOICES], required=False)
+    sort = forms.ChoiceField(
+        choices=DirectorySort.CHOICES + [("-" + k, f"{v} (reverse)") for k, v in DirectorySort.CHOICES], required=False
+    )
 
     def selector_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -61,8 +65,10 @@ class EventFilterForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV with a header row: first_name, last_name, email, phone, organization, "
-                                     "title, department, skills (separated by ;), postal_code.")
+    file = forms.FileField(
+        help_text="CSV with a header row: first_name, last_name, email, phone, organization, "
+        "title, department, skills (separated by ;), postal_code."
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -107,8 +113,9 @@ class ThankYouForm(DateRangeForm):
 
 
 class YearForm(forms.Form):
-    year = forms.IntegerField(min_value=2000, max_value=2100,
-                              help_text="Academic year start: 2025 means Aug 1 2025 – Jul 31 2026.")
+    year = forms.IntegerField(
+        min_value=2000, max_value=2100, help_text="Academic year start: 2025 means Aug 1 2025 – Jul 31 2026."
+    )
 
 
 class YearEndForm(YearForm):

@@ -14,8 +14,7 @@ from django.db.models.functions import Lower
 from . import services
 from .models import ContactEmail, Organization, OrganizationAlias
 
-COLUMNS = ["first_name", "last_name", "email", "phone", "organization", "title", "department", "skills",
-           "postal_code"]
+COLUMNS = ["first_name", "last_name", "email", "phone", "organization", "title", "department", "skills", "postal_code"]
 REQUIRED = ["first_name", "last_name"]
 MAX_ROWS = 5000
 
@@ -48,8 +47,9 @@ class ImportPreview:
 
 def _org_lookup() -> dict[str, int]:
     names = {n: pk for pk, n in Organization.objects.annotate(n=Lower("name")).values_list("pk", "n")}
-    names.update({n: pk for pk, n in OrganizationAlias.objects.annotate(n=Lower("name")).values_list(
-        "organization_id", "n")})
+    names.update(
+        {n: pk for pk, n in OrganizationAlias.objects.annotate(n=Lower("name")).values_list("organization_id", "n")}
+    )
     return names
 
 
@@ -120,9 +120,14 @@ def import_commit(text: str) -> tuple[int, int]:
     for row in preview.valid:
         v = row.values
         services.volunteer_create(
-            first_name=v["first_name"], last_name=v["last_name"], email=v.get("email", ""), phone=v.get("phone", ""),
-            organization=orgs.get(row.organization_id), title=v.get("title", ""),
-            department=v.get("department", ""), postal_code=v.get("postal_code", ""),
+            first_name=v["first_name"],
+            last_name=v["last_name"],
+            email=v.get("email", ""),
+            phone=v.get("phone", ""),
+            organization=orgs.get(row.organization_id),
+            title=v.get("title", ""),
+            department=v.get("department", ""),
+            postal_code=v.get("postal_code", ""),
             skills=[s for s in (v.get("skills") or "").split(";") if s.strip()],
         )
     return len(preview.valid), len(preview.invalid)

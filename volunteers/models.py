@@ -20,8 +20,13 @@ from . import rules
 
 
 class Synced(models.Model):
-    salesforce_id = models.CharField(max_length=18, unique=True, null=True, blank=True,
-                                     help_text="Salesforce record id; empty for rows created in Crewbase.")
+    salesforce_id = models.CharField(
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Salesforce record id; empty for rows created in Crewbase.",
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -265,6 +270,7 @@ class LocalStatus(models.TextChoices):
 
 class Volunteer(Contact):
     CONTACT_KIND = Contact.Kind.VOLUNTEER
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         INACTIVE = "inactive", "Inactive"
@@ -275,23 +281,27 @@ class Volunteer(Contact):
     industry = models.CharField(max_length=200, blank=True)
     education = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    local_status = models.CharField(max_length=10, choices=LocalStatus.choices, default=LocalStatus.UNKNOWN,
-                                    db_index=True)
+    local_status = models.CharField(
+        max_length=10, choices=LocalStatus.choices, default=LocalStatus.UNKNOWN, db_index=True
+    )
     local_status_updated_at = models.DateTimeField(null=True, blank=True)
     interests = models.TextField(blank=True)
     additional_volunteer_count = models.PositiveIntegerField(
-        default=0, help_text="Local only: engagements recorded outside Crewbase.")
+        default=0, help_text="Local only: engagements recorded outside Crewbase."
+    )
     skills = models.ManyToManyField(Skill, through="VolunteerSkill", related_name="volunteers", blank=True)
-    organizations = models.ManyToManyField(Organization, through="Affiliation", related_name="volunteers",
-                                           blank=True)
+    organizations = models.ManyToManyField(Organization, through="Affiliation", related_name="volunteers", blank=True)
     # Denormalised from attended participations by services.volunteer_stats_refresh, so the
     # directory can sort 100k volunteers on an index instead of aggregating on every page.
     times_volunteered = models.PositiveIntegerField(default=0, db_index=True, editable=False)
     first_volunteered_on = models.DateField(null=True, blank=True, editable=False)
     last_volunteered_on = models.DateField(null=True, blank=True, db_index=True, editable=False)
 
-    LOCAL_ONLY_FIELDS = Contact.LOCAL_ONLY_FIELDS + ("local_status", "local_status_updated_at",
-                                                     "additional_volunteer_count")
+    LOCAL_ONLY_FIELDS = Contact.LOCAL_ONLY_FIELDS + (
+        "local_status",
+        "local_status_updated_at",
+        "additional_volunteer_count",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -333,11 +343,11 @@ class Affiliation(Synced, AuditedModel):
         ordering = ["-is_primary", "organization__name"]
         constraints = [
             models.UniqueConstraint(fields=["volunteer", "organization"], name="affiliation_unique"),
-            models.UniqueConstraint(fields=["volunteer"], condition=Q(is_primary=True),
-                                    name="affiliation_one_primary"),
+            models.UniqueConstraint(fields=["volunteer"], condition=Q(is_primary=True), name="affiliation_one_primary"),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="affiliation_end_after_start"),
+                name="affiliation_end_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -346,6 +356,7 @@ class Affiliation(Synced, AuditedModel):
 
 class Teacher(Contact):
     CONTACT_KIND = Contact.Kind.TEACHER
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         INACTIVE = "inactive", "Inactive"
@@ -356,7 +367,8 @@ class Teacher(Contact):
     department = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     deactivated_manually = models.BooleanField(
-        default=False, help_text="Deactivated by an administrator: roster imports never reactivate it.")
+        default=False, help_text="Deactivated by an administrator: roster imports never reactivate it."
+    )
 
 
 class Student(Contact):
@@ -364,10 +376,12 @@ class Student(Contact):
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="students")
     local_student_id = models.CharField(max_length=40, blank=True, db_index=True)
     current_grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    homeroom_teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.SET_NULL,
-                                         related_name="students")
-    school_class = models.ForeignKey("SchoolClass", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="students")
+    homeroom_teacher = models.ForeignKey(
+        Teacher, null=True, blank=True, on_delete=models.SET_NULL, related_name="students"
+    )
+    school_class = models.ForeignKey(
+        "SchoolClass", null=True, blank=True, on_delete=models.SET_NULL, related_name="students"
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(current_grade__lte=12), name="student_grade_k12")]
@@ -436,8 +450,9 @@ class Event(Synced, AuditedModel):
     status_source = models.CharField(max_length=100, blank=True, help_text="Status as received from the source.")
     cancellation_reason = models.CharField(max_length=20, choices=CancellationReason.choices, blank=True)
     cancellation_notes = models.TextField(blank=True)
-    cancellation_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                            on_delete=models.SET_NULL, related_name="+")
+    cancellation_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cancellation_set_at = models.DateTimeField(null=True, blank=True)
     start = models.DateTimeField()
     end = models.DateTimeField(null=True, blank=True)
@@ -457,19 +472,26 @@ class Event(Synced, AuditedModel):
 
     class Meta:
         ordering = ["-start", "id"]
-        indexes = [models.Index(fields=["status", "start", "event_type"], name="event_status_start_type_idx"),
-                   models.Index(fields=["-start", "id"], name="event_start_id_idx")]  # the list's order
+        indexes = [
+            models.Index(fields=["status", "start", "event_type"], name="event_status_start_type_idx"),
+            models.Index(fields=["-start", "id"], name="event_start_id_idx"),
+        ]  # the list's order
         constraints = [
-            models.CheckConstraint(condition=Q(attended_count__lte=F("registered_count")),
-                                   name="event_attended_le_registered"),
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")),
-                                   name="event_end_after_start"),
-            models.CheckConstraint(condition=Q(cancellation_reason="") | Q(status=EventStatus.CANCELLED),
-                                   name="event_reason_only_when_cancelled"),
+            models.CheckConstraint(
+                condition=Q(attended_count__lte=F("registered_count")), name="event_attended_le_registered"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="event_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation_reason="") | Q(status=EventStatus.CANCELLED),
+                name="event_reason_only_when_cancelled",
+            ),
             models.CheckConstraint(
                 condition=~Q(cancellation_reason=CancellationReason.OTHER)
                 | GreaterThanOrEqual(Length(Trim("cancellation_notes")), rules.OTHER_NOTES_MIN_LENGTH),
-                name="event_other_reason_needs_notes"),
+                name="event_other_reason_needs_notes",
+            ),
         ]
 
     def __str__(self):
@@ -485,10 +507,12 @@ class ParticipationStatus(models.TextChoices):
 
 
 class Participation(Synced, AuditedModel):
-    status = models.CharField(max_length=10, choices=ParticipationStatus.choices,
-                              default=ParticipationStatus.REGISTERED, db_index=True)
-    status_source = models.CharField(max_length=100, blank=True,
-                                     help_text="Raw status from the source system, kept for audit.")
+    status = models.CharField(
+        max_length=10, choices=ParticipationStatus.choices, default=ParticipationStatus.REGISTERED, db_index=True
+    )
+    status_source = models.CharField(
+        max_length=100, blank=True, help_text="Raw status from the source system, kept for audit."
+    )
     delivery_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:
@@ -504,8 +528,10 @@ class VolunteerParticipation(Participation):
         ordering = ["-event__start", "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "volunteer"], name="volunteer_participation_unique"),
-            models.CheckConstraint(condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
-                                   name="volunteer_participation_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
+                name="volunteer_participation_hours_positive",
+            ),
         ]
         indexes = [models.Index(fields=["volunteer", "status"], name="vpart_volunteer_status_idx")]
 
@@ -520,8 +546,10 @@ class StudentParticipation(Participation):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "student"], name="student_participation_unique"),
-            models.CheckConstraint(condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
-                                   name="student_participation_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
+                name="student_participation_hours_positive",
+            ),
         ]
 
     def __str__(self):
@@ -538,8 +566,10 @@ class TeacherParticipation(Participation):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "teacher"], name="teacher_participation_unique"),
-            models.CheckConstraint(condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
-                                   name="teacher_participation_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
+                name="teacher_participation_hours_positive",
+            ),
         ]
 
     def __str__(self):
@@ -560,8 +590,9 @@ class ContactHistory(Synced, SoftDeleteModel):
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)
     occurred_at = models.DateTimeField(db_index=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -584,8 +615,9 @@ class RecruitmentNote(AuditedModel):
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="recruitment_notes")
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.NO_OUTCOME)
     note = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -647,8 +679,9 @@ class SyncRun(AuditedModel):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING, db_index=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    modified_since = models.DateTimeField(null=True, blank=True,
-                                          help_text="Lower bound sent to Salesforce (watermark minus buffer).")
+    modified_since = models.DateTimeField(
+        null=True, blank=True, help_text="Lower bound sent to Salesforce (watermark minus buffer)."
+    )
     watermark = models.DateTimeField(help_text="When this run started querying; the next delta starts from here.")
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
@@ -656,8 +689,9 @@ class SyncRun(AuditedModel):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     queued = models.PositiveIntegerField(default=0, help_text="Participations sent to the pending queue.")
-    errors = models.JSONField(default=list, blank=True,
-                              help_text="Structured errors: code, message, Salesforce id (first 200).")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Structured errors: code, message, Salesforce id (first 200)."
+    )
     error_count = models.PositiveIntegerField(default=0)
     job = models.ForeignKey("project.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -733,14 +767,16 @@ class DataQualityFlag(AuditedModel):
     details = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolution_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["entity_type", "entity_key", "issue_type"],
-                                               name="dq_flag_unique_issue")]
+        constraints = [
+            models.UniqueConstraint(fields=["entity_type", "entity_key", "issue_type"], name="dq_flag_unique_issue")
+        ]
 
     def __str__(self):
         return f"{self.entity_type} {self.entity_key}: {self.issue_type}"
@@ -759,8 +795,9 @@ class QualityRun(AuditedModel):
     scores = models.JSONField(default=dict, help_text="{entity: {score, dimensions: {dimension: score}}}")
     overall_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     error = models.TextField(blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -804,8 +841,9 @@ class RosterImport(AuditedModel):
     flagged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}]")
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

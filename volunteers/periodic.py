@@ -9,7 +9,7 @@ PERIODIC_TASKS = [
         crontab={"minute": "0", "hour": "2"},
         queue="sync",
         description="02:00: delta sync of every Salesforce object in dependency order (LastModifiedDate > "
-                    "watermark − 1 h, − 48 h after a failed run).",
+        "watermark − 1 h, − 48 h after a failed run).",
         freshness=timedelta(hours=26),
     ),
     PeriodicSpec(

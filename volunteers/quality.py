@@ -26,16 +26,41 @@ ENTITIES = ("volunteer", "organization", "event", "teacher", "student")
 # Weights per entity (each row sums to 1). Events lean on their business rules, people on
 # completeness and format (they are contacted), organizations on completeness.
 WEIGHTS: dict[str, dict[str, Decimal]] = {
-    "volunteer": {"count": Decimal("0.15"), "completeness": Decimal("0.25"), "format": Decimal("0.25"),
-                  "relationships": Decimal("0.15"), "rules": Decimal("0.20")},
-    "organization": {"count": Decimal("0.15"), "completeness": Decimal("0.30"), "format": Decimal("0.15"),
-                     "relationships": Decimal("0.20"), "rules": Decimal("0.20")},
-    "event": {"count": Decimal("0.15"), "completeness": Decimal("0.20"), "format": Decimal("0.15"),
-              "relationships": Decimal("0.15"), "rules": Decimal("0.35")},
-    "teacher": {"count": Decimal("0.15"), "completeness": Decimal("0.25"), "format": Decimal("0.20"),
-                "relationships": Decimal("0.20"), "rules": Decimal("0.20")},
-    "student": {"count": Decimal("0.15"), "completeness": Decimal("0.25"), "format": Decimal("0.20"),
-                "relationships": Decimal("0.20"), "rules": Decimal("0.20")},
+    "volunteer": {
+        "count": Decimal("0.15"),
+        "completeness": Decimal("0.25"),
+        "format": Decimal("0.25"),
+        "relationships": Decimal("0.15"),
+        "rules": Decimal("0.20"),
+    },
+    "organization": {
+        "count": Decimal("0.15"),
+        "completeness": Decimal("0.30"),
+        "format": Decimal("0.15"),
+        "relationships": Decimal("0.20"),
+        "rules": Decimal("0.20"),
+    },
+    "event": {
+        "count": Decimal("0.15"),
+        "completeness": Decimal("0.20"),
+        "format": Decimal("0.15"),
+        "relationships": Decimal("0.15"),
+        "rules": Decimal("0.35"),
+    },
+    "teacher": {
+        "count": Decimal("0.15"),
+        "completeness": Decimal("0.25"),
+        "format": Decimal("0.20"),
+        "relationships": Decimal("0.20"),
+        "rules": Decimal("0.20"),
+    },
+    "student": {
+        "count": Decimal("0.15"),
+        "completeness": Decimal("0.25"),
+        "format": Decimal("0.20"),
+        "relationships": Decimal("0.20"),
+        "rules": Decimal("0.20"),
+    },
 }
 
 # Share of offending records at which a check becomes error / critical (any offending record: warning).

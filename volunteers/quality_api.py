@@ -42,6 +42,7 @@ class QualityCheckSerializer(serializers.ModelSerializer):
 
 class QualityRunSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="running, success or failed")
+
     class Meta:
         model = QualityRun
         fields = ["id", "started_at", "finished_at", "status", "overall_score", "scores"]
@@ -56,8 +57,9 @@ class QualityRunDetailSerializer(QualityRunSerializer):
         read_only_fields = fields
 
 
-class QualityRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        viewsets.GenericViewSet):
+class QualityRunViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Stored scoring runs; POST starts a new run as a job (202)."""
 
     queryset = QualityRun.objects.none()
@@ -84,8 +86,23 @@ class FlagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DataQualityFlag
-        fields = ["id", "entity_type", "entity_key", "entity_id", "issue_type", "severity", "source", "message",
-                  "details", "status", "created_at", "updated_at", "resolved_at", "resolved_by", "resolution_note"]
+        fields = [
+            "id",
+            "entity_type",
+            "entity_key",
+            "entity_id",
+            "issue_type",
+            "severity",
+            "source",
+            "message",
+            "details",
+            "status",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+        ]
         read_only_fields = fields
 
 

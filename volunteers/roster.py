@@ -19,12 +19,25 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from integrations.sheets import get_client
+
 from .models import ContactEmail, DataQualityFlag, RosterImport, School, SchoolAlias, Teacher
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-HEADER_ALIASES = {"email": "email", "email_address": "email", "e_mail": "email", "first_name": "first_name",
-                  "first": "first_name", "last_name": "last_name", "last": "last_name", "surname": "last_name",
-                  "school": "school", "building": "school", "department": "department", "subject": "department"}
+HEADER_ALIASES = {
+    "email": "email",
+    "email_address": "email",
+    "e_mail": "email",
+    "first_name": "first_name",
+    "first": "first_name",
+    "last_name": "last_name",
+    "last": "last_name",
+    "surname": "last_name",
+    "school": "school",
+    "building": "school",
+    "department": "department",
+    "subject": "department",
+}
 REQUIRED = ("email", "last_name")
 BLANKS = {"", "none", "null", "n/a"}
 
@@ -74,8 +87,16 @@ def roster_parse(header: list[str], rows: list[list[str]]) -> tuple[list[RosterR
             errors.extend({"row": number, "field": f, "message": m} for f, m in row_errors)
             continue
         seen[email] = number
-        valid.append(RosterRow(number, email, values.get("first_name", "")[:100], values["last_name"][:100],
-                               values.get("school", ""), values.get("department", "")[:200]))
+        valid.append(
+            RosterRow(
+                number,
+                email,
+                values.get("first_name", "")[:100],
+                values["last_name"][:100],
+                values.get("school", ""),
+                values.get("department", "")[:200],
+            )
+        )
     return valid, errors
 
 
@@ -94,16 +115,22 @@ def _school_lookup(names: set[str]) -> dict[str, School]:
 
 
 @transaction.atomic
-def roster_import(*, header: list[str], rows: list[list[str]], source: str, sheet_id: str = "", filename: str = "",
-                  user=None) -> RosterImport:
+def roster_import(
+    *, header: list[str], rows: list[list[str]], source: str, sheet_id: str = "", filename: str = "", user=None
+) -> RosterImport:
     valid, errors = roster_parse(header, rows)
     schools = _school_lookup({r.school for r in valid})
-    log = RosterImport(source=source, sheet_id=sheet_id[:200], filename=filename[:255],
-                       rows=len(valid) + len({e["row"] for e in errors if e["row"] > 1}),
-                       imported_by=user if user and user.pk else None)
+    log = RosterImport(
+        source=source,
+        sheet_id=sheet_id[:200],
+        filename=filename[:255],
+        rows=len(valid) + len({e["row"] for e in errors if e["row"] > 1}),
+        imported_by=user if user and user.pk else None,
+    )
     by_email = {}
     for email in ContactEmail.objects.filter(contact__kind="teacher", email__in=[r.email for r in valid]).values(
-            "email", "contact_id"):
+        "email", "contact_id"
+    ):
         by_email.setdefault(email["email"].lower(), email["contact_id"])
     teachers = Teacher.objects.in_bulk(list(by_email.values()))
     roster_ids, scope_school_ids = set(), set()
@@ -117,8 +144,9 @@ def roster_import(*, header: list[str], rows: list[list[str]], source: str, shee
         if school:
             scope_school_ids.add(school.pk)
         if teacher is None:
-            teacher = Teacher.objects.create(first_name=row.first_name, last_name=row.last_name,
-                                             department=row.department, school=school)
+            teacher = Teacher.objects.create(
+                first_name=row.first_name, last_name=row.last_name, department=row.department, school=school
+            )
             ContactEmail.objects.create(contact=teacher, email=row.email, is_primary=True, kind=ContactEmail.Kind.WORK)
             log.added += 1
             roster_ids.add(teacher.pk)
@@ -126,9 +154,12 @@ def roster_import(*, header: list[str], rows: list[list[str]], source: str, shee
         roster_ids.add(teacher.pk)
         if teacher.school_id:
             scope_school_ids.add(teacher.school_id)
-        changes = {"first_name": row.first_name or teacher.first_name, "last_name": row.last_name,
-                   "department": row.department or teacher.department,
-                   "school_id": school.pk if school else teacher.school_id}
+        changes = {
+            "first_name": row.first_name or teacher.first_name,
+            "last_name": row.last_name,
+            "department": row.department or teacher.department,
+            "school_id": school.pk if school else teacher.school_id,
+        }
         if teacher.status != Teacher.Status.ACTIVE:
             if teacher.deactivated_manually:
                 _flag_protected(teacher, row)
@@ -144,7 +175,8 @@ def roster_import(*, header: list[str], rows: list[list[str]], source: str, shee
         else:
             log.unchanged += 1
     missing = Teacher.objects.filter(school_id__in=scope_school_ids, status=Teacher.Status.ACTIVE).exclude(
-        pk__in=roster_ids)
+        pk__in=roster_ids
+    )
     for teacher in missing:  # one by one so each change is in the history trail
         teacher.status = Teacher.Status.INACTIVE
         teacher.save(update_fields=["status", "updated_at"])
@@ -157,28 +189,36 @@ def roster_import(*, header: list[str], rows: list[list[str]], source: str, shee
 
 def _flag_protected(teacher: Teacher, row: RosterRow) -> None:
     DataQualityFlag.objects.update_or_create(
-        entity_type="teacher", entity_key=teacher.salesforce_id or str(teacher.pk), issue_type="protected_teacher_skipped",
-        defaults={"entity_id": teacher.pk, "severity": DataQualityFlag.Severity.WARNING, "source": "roster_import",
-                  "status": DataQualityFlag.Status.OPEN,
-                  "message": f"{teacher.full_name} is on the roster (row {row.row}) but was deactivated by an "
-                             "administrator; not reactivated.", "details": {"row": row.row, "email": row.email}})
+        entity_type="teacher",
+        entity_key=teacher.salesforce_id or str(teacher.pk),
+        issue_type="protected_teacher_skipped",
+        defaults={
+            "entity_id": teacher.pk,
+            "severity": DataQualityFlag.Severity.WARNING,
+            "source": "roster_import",
+            "status": DataQualityFlag.Status.OPEN,
+            "message": f"{teacher.full_name} is on the roster (row {row.row}) but was deactivated by an "
+            "administrator; not reactivated.",
+            "details": {"row": row.row, "email": row.email},
+        },
+    )
 
 
 def roster_import_from_sheet(*, sheet_id: str, worksheet: str = "", user=None, client=None) -> RosterImport:
-    from integrations.sheets import get_client
 
     table = (client or get_client()).read(sheet_id, worksheet=worksheet)
-    return roster_import(header=table.header, rows=table.rows, source=RosterImport.Source.SHEET, sheet_id=sheet_id,
-                         user=user)
+    return roster_import(
+        header=table.header, rows=table.rows, source=RosterImport.Source.SHEET, sheet_id=sheet_id, user=user
+    )
 
 
 def report_export_to_sheet(*, sheet_id: str, worksheet: str, header: list[str], rows: list[list], client=None) -> int:
     """Write a report (header + rows) to a worksheet, replacing what was there."""
-    from integrations.sheets import get_client
 
     text_rows = [["" if v is None else str(v) for v in row] for row in rows]
-    return (client or get_client()).write(sheet_id, worksheet=worksheet, header=[str(h) for h in header],
-                                          rows=text_rows)
+    return (client or get_client()).write(
+        sheet_id, worksheet=worksheet, header=[str(h) for h in header], rows=text_rows
+    )
 
 
 def teacher_deactivate_manually(*, teacher: Teacher) -> Teacher:
@@ -188,5 +228,13 @@ def teacher_deactivate_manually(*, teacher: Teacher) -> Teacher:
     return teacher
 
 
-__all__ = ["RosterRow", "csv_table", "report_export_to_sheet", "roster_import", "roster_import_from_sheet",
-           "roster_parse", "teacher_deactivate_manually", "Q"]
+__all__ = [
+    "RosterRow",
+    "csv_table",
+    "report_export_to_sheet",
+    "roster_import",
+    "roster_import_from_sheet",
+    "roster_parse",
+    "teacher_deactivate_manually",
+    "Q",
+]

@@ -15,18 +15,27 @@ from decimal import Decimal
 # --------------------------------------------------------------------------- event status
 # Values mirror volunteers.models.EventStatus (kept as strings so this module has no Django).
 COMPLETED, CONFIRMED, CANCELLED, REQUESTED, DRAFT, PUBLISHED, NO_SHOW, SIMULCAST = (
-    "completed", "confirmed", "cancelled", "requested", "draft", "published", "no_show", "simulcast",
+    "completed",
+    "confirmed",
+    "cancelled",
+    "requested",
+    "draft",
+    "published",
+    "no_show",
+    "simulcast",
 )
 EVENT_STATUSES = (COMPLETED, CONFIRMED, CANCELLED, REQUESTED, DRAFT, PUBLISHED, NO_SHOW, SIMULCAST)
 
 # A finished event cannot become a draft again, a cancelled event cannot be marked completed,
 # and a draft must be confirmed/published before it can complete or be cancelled.
-FORBIDDEN_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    (COMPLETED, DRAFT),
-    (CANCELLED, COMPLETED),
-    (DRAFT, COMPLETED),
-    (DRAFT, CANCELLED),
-})
+FORBIDDEN_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (COMPLETED, DRAFT),
+        (CANCELLED, COMPLETED),
+        (DRAFT, COMPLETED),
+        (DRAFT, CANCELLED),
+    }
+)
 
 
 def event_transition_allowed(old: str, new: str) -> bool:
@@ -53,7 +62,13 @@ def cancellation_errors(*, status: str, reason: str, notes: str) -> dict[str, st
 
 
 # --------------------------------------------------------------------------- participation status
-P_REGISTERED, P_ATTENDED, P_NO_SHOW, P_CANCELLED, P_UNKNOWN = "registered", "attended", "no_show", "cancelled", "unknown"
+P_REGISTERED, P_ATTENDED, P_NO_SHOW, P_CANCELLED, P_UNKNOWN = (
+    "registered",
+    "attended",
+    "no_show",
+    "cancelled",
+    "unknown",
+)
 
 _SOURCE_STATUS = {
     "attended": P_ATTENDED,
@@ -196,8 +211,9 @@ def score_candidate(facts: CandidateFacts, *, event_type: str, keywords: list[st
     if skill_hits:
         breakdown["skill"] = WEIGHT_SKILL
         matched += skill_hits
-    text_hits = [k for k in keywords
-                 if _matches(k, facts.title) or _matches(k, facts.department) or _matches(k, facts.industry)]
+    text_hits = [
+        k for k in keywords if _matches(k, facts.title) or _matches(k, facts.department) or _matches(k, facts.industry)
+    ]
     if text_hits:
         breakdown["title_department_industry"] = WEIGHT_TEXT
         matched += [k for k in text_hits if k not in matched]

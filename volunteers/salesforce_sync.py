@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,8 +43,18 @@ UNKNOWN_PARTICIPATION_STATUS = "unknown_participation_status"
 UNMATCHED_PARTICIPATION = "unmatched_sf_participation"
 MISSING_REFERENCE = "missing_reference"
 # Issues the sync owns: an open flag of these types is auto-resolved when the record comes back clean.
-SYNC_ISSUES = (ALL_CAPS_NAME, MISSING_FIRST_NAME, INVALID_EMAIL, INVALID_PHONE, UNKNOWN_PICKLIST, NULL_ORG_TYPE,
-               END_BEFORE_START, REASON_WITHOUT_CANCELLATION, UNKNOWN_PARTICIPATION_STATUS, MISSING_REFERENCE)
+SYNC_ISSUES = (
+    ALL_CAPS_NAME,
+    MISSING_FIRST_NAME,
+    INVALID_EMAIL,
+    INVALID_PHONE,
+    UNKNOWN_PICKLIST,
+    NULL_ORG_TYPE,
+    END_BEFORE_START,
+    REASON_WITHOUT_CANCELLATION,
+    UNKNOWN_PARTICIPATION_STATUS,
+    MISSING_REFERENCE,
+)
 
 
 @dataclass(frozen=True)
@@ -103,17 +113,30 @@ def is_all_caps(text: str) -> bool:
 
 
 def title_case(text: str) -> str:
-    """"O'NEIL-SMITH" → "O'Neil-Smith"; every word is capitalised ("VAN DER BERG" → "Van Der Berg"), which
+    """ "O'NEIL-SMITH" → "O'Neil-Smith"; every word is capitalised ("VAN DER BERG" → "Van Der Berg"), which
     is why the record is flagged for a person to check."""
-    return re.sub(r"[A-Za-z]+('[A-Za-z]+)?", lambda m: m.group(0).capitalize() if "'" not in m.group(0)
-                  else "'".join(p.capitalize() for p in m.group(0).split("'")), text.lower())
+    return re.sub(
+        r"[A-Za-z]+('[A-Za-z]+)?",
+        lambda m: (
+            m.group(0).capitalize()
+            if "'" not in m.group(0)
+            else "'".join(p.capitalize() for p in m.group(0).split("'"))
+        ),
+        text.lower(),
+    )
 
 
 def normalize_name(value: Any, *, field_name: str, issues: list[Issue]) -> str:
     text = clean(value)
     if text and is_all_caps(text):
-        issues.append(Issue(ALL_CAPS_NAME, f"{field_name} was ALL CAPS in Salesforce ({text}); stored title-cased.",
-                            "info", {"field": field_name, "raw": text}))
+        issues.append(
+            Issue(
+                ALL_CAPS_NAME,
+                f"{field_name} was ALL CAPS in Salesforce ({text}); stored title-cased.",
+                "info",
+                {"field": field_name, "raw": text},
+            )
+        )
         text = title_case(text)
     return text
 
@@ -121,8 +144,14 @@ def normalize_name(value: Any, *, field_name: str, issues: list[Issue]) -> str:
 def normalize_email(value: Any, *, field_name: str, issues: list[Issue]) -> str:
     text = clean(value).lower()
     if text and not EMAIL_RE.match(text):
-        issues.append(Issue(INVALID_EMAIL, f"{field_name} “{text}” is not an email address; not stored.",
-                            "warning", {"field": field_name, "raw": text}))
+        issues.append(
+            Issue(
+                INVALID_EMAIL,
+                f"{field_name} “{text}” is not an email address; not stored.",
+                "warning",
+                {"field": field_name, "raw": text},
+            )
+        )
         return ""
     return text
 
@@ -137,8 +166,14 @@ def normalize_phone(value: Any, *, field_name: str, issues: list[Issue]) -> str:
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
         pass
-    issues.append(Issue(INVALID_PHONE, f"{field_name} “{text}” is not a valid phone number; not stored.",
-                        "warning", {"field": field_name, "raw": text}))
+    issues.append(
+        Issue(
+            INVALID_PHONE,
+            f"{field_name} “{text}” is not a valid phone number; not stored.",
+            "warning",
+            {"field": field_name, "raw": text},
+        )
+    )
     return ""
 
 
@@ -150,8 +185,14 @@ def picklist(value: Any, mapping: dict[str, str], *, field_name: str, issues: li
     key = re.sub(r"[\s_\-/]+", " ", raw).strip().lower()
     mapped = mapping.get(key)
     if mapped is None:
-        issues.append(Issue(UNKNOWN_PICKLIST, f"Unknown {field_name} “{raw}” kept as received.", "warning",
-                            {"field": field_name, "raw": raw}))
+        issues.append(
+            Issue(
+                UNKNOWN_PICKLIST,
+                f"Unknown {field_name} “{raw}” kept as received.",
+                "warning",
+                {"field": field_name, "raw": raw},
+            )
+        )
     return mapped
 
 
@@ -206,30 +247,97 @@ def _labels(pairs: dict[str, str]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- picklists
-ORG_TYPES = _labels({"Business": "business", "Corporate": "business", "Company": "business",
-                     "Non-Profit": "nonprofit", "Nonprofit": "nonprofit", "Government": "government",
-                     "Education": "education", "Higher Education": "education", "Other": "other"})
+ORG_TYPES = _labels(
+    {
+        "Business": "business",
+        "Corporate": "business",
+        "Company": "business",
+        "Non-Profit": "nonprofit",
+        "Nonprofit": "nonprofit",
+        "Government": "government",
+        "Education": "education",
+        "Higher Education": "education",
+        "Other": "other",
+    }
+)
 SCHOOL_LEVELS = _labels({"Elementary": "elementary", "Middle": "middle", "High": "high", "Other": "other"})
-GENDERS = _labels({"Female": "female", "Male": "male", "Non-Binary": "non_binary", "Nonbinary": "non_binary",
-                   "Other": "other", "Prefer not to say": ""})
-SALUTATIONS = _labels({"Mr.": "mr", "Mr": "mr", "Ms.": "ms", "Ms": "ms", "Mrs.": "mrs", "Mrs": "mrs",
-                       "Dr.": "dr", "Dr": "dr", "Prof.": "prof", "Prof": "prof"})
-EVENT_TYPES = _labels({
-    "In-Person Session": "in_person", "In Person": "in_person", "Virtual Session": "virtual_session",
-    "Connector Session": "connector_session", "Career Jumping": "career_jumping", "Career Speaker": "career_speaker",
-    "Career Fair": "career_fair", "College Fair": "career_fair", "Career/College Fair": "career_fair", "DIA": "dia",
-    "P2GD": "p2gd", "SLA": "sla", "HealthStart": "healthstart", "P2T": "p2t", "BFI": "bfi",
-    "Math Relays": "math_relays", "Classroom Activity": "classroom_activity", "Workplace Visit": "workplace_visit",
-    "Mentoring": "mentoring", "Other": "other"})
+GENDERS = _labels(
+    {
+        "Female": "female",
+        "Male": "male",
+        "Non-Binary": "non_binary",
+        "Nonbinary": "non_binary",
+        "Other": "other",
+        "Prefer not to say": "",
+    }
+)
+SALUTATIONS = _labels(
+    {
+        "Mr.": "mr",
+        "Mr": "mr",
+        "Ms.": "ms",
+        "Ms": "ms",
+        "Mrs.": "mrs",
+        "Mrs": "mrs",
+        "Dr.": "dr",
+        "Dr": "dr",
+        "Prof.": "prof",
+        "Prof": "prof",
+    }
+)
+EVENT_TYPES = _labels(
+    {
+        "In-Person Session": "in_person",
+        "In Person": "in_person",
+        "Virtual Session": "virtual_session",
+        "Connector Session": "connector_session",
+        "Career Jumping": "career_jumping",
+        "Career Speaker": "career_speaker",
+        "Career Fair": "career_fair",
+        "College Fair": "career_fair",
+        "Career/College Fair": "career_fair",
+        "DIA": "dia",
+        "P2GD": "p2gd",
+        "SLA": "sla",
+        "HealthStart": "healthstart",
+        "P2T": "p2t",
+        "BFI": "bfi",
+        "Math Relays": "math_relays",
+        "Classroom Activity": "classroom_activity",
+        "Workplace Visit": "workplace_visit",
+        "Mentoring": "mentoring",
+        "Other": "other",
+    }
+)
 EVENT_FORMATS = _labels({"In-Person": "in_person", "In Person": "in_person", "Virtual": "virtual"})
-EVENT_STATUSES = _labels({"Draft": rules.DRAFT, "Requested": rules.REQUESTED, "Published": rules.PUBLISHED,
-                          "Confirmed": rules.CONFIRMED, "Completed": rules.COMPLETED, "Simulcast": rules.SIMULCAST,
-                          "No Show": rules.NO_SHOW, "No-Show": rules.NO_SHOW, "Cancelled": rules.CANCELLED,
-                          "Canceled": rules.CANCELLED})
-CANCELLATION_REASONS = _labels({
-    "Weather/Snow Day": "weather", "Weather": "weather", "Snow Day": "weather", "Presenter Cancelled": "presenter",
-    "Teacher Cancelled": "teacher", "School Conflict": "school_conflict", "Technical Issues": "technical",
-    "Low Enrollment": "low_enrollment", "Scheduling Error": "scheduling_error", "Other": rules.REASON_OTHER})
+EVENT_STATUSES = _labels(
+    {
+        "Draft": rules.DRAFT,
+        "Requested": rules.REQUESTED,
+        "Published": rules.PUBLISHED,
+        "Confirmed": rules.CONFIRMED,
+        "Completed": rules.COMPLETED,
+        "Simulcast": rules.SIMULCAST,
+        "No Show": rules.NO_SHOW,
+        "No-Show": rules.NO_SHOW,
+        "Cancelled": rules.CANCELLED,
+        "Canceled": rules.CANCELLED,
+    }
+)
+CANCELLATION_REASONS = _labels(
+    {
+        "Weather/Snow Day": "weather",
+        "Weather": "weather",
+        "Snow Day": "weather",
+        "Presenter Cancelled": "presenter",
+        "Teacher Cancelled": "teacher",
+        "School Conflict": "school_conflict",
+        "Technical Issues": "technical",
+        "Low Enrollment": "low_enrollment",
+        "Scheduling Error": "scheduling_error",
+        "Other": rules.REASON_OTHER,
+    }
+)
 AFFILIATION_STATUSES = _labels({"Current": "current", "Former": "past", "Past": "past"})
 
 
@@ -261,8 +369,9 @@ def map_school(raw: dict) -> Mapped:
     values = {"name": name, "code": clean(raw.get("School_Code_External_ID__c"))[:40]}
     level = picklist(raw.get("Level__c"), SCHOOL_LEVELS, field_name="school level", issues=issues)
     values["level"] = level or "other"
-    return Mapped(sf_id, values, refs={"district_id": Ref("districts", _ref_id(raw, "ParentId"), "fail")},
-                  issues=issues)
+    return Mapped(
+        sf_id, values, refs={"district_id": Ref("districts", _ref_id(raw, "ParentId"), "fail")}, issues=issues
+    )
 
 
 def map_organization(raw: dict) -> Mapped:
@@ -271,10 +380,15 @@ def map_organization(raw: dict) -> Mapped:
     if not name:
         raise RecordError("MISSING_FIELD", "Organization has no name.")
     raw_type = clean(raw.get("Type"))
-    values = {"name": name[:255], "kind_source": raw_type[:100], "description": clean(raw.get("Description")),
-              "city": clean(raw.get("BillingCity"))[:100], "state": clean(raw.get("BillingState"))[:40],
-              "postal_code": clean(raw.get("BillingPostalCode"))[:20],
-              "last_activity_date": parse_date(raw.get("LastActivityDate"), field_name="LastActivityDate")}
+    values = {
+        "name": name[:255],
+        "kind_source": raw_type[:100],
+        "description": clean(raw.get("Description")),
+        "city": clean(raw.get("BillingCity"))[:100],
+        "state": clean(raw.get("BillingState"))[:40],
+        "postal_code": clean(raw.get("BillingPostalCode"))[:20],
+        "last_activity_date": parse_date(raw.get("LastActivityDate"), field_name="LastActivityDate"),
+    }
     if not raw_type:
         issues.append(Issue(NULL_ORG_TYPE, "Organization has no type in Salesforce; stored as Other.", "info"))
         values["kind"] = "other"
@@ -289,9 +403,14 @@ def map_class(raw: dict) -> Mapped:
     name = clean(raw.get("Name"))
     if not name:
         raise RecordError("MISSING_FIELD", "Class has no name.")
-    return Mapped(sf_id, {"name": name[:200],
-                          "class_year": parse_int(raw.get("Class_Year_Number__c"), field_name="Class_Year_Number__c")},
-                  refs={"school_id": Ref("schools", _ref_id(raw, "School__c"), "null")})
+    return Mapped(
+        sf_id,
+        {
+            "name": name[:200],
+            "class_year": parse_int(raw.get("Class_Year_Number__c"), field_name="Class_Year_Number__c"),
+        },
+        refs={"school_id": Ref("schools", _ref_id(raw, "School__c"), "null")},
+    )
 
 
 def _contact_common(raw: dict, issues: list[Issue]) -> dict[str, Any]:
@@ -301,9 +420,12 @@ def _contact_common(raw: dict, issues: list[Issue]) -> dict[str, Any]:
     first = normalize_name(raw.get("FirstName"), field_name="first name", issues=issues)
     if not first:
         issues.append(Issue(MISSING_FIRST_NAME, "Contact has no first name in Salesforce.", "warning"))
-    values = {"first_name": first[:100], "last_name": last[:100],
-              "middle_name": normalize_name(raw.get("MiddleName"), field_name="middle name", issues=issues)[:100],
-              "suffix": clean(raw.get("Suffix"))[:20]}
+    values = {
+        "first_name": first[:100],
+        "last_name": last[:100],
+        "middle_name": normalize_name(raw.get("MiddleName"), field_name="middle name", issues=issues)[:100],
+        "suffix": clean(raw.get("Suffix"))[:20],
+    }
     if "Salutation" in raw:
         salutation = picklist(raw.get("Salutation"), SALUTATIONS, field_name="salutation", issues=issues)
         if salutation is not None:
@@ -325,10 +447,18 @@ def _contact_common(raw: dict, issues: list[Issue]) -> dict[str, Any]:
     return values
 
 
-EMAIL_FIELDS = (("Email", "personal"), ("npe01__WorkEmail__c", "work"), ("npe01__HomeEmail__c", "personal"),
-                ("npe01__AlternateEmail__c", "other"))
-PHONE_FIELDS = (("Phone", "personal"), ("MobilePhone", "personal"), ("npe01__WorkPhone__c", "work"),
-                ("HomePhone", "personal"))
+EMAIL_FIELDS = (
+    ("Email", "personal"),
+    ("npe01__WorkEmail__c", "work"),
+    ("npe01__HomeEmail__c", "personal"),
+    ("npe01__AlternateEmail__c", "other"),
+)
+PHONE_FIELDS = (
+    ("Phone", "personal"),
+    ("MobilePhone", "personal"),
+    ("npe01__WorkPhone__c", "work"),
+    ("HomePhone", "personal"),
+)
 
 
 def _details(raw: dict, mapped: Mapped) -> Mapped:
@@ -346,8 +476,12 @@ def _details(raw: dict, mapped: Mapped) -> Mapped:
             if phone and phone not in seen:
                 seen.add(phone)
                 mapped.phones.append((phone, kind))
-    postal = {"city": clean(raw.get("MailingCity"))[:100], "state": clean(raw.get("MailingState"))[:40],
-              "postal_code": clean(raw.get("MailingPostalCode"))[:20], "street": clean(raw.get("MailingStreet"))[:255]}
+    postal = {
+        "city": clean(raw.get("MailingCity"))[:100],
+        "state": clean(raw.get("MailingState"))[:40],
+        "postal_code": clean(raw.get("MailingPostalCode"))[:20],
+        "street": clean(raw.get("MailingStreet"))[:255],
+    }
     if any(postal.values()):
         mapped.postal = postal
     return mapped
@@ -356,8 +490,11 @@ def _details(raw: dict, mapped: Mapped) -> Mapped:
 def map_volunteer(raw: dict) -> Mapped:
     sf_id, issues = _require_id(raw), []
     values = _contact_common(raw, issues)
-    values.update(title=clean(raw.get("Title"))[:200], department=clean(raw.get("Department"))[:200],
-                  education=clean(raw.get("Highest_Level_of_Educational__c"))[:100])
+    values.update(
+        title=clean(raw.get("Title"))[:200],
+        department=clean(raw.get("Department"))[:200],
+        education=clean(raw.get("Highest_Level_of_Educational__c"))[:100],
+    )
     return _details(raw, Mapped(sf_id, values, issues=issues))
 
 
@@ -376,27 +513,35 @@ def map_student(raw: dict) -> Mapped:
     if grade is not None and grade > 12:
         raise RecordError("INVALID_NUMBER", f"Current grade {grade} is outside K-12.")
     values.update(local_student_id=clean(raw.get("Local_Student_ID__c"))[:40], current_grade=grade)
-    refs = {"school_id": Ref("schools", _ref_id(raw, "npsp__Primary_Affiliation__c"), "null"),
-            "school_class_id": Ref("classes", _ref_id(raw, "Class__c"), "null")}
+    refs = {
+        "school_id": Ref("schools", _ref_id(raw, "npsp__Primary_Affiliation__c"), "null"),
+        "school_class_id": Ref("classes", _ref_id(raw, "Class__c"), "null"),
+    }
     return _details(raw, Mapped(sf_id, values, refs=refs, issues=issues))
 
 
 def map_affiliation(raw: dict) -> Mapped:
     sf_id, issues = _require_id(raw), []
-    status = picklist(raw.get("npe5__Status__c"), AFFILIATION_STATUSES, field_name="affiliation status",
-                      issues=issues)
+    status = picklist(raw.get("npe5__Status__c"), AFFILIATION_STATUSES, field_name="affiliation status", issues=issues)
     start = parse_date(raw.get("npe5__StartDate__c"), field_name="npe5__StartDate__c")
     end = parse_date(raw.get("npe5__EndDate__c"), field_name="npe5__EndDate__c")
     if start and end and end < start:
-        issues.append(Issue(END_BEFORE_START, f"Affiliation ends ({end}) before it starts ({start}); end dropped.",
-                            "warning"))
+        issues.append(
+            Issue(END_BEFORE_START, f"Affiliation ends ({end}) before it starts ({start}); end dropped.", "warning")
+        )
         end = None
-    values = {"role": clean(raw.get("npe5__Role__c"))[:200], "is_primary": as_bool(raw.get("npe5__Primary__c")),
-              "start_date": start, "end_date": end}
+    values = {
+        "role": clean(raw.get("npe5__Role__c"))[:200],
+        "is_primary": as_bool(raw.get("npe5__Primary__c")),
+        "start_date": start,
+        "end_date": end,
+    }
     if status:
         values["status"] = status
-    refs = {"volunteer_id": Ref("volunteers", _ref_id(raw, "npe5__Contact__c"), "skip"),
-            "organization_id": Ref("organizations", _ref_id(raw, "npe5__Organization__c"), "skip")}
+    refs = {
+        "volunteer_id": Ref("volunteers", _ref_id(raw, "npe5__Contact__c"), "skip"),
+        "organization_id": Ref("organizations", _ref_id(raw, "npe5__Organization__c"), "skip"),
+    }
     return Mapped(sf_id, values, refs=refs, issues=issues)
 
 
@@ -410,18 +555,26 @@ def map_event(raw: dict) -> Mapped:
         raise RecordError("INVALID_DATE", "Session has no start date and time.")
     end = parse_datetime(raw.get("End_Date_and_Time__c"), field_name="End_Date_and_Time__c")
     if end is not None and end < start:
-        issues.append(Issue(END_BEFORE_START, f"Session ends ({end:%Y-%m-%d %H:%M}) before it starts; end dropped.",
-                            "error"))
+        issues.append(
+            Issue(END_BEFORE_START, f"Session ends ({end:%Y-%m-%d %H:%M}) before it starts; end dropped.", "error")
+        )
         end = None
     raw_type, raw_status = clean(raw.get("Session_Type__c")), clean(raw.get("Session_Status__c"))
     values: dict[str, Any] = {
-        "title": title[:255], "description": clean(raw.get("Description__c")), "start": start, "end": end,
+        "title": title[:255],
+        "description": clean(raw.get("Description__c")),
+        "start": start,
+        "end": end,
         "duration_minutes": int((end - start).total_seconds() // 60) if end else None,
-        "location": clean(raw.get("Location_Information__c"))[:255], "event_type_source": raw_type[:100],
-        "status_source": raw_status[:100], "session_host": clean(raw.get("Session_Host__c"))[:200],
+        "location": clean(raw.get("Location_Information__c"))[:255],
+        "event_type_source": raw_type[:100],
+        "status_source": raw_status[:100],
+        "session_host": clean(raw.get("Session_Host__c"))[:200],
         "registration_link": clean(raw.get("Registration_Link__c"))[:200],
-        "volunteers_needed": parse_int(raw.get("Total_Requested_Volunteer_Jobs__c"),
-                                       field_name="Total_Requested_Volunteer_Jobs__c") or 0,
+        "volunteers_needed": parse_int(
+            raw.get("Total_Requested_Volunteer_Jobs__c"), field_name="Total_Requested_Volunteer_Jobs__c"
+        )
+        or 0,
     }
     event_type = picklist(raw_type, EVENT_TYPES, field_name="session type", issues=issues)
     values["event_type"] = event_type or "other"  # the raw label stays in event_type_source
@@ -430,12 +583,22 @@ def map_event(raw: dict) -> Mapped:
     status = picklist(raw_status, EVENT_STATUSES, field_name="session status", issues=issues)
     if status:
         values["status"] = status  # unknown: the stored status is left as is, the raw one is in status_source
-    reason = picklist(raw.get("Cancellation_Reason__c"), CANCELLATION_REASONS, field_name="cancellation reason",
-                      issues=issues) or ""
+    reason = (
+        picklist(
+            raw.get("Cancellation_Reason__c"), CANCELLATION_REASONS, field_name="cancellation reason", issues=issues
+        )
+        or ""
+    )
     notes = clean(raw.get("Cancellation_Notes__c"))
     if reason and status and status != rules.CANCELLED:
-        issues.append(Issue(REASON_WITHOUT_CANCELLATION, "A cancellation reason on a session that is not "
-                            "cancelled; reason not stored.", "warning", {"raw": clean(raw.get("Cancellation_Reason__c"))}))
+        issues.append(
+            Issue(
+                REASON_WITHOUT_CANCELLATION,
+                "A cancellation reason on a session that is not cancelled; reason not stored.",
+                "warning",
+                {"raw": clean(raw.get("Cancellation_Reason__c"))},
+            )
+        )
         reason = ""
     if reason == rules.REASON_OTHER and len(notes) < rules.OTHER_NOTES_MIN_LENGTH:
         notes = notes or "Other (no notes in Salesforce)"
@@ -443,8 +606,13 @@ def map_event(raw: dict) -> Mapped:
         values["cancellation_reason"] = reason if status == rules.CANCELLED else ""
         values["cancellation_notes"] = notes if status == rules.CANCELLED else ""
     district = _ref_id(raw, "District__c")
-    return Mapped(sf_id, values, refs={"school_id": Ref("schools", _ref_id(raw, "School__c"), "null")},
-                  issues=issues, m2m={"districts": [district] if district else []})
+    return Mapped(
+        sf_id,
+        values,
+        refs={"school_id": Ref("schools", _ref_id(raw, "School__c"), "null")},
+        issues=issues,
+        m2m={"districts": [district] if district else []},
+    )
 
 
 def _map_participation(raw: dict, contact_target: str, contact_field: str) -> Mapped:
@@ -452,12 +620,23 @@ def _map_participation(raw: dict, contact_target: str, contact_field: str) -> Ma
     raw_status = clean(raw.get("Status__c"))
     status = rules.participation_status_from_source(raw_status)
     if raw_status and status == rules.P_UNKNOWN:
-        issues.append(Issue(UNKNOWN_PARTICIPATION_STATUS, f"Unknown participation status “{raw_status}” kept as "
-                            "received.", "warning", {"raw": raw_status}))
-    values = {"status": status, "status_source": raw_status[:100],
-              "delivery_hours": parse_decimal(raw.get("Delivery_Hours__c"), field_name="Delivery_Hours__c")}
-    refs = {contact_field: Ref(contact_target, _ref_id(raw, "Contact__c"), "pending"),
-            "event_id": Ref("events", _ref_id(raw, "Session__c"), "pending")}
+        issues.append(
+            Issue(
+                UNKNOWN_PARTICIPATION_STATUS,
+                f"Unknown participation status “{raw_status}” kept as received.",
+                "warning",
+                {"raw": raw_status},
+            )
+        )
+    values = {
+        "status": status,
+        "status_source": raw_status[:100],
+        "delivery_hours": parse_decimal(raw.get("Delivery_Hours__c"), field_name="Delivery_Hours__c"),
+    }
+    refs = {
+        contact_field: Ref(contact_target, _ref_id(raw, "Contact__c"), "pending"),
+        "event_id": Ref("events", _ref_id(raw, "Session__c"), "pending"),
+    }
     return Mapped(sf_id, values, refs=refs, issues=issues)
 
 
@@ -474,21 +653,34 @@ def map_student_participation(raw: dict) -> Mapped:
 def map_task(raw: dict) -> Mapped:
     sf_id = _require_id(raw)
     occurred = parse_date(raw.get("ActivityDate"), field_name="ActivityDate")
-    when = (datetime.combine(occurred, datetime.min.time(), tzinfo=UTC) if occurred
-            else parse_sf_datetime(raw.get("LastModifiedDate")))
-    return Mapped(sf_id, {"kind": "activity", "subject": clean(raw.get("Subject"))[:255],
-                          "body": clean(raw.get("Description")), "occurred_at": when},
-                  refs={"contact_id": Ref("contacts", _ref_id(raw, "WhoId"), "skip")})
+    when = (
+        datetime.combine(occurred, datetime.min.time(), tzinfo=UTC)
+        if occurred
+        else parse_sf_datetime(raw.get("LastModifiedDate"))
+    )
+    return Mapped(
+        sf_id,
+        {
+            "kind": "activity",
+            "subject": clean(raw.get("Subject"))[:255],
+            "body": clean(raw.get("Description")),
+            "occurred_at": when,
+        },
+        refs={"contact_id": Ref("contacts", _ref_id(raw, "WhoId"), "skip")},
+    )
 
 
 def map_email_message(raw: dict) -> Mapped:
     sf_id = _require_id(raw)
     when = parse_datetime(raw.get("MessageDate"), field_name="MessageDate") or parse_sf_datetime(
-        raw.get("LastModifiedDate"))
+        raw.get("LastModifiedDate")
+    )
     body = clean(raw.get("TextBody")) or re.sub(r"<[^>]+>", " ", clean(raw.get("HtmlBody"))).strip()
-    return Mapped(sf_id, {"kind": "email", "subject": clean(raw.get("Subject"))[:255], "body": body,
-                          "occurred_at": when},
-                  refs={"contact_id": Ref("contacts", _ref_id(raw, "RelatedToId"), "skip")})
+    return Mapped(
+        sf_id,
+        {"kind": "email", "subject": clean(raw.get("Subject"))[:255], "body": body, "occurred_at": when},
+        refs={"contact_id": Ref("contacts", _ref_id(raw, "RelatedToId"), "skip")},
+    )
 
 
 # --------------------------------------------------------------------------- specs
@@ -503,53 +695,191 @@ class ObjectSpec:
     entity: str  # DataQualityFlag.entity_type
 
 
-CONTACT_FIELDS = ("FirstName", "LastName", "MiddleName", "Salutation", "Suffix", "Email", "npe01__WorkEmail__c",
-                  "Phone", "MobilePhone", "Gender__c", "Birthdate", "DoNotCall", "Do_Not_Contact__c",
-                  "HasOptedOutOfEmail", "EmailBouncedDate", "MailingCity", "MailingState", "MailingPostalCode")
+CONTACT_FIELDS = (
+    "FirstName",
+    "LastName",
+    "MiddleName",
+    "Salutation",
+    "Suffix",
+    "Email",
+    "npe01__WorkEmail__c",
+    "Phone",
+    "MobilePhone",
+    "Gender__c",
+    "Birthdate",
+    "DoNotCall",
+    "Do_Not_Contact__c",
+    "HasOptedOutOfEmail",
+    "EmailBouncedDate",
+    "MailingCity",
+    "MailingState",
+    "MailingPostalCode",
+)
 NON_ORG_ACCOUNT_TYPES = "'Household', 'School District', 'School'"
 
 SPECS: tuple[ObjectSpec, ...] = (
-    ObjectSpec("districts", "Districts", "Account", ("Name", "Type", "School_Code_External_ID__c"),
-               "Type = 'School District'", map_district, "district"),
-    ObjectSpec("schools", "Schools", "Account", ("Name", "Type", "ParentId", "School_Code_External_ID__c", "Level__c"),
-               "Type = 'School'", map_school, "school"),
-    ObjectSpec("organizations", "Organizations", "Account",
-               ("Name", "Type", "Description", "ParentId", "BillingCity", "BillingState", "BillingPostalCode",
-                "LastActivityDate"),
-               f"Type NOT IN ({NON_ORG_ACCOUNT_TYPES}) OR Type = null", map_organization, "organization"),
-    ObjectSpec("classes", "Classes", "Class__c", ("Name", "School__c", "Class_Year_Number__c"), "", map_class,
-               "class"),
-    ObjectSpec("volunteers", "Volunteers", "Contact",
-               (*CONTACT_FIELDS, "Title", "Department", "Highest_Level_of_Educational__c", "Contact_Type__c"),
-               "Contact_Type__c = 'Volunteer' OR Contact_Type__c = null", map_volunteer, "volunteer"),
-    ObjectSpec("teachers", "Teachers", "Contact",
-               ("FirstName", "LastName", "Email", "Phone", "Gender__c", "Department", "npsp__Primary_Affiliation__c",
-                "Contact_Type__c"), "Contact_Type__c = 'Teacher'", map_teacher, "teacher"),
-    ObjectSpec("students", "Students", "Contact",
-               ("FirstName", "LastName", "Email", "Phone", "Gender__c", "Birthdate", "npsp__Primary_Affiliation__c",
-                "Local_Student_ID__c", "Class__c", "Current_Grade__c", "Contact_Type__c"),
-               "Contact_Type__c = 'Student'", map_student, "student"),
-    ObjectSpec("affiliations", "Affiliations", "npe5__Affiliation__c",
-               ("npe5__Contact__c", "npe5__Organization__c", "npe5__Role__c", "npe5__Primary__c", "npe5__Status__c",
-                "npe5__StartDate__c", "npe5__EndDate__c"), "", map_affiliation, "affiliation"),
-    ObjectSpec("events", "Events", "Session__c",
-               ("Name", "Session_Type__c", "Format__c", "Start_Date_and_Time__c", "End_Date_and_Time__c",
-                "Session_Status__c", "Location_Information__c", "Description__c", "Cancellation_Reason__c",
-                "School__c", "District__c", "Session_Host__c", "Registration_Link__c",
-                "Total_Requested_Volunteer_Jobs__c"),
-               "Session_Status__c != 'Draft' AND Session_Type__c != 'Connector Session'", map_event, "event"),
-    ObjectSpec("volunteer_participations", "Volunteer participations", "Session_Participant__c",
-               ("Participant_Type__c", "Contact__c", "Session__c", "Status__c", "Delivery_Hours__c", "Title__c"),
-               "Participant_Type__c = 'Volunteer'", map_volunteer_participation, "participation"),
-    ObjectSpec("student_participations", "Student participations", "Session_Participant__c",
-               ("Participant_Type__c", "Contact__c", "Session__c", "Status__c", "Delivery_Hours__c"),
-               "Participant_Type__c = 'Student'", map_student_participation, "participation"),
-    ObjectSpec("tasks", "Contact history (tasks)", "Task",
-               ("WhoId", "Subject", "Description", "ActivityDate", "Type", "Status"), "WhoId != null", map_task,
-               "history"),
-    ObjectSpec("emails", "Contact history (emails)", "EmailMessage",
-               ("RelatedToId", "Subject", "TextBody", "MessageDate", "FromAddress", "ToAddress"),
-               "RelatedToId != null", map_email_message, "history"),
+    ObjectSpec(
+        "districts",
+        "Districts",
+        "Account",
+        ("Name", "Type", "School_Code_External_ID__c"),
+        "Type = 'School District'",
+        map_district,
+        "district",
+    ),
+    ObjectSpec(
+        "schools",
+        "Schools",
+        "Account",
+        ("Name", "Type", "ParentId", "School_Code_External_ID__c", "Level__c"),
+        "Type = 'School'",
+        map_school,
+        "school",
+    ),
+    ObjectSpec(
+        "organizations",
+        "Organizations",
+        "Account",
+        (
+            "Name",
+            "Type",
+            "Description",
+            "ParentId",
+            "BillingCity",
+            "BillingState",
+            "BillingPostalCode",
+            "LastActivityDate",
+        ),
+        f"Type NOT IN ({NON_ORG_ACCOUNT_TYPES}) OR Type = null",
+        map_organization,
+        "organization",
+    ),
+    ObjectSpec("classes", "Classes", "Class__c", ("Name", "School__c", "Class_Year_Number__c"), "", map_class, "class"),
+    ObjectSpec(
+        "volunteers",
+        "Volunteers",
+        "Contact",
+        (*CONTACT_FIELDS, "Title", "Department", "Highest_Level_of_Educational__c", "Contact_Type__c"),
+        "Contact_Type__c = 'Volunteer' OR Contact_Type__c = null",
+        map_volunteer,
+        "volunteer",
+    ),
+    ObjectSpec(
+        "teachers",
+        "Teachers",
+        "Contact",
+        (
+            "FirstName",
+            "LastName",
+            "Email",
+            "Phone",
+            "Gender__c",
+            "Department",
+            "npsp__Primary_Affiliation__c",
+            "Contact_Type__c",
+        ),
+        "Contact_Type__c = 'Teacher'",
+        map_teacher,
+        "teacher",
+    ),
+    ObjectSpec(
+        "students",
+        "Students",
+        "Contact",
+        (
+            "FirstName",
+            "LastName",
+            "Email",
+            "Phone",
+            "Gender__c",
+            "Birthdate",
+            "npsp__Primary_Affiliation__c",
+            "Local_Student_ID__c",
+            "Class__c",
+            "Current_Grade__c",
+            "Contact_Type__c",
+        ),
+        "Contact_Type__c = 'Student'",
+        map_student,
+        "student",
+    ),
+    ObjectSpec(
+        "affiliations",
+        "Affiliations",
+        "npe5__Affiliation__c",
+        (
+            "npe5__Contact__c",
+            "npe5__Organization__c",
+            "npe5__Role__c",
+            "npe5__Primary__c",
+            "npe5__Status__c",
+            "npe5__StartDate__c",
+            "npe5__EndDate__c",
+        ),
+        "",
+        map_affiliation,
+        "affiliation",
+    ),
+    ObjectSpec(
+        "events",
+        "Events",
+        "Session__c",
+        (
+            "Name",
+            "Session_Type__c",
+            "Format__c",
+            "Start_Date_and_Time__c",
+            "End_Date_and_Time__c",
+            "Session_Status__c",
+            "Location_Information__c",
+            "Description__c",
+            "Cancellation_Reason__c",
+            "School__c",
+            "District__c",
+            "Session_Host__c",
+            "Registration_Link__c",
+            "Total_Requested_Volunteer_Jobs__c",
+        ),
+        "Session_Status__c != 'Draft' AND Session_Type__c != 'Connector Session'",
+        map_event,
+        "event",
+    ),
+    ObjectSpec(
+        "volunteer_participations",
+        "Volunteer participations",
+        "Session_Participant__c",
+        ("Participant_Type__c", "Contact__c", "Session__c", "Status__c", "Delivery_Hours__c", "Title__c"),
+        "Participant_Type__c = 'Volunteer'",
+        map_volunteer_participation,
+        "participation",
+    ),
+    ObjectSpec(
+        "student_participations",
+        "Student participations",
+        "Session_Participant__c",
+        ("Participant_Type__c", "Contact__c", "Session__c", "Status__c", "Delivery_Hours__c"),
+        "Participant_Type__c = 'Student'",
+        map_student_participation,
+        "participation",
+    ),
+    ObjectSpec(
+        "tasks",
+        "Contact history (tasks)",
+        "Task",
+        ("WhoId", "Subject", "Description", "ActivityDate", "Type", "Status"),
+        "WhoId != null",
+        map_task,
+        "history",
+    ),
+    ObjectSpec(
+        "emails",
+        "Contact history (emails)",
+        "EmailMessage",
+        ("RelatedToId", "Subject", "TextBody", "MessageDate", "FromAddress", "ToAddress"),
+        "RelatedToId != null",
+        map_email_message,
+        "history",
+    ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 ORDER = tuple(spec.key for spec in SPECS)  # dependency order
@@ -559,8 +889,14 @@ DELTA_BUFFER_HOURS = 1
 AFTER_FAILURE_BUFFER_HOURS = 48
 
 
-def delta_since(*, last_watermark: datetime | None, last_status: str | None, last_since: datetime | None,
-                last_mode: str | None, requested: str) -> tuple[str, datetime | None]:
+def delta_since(
+    *,
+    last_watermark: datetime | None,
+    last_status: str | None,
+    last_since: datetime | None,
+    last_mode: str | None,
+    requested: str,
+) -> tuple[str, datetime | None]:
     """(mode, modified_since) for the next run of one object.
 
     - "full" requested, or no earlier run → full (no lower bound).
@@ -569,7 +905,6 @@ def delta_since(*, last_watermark: datetime | None, last_status: str | None, las
       so consecutive failures never skip a window.
     - Otherwise → watermark − 1 h.
     """
-    from datetime import timedelta
 
     if requested == "full" or last_watermark is None:
         return "full", None

@@ -78,18 +78,31 @@ class DirectorySort:
 def _term_condition(term: str) -> Q:
     """A term matches a name part, an organization (name or alias), title, department or a skill."""
     org_match = Affiliation.objects.filter(volunteer_id=OuterRef("pk")).filter(
-        Q(organization__name__icontains=term) | Q(organization__aliases__name__icontains=term))
+        Q(organization__name__icontains=term) | Q(organization__aliases__name__icontains=term)
+    )
     skill_match = VolunteerSkill.objects.filter(volunteer_id=OuterRef("pk"), skill__name__icontains=term)
     return (
-        Q(first_name__icontains=term) | Q(middle_name__icontains=term) | Q(last_name__icontains=term)
-        | Q(title__icontains=term) | Q(department__icontains=term)
-        | Exists(org_match) | Exists(skill_match)
+        Q(first_name__icontains=term)
+        | Q(middle_name__icontains=term)
+        | Q(last_name__icontains=term)
+        | Q(title__icontains=term)
+        | Q(department__icontains=term)
+        | Exists(org_match)
+        | Exists(skill_match)
     )
 
 
-def volunteer_directory(*, q: str = "", organization: int | None = None, skill: int | None = None,
-                        local_status: str = "", active: bool | None = None, sort: str = DirectorySort.NAME,
-                        include_excluded: bool = True, emails: bool = True) -> QuerySet[Volunteer]:
+def volunteer_directory(
+    *,
+    q: str = "",
+    organization: int | None = None,
+    skill: int | None = None,
+    local_status: str = "",
+    active: bool | None = None,
+    sort: str = DirectorySort.NAME,
+    include_excluded: bool = True,
+    emails: bool = True,
+) -> QuerySet[Volunteer]:
     """Every search term must match (AND); each term may match any of the searchable fields (OR).
     `emails`: prefetch the primary e-mail (as `primary_emails`) for exports and the API."""
     qs = Volunteer.objects.all()
@@ -109,32 +122,49 @@ def volunteer_directory(*, q: str = "", organization: int | None = None, skill: 
         qs = qs.filter(exclude_from_reports=False)
     ordering = DirectorySort.ORDERING.get(sort, DirectorySort.ORDERING[DirectorySort.NAME])
     qs = qs.order_by(*ordering).prefetch_related(
-        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")
-                 .order_by("-is_primary", "organization__name")),
+        Prefetch(
+            "affiliations",
+            queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "organization__name"),
+        ),
         Prefetch("volunteer_skills", queryset=VolunteerSkill.objects.select_related("skill").order_by("skill__name")),
     )
     if emails:
         qs = qs.prefetch_related(
-            Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails"))
+            Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails")
+        )
     return qs
 
 
 def volunteer_profile(*, pk: int) -> Volunteer:
     return Volunteer.objects.prefetch_related(
-        "emails", "phones", "addresses",
+        "emails",
+        "phones",
+        "addresses",
         Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
         Prefetch("volunteer_skills", queryset=VolunteerSkill.objects.select_related("skill")),
-        Prefetch("participations", queryset=VolunteerParticipation.objects.select_related("event", "event__school")
-                 .order_by("-event__start")),
+        Prefetch(
+            "participations",
+            queryset=VolunteerParticipation.objects.select_related("event", "event__school").order_by("-event__start"),
+        ),
         Prefetch("history_entries", queryset=ContactHistory.objects.select_related("author")),
-        "recruitment_notes__event", "recruitment_notes__author",
+        "recruitment_notes__event",
+        "recruitment_notes__author",
     ).get(pk=pk)
 
 
 # --------------------------------------------------------------------------- events
-def event_list(*, q: str = "", status: str = "", event_type: str = "", format: str = "",
-               district: int | None = None, school: int | None = None, start: date | None = None,
-               end: date | None = None, user=None) -> QuerySet[Event]:
+def event_list(
+    *,
+    q: str = "",
+    status: str = "",
+    event_type: str = "",
+    format: str = "",
+    district: int | None = None,
+    school: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    user=None,
+) -> QuerySet[Event]:
     qs = Event.objects.select_related("school", "school__district").prefetch_related("districts")
     if user is not None and user_is_district_viewer(user):
         qs = qs.filter(districts__viewer_links__user=user).distinct()
@@ -175,23 +205,41 @@ def event_calendar(*, year: int, month: int, events: QuerySet[Event]) -> list[li
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
     by_day: dict[date, list] = {}
-    for event in events.filter(start__gte=_day_start(grid_start),
-                               start__lt=_day_start(grid_end + timedelta(days=1))).order_by("start"):
+    for event in events.filter(
+        start__gte=_day_start(grid_start), start__lt=_day_start(grid_end + timedelta(days=1))
+    ).order_by("start"):
         by_day.setdefault(timezone.localdate(event.start), []).append(event)
     weeks, day = [], grid_start
     while day <= grid_end:
-        weeks.append([CalendarDay(day + timedelta(days=i), (day + timedelta(days=i)).month == month,
-                                  by_day.get(day + timedelta(days=i), [])) for i in range(7)])
+        weeks.append(
+            [
+                CalendarDay(
+                    day + timedelta(days=i),
+                    (day + timedelta(days=i)).month == month,
+                    by_day.get(day + timedelta(days=i), []),
+                )
+                for i in range(7)
+            ]
+        )
         day += timedelta(days=7)
     return weeks
 
 
 def event_detail(*, pk: int) -> Event:
-    return Event.objects.select_related("school", "school__district", "cancellation_set_by").prefetch_related(
-        "districts", "skills",
-        Prefetch("volunteer_participations", queryset=VolunteerParticipation.objects.select_related("volunteer")
-                 .order_by("volunteer__last_name", "volunteer__first_name")),
-    ).get(pk=pk)
+    return (
+        Event.objects.select_related("school", "school__district", "cancellation_set_by")
+        .prefetch_related(
+            "districts",
+            "skills",
+            Prefetch(
+                "volunteer_participations",
+                queryset=VolunteerParticipation.objects.select_related("volunteer").order_by(
+                    "volunteer__last_name", "volunteer__first_name"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
 
 
 def participation_list(*, user=None) -> QuerySet[VolunteerParticipation]:
@@ -204,7 +252,8 @@ CANDIDATE_POOL_LIMIT = 5000
 
 def recruitment_candidates_qs() -> QuerySet[Volunteer]:
     return Volunteer.objects.filter(
-        status=Volunteer.Status.ACTIVE, do_not_contact=False, email_opt_out=False, exclude_from_reports=False)
+        status=Volunteer.Status.ACTIVE, do_not_contact=False, email_opt_out=False, exclude_from_reports=False
+    )
 
 
 def event_keywords(*, event: Event, extra: str = "") -> list[str]:
@@ -212,8 +261,9 @@ def event_keywords(*, event: Event, extra: str = "") -> list[str]:
     return rules.keywords_from_text(extra, event.title, event.get_event_type_display(), *skill_names)
 
 
-def recruitment_rank(*, event: Event, extra_keywords: str = "", limit: int = 100,
-                     today: date | None = None) -> tuple[list[str], list[tuple[Volunteer, rules.CandidateScore]]]:
+def recruitment_rank(
+    *, event: Event, extra_keywords: str = "", limit: int = 100, today: date | None = None
+) -> tuple[list[str], list[tuple[Volunteer, rules.CandidateScore]]]:
     """Rank eligible volunteers for `event` with the flat-bonus score; returns (keywords, ranked).
 
     Four queries whatever the pool size: candidates, their skills, the event types they attended,
@@ -221,29 +271,58 @@ def recruitment_rank(*, event: Event, extra_keywords: str = "", limit: int = 100
     """
     today = today or timezone.localdate()
     keywords = event_keywords(event=event, extra=extra_keywords)
-    rows = list(recruitment_candidates_qs().order_by("-times_volunteered", "id").values_list(
-        "id", "title", "department", "industry", "last_volunteered_on", "local_status", "times_volunteered",
-    )[:CANDIDATE_POOL_LIMIT])
+    rows = list(
+        recruitment_candidates_qs()
+        .order_by("-times_volunteered", "id")
+        .values_list(
+            "id",
+            "title",
+            "department",
+            "industry",
+            "last_volunteered_on",
+            "local_status",
+            "times_volunteered",
+        )[:CANDIDATE_POOL_LIMIT]
+    )
     ids = [r[0] for r in rows]
     skills: dict[int, list[str]] = {}
     types: dict[int, set[str]] = {}
     if ids:
         for vid, name in VolunteerSkill.objects.filter(volunteer__in=recruitment_candidates_qs()).values_list(
-                "volunteer_id", "skill__name"):
+            "volunteer_id", "skill__name"
+        ):
             skills.setdefault(vid, []).append(name)
-        for vid, etype in VolunteerParticipation.objects.filter(
-                volunteer__in=recruitment_candidates_qs(), status=ParticipationStatus.ATTENDED,
-                event__event_type=event.event_type).values_list("volunteer_id", "event__event_type").distinct():
+        for vid, etype in (
+            VolunteerParticipation.objects.filter(
+                volunteer__in=recruitment_candidates_qs(),
+                status=ParticipationStatus.ATTENDED,
+                event__event_type=event.event_type,
+            )
+            .values_list("volunteer_id", "event__event_type")
+            .distinct()
+        ):
             types.setdefault(vid, set()).add(etype)
-    facts = [rules.CandidateFacts(
-        volunteer_id=vid, event_types_done=frozenset(types.get(vid, ())), skills=tuple(skills.get(vid, ())),
-        title=title, department=dept, industry=industry,
-        days_since_last=(today - last).days if last else None, local_status=local, times_volunteered=times,
-    ) for vid, title, dept, industry, last, local, times in rows]
+    facts = [
+        rules.CandidateFacts(
+            volunteer_id=vid,
+            event_types_done=frozenset(types.get(vid, ())),
+            skills=tuple(skills.get(vid, ())),
+            title=title,
+            department=dept,
+            industry=industry,
+            days_since_last=(today - last).days if last else None,
+            local_status=local,
+            times_volunteered=times,
+        )
+        for vid, title, dept, industry, last, local, times in rows
+    ]
     ranked = rules.rank_candidates(facts, event_type=event.event_type, keywords=keywords)[:limit]
     volunteers = Volunteer.objects.in_bulk([s.volunteer_id for s in ranked])
-    emails = dict(ContactEmail.objects.filter(contact_id__in=[s.volunteer_id for s in ranked], is_primary=True)
-                  .values_list("contact_id", "email"))
+    emails = dict(
+        ContactEmail.objects.filter(contact_id__in=[s.volunteer_id for s in ranked], is_primary=True).values_list(
+            "contact_id", "email"
+        )
+    )
     result = []
     for score in ranked:
         volunteer = volunteers[score.volunteer_id]

@@ -77,8 +77,9 @@ def _add_detail(model, *, contact: Contact, make_primary: bool, **fields):
 
 
 @transaction.atomic
-def contact_email_add(*, contact: Contact, email: str, kind: str = ContactEmail.Kind.PERSONAL,
-                      make_primary: bool = False) -> ContactEmail:
+def contact_email_add(
+    *, contact: Contact, email: str, kind: str = ContactEmail.Kind.PERSONAL, make_primary: bool = False
+) -> ContactEmail:
     address = normalize_email(email)
     if ContactEmail.objects.filter(contact=contact, email=address).exists():
         raise ValidationError({"email": f"{address} is already on this contact."})
@@ -86,8 +87,9 @@ def contact_email_add(*, contact: Contact, email: str, kind: str = ContactEmail.
 
 
 @transaction.atomic
-def contact_phone_add(*, contact: Contact, number: str, kind: str = ContactPhone.Kind.PERSONAL,
-                      make_primary: bool = False) -> ContactPhone:
+def contact_phone_add(
+    *, contact: Contact, number: str, kind: str = ContactPhone.Kind.PERSONAL, make_primary: bool = False
+) -> ContactPhone:
     normalized = normalize_phone(number)
     if ContactPhone.objects.filter(contact=contact, number=normalized).exists():
         raise ValidationError({"number": f"{normalized} is already on this contact."})
@@ -95,11 +97,26 @@ def contact_phone_add(*, contact: Contact, number: str, kind: str = ContactPhone
 
 
 @transaction.atomic
-def contact_address_add(*, contact: Contact, street: str = "", city: str = "", state: str = "",
-                        postal_code: str = "", kind: str = ContactAddress.Kind.PERSONAL,
-                        make_primary: bool = False) -> ContactAddress:
-    address = _add_detail(ContactAddress, contact=contact, make_primary=make_primary, street=street, city=city,
-                          state=state, postal_code=postal_code.strip(), kind=kind)
+def contact_address_add(
+    *,
+    contact: Contact,
+    street: str = "",
+    city: str = "",
+    state: str = "",
+    postal_code: str = "",
+    kind: str = ContactAddress.Kind.PERSONAL,
+    make_primary: bool = False,
+) -> ContactAddress:
+    address = _add_detail(
+        ContactAddress,
+        contact=contact,
+        make_primary=make_primary,
+        street=street,
+        city=city,
+        state=state,
+        postal_code=postal_code.strip(),
+        kind=kind,
+    )
     if contact.kind == Contact.Kind.VOLUNTEER:
         volunteer_local_status_refresh(volunteer=Volunteer.objects.get(pk=contact.pk))
     return address
@@ -108,16 +125,25 @@ def contact_address_add(*, contact: Contact, street: str = "", city: str = "", s
 @transaction.atomic
 def contact_detail_make_primary(*, detail: ContactEmail | ContactPhone | ContactAddress) -> None:
     type(detail).objects.filter(contact_id=detail.contact_id, is_primary=True).exclude(pk=detail.pk).update(
-        is_primary=False)
+        is_primary=False
+    )
     detail.is_primary = True
     detail.save(update_fields=["is_primary", "updated_at"])
 
 
 # --------------------------------------------------------------------------- volunteers
 @transaction.atomic
-def volunteer_create(*, first_name: str, last_name: str, email: str = "", phone: str = "",
-                     organization: Organization | None = None, skills: Iterable[str] = (),
-                     postal_code: str = "", **fields) -> Volunteer:
+def volunteer_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    phone: str = "",
+    organization: Organization | None = None,
+    skills: Iterable[str] = (),
+    postal_code: str = "",
+    **fields,
+) -> Volunteer:
     volunteer = Volunteer(first_name=first_name.strip(), last_name=last_name.strip(), **fields)
     volunteer.full_clean()
     volunteer.save()
@@ -143,22 +169,32 @@ def skill_get_or_create(*, name: str) -> Skill:
 
 
 @transaction.atomic
-def volunteer_skill_add(*, volunteer: Volunteer, name: str,
-                        source: str = VolunteerSkill.Source.MANUAL) -> VolunteerSkill:
+def volunteer_skill_add(
+    *, volunteer: Volunteer, name: str, source: str = VolunteerSkill.Source.MANUAL
+) -> VolunteerSkill:
     skill = skill_get_or_create(name=name)
     link, _ = VolunteerSkill.objects.get_or_create(volunteer=volunteer, skill=skill, defaults={"source": source})
     return link
 
 
 @transaction.atomic
-def affiliation_set(*, volunteer: Volunteer, organization: Organization, role: str = "", is_primary: bool = False,
-                    status: str = Affiliation.Status.CURRENT, start_date: date | None = None,
-                    end_date: date | None = None) -> Affiliation:
+def affiliation_set(
+    *,
+    volunteer: Volunteer,
+    organization: Organization,
+    role: str = "",
+    is_primary: bool = False,
+    status: str = Affiliation.Status.CURRENT,
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> Affiliation:
     if is_primary:
-        Affiliation.objects.filter(volunteer=volunteer, is_primary=True).exclude(
-            organization=organization).update(is_primary=False)
+        Affiliation.objects.filter(volunteer=volunteer, is_primary=True).exclude(organization=organization).update(
+            is_primary=False
+        )
     affiliation = Affiliation.objects.filter(volunteer=volunteer, organization=organization).first() or Affiliation(
-        volunteer=volunteer, organization=organization)
+        volunteer=volunteer, organization=organization
+    )
     affiliation.role, affiliation.is_primary, affiliation.status = role, is_primary, status
     affiliation.start_date, affiliation.end_date = start_date, end_date
     affiliation.full_clean()
@@ -168,9 +204,13 @@ def affiliation_set(*, volunteer: Volunteer, organization: Organization, role: s
 
 def volunteer_local_status_refresh(*, volunteer: Volunteer) -> str:
     attended_in_person = VolunteerParticipation.objects.filter(
-        volunteer=volunteer, status=ParticipationStatus.ATTENDED, event__format=EventFormat.IN_PERSON).exists()
-    codes = list(ContactAddress.objects.filter(contact_id=volunteer.pk).order_by("-is_primary", "id")
-                 .values_list("postal_code", flat=True))
+        volunteer=volunteer, status=ParticipationStatus.ATTENDED, event__format=EventFormat.IN_PERSON
+    ).exists()
+    codes = list(
+        ContactAddress.objects.filter(contact_id=volunteer.pk)
+        .order_by("-is_primary", "id")
+        .values_list("postal_code", flat=True)
+    )
     status = rules.local_status_compute(attended_in_person=attended_in_person, postal_codes=codes)
     if status != volunteer.local_status:
         volunteer.local_status = status
@@ -187,10 +227,14 @@ def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> None:
     stats = {
         row["volunteer_id"]: row
         for row in VolunteerParticipation.objects.filter(volunteer_id__in=ids, status=ParticipationStatus.ATTENDED)
-        .values("volunteer_id").annotate(n=Count("id"), first=Min("event__start"), last=Max("event__start"))
+        .values("volunteer_id")
+        .annotate(n=Count("id"), first=Min("event__start"), last=Max("event__start"))
     }
-    volunteers = list(Volunteer.objects.filter(pk__in=ids).only(
-        "pk", "additional_volunteer_count", "times_volunteered", "first_volunteered_on", "last_volunteered_on"))
+    volunteers = list(
+        Volunteer.objects.filter(pk__in=ids).only(
+            "pk", "additional_volunteer_count", "times_volunteered", "first_volunteered_on", "last_volunteered_on"
+        )
+    )
     for volunteer in volunteers:
         row = stats.get(volunteer.pk)
         volunteer.times_volunteered = (row["n"] if row else 0) + volunteer.additional_volunteer_count
@@ -215,8 +259,16 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
     survivor, delete the duplicate and keep an audit record of what it was and what moved."""
     if survivor.pk == duplicate.pk:
         raise ValidationError({"duplicate": "A volunteer cannot be merged into itself."})
-    moved = {"participations": 0, "affiliations": 0, "skills": 0, "emails": 0, "phones": 0, "addresses": 0,
-             "history": 0, "recruitment_notes": 0}
+    moved = {
+        "participations": 0,
+        "affiliations": 0,
+        "skills": 0,
+        "emails": 0,
+        "phones": 0,
+        "addresses": 0,
+        "history": 0,
+        "recruitment_notes": 0,
+    }
 
     survivor_events = set(survivor.participations.values_list("event_id", flat=True))
     rank = {ParticipationStatus.ATTENDED: 3, ParticipationStatus.REGISTERED: 2, ParticipationStatus.NO_SHOW: 1}
@@ -255,10 +307,16 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
             link.save()
             moved["skills"] += 1
 
-    for model, key, value_field in ((ContactEmail, "emails", "email"), (ContactPhone, "phones", "number"),
-                                    (ContactAddress, "addresses", None)):
-        existing = set(model.objects.filter(contact_id=survivor.pk).values_list(value_field, flat=True)) \
-            if value_field else set()
+    for model, key, value_field in (
+        (ContactEmail, "emails", "email"),
+        (ContactPhone, "phones", "number"),
+        (ContactAddress, "addresses", None),
+    ):
+        existing = (
+            set(model.objects.filter(contact_id=survivor.pk).values_list(value_field, flat=True))
+            if value_field
+            else set()
+        )
         has_primary = model.objects.filter(contact_id=survivor.pk, is_primary=True).exists()
         for detail in model.objects.filter(contact_id=duplicate.pk):
             if value_field and getattr(detail, value_field) in existing:
@@ -274,8 +332,9 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
     moved["recruitment_notes"] = RecruitmentNote.objects.filter(volunteer=duplicate).update(volunteer=survivor)
 
     snapshot = model_to_dict(duplicate, exclude=["skills", "organizations"])
-    snapshot = {k: (str(v) if v is not None and not isinstance(v, bool | int | str) else v)
-                for k, v in snapshot.items()}
+    snapshot = {
+        k: (str(v) if v is not None and not isinstance(v, bool | int | str) else v) for k, v in snapshot.items()
+    }
     if not survivor.salesforce_id and duplicate.salesforce_id:
         # The survivor inherits the Salesforce identity so the next sync updates it.
         sf_id = duplicate.salesforce_id
@@ -283,13 +342,20 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
         survivor.salesforce_id = sf_id
         survivor.save(update_fields=["salesforce_id", "updated_at"])
     record = VolunteerMerge.objects.create(
-        survivor=survivor, merged_contact_id=duplicate.pk, merged_name=duplicate.full_name,
+        survivor=survivor,
+        merged_contact_id=duplicate.pk,
+        merged_name=duplicate.full_name,
         merged_salesforce_id=duplicate.salesforce_id or snapshot.get("salesforce_id") or "",
-        snapshot=snapshot, moved=moved, merged_by=user,
+        snapshot=snapshot,
+        moved=moved,
+        merged_by=user,
     )
     ContactHistory.objects.create(
-        contact=survivor, kind=ContactHistory.Kind.SYSTEM, subject="Merged duplicate",
-        body=f"Merged {duplicate.full_name} (#{duplicate.pk}) into this volunteer.", occurred_at=timezone.now(),
+        contact=survivor,
+        kind=ContactHistory.Kind.SYSTEM,
+        subject="Merged duplicate",
+        body=f"Merged {duplicate.full_name} (#{duplicate.pk}) into this volunteer.",
+        occurred_at=timezone.now(),
         author=user,
     )
     duplicate.delete()
@@ -301,15 +367,21 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
 # --------------------------------------------------------------------------- events
 def _event_rule_errors(event: Event, *, previous_status: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if previous_status is not None and previous_status != event.status and not rules.event_transition_allowed(
-            previous_status, event.status):
-        errors["status"] = (f"An event cannot go from {EventStatus(previous_status).label} "
-                            f"to {EventStatus(event.status).label}.")
-    errors.update(rules.cancellation_errors(status=event.status, reason=event.cancellation_reason,
-                                            notes=event.cancellation_notes))
+    if (
+        previous_status is not None
+        and previous_status != event.status
+        and not rules.event_transition_allowed(previous_status, event.status)
+    ):
+        errors["status"] = (
+            f"An event cannot go from {EventStatus(previous_status).label} to {EventStatus(event.status).label}."
+        )
+    errors.update(
+        rules.cancellation_errors(status=event.status, reason=event.cancellation_reason, notes=event.cancellation_notes)
+    )
     if event.attended_count > event.registered_count:
-        errors["attended_count"] = (f"Attended ({event.attended_count}) cannot exceed registered "
-                                    f"({event.registered_count}).")
+        errors["attended_count"] = (
+            f"Attended ({event.attended_count}) cannot exceed registered ({event.registered_count})."
+        )
     if event.end and event.start and event.end < event.start:
         errors["end"] = "The event cannot end before it starts."
     return errors
@@ -321,10 +393,27 @@ def _event_districts_include_school(event: Event) -> None:
 
 
 EVENT_FIELDS = {
-    "title", "description", "event_type", "format", "status", "cancellation_reason", "cancellation_notes", "start",
-    "end", "duration_minutes", "location", "school", "volunteers_needed", "registered_count", "attended_count",
-    "registered_student_count", "attended_student_count", "attended_educator_count", "session_host",
-    "registration_link", "salesforce_id",
+    "title",
+    "description",
+    "event_type",
+    "format",
+    "status",
+    "cancellation_reason",
+    "cancellation_notes",
+    "start",
+    "end",
+    "duration_minutes",
+    "location",
+    "school",
+    "volunteers_needed",
+    "registered_count",
+    "attended_count",
+    "registered_student_count",
+    "attended_student_count",
+    "attended_educator_count",
+    "session_host",
+    "registration_link",
+    "salesforce_id",
 }
 
 
@@ -350,8 +439,9 @@ def event_create(*, user=None, districts: Iterable = (), skills: Iterable = (), 
 
 
 @transaction.atomic
-def event_update(*, event: Event, user=None, districts: Iterable | None = None, skills: Iterable | None = None,
-                 **fields) -> Event:
+def event_update(
+    *, event: Event, user=None, districts: Iterable | None = None, skills: Iterable | None = None, **fields
+) -> Event:
     unknown = set(fields) - EVENT_FIELDS
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
@@ -378,8 +468,9 @@ def event_update(*, event: Event, user=None, districts: Iterable | None = None, 
     return event
 
 
-def event_status_change(*, event: Event, status: str, user=None, cancellation_reason: str = "",
-                        cancellation_notes: str = "") -> Event:
+def event_status_change(
+    *, event: Event, status: str, user=None, cancellation_reason: str = "", cancellation_notes: str = ""
+) -> Event:
     fields = {"status": status}
     if status == EventStatus.CANCELLED:
         fields.update(cancellation_reason=cancellation_reason, cancellation_notes=cancellation_notes)
@@ -398,9 +489,15 @@ def event_counts_refresh(*, event: Event) -> None:
 
 # --------------------------------------------------------------------------- participations
 @transaction.atomic
-def participation_record(*, event: Event, volunteer: Volunteer, status: str | None = None,
-                         status_source: str = "", delivery_hours: Decimal | None = None,
-                         role: str = "") -> VolunteerParticipation:
+def participation_record(
+    *,
+    event: Event,
+    volunteer: Volunteer,
+    status: str | None = None,
+    status_source: str = "",
+    delivery_hours: Decimal | None = None,
+    role: str = "",
+) -> VolunteerParticipation:
     """Create or update a volunteer's participation. A raw source status is kept as given and
     mapped to the enum; an explicit `status` wins."""
     resolved = status or rules.participation_status_from_source(status_source)
@@ -408,8 +505,9 @@ def participation_record(*, event: Event, volunteer: Volunteer, status: str | No
         raise ValidationError({"status": f"Unknown participation status “{resolved}”."})
     if event.status == EventStatus.CANCELLED and resolved == ParticipationStatus.ATTENDED:
         raise ValidationError({"status": "Nobody can attend a cancelled event."})
-    participation = VolunteerParticipation.objects.filter(event=event, volunteer=volunteer).first() \
-        or VolunteerParticipation(event=event, volunteer=volunteer)
+    participation = VolunteerParticipation.objects.filter(
+        event=event, volunteer=volunteer
+    ).first() or VolunteerParticipation(event=event, volunteer=volunteer)
     participation.status = resolved
     participation.status_source = status_source or participation.status_source
     if delivery_hours is not None:
@@ -429,8 +527,12 @@ def attendance_mark(*, event: Event, marks: dict[int, str], user=None) -> int:
     """Set attendance for participations of `event` (participation id -> status)."""
     if event.status in (EventStatus.CANCELLED, EventStatus.DRAFT):
         raise ValidationError({"event": f"Attendance cannot be taken on a {event.get_status_display()} event."})
-    allowed = {ParticipationStatus.ATTENDED, ParticipationStatus.NO_SHOW, ParticipationStatus.REGISTERED,
-               ParticipationStatus.CANCELLED}
+    allowed = {
+        ParticipationStatus.ATTENDED,
+        ParticipationStatus.NO_SHOW,
+        ParticipationStatus.REGISTERED,
+        ParticipationStatus.CANCELLED,
+    }
     bad = {pid: s for pid, s in marks.items() if s not in allowed}
     if bad:
         raise ValidationError({"marks": f"Unknown statuses: {sorted(set(bad.values()))}."})
@@ -455,20 +557,28 @@ def attendance_mark(*, event: Event, marks: dict[int, str], user=None) -> int:
 
 # --------------------------------------------------------------------------- history and notes
 @transaction.atomic
-def history_note_add(*, contact: Contact, body: str, subject: str = "", user=None,
-                     kind: str = ContactHistory.Kind.NOTE) -> ContactHistory:
+def history_note_add(
+    *, contact: Contact, body: str, subject: str = "", user=None, kind: str = ContactHistory.Kind.NOTE
+) -> ContactHistory:
     if not body.strip():
         raise ValidationError({"body": "Write something in the note."})
-    entry = ContactHistory(contact=contact, kind=kind, subject=subject, body=body.strip(), author=user,
-                           occurred_at=timezone.now())
+    entry = ContactHistory(
+        contact=contact, kind=kind, subject=subject, body=body.strip(), author=user, occurred_at=timezone.now()
+    )
     entry.full_clean()
     entry.save()
     return entry
 
 
 @transaction.atomic
-def recruitment_note_add(*, volunteer: Volunteer, note: str, outcome: str = RecruitmentNote.Outcome.NO_OUTCOME,
-                         event: Event | None = None, user=None) -> RecruitmentNote:
+def recruitment_note_add(
+    *,
+    volunteer: Volunteer,
+    note: str,
+    outcome: str = RecruitmentNote.Outcome.NO_OUTCOME,
+    event: Event | None = None,
+    user=None,
+) -> RecruitmentNote:
     if not note.strip():
         raise ValidationError({"note": "Write something in the note."})
     record = RecruitmentNote(volunteer=volunteer, note=note.strip(), outcome=outcome, event=event, author=user)
@@ -478,9 +588,26 @@ def recruitment_note_add(*, volunteer: Volunteer, note: str, outcome: str = Recr
 
 
 VOLUNTEER_EDITABLE_FIELDS = {
-    "salutation", "first_name", "middle_name", "last_name", "suffix", "birthdate", "gender", "do_not_call",
-    "do_not_contact", "email_opt_out", "exclude_from_reports", "notes", "title", "department", "industry",
-    "education", "status", "interests", "additional_volunteer_count", "salesforce_id",
+    "salutation",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "birthdate",
+    "gender",
+    "do_not_call",
+    "do_not_contact",
+    "email_opt_out",
+    "exclude_from_reports",
+    "notes",
+    "title",
+    "department",
+    "industry",
+    "education",
+    "status",
+    "interests",
+    "additional_volunteer_count",
+    "salesforce_id",
 }
 
 

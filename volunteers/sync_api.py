@@ -30,8 +30,12 @@ class CanViewRuns(BasePermission):
 
 class SyncStartSerializer(StrictSerializer):
     mode = serializers.ChoiceField(choices=["delta", "full"], default="delta")
-    objects = serializers.ListField(child=serializers.ChoiceField(choices=list(sfm.ORDER)), required=False,
-                                    allow_empty=False, help_text="Only these objects (default: all, in order).")
+    objects = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(sfm.ORDER)),
+        required=False,
+        allow_empty=False,
+        help_text="Only these objects (default: all, in order).",
+    )
 
 
 class SyncStartView(APIView):
@@ -44,8 +48,9 @@ class SyncStartView(APIView):
         job_params = {"mode": params.validated_data["mode"]}
         if params.validated_data.get("objects"):
             job_params["objects"] = params.validated_data["objects"]
-        job = job_start(kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user,
-                        params=job_params)
+        job = job_start(
+            kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user, params=job_params
+        )
         return job_accepted(job, request)
 
 
@@ -59,9 +64,27 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SyncRun
-        fields = ["id", "object_name", "mode", "requested_mode", "status", "started_at", "finished_at",
-                  "modified_since", "watermark", "created", "updated", "unchanged", "skipped", "failed", "queued",
-                  "processed", "error_count", "errors", "job"]
+        fields = [
+            "id",
+            "object_name",
+            "mode",
+            "requested_mode",
+            "status",
+            "started_at",
+            "finished_at",
+            "modified_since",
+            "watermark",
+            "created",
+            "updated",
+            "unchanged",
+            "skipped",
+            "failed",
+            "queued",
+            "processed",
+            "error_count",
+            "errors",
+            "job",
+        ]
         read_only_fields = fields
 
 

@@ -56,14 +56,26 @@ from .services import volunteer_stats_refresh
 logger = logging.getLogger(__name__)
 
 MODELS = {
-    "districts": District, "schools": School, "organizations": Organization, "classes": SchoolClass,
-    "volunteers": Volunteer, "teachers": Teacher, "students": Student, "contacts": Contact,
-    "affiliations": Affiliation, "events": Event, "volunteer_participations": VolunteerParticipation,
-    "student_participations": StudentParticipation, "tasks": ContactHistory, "emails": ContactHistory,
+    "districts": District,
+    "schools": School,
+    "organizations": Organization,
+    "classes": SchoolClass,
+    "volunteers": Volunteer,
+    "teachers": Teacher,
+    "students": Student,
+    "contacts": Contact,
+    "affiliations": Affiliation,
+    "events": Event,
+    "volunteer_participations": VolunteerParticipation,
+    "student_participations": StudentParticipation,
+    "tasks": ContactHistory,
+    "emails": ContactHistory,
 }
 CONTACT_MODELS = (Volunteer, Teacher, Student)
-PARTICIPATION_KINDS = {"volunteer_participations": PendingParticipation.Kind.VOLUNTEER,
-                       "student_participations": PendingParticipation.Kind.STUDENT}
+PARTICIPATION_KINDS = {
+    "volunteer_participations": PendingParticipation.Kind.VOLUNTEER,
+    "student_participations": PendingParticipation.Kind.STUDENT,
+}
 MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
@@ -82,7 +94,8 @@ def lock_acquire(name: str, *, ttl: timedelta = LOCK_TTL) -> str | None:
     token = uuid.uuid4().hex
     now = timezone.now()
     taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
-        owner=token, locked_until=now + ttl)
+        owner=token, locked_until=now + ttl
+    )
     return token if taken == 1 else None
 
 
@@ -128,7 +141,7 @@ def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     manager = model._base_manager
     for start in range(0, len(ids), IN_CHUNK):
-        found.update(manager.filter(salesforce_id__in=ids[start:start + IN_CHUNK]).values_list("salesforce_id", "pk"))
+        found.update(manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list("salesforce_id", "pk"))
     return found
 
 
@@ -148,8 +161,13 @@ def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
 
 
 # --------------------------------------------------------------------------- flags
-def _flags_write(entity: str, raised: dict[str, list[sfm.Issue]], pks: dict[str, int], *,
-                 owned_types: Iterable[str] = sfm.SYNC_ISSUES) -> None:
+def _flags_write(
+    entity: str,
+    raised: dict[str, list[sfm.Issue]],
+    pks: dict[str, int],
+    *,
+    owned_types: Iterable[str] = sfm.SYNC_ISSUES,
+) -> None:
     """Open (or reopen) the flags raised for these records; auto-resolve the sync-owned flags of
     these records that were not raised again. A dismissed flag stays dismissed."""
     keys = list(raised)
@@ -158,7 +176,7 @@ def _flags_write(entity: str, raised: dict[str, list[sfm.Issue]], pks: dict[str,
     owned = set(owned_types)
     existing: dict[tuple[str, str], DataQualityFlag] = {}
     for start in range(0, len(keys), IN_CHUNK):
-        for flag in DataQualityFlag.objects.filter(entity_type=entity, entity_key__in=keys[start:start + IN_CHUNK]):
+        for flag in DataQualityFlag.objects.filter(entity_type=entity, entity_key__in=keys[start : start + IN_CHUNK]):
             existing[(flag.entity_key, flag.issue_type)] = flag
     now = timezone.now()
     new, reopen, resolve = [], [], []
@@ -170,24 +188,40 @@ def _flags_write(entity: str, raised: dict[str, list[sfm.Issue]], pks: dict[str,
             seen.add(issue.code)
             flag = existing.get((key, issue.code))
             if flag is None:
-                new.append(DataQualityFlag(entity_type=entity, entity_key=key, entity_id=pks.get(key),
-                                           issue_type=issue.code, severity=issue.severity, message=issue.message[:500],
-                                           details=issue.details))
+                new.append(
+                    DataQualityFlag(
+                        entity_type=entity,
+                        entity_key=key,
+                        entity_id=pks.get(key),
+                        issue_type=issue.code,
+                        severity=issue.severity,
+                        message=issue.message[:500],
+                        details=issue.details,
+                    )
+                )
             elif flag.status in (DataQualityFlag.Status.RESOLVED, DataQualityFlag.Status.AUTO_RESOLVED):
                 flag.status, flag.message, flag.resolved_at, flag.updated_at = (
-                    DataQualityFlag.Status.OPEN, issue.message[:500], None, now)
+                    DataQualityFlag.Status.OPEN,
+                    issue.message[:500],
+                    None,
+                    now,
+                )
                 reopen.append(flag)
     for (key, code), flag in existing.items():
-        if (code in owned and flag.status == DataQualityFlag.Status.OPEN
-                and code not in {i.code for i in raised.get(key, ())}):
+        if (
+            code in owned
+            and flag.status == DataQualityFlag.Status.OPEN
+            and code not in {i.code for i in raised.get(key, ())}
+        ):
             resolve.append(flag.pk)
     if new:
         DataQualityFlag.objects.bulk_create(new, ignore_conflicts=True)
     if reopen:
         DataQualityFlag.objects.bulk_update(reopen, ["status", "message", "resolved_at", "updated_at"])
     if resolve:
-        DataQualityFlag.objects.filter(pk__in=resolve).update(status=DataQualityFlag.Status.AUTO_RESOLVED,
-                                                              resolved_at=now, updated_at=now)
+        DataQualityFlag.objects.filter(pk__in=resolve).update(
+            status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now
+        )
 
 
 # --------------------------------------------------------------------------- contact details
@@ -197,10 +231,20 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
         return
     emails, phones, addresses = defaultdict(set), defaultdict(set), set()
     primary_email, primary_phone = set(), set()
-    for rows, target, primary, value in ((ContactEmail.objects.filter(contact_id__in=contact_ids)
-                                          .values_list("contact_id", "email", "is_primary"), emails, primary_email, 0),
-                                         (ContactPhone.objects.filter(contact_id__in=contact_ids)
-                                          .values_list("contact_id", "number", "is_primary"), phones, primary_phone, 0)):
+    for rows, target, primary, _value in (
+        (
+            ContactEmail.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "email", "is_primary"),
+            emails,
+            primary_email,
+            0,
+        ),
+        (
+            ContactPhone.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "number", "is_primary"),
+            phones,
+            primary_phone,
+            0,
+        ),
+    ):
         for contact_id, text, is_primary in rows:
             target[contact_id].add(text)
             if is_primary:
@@ -216,13 +260,17 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
                 emails[contact_id].add(address)
                 make_primary = contact_id not in primary_email
                 primary_email.add(contact_id)
-                new_emails.append(ContactEmail(contact_id=contact_id, email=address, kind=kind, is_primary=make_primary))
+                new_emails.append(
+                    ContactEmail(contact_id=contact_id, email=address, kind=kind, is_primary=make_primary)
+                )
         for number, kind in item.phones:
             if number not in phones[contact_id]:
                 phones[contact_id].add(number)
                 make_primary = contact_id not in primary_phone
                 primary_phone.add(contact_id)
-                new_phones.append(ContactPhone(contact_id=contact_id, number=number, kind=kind, is_primary=make_primary))
+                new_phones.append(
+                    ContactPhone(contact_id=contact_id, number=number, kind=kind, is_primary=make_primary)
+                )
         if item.postal and contact_id not in addresses:
             addresses.add(contact_id)
             new_addresses.append(ContactAddress(contact_id=contact_id, is_primary=True, **item.postal))
@@ -237,7 +285,7 @@ def _existing(model, sf_ids: list[str], fields: set[str]) -> dict[str, object]:
     only = {"pk", "salesforce_id", *fields}
     found = {}
     for start in range(0, len(sf_ids), IN_CHUNK):
-        for obj in manager.filter(salesforce_id__in=sf_ids[start:start + IN_CHUNK]).only(*only):
+        for obj in manager.filter(salesforce_id__in=sf_ids[start : start + IN_CHUNK]).only(*only):
             found[obj.salesforce_id] = obj
     return found
 
@@ -254,9 +302,14 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         for attname, ref in item.refs.items():
             pk = resolved.get((ref.target, ref.salesforce_id)) if ref.salesforce_id else None
             if pk is None and ref.salesforce_id and ref.on_missing == "null":
-                item.issues.append(sfm.Issue(sfm.MISSING_REFERENCE, f"{ref.target} {ref.salesforce_id} is not in "
-                                             "Crewbase; link left empty.", "warning",
-                                             {"field": attname, "salesforce_id": ref.salesforce_id}))
+                item.issues.append(
+                    sfm.Issue(
+                        sfm.MISSING_REFERENCE,
+                        f"{ref.target} {ref.salesforce_id} is not in Crewbase; link left empty.",
+                        "warning",
+                        {"field": attname, "salesforce_id": ref.salesforce_id},
+                    )
+                )
             if pk is None and ref.on_missing == "pending":
                 missing_pending.append(attname.removesuffix("_id"))
             elif pk is None and ref.on_missing == "skip":
@@ -266,14 +319,16 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             item.values[attname] = pk
         if missing_fail:
             result.failed += 1
-            result.errors.append(_error("FK_NOT_FOUND", f"Not in Crewbase: {', '.join(missing_fail)}.",
-                                        item.salesforce_id))
+            result.errors.append(
+                _error("FK_NOT_FOUND", f"Not in Crewbase: {', '.join(missing_fail)}.", item.salesforce_id)
+            )
         elif missing_pending:
             pending.append((item, "+".join(missing_pending)))
         elif missing_skip:
             result.skipped += 1
-            result.errors.append(_error("NOT_SYNCED_TARGET", f"Not a synced record: {', '.join(missing_skip)}.",
-                                        item.salesforce_id))
+            result.errors.append(
+                _error("NOT_SYNCED_TARGET", f"Not a synced record: {', '.join(missing_skip)}.", item.salesforce_id)
+            )
         else:
             ready.append(item)
 
@@ -312,8 +367,9 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             result.stored_ids[item.salesforce_id] = obj.pk
         result.created += len(objs)
     if to_update:
-        model._base_manager.bulk_update([obj for _, obj in to_update],
-                                        sorted(changed_fields | {"last_synced_at", "updated_at"}))
+        model._base_manager.bulk_update(
+            [obj for _, obj in to_update], sorted(changed_fields | {"last_synced_at", "updated_at"})
+        )
         for item, obj in to_update:
             result.stored_ids[item.salesforce_id] = obj.pk
         result.updated += len(to_update)
@@ -329,8 +385,12 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         result.queued += _pending_write(spec, pending)
         _pending_clear([i.salesforce_id for i in ready])
         for attname, target in (("volunteer_id", result.touched_volunteers), ("event_id", result.touched_events)):
-            target.update(i.values[attname] for i in ready if i.values.get(attname)
-                          and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids))
+            target.update(
+                i.values[attname]
+                for i in ready
+                if i.values.get(attname)
+                and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
+            )
     _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids)
     return result
 
@@ -345,15 +405,19 @@ def _affiliations_single_primary(objs: list[Affiliation]) -> None:
             primaries[obj.volunteer_id] = obj
     if primaries:
         Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
-            salesforce_id__in=[o.salesforce_id for o in primaries.values()]).update(is_primary=False)
+            salesforce_id__in=[o.salesforce_id for o in primaries.values()]
+        ).update(is_primary=False)
 
 
 def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolved) -> None:
     through = Event.districts.through
     wanted = set()
     event_ids = []
-    school_district = dict(School.objects.filter(pk__in={i.values.get("school_id") for i in items
-                                                         if i.values.get("school_id")}).values_list("pk", "district_id"))
+    school_district = dict(
+        School.objects.filter(
+            pk__in={i.values.get("school_id") for i in items if i.values.get("school_id")}
+        ).values_list("pk", "district_id")
+    )
     for item in items:
         event_id = pks.get(item.salesforce_id)
         if event_id is None:
@@ -373,30 +437,46 @@ def participation_side_effects(*, volunteer_ids: set[int], event_ids: set[int]) 
     volunteers, events = sorted(volunteer_ids), sorted(event_ids)
     for start in range(0, len(volunteers), IN_CHUNK):
         with transaction.atomic():
-            volunteer_stats_refresh(volunteer_ids=volunteers[start:start + IN_CHUNK])
+            volunteer_stats_refresh(volunteer_ids=volunteers[start : start + IN_CHUNK])
     for start in range(0, len(events), IN_CHUNK):
         with transaction.atomic():
-            event_counts_bulk_refresh(event_ids=events[start:start + IN_CHUNK])
+            event_counts_bulk_refresh(event_ids=events[start : start + IN_CHUNK])
 
 
 def event_counts_bulk_refresh(*, event_ids: Iterable[int]) -> None:
     ids = list(set(event_ids))
     if not ids:
         return
-    vol = {r["event_id"]: r for r in VolunteerParticipation.objects.filter(event_id__in=ids).values("event_id").annotate(
-        registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
-        attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)))}
-    stu = {r["event_id"]: r for r in StudentParticipation.objects.filter(event_id__in=ids).values("event_id").annotate(
-        registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
-        attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)))}
-    events = list(Event.objects.filter(pk__in=ids).only("pk", "registered_count", "attended_count",
-                                                       "registered_student_count", "attended_student_count"))
+    vol = {
+        r["event_id"]: r
+        for r in VolunteerParticipation.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
+            attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)),
+        )
+    }
+    stu = {
+        r["event_id"]: r
+        for r in StudentParticipation.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
+            attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)),
+        )
+    }
+    events = list(
+        Event.objects.filter(pk__in=ids).only(
+            "pk", "registered_count", "attended_count", "registered_student_count", "attended_student_count"
+        )
+    )
     for event in events:
         v, s = vol.get(event.pk, {}), stu.get(event.pk, {})
         event.registered_count, event.attended_count = v.get("registered", 0), v.get("attended", 0)
         event.registered_student_count, event.attended_student_count = s.get("registered", 0), s.get("attended", 0)
-    Event.objects.bulk_update(events, ["registered_count", "attended_count", "registered_student_count",
-                                       "attended_student_count"])
+    Event.objects.bulk_update(
+        events, ["registered_count", "attended_count", "registered_student_count", "attended_student_count"]
+    )
 
 
 # --------------------------------------------------------------------------- pending queue
@@ -404,18 +484,26 @@ def _pending_write(spec: sfm.ObjectSpec, pending: list[tuple[sfm.Mapped, str]]) 
     if not pending:
         return 0
     kind = PARTICIPATION_KINDS[spec.key]
-    existing = {p.salesforce_id: p for p in PendingParticipation.objects.filter(
-        salesforce_id__in=[item.salesforce_id for item, _ in pending])}
+    existing = {
+        p.salesforce_id: p
+        for p in PendingParticipation.objects.filter(salesforce_id__in=[item.salesforce_id for item, _ in pending])
+    }
     new, update = [], []
     for item, missing in pending:
         contact_ref = next(r for a, r in item.refs.items() if a != "event_id")
         payload = item.raw or {}
         row = existing.get(item.salesforce_id)
         if row is None:
-            new.append(PendingParticipation(salesforce_id=item.salesforce_id, kind=kind,
-                                            contact_salesforce_id=contact_ref.salesforce_id,
-                                            event_salesforce_id=item.refs["event_id"].salesforce_id,
-                                            missing=missing, payload=payload))
+            new.append(
+                PendingParticipation(
+                    salesforce_id=item.salesforce_id,
+                    kind=kind,
+                    contact_salesforce_id=contact_ref.salesforce_id,
+                    event_salesforce_id=item.refs["event_id"].salesforce_id,
+                    missing=missing,
+                    payload=payload,
+                )
+            )
         else:
             row.attempts += 1
             row.missing, row.payload = missing, payload or row.payload
@@ -424,19 +512,26 @@ def _pending_write(spec: sfm.ObjectSpec, pending: list[tuple[sfm.Mapped, str]]) 
             update.append(row)
     PendingParticipation.objects.bulk_create(new)
     if update:
-        PendingParticipation.objects.bulk_update(update, ["attempts", "missing", "payload", "likely_orphan",
-                                                          "updated_at"])
+        PendingParticipation.objects.bulk_update(
+            update, ["attempts", "missing", "payload", "likely_orphan", "updated_at"]
+        )
     attempts = {row.salesforce_id: row.attempts for row in update}
     raised = {}
     for item, missing in pending:
         orphan = attempts.get(item.salesforce_id, 1) >= LIKELY_ORPHAN_AFTER
-        raised[item.salesforce_id] = [sfm.Issue(
-            sfm.UNMATCHED_PARTICIPATION,
-            f"Participation waits for its {missing.replace('+', ' and ')} to reach Crewbase"
-            + (" (likely deleted in Salesforce)." if orphan else "."),
-            "error" if orphan else "warning",
-            {"missing": missing, "contact": item.refs[next(a for a in item.refs if a != "event_id")].salesforce_id,
-             "event": item.refs["event_id"].salesforce_id})]
+        raised[item.salesforce_id] = [
+            sfm.Issue(
+                sfm.UNMATCHED_PARTICIPATION,
+                f"Participation waits for its {missing.replace('+', ' and ')} to reach Crewbase"
+                + (" (likely deleted in Salesforce)." if orphan else "."),
+                "error" if orphan else "warning",
+                {
+                    "missing": missing,
+                    "contact": item.refs[next(a for a in item.refs if a != "event_id")].salesforce_id,
+                    "event": item.refs["event_id"].salesforce_id,
+                },
+            )
+        ]
     _flags_write("participation", raised, {}, owned_types=())
     return len(pending)
 
@@ -447,9 +542,12 @@ def _pending_clear(sf_ids: list[str]) -> None:
         return
     PendingParticipation.objects.filter(salesforce_id__in=sf_ids).delete()
     now = timezone.now()
-    DataQualityFlag.objects.filter(entity_type="participation", entity_key__in=sf_ids,
-                                   issue_type=sfm.UNMATCHED_PARTICIPATION, status=DataQualityFlag.Status.OPEN).update(
-        status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now)
+    DataQualityFlag.objects.filter(
+        entity_type="participation",
+        entity_key__in=sf_ids,
+        issue_type=sfm.UNMATCHED_PARTICIPATION,
+        status=DataQualityFlag.Status.OPEN,
+    ).update(status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now)
 
 
 # --------------------------------------------------------------------------- page processing
@@ -501,8 +599,17 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
 
 
 def _copy(item: sfm.Mapped) -> sfm.Mapped:
-    return sfm.Mapped(item.salesforce_id, dict(item.values), dict(item.refs), list(item.issues), list(item.emails),
-                      list(item.phones), dict(item.postal), {k: list(v) for k, v in item.m2m.items()}, item.raw)
+    return sfm.Mapped(
+        item.salesforce_id,
+        dict(item.values),
+        dict(item.refs),
+        list(item.issues),
+        list(item.emails),
+        list(item.phones),
+        dict(item.postal),
+        {k: list(v) for k, v in item.m2m.items()},
+        item.raw,
+    )
 
 
 # --------------------------------------------------------------------------- runs
@@ -510,12 +617,23 @@ ProgressFn = Callable[[float, str], None]
 
 
 def last_run(object_name: str) -> SyncRun | None:
-    return SyncRun.objects.filter(object_name=object_name).exclude(status=SyncRun.Status.RUNNING).order_by(
-        "-started_at", "-id").first()
+    return (
+        SyncRun.objects.filter(object_name=object_name)
+        .exclude(status=SyncRun.Status.RUNNING)
+        .order_by("-started_at", "-id")
+        .first()
+    )
 
 
-def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=None,
-                progress: ProgressFn | None = None, page_callback: Callable[[], None] | None = None) -> SyncRun:
+def sync_object(
+    *,
+    key: str,
+    client: SalesforceClient,
+    mode: str = "delta",
+    job=None,
+    progress: ProgressFn | None = None,
+    page_callback: Callable[[], None] | None = None,
+) -> SyncRun:
     """Sync one object. Raises SyncBusy when another sync of it is running."""
     spec = sfm.SPEC_BY_KEY[key]
     token = lock_acquire(key)
@@ -524,17 +642,28 @@ def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=
     try:
         previous = last_run(key)
         effective, since = sfm.delta_since(
-            last_watermark=previous.watermark if previous else None, last_status=previous.status if previous else None,
-            last_since=previous.modified_since if previous else None, last_mode=previous.mode if previous else None,
-            requested=mode)
+            last_watermark=previous.watermark if previous else None,
+            last_status=previous.status if previous else None,
+            last_since=previous.modified_since if previous else None,
+            last_mode=previous.mode if previous else None,
+            requested=mode,
+        )
         started = timezone.now()
-        run = SyncRun.objects.create(object_name=key, mode=effective, requested_mode=mode, started_at=started,
-                                     watermark=started, modified_since=since, job=job)
+        run = SyncRun.objects.create(
+            object_name=key,
+            mode=effective,
+            requested_mode=mode,
+            started_at=started,
+            watermark=started,
+            modified_since=since,
+            job=job,
+        )
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
-            for page in client.query_pages(sobject=spec.sobject, fields=spec.fields, where=spec.where,
-                                           modified_after=since):
+            for page in client.query_pages(
+                sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
+            ):
                 chunk = process_records(spec, page.records, now=started)
                 totals.add(chunk)
                 totals.stored_ids.clear()
@@ -543,8 +672,7 @@ def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=
                 lock_extend(key, token)
                 if progress:
                     total = page.total_size or seen
-                    progress(min(100.0, 100.0 * seen / total) if total else 100.0,
-                             f"{spec.label}: {seen} of {total}")
+                    progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
                 if page_callback:
                     page_callback()
             if key in PARTICIPATION_KINDS:
@@ -552,7 +680,7 @@ def sync_object(*, key: str, client: SalesforceClient, mode: str = "delta", job=
         except IntegrationError as exc:
             fatal = exc
             totals.errors.append(_error(str(exc.code or exc.__class__.__name__), str(exc)))
-        except Exception as exc:  # noqa: BLE001 — the run must be recorded whatever happened
+        except Exception as exc:
             logger.exception("sync of %s failed", key)
             fatal = exc
             totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
@@ -583,8 +711,9 @@ def _pending_sweep(spec: sfm.ObjectSpec, *, now) -> ChunkResult:
     kind = PARTICIPATION_KINDS[spec.key]
     last_pk = 0
     while True:
-        rows = list(PendingParticipation.objects.filter(kind=kind, pk__gt=last_pk, updated_at__lt=now)
-                    .order_by("pk")[:500])
+        rows = list(
+            PendingParticipation.objects.filter(kind=kind, pk__gt=last_pk, updated_at__lt=now).order_by("pk")[:500]
+        )
         if not rows:
             return result
         last_pk = rows[-1].pk
@@ -593,21 +722,40 @@ def _pending_sweep(spec: sfm.ObjectSpec, *, now) -> ChunkResult:
         result.add(chunk)
 
 
-def sync_all(*, client: SalesforceClient, mode: str = "delta", objects: Iterable[str] | None = None, job=None,
-             progress: ProgressFn | None = None) -> list[dict]:
+def sync_all(
+    *,
+    client: SalesforceClient,
+    mode: str = "delta",
+    objects: Iterable[str] | None = None,
+    job=None,
+    progress: ProgressFn | None = None,
+) -> list[dict]:
     """Every object in dependency order; an object that fails does not stop the next ones."""
     keys = [k for k in sfm.ORDER if objects is None or k in set(objects)]
     summary = []
     for index, key in enumerate(keys):
+
         def object_progress(percent: float, message: str, index=index) -> None:
             if progress:
                 progress((index + percent / 100.0) * 100.0 / len(keys), message)
+
         try:
             run = sync_object(key=key, client=client, mode=mode, job=job, progress=object_progress)
         except SyncBusy as exc:
             summary.append({"object": key, "status": "busy", "message": str(exc)})
             continue
-        summary.append({"object": key, "run": run.pk, "status": run.status, "mode": run.mode,
-                        "created": run.created, "updated": run.updated, "unchanged": run.unchanged,
-                        "skipped": run.skipped, "failed": run.failed, "queued": run.queued})
+        summary.append(
+            {
+                "object": key,
+                "run": run.pk,
+                "status": run.status,
+                "mode": run.mode,
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "skipped": run.skipped,
+                "failed": run.failed,
+                "queued": run.queued,
+            }
+        )
     return summary

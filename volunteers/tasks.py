@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from integrations.salesforce import get_client
 from project.jobs import job_progress, job_task
+
+from .quality_services import quality_run_execute
+from .sync_services import sync_all
 
 SYNC_QUEUE = "sync"
 
 
 def _client():
-    from integrations.salesforce import get_client
 
     return get_client()
 
 
 @job_task(queue=SYNC_QUEUE, name="volunteers.tasks.salesforce_sync_job")
 def salesforce_sync_job(job, *, mode: str = "delta", objects: list[str] | None = None) -> dict:
-    """"Sync now" from the admin or the API: every object in dependency order, with live progress."""
-    from .sync_services import sync_all
+    """ "Sync now" from the admin or the API: every object in dependency order, with live progress."""
 
-    summary = sync_all(client=_client(), mode=mode, objects=objects, job=job,
-                       progress=lambda percent, message: job_progress(job, percent, message))
+    summary = sync_all(
+        client=_client(),
+        mode=mode,
+        objects=objects,
+        job=job,
+        progress=lambda percent, message: job_progress(job, percent, message),
+    )
     return {"mode": mode, "objects": summary}
 
 
@@ -32,7 +39,6 @@ class SyncFailed(Exception):
 @shared_task(name="volunteers.tasks.salesforce_daily_delta", queue=SYNC_QUEUE, acks_late=True)
 def salesforce_daily_delta() -> dict:
     """Beat: the daily delta sync. Raises when an object failed, so /health/ sees the failure."""
-    from .sync_services import sync_all
 
     summary = sync_all(client=_client(), mode="delta")
     failed = [row["object"] for row in summary if row["status"] in ("failed", "busy")]
@@ -43,7 +49,6 @@ def salesforce_daily_delta() -> dict:
 
 @job_task(queue="default", name="volunteers.tasks.quality_score_job")
 def quality_score_job(job) -> dict:
-    from .quality_services import quality_run_execute
 
     run = quality_run_execute(user=job.created_by, progress=lambda p, m: job_progress(job, p, m))
     return {"run": run.pk, "overall_score": float(run.overall_score or 0)}
@@ -51,7 +56,6 @@ def quality_score_job(job) -> dict:
 
 @shared_task(name="volunteers.tasks.quality_score_daily", queue="default", acks_late=True)
 def quality_score_daily() -> dict:
-    from .quality_services import quality_run_execute
 
     run = quality_run_execute(user=None)
     return {"run": run.pk}

@@ -73,7 +73,7 @@ class SearchPaginator(Paginator):
             number = 1
         if number >= 1:
             bottom = (number - 1) * self.per_page
-            rows = list(self.object_list.annotate(search_total=Window(Count("pk")))[bottom:bottom + self.per_page])
+            rows = list(self.object_list.annotate(search_total=Window(Count("pk")))[bottom : bottom + self.per_page])
             if rows:
                 self.count = rows[0].search_total
                 return self._get_page(rows, number, self)
@@ -94,22 +94,54 @@ def directory(request):
     page = (SearchPaginator if searching else Paginator)(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "volunteers/directory.html", {
-        "form": form, "page": page, "query": query.urlencode(), "can_import": request.user.has_perm(
-            "volunteers.add_volunteer")})
+    return render(
+        request,
+        "volunteers/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_import": request.user.has_perm("volunteers.add_volunteer"),
+        },
+    )
 
 
 @contacts_required
 def directory_export(request):
     _, volunteers = _directory_queryset(request)
-    rows = ([v.first_name, v.last_name, v.primary_emails[0].email if v.primary_emails else "",
-             next((a.organization.name for a in v.affiliations.all() if a.is_primary), ""), v.title, v.department,
-             "; ".join(s.skill.name for s in v.volunteer_skills.all()), v.get_local_status_display(),
-             v.get_status_display(), v.times_volunteered, v.last_volunteered_on or ""]
-            for v in volunteers.iterator(chunk_size=1000))
-    return exports.csv_response("volunteers", ["First name", "Last name", "Email", "Organization", "Title",
-                                               "Department", "Skills", "Local status", "Status",
-                                               "Times volunteered", "Last volunteered"], rows)
+    rows = (
+        [
+            v.first_name,
+            v.last_name,
+            v.primary_emails[0].email if v.primary_emails else "",
+            next((a.organization.name for a in v.affiliations.all() if a.is_primary), ""),
+            v.title,
+            v.department,
+            "; ".join(s.skill.name for s in v.volunteer_skills.all()),
+            v.get_local_status_display(),
+            v.get_status_display(),
+            v.times_volunteered,
+            v.last_volunteered_on or "",
+        ]
+        for v in volunteers.iterator(chunk_size=1000)
+    )
+    return exports.csv_response(
+        "volunteers",
+        [
+            "First name",
+            "Last name",
+            "Email",
+            "Organization",
+            "Title",
+            "Department",
+            "Skills",
+            "Local status",
+            "Status",
+            "Times volunteered",
+            "Last volunteered",
+        ],
+        rows,
+    )
 
 
 @contacts_required
@@ -129,9 +161,17 @@ def volunteer_detail(request, pk: int):
             return redirect("volunteers:volunteer_detail", pk=pk)
     participations = list(volunteer.participations.all())
     hours = sum((p.delivery_hours or 0 for p in participations if p.status == ParticipationStatus.ATTENDED), 0)
-    return render(request, "volunteers/volunteer_detail.html", {
-        "volunteer": volunteer, "participations": participations, "hours": hours, "note_form": note_form,
-        "can_note": request.user.has_perm("volunteers.add_contacthistory")})
+    return render(
+        request,
+        "volunteers/volunteer_detail.html",
+        {
+            "volunteer": volunteer,
+            "participations": participations,
+            "hours": hours,
+            "note_form": note_form,
+            "can_note": request.user.has_perm("volunteers.add_contacthistory"),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- import
@@ -160,9 +200,16 @@ def volunteer_import(request):
             text = form.cleaned_data["file"]
             preview = imports.import_preview(text)
             request.session[IMPORT_SESSION_KEY] = text
-            return render(request, "volunteers/import.html", {
-                "form": form, "preview": preview, "columns": imports.COLUMNS,
-                "digest": hashlib.sha256(text.encode()).hexdigest()})
+            return render(
+                request,
+                "volunteers/import.html",
+                {
+                    "form": form,
+                    "preview": preview,
+                    "columns": imports.COLUMNS,
+                    "digest": hashlib.sha256(text.encode()).hexdigest(),
+                },
+            )
     return render(request, "volunteers/import.html", {"form": form, "preview": preview, "columns": imports.COLUMNS})
 
 
@@ -185,11 +232,23 @@ def event_list(request):
 @contacts_required
 def event_export(request):
     _, events = _event_queryset(request)
-    rows = ([e.start.date(), e.title, e.get_event_type_display(), e.get_format_display(), e.get_status_display(),
-             e.school.name if e.school else "", "; ".join(d.name for d in e.districts.all()), e.registered_count,
-             e.attended_count] for e in events)
-    return exports.csv_response("events", ["Date", "Title", "Type", "Format", "Status", "School", "Districts",
-                                           "Registered", "Attended"], rows)
+    rows = (
+        [
+            e.start.date(),
+            e.title,
+            e.get_event_type_display(),
+            e.get_format_display(),
+            e.get_status_display(),
+            e.school.name if e.school else "",
+            "; ".join(d.name for d in e.districts.all()),
+            e.registered_count,
+            e.attended_count,
+        ]
+        for e in events
+    )
+    return exports.csv_response(
+        "events", ["Date", "Title", "Type", "Format", "Status", "School", "Districts", "Registered", "Attended"], rows
+    )
 
 
 @contacts_required
@@ -205,8 +264,11 @@ def event_calendar(request):
     weeks = selectors.event_calendar(year=year, month=month, events=events)
     prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
     next_month = (first.replace(day=28) + timezone.timedelta(days=7)).replace(day=1)
-    return render(request, "volunteers/event_calendar.html", {
-        "form": form, "weeks": weeks, "month": first, "prev": prev_month, "next": next_month})
+    return render(
+        request,
+        "volunteers/event_calendar.html",
+        {"form": form, "weeks": weeks, "month": first, "prev": prev_month, "next": next_month},
+    )
 
 
 @contacts_required
@@ -233,11 +295,22 @@ def event_detail(request, pk: int):
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect("volunteers:event_detail", pk=pk)
-    return render(request, "volunteers/event_detail.html", {
-        "event": event, "participations": event.volunteer_participations.all(), "can_mark": can_mark,
-        "statuses": [ParticipationStatus.REGISTERED, ParticipationStatus.ATTENDED, ParticipationStatus.NO_SHOW,
-                     ParticipationStatus.CANCELLED],
-        "marking_open": event.status not in ("cancelled", "draft")})
+    return render(
+        request,
+        "volunteers/event_detail.html",
+        {
+            "event": event,
+            "participations": event.volunteer_participations.all(),
+            "can_mark": can_mark,
+            "statuses": [
+                ParticipationStatus.REGISTERED,
+                ParticipationStatus.ATTENDED,
+                ParticipationStatus.NO_SHOW,
+                ParticipationStatus.CANCELLED,
+            ],
+            "marking_open": event.status not in ("cancelled", "draft"),
+        },
+    )
 
 
 @contacts_required
@@ -257,14 +330,39 @@ def event_candidates(request, pk: int):
         return redirect(f"{reverse('volunteers:event_candidates', args=[pk])}?keywords={extra}")
     keywords, ranked = selectors.recruitment_rank(event=event, extra_keywords=extra, limit=100)
     if request.GET.get("format") == "csv":
-        return exports.csv_response(f"candidates-{event.pk}", [
-            "Rank", "Name", "Email", "Title", "Times volunteered", "Last volunteered", "Local status", "Score",
-            "Breakdown"], ([i + 1, v.full_name, v.primary_email, v.title, v.times_volunteered,
-                            v.last_volunteered_on or "", v.get_local_status_display(), s.total,
-                            "; ".join(f"{k} +{b}" for k, b in s.breakdown.items())]
-                           for i, (v, s) in enumerate(ranked)))
-    return render(request, "volunteers/event_candidates.html", {
-        "event": event, "keywords": keywords, "ranked": ranked, "extra": extra, "note_form": RecruitmentNoteForm()})
+        return exports.csv_response(
+            f"candidates-{event.pk}",
+            [
+                "Rank",
+                "Name",
+                "Email",
+                "Title",
+                "Times volunteered",
+                "Last volunteered",
+                "Local status",
+                "Score",
+                "Breakdown",
+            ],
+            (
+                [
+                    i + 1,
+                    v.full_name,
+                    v.primary_email,
+                    v.title,
+                    v.times_volunteered,
+                    v.last_volunteered_on or "",
+                    v.get_local_status_display(),
+                    s.total,
+                    "; ".join(f"{k} +{b}" for k, b in s.breakdown.items()),
+                ]
+                for i, (v, s) in enumerate(ranked)
+            ),
+        )
+    return render(
+        request,
+        "volunteers/event_candidates.html",
+        {"event": event, "keywords": keywords, "ranked": ranked, "extra": extra, "note_form": RecruitmentNoteForm()},
+    )
 
 
 # --------------------------------------------------------------------------- reports
@@ -281,15 +379,15 @@ def _report_response(request, template: str, form, build, extra: dict | None = N
 
 @login_required
 def report_index(request):
-    return render(request, "volunteers/reports/index.html", {"sees_contacts": selectors.user_sees_contacts(
-        request.user)})
+    return render(
+        request, "volunteers/reports/index.html", {"sees_contacts": selectors.user_sees_contacts(request.user)}
+    )
 
 
 @contacts_required
 def report_thank_you(request):
     form = ThankYouForm(request.GET or {**ThankYouForm.default_initial(), "by": "hours", "limit": 25})
-    return _report_response(request, "volunteers/reports/report.html", form,
-                            lambda d: reports.thank_you_report(**d))
+    return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.thank_you_report(**d))
 
 
 @login_required
@@ -303,21 +401,23 @@ def report_year_end(request):
     if form.is_bound and form.is_valid():
         district: District = form.cleaned_data["district"]
         if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(
-                request.user):
+            request.user
+        ):
             raise PermissionDenied
-    return _report_response(request, "volunteers/reports/report.html", form,
-                            lambda d: reports.district_year_end_report(**d))
+    return _report_response(
+        request, "volunteers/reports/report.html", form, lambda d: reports.district_year_end_report(**d)
+    )
 
 
 @contacts_required
 def report_organizations(request):
     form = OrganizationReportForm(request.GET or {"year": rules.academic_year_of(timezone.localdate())})
-    return _report_response(request, "volunteers/reports/report.html", form,
-                            lambda d: reports.organization_report(**d))
+    return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.organization_report(**d))
 
 
 @contacts_required
 def report_first_time(request):
     form = DateRangeForm(request.GET or DateRangeForm.default_initial())
-    return _report_response(request, "volunteers/reports/report.html", form,
-                            lambda d: reports.first_time_volunteers_report(**d))
+    return _report_response(
+        request, "volunteers/reports/report.html", form, lambda d: reports.first_time_volunteers_report(**d)
+    )

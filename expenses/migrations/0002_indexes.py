@@ -5,23 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('expenses', '0001_initial'),
+        ("expenses", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='expense',
-            name='expenses_ex_user_id_713a9d_idx',
+            model_name="expense",
+            name="expenses_ex_user_id_713a9d_idx",
         ),
         migrations.AddIndex(
-            model_name='expense',
-            index=models.Index(fields=['user', 'date', 'time', 'created_at', 'id'], name='expense_list_order'),
+            model_name="expense",
+            index=models.Index(fields=["user", "date", "time", "created_at", "id"], name="expense_list_order"),
         ),
         migrations.AddIndex(
-            model_name='expense',
-            index=models.Index(fields=['user', 'date', 'category', 'meal_type', 'kind', 'amount', 'party_size', 'restaurant', 'deleted_at'], name='expense_analytics_cover'),
+            model_name="expense",
+            index=models.Index(
+                fields=[
+                    "user",
+                    "date",
+                    "category",
+                    "meal_type",
+                    "kind",
+                    "amount",
+                    "party_size",
+                    "restaurant",
+                    "deleted_at",
+                ],
+                name="expense_analytics_cover",
+            ),
         ),
     ]

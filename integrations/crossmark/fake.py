@@ -14,9 +14,23 @@ from integrations.base import PermanentError, TransientError
 from .types import CrossmarkEvent, CrossmarkRep, FetchPage
 
 STORE_ID, STORE_NAME = "8135", "Club 8135"
-PRODUCTS = ["Super Pretzel", "Kirkland Salmon", "Member's Mark Coffee", "Sparkling Water", "Protein Bars",
-            "Greek Yogurt", "Organic Apples", "Rotisserie Chicken", "Trail Mix", "Cold Brew",
-            "Frozen Pizza", "Almond Milk", "Granola", "Hummus", "Salsa Verde"]
+PRODUCTS = [
+    "Super Pretzel",
+    "Kirkland Salmon",
+    "Member's Mark Coffee",
+    "Sparkling Water",
+    "Protein Bars",
+    "Greek Yogurt",
+    "Organic Apples",
+    "Rotisserie Chicken",
+    "Trail Mix",
+    "Cold Brew",
+    "Frozen Pizza",
+    "Almond Milk",
+    "Granola",
+    "Hummus",
+    "Salsa Verde",
+]
 
 DEMO_REPS = [
     ("5001", "US100001", "Maria Lopez", "club_supervisor"),
@@ -38,7 +52,7 @@ DEMO_REPS = [
 def demo_events(*, today: date, days: int = 21, seed: int = 8135) -> list[CrossmarkEvent]:
     """~3 weeks of mPlans of every type: Cores with paired Supervisors, Juicers, Freeosk,
     Digitals (setup/refresh/teardown) and Other."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - seeded fake data, not security
     events: list[CrossmarkEvent] = []
     number = 606000
     mplan = 900000
@@ -51,39 +65,96 @@ def demo_events(*, today: date, days: int = 21, seed: int = 8135) -> list[Crossm
             start = day - timedelta(days=rng.randint(0, 3))
             due = day + timedelta(days=rng.randint(2, 6))
             mplan += 1
-            events.append(CrossmarkEvent(str(mplan), f"{number}-CORE-{product}", STORE_ID, STORE_NAME, start, due,
-                                         "Unstaffed", f"https://salestools.example.org/{number}.pdf"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan),
+                    f"{number}-CORE-{product}",
+                    STORE_ID,
+                    STORE_NAME,
+                    start,
+                    due,
+                    "Unstaffed",
+                    f"https://salestools.example.org/{number}.pdf",
+                )
+            )
             mplan += 1
-            events.append(CrossmarkEvent(str(mplan), f"{number}-Supervisor-{product}", STORE_ID, STORE_NAME,
-                                         start, due, "Unstaffed"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan), f"{number}-Supervisor-{product}", STORE_ID, STORE_NAME, start, due, "Unstaffed"
+                )
+            )
         mplan += 1
-        events.append(CrossmarkEvent(str(mplan), f"{number}-JUICER-PRODUCTION-SPCLTY", STORE_ID, STORE_NAME,
-                                     day, day + timedelta(days=1), "Unstaffed"))
+        events.append(
+            CrossmarkEvent(
+                str(mplan),
+                f"{number}-JUICER-PRODUCTION-SPCLTY",
+                STORE_ID,
+                STORE_NAME,
+                day,
+                day + timedelta(days=1),
+                "Unstaffed",
+            )
+        )
         if day.weekday() == 4:
             mplan += 1
-            events.append(CrossmarkEvent(str(mplan), f"{number}-JUICER-SURVEY", STORE_ID, STORE_NAME,
-                                         day, day + timedelta(days=2), "Unstaffed"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan),
+                    f"{number}-JUICER-SURVEY",
+                    STORE_ID,
+                    STORE_NAME,
+                    day,
+                    day + timedelta(days=2),
+                    "Unstaffed",
+                )
+            )
         if offset % 3 == 0:
             mplan += 1
             kind = ["SETUP", "REFRESH", "TEARDOWN"][(offset // 3) % 3]
-            events.append(CrossmarkEvent(str(mplan), f"DIGITAL {kind} - Endcap Screens", STORE_ID, STORE_NAME,
-                                         day, day + timedelta(days=4), "Unstaffed"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan),
+                    f"DIGITAL {kind} - Endcap Screens",
+                    STORE_ID,
+                    STORE_NAME,
+                    day,
+                    day + timedelta(days=4),
+                    "Unstaffed",
+                )
+            )
         if offset % 4 == 1:
             mplan += 1
-            events.append(CrossmarkEvent(str(mplan), "FREEOSK Kiosk Refill", STORE_ID, STORE_NAME,
-                                         day, day + timedelta(days=5), "Unstaffed"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan), "FREEOSK Kiosk Refill", STORE_ID, STORE_NAME, day, day + timedelta(days=5), "Unstaffed"
+                )
+            )
         if offset % 5 == 2:
             mplan += 1
-            events.append(CrossmarkEvent(str(mplan), "Club Member Survey Table", STORE_ID, STORE_NAME,
-                                         day, day + timedelta(days=5), "Unstaffed"))
+            events.append(
+                CrossmarkEvent(
+                    str(mplan),
+                    "Club Member Survey Table",
+                    STORE_ID,
+                    STORE_NAME,
+                    day,
+                    day + timedelta(days=5),
+                    "Unstaffed",
+                )
+            )
     return events
 
 
 class FakeCrossmarkClient:
     """Behaves like the live client, in memory. Schedule ids are 'FAKE-<n>'."""
 
-    def __init__(self, *, events: list[CrossmarkEvent] | None = None, today: date | None = None,
-                 reps: list[CrossmarkRep] | None = None):
+    def __init__(
+        self,
+        *,
+        events: list[CrossmarkEvent] | None = None,
+        today: date | None = None,
+        reps: list[CrossmarkRep] | None = None,
+    ):
         self.events = list(events) if events is not None else demo_events(today=today or date.today())
         self.reps = reps if reps is not None else [CrossmarkRep(r, e, n, role=t) for r, e, n, t in DEMO_REPS]
         self.scheduled: dict[str, dict] = {}  # schedule id -> call
@@ -99,14 +170,13 @@ class FakeCrossmarkClient:
     def fetch_events(self, *, start: date, end: date, page: int, limit: int) -> FetchPage:
         self._maybe_fail("fetch")
         chosen = [e for e in self.events if e.due_date >= start and e.start_date <= end]
-        return FetchPage(events=chosen[(page - 1) * limit: page * limit], total=len(chosen))
+        return FetchPage(events=chosen[(page - 1) * limit : page * limit], total=len(chosen))
 
     def fetch_reps(self, *, start: datetime, end: datetime) -> list[CrossmarkRep]:
         self._maybe_fail("reps")
         return list(self.reps)
 
-    def schedule_event(self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime,
-                       end: datetime) -> str:
+    def schedule_event(self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime, end: datetime) -> str:
         self.calls.append(("schedule", {"rep_id": rep_id, "mplan_id": mplan_id, "start": start}))
         self._maybe_fail("schedule")
         if not rep_id:

@@ -51,9 +51,18 @@ def _find_schedule_id(payload) -> str:
 
 
 class LiveCrossmarkClient:
-    def __init__(self, *, base_url: str, username: str, password: str, timeout: float = 30,
-                 session_id: str = "", session_started_at: float | None = None,
-                 on_session: Callable[[str, float], None] | None = None, tz_offset: str = "-05:00"):
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        username: str,
+        password: str,
+        timeout: float = 30,
+        session_id: str = "",
+        session_started_at: float | None = None,
+        on_session: Callable[[str, float], None] | None = None,
+        tz_offset: str = "-05:00",
+    ):
         if not username or not password:
             raise AuthenticationError("No Crossmark username/password configured.", system=SYSTEM)
         self.base_url = base_url.rstrip("/")
@@ -71,26 +80,36 @@ class LiveCrossmarkClient:
 
     # ------------------------------------------------------------------ session
     def _session_valid(self) -> bool:
-        return bool(self.session_id) and self.session_started_at is not None and (
-            time_module.time() - self.session_started_at < SESSION_SECONDS)
+        return (
+            bool(self.session_id)
+            and self.session_started_at is not None
+            and (time_module.time() - self.session_started_at < SESSION_SECONDS)
+        )
 
     def login(self) -> None:
-        body = {"UserType": "MVEntityUser", "UserID": self.username, "Password": self._password,
-                "Timezone": "America/Indianapolis"}
+        body = {
+            "UserType": "MVEntityUser",
+            "UserID": self.username,
+            "Password": self._password,
+            "Timezone": "America/Indianapolis",
+        }
         logger.info("crossmark login for %s", self.username)
         try:
             response = self.http.post(f"{self.base_url}/login/authenticate", json=body, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TransientError(f"Crossmark unreachable: {exc.__class__.__name__}", system=SYSTEM) from exc
         if response.status_code in (401, 403):
-            raise AuthenticationError("Crossmark rejected the username or password.", system=SYSTEM,
-                                      code=response.status_code)
+            raise AuthenticationError(
+                "Crossmark rejected the username or password.", system=SYSTEM, code=response.status_code
+            )
         if response.status_code >= 500:
-            raise TransientError(f"Crossmark login failed with HTTP {response.status_code}.", system=SYSTEM,
-                                 code=response.status_code)
+            raise TransientError(
+                f"Crossmark login failed with HTTP {response.status_code}.", system=SYSTEM, code=response.status_code
+            )
         if response.status_code != 200:
-            raise PermanentError(f"Crossmark login failed with HTTP {response.status_code}.", system=SYSTEM,
-                                 code=response.status_code)
+            raise PermanentError(
+                f"Crossmark login failed with HTTP {response.status_code}.", system=SYSTEM, code=response.status_code
+            )
         ok = True
         try:
             data = response.json()
@@ -113,12 +132,16 @@ class LiveCrossmarkClient:
         headers = kwargs.pop("headers", {})
         headers["Cookie"] = f"PHPSESSID={self.session_id}"
         try:
-            response = self.http.request(method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout,
-                                         **kwargs)
+            response = self.http.request(
+                method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout, **kwargs
+            )
         except requests.RequestException as exc:
             raise TransientError(f"Crossmark unreachable: {exc.__class__.__name__}", system=SYSTEM) from exc
-        expired = (response.status_code in (401, 403) or "login" in response.url.lower().rsplit("/", 1)[-1]
-                   or "authentication" in response.text[:5000].lower())
+        expired = (
+            response.status_code in (401, 403)
+            or "login" in response.url.lower().rsplit("/", 1)[-1]
+            or "authentication" in response.text[:5000].lower()
+        )
         if expired:
             if not retry_login:
                 raise AuthenticationError("Crossmark session expired and re-login did not help.", system=SYSTEM)
@@ -126,11 +149,15 @@ class LiveCrossmarkClient:
             self.session_id = ""
             return self._request(method, path, retry_login=False, headers=headers, **kwargs)
         if response.status_code >= 500 or response.status_code == 429:
-            raise TransientError(f"Crossmark answered HTTP {response.status_code}.", system=SYSTEM,
-                                 code=response.status_code)
+            raise TransientError(
+                f"Crossmark answered HTTP {response.status_code}.", system=SYSTEM, code=response.status_code
+            )
         if response.status_code >= 400:
-            raise PermanentError(f"Crossmark refused the request (HTTP {response.status_code}).", system=SYSTEM,
-                                 code=response.status_code)
+            raise PermanentError(
+                f"Crossmark refused the request (HTTP {response.status_code}).",
+                system=SYSTEM,
+                code=response.status_code,
+            )
         return response
 
     @staticmethod
@@ -143,9 +170,14 @@ class LiveCrossmarkClient:
     # ------------------------------------------------------------------ API
     def fetch_events(self, *, start: date, end: date, page: int, limit: int) -> FetchPage:
         params = {
-            "_dc": str(int(time_module.time() * 1000)), "intervalStart": start.isoformat(),
-            "intervalEnd": end.isoformat(), "showAllActive": "false", "searchFields": json.dumps({}),
-            "page": str(page), "start": str((page - 1) * limit), "limit": str(limit),
+            "_dc": str(int(time_module.time() * 1000)),
+            "intervalStart": start.isoformat(),
+            "intervalEnd": end.isoformat(),
+            "showAllActive": "false",
+            "searchFields": json.dumps({}),
+            "page": str(page),
+            "start": str((page - 1) * limit),
+            "limit": str(limit),
             "sort": json.dumps([{"property": "startDate", "direction": "ASC"}]),
         }
         data = self._json(self._request("GET", "/planningextcontroller/getPlanningMplans", params=params))
@@ -167,8 +199,9 @@ class LiveCrossmarkClient:
 
     def fetch_reps(self, *, start: datetime, end: datetime) -> list[CrossmarkRep]:
         project = f"{start:%m/%d/%Y %H:%M:%S},{end:%m/%d/%Y %H:%M:%S}"
-        data = self._json(self._request("POST", "/schedulingcontroller/getAvailableReps",
-                                        files={"project": (None, project)}))
+        data = self._json(
+            self._request("POST", "/schedulingcontroller/getAvailableReps", files={"project": (None, project)})
+        )
         reps = data.get("reps") if isinstance(data, dict) else None
         if not isinstance(reps, dict):
             raise PermanentError("Crossmark reps response has no 'reps' object.", system=SYSTEM)
@@ -185,14 +218,25 @@ class LiveCrossmarkClient:
             return value.isoformat(timespec="seconds")
         return value.strftime("%Y-%m-%dT%H:%M:%S") + self.tz_offset
 
-    def schedule_event(self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime,
-                       end: datetime) -> str:
-        form = {"ClassName": "MVScheduledmPlan", "RepID": rep_id, "mPlanID": mplan_id, "LocationID": location_id,
-                "Start": self._iso(start), "End": self._iso(end), "hash": "", "v": "3.0.1",
-                "PlanningOverride": "true"}
+    def schedule_event(self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime, end: datetime) -> str:
+        form = {
+            "ClassName": "MVScheduledmPlan",
+            "RepID": rep_id,
+            "mPlanID": mplan_id,
+            "LocationID": location_id,
+            "Start": self._iso(start),
+            "End": self._iso(end),
+            "hash": "",
+            "v": "3.0.1",
+            "PlanningOverride": "true",
+        }
         body = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in form.items())
-        response = self._request("POST", "/planningextcontroller/scheduleMplanEvent", data=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = self._request(
+            "POST",
+            "/planningextcontroller/scheduleMplanEvent",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         try:
             payload = response.json()
         except ValueError:
@@ -205,12 +249,14 @@ class LiveCrossmarkClient:
         if not schedule_id:
             raise PermanentError("This schedule has no Crossmark id, so it cannot be removed there.", system=SYSTEM)
         try:
-            response = self._request("POST", "/schedulingcontroller/deleteScheduledEvent",
-                                     json={"eventId": schedule_id, "notifyRep": False})
+            response = self._request(
+                "POST", "/schedulingcontroller/deleteScheduledEvent", json={"eventId": schedule_id, "notifyRep": False}
+            )
             payload = response.json() if response.content else {}
             if not (isinstance(payload, dict) and payload.get("success") is False):
                 return
         except (PermanentError, ValueError):
             pass  # fall back to the planning endpoint, as Crossmark's own UI does
-        self._request("POST", "/planningextcontroller/deleteScheduledMplanEvent",
-                      data={"id": schedule_id.split("_", 1)[0]})
+        self._request(
+            "POST", "/planningextcontroller/deleteScheduledMplanEvent", data={"id": schedule_id.split("_", 1)[0]}
+        )

@@ -49,8 +49,9 @@ class CrossmarkClient(Protocol):
 
     def fetch_reps(self, *, start: datetime, end: datetime) -> list[CrossmarkRep]: ...
 
-    def schedule_event(self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime,
-                       end: datetime) -> str: ...
+    def schedule_event(
+        self, *, rep_id: str, mplan_id: str, location_id: str, start: datetime, end: datetime
+    ) -> str: ...
 
     def unschedule_event(self, *, schedule_id: str) -> None: ...
 
@@ -88,11 +89,18 @@ def parse_mplan(record: dict) -> CrossmarkEvent:
         url = str(tools[0].get("salesToolURL") or "")
     staffed = tuple(n.strip() for n in str(record.get("staffedReps") or "").split(",") if n.strip())
     return CrossmarkEvent(
-        mplan_id=mplan_id, name=name[:300], store_id=str(record.get("storeID") or ""),
-        store_name=str(record.get("storeName") or ""), start_date=start, due_date=due,
-        condition=str(record.get("condition") or "Unstaffed"), sales_tool_url=url[:500],
-        scheduled_at=scheduled_at, schedule_rep_id=str(record.get("scheduleRepID") or ""),
-        schedule_event_id=str(record.get("scheduleEventID") or ""), staffed_reps=staffed,
+        mplan_id=mplan_id,
+        name=name[:300],
+        store_id=str(record.get("storeID") or ""),
+        store_name=str(record.get("storeName") or ""),
+        start_date=start,
+        due_date=due,
+        condition=str(record.get("condition") or "Unstaffed"),
+        sales_tool_url=url[:500],
+        scheduled_at=scheduled_at,
+        schedule_rep_id=str(record.get("scheduleRepID") or ""),
+        schedule_event_id=str(record.get("scheduleEventID") or ""),
+        staffed_reps=staffed,
     )
 
 
@@ -103,19 +111,28 @@ def parse_rep(record: dict) -> CrossmarkRep:
     if not rep_id:
         raise MalformedRecord("repId missing")
     return CrossmarkRep(
-        rep_id=rep_id, employee_id=str(record.get("employeeId") or "").strip(),
-        name=str(record.get("title") or "").strip(), email=str(record.get("email") or ""),
-        phone=str(record.get("phone") or ""), role=str(record.get("role") or ""),
+        rep_id=rep_id,
+        employee_id=str(record.get("employeeId") or "").strip(),
+        name=str(record.get("title") or "").strip(),
+        email=str(record.get("email") or ""),
+        phone=str(record.get("phone") or ""),
+        role=str(record.get("role") or ""),
     )
 
 
 def format_mplan(event: CrossmarkEvent) -> dict:
     """The inverse of parse_mplan (used by the fake and the bench's fake server)."""
     return {
-        "mPlanID": event.mplan_id, "name": event.name, "storeID": event.store_id, "storeName": event.store_name,
-        "startDate": event.start_date.strftime("%m/%d/%Y"), "endDate": event.due_date.strftime("%m/%d/%Y"),
-        "condition": event.condition, "salesTools": [{"salesToolURL": event.sales_tool_url}],
+        "mPlanID": event.mplan_id,
+        "name": event.name,
+        "storeID": event.store_id,
+        "storeName": event.store_name,
+        "startDate": event.start_date.strftime("%m/%d/%Y"),
+        "endDate": event.due_date.strftime("%m/%d/%Y"),
+        "condition": event.condition,
+        "salesTools": [{"salesToolURL": event.sales_tool_url}],
         "scheduleDate": event.scheduled_at.strftime("%m/%d/%Y %I:%M:%S %p") if event.scheduled_at else "",
-        "scheduleRepID": event.schedule_rep_id, "scheduleEventID": event.schedule_event_id,
+        "scheduleRepID": event.schedule_rep_id,
+        "scheduleEventID": event.schedule_event_id,
         "staffedReps": ", ".join(event.staffed_reps),
     }

@@ -44,9 +44,15 @@ class EdrReport:
     items: list[EdrItem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"event_number": self.event_number, "name": self.name, "date": self.date, "status": self.status,
-                "preparation": self.preparation, "portion": self.portion,
-                "items": [item.__dict__ for item in self.items]}
+        return {
+            "event_number": self.event_number,
+            "name": self.name,
+            "date": self.date,
+            "status": self.status,
+            "preparation": self.preparation,
+            "portion": self.portion,
+            "items": [item.__dict__ for item in self.items],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> EdrReport:
@@ -73,23 +79,37 @@ def parse_report(event_number: str, data: dict) -> EdrReport:
     items = []
     for row in data.get("itemDetails") or []:
         if isinstance(row, dict):
-            items.append(EdrItem(item_number=str(row.get("itemNbr") or ""),
-                                 upc=str(row.get("upcNbr") or row.get("gtin") or ""),
-                                 description=str(row.get("itemDesc") or ""),
-                                 vendor_number=str(row.get("vendorNbr") or ""),
-                                 department=str(row.get("deptNbr") or "")))
-    return EdrReport(event_number=event_number, name=str(data.get("demoName") or ""),
-                     date=str(data.get("demoDate") or ""), status=str(data.get("demoStatusCode") or ""),
-                     preparation=str(instructions.get("demoPrepnTxt") or ""),
-                     portion=str(instructions.get("demoPortnTxt") or ""), items=items)
+            items.append(
+                EdrItem(
+                    item_number=str(row.get("itemNbr") or ""),
+                    upc=str(row.get("upcNbr") or row.get("gtin") or ""),
+                    description=str(row.get("itemDesc") or ""),
+                    vendor_number=str(row.get("vendorNbr") or ""),
+                    department=str(row.get("deptNbr") or ""),
+                )
+            )
+    return EdrReport(
+        event_number=event_number,
+        name=str(data.get("demoName") or ""),
+        date=str(data.get("demoDate") or ""),
+        status=str(data.get("demoStatusCode") or ""),
+        preparation=str(instructions.get("demoPrepnTxt") or ""),
+        portion=str(instructions.get("demoPortnTxt") or ""),
+        items=items,
+    )
 
 
 class FakeEdrClient:
     """Deterministic: any 6-digit code is accepted; reports are derived from the event number."""
 
-    PRODUCTS = [("Super Pretzel Bites", "074570651012"), ("Sparkling Water 24pk", "078742370712"),
-                ("Kirkland Trail Mix", "96619189152"), ("Greek Yogurt Cups", "0818290014542"),
-                ("Cold Brew Coffee", "041000003724"), ("Protein Bars 18ct", "722252601414")]
+    PRODUCTS = [
+        ("Super Pretzel Bites", "074570651012"),
+        ("Sparkling Water 24pk", "078742370712"),
+        ("Kirkland Trail Mix", "96619189152"),
+        ("Greek Yogurt Cups", "0818290014542"),
+        ("Cold Brew Coffee", "041000003724"),
+        ("Protein Bars 18ct", "722252601414"),
+    ]
 
     def __init__(self, state: dict | None = None):
         self._state = dict(state or {})
@@ -114,17 +134,39 @@ class FakeEdrClient:
     def get_report(self, event_number: str) -> EdrReport:
         seed = int(hashlib.sha256(event_number.encode()).hexdigest(), 16)
         picks = [self.PRODUCTS[(seed >> (i * 4)) % len(self.PRODUCTS)] for i in range(2 + seed % 3)]
-        items = [EdrItem(item_number=str(980000 + (seed >> (i * 8)) % 9999), upc=upc, description=desc,
-                         vendor_number="123456", department="95") for i, (desc, upc) in enumerate(dict(picks).items())]
-        return EdrReport(event_number=event_number, name=f"Demo {event_number} {items[0].description}",
-                         date="", status="Active",
-                         preparation="Set up the table 15 minutes before start. Keep samples covered.",
-                         portion="One bite-size sample per member; offer a coupon.", items=items)
+        items = [
+            EdrItem(
+                item_number=str(980000 + (seed >> (i * 8)) % 9999),
+                upc=upc,
+                description=desc,
+                vendor_number="123456",
+                department="95",
+            )
+            for i, (desc, upc) in enumerate(dict(picks).items())
+        ]
+        return EdrReport(
+            event_number=event_number,
+            name=f"Demo {event_number} {items[0].description}",
+            date="",
+            status="Active",
+            preparation="Set up the table 15 minutes before start. Keep samples covered.",
+            portion="One bite-size sample per member; offer a coupon.",
+            items=items,
+        )
 
 
 class LiveEdrClient:
-    def __init__(self, *, username: str, password: str, mfa_credential_id: str, state: dict | None = None,
-                 login_base: str = LOGIN_BASE, portal_base: str = "", request_timeout: float = 30):
+    def __init__(
+        self,
+        *,
+        username: str,
+        password: str,
+        mfa_credential_id: str,
+        state: dict | None = None,
+        login_base: str = LOGIN_BASE,
+        portal_base: str = "",
+        request_timeout: float = 30,
+    ):
         self.username, self._password, self.credid = username, password, mfa_credential_id
         self.login_base = login_base.rstrip("/")
         self.portal_base = (portal_base or base_url(SYSTEM)).rstrip("/")
@@ -159,17 +201,26 @@ class LiveEdrClient:
 
     def request_code(self) -> None:
         if not (self.username and self._password and self.credid):
-            raise AuthenticationError("EDR username, password and MFA credential id must be configured.",
-                                      system=SYSTEM)
-        self._call("POST", f"{self.login_base}/api/login",
-                   json={"username": self.username, "password": self._password, "language": "en"})
+            raise AuthenticationError("EDR username, password and MFA credential id must be configured.", system=SYSTEM)
+        self._call(
+            "POST",
+            f"{self.login_base}/api/login",
+            json={"username": self.username, "password": self._password, "language": "en"},
+        )
         self._call("POST", f"{self.login_base}/api/mfa/sendCode", json={"type": "SMS_OTP", "credid": self.credid})
 
     def submit_code(self, code: str) -> None:
-        self._call("POST", f"{self.login_base}/api/mfa/validateCode",
-                   json={"type": "SMS_OTP", "credid": self.credid, "code": code, "failureCount": 0})
-        for path in ("/rl_portal_services/api/Site/InsertRlPageDetails?pageId=6&pageSubId=w6040"
-                     "&pageSubDesc=Event Management System", "/rl_portal/", "/EventManagement/"):
+        self._call(
+            "POST",
+            f"{self.login_base}/api/mfa/validateCode",
+            json={"type": "SMS_OTP", "credid": self.credid, "code": code, "failureCount": 0},
+        )
+        for path in (
+            "/rl_portal_services/api/Site/InsertRlPageDetails?pageId=6&pageSubId=w6040"
+            "&pageSubDesc=Event Management System",
+            "/rl_portal/",
+            "/EventManagement/",
+        ):
             try:  # best effort: these only set portal cookies
                 self._call("GET", f"{self.portal_base}{path}")
             except (TransientError, PermanentError):
@@ -186,17 +237,27 @@ class LiveEdrClient:
     def get_report(self, event_number: str) -> EdrReport:
         if not self.token:
             raise AuthenticationError("Log in to Retail Link first.", system=SYSTEM)
-        response = self._call("GET", f"{self.portal_base}/EventManagement/api/edrReport",
-                              params={"id": event_number}, headers={"Authorization": f"Bearer {self.token}"})
+        response = self._call(
+            "GET",
+            f"{self.portal_base}/EventManagement/api/edrReport",
+            params={"id": event_number},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         try:
             return parse_report(event_number, response.json())
         except ValueError as exc:
             raise PermanentError("EDR report is not JSON.", system=SYSTEM) from exc
 
 
-def edr_client(*, username: str = "", password: str = "", mfa_credential_id: str = "",
-               state: dict | None = None) -> EdrClient:
+def edr_client(
+    *, username: str = "", password: str = "", mfa_credential_id: str = "", state: dict | None = None
+) -> EdrClient:
     if is_live(SYSTEM):
-        return LiveEdrClient(username=username, password=password, mfa_credential_id=mfa_credential_id,
-                             state=state, request_timeout=timeout())
+        return LiveEdrClient(
+            username=username,
+            password=password,
+            mfa_credential_id=mfa_credential_id,
+            state=state,
+            request_timeout=timeout(),
+        )
     return FakeEdrClient(state=state)

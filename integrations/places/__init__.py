@@ -1,10 +1,19 @@
 """Google Places: search and details that prefill a restaurant.
 
-`get_client()` returns the fake (default) or the live client per settings.INTEGRATIONS["places"];
-`search_places` / `place_details` wrap either with the shared Django cache. Callers are views
-that run on a user's explicit action (a submitted search), never page loads or tasks."""
+`get_client()` returns the fake (default) or the live client per settings.INTEGRATIONS["places"].
+Caching is the caller's choice (`expenses.places` caches in the shared cache)."""
 
-from .client import get_client, place_details, search_places
+from integrations.base import credential, is_live
+
+from .fake import FakePlacesClient
 from .interface import PlaceDetails, PlacesClient, PlaceSummary
+from .live import LivePlacesClient
 
-__all__ = ["PlaceDetails", "PlaceSummary", "PlacesClient", "get_client", "place_details", "search_places"]
+
+def get_client() -> PlacesClient:
+    if is_live("places"):
+        return LivePlacesClient(credential(system="places", key="api_key"))
+    return FakePlacesClient()
+
+
+__all__ = ["PlaceDetails", "PlaceSummary", "PlacesClient", "get_client"]

@@ -11,10 +11,14 @@ from integrations.base import AuthenticationError, PermanentError, TransientErro
 from .interface import PlaceDetails, PlaceSummary
 
 SEARCH_FIELDS = "places.id,places.displayName,places.formattedAddress,places.rating,places.priceLevel"
-DETAIL_FIELDS = ("id,displayName,addressComponents,nationalPhoneNumber,websiteUri,primaryType,priceLevel,"
-                 "location")
-PRICE_LEVELS = {"PRICE_LEVEL_FREE": 0, "PRICE_LEVEL_INEXPENSIVE": 1, "PRICE_LEVEL_MODERATE": 2,
-                "PRICE_LEVEL_EXPENSIVE": 3, "PRICE_LEVEL_VERY_EXPENSIVE": 4}
+DETAIL_FIELDS = "id,displayName,addressComponents,nationalPhoneNumber,websiteUri,primaryType,priceLevel,location"
+PRICE_LEVELS = {
+    "PRICE_LEVEL_FREE": 0,
+    "PRICE_LEVEL_INEXPENSIVE": 1,
+    "PRICE_LEVEL_MODERATE": 2,
+    "PRICE_LEVEL_EXPENSIVE": 3,
+    "PRICE_LEVEL_VERY_EXPENSIVE": 4,
+}
 
 
 class LivePlacesClient:
@@ -28,19 +32,19 @@ class LivePlacesClient:
     def _call(self, method: str, path: str, *, fields: str, json=None) -> dict:
         headers = {"X-Goog-Api-Key": self.api_key, "X-Goog-FieldMask": fields}
         try:
-            response = self.session.request(method, f"{self.base}{path}", headers=headers, json=json,
-                                            timeout=timeout())
+            response = self.session.request(method, f"{self.base}{path}", headers=headers, json=json, timeout=timeout())
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError(f"Places unreachable: {exc}", system="places") from exc
         if response.status_code in (401, 403):
-            raise AuthenticationError("Google rejected the Places API key.", system="places",
-                                      code=response.status_code)
+            raise AuthenticationError("Google rejected the Places API key.", system="places", code=response.status_code)
         if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"Places answered {response.status_code}", system="places",
-                                 code=response.status_code)
+            raise TransientError(f"Places answered {response.status_code}", system="places", code=response.status_code)
         if response.status_code >= 400:
-            raise PermanentError(f"Places answered {response.status_code}: {response.text[:200]}",
-                                 system="places", code=response.status_code)
+            raise PermanentError(
+                f"Places answered {response.status_code}: {response.text[:200]}",
+                system="places",
+                code=response.status_code,
+            )
         try:
             return response.json()
         except ValueError as exc:
@@ -48,12 +52,18 @@ class LivePlacesClient:
 
     def search(self, query: str, *, near: str = "") -> list[PlaceSummary]:
         text = f"{query} {near}".strip()
-        data = self._call("POST", "/v1/places:searchText", fields=SEARCH_FIELDS,
-                          json={"textQuery": text, "includedType": "restaurant", "maxResultCount": 10})
+        data = self._call(
+            "POST",
+            "/v1/places:searchText",
+            fields=SEARCH_FIELDS,
+            json={"textQuery": text, "includedType": "restaurant", "maxResultCount": 10},
+        )
         return [
             PlaceSummary(
-                place_id=p.get("id", ""), name=(p.get("displayName") or {}).get("text", ""),
-                address=p.get("formattedAddress", ""), rating=p.get("rating"),
+                place_id=p.get("id", ""),
+                name=(p.get("displayName") or {}).get("text", ""),
+                address=p.get("formattedAddress", ""),
+                rating=p.get("rating"),
                 price_level=PRICE_LEVELS.get(p.get("priceLevel", "")),
             )
             for p in data.get("places", [])
@@ -68,10 +78,14 @@ class LivePlacesClient:
         location = p.get("location") or {}
         street = " ".join(x for x in (parts.get("street_number", ""), parts.get("route", "")) if x)
         return PlaceDetails(
-            place_id=p.get("id", place_id), name=(p.get("displayName") or {}).get("text", ""),
-            address_line_1=street, city=parts.get("locality", ""),
-            state=parts.get("administrative_area_level_1", ""), postal_code=parts.get("postal_code", ""),
-            country=parts.get("country", ""), phone=p.get("nationalPhoneNumber", ""),
+            place_id=p.get("id", place_id),
+            name=(p.get("displayName") or {}).get("text", ""),
+            address_line_1=street,
+            city=parts.get("locality", ""),
+            state=parts.get("administrative_area_level_1", ""),
+            postal_code=parts.get("postal_code", ""),
+            country=parts.get("country", ""),
+            phone=p.get("nationalPhoneNumber", ""),
             website=p.get("websiteUri", ""),
             cuisine=(p.get("primaryType") or "").replace("_restaurant", "").replace("_", " ").title(),
             price_level=PRICE_LEVELS.get(p.get("priceLevel", "")),

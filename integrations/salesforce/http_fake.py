@@ -14,14 +14,22 @@ from urllib.parse import parse_qs, urlparse
 from .fake import compile_where
 from .interface import parse_sf_datetime
 
-SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<sobject>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
-                  r"(?:\s+ORDER BY\s+.+)?$", re.IGNORECASE | re.DOTALL)
+SOQL = re.compile(
+    r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<sobject>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
+    r"(?:\s+ORDER BY\s+.+)?$",
+    re.IGNORECASE | re.DOTALL,
+)
 SINCE = re.compile(r"\s*(?:AND\s+)?LastModifiedDate\s*>\s*(\S+)\s*$", re.IGNORECASE)
 
 
 class SalesforceHttpFake:
-    def __init__(self, data: dict[str, list[dict]] | None = None, *, page_size: int = 2000,
-                 rows: dict[str, Iterable[dict]] | None = None):
+    def __init__(
+        self,
+        data: dict[str, list[dict]] | None = None,
+        *,
+        page_size: int = 2000,
+        rows: dict[str, Iterable[dict]] | None = None,
+    ):
         """`data`: lists of records per sObject; `rows`: callables/iterables per sObject for large
         generated volumes (streamed, never materialised)."""
         self.data = data or {}
@@ -53,12 +61,13 @@ class SalesforceHttpFake:
             return 400, json.dumps([{"errorCode": "MALFORMED_QUERY", "message": f"unexpected token: {soql[:40]}"}])
         sobject, where = m.group("sobject"), (m.group("where") or "").strip()
         if m.group("fields").strip().upper() == "COUNT()":
-            return 200, json.dumps({"totalSize": sum(1 for _ in self._rows(sobject, where)), "done": True,
-                                    "records": []})
+            return 200, json.dumps(
+                {"totalSize": sum(1 for _ in self._rows(sobject, where)), "done": True, "records": []}
+            )
         fields = [f.strip() for f in m.group("fields").split(",")]
         try:
             rows = self._rows(sobject, where)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return 400, json.dumps([{"errorCode": "MALFORMED_QUERY", "message": str(exc)}])
         total = self._count(sobject, where)
         return 200, json.dumps(self._page(iter(rows), fields, sobject, total))
@@ -73,7 +82,7 @@ class SalesforceHttpFake:
         m = SINCE.search(where)
         if m:
             since = parse_sf_datetime(m.group(1))
-            where = where[:m.start()].strip()
+            where = where[: m.start()].strip()
         predicate = compile_where(where)
         for row in self._source(sobject):
             if since is not None and (parse_sf_datetime(row.get("LastModifiedDate")) or since) <= since:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
@@ -32,8 +32,9 @@ class QueryPage:
 
 
 class SalesforceClient(Protocol):
-    def query_pages(self, *, sobject: str, fields: tuple[str, ...], where: str = "",
-                    modified_after: datetime | None = None) -> Iterator[QueryPage]:
+    def query_pages(
+        self, *, sobject: str, fields: tuple[str, ...], where: str = "", modified_after: datetime | None = None
+    ) -> Iterator[QueryPage]:
         """Pages of records (never the whole result in memory), oldest modification first."""
         ...
 
@@ -42,20 +43,20 @@ class SalesforceClient(Protocol):
 
 def soql_datetime(value: datetime) -> str:
     """SOQL datetime literal (UTC, no quotes)."""
-    from datetime import UTC
 
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_soql(*, sobject: str, fields: tuple[str, ...], where: str = "",
-               modified_after: datetime | None = None) -> str:
+def build_soql(
+    *, sobject: str, fields: tuple[str, ...], where: str = "", modified_after: datetime | None = None
+) -> str:
     columns = ["Id", "LastModifiedDate", *[f for f in fields if f not in ("Id", "LastModifiedDate")]]
     conditions = [f"({where})"] if where else []
     if modified_after is not None:
         conditions.append(f"LastModifiedDate > {soql_datetime(modified_after)}")
     # Bandit B608: object, fields and filter are the constants of volunteers.salesforce_sync.SPECS (no
     # user input reaches them) and the date is formatted above.
-    soql = f"SELECT {', '.join(columns)} FROM {sobject}"  # nosec B608
+    soql = f"SELECT {', '.join(columns)} FROM {sobject}"  # noqa: S608 - constants only, see above # nosec B608
     if conditions:
         soql += " WHERE " + " AND ".join(conditions)
     return soql + " ORDER BY LastModifiedDate, Id"

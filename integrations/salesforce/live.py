@@ -53,14 +53,28 @@ def _error_message(exc: SalesforceError) -> str:
 
 
 class LiveSalesforceClient:
-    def __init__(self, *, instance_url: str = "", access_token: str = "", username: str = "", password: str = "",
-                 security_token: str = "", domain: str = "login", timeout: float = 20.0,
-                 token_provider: Callable[[], str] | None = None, attempts: int = 4,
-                 backoff_base: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 verify: bool | str = True):
+    def __init__(
+        self,
+        *,
+        instance_url: str = "",
+        access_token: str = "",
+        username: str = "",
+        password: str = "",
+        security_token: str = "",
+        domain: str = "login",
+        timeout: float = 20.0,
+        token_provider: Callable[[], str] | None = None,
+        attempts: int = 4,
+        backoff_base: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        verify: bool | str = True,
+    ):
         if not (instance_url and (access_token or token_provider)) and not (username and password):
-            raise AuthenticationError("Salesforce credentials are missing: set an instance URL and access token, "
-                                      "or a username, password and security token.", system=SYSTEM)
+            raise AuthenticationError(
+                "Salesforce credentials are missing: set an instance URL and access token, "
+                "or a username, password and security token.",
+                system=SYSTEM,
+            )
         self.instance_url = instance_url.rstrip("/")
         self.access_token = access_token
         self.token_provider = token_provider
@@ -79,10 +93,17 @@ class LiveSalesforceClient:
         try:
             if self.instance_url and (self.access_token or self.token_provider):
                 token = self.token_provider() if self.token_provider else self.access_token
-                return Salesforce(instance_url=self.instance_url, session_id=token, version=API_VERSION,
-                                  session=session)
-            return Salesforce(username=self.username, password=self.password, security_token=self.security_token,
-                              domain=self.domain, version=API_VERSION, session=session)
+                return Salesforce(
+                    instance_url=self.instance_url, session_id=token, version=API_VERSION, session=session
+                )
+            return Salesforce(
+                username=self.username,
+                password=self.password,
+                security_token=self.security_token,
+                domain=self.domain,
+                version=API_VERSION,
+                session=session,
+            )
         except SalesforceAuthenticationFailed as exc:
             raise AuthenticationError(f"Salesforce login failed: {exc.message}", system=SYSTEM) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
@@ -104,8 +125,9 @@ class LiveSalesforceClient:
             try:
                 return self._mapped(fn)
             except _SessionExpired as exc:
-                raise AuthenticationError("Salesforce rejected the session after re-authentication.",
-                                          system=SYSTEM, code="INVALID_SESSION_ID") from exc
+                raise AuthenticationError(
+                    "Salesforce rejected the session after re-authentication.", system=SYSTEM, code="INVALID_SESSION_ID"
+                ) from exc
 
     def _mapped(self, fn: Callable[[Salesforce], Any]) -> Any:
         try:
@@ -118,32 +140,40 @@ class LiveSalesforceClient:
             code = _error_code(exc)
             if code in TRANSIENT_CODES:
                 raise TransientError(f"Salesforce refused the request: {code}", system=SYSTEM, code=code) from exc
-            raise PermanentError(f"Salesforce refused the request: {code or exc.status}: {_error_message(exc)}",
-                                 system=SYSTEM, code=code or exc.status) from exc
+            raise PermanentError(
+                f"Salesforce refused the request: {code or exc.status}: {_error_message(exc)}",
+                system=SYSTEM,
+                code=code or exc.status,
+            ) from exc
         except (SalesforceMalformedRequest, SalesforceResourceNotFound) as exc:
             code = _error_code(exc)
             if code in TRANSIENT_CODES:
                 raise TransientError(f"Salesforce: {code}", system=SYSTEM, code=code) from exc
-            raise PermanentError(f"Salesforce rejected the query ({code or exc.status}): {_error_message(exc)}",
-                                 system=SYSTEM, code=code or exc.status) from exc
+            raise PermanentError(
+                f"Salesforce rejected the query ({code or exc.status}): {_error_message(exc)}",
+                system=SYSTEM,
+                code=code or exc.status,
+            ) from exc
         except SalesforceError as exc:
             status = getattr(exc, "status", 0) or 0
             code = _error_code(exc)
             if status >= 500 or status == 429 or code in TRANSIENT_CODES:
-                raise TransientError(f"Salesforce error {status} {code}".strip(), system=SYSTEM,
-                                     code=code or status) from exc
-            raise PermanentError(f"Salesforce error {status}: {_error_message(exc)}", system=SYSTEM,
-                                 code=code or status) from exc
+                raise TransientError(
+                    f"Salesforce error {status} {code}".strip(), system=SYSTEM, code=code or status
+                ) from exc
+            raise PermanentError(
+                f"Salesforce error {status}: {_error_message(exc)}", system=SYSTEM, code=code or status
+            ) from exc
         except ValueError as exc:  # a non-JSON body from a proxy in front of Salesforce
             raise TransientError(f"Salesforce returned an unreadable response: {exc}", system=SYSTEM) from exc
 
     def _call_retrying(self, fn: Callable[[Salesforce], Any]) -> Any:
-        return retry(lambda: self._call(fn), attempts=self.attempts, base=self.backoff_base, cap=30.0,
-                     sleep=self.sleep)
+        return retry(lambda: self._call(fn), attempts=self.attempts, base=self.backoff_base, cap=30.0, sleep=self.sleep)
 
     # ------------------------------------------------------------------ queries
-    def query_pages(self, *, sobject: str, fields: tuple[str, ...], where: str = "",
-                    modified_after: datetime | None = None) -> Iterator[QueryPage]:
+    def query_pages(
+        self, *, sobject: str, fields: tuple[str, ...], where: str = "", modified_after: datetime | None = None
+    ) -> Iterator[QueryPage]:
         soql = build_soql(sobject=sobject, fields=fields, where=where, modified_after=modified_after)
         result = self._call_retrying(lambda sf: sf.query(soql))
         while True:
@@ -158,7 +188,7 @@ class LiveSalesforceClient:
 
     def count(self, *, sobject: str, where: str = "") -> int:
         # Bandit B608: object and filter are the constants of volunteers.salesforce_sync.SPECS.
-        soql = f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")  # nosec B608
+        soql = f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")  # noqa: S608 - constants only, see above # nosec B608
         result = self._call_retrying(lambda sf: sf.query(soql))
         return int(result.get("totalSize", 0))
 
@@ -173,10 +203,15 @@ def _with_timeout(request, timeout: float, verify: bool | str = True):
         if verify is not True:  # per request: REQUESTS_CA_BUNDLE would override a session-level setting
             kwargs.setdefault("verify", verify)
         return request(method, url, **kwargs)
+
     return wrapped
 
 
 def _record(sobject: str, raw: dict) -> SalesforceRecord:
     fields = {k: v for k, v in raw.items() if k != "attributes"}
-    return SalesforceRecord(id=str(fields.pop("Id", "") or ""), sobject=sobject,
-                            last_modified=parse_sf_datetime(fields.get("LastModifiedDate")), fields=fields)
+    return SalesforceRecord(
+        id=str(fields.pop("Id", "") or ""),
+        sobject=sobject,
+        last_modified=parse_sf_datetime(fields.get("LastModifiedDate")),
+        fields=fields,
+    )

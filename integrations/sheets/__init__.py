@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from integrations.base import is_live
-from project.credentials import credential_get
+from integrations.base import credential, is_live
 
-from .interface import SheetsClient, SheetTable  # noqa: F401
+from .interface import SheetsClient, SheetTable  # noqa: F401 - re-exported as the package interface
 
 
 def get_client() -> SheetsClient:
     if is_live("sheets"):
-        from .live import LiveSheetsClient
+        from .live import LiveSheetsClient  # lazy: gspread loads only in live mode
 
-        return LiveSheetsClient(credential_get(system="sheets", key="service_account_json"))
-    from .fake import FakeSheetsClient
+        return LiveSheetsClient(credential(system="sheets", key="service_account_json"))
+    from .fake import FakeSheetsClient  # lazy, like the live client
 
     return FakeSheetsClient()

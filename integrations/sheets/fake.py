@@ -28,8 +28,9 @@ class FakeSheetsClient:
         try:
             return self.sheets[(sheet_id, worksheet)]
         except KeyError:
-            raise PermanentError(f"Sheet {sheet_id!r} not found or not shared with the service account.",
-                                 system="sheets") from None
+            raise PermanentError(
+                f"Sheet {sheet_id!r} not found or not shared with the service account.", system="sheets"
+            ) from None
 
     def write(self, sheet_id: str, *, worksheet: str, header: list[str], rows: list[list[str]]) -> int:
         self.sheets[(sheet_id, worksheet)] = SheetTable(header=list(header), rows=[list(r) for r in rows])

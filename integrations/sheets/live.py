@@ -32,8 +32,9 @@ def _mapped(exc: Exception) -> Exception:
 class LiveSheetsClient:
     def __init__(self, service_account_json: str):
         if not service_account_json:
-            raise AuthenticationError("Set the Google service account JSON (credential sheets/service_account_json).",
-                                      system=SYSTEM)
+            raise AuthenticationError(
+                "Set the Google service account JSON (credential sheets/service_account_json).", system=SYSTEM
+            )
         try:
             self.gc = gspread.service_account_from_dict(json.loads(service_account_json))
         except (ValueError, KeyError) as exc:

@@ -7,29 +7,17 @@ TransientError (retry later) and PermanentError (retrying cannot help).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from integrations.base import is_live
 
+from .fake import FAKE_GATEWAY
+from .interface import SentSms, SmsGateway
 
-@dataclass(frozen=True)
-class SentSms:
-    sid: str
-    status: str
-    to: str
-    body: str
-
-
-class SmsGateway(Protocol):
-    def send_sms(self, *, to: str, body: str, status_callback: str | None = None) -> SentSms: ...
+__all__ = ["SentSms", "SmsGateway", "sms_gateway"]
 
 
 def sms_gateway() -> SmsGateway:
     if is_live("twilio"):
-        from .live import LiveTwilioGateway  # the SDK is imported only in live mode
+        from .live import LiveTwilioGateway  # lazy: the twilio SDK loads only in live mode
 
         return LiveTwilioGateway.from_settings()
-    from .fake import FAKE_GATEWAY
-
     return FAKE_GATEWAY

@@ -7,7 +7,7 @@ from collections import deque
 
 from integrations.base import IntegrationError
 
-from . import SentSms
+from .interface import SentSms
 
 
 class FakeSmsGateway:

@@ -8,18 +8,24 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from integrations.base import AuthenticationError, PermanentError, TransientError, base_url, timeout
-from project.credentials import credential_get
+from integrations.base import AuthenticationError, PermanentError, TransientError, base_url, credential, timeout
 
-from . import SentSms
 from .errors import is_transient
+from .interface import SentSms
 
 SYSTEM = "twilio"
 
 
 class LiveTwilioGateway:
-    def __init__(self, *, account_sid: str, auth_token: str, from_number: str, api_base_url: str = "",
-                 request_timeout: float = 10.0):
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base_url: str = "",
+        request_timeout: float = 10.0,
+    ):
         if not (account_sid and auth_token and from_number):
             raise AuthenticationError(
                 "Twilio is not configured: set account_sid, auth_token and from_number.", system=SYSTEM
@@ -37,9 +43,9 @@ class LiveTwilioGateway:
         except ImproperlyConfigured:
             url = ""
         return cls(
-            account_sid=credential_get(system=SYSTEM, key="account_sid"),
-            auth_token=credential_get(system=SYSTEM, key="auth_token"),
-            from_number=credential_get(system=SYSTEM, key="from_number"),
+            account_sid=credential(system=SYSTEM, key="account_sid"),
+            auth_token=credential(system=SYSTEM, key="auth_token"),
+            from_number=credential(system=SYSTEM, key="from_number"),
             api_base_url=url,
             request_timeout=timeout(),
         )

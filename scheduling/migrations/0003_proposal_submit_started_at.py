@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0002_auto_scheduler'),
+        ("scheduling", "0002_auto_scheduler"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalscheduleproposal',
-            name='submit_started_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.', null=True),
+            model_name="historicalscheduleproposal",
+            name="submit_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='scheduleproposal',
-            name='submit_started_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.', null=True),
+            model_name="scheduleproposal",
+            name="submit_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Set while the row is being submitted to Crossmark; left set if the worker stopped meanwhile.",
+                null=True,
+            ),
         ),
     ]

@@ -77,11 +77,12 @@ def page(request, browser, live_server):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on("response", lambda r: errors.append(f"HTTP {r.status} for {r.request.method} {r.url}")
-            if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: errors.append(f"HTTP {r.status} for {r.request.method} {r.url}") if r.status >= 400 else None,
+    )
     request.node.browser_errors = errors
     yield page
     context.close()
@@ -153,6 +154,7 @@ class JobQueue:
 @pytest.fixture
 def job_queue(monkeypatch):
     queue = JobQueue()
-    monkeypatch.setattr(Task, "apply_async", lambda task, args=None, kwargs=None, **options:
-                        queue.queued.append((task, kwargs or {})))
+    monkeypatch.setattr(
+        Task, "apply_async", lambda task, args=None, kwargs=None, **options: queue.queued.append((task, kwargs or {}))
+    )
     return queue

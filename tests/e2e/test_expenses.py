@@ -29,8 +29,7 @@ def test_staff_imports_a_csv_through_review_and_sees_the_analytics_chart(page, u
     page.goto("/expenses/")
     page.get_by_role("navigation", name="Expenses").get_by_role("link", name="Import").click()
     expect(page.locator("h1")).to_have_text("Import expenses")
-    page.get_by_label("File").set_input_files(
-        files=[{"name": "march.csv", "mimeType": "text/csv", "buffer": CSV}])
+    page.get_by_label("File").set_input_files(files=[{"name": "march.csv", "mimeType": "text/csv", "buffer": CSV}])
     page.get_by_role("button", name="Upload and review").click()
     page.wait_for_url("**/expenses/import/*/")
     assert page.locator("h1").inner_text() == "Review “march.csv”"
@@ -48,7 +47,10 @@ def test_staff_imports_a_csv_through_review_and_sees_the_analytics_chart(page, u
     assert "Imported 3, updated 0, skipped 1." in page.locator(".messages").inner_text()
     assert page.locator(".badge.status-succeeded").inner_text().startswith("Applied")
     assert sorted(Expense.objects.filter(user=user).values_list("amount", flat=True)) == [
-        Decimal("12.25"), Decimal("24.50"), Decimal("40.00")]
+        Decimal("12.25"),
+        Decimal("24.50"),
+        Decimal("40.00"),
+    ]
 
     page.get_by_role("navigation", name="Expenses").get_by_role("link", name="Analytics").click()
     page.get_by_label("Start:", exact=True).fill("2025-03-01")

@@ -17,9 +17,13 @@ pytestmark = pytest.mark.e2e
 
 def _event(kind: str, number: str, start_in: int, due_in: int):
     today = timezone.localdate()
-    return EventFactory(event_type=kind, event_number=number, name=f"{number}-{kind.upper()}-Demo",
-                        start_at=local(today + timedelta(days=start_in), 0, 0),
-                        due_at=local(today + timedelta(days=due_in), 0, 0))
+    return EventFactory(
+        event_type=kind,
+        event_number=number,
+        name=f"{number}-{kind.upper()}-Demo",
+        start_at=local(today + timedelta(days=start_in), 0, 0),
+        due_at=local(today + timedelta(days=due_in), 0, 0),
+    )
 
 
 def watch_progress(page, job_queue, task: str) -> None:

@@ -18,8 +18,9 @@ CHANGELISTS = ["expense", "restaurant", "category", "tag", "importdraft", "expen
 def data(owner):
     restaurant = RestaurantFactory(user=owner)
     for i in range(15):
-        services.expense_create(user=owner, amount=Decimal("3.00"), date=date(2025, 1, 1 + i),
-                                restaurant=restaurant, tags=["a", "b"])
+        services.expense_create(
+            user=owner, amount=Decimal("3.00"), date=date(2025, 1, 1 + i), restaurant=restaurant, tags=["a", "b"]
+        )
     services.import_draft_create(user=owner, filename="x.csv", data=b"date,restaurant,amount\n2025-01-01,A,5\n")
 
 
@@ -48,7 +49,9 @@ def test_superuser_support_pages_are_read_only(data, admin_user, client, model):
     client.force_login(admin_user)
     changelist = client.get(f"/admin/expenses/{model}/").content.decode()
     assert f"/admin/expenses/{model}/add/" not in changelist
-    assert not {"delete_selected", "soft_delete_selected", "restore_selected"} & set(re.findall(r'value="(\w+)"', changelist))
+    assert not {"delete_selected", "soft_delete_selected", "restore_selected"} & set(
+        re.findall(r'value="(\w+)"', changelist)
+    )
     assert client.get(f"/admin/expenses/{model}/add/").status_code == 403
 
 

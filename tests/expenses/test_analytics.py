@@ -21,13 +21,34 @@ def dataset(owner, intruder):
     a = RestaurantFactory(user=owner, name="Alpha", location_name="Downtown")
     b = RestaurantFactory(user=owner, name="Beta")
     make = ExpenseFactory
-    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("40.00"),
-         date=date(2025, 1, 5), party_size=2)
+    make(
+        user=owner,
+        restaurant=a,
+        category=restaurants_cat,
+        meal_type="dinner",
+        amount=D("40.00"),
+        date=date(2025, 1, 5),
+        party_size=2,
+    )
     make(user=owner, restaurant=b, category=fast_food, meal_type="lunch", amount=D("12.50"), date=date(2025, 1, 20))
-    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("60.00"),
-         date=date(2025, 2, 3), party_size=4)
-    make(user=owner, restaurant=a, category=restaurants_cat, meal_type="dinner", amount=D("10.00"),
-         date=date(2025, 2, 10), kind="refund")
+    make(
+        user=owner,
+        restaurant=a,
+        category=restaurants_cat,
+        meal_type="dinner",
+        amount=D("60.00"),
+        date=date(2025, 2, 3),
+        party_size=4,
+    )
+    make(
+        user=owner,
+        restaurant=a,
+        category=restaurants_cat,
+        meal_type="dinner",
+        amount=D("10.00"),
+        date=date(2025, 2, 10),
+        kind="refund",
+    )
     make(user=owner, restaurant=b, meal_type="breakfast", amount=D("7.25"), date=date(2025, 3, 15))
     make(user=owner, restaurant=a, amount=D("100.00"), date=date(2024, 12, 31))  # before the range
     make(user=owner, restaurant=a, amount=D("500.00"), date=date(2025, 2, 11)).soft_delete()  # in the trash
@@ -59,10 +80,20 @@ def test_breakdowns(owner, dataset):
         {"category": "Uncategorized", "total": D("7.25"), "count": 1},
     ]
     assert result["by_restaurant"] == [
-        {"restaurant_id": dataset["a"].pk, "restaurant": "Alpha - Downtown", "total": D("90.00"), "count": 2,
-         "average_per_person": D("15.00")},
-        {"restaurant_id": dataset["b"].pk, "restaurant": "Beta", "total": D("19.75"), "count": 2,
-         "average_per_person": D("9.88")},
+        {
+            "restaurant_id": dataset["a"].pk,
+            "restaurant": "Alpha - Downtown",
+            "total": D("90.00"),
+            "count": 2,
+            "average_per_person": D("15.00"),
+        },
+        {
+            "restaurant_id": dataset["b"].pk,
+            "restaurant": "Beta",
+            "total": D("19.75"),
+            "count": 2,
+            "average_per_person": D("9.88"),
+        },
     ]
     assert result["by_meal_type"] == [
         {"meal_type": "dinner", "total": D("90.00"), "count": 2},
@@ -75,7 +106,10 @@ def test_breakdowns(owner, dataset):
 def test_empty_months_are_shown_as_zero(owner, dataset):
     result = selectors.analytics_for_user(owner, start=date(2025, 3, 1), end=date(2025, 5, 31))
     assert [(m["month"], m["total"]) for m in result["by_month"]] == [
-        ("2025-03", D("7.25")), ("2025-04", D("0.00")), ("2025-05", D("0.00"))]
+        ("2025-03", D("7.25")),
+        ("2025-04", D("0.00")),
+        ("2025-05", D("0.00")),
+    ]
 
 
 def test_empty_range(owner):
@@ -101,10 +135,15 @@ def test_api_analytics_exact(owner, dataset, client_for):
     assert body["by_month"][0] == {"month": "2025-01", "total": "52.50", "count": 2}
 
 
-@pytest.mark.parametrize("query, field", [
-    ("start=2025-02-01&end=2025-01-01", "end"), ("start=nope", "start"), ("start=2000-01-01&end=2025-01-01", "start"),
-    ("foo=1", "foo"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("start=2025-02-01&end=2025-01-01", "end"),
+        ("start=nope", "start"),
+        ("start=2000-01-01&end=2025-01-01", "start"),
+        ("foo=1", "foo"),
+    ],
+)
 def test_api_analytics_bad_input(owner, client_for, query, field):
     response = client_for(owner).get(f"/api/v1/expenses/analytics/?{query}")
     assert response.status_code == 400
@@ -137,8 +176,9 @@ RANGE = {"start": date(2025, 1, 1), "end": date(2025, 3, 31)}
 
 @pytest.fixture
 def own_cache(settings, request):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": request.node.name}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.name}
+    }
 
 
 def test_cached_analytics_costs_one_query_when_nothing_changed(owner, dataset, own_cache, django_assert_num_queries):
@@ -154,13 +194,16 @@ def _edit(owner, old_amount, **fields):
 
 
 CHANGES = {
-    "add": lambda owner, data: ExpenseFactory(user=owner, restaurant=data["a"], amount=D("5.00"), date=date(2025, 3, 1)),
+    "add": lambda owner, data: ExpenseFactory(
+        user=owner, restaurant=data["a"], amount=D("5.00"), date=date(2025, 3, 1)
+    ),
     "edit": lambda owner, data: _edit(owner, "40.00", amount=D("41.00")),
     "recategorise": lambda owner, data: _edit(owner, "7.25", category=Category.objects.get(user=owner, name="Drinks")),
     "trash": lambda owner, data: services.expense_delete(expense=Expense.objects.get(user=owner, amount=D("60.00"))),
     "restore": lambda owner, data: services.expense_restore(expense=Expense.all_objects.get(amount=D("500.00"))),
     "rename category": lambda owner, data: services.category_update(
-        category=Category.objects.get(user=owner, name="Fast Food"), name="Quick bites"),
+        category=Category.objects.get(user=owner, name="Fast Food"), name="Quick bites"
+    ),
     "rename restaurant": lambda owner, data: services.restaurant_update(restaurant=data["b"], name="Beta Bistro"),
 }
 
@@ -175,6 +218,7 @@ def test_cached_analytics_sees_every_change_at_once(owner, dataset, own_cache, c
 
 
 def test_analytics_work_with_the_cache_down(owner, dataset, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }  # nothing listens there
     assert selectors.analytics_for_user_cached(owner, **RANGE) == selectors.analytics_for_user(owner, **RANGE)

@@ -23,16 +23,28 @@ def owned(owner):
     restaurant = RestaurantFactory(user=owner, name="Owner Diner")
     category = Category.objects.get(user=owner, name="Restaurants")
     tag = Tag.objects.create(user=owner, name="work")
-    expense = services.expense_create(user=owner, amount=Decimal("20.00"), date=date(2025, 1, 2),
-                                      restaurant=restaurant, category=category, tags=["work"])
-    draft = services.import_draft_create(user=owner, filename="a.csv",
-                                         data=b"date,restaurant,amount\n2025-01-01,Owner Diner,5\n")
+    expense = services.expense_create(
+        user=owner,
+        amount=Decimal("20.00"),
+        date=date(2025, 1, 2),
+        restaurant=restaurant,
+        category=category,
+        tags=["work"],
+    )
+    draft = services.import_draft_create(
+        user=owner, filename="a.csv", data=b"date,restaurant,amount\n2025-01-01,Owner Diner,5\n"
+    )
     return {"restaurant": restaurant, "category": category, "tag": tag, "expense": expense, "draft": draft}
 
 
 # --------------------------------------------------------------------------- ownership
-DETAIL_ENDPOINTS = [("expenses", "expense"), ("restaurants", "restaurant"), ("categories", "category"),
-                    ("tags", "tag"), ("imports", "draft")]
+DETAIL_ENDPOINTS = [
+    ("expenses", "expense"),
+    ("restaurants", "restaurant"),
+    ("categories", "category"),
+    ("tags", "tag"),
+    ("imports", "draft"),
+]
 
 
 @pytest.mark.parametrize("path, key", DETAIL_ENDPOINTS)
@@ -52,8 +64,9 @@ def test_intruder_lists_only_their_own(owned, intruder, client_for):
         assert client.get(f"{API}/{path}/").json()["count"] == 0, path
     names = [c["name"] for c in client.get(f"{API}/categories/").json()["results"]]
     assert len(names) == 7  # the intruder's own defaults, none of the owner's rows
-    assert not Category.objects.filter(pk__in=[c["id"] for c in client.get(f"{API}/categories/").json()["results"]],
-                                       user=owned["category"].user).exists()
+    assert not Category.objects.filter(
+        pk__in=[c["id"] for c in client.get(f"{API}/categories/").json()["results"]], user=owned["category"].user
+    ).exists()
 
 
 def test_import_apply_and_default_category_are_404_for_others(owned, intruder, client_for):
@@ -82,7 +95,8 @@ def test_payload_fk_to_someone_elses_object_is_400_naming_the_field(owned, intru
 def test_patch_cannot_move_an_expense_to_someone_elses_restaurant(owned, intruder, client_for):
     theirs = RestaurantFactory(user=intruder)
     response = client_for(owned["expense"].user).patch(
-        f"{API}/expenses/{owned['expense'].pk}/", {"restaurant": theirs.pk}, format="json")
+        f"{API}/expenses/{owned['expense'].pk}/", {"restaurant": theirs.pk}, format="json"
+    )
     assert response.status_code == 400 and "restaurant" in response.json()["errors"]
 
 
@@ -90,14 +104,18 @@ def test_import_decision_with_someone_elses_restaurant_is_400(owned, intruder, c
     theirs = RestaurantFactory(user=intruder)
     response = client_for(owned["expense"].user).post(
         f"{API}/imports/{owned['draft'].pk}/apply/",
-        {"decisions": [{"line": 1, "restaurant_action": "match", "restaurant_id": theirs.pk}]}, format="json")
+        {"decisions": [{"line": 1, "restaurant_action": "match", "restaurant_id": theirs.pk}]},
+        format="json",
+    )
     assert response.status_code == 400
     assert "line 1: restaurant_id must be one of your restaurants" in response.json()["errors"]["decisions"]
     assert Expense.objects.count() == 1
 
 
-@pytest.mark.parametrize("path", ["expenses/", "restaurants/", "categories/", "tags/", "imports/", "export/",
-                                  "analytics/", "places/search/?q=taco"])
+@pytest.mark.parametrize(
+    "path",
+    ["expenses/", "restaurants/", "categories/", "tags/", "imports/", "export/", "analytics/", "places/search/?q=taco"],
+)
 def test_anonymous_is_rejected(db, client_for, path):
     assert client_for(None).get(f"{API}/{path}").status_code in (401, 403)
 
@@ -107,8 +125,11 @@ def test_every_role_can_use_their_own_expenses(persona, client_for):
     client = client_for(persona)
     restaurant = client.post(f"{API}/restaurants/", {"name": "Mine"}, format="json")
     assert restaurant.status_code == 201
-    created = client.post(f"{API}/expenses/", {"amount": "9.99", "date": "2025-05-01",
-                                               "restaurant": restaurant.json()["id"]}, format="json")
+    created = client.post(
+        f"{API}/expenses/",
+        {"amount": "9.99", "date": "2025-05-01", "restaurant": restaurant.json()["id"]},
+        format="json",
+    )
     assert created.status_code == 201
     assert client.get(f"{API}/expenses/").json()["count"] == 1
 
@@ -122,9 +143,20 @@ def test_expense_create_round_trips_every_field(owner, client_for):
     services.category_defaults_ensure(user=owner)
     restaurant = RestaurantFactory(user=owner)
     category = Category.objects.get(user=owner, name="Drinks")
-    payload = {"kind": "refund", "amount": "12.34", "date": "2025-06-01", "time": "19:45:00",
-               "cleared_date": "2025-06-03", "meal_type": "drinks", "order_type": "dine_in", "party_size": 3,
-               "restaurant": restaurant.pk, "category": category.pk, "tags": ["zeta", "Alpha beta"], "notes": "n"}
+    payload = {
+        "kind": "refund",
+        "amount": "12.34",
+        "date": "2025-06-01",
+        "time": "19:45:00",
+        "cleared_date": "2025-06-03",
+        "meal_type": "drinks",
+        "order_type": "dine_in",
+        "party_size": 3,
+        "restaurant": restaurant.pk,
+        "category": category.pk,
+        "tags": ["zeta", "Alpha beta"],
+        "notes": "n",
+    }
     response = client_for(owner).post(f"{API}/expenses/", payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -134,12 +166,21 @@ def test_expense_create_round_trips_every_field(owner, client_for):
     assert body["signed_amount"] == "-12.34"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"amount": "0"}, "amount"), ({"amount": "-5"}, "amount"), ({"amount": "100000.01"}, "amount"),
-    ({"party_size": 0}, "party_size"), ({"party_size": 51}, "party_size"), ({"meal_type": "feast"}, "meal_type"),
-    ({"date": "31/01/2025"}, "date"), ({"kind": "gift"}, "kind"), ({"surprise": 1}, "surprise"),
-    ({"restaurant": 999999}, "restaurant"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "100000.01"}, "amount"),
+        ({"party_size": 0}, "party_size"),
+        ({"party_size": 51}, "party_size"),
+        ({"meal_type": "feast"}, "meal_type"),
+        ({"date": "31/01/2025"}, "date"),
+        ({"kind": "gift"}, "kind"),
+        ({"surprise": 1}, "surprise"),
+        ({"restaurant": 999999}, "restaurant"),
+    ],
+)
 def test_expense_bad_input_is_400_naming_the_field(owner, client_for, change, field):
     restaurant = RestaurantFactory(user=owner)
     payload = {"amount": "5.00", "date": "2025-01-01", "restaurant": restaurant.pk, **change}
@@ -161,12 +202,26 @@ def test_expense_list_filters(owner, client_for):
     drinks = Category.objects.get(user=owner, name="Drinks")
     tacos = RestaurantFactory(user=owner, name="Taco Hut")
     other = RestaurantFactory(user=owner, name="Noodle Bar")
-    services.expense_create(user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=tacos,
-                            meal_type="lunch", tags=["a", "b"])
-    services.expense_create(user=owner, amount=Decimal("6"), date=date(2025, 1, 5), restaurant=tacos,
-                            meal_type="dinner", category=drinks, tags=["a"])
-    services.expense_create(user=owner, amount=Decimal("7"), date=date(2025, 2, 1), restaurant=other,
-                            notes="birthday taco", order_type="takeout")
+    services.expense_create(
+        user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=tacos, meal_type="lunch", tags=["a", "b"]
+    )
+    services.expense_create(
+        user=owner,
+        amount=Decimal("6"),
+        date=date(2025, 1, 5),
+        restaurant=tacos,
+        meal_type="dinner",
+        category=drinks,
+        tags=["a"],
+    )
+    services.expense_create(
+        user=owner,
+        amount=Decimal("7"),
+        date=date(2025, 2, 1),
+        restaurant=other,
+        notes="birthday taco",
+        order_type="takeout",
+    )
     client = client_for(owner)
 
     def amounts(query):
@@ -190,8 +245,9 @@ def test_expense_list_filters(owner, client_for):
 def test_expense_list_query_count_is_constant(owner, client_for, django_assert_max_num_queries):
     restaurant = RestaurantFactory(user=owner)
     for i in range(30):
-        services.expense_create(user=owner, amount=Decimal("5"), date=date(2025, 1, 1 + i % 28),
-                                restaurant=restaurant, tags=[f"t{i}", "x"])
+        services.expense_create(
+            user=owner, amount=Decimal("5"), date=date(2025, 1, 1 + i % 28), restaurant=restaurant, tags=[f"t{i}", "x"]
+        )
     client = client_for(owner)
     with django_assert_max_num_queries(8):
         assert len(client.get(f"{API}/expenses/").json()["results"]) == 30
@@ -203,10 +259,16 @@ def test_restaurant_uniqueness_is_case_insensitive_per_user(owner, intruder, cli
     assert client.post(f"{API}/restaurants/", {"name": "Pho", "city": "Austin"}, format="json").status_code == 201
     dup = client.post(f"{API}/restaurants/", {"name": "PHO", "city": "austin"}, format="json")
     assert dup.status_code == 400 and "name" in dup.json()["errors"]
-    assert client.post(f"{API}/restaurants/", {"name": "Pho", "city": "Austin", "location_name": "North"},
-                       format="json").status_code == 201
-    assert client_for(intruder).post(f"{API}/restaurants/", {"name": "Pho", "city": "Austin"},
-                                     format="json").status_code == 201
+    assert (
+        client.post(
+            f"{API}/restaurants/", {"name": "Pho", "city": "Austin", "location_name": "North"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert (
+        client_for(intruder).post(f"{API}/restaurants/", {"name": "Pho", "city": "Austin"}, format="json").status_code
+        == 201
+    )
 
 
 def test_place_id_unique_per_user_and_blank_is_null(owner, client_for):
@@ -215,14 +277,21 @@ def test_place_id_unique_per_user_and_blank_is_null(owner, client_for):
     dup = client.post(f"{API}/restaurants/", {"name": "B", "google_place_id": "p1"}, format="json")
     assert dup.status_code == 400 and "google_place_id" in dup.json()["errors"]
     for name in ("C", "D"):
-        assert client.post(f"{API}/restaurants/", {"name": name, "google_place_id": ""},
-                           format="json").status_code == 201
+        assert (
+            client.post(f"{API}/restaurants/", {"name": name, "google_place_id": ""}, format="json").status_code == 201
+        )
     assert Restaurant.objects.filter(user=owner, google_place_id__isnull=True).count() == 2
 
 
-@pytest.mark.parametrize("payload, field", [({"name": "X", "price_level": 5}, "price_level"),
-                                            ({"name": "X", "rating": 0}, "rating"), ({"name": ""}, "name"),
-                                            ({"name": "X", "website": "nope"}, "website")])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"name": "X", "price_level": 5}, "price_level"),
+        ({"name": "X", "rating": 0}, "rating"),
+        ({"name": ""}, "name"),
+        ({"name": "X", "website": "nope"}, "website"),
+    ],
+)
 def test_restaurant_bad_input(owner, client_for, payload, field):
     response = client_for(owner).post(f"{API}/restaurants/", payload, format="json")
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -250,15 +319,20 @@ def test_restaurant_list_figures_and_query_count(owned, client_for, django_asser
     with django_assert_max_num_queries(5):
         body = client.get(f"{API}/restaurants/").json()
     owner_diner = next(r for r in body["results"] if r["name"] == "Owner Diner")
-    assert (owner_diner["visit_count"], owner_diner["total"], owner_diner["average_per_person"]) == (1, "20.00", "20.00")
+    assert (owner_diner["visit_count"], owner_diner["total"], owner_diner["average_per_person"]) == (
+        1,
+        "20.00",
+        "20.00",
+    )
 
 
 def test_default_category_is_the_most_used(owned, client_for):
     user = owned["expense"].user
     drinks = Category.objects.get(user=user, name="Drinks")
     for _ in range(2):
-        services.expense_create(user=user, amount=Decimal("1"), date=date(2025, 1, 1),
-                                restaurant=owned["restaurant"], category=drinks)
+        services.expense_create(
+            user=user, amount=Decimal("1"), date=date(2025, 1, 1), restaurant=owned["restaurant"], category=drinks
+        )
     body = client_for(user).get(f"{API}/restaurants/{owned['restaurant'].pk}/default-category/").json()
     assert body == {"id": drinks.pk, "name": "Drinks"}
 
@@ -267,13 +341,22 @@ def test_categories_seven_defaults_and_crud(owner, client_for, django_assert_max
     client = client_for(owner)
     body = client.get(f"{API}/categories/").json()
     assert [c["name"] for c in body["results"]] == [
-        "Drinks", "Entertainment", "Fast Food", "Groceries", "Other", "Restaurants", "Snacks & Vending"]
+        "Drinks",
+        "Entertainment",
+        "Fast Food",
+        "Groceries",
+        "Other",
+        "Restaurants",
+        "Snacks & Vending",
+    ]
     created = client.post(f"{API}/categories/", {"name": "Team Meals"}, format="json")
     assert created.status_code == 201
     dup = client.post(f"{API}/categories/", {"name": "team meals"}, format="json")
     assert dup.status_code == 400 and "name" in dup.json()["errors"]
-    assert client.patch(f"{API}/categories/{created.json()['id']}/", {"color": "#112233"},
-                        format="json").json()["color"] == "#112233"
+    assert (
+        client.patch(f"{API}/categories/{created.json()['id']}/", {"color": "#112233"}, format="json").json()["color"]
+        == "#112233"
+    )
     with django_assert_max_num_queries(5):
         client.get(f"{API}/categories/")
 
@@ -293,19 +376,22 @@ def test_tags_normalised_unique_and_deleting_keeps_expenses(owned, client_for, d
 
 # --------------------------------------------------------------------------- import endpoints
 def _upload(client, name, content, content_type="text/csv"):
-    return client.post(f"{API}/imports/", {"file": SimpleUploadedFile(name, content, content_type=content_type)},
-                       format="multipart")
+    return client.post(
+        f"{API}/imports/", {"file": SimpleUploadedFile(name, content, content_type=content_type)}, format="multipart"
+    )
 
 
 def test_import_flow_create_match_and_idempotent_apply(owner, client_for):
     client = client_for(owner)
     services.category_defaults_ensure(user=owner)
     existing = RestaurantFactory(user=owner, name="Joe's Tacos", city="Austin")
-    csv_text = ("Date,Payee,Amount,Category,Meal,Party Size,Tags\n"
-                "1/5/2025,Joe's Tacos,-24.77,Restaurants,Lunch,2,work;team\n"
-                "\"Jan 6, 2025\",Brand New Cafe,$8.50,,breakfast,1,\n"
-                "7-Jan-25,Joe's Tacos,+5.00,,,1,\n"
-                "bad,Joe's Tacos,abc,,,0,\n")
+    csv_text = (
+        "Date,Payee,Amount,Category,Meal,Party Size,Tags\n"
+        "1/5/2025,Joe's Tacos,-24.77,Restaurants,Lunch,2,work;team\n"
+        '"Jan 6, 2025",Brand New Cafe,$8.50,,breakfast,1,\n'
+        "7-Jan-25,Joe's Tacos,+5.00,,,1,\n"
+        "bad,Joe's Tacos,abc,,,0,\n"
+    )
     response = _upload(client, "bank.csv", csv_text.encode())
     assert response.status_code == 201, response.json()
     draft = response.json()
@@ -325,7 +411,11 @@ def test_import_flow_create_match_and_idempotent_apply(owner, client_for):
     assert result["already_applied"] is False
     first = Expense.objects.get(restaurant=existing, kind="expense")
     assert (first.amount, first.party_size, first.meal_type, first.category.name) == (
-        Decimal("24.77"), 2, "lunch", "Restaurants")
+        Decimal("24.77"),
+        2,
+        "lunch",
+        "Restaurants",
+    )
     assert [link.tag.name for link in first.tag_links.all()] == ["work", "team"]
 
     second = client.post(f"{API}/imports/{draft['id']}/apply/", {}, format="json").json()
@@ -341,13 +431,23 @@ def test_import_update_decision_and_failed_apply_writes_nothing(owner, client_fo
     client = client_for(owner)
     restaurant = RestaurantFactory(user=owner, name="Pho Place")
     old = services.expense_create(user=owner, amount=Decimal("10.00"), date=date(2025, 3, 1), restaurant=restaurant)
-    draft = _upload(client, "x.json", json.dumps([
-        {"date": "2025-03-02", "restaurant": "Pho Place", "amount": 10, "notes": "updated"},
-        {"date": "2025-03-09", "restaurant": "Pho Place", "amount": 3},
-    ]).encode(), "application/json").json()
+    draft = _upload(
+        client,
+        "x.json",
+        json.dumps(
+            [
+                {"date": "2025-03-02", "restaurant": "Pho Place", "amount": 10, "notes": "updated"},
+                {"date": "2025-03-09", "restaurant": "Pho Place", "amount": 3},
+            ]
+        ).encode(),
+        "application/json",
+    ).json()
     assert draft["rows"][0]["expense_action"] == "update" and draft["rows"][0]["duplicate_id"] == old.pk
-    bad = client.post(f"{API}/imports/{draft['id']}/apply/",
-                      {"decisions": [{"line": 2, "expense_action": "update", "duplicate_id": old.pk}]}, format="json")
+    bad = client.post(
+        f"{API}/imports/{draft['id']}/apply/",
+        {"decisions": [{"line": 2, "expense_action": "update", "duplicate_id": old.pk}]},
+        format="json",
+    )
     assert bad.status_code == 400
     assert Expense.objects.count() == 1 and ImportDraft.objects.get(pk=draft["id"]).status == "draft"
     ok = client.post(f"{API}/imports/{draft['id']}/apply/", {}, format="json").json()
@@ -356,11 +456,14 @@ def test_import_update_decision_and_failed_apply_writes_nothing(owner, client_fo
     assert (old.notes, old.date) == ("updated", date(2025, 3, 2))
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("x.json", b'{"a": 1}', "must contain a list"),
-    ("x.pdf", b"%PDF", "Upload a .csv or .json"),
-    ("x.csv", b"a,b\n1,2\n", "No date column"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("x.json", b'{"a": 1}', "must contain a list"),
+        ("x.pdf", b"%PDF", "Upload a .csv or .json"),
+        ("x.csv", b"a,b\n1,2\n", "No date column"),
+    ],
+)
 def test_import_bad_files_are_400(owner, client_for, name, content, message):
     response = _upload(client_for(owner), name, content)
     assert response.status_code == 400
@@ -378,8 +481,9 @@ def test_import_unknown_category_needs_the_create_flag(owner, client_for):
     draft = _upload(client, "x.csv", b"date,restaurant,amount,category\n2025-01-01,A,5,Pets\n").json()
     assert draft["missing_categories"] == ["Pets"]
     assert draft["rows"][0]["errors"] == {"category": "unknown category “Pets”"}
-    result = client.post(f"{API}/imports/{draft['id']}/apply/", {"create_missing_categories": True},
-                         format="json").json()
+    result = client.post(
+        f"{API}/imports/{draft['id']}/apply/", {"create_missing_categories": True}, format="json"
+    ).json()
     assert result["imported"] == 1
     assert Expense.objects.get().category.name == "Pets"
 
@@ -405,8 +509,9 @@ def test_import_list_query_count(owner, client_for, django_assert_max_num_querie
 def test_export_query_count_is_constant(owner, client_for, django_assert_max_num_queries):
     restaurant = RestaurantFactory(user=owner)
     for i in range(25):
-        services.expense_create(user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=restaurant,
-                                tags=[f"t{i}"])
+        services.expense_create(
+            user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=restaurant, tags=[f"t{i}"]
+        )
     client = client_for(owner)
     with django_assert_max_num_queries(6):
         assert len(client.get(f"{API}/export/?format=json").json()) == 25
@@ -417,7 +522,8 @@ def test_export_csv_json_and_bad_format(owned, client_for):
     csv_response = client.get(f"{API}/export/?format=csv")
     assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
     assert csv_response.content.decode().splitlines()[1] == (
-        "2025-01-02,,,20.00,expense,Owner Diner,,,Austin,,,Restaurants,,,1,work,")
+        "2025-01-02,,,20.00,expense,Owner Diner,,,Austin,,,Restaurants,,,1,work,"
+    )
     body = client.get(f"{API}/export/?format=json&q=owner").json()
     assert body[0]["tags"] == ["work"] and body[0]["amount"] == "20.00"
     bad = client.get(f"{API}/export/?format=xml")
@@ -447,16 +553,27 @@ def test_created_tag_and_category_come_with_their_counts(owner, client_for):
 
 
 def test_expense_without_category_documents_a_null_name(owned, client_for):
-    body = client_for(owned["restaurant"].user).post(f"{API}/expenses/", {
-        "amount": "8", "date": "2025-01-03", "restaurant": owned["restaurant"].pk}, format="json").json()
+    body = (
+        client_for(owned["restaurant"].user)
+        .post(
+            f"{API}/expenses/",
+            {"amount": "8", "date": "2025-01-03", "restaurant": owned["restaurant"].pk},
+            format="json",
+        )
+        .json()
+    )
     assert body["category_name"] is None and component("Expense")["properties"]["category_name"]["nullable"] is True
 
 
 def test_default_category_is_documented_as_id_and_name(owned, client_for):
-    body = client_for(owned["restaurant"].user).get(
-        f"{API}/restaurants/{owned['restaurant'].pk}/default-category/").json()
-    assert set(body) == set(success_schema("get", "/api/v1/expenses/restaurants/{id}/default-category/")
-                            ["properties"]) == {"id", "name"}
+    body = (
+        client_for(owned["restaurant"].user).get(f"{API}/restaurants/{owned['restaurant'].pk}/default-category/").json()
+    )
+    assert (
+        set(body)
+        == set(success_schema("get", "/api/v1/expenses/restaurants/{id}/default-category/")["properties"])
+        == {"id", "name"}
+    )
 
 
 def test_empty_export_format_means_csv(owned, client_for):
@@ -466,16 +583,18 @@ def test_empty_export_format_means_csv(owned, client_for):
 
 def test_import_apply_takes_json_only(owned, client_for):
     client = client_for(owned["restaurant"].user)
-    response = client.post(f"{API}/imports/{owned['draft'].pk}/apply/", {"create_missing_categories": "true"},
-                           format="multipart")
+    response = client.post(
+        f"{API}/imports/{owned['draft'].pk}/apply/", {"create_missing_categories": "true"}, format="multipart"
+    )
     assert response.status_code == 415
     body = openapi_schema()["paths"]["/api/v1/expenses/imports/{id}/apply/"]["post"]["requestBody"]
     assert list(body["content"]) == ["application/json"]
 
 
 def test_patch_response_keeps_a_null_category_name(owned, client_for):
-    response = client_for(owned["restaurant"].user).patch(f"{API}/expenses/{owned['expense'].pk}/",
-                                                          {"category": None}, format="json")
+    response = client_for(owned["restaurant"].user).patch(
+        f"{API}/expenses/{owned['expense'].pk}/", {"category": None}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["category"] is None and response.json()["category_name"] is None
 

@@ -21,22 +21,47 @@ def owned(owner):
     restaurant = RestaurantFactory(user=owner, name="Owner Diner")
     category = Category.objects.get(user=owner, name="Restaurants")
     expense = services.expense_create(
-        user=owner, amount=Decimal("20.00"), date=date(2025, 1, 2), restaurant=restaurant, category=category,
-        tags=["work"], receipt=SimpleUploadedFile("r.png", b"\x89PNG fake", content_type="image/png"))
-    draft = services.import_draft_create(user=owner, filename="a.csv",
-                                         data=b"date,restaurant,amount\n2025-01-01,Owner Diner,5\n")
-    return {"restaurant": restaurant, "category": category, "expense": expense, "draft": draft,
-            "tag": Tag.objects.get(user=owner, name="work")}
+        user=owner,
+        amount=Decimal("20.00"),
+        date=date(2025, 1, 2),
+        restaurant=restaurant,
+        category=category,
+        tags=["work"],
+        receipt=SimpleUploadedFile("r.png", b"\x89PNG fake", content_type="image/png"),
+    )
+    draft = services.import_draft_create(
+        user=owner, filename="a.csv", data=b"date,restaurant,amount\n2025-01-01,Owner Diner,5\n"
+    )
+    return {
+        "restaurant": restaurant,
+        "category": category,
+        "expense": expense,
+        "draft": draft,
+        "tag": Tag.objects.get(user=owner, name="work"),
+    }
 
 
 def _owned_urls(o):
     e, r, c, t, d = o["expense"].pk, o["restaurant"].pk, o["category"].pk, o["tag"].pk, o["draft"].pk
     return {
-        "get": [f"/expenses/{e}/", f"/expenses/{e}/edit/", f"/expenses/{e}/receipt/", f"/expenses/restaurants/{r}/",
-                f"/expenses/restaurants/{r}/edit/", f"/expenses/import/{d}/", f"/expenses/add/?restaurant={r}"],
-        "post": [f"/expenses/{e}/delete/", f"/expenses/{e}/restore/", f"/expenses/restaurants/{r}/delete/",
-                 f"/expenses/categories/{c}/delete/", f"/expenses/tags/{t}/delete/", f"/expenses/import/{d}/",
-                 f"/expenses/{e}/edit/"],
+        "get": [
+            f"/expenses/{e}/",
+            f"/expenses/{e}/edit/",
+            f"/expenses/{e}/receipt/",
+            f"/expenses/restaurants/{r}/",
+            f"/expenses/restaurants/{r}/edit/",
+            f"/expenses/import/{d}/",
+            f"/expenses/add/?restaurant={r}",
+        ],
+        "post": [
+            f"/expenses/{e}/delete/",
+            f"/expenses/{e}/restore/",
+            f"/expenses/restaurants/{r}/delete/",
+            f"/expenses/categories/{c}/delete/",
+            f"/expenses/tags/{t}/delete/",
+            f"/expenses/import/{d}/",
+            f"/expenses/{e}/edit/",
+        ],
     }
 
 
@@ -53,9 +78,16 @@ def test_every_owned_page_is_404_for_another_user(owned, intruder, client):
 
 def test_owner_can_see_every_page(owned, client):
     client.force_login(owned["expense"].user)
-    for url in _owned_urls(owned)["get"] + ["/expenses/", "/expenses/restaurants/", "/expenses/categories/",
-                                            "/expenses/tags/", "/expenses/import/", "/expenses/analytics/",
-                                            "/expenses/trash/", "/expenses/restaurants/add/"]:
+    for url in _owned_urls(owned)["get"] + [
+        "/expenses/",
+        "/expenses/restaurants/",
+        "/expenses/categories/",
+        "/expenses/tags/",
+        "/expenses/import/",
+        "/expenses/analytics/",
+        "/expenses/trash/",
+        "/expenses/restaurants/add/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -73,10 +105,18 @@ def test_pages_require_login(client, db):
 def test_list_filters_totals_and_query_count(owner, client, django_assert_max_num_queries):
     restaurant = RestaurantFactory(user=owner, name="Taco Hut")
     for i in range(40):
-        services.expense_create(user=owner, amount=Decimal("10.00"), date=date(2025, 1, 1 + i % 28),
-                                restaurant=restaurant, party_size=2, tags=["x", f"t{i}"], meal_type="lunch")
-    services.expense_create(user=owner, amount=Decimal("15.00"), kind="refund", date=date(2025, 2, 1),
-                            restaurant=restaurant)
+        services.expense_create(
+            user=owner,
+            amount=Decimal("10.00"),
+            date=date(2025, 1, 1 + i % 28),
+            restaurant=restaurant,
+            party_size=2,
+            tags=["x", f"t{i}"],
+            meal_type="lunch",
+        )
+    services.expense_create(
+        user=owner, amount=Decimal("15.00"), kind="refund", date=date(2025, 2, 1), restaurant=restaurant
+    )
     client.force_login(owner)
     with django_assert_max_num_queries(12):
         response = client.get("/expenses/")
@@ -99,9 +139,19 @@ def test_add_expense_defaults_to_the_restaurants_most_used_category(owned, clien
 def test_add_and_edit_expense_through_the_form(owned, client):
     user = owned["expense"].user
     client.force_login(user)
-    data = {"kind": "expense", "amount": "31.50", "date": "2025-04-01", "time": "12:15", "restaurant":
-            owned["restaurant"].pk, "category": owned["category"].pk, "meal_type": "lunch", "order_type": "takeout",
-            "party_size": "2", "tags": "b, a", "notes": "hi"}
+    data = {
+        "kind": "expense",
+        "amount": "31.50",
+        "date": "2025-04-01",
+        "time": "12:15",
+        "restaurant": owned["restaurant"].pk,
+        "category": owned["category"].pk,
+        "meal_type": "lunch",
+        "order_type": "takeout",
+        "party_size": "2",
+        "tags": "b, a",
+        "notes": "hi",
+    }
     response = client.post("/expenses/add/", data)
     assert response.status_code == 302
     expense = Expense.objects.get(amount=Decimal("31.50"))
@@ -116,8 +166,10 @@ def test_add_and_edit_expense_through_the_form(owned, client):
 def test_expense_form_rejects_someone_elses_restaurant(owned, intruder, client):
     theirs = RestaurantFactory(user=intruder)
     client.force_login(owned["expense"].user)
-    response = client.post("/expenses/add/", {"kind": "expense", "amount": "5", "date": "2025-01-01",
-                                              "restaurant": theirs.pk, "party_size": "1"})
+    response = client.post(
+        "/expenses/add/",
+        {"kind": "expense", "amount": "5", "date": "2025-01-01", "restaurant": theirs.pk, "party_size": "1"},
+    )
     assert response.status_code == 200 and "restaurant" in response.context["form"].errors
 
 
@@ -145,7 +197,10 @@ def test_restaurant_add_with_places_prefill(owner, client):
     assert [p.place_id for p in results] == ["fake-place-burger-barn"]
     form = client.get("/expenses/restaurants/add/?place_id=fake-place-burger-barn").context["form"]
     assert (form.initial["name"], form.initial["city"], form.initial["google_place_id"]) == (
-        "Burger Barn", "Austin", "fake-place-burger-barn")
+        "Burger Barn",
+        "Austin",
+        "fake-place-burger-barn",
+    )
     response = client.post("/expenses/restaurants/add/", {"name": "Burger Barn", "city": "Austin"})
     assert response.status_code == 302
     response = client.post("/expenses/restaurants/add/", {"name": "burger barn", "city": "AUSTIN"})
@@ -174,8 +229,9 @@ def test_import_upload_review_and_apply_page(owner, client):
     assert response.status_code == 302 and response["Location"].endswith(f"/expenses/import/{draft.pk}/")
     page = client.get(f"/expenses/import/{draft.pk}/")
     assert "New Place" in page.content.decode() and page.context["error_count"] == 1
-    response = client.post(f"/expenses/import/{draft.pk}/", {"restaurant_action_1": "create",
-                                                            "expense_action_1": "create"}, follow=True)
+    response = client.post(
+        f"/expenses/import/{draft.pk}/", {"restaurant_action_1": "create", "expense_action_1": "create"}, follow=True
+    )
     assert "Imported 1, updated 0, skipped 1." in response.content.decode()
     response = client.post(f"/expenses/import/{draft.pk}/", {}, follow=True)
     assert "already applied" in response.content.decode()
@@ -208,8 +264,9 @@ def test_soft_delete_and_restore_pages(owned, client):
 def test_trash_and_import_pages_query_counts(owner, client, django_assert_max_num_queries):
     restaurant = RestaurantFactory(user=owner)
     for i in range(20):
-        services.expense_create(user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=restaurant,
-                                tags=["a"]).soft_delete()
+        services.expense_create(
+            user=owner, amount=Decimal("5"), date=date(2025, 1, 1), restaurant=restaurant, tags=["a"]
+        ).soft_delete()
         services.import_draft_create(user=owner, filename=f"{i}.csv", data=b"date,restaurant,amount\n2025-01-01,A,5\n")
     client.force_login(owner)
     with django_assert_max_num_queries(8):
@@ -238,8 +295,9 @@ def test_review_page_lists_rows_needing_attention_first(owner, client):
 
 def test_import_review_counts_unknown_categories_apart_from_errors(owner, client):
     client.force_login(owner)
-    upload = SimpleUploadedFile("c.csv", b"date,restaurant,amount,category\n2025-01-01,Cafe,5,Brunch\n"
-                                         b"2025-01-02,Cafe,x,\n")
+    upload = SimpleUploadedFile(
+        "c.csv", b"date,restaurant,amount,category\n2025-01-01,Cafe,5,Brunch\n2025-01-02,Cafe,x,\n"
+    )
     client.post("/expenses/import/", {"file": upload})
     page = client.get(f"/expenses/import/{ImportDraft.objects.get(user=owner).pk}/")
     assert (page.context["error_count"], page.context["category_count"]) == (1, 1)

@@ -20,17 +20,43 @@ def rich_account(owner):
     services.category_defaults_ensure(user=owner)
     team = services.category_create(user=owner, name="Team Meals")
     drinks = Category.objects.get(user=owner, name="Drinks")
-    tacos = RestaurantFactory(user=owner, name="Joe's Tacos", location_name="Downtown", city="Austin",
-                              address_line_1="12 Main St", state="TX", postal_code="78701")
+    tacos = RestaurantFactory(
+        user=owner,
+        name="Joe's Tacos",
+        location_name="Downtown",
+        city="Austin",
+        address_line_1="12 Main St",
+        state="TX",
+        postal_code="78701",
+    )
     tacos_north = RestaurantFactory(user=owner, name="Joe's Tacos", location_name="North", city="Austin")
-    pub = RestaurantFactory(user=owner, name="=Pub, \"The\"", city="")
+    pub = RestaurantFactory(user=owner, name='=Pub, "The"', city="")
     rows = [
-        dict(amount=Decimal("24.77"), date=date(2025, 1, 5), time=time(23, 45), cleared_date=date(2025, 1, 7),
-             restaurant=tacos, category=team, meal_type="late_night", order_type="dine_in", party_size=3,
-             notes="Line one\nline \"two\", with comma", tags=["zeta", "alpha", "Mid-dle"]),
+        dict(
+            amount=Decimal("24.77"),
+            date=date(2025, 1, 5),
+            time=time(23, 45),
+            cleared_date=date(2025, 1, 7),
+            restaurant=tacos,
+            category=team,
+            meal_type="late_night",
+            order_type="dine_in",
+            party_size=3,
+            notes='Line one\nline "two", with comma',
+            tags=["zeta", "alpha", "Mid-dle"],
+        ),
         dict(amount=Decimal("5.00"), kind="refund", date=date(2025, 1, 6), restaurant=tacos, tags=["alpha"]),
-        dict(amount=Decimal("100000.00"), date=date(2025, 12, 31), time=time(0, 0, 30), restaurant=tacos_north,
-             category=drinks, meal_type="drinks", order_type="catering", party_size=50, notes="=SUM(A1)"),
+        dict(
+            amount=Decimal("100000.00"),
+            date=date(2025, 12, 31),
+            time=time(0, 0, 30),
+            restaurant=tacos_north,
+            category=drinks,
+            meal_type="drinks",
+            order_type="catering",
+            party_size=50,
+            notes="=SUM(A1)",
+        ),
         dict(amount=Decimal("0.01"), date=date(2024, 2, 29), restaurant=pub, notes="-minus +plus @at 'quote"),
         dict(amount=Decimal("24.77"), date=date(2025, 1, 5), time=time(23, 45), restaurant=tacos, notes="twin"),
     ]
@@ -40,13 +66,31 @@ def rich_account(owner):
 
 
 def _snapshot(user):
-    return sorted((
-        (e.date, e.time, e.cleared_date, e.amount, e.kind, e.restaurant.name, e.restaurant.location_name,
-         e.restaurant.city, e.restaurant.address_line_1, e.restaurant.state, e.restaurant.postal_code,
-         e.category.name if e.category else None, e.meal_type, e.order_type, e.party_size, e.notes,
-         tuple(link.tag.name for link in e.tag_links.order_by("position")))
-        for e in Expense.objects.filter(user=user).select_related("restaurant", "category")
-    ), key=repr)
+    return sorted(
+        (
+            (
+                e.date,
+                e.time,
+                e.cleared_date,
+                e.amount,
+                e.kind,
+                e.restaurant.name,
+                e.restaurant.location_name,
+                e.restaurant.city,
+                e.restaurant.address_line_1,
+                e.restaurant.state,
+                e.restaurant.postal_code,
+                e.category.name if e.category else None,
+                e.meal_type,
+                e.order_type,
+                e.party_size,
+                e.notes,
+                tuple(link.tag.name for link in e.tag_links.order_by("position")),
+            )
+            for e in Expense.objects.filter(user=user).select_related("restaurant", "category")
+        ),
+        key=repr,
+    )
 
 
 @pytest.mark.parametrize("fmt, content_type", [("csv", "text/csv"), ("json", "application/json")])
@@ -59,8 +103,9 @@ def test_export_reimport_reproduces_every_field(rich_account, make_fresh_user, c
     draft = client.post(f"{API}/imports/", {"file": upload}, format="multipart").json()
     assert draft["missing_categories"] == ["Team Meals"]
     assert all(not (set(r["errors"]) - {"category"}) for r in draft["rows"]), draft["rows"]
-    result = client.post(f"{API}/imports/{draft['id']}/apply/", {"create_missing_categories": True},
-                         format="json").json()
+    result = client.post(
+        f"{API}/imports/{draft['id']}/apply/", {"create_missing_categories": True}, format="json"
+    ).json()
     assert (result["imported"], result["skipped"], result["restaurants_created"]) == (5, 0, 3)
     assert _snapshot(fresh) == _snapshot(rich_account)
     again = client.get(f"{API}/export/?format={fmt}")

@@ -20,13 +20,22 @@ from project.periodic import registered_task_names
 from .factories import RestaurantFactory
 
 
-@pytest.mark.parametrize("field, value", [("amount", Decimal("0")), ("amount", Decimal("100000.01")),
-                                          ("party_size", 0), ("party_size", 51), ("kind", "gift")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("amount", Decimal("0")),
+        ("amount", Decimal("100000.01")),
+        ("party_size", 0),
+        ("party_size", 51),
+        ("kind", "gift"),
+    ],
+)
 def test_expense_check_constraints_hold_in_the_database(owner, field, value):
     restaurant = RestaurantFactory(user=owner)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Expense.objects.create(user=owner, restaurant=restaurant, date=date(2025, 1, 1),
-                               **{"amount": Decimal("1"), field: value})
+        Expense.objects.create(
+            user=owner, restaurant=restaurant, date=date(2025, 1, 1), **{"amount": Decimal("1"), field: value}
+        )
 
 
 def test_expense_service_validates_and_names_the_field(owner):
@@ -44,8 +53,9 @@ def test_expense_service_refuses_someone_elses_objects(owner, intruder):
     their_tag = Tag.objects.create(user=intruder, name="x")
     mine = RestaurantFactory(user=owner)
     with pytest.raises(ValidationError) as exc:
-        services.expense_create(user=owner, restaurant=mine, date=date(2025, 1, 1), amount=Decimal("1"),
-                                tags=[their_tag])
+        services.expense_create(
+            user=owner, restaurant=mine, date=date(2025, 1, 1), amount=Decimal("1"), tags=[their_tag]
+        )
     assert list(exc.value.message_dict) == ["tags"]
 
 
@@ -90,8 +100,13 @@ def test_deleting_restaurant_never_deletes_expenses_even_at_db_level(owner):
 def test_tags_keep_order_and_reuse_existing_case_insensitively(owner):
     Tag.objects.create(user=owner, name="Work")
     restaurant = RestaurantFactory(user=owner)
-    expense = services.expense_create(user=owner, restaurant=restaurant, date=date(2025, 1, 1), amount=Decimal("1"),
-                                      tags=["zeta", "work", "alpha", "ZETA"])
+    expense = services.expense_create(
+        user=owner,
+        restaurant=restaurant,
+        date=date(2025, 1, 1),
+        amount=Decimal("1"),
+        tags=["zeta", "work", "alpha", "ZETA"],
+    )
     assert [link.tag.name for link in expense.tag_links.all()] == ["zeta", "Work", "alpha"]
     services.expense_update(expense=expense, user=owner, tags=["alpha", "zeta"])
     assert [link.tag.name for link in expense.tag_links.order_by("position")] == ["alpha", "zeta"]

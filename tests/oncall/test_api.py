@@ -28,8 +28,16 @@ def scheduled(team, shifts, members):
 def test_read_permissions(persona, client_for, scheduled, request):
     client = client_for(persona)
     role = request.node.callspec.params["persona"]
-    for path in ["teams/", "members/", "shifts/", "assignments/", "overrides/", "notifications/",
-                 f"now/?team={scheduled.pk}", f"settings/?team={scheduled.pk}"]:
+    for path in [
+        "teams/",
+        "members/",
+        "shifts/",
+        "assignments/",
+        "overrides/",
+        "notifications/",
+        f"now/?team={scheduled.pk}",
+        f"settings/?team={scheduled.pk}",
+    ]:
         response = client.get(f"{API}/{path}")
         expected = 401 if role == "anonymous" else 403 if (role, path) == ("Viewer", "notifications/") else 200
         assert response.status_code == expected, (path, response.content)
@@ -71,16 +79,18 @@ def test_shift_validation(client_for, coordinator, team, shifts):
     client = client_for(coordinator)
     half = client.post(f"{API}/shifts/", {"team": team.pk, "weekday": 2, "start_time": "08:00", "duration_hours": 24.5})
     assert half.status_code == 400 and "whole number of hours" in str(half.json()["errors"]["duration_hours"])
-    overlap = client.post(f"{API}/shifts/", {"team": team.pk, "weekday": 2, "start_time": "08:00",
-                                              "duration_hours": 24})
+    overlap = client.post(
+        f"{API}/shifts/", {"team": team.pk, "weekday": 2, "start_time": "08:00", "duration_hours": 24}
+    )
     assert overlap.status_code == 400 and "overlaps" in str(overlap.json()["errors"])
 
 
 @pytest.mark.django_db
 def test_generate_preview_and_errors(client_for, coordinator, team, shifts, members):
     client = client_for(coordinator)
-    preview = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07",
-                                                         "preview": True})
+    preview = client.post(
+        f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07", "preview": True}
+    )
     assert preview.status_code == 200 and preview.json()["created"] == 12 and Assignment.objects.count() == 0
     assert {t["hours"] for t in preview.json()["totals"]} <= {48, 72, 96}
     created = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07"})
@@ -130,8 +140,10 @@ def test_override_via_api(client_for, coordinator, scheduled, members):
     created = client.post(f"{API}/overrides/", {"assignment": future.pk, "member": cover.pk, "reason": "PTO"})
     assert created.status_code == 201, created.content
     assert created.json()["original_member"] == future.member_id and created.json()["created_by"] == "coord1"
-    listed = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": str(future.occurrence_date),
-                                                "end": str(future.occurrence_date)}).json()["results"]
+    listed = client.get(
+        f"{API}/assignments/",
+        {"team": scheduled.pk, "start": str(future.occurrence_date), "end": str(future.occurrence_date)},
+    ).json()["results"]
     row = next(r for r in listed if r["id"] == future.pk)
     assert row["on_call"]["id"] == cover.pk and row["override"]["reason"] == "PTO"
     assert client.delete(f"{API}/overrides/{created.json()['id']}/").status_code == 204
@@ -139,12 +151,12 @@ def test_override_via_api(client_for, coordinator, scheduled, members):
 
 
 @pytest.mark.django_db
-def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, members,
-                                            django_assert_max_num_queries):
+def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, members, django_assert_max_num_queries):
     client = client_for(staff_user)
     with django_assert_max_num_queries(8):
-        week1 = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": "2030-01-07",
-                                                   "end": "2030-01-13"}).json()
+        week1 = client.get(
+            f"{API}/assignments/", {"team": scheduled.pk, "start": "2030-01-07", "end": "2030-01-13"}
+        ).json()
     assert week1["count"] == 6
     mine = client.get(f"{API}/assignments/", {"member": members[0].pk}).json()
     assert {r["member"] for r in mine["results"]} == {members[0].pk}
@@ -154,8 +166,15 @@ def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, m
 def test_list_query_counts(client_for, admin_user, scheduled, members, django_assert_max_num_queries):
     client = client_for(admin_user)
     for i in range(5):
-        SmsMessage.objects.create(team=scheduled, purpose="manual", idempotency_key=f"k{i}",
-                                  recipient_name="x", recipient_phone="+13125550100", body="b", member=members[0])
+        SmsMessage.objects.create(
+            team=scheduled,
+            purpose="manual",
+            idempotency_key=f"k{i}",
+            recipient_name="x",
+            recipient_phone="+13125550100",
+            body="b",
+            member=members[0],
+        )
     for path in ["teams/", "members/", "shifts/", "notifications/", "overrides/"]:
         with django_assert_max_num_queries(8):
             assert client.get(f"{API}/{path}").status_code == 200
@@ -170,14 +189,21 @@ def test_settings_and_template_validation(client_for, coordinator, team):
     assert empty.status_code == 400 and "empty" in empty.json()["errors"]["sms_template"][0]
     long = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "x" * 321})
     assert long.status_code == 400 and "321" in long.json()["errors"]["sms_template"][0]
-    ok = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "{name}: " + "y" * 170,
-                                         "escalation_contacts": [{"name": "Boss", "phone": "+13125550999"}]})
+    ok = client.put(
+        f"{API}/settings/",
+        {
+            "team": team.pk,
+            "sms_template": "{name}: " + "y" * 170,
+            "escalation_contacts": [{"name": "Boss", "phone": "+13125550999"}],
+        },
+    )
     assert ok.status_code == 200
     body = ok.json()
     assert body["template_characters"] == 178 and body["template_segments"] == 2
     assert body["escalation_contacts"] == [{"name": "Boss", "phone": "+13125550999"}]
-    bad_contact = client.put(f"{API}/settings/", {"team": team.pk,
-                                                  "escalation_contacts": [{"name": "B", "phone": "555"}]})
+    bad_contact = client.put(
+        f"{API}/settings/", {"team": team.pk, "escalation_contacts": [{"name": "B", "phone": "555"}]}
+    )
     assert bad_contact.status_code == 400
     check = client.post(f"{API}/settings/template-check/", {"sms_template": "Hi {name} ✓"})
     assert check.json() == {"characters": 11, "segments": 1, "encoding": "UCS-2"}
@@ -195,8 +221,10 @@ def test_ics_feeds_are_secret_and_resettable(client, client_for, coordinator, sc
     assert body.count("BEGIN:VEVENT") == 6 and "On call:" in body
     member = Assignment.objects.filter(occurrence_date__lt=date(2030, 1, 1)).first().member
     mine = client.get(f"/oncall/feeds/member/{member.feed_token}.ics").content.decode()
-    assert mine.count("BEGIN:VEVENT") == Assignment.objects.filter(member=member,
-                                                                   occurrence_date__lt=date(2030, 1, 1)).count()
+    assert (
+        mine.count("BEGIN:VEVENT")
+        == Assignment.objects.filter(member=member, occurrence_date__lt=date(2030, 1, 1)).count()
+    )
     reset = client_for(coordinator).post(f"{API}/teams/{scheduled.pk}/reset-feed/")
     assert reset.status_code == 200 and scheduled.feed_token not in reset.json()["feed_url"]
     assert client.get(team_url).status_code == 404

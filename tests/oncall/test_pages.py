@@ -58,14 +58,17 @@ def test_calendar_marks_overrides(client, coordinator, current, members):
 def test_staff_cannot_post(client, staff_user, current):
     client.force_login(staff_user)
     assert client.get("/oncall/members/").status_code == 200
-    assert client.post("/oncall/members/", {"team": current.pk, "name": "X", "phone": "+16305550111"}).status_code == 403
+    assert (
+        client.post("/oncall/members/", {"team": current.pk, "name": "X", "phone": "+16305550111"}).status_code == 403
+    )
 
 
 @pytest.mark.django_db
 def test_add_member_offers_regeneration(client, coordinator, current):
     client.force_login(coordinator)
-    response = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "+16305550111",
-                                                "active": "on"})
+    response = client.post(
+        "/oncall/members/", {"team": current.pk, "name": "New", "phone": "+16305550111", "active": "on"}
+    )
     assert response.status_code == 302 and "mode=regenerate" in response["Location"]
     bad = client.post("/oncall/members/", {"team": current.pk, "name": "New", "phone": "0111"})
     assert bad.status_code == 200 and "E.164" in bad.content.decode()
@@ -76,8 +79,9 @@ def test_reorder_page(client, coordinator, current, members):
     client.force_login(coordinator)
     order = ",".join(str(m.pk) for m in reversed(members))
     client.post("/oncall/members/", {"team": current.pk, "action": "reorder", "order": order})
-    assert list(Member.objects.order_by("rotation_order").values_list("pk", flat=True)) == \
-        [m.pk for m in reversed(members)]
+    assert list(Member.objects.order_by("rotation_order").values_list("pk", flat=True)) == [
+        m.pk for m in reversed(members)
+    ]
 
 
 @pytest.mark.django_db
@@ -98,16 +102,19 @@ def test_override_page(client, coordinator, current, members):
     client.force_login(coordinator)
     a = Assignment.objects.filter(starts_at__gt=timezone.now()).first()
     cover = next(m for m in members if m.pk != a.member_id)
-    response = client.post("/oncall/overrides/", {"team": current.pk, "assignment": a.pk, "member": cover.pk,
-                                                  "reason": "wedding"})
+    response = client.post(
+        "/oncall/overrides/", {"team": current.pk, "assignment": a.pk, "member": cover.pk, "reason": "wedding"}
+    )
     assert response.status_code == 302 and Override.objects.get().member == cover
 
 
 @pytest.mark.django_db
 def test_shift_page_rejects_overlap(client, coordinator, current):
     client.force_login(coordinator)
-    response = client.post("/oncall/shifts/", {"team": current.pk, "weekday": 2, "start_time": "08:00",
-                                               "duration_hours": 24, "active": "on"})
+    response = client.post(
+        "/oncall/shifts/",
+        {"team": current.pk, "weekday": 2, "start_time": "08:00", "duration_hours": 24, "active": "on"},
+    )
     assert response.status_code == 200 and "overlaps" in response.content.decode()
     assert ShiftPattern.objects.count() == 6
 
@@ -115,9 +122,16 @@ def test_shift_page_rejects_overlap(client, coordinator, current):
 @pytest.mark.django_db
 def test_settings_page_validates_template(client, coordinator, current):
     client.force_login(coordinator)
-    data = {"team": current.pk, "name": current.name, "timezone": "America/Chicago", "notification_time": "08:00",
-            "sms_template": "Hi {nickname}", "auto_renew_threshold_weeks": 4, "auto_renew_weeks": 12,
-            "contacts": "Boss, +13125550999"}
+    data = {
+        "team": current.pk,
+        "name": current.name,
+        "timezone": "America/Chicago",
+        "notification_time": "08:00",
+        "sms_template": "Hi {nickname}",
+        "auto_renew_threshold_weeks": 4,
+        "auto_renew_weeks": 12,
+        "contacts": "Boss, +13125550999",
+    }
     response = client.post("/oncall/settings/", data)
     assert "{nickname}" in response.content.decode()
     data["sms_template"] = "Hi {name}"
@@ -126,16 +140,18 @@ def test_settings_page_validates_template(client, coordinator, current):
 
 
 @pytest.mark.django_db
-def test_admin_changelists_and_manual_sms(client, admin_user, current, members, django_assert_max_num_queries,
-                                          django_capture_on_commit_callbacks):
+def test_admin_changelists_and_manual_sms(
+    client, admin_user, current, members, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     for model in ["team", "member", "shiftpattern", "assignment", "override", "smsmessage"]:
         with django_assert_max_num_queries(20):
             assert client.get(f"/admin/oncall/{model}/").status_code == 200, model
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/admin/oncall/member/", {"action": "send_manual_sms",
-                                                         "_selected_action": [members[0].pk],
-                                                         "body": "Hi {name}, call me"})
+        response = client.post(
+            "/admin/oncall/member/",
+            {"action": "send_manual_sms", "_selected_action": [members[0].pk], "body": "Hi {name}, call me"},
+        )
     assert response.status_code == 302
     assert SmsMessage.objects.get().body == "Hi Person 0, call me"
     assert [m.to for m in FAKE_GATEWAY.sent] == [members[0].phone]

@@ -167,8 +167,9 @@ def test_opted_out_member_is_skipped(schedule, gateway):
 
 
 @pytest.mark.django_db
-def test_broker_down_leaves_rows_pending_for_the_dispatcher(schedule, gateway, django_capture_on_commit_callbacks,
-                                                          monkeypatch):
+def test_broker_down_leaves_rows_pending_for_the_dispatcher(
+    schedule, gateway, django_capture_on_commit_callbacks, monkeypatch
+):
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
@@ -199,16 +200,32 @@ TWILIO_URL = "https://twilio.test/2010-04-01/Accounts/ACtest/Messages.json"
 
 @pytest.fixture
 def live_gateway():
-    return LiveTwilioGateway(account_sid="ACtest", auth_token="secret", from_number="+13125550000",
-                             api_base_url="https://twilio.test", request_timeout=2)
+    return LiveTwilioGateway(
+        account_sid="ACtest",
+        auth_token="secret",
+        from_number="+13125550000",
+        api_base_url="https://twilio.test",
+        request_timeout=2,
+    )
 
 
-@pytest.mark.parametrize(("status", "code", "expected"), [
-    (429, 20429, TransientError), (500, None, TransientError), (503, None, TransientError),
-    (401, 20003, TransientError), (400, 30003, TransientError), (400, 30006, TransientError),
-    (400, 21211, PermanentError), (400, 21408, PermanentError), (400, 21610, PermanentError),
-    (400, 21614, PermanentError), (404, 20404, PermanentError), (400, 21617, PermanentError),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (429, 20429, TransientError),
+        (500, None, TransientError),
+        (503, None, TransientError),
+        (401, 20003, TransientError),
+        (400, 30003, TransientError),
+        (400, 30006, TransientError),
+        (400, 21211, PermanentError),
+        (400, 21408, PermanentError),
+        (400, 21610, PermanentError),
+        (400, 21614, PermanentError),
+        (404, 20404, PermanentError),
+        (400, 21617, PermanentError),
+    ],
+)
 @responses.activate
 def test_error_classification_through_the_real_sdk(live_gateway, status, code, expected):
     body = {"status": status, "message": "nope", "more_info": "https://www.twilio.com/docs/errors"}
@@ -241,8 +258,11 @@ CALLBACK = "http://testserver/integrations/twilio/status/"
 
 
 def signed_post(client, params, token="tok"):
-    return client.post("/integrations/twilio/status/", params,
-                       HTTP_X_TWILIO_SIGNATURE=signature_compute(auth_token=token, url=CALLBACK, params=params))
+    return client.post(
+        "/integrations/twilio/status/",
+        params,
+        HTTP_X_TWILIO_SIGNATURE=signature_compute(auth_token=token, url=CALLBACK, params=params),
+    )
 
 
 @pytest.mark.django_db
@@ -338,8 +358,9 @@ def test_two_concurrent_workers_send_once(team, shifts, members, gateway):
         from django.db import connections
 
         barrier2.wait()
-        _, new = paging.message_queue(team=team, purpose="manual", key="manual:race", phone="+13125550100",
-                                      name="x", body="x")
+        _, new = paging.message_queue(
+            team=team, purpose="manual", key="manual:race", phone="+13125550100", name="x", body="x"
+        )
         created.append(new)
         connections.close_all()
 

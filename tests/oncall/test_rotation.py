@@ -57,7 +57,7 @@ def assert_back_to_back_rule(assignments, n):
         # N = 2: per member, at most one back-to-back in any two consecutive weeks.
         for member in set(assignments.values()):
             days = sorted(b.day for a, b in pairs if assignments[a] == member)
-            assert all((later - earlier).days >= 14 for earlier, later in zip(days, days[1:])), days
+            assert all((later - earlier).days >= 14 for earlier, later in zip(days, days[1:], strict=False)), days
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -93,12 +93,18 @@ def test_extending_equals_generating_at_once(pattern, n):
 def test_extension_continues_even_when_history_started_elsewhere(n):
     """History generated with another phase (e.g. an older anchor) is continued, not restarted."""
     members = members_of(n)
-    rotated = members[3 % n:] + members[: 3 % n]
-    history = rotation_plan(members=rotated, shifts=DEFAULT_PATTERN, start=START,
-                            end=START + timedelta(weeks=n)).assignments
+    rotated = members[3 % n :] + members[: 3 % n]
+    history = rotation_plan(
+        members=rotated, shifts=DEFAULT_PATTERN, start=START, end=START + timedelta(weeks=n)
+    ).assignments
     # Re-key history as if the team order was `members` all along: same people, other phase.
-    ext = rotation_plan(members=members, shifts=DEFAULT_PATTERN, start=START + timedelta(weeks=n),
-                        end=START + timedelta(weeks=3 * n), before=history).assignments
+    ext = rotation_plan(
+        members=members,
+        shifts=DEFAULT_PATTERN,
+        start=START + timedelta(weeks=n),
+        end=START + timedelta(weeks=3 * n),
+        before=history,
+    ).assignments
     combined = {**history, **ext}
     assert_back_to_back_rule(combined, n)
     assert_fair(combined, DEFAULT_PATTERN, members, n, START, 3 * n)
@@ -116,14 +122,20 @@ def test_old_k_mod_n_would_fail_where_we_pass():
 
 def test_regenerate_from_midweek_with_new_member_has_no_seam_back_to_back():
     members = members_of(5)
-    existing = rotation_plan(members=members, shifts=DEFAULT_PATTERN, start=START,
-                             end=START + timedelta(weeks=8)).assignments
+    existing = rotation_plan(
+        members=members, shifts=DEFAULT_PATTERN, start=START, end=START + timedelta(weeks=8)
+    ).assignments
     cut = START + timedelta(weeks=2, days=2)  # a Wednesday
     before = {o: m for o, m in existing.items() if o.day < cut}
     new_team = members + ["m5"]
-    plan = rotation_plan(members=new_team, shifts=DEFAULT_PATTERN, start=cut, end=cut + timedelta(weeks=4),
-                         before=before, after={o: m for o, m in existing.items()
-                                               if o.day >= cut + timedelta(weeks=4)})
+    plan = rotation_plan(
+        members=new_team,
+        shifts=DEFAULT_PATTERN,
+        start=cut,
+        end=cut + timedelta(weeks=4),
+        before=before,
+        after={o: m for o, m in existing.items() if o.day >= cut + timedelta(weeks=4)},
+    )
     assert min(plan.assignments).day == START + timedelta(weeks=2, days=3)  # Thursday: Tue-Wed kept
     combined = {**existing, **plan.assignments}
     assert back_to_back(combined) == []
@@ -188,7 +200,7 @@ def test_random_patterns_and_team_changes(shifts, team_sizes, weeks, offset):
     start = START + timedelta(days=offset)
     roster = members_of(20)
     for step, size in enumerate(team_sizes):
-        team = roster[step: step + size]
+        team = roster[step : step + size]
         end = start + timedelta(weeks=weeks[step])
         plan = rotation_plan(members=team, shifts=shifts, start=start, end=end, before=schedule)
         assert set(plan.assignments.values()) <= set(team)

@@ -26,8 +26,7 @@ def chicago(y, m, d, hh, mm=0):
 def as_plan(team):
     from oncall.rotation import Occurrence
 
-    return {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id
-            for a in Assignment.objects.filter(team=team)}
+    return {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id for a in Assignment.objects.filter(team=team)}
 
 
 @pytest.mark.django_db
@@ -37,8 +36,14 @@ def test_generate_creates_every_occurrence_once(team, shifts, members):
     assert back_to_back(as_plan(team)) == []
     with pytest.raises(IntegrityError), transaction.atomic():
         a = Assignment.objects.first()
-        Assignment.objects.create(team=team, shift=a.shift, occurrence_date=a.occurrence_date, member=a.member,
-                                  starts_at=a.starts_at, ends_at=a.ends_at)
+        Assignment.objects.create(
+            team=team,
+            shift=a.shift,
+            occurrence_date=a.occurrence_date,
+            member=a.member,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+        )
 
 
 @pytest.mark.django_db
@@ -66,8 +71,9 @@ def test_regenerate_from_midweek_replaces_only_the_window_and_keeps_overrides(te
     wednesday = MONDAY + timedelta(weeks=2, days=2)
     target = Assignment.objects.filter(occurrence_date__gte=wednesday).order_by("starts_at")[2]
     cover = next(m for m in members if m.pk != target.member_id)
-    override = Override.objects.create(assignment=target, member=cover, original_member=target.member,
-                                       reason="vacation")
+    override = Override.objects.create(
+        assignment=target, member=cover, original_member=target.member, reason="vacation"
+    )
     MemberFactory(team=team, name="Newcomer", rotation_order=99)
     result = schedule_regenerate(team=team, from_date=wednesday, weeks=2)
     rows = list(Assignment.objects.all())
@@ -98,10 +104,13 @@ def test_overlapping_shift_pattern_is_refused(team, shifts):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("monday", "dst_day", "real_hours"), [
-    (date(2030, 3, 4), date(2030, 3, 9), 23),   # spring forward Sun 10 Mar 2030 02:00: Sat 08:00 → Sun 08:00
-    (date(2030, 10, 28), date(2030, 11, 2), 25),  # fall back Sun 3 Nov 2030
-])
+@pytest.mark.parametrize(
+    ("monday", "dst_day", "real_hours"),
+    [
+        (date(2030, 3, 4), date(2030, 3, 9), 23),  # spring forward Sun 10 Mar 2030 02:00: Sat 08:00 → Sun 08:00
+        (date(2030, 10, 28), date(2030, 11, 2), 25),  # fall back Sun 3 Nov 2030
+    ],
+)
 def test_dst_weeks_keep_local_handoffs(team, shifts, members, monday, dst_day, real_hours):
     schedule_generate(team=team, weeks=1, start=monday)
     for a in Assignment.objects.select_related("shift"):
@@ -163,8 +172,12 @@ def test_override_rules(team, shifts, members):
 def test_override_completion(team, shifts, members):
     schedule_generate(team=team, weeks=1, start=MONDAY)
     a = Assignment.objects.get(occurrence_date=MONDAY)
-    o = Override.objects.create(assignment=a, member=members[-1] if members[-1] != a.member else members[0],
-                                original_member=a.member, reason="r")
+    o = Override.objects.create(
+        assignment=a,
+        member=members[-1] if members[-1] != a.member else members[0],
+        original_member=a.member,
+        reason="r",
+    )
     assert services.overrides_complete_past(now=a.ends_at + timedelta(seconds=1)) == 1
     o.refresh_from_db()
     assert o.status == "completed"

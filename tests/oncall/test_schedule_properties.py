@@ -22,7 +22,8 @@ steps = st.lists(
         st.tuples(st.just("add"), st.integers(0, 0)),
         st.tuples(st.just("deactivate"), st.integers(0, 30)),
     ),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -55,8 +56,9 @@ def test_schedule_invariants_under_team_changes(initial, actions):
                         assert "leave a gap" in str(exc)
                         continue
                     active = set(Member.objects.filter(team=team, active=True).values_list("pk", flat=True))
-                    in_window = Assignment.objects.filter(team=team, occurrence_date__gte=start,
-                                                          occurrence_date__lt=start + timedelta(weeks=action[2]))
+                    in_window = Assignment.objects.filter(
+                        team=team, occurrence_date__gte=start, occurrence_date__lt=start + timedelta(weeks=action[2])
+                    )
                     assert set(in_window.values_list("member_id", flat=True)) <= active  # only active members
                 elif action[0] == "add":
                     MemberFactory(team=team, rotation_order=99)
@@ -74,4 +76,3 @@ def test_schedule_invariants_under_team_changes(initial, actions):
             raise Rollback
     except Rollback:
         pass
-

@@ -93,8 +93,7 @@ def test_tokens_listed_and_revocable_in_admin(client, admin_user, staff_user):
 
 def test_admin_add_token_shows_clear_value_once(client, admin_user, staff_user):
     client.force_login(admin_user)
-    response = client.post("/admin/project/apitoken/add/", {"user": staff_user.pk, "name": "from-admin"},
-                           follow=True)
+    response = client.post("/admin/project/apitoken/add/", {"user": staff_user.pk, "name": "from-admin"}, follow=True)
     assert response.status_code == 200
     token = ApiToken.objects.get(name="from-admin")
     shown = [str(m) for m in response.context["messages"]]
@@ -118,8 +117,9 @@ def test_unknown_and_wrong_type_fields_are_named(client_for, admin_user):
     response = client.post("/api/v1/jobs/", {"kind": "nope", "params": "x"}, format="json")
     body = response.json()
     assert response.status_code == 400 and set(body["errors"]) == {"kind", "params"}
-    response = client.post("/api/v1/jobs/", {"kind": "platform.purge_jobs", "params": {"older_than_days": "lots"}},
-                           format="json")
+    response = client.post(
+        "/api/v1/jobs/", {"kind": "platform.purge_jobs", "params": {"older_than_days": "lots"}}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"]["params"]["older_than_days"] == ["A valid integer is required."]
 

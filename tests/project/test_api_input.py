@@ -4,6 +4,7 @@ is a 4xx with a reason, and the schema documents errors and local times as they 
 import re
 
 import pytest
+
 from project.api import LOCAL_TIME
 from tests.oncall.factories import TeamFactory
 from tests.openapi import component, openapi_schema
@@ -30,12 +31,15 @@ def test_empty_page_size_means_the_default(client):
 def test_repeated_query_parameter_is_400_naming_it(client):
     response = client.get("/api/v1/jobs/?status=failed&status=queued&kind=x")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Invalid input: status.",
-                               "errors": {"status": ["Give this parameter only once."]}}
+    assert response.json() == {
+        "detail": "Invalid input: status.",
+        "errors": {"status": ["Give this parameter only once."]},
+    }
 
 
-@pytest.mark.parametrize(("query", "name"), [("tags=a%00b&tags=c", "tags"), ("q=%00", "q"),
-                                            ("sort=amount&x%00=1", "x\x00")])
+@pytest.mark.parametrize(
+    ("query", "name"), [("tags=a%00b&tags=c", "tags"), ("q=%00", "q"), ("sort=amount&x%00=1", "x\x00")]
+)
 def test_nul_character_in_a_query_parameter_is_400_naming_it(client, query, name):
     # PostgreSQL cannot compare text holding NUL: without the check this was a database error.
     response = client.get(f"/api/v1/expenses/expenses/?{query}")
@@ -70,19 +74,25 @@ def test_boolean_filter_reads_true_false_and_empty(client):
 def test_id_beyond_64_bits_is_a_4xx(client):
     team = TeamFactory()
     huge = "9" * 30
-    for response in (client.get(f"/api/v1/oncall/teams/{huge}/"),
-                     client.post("/api/v1/oncall/members/", {"team": int(huge), "name": "A", "phone": "+13125550100"},
-                                 format="json")):
+    for response in (
+        client.get(f"/api/v1/oncall/teams/{huge}/"),
+        client.post(
+            "/api/v1/oncall/members/", {"team": int(huge), "name": "A", "phone": "+13125550100"}, format="json"
+        ),
+    ):
         assert 400 <= response.status_code < 500 and response.json()["detail"]
     assert client.get(f"/api/v1/oncall/teams/{team.pk}/").status_code == 200
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("name", 7, "Not a valid string."),
-    ("escalation_enabled", 1, "Must be a valid boolean."),
-    ("auto_renew_weeks", "12", "A valid integer is required."),
-    ("auto_renew_weeks", True, "A valid integer is required."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", 7, "Not a valid string."),
+        ("escalation_enabled", 1, "Must be a valid boolean."),
+        ("auto_renew_weeks", "12", "A valid integer is required."),
+        ("auto_renew_weeks", True, "A valid integer is required."),
+    ],
+)
 def test_json_body_values_must_have_the_documented_type(client, field, value, message):
     body = {"name": "Ops", field: value}
     response = client.post("/api/v1/oncall/teams/", body, format="json")
@@ -96,8 +106,9 @@ def test_list_items_must_have_the_documented_type(client):
 
 
 def test_empty_string_is_not_a_null_relation(client):
-    response = client.post("/api/v1/oncall/shifts/", {"team": "", "weekday": 0, "start_time": "08:00",
-                                                       "duration_hours": 24}, format="json")
+    response = client.post(
+        "/api/v1/oncall/shifts/", {"team": "", "weekday": 0, "start_time": "08:00", "duration_hours": 24}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"]["team"] == ["Incorrect type. Expected pk value, received str."]
 
@@ -105,8 +116,10 @@ def test_empty_string_is_not_a_null_relation(client):
 def test_schema_documents_the_error_format_for_every_operation():
     operations = [op for item in openapi_schema()["paths"].values() for op in item.values()]
     assert len(operations) > 150
-    assert all(op["responses"]["4XX"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
-               for op in operations)
+    assert all(
+        op["responses"]["4XX"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        for op in operations
+    )
     assert component("Error")["required"] == ["detail", "errors"]
 
 
@@ -127,8 +140,9 @@ def test_schema_documents_local_times_as_sent():
 
 def test_decimals_are_read_from_numbers_or_strings_as_documented(client):
     for longitude in (-87.6, "-87.600000"):
-        response = client.post("/api/v1/expenses/restaurants/", {"name": f"Diner {longitude}",
-                                                                 "longitude": longitude}, format="json")
+        response = client.post(
+            "/api/v1/expenses/restaurants/", {"name": f"Diner {longitude}", "longitude": longitude}, format="json"
+        )
         assert (response.status_code, response.json()["longitude"]) == (201, "-87.600000")
     documented = component("RestaurantRequest")["properties"]["longitude"]["oneOf"]
     assert documented[0] == {"type": "number"} and documented[1]["format"] == "decimal"

@@ -35,16 +35,18 @@ def test_history_records_who_when_and_what_changed(coordinator_client, coordinat
 
 def test_soft_delete_hides_keeps_and_restores(coordinator_client):
     member = MemberFactory(team=TeamFactory(), name="Soft Sam")
-    coordinator_client.post("/admin/oncall/member/", {"action": "soft_delete_selected",
-                                                     "_selected_action": [member.pk]})
+    coordinator_client.post(
+        "/admin/oncall/member/", {"action": "soft_delete_selected", "_selected_action": [member.pk]}
+    )
     assert not Member.objects.filter(pk=member.pk).exists()
     assert Member.all_objects.get(pk=member.pk).deleted_at is not None
     default_list = coordinator_client.get("/admin/oncall/member/")
     assert b"Soft Sam" not in default_list.content
     deleted_list = coordinator_client.get("/admin/oncall/member/?deleted=yes")
     assert b"Soft Sam" in deleted_list.content
-    coordinator_client.post("/admin/oncall/member/?deleted=yes", {"action": "restore_selected",
-                                                                 "_selected_action": [member.pk]})
+    coordinator_client.post(
+        "/admin/oncall/member/?deleted=yes", {"action": "restore_selected", "_selected_action": [member.pk]}
+    )
     assert Member.objects.filter(pk=member.pk).exists()
     types = [h.history_type for h in Member.all_objects.get(pk=member.pk).history.all()]
     assert types.count("~") == 2  # the delete and the restore are both in the trail
@@ -59,7 +61,11 @@ def test_admin_has_no_hard_delete_for_soft_delete_models(coordinator_client):
 
 def _member_form(member):
     return {
-        "team": member.team_id, "name": member.name, "phone": member.phone,
-        "secondary_phone": member.secondary_phone, "active": "on" if member.active else "",
-        "rotation_order": member.rotation_order, "email": member.email,
+        "team": member.team_id,
+        "name": member.name,
+        "phone": member.phone,
+        "secondary_phone": member.secondary_phone,
+        "active": "on" if member.active else "",
+        "rotation_order": member.rotation_order,
+        "email": member.email,
     }

@@ -24,8 +24,9 @@ def test_login_page_renders_with_csrf_and_logs_in(staff_user):
     assert page.status_code == 200
     assert b'name="csrfmiddlewaretoken"' in page.content
     token = page.cookies["csrftoken"].value
-    response = client.post("/accounts/login/", {"username": "staff1", "password": "pw-staff1",
-                                                "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/accounts/login/", {"username": "staff1", "password": "pw-staff1", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
 

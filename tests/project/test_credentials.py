@@ -57,21 +57,28 @@ def test_history_never_records_the_secret():
 def test_admin_never_shows_value_and_blank_keeps_it(client, admin_user, caplog):
     caplog.set_level(logging.DEBUG)
     client.force_login(admin_user)
-    response = client.post("/admin/project/integrationcredential/add/",
-                           {"system": "twilio", "key": "auth_token", "value": SECRET})
+    response = client.post(
+        "/admin/project/integrationcredential/add/", {"system": "twilio", "key": "auth_token", "value": SECRET}
+    )
     assert response.status_code == 302
     row = IntegrationCredential.objects.get()
     assert row.value == SECRET and row.updated_by == admin_user
-    for url in ["/admin/project/integrationcredential/", f"/admin/project/integrationcredential/{row.pk}/change/",
-                f"/admin/project/integrationcredential/{row.pk}/history/"]:
+    for url in [
+        "/admin/project/integrationcredential/",
+        f"/admin/project/integrationcredential/{row.pk}/change/",
+        f"/admin/project/integrationcredential/{row.pk}/history/",
+    ]:
         page = client.get(url)
         assert page.status_code == 200 and SECRET.encode() not in page.content, url
-    client.post(f"/admin/project/integrationcredential/{row.pk}/change/",
-                {"system": "twilio", "key": "auth_token", "value": ""})
+    client.post(
+        f"/admin/project/integrationcredential/{row.pk}/change/", {"system": "twilio", "key": "auth_token", "value": ""}
+    )
     row.refresh_from_db()
     assert row.value == SECRET
-    client.post(f"/admin/project/integrationcredential/{row.pk}/change/",
-                {"system": "twilio", "key": "auth_token", "value": "rotated-value"})
+    client.post(
+        f"/admin/project/integrationcredential/{row.pk}/change/",
+        {"system": "twilio", "key": "auth_token", "value": "rotated-value"},
+    )
     row.refresh_from_db()
     assert row.value == "rotated-value"
     assert SECRET not in caplog.text and "rotated-value" not in caplog.text

@@ -91,9 +91,13 @@ def test_broker_probes_reuse_one_client(settings, monkeypatch):
 
 def test_cache_down_is_degraded(client, fresh_heartbeat, settings, monkeypatch):
     monkeypatch.setattr(health, "registry", lambda: [])
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0",
-                                   "OPTIONS": {"socket_connect_timeout": 0.5}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
     body = client.get("/health/").json()
     assert body["checks"]["cache"]["status"] == "down" and body["status"] == "degraded"
 
@@ -126,8 +130,10 @@ def test_database_error_in_a_page_is_a_friendly_503(client, staff_user, monkeypa
     settings.DEBUG = False
     client.raise_request_exception = False
     client.force_login(staff_user)
-    monkeypatch.setattr("project.views.job_list_for_user", lambda user: (_ for _ in ()).throw(
-        OperationalError("server closed the connection unexpectedly")))
+    monkeypatch.setattr(
+        "project.views.job_list_for_user",
+        lambda user: (_ for _ in ()).throw(OperationalError("server closed the connection unexpectedly")),
+    )
     response = client.get("/jobs/")
     assert response.status_code == 503
     assert b"The database is unavailable" in response.content and b"Traceback" not in response.content

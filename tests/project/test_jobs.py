@@ -1,6 +1,7 @@
 """Jobs: start → 202, progress reporting, idempotent re-runs, broker outage → clear 503."""
 
 import pytest
+
 from integrations.base import PermanentError, TransientError
 from project import celery_app
 from project.jobs import JobNotQueued, job_progress, job_start, job_task
@@ -67,8 +68,7 @@ def test_transient_error_fails_after_retries_in_eager_mode(staff_user):
 def test_api_shape_and_visibility(client_for, staff_user, staff_user2, admin_user):
     job = job_start(kind="tests.count", task=count_to, user=staff_user, params={"n": 1})
     body = client_for(staff_user).get(f"/api/v1/jobs/{job.pk}/").json()
-    assert set(body) == {"id", "kind", "status", "progress", "message", "result", "error", "created_at",
-                         "finished_at"}
+    assert set(body) == {"id", "kind", "status", "progress", "message", "result", "error", "created_at", "finished_at"}
     assert body["status"] == "succeeded" and body["progress"] == 100 and body["result"] == {"counted": 1}
     assert client_for(staff_user2).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
     assert client_for(admin_user).get(f"/api/v1/jobs/{job.pk}/").status_code == 200

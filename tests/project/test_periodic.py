@@ -58,8 +58,12 @@ def test_tasks_leaving_the_registry_are_disabled_not_deleted(monkeypatch):
 def test_code_rename_of_task_path_is_followed(monkeypatch):
     periodic_tasks_setup()
     original = registry()
-    renamed = [PeriodicSpec(name=s.name, task="project.tasks.purge_old_jobs_v2", crontab=s.crontab,
-                            description=s.description) if s.name == "Purge old jobs" else s for s in original]
+    renamed = [
+        PeriodicSpec(name=s.name, task="project.tasks.purge_old_jobs_v2", crontab=s.crontab, description=s.description)
+        if s.name == "Purge old jobs"
+        else s
+        for s in original
+    ]
     monkeypatch.setattr(periodic, "registry", lambda: renamed)
     assert periodic_tasks_setup()["updated"] == 1
     assert PeriodicTask.objects.get(name="Purge old jobs").task == "project.tasks.purge_old_jobs_v2"

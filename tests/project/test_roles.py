@@ -5,7 +5,14 @@ import pytest
 from django.contrib.auth.models import Group
 
 from project.roles import (
-    ADMIN_ROLES, ROLE_PERMISSIONS, ROLE_WITHHELD, ROLES, VIEWER, sync_roles, user_roles, user_set_role,
+    ADMIN_ROLES,
+    ROLE_PERMISSIONS,
+    ROLE_WITHHELD,
+    ROLES,
+    VIEWER,
+    sync_roles,
+    user_roles,
+    user_set_role,
 )
 from tests.conftest import make_user
 

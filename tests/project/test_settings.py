@@ -34,7 +34,6 @@ def test_env_example_documents_every_variable_read_by_settings():
     settings_source = (ROOT / "project" / "settings.py").read_text()
     example = (ROOT / ".env.example").read_text()
 
-
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', settings_source))
     documented = set(re.findall(r"(?m)^#?\s*([A-Z][A-Z0-9_]+)=", example))
     assert read, "no variables found in settings"
@@ -47,8 +46,10 @@ def test_collectstatic_manifest_resolves_every_reference(tmp_path, settings):
     """Production collects static files into a hashed manifest (WhiteNoise adds compression on
     top); every url()/sourceMappingURL a file references must exist or collectstatic fails."""
     settings.STATIC_ROOT = str(tmp_path)
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", "--noinput", verbosity=0)
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "vendor/chartjs/chart.umd.min.js" in manifest and "css/crewbase.css" in manifest

@@ -9,9 +9,9 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
@@ -34,8 +34,13 @@ from tests.conftest import make_user
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 SECTION = "## Every URL, role by role"
 PERSONAS = ["anonymous", "Viewer", "Staff", "Other Staff", "Coordinator", "Administrator"]
-ROLE_OF = {"Viewer": VIEWER, "Staff": STAFF, "Other Staff": STAFF, "Coordinator": COORDINATOR,
-           "Administrator": ADMINISTRATOR}
+ROLE_OF = {
+    "Viewer": VIEWER,
+    "Staff": STAFF,
+    "Other Staff": STAFF,
+    "Coordinator": COORDINATOR,
+    "Administrator": ADMINISTRATOR,
+}
 
 
 # --------------------------------------------------------------------------- user-entered text
@@ -73,8 +78,9 @@ def seed(media_root: Path) -> SimpleNamespace:
     w = SimpleNamespace(users={"anonymous": None}, by_model={}, place_id="fake-place-burger-barn")
     for persona, role in ROLE_OF.items():
         slug = persona.lower().replace(" ", "-")
-        w.users[persona] = make_user(f"crawl-{slug}", role, is_superuser=role == ADMINISTRATOR,
-                                     first_name=payload(f"user-{slug}"))
+        w.users[persona] = make_user(
+            f"crawl-{slug}", role, is_superuser=role == ADMINISTRATOR, first_name=payload(f"user-{slug}")
+        )
     owner = w.users["Staff"]
     today = timezone.localdate()
     _seed_platform(w, owner)
@@ -94,7 +100,11 @@ def _keep(w, *objects):
 def _seed_platform(w, owner):
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_celery_beat.models import (
-        ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule,
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
     )
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -108,16 +118,31 @@ def _seed_platform(w, owner):
     _keep(w, PeriodicTaskStatus.objects.create(name=payload("task-status"), last_error=payload("task-error")))
     _keep(w, IntegrationCredential.objects.create(system="twilio", key="auth_token", value="secret"))
     interval = IntervalSchedule.objects.create(every=7, period=IntervalSchedule.DAYS)
-    _keep(w, interval, ClockedSchedule.objects.create(clocked_time=timezone.now()),
-          CrontabSchedule.objects.create(minute="7"),
-          SolarSchedule.objects.create(event="sunrise", latitude=Decimal("41.9"), longitude=Decimal("-87.6")))
-    _keep(w, PeriodicTask.objects.create(name=payload("periodic-task"), task="project.tasks.heartbeat",
-                                         interval=interval, enabled=False))
+    _keep(
+        w,
+        interval,
+        ClockedSchedule.objects.create(clocked_time=timezone.now()),
+        CrontabSchedule.objects.create(minute="7"),
+        SolarSchedule.objects.create(event="sunrise", latitude=Decimal("41.9"), longitude=Decimal("-87.6")),
+    )
+    _keep(
+        w,
+        PeriodicTask.objects.create(
+            name=payload("periodic-task"), task="project.tasks.heartbeat", interval=interval, enabled=False
+        ),
+    )
     attempt = dict(user_agent="ua", ip_address="10.0.0.1", username="someone", http_accept="*/*", path_info="/")
-    _keep(w, AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1, **attempt),
-          AccessLog.objects.create(**attempt), AccessFailureLog.objects.create(**attempt))
-    _keep(w, TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True),
-          StaticDevice.objects.create(user=coordinator, name="backup"))
+    _keep(
+        w,
+        AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1, **attempt),
+        AccessLog.objects.create(**attempt),
+        AccessFailureLog.objects.create(**attempt),
+    )
+    _keep(
+        w,
+        TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True),
+        StaticDevice.objects.create(user=coordinator, name="backup"),
+    )
     _keep(w, Group.objects.get(name=VIEWER), owner)
 
 
@@ -129,58 +154,101 @@ def _seed_volunteers(w, today):
     district = _keep(w, f.DistrictFactory(name=payload("district-name")))
     _keep(w, m.ViewerDistrict.objects.create(user=w.users["Viewer"], district=district))
     school = _keep(w, f.SchoolFactory(name=payload("school-name"), district=district))
-    _keep(w, m.SchoolAlias.objects.create(school=school, name=payload("school-alias")),
-          m.SchoolClass.objects.create(name=payload("class-name"), school=school))
+    _keep(
+        w,
+        m.SchoolAlias.objects.create(school=school, name=payload("school-alias")),
+        m.SchoolClass.objects.create(name=payload("class-name"), school=school),
+    )
     org = _keep(w, f.OrganizationFactory(name=payload("organization-name")))
     _keep(w, m.OrganizationAlias.objects.create(organization=org, name=payload("organization-alias")))
     skill = _keep(w, f.SkillFactory(name=payload("skill-name")))
-    volunteer = _keep(w, f.VolunteerFactory(
-        first_name=payload("volunteer-first"), last_name=payload("volunteer-last"), notes=payload("volunteer-notes"),
-        title=payload("volunteer-title")))
+    volunteer = _keep(
+        w,
+        f.VolunteerFactory(
+            first_name=payload("volunteer-first"),
+            last_name=payload("volunteer-last"),
+            notes=payload("volunteer-notes"),
+            title=payload("volunteer-title"),
+        ),
+    )
     w.by_model[m.Contact] = volunteer.contact_ptr
     teacher = _keep(w, f.TeacherFactory(first_name=payload("teacher-first"), school=school))
     student = _keep(w, f.StudentFactory(first_name=payload("student-first"), school=school))
-    _keep(w, m.ContactEmail.objects.create(contact=volunteer, email="vol@example.org", is_primary=True),
-          m.ContactPhone.objects.create(contact=volunteer, number="+18165551234", is_primary=True),
-          m.ContactAddress.objects.create(contact=volunteer, street=payload("street"), postal_code="64111",
-                                          is_primary=True),
-          m.VolunteerSkill.objects.create(volunteer=volunteer, skill=skill),
-          m.Affiliation.objects.create(volunteer=volunteer, organization=org, role=payload("affiliation-role"),
-                                       is_primary=True))
-    event = _keep(w, f.EventFactory(title=payload("event-title"), description=payload("event-description"),
-                                    start=_at(today - timedelta(days=30)), school=school,
-                                    location=payload("event-location")))
+    _keep(
+        w,
+        m.ContactEmail.objects.create(contact=volunteer, email="vol@example.org", is_primary=True),
+        m.ContactPhone.objects.create(contact=volunteer, number="+18165551234", is_primary=True),
+        m.ContactAddress.objects.create(
+            contact=volunteer, street=payload("street"), postal_code="64111", is_primary=True
+        ),
+        m.VolunteerSkill.objects.create(volunteer=volunteer, skill=skill),
+        m.Affiliation.objects.create(
+            volunteer=volunteer, organization=org, role=payload("affiliation-role"), is_primary=True
+        ),
+    )
+    event = _keep(
+        w,
+        f.EventFactory(
+            title=payload("event-title"),
+            description=payload("event-description"),
+            start=_at(today - timedelta(days=30)),
+            school=school,
+            location=payload("event-location"),
+        ),
+    )
     event.districts.add(district)
     w.academic_year = academic_year_of(timezone.localtime(event.start).date())
     attended = m.ParticipationStatus.ATTENDED
-    _keep(w, m.VolunteerParticipation.objects.create(event=event, volunteer=volunteer, status=attended,
-                                                     delivery_hours=Decimal("1.5")),
-          m.StudentParticipation.objects.create(event=event, student=student, status=attended),
-          m.TeacherParticipation.objects.create(event=event, teacher=teacher, status=attended,
-                                                notes=payload("teacher-participation-notes")),
-          m.ContactHistory.objects.create(contact=volunteer, occurred_at=timezone.now(),
-                                          subject=payload("history-subject"), body=payload("history-body")),
-          m.RecruitmentNote.objects.create(volunteer=volunteer, event=event, note=payload("recruitment-note")),
-          m.VolunteerMerge.objects.create(survivor=volunteer, merged_contact_id=999999,
-                                          merged_name=payload("merged-name")),
-          m.SyncRun.objects.create(object_name="volunteers", mode="delta", started_at=timezone.now(),
-                                   watermark=timezone.now()),
-          m.PendingParticipation.objects.create(salesforce_id="a0P000000000001", kind="volunteer", missing="event"),
-          m.DataQualityFlag.objects.create(entity_type="volunteer", entity_key=str(volunteer.pk),
-                                           entity_id=volunteer.pk, issue_type="crawl",
-                                           message=payload("flag-message")),
-          m.RosterImport.objects.create(source="csv", filename=payload("roster-file")))
+    _keep(
+        w,
+        m.VolunteerParticipation.objects.create(
+            event=event, volunteer=volunteer, status=attended, delivery_hours=Decimal("1.5")
+        ),
+        m.StudentParticipation.objects.create(event=event, student=student, status=attended),
+        m.TeacherParticipation.objects.create(
+            event=event, teacher=teacher, status=attended, notes=payload("teacher-participation-notes")
+        ),
+        m.ContactHistory.objects.create(
+            contact=volunteer,
+            occurred_at=timezone.now(),
+            subject=payload("history-subject"),
+            body=payload("history-body"),
+        ),
+        m.RecruitmentNote.objects.create(volunteer=volunteer, event=event, note=payload("recruitment-note")),
+        m.VolunteerMerge.objects.create(
+            survivor=volunteer, merged_contact_id=999999, merged_name=payload("merged-name")
+        ),
+        m.SyncRun.objects.create(
+            object_name="volunteers", mode="delta", started_at=timezone.now(), watermark=timezone.now()
+        ),
+        m.PendingParticipation.objects.create(salesforce_id="a0P000000000001", kind="volunteer", missing="event"),
+        m.DataQualityFlag.objects.create(
+            entity_type="volunteer",
+            entity_key=str(volunteer.pk),
+            entity_id=volunteer.pk,
+            issue_type="crawl",
+            message=payload("flag-message"),
+        ),
+        m.RosterImport.objects.create(source="csv", filename=payload("roster-file")),
+    )
     run = _keep(w, m.QualityRun.objects.create(started_at=timezone.now(), status="success", overall_score=90))
     w.quality_check = m.QualityCheck.objects.create(
-        run=run, entity="volunteer", dimension="rules", name="crawl", severity="warning", score=85,
-        message=payload("check-message"), offending_ids=[volunteer.pk])
+        run=run,
+        entity="volunteer",
+        dimension="rules",
+        name="crawl",
+        severity="warning",
+        score=85,
+        message=payload("check-message"),
+        offending_ids=[volunteer.pk],
+    )
 
 
 def _seed_scheduling(w, today):
     from integrations.edr import EdrItem, EdrReport
     from scheduling import models as s
-    from tests.scheduling import factories as f
     from scheduling.selectors import scheduling_settings_get
+    from tests.scheduling import factories as f
 
     lead = _keep(w, f.EmployeeFactory(name=payload("employee-name"), job_title=s.JobTitle.LEAD_EVENT_SPECIALIST))
     other = f.EmployeeFactory(name=payload("employee-two"))
@@ -189,30 +257,53 @@ def _seed_scheduling(w, today):
     open_event = f.EventFactory(day=day, name=payload("sched-event-open"))
     w.open_event = open_event
     w.day = day
-    _keep(w, f.ScheduleFactory(event=posted, employee=lead, start_at=_at(day, 9),
-                                   override_reason=payload("override-reason")),
-          s.TimeOff.objects.create(employee=other, start_date=day, end_date=day, reason=payload("time-off-reason")),
-          s.DateAvailability.objects.create(employee=other, date=day + timedelta(days=1),
-                                            reason=payload("availability-reason")),
-          s.WeeklyAvailability.objects.create(employee=lead),
-          s.RotationAssignment.objects.create(weekday=day.weekday(), rotation_type="primary_lead", employee=lead),
-          s.RotationException.objects.create(date=day, rotation_type="primary_lead", employee=lead,
-                                             reason=payload("rotation-reason")),
-          s.CompanyHoliday.objects.create(name=payload("holiday-name"), date=day + timedelta(days=20)),
-          s.Attendance.objects.create(employee=lead, date=today, status="on_time", notes=payload("attendance-notes")),
-          scheduling_settings_get(),
-          s.CrossmarkAccount.objects.create(user=w.users["Coordinator"], username="coord", password="pw"),
-          s.SyncRun.objects.create(),
-          s.EdrReport.objects.create(event_number=posted.event_number, payload=EdrReport(
-              event_number=posted.event_number, name=payload("edr-name"), date=day.isoformat(), status="Active",
-              preparation=payload("edr-preparation"), portion="1 oz",
-              items=[EdrItem("1001", "012345678905", payload("edr-item"))]).as_dict()))
-    run = _keep(w, s.SchedulerRun.objects.create(as_of=timezone.now(), status="ready", candidates=2, proposed=1,
-                                                 failed=1, started_by=w.users["Coordinator"]))
-    _keep(w, s.ScheduleProposal.objects.create(run=run, event=open_event, employee=other, start_at=_at(day, 10),
-                                               note=payload("proposal-note")))
-    s.ScheduleProposal.objects.create(run=run, event=posted, status="unplaced",
-                                      failure_reason=payload("proposal-failure"))
+    _keep(
+        w,
+        f.ScheduleFactory(
+            event=posted, employee=lead, start_at=_at(day, 9), override_reason=payload("override-reason")
+        ),
+        s.TimeOff.objects.create(employee=other, start_date=day, end_date=day, reason=payload("time-off-reason")),
+        s.DateAvailability.objects.create(
+            employee=other, date=day + timedelta(days=1), reason=payload("availability-reason")
+        ),
+        s.WeeklyAvailability.objects.create(employee=lead),
+        s.RotationAssignment.objects.create(weekday=day.weekday(), rotation_type="primary_lead", employee=lead),
+        s.RotationException.objects.create(
+            date=day, rotation_type="primary_lead", employee=lead, reason=payload("rotation-reason")
+        ),
+        s.CompanyHoliday.objects.create(name=payload("holiday-name"), date=day + timedelta(days=20)),
+        s.Attendance.objects.create(employee=lead, date=today, status="on_time", notes=payload("attendance-notes")),
+        scheduling_settings_get(),
+        s.CrossmarkAccount.objects.create(user=w.users["Coordinator"], username="coord", password="pw"),
+        s.SyncRun.objects.create(),
+        s.EdrReport.objects.create(
+            event_number=posted.event_number,
+            payload=EdrReport(
+                event_number=posted.event_number,
+                name=payload("edr-name"),
+                date=day.isoformat(),
+                status="Active",
+                preparation=payload("edr-preparation"),
+                portion="1 oz",
+                items=[EdrItem("1001", "012345678905", payload("edr-item"))],
+            ).as_dict(),
+        ),
+    )
+    run = _keep(
+        w,
+        s.SchedulerRun.objects.create(
+            as_of=timezone.now(), status="ready", candidates=2, proposed=1, failed=1, started_by=w.users["Coordinator"]
+        ),
+    )
+    _keep(
+        w,
+        s.ScheduleProposal.objects.create(
+            run=run, event=open_event, employee=other, start_at=_at(day, 10), note=payload("proposal-note")
+        ),
+    )
+    s.ScheduleProposal.objects.create(
+        run=run, event=posted, status="unplaced", failure_reason=payload("proposal-failure")
+    )
 
 
 def _seed_oncall(w, today):
@@ -222,16 +313,27 @@ def _seed_oncall(w, today):
 
     team = _keep(w, f.TeamFactory(name=payload("team-name"), sms_template=payload("sms-template")))
     o.EscalationContact.objects.create(team=team, name=payload("escalation-name"), phone="+13125550100")
-    first, second, _ = (f.MemberFactory(team=team, name=payload(f"member-{n}"), rotation_order=i)
-                        for i, n in enumerate(("one", "two", "three")))
+    first, second, _ = (
+        f.MemberFactory(team=team, name=payload(f"member-{n}"), rotation_order=i)
+        for i, n in enumerate(("one", "two", "three"))
+    )
     _keep(w, first, f.ShiftFactory(team=team, name=payload("shift-name")))
     schedule_generate(team=team, weeks=2, start=today - timedelta(days=today.weekday()))
     assignment = _keep(w, o.Assignment.objects.filter(team=team).order_by("starts_at").last())
     other = second if assignment.member_id != second.pk else first
     _keep(w, override_create(assignment=assignment, member=other, reason=payload("override-cover")))
-    _keep(w, o.SmsMessage.objects.create(team=team, purpose="manual", idempotency_key="crawl:1",
-                                         recipient_name=payload("sms-recipient"), recipient_phone=first.phone,
-                                         body=payload("sms-body"), member=first))
+    _keep(
+        w,
+        o.SmsMessage.objects.create(
+            team=team,
+            purpose="manual",
+            idempotency_key="crawl:1",
+            recipient_name=payload("sms-recipient"),
+            recipient_phone=first.phone,
+            body=payload("sms-body"),
+            member=first,
+        ),
+    )
 
 
 def _seed_expenses(w, owner, media_root):
@@ -239,21 +341,30 @@ def _seed_expenses(w, owner, media_root):
     from expenses.services import import_draft_create
     from tests.expenses import factories as f
 
-    restaurant = _keep(w, f.RestaurantFactory(user=owner, name=payload("restaurant-name"),
-                                              notes=payload("restaurant-notes"), cuisine=payload("cuisine")))
-    category = _keep(w, f.CategoryFactory(user=owner, name=payload("category-name"),
-                                          description=payload("category-description")))
+    restaurant = _keep(
+        w,
+        f.RestaurantFactory(
+            user=owner, name=payload("restaurant-name"), notes=payload("restaurant-notes"), cuisine=payload("cuisine")
+        ),
+    )
+    category = _keep(
+        w, f.CategoryFactory(user=owner, name=payload("category-name"), description=payload("category-description"))
+    )
     tag = _keep(w, f.TagFactory(user=owner))
-    expense = _keep(w, f.ExpenseFactory(user=owner, restaurant=restaurant, category=category,
-                                        notes=payload("expense-notes")))
+    expense = _keep(
+        w, f.ExpenseFactory(user=owner, restaurant=restaurant, category=category, notes=payload("expense-notes"))
+    )
     e.ExpenseTag.objects.create(expense=expense, tag=tag)
     (media_root / "receipts").mkdir(parents=True, exist_ok=True)
     expense.receipt.save("receipt.pdf", ContentFile(b"%PDF-1.4 crawl"), save=True)
     w.trashed = f.ExpenseFactory(user=owner, restaurant=restaurant)
     w.trashed.soft_delete()
     csv = f"date,restaurant,amount,notes\n2025-03-05,{payload('import-restaurant')},9.99,x\n".encode()
-    _keep(w, import_draft_create(user=owner, filename="crawl.csv", data=csv),
-          e.ExpenseProfile.objects.create(user=owner, timezone="America/Chicago"))
+    _keep(
+        w,
+        import_draft_create(user=owner, filename="crawl.csv", data=csv),
+        e.ExpenseProfile.objects.create(user=owner, timezone="America/Chicago"),
+    )
 
 
 # --------------------------------------------------------------------------- URL patterns
@@ -285,8 +396,15 @@ def _walk(resolver, prefix=""):
             yield prefix + str(p.pattern), p
 
 
-ADMIN_MODEL_PAGES = ("", "add/", "<object_id>/", "<object_id>/change/", "<object_id>/history/",
-                     "<object_id>/delete/", "<object_id>/history/<history_id>/")
+ADMIN_MODEL_PAGES = (
+    "",
+    "add/",
+    "<object_id>/",
+    "<object_id>/change/",
+    "<object_id>/history/",
+    "<object_id>/delete/",
+    "<object_id>/history/<history_id>/",
+)
 
 
 def routes() -> list[Route]:
@@ -297,7 +415,7 @@ def routes() -> list[Route]:
         if any(s in raw for s in FORMAT_SUFFIX) or raw.lstrip("^").startswith(DEV_ONLY):
             continue
         key = _display(raw)
-        base = next((b for b in admin_models if key.startswith(b) and key[len(b):] in ADMIN_MODEL_PAGES), None)
+        base = next((b for b in admin_models if key.startswith(b) and key[len(b) :] in ADMIN_MODEL_PAGES), None)
         if base:
             if base not in grouped:
                 grouped.add(base)
@@ -392,8 +510,10 @@ def _admin_values(w) -> dict[str, dict[str, object]]:
         "/admin/auth/user/<id>/password/": {"id": w.by_model[get_user_model()].pk},
         "/admin/otp_totp/totpdevice/<pk>/config/": {"pk": w.by_model[TOTPDevice].pk},
         "/admin/otp_totp/totpdevice/<pk>/qrcode/": {"pk": w.by_model[TOTPDevice].pk},
-        "/admin/r/<content_type_id>/<object_id>/": {"content_type_id": ContentType.objects.get_for_model(Volunteer).pk,
-                                                     "object_id": volunteer.pk},
+        "/admin/r/<content_type_id>/<object_id>/": {
+            "content_type_id": ContentType.objects.get_for_model(Volunteer).pk,
+            "object_id": volunteer.pk,
+        },
         "/admin/<url>": {"url": "no-such-page/"},
         "/admin/<app_label>/": {"app_label": "volunteers"},
     }
@@ -459,9 +579,11 @@ def bodies(w) -> dict[str, dict]:
     """Request bodies where an empty one would stop before the permission check is reached."""
     from volunteers.models import DataQualityFlag, Volunteer
 
-    return {"/api/v1/jobs/": {"kind": "platform.purge_jobs"},
-            "/volunteers/events/<pk>/candidates/": {"volunteer": w.by_model[Volunteer].pk},
-            "/volunteers/quality/flags/": {"flag": w.by_model[DataQualityFlag].pk, "action": "dismiss"}}
+    return {
+        "/api/v1/jobs/": {"kind": "platform.purge_jobs"},
+        "/volunteers/events/<pk>/candidates/": {"volunteer": w.by_model[Volunteer].pk},
+        "/volunteers/quality/flags/": {"flag": w.by_model[DataQualityFlag].pk, "action": "dismiss"},
+    }
 
 
 def call(client, method: str, url: str, route: Route, w):
@@ -487,10 +609,23 @@ def admin_model_cell(client, route: Route, w) -> str:
             got["delete"] = b'class="deletelink"' in response.content
     if set(got.values()) in ({"→ login"}, {"403"}):
         return got["changelist"]
-    actions = [a for a, ok in (("view", got["changelist"] == "200"), ("add", got["add"] == "200"),
-                               ("change", got.get("save")), ("delete", got.get("delete"))) if ok]
-    regular = {"changelist": "200", "add": "200" if "add" in actions else "403", "change": "200",
-               "save": "change" in actions, "delete": "delete" in actions}
+    actions = [
+        a
+        for a, ok in (
+            ("view", got["changelist"] == "200"),
+            ("add", got["add"] == "200"),
+            ("change", got.get("save")),
+            ("delete", got.get("delete")),
+        )
+        if ok
+    ]
+    regular = {
+        "changelist": "200",
+        "add": "200" if "add" in actions else "403",
+        "change": "200",
+        "save": "change" in actions,
+        "delete": "delete" in actions,
+    }
     if got == regular:
         return "all" if len(actions) == 4 else ", ".join(actions)
     return "; ".join(f"{k} {v}" for k, v in got.items())
@@ -505,9 +640,11 @@ class _StubDocument:
 def light_work():
     """Within the crawl, background jobs are queued but not run and PDFs skip WeasyPrint's layout
     (the templates still render): the crawl is about who may reach what, and stays fast."""
-    with patch("celery.app.task.Task.apply_async"), \
-            patch("weasyprint.HTML.render", return_value=_StubDocument()), \
-            patch("weasyprint.HTML.write_pdf", _StubDocument.write_pdf):
+    with (
+        patch("celery.app.task.Task.apply_async"),
+        patch("weasyprint.HTML.render", return_value=_StubDocument()),
+        patch("weasyprint.HTML.write_pdf", _StubDocument.write_pdf),
+    ):
         yield
 
 
@@ -584,6 +721,11 @@ def doc_rows() -> list[Row]:
     for line in section.splitlines():
         if line.startswith("| `"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            rows.append(Row(cells[0].strip("`"), [m.strip() for m in cells[1].split(",")],
-                            dict(zip(PERSONAS, cells[2:], strict=True))))
+            rows.append(
+                Row(
+                    cells[0].strip("`"),
+                    [m.strip() for m in cells[1].split(",")],
+                    dict(zip(PERSONAS, cells[2:], strict=True)),
+                )
+            )
     return rows

@@ -51,18 +51,25 @@ from tests.openapi import openapi_schema
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "8"))
-CONFIG = schemathesis.Config.from_dict({
-    "generation": {"max-examples": EXAMPLES_PER_OPERATION, "deterministic": True, "database": "none"},
-    # No learning from earlier responses: under xdist the order of operations varies, and CI must repeat.
-    "phases": {
-        "examples": {"extra-data-sources": {"responses": False}},
-        "fuzzing": {"extra-data-sources": {"responses": False}, "error-feedback": {"enabled": False}},
-        "coverage": {"enabled": False},
-        "stateful": {"enabled": False},
-    },
-})
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {"max-examples": EXAMPLES_PER_OPERATION, "deterministic": True, "database": "none"},
+        # No learning from earlier responses: under xdist the order of operations varies, and CI must repeat.
+        "phases": {
+            "examples": {"extra-data-sources": {"responses": False}},
+            "fuzzing": {"extra-data-sources": {"responses": False}, "error-feedback": {"enabled": False}},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+        },
+    }
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 def import_all_crewbase_modules() -> None:
@@ -118,8 +125,14 @@ def seeded(admin):
     from oncall.services import override_create, schedule_generate
     from project.models import Job
     from scheduling.models import (
-        CompanyHoliday, DateAvailability, RotationAssignment, RotationException, RotationType, ScheduleProposal,
-        SchedulerRun, TimeOff,
+        CompanyHoliday,
+        DateAvailability,
+        RotationAssignment,
+        RotationException,
+        RotationType,
+        ScheduleProposal,
+        SchedulerRun,
+        TimeOff,
     )
     from scheduling.models import SyncRun as CrossmarkSync
     from tests.expenses import factories as expenses
@@ -135,8 +148,13 @@ def seeded(admin):
     volunteers.SkillFactory()
     volunteer = volunteers.VolunteerFactory()
     VolunteerParticipation.objects.create(event=volunteers.EventFactory(school=school), volunteer=volunteer)
-    DataQualityFlag.objects.create(entity_type="volunteer", entity_key=str(volunteer.pk), entity_id=volunteer.pk,
-                                   issue_type="missing_email", message="No email address.")
+    DataQualityFlag.objects.create(
+        entity_type="volunteer",
+        entity_key=str(volunteer.pk),
+        entity_id=volunteer.pk,
+        issue_type="missing_email",
+        message="No email address.",
+    )
     QualityRun.objects.create(started_at=now, started_by=admin)
     SyncRun.objects.create(object_name="Contact", mode="full", started_at=now, watermark=now)
     # scheduling
@@ -150,8 +168,9 @@ def seeded(admin):
     RotationException.objects.create(date=soon, rotation_type=RotationType.JUICER, employee=employee)
     CrossmarkSync.objects.create(triggered_by=admin)
     ready = SchedulerRun.objects.create(as_of=now, status=SchedulerRun.Status.READY, started_by=admin)
-    ScheduleProposal.objects.create(run=ready, event=scheduling.EventFactory(), employee=employee,
-                                    start_at=schedule.start_at)
+    ScheduleProposal.objects.create(
+        run=ready, event=scheduling.EventFactory(), employee=employee, start_at=schedule.start_at
+    )
     SchedulerRun.objects.create(as_of=now, status=SchedulerRun.Status.FAILED, error="Crossmark timed out.")
     # on-call
     team = oncall.TeamFactory()
@@ -159,11 +178,18 @@ def seeded(admin):
     members = [oncall.MemberFactory(team=team) for _ in range(3)]
     schedule_generate(team=team, weeks=2, start=today)
     assignment = Assignment.objects.filter(team=team).order_by("starts_at").last()
-    override_create(assignment=assignment, member=next(m for m in members if m != assignment.member),
-                    reason="Swap", user=admin)
-    SmsMessage.objects.create(team=team, purpose=SmsMessage.Purpose.MANUAL, idempotency_key="fuzz-1",
-                              member=members[0], recipient_name=members[0].name,
-                              recipient_phone=members[0].phone, body="Hello")
+    override_create(
+        assignment=assignment, member=next(m for m in members if m != assignment.member), reason="Swap", user=admin
+    )
+    SmsMessage.objects.create(
+        team=team,
+        purpose=SmsMessage.Purpose.MANUAL,
+        idempotency_key="fuzz-1",
+        member=members[0],
+        recipient_name=members[0].name,
+        recipient_phone=members[0].phone,
+        body="Hello",
+    )
     # expenses (owned by the admin)
     expenses.ExpenseFactory(user=admin, category=expenses.CategoryFactory(user=admin))
     expenses.TagFactory(user=admin)
@@ -271,21 +297,38 @@ def test_operation(case, seeded, admin_headers, wsgi_app):
     negative = case.meta is not None and case.meta.generation.mode.is_negative
     if not negative:
         point_at_seeded_rows(case)
-    checks = CHECKS if not negative or really_negative(case) else [c for c in CHECKS if c is not negative_data_rejection]
+    checks = (
+        CHECKS if not negative or really_negative(case) else [c for c in CHECKS if c is not negative_data_rejection]
+    )
     case.call_and_validate(headers=admin_headers, checks=checks)
 
 
-@pytest.mark.parametrize(("query", "negative"), [
-    ({"page_size": 139105}, False), ({"page_size": ""}, False), ({"page_size": []}, False),
-    ({"page_size": None}, False), ({"page_size": "5"}, False), ({"page_size": 0}, True),
-    ({"page_size": "false"}, True), ({"page_size": 1.5}, True), ({"page_size": [1, 2]}, True),
-    ({"unknown": "1"}, True),
-])
+@pytest.mark.parametrize(
+    ("query", "negative"),
+    [
+        ({"page_size": 139105}, False),
+        ({"page_size": ""}, False),
+        ({"page_size": []}, False),
+        ({"page_size": None}, False),
+        ({"page_size": "5"}, False),
+        ({"page_size": 0}, True),
+        ({"page_size": "false"}, True),
+        ({"page_size": 1.5}, True),
+        ({"page_size": [1, 2]}, True),
+        ({"unknown": "1"}, True),
+    ],
+)
 def test_negative_query_is_judged_as_sent(query, negative):
     """The judge behind `really_negative`: a mutation that does not survive serialization is no
     reason to expect a 4xx; one that does must still be refused."""
-    case = SimpleNamespace(path="/api/v1/expenses/categories/", method="GET", query=query, meta=SimpleNamespace(
-        components={ParameterLocation.QUERY: SimpleNamespace(mode=SimpleNamespace(is_negative=True))}))
+    case = SimpleNamespace(
+        path="/api/v1/expenses/categories/",
+        method="GET",
+        query=query,
+        meta=SimpleNamespace(
+            components={ParameterLocation.QUERY: SimpleNamespace(mode=SimpleNamespace(is_negative=True))}
+        ),
+    )
     assert really_negative(case) is negative
 
 
@@ -307,8 +350,11 @@ def test_fuzzed_schema_is_the_served_one(client_for, admin):
 
 def test_schema_lists_every_api_route():
     """A new endpoint cannot escape fuzzing: every method of every /api/v1/ URL is in the schema."""
-    documented = {(PARAMETER.sub("{}", path), method.upper())
-                  for path, item in openapi_document()["paths"].items() for method in item}
+    documented = {
+        (PARAMETER.sub("{}", path), method.upper())
+        for path, item in openapi_document()["paths"].items()
+        for method in item
+    }
     routes = set(api_routes(get_resolver()))
     assert len(routes) > 150
     assert routes - documented == set()

@@ -42,7 +42,8 @@ from project import celery_app
 from project.credentials import credential_set
 from project.models import Job
 from scheduling import runs
-from scheduling.models import EventType, JobTitle, Schedule, SyncRun as CrossmarkSyncRun
+from scheduling.models import EventType, JobTitle, Schedule
+from scheduling.models import SyncRun as CrossmarkSyncRun
 from scheduling.selectors import scheduling_settings_get
 from tests.oncall.factories import MemberFactory, TeamFactory
 from tests.scheduling.factories import EmployeeFactory, EventFactory, local
@@ -76,9 +77,16 @@ class ServerThread:
         def request():
             environ: dict = {}
             setup_testing_defaults(environ)
-            environ.update({"PATH_INFO": path, "HTTP_HOST": "testserver", "SERVER_NAME": "testserver",
-                            "HTTP_COOKIE": "sessionid=expired-session", "HTTP_ACCEPT": accept,
-                            "wsgi.url_scheme": "https"})
+            environ.update(
+                {
+                    "PATH_INFO": path,
+                    "HTTP_HOST": "testserver",
+                    "SERVER_NAME": "testserver",
+                    "HTTP_COOKIE": "sessionid=expired-session",
+                    "HTTP_ACCEPT": accept,
+                    "wsgi.url_scheme": "https",
+                }
+            )
             status = []
             with connection.execute_wrapper(wrapper) if wrapper else nullcontext():
                 result = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
@@ -124,8 +132,10 @@ def assert_database_unavailable_then_back(server, wrapper):
     assert status == 503 and "The database is unavailable" in body, body[:500]
     assert "Traceback" not in body and "OperationalError" not in body
     status, body = server.get("/api/v1/jobs/", accept="application/json", wrapper=wrapper)
-    assert (status, json.loads(body)) == (503, {
-        "detail": "The database is unavailable. Please try again in a moment.", "errors": {}})
+    assert (status, json.loads(body)) == (
+        503,
+        {"detail": "The database is unavailable. Please try again in a moment.", "errors": {}},
+    )
     # The next requests work by themselves.
     assert server.get("/accounts/login/", wrapper=wrapper)[0] == 200
     assert server.get("/api/v1/jobs/", accept="application/json", wrapper=wrapper)[0] == 401
@@ -147,8 +157,11 @@ def terminate_backend(pid: int) -> None:
     side = connection.copy()
     try:
         with side.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                           "WHERE pid = %s AND datname = current_database()", [pid])
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE pid = %s AND datname = current_database()",
+                [pid],
+            )
             assert cursor.fetchone() == (True,)
     finally:
         side.close()
@@ -193,7 +206,9 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -238,8 +253,13 @@ def own_redis(settings):
         pytest.skip("redis-server is not installed")
     server = RedisServer()
     server.start()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": server.url, "OPTIONS": settings.REDIS_CACHE_OPTIONS}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
     settings.CELERY_BROKER_URL = server.url
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
@@ -265,8 +285,7 @@ def timed(call):
 def health_checks(client) -> dict:
     response = timed(lambda: client.get("/health/"))
     assert response.status_code == 200  # only a database outage makes /health/ a 503
-    return {name: check["status"] for name, check in response.json()["checks"].items()
-            if name in ("broker", "cache")}
+    return {name: check["status"] for name, check in response.json()["checks"].items() if name in ("broker", "cache")}
 
 
 def start_job(client):
@@ -277,8 +296,9 @@ def assert_degraded_but_serving(client, admin_client):
     assert health_checks(client) == {"broker": "down", "cache": "down"}
     response = start_job(admin_client)
     assert response.status_code == 503, response.content
-    assert response.json()["detail"] == ("The job could not be queued: the task broker is unreachable. "
-                                         "Try again later.")
+    assert response.json()["detail"] == (
+        "The job could not be queued: the task broker is unreachable. Try again later."
+    )
     assert Job.objects.order_by("-created_at").first().status == Job.Status.FAILED
     for path in ("/", "/jobs/"):
         assert timed(lambda path=path: client.get(path)).status_code == 200
@@ -329,7 +349,8 @@ def live(settings, system: str, base_url: str, **extra) -> None:
 
 @pytest.mark.django_db
 def test_salesforce_timeouts_fail_the_run_with_a_reason_and_the_next_sync_loads_everything(
-        settings, client_for, admin_user):
+    settings, client_for, admin_user
+):
     live(settings, "salesforce", SF_URL, domain="login")
     settings.SALESFORCE_RETRY_ATTEMPTS = 2
     credential_set(system="salesforce", key="access_token", value="token")
@@ -342,7 +363,8 @@ def test_salesforce_timeouts_fail_the_run_with_a_reason_and_the_next_sync_loads_
         assert len(mock.calls) == 2  # retried, then given up
     run = SalesforceSyncRun.objects.get()
     assert run.status == "failed" and run.errors == [
-        {"code": "TransientError", "message": "Salesforce unreachable: read timed out", "salesforce_id": ""}]
+        {"code": "TransientError", "message": "Salesforce unreachable: read timed out", "salesforce_id": ""}
+    ]
     job = Job.objects.get(pk=response.json()["id"])
     assert job.result["objects"][0]["status"] == "failed"
     page = api.get("/volunteers/salesforce/").content.decode()
@@ -367,8 +389,7 @@ CM_URL = "https://cm.test"
 
 
 @pytest.mark.django_db
-def test_crossmark_timeouts_fail_the_sync_with_a_reason_or_retry_it_later(settings, client, coordinator,
-                                                                          monkeypatch):
+def test_crossmark_timeouts_fail_the_sync_with_a_reason_or_retry_it_later(settings, client, coordinator, monkeypatch):
     from scheduling.tasks import crossmark_sync_job
 
     live(settings, "crossmark", CM_URL)
@@ -416,14 +437,23 @@ def live_twilio(settings, monkeypatch):
 
 def outbox_row(key: str) -> SmsMessage:
     member = MemberFactory(team=TeamFactory(name=f"Team {key}"), phone="+13125550100")
-    row, _ = paging.message_queue(team=member.team, purpose=SmsMessage.Purpose.MANUAL, key=key, phone=member.phone,
-                                  name=member.name, body="Ops check", member=member, enqueue=False)
+    row, _ = paging.message_queue(
+        team=member.team,
+        purpose=SmsMessage.Purpose.MANUAL,
+        key=key,
+        phone=member.phone,
+        name=member.name,
+        body="Ops check",
+        member=member,
+        enqueue=False,
+    )
     return row
 
 
 @pytest.mark.django_db
-def test_twilio_timeouts_keep_the_sms_pending_then_send_it_once_or_fail_it_loudly(live_twilio, settings, client,
-                                                                                 staff_user, monkeypatch):
+def test_twilio_timeouts_keep_the_sms_pending_then_send_it_once_or_fail_it_loudly(
+    live_twilio, settings, client, staff_user, monkeypatch
+):
     monkeypatch.setattr("integrations.base.random.uniform", lambda low, high: high)  # no jitter: a real backoff
     row = outbox_row("manual:timeout")
     client.force_login(staff_user)
@@ -464,8 +494,11 @@ def test_tasks_of_a_lost_worker_are_delivered_again():
     conf = celery_app.conf
     assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
     celery_app.loader.import_default_modules()
-    ours = [task for name, task in celery_app.tasks.items()
-            if name.split(".")[0] in {"project", "volunteers", "scheduling", "oncall", "expenses"}]
+    ours = [
+        task
+        for name, task in celery_app.tasks.items()
+        if name.split(".")[0] in {"project", "volunteers", "scheduling", "oncall", "expenses"}
+    ]
     assert len(ours) >= 10
     assert [task.name for task in ours if not task.acks_late] == []
 
@@ -520,14 +553,21 @@ def test_crossmark_approval_killed_mid_submission_posts_nothing_twice(monkeypatc
     EmployeeFactory(name="Lead", job_title=JobTitle.LEAD_EVENT_SPECIALIST)
     today = timezone.localdate()
     for event_type in (EventType.CORE, EventType.SUPERVISOR):
-        EventFactory(event_type=event_type, event_number="606001", start_at=local(today, 0, 0),
-                     due_at=local(today + timedelta(days=3), 0, 0))
+        EventFactory(
+            event_type=event_type,
+            event_number="606001",
+            start_at=local(today, 0, 0),
+            due_at=local(today + timedelta(days=3), 0, 0),
+        )
     run = runs.run_execute(run=runs.run_create())
     assert run.proposed == 2
     crossmark = DyingCrossmark(die_after=2)  # the Supervisor row, submitted after its Core
     monkeypatch.setattr(runs.services, "crossmark_for_user", lambda user: crossmark)
-    job = Job.objects.create(kind="scheduling.auto_schedule_approve", created_by=coordinator,
-                             params={"run_id": run.pk, "user_id": coordinator.pk})
+    job = Job.objects.create(
+        kind="scheduling.auto_schedule_approve",
+        created_by=coordinator,
+        params={"run_id": run.pk, "user_id": coordinator.pk},
+    )
 
     with pytest.raises(WorkerKilled):
         auto_schedule_approve_job(job_id=str(job.pk))

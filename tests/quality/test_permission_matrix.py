@@ -8,14 +8,14 @@ from project.authentication import api_token_create
 from project.models import Job
 
 from . import crawl
-from .crawl import seeded  # noqa: F401 - the module's seeded world
+from .crawl import seeded  # noqa: F401 - the module's seeded world, used by `world`
 
 ROUTES = {route.key: route for route in crawl.routes()}
 ROWS = crawl.doc_rows()
 
 
 @pytest.fixture
-def world(seeded, db):
+def world(seeded, db):  # noqa: F811 - the imported fixture, requested by name
     return seeded
 
 
@@ -42,15 +42,16 @@ def test_requests_column_matches_the_kind_of_url():
 def test_every_url_role_by_role(row, world):
     route = ROUTES.get(row.key)
     assert route is not None, f"{row.key} is in the table but is no URL pattern"
-    got = {persona: crawl.observe(route, row.methods, world, crawl.client_for(persona, world.keys))
-           for persona in crawl.PERSONAS}
+    got = {
+        persona: crawl.observe(route, row.methods, world, crawl.client_for(persona, world.keys))
+        for persona in crawl.PERSONAS
+    }
     assert got == row.cells
 
 
 def test_job_lists_show_own_jobs_and_administrators_see_all(world):
     Job.objects.create(kind="crawl.unowned")
-    expected = {"Viewer": 0, "Staff": 1, "Other Staff": 0, "Coordinator": 0,
-                "Administrator": Job.objects.count()}
+    expected = {"Viewer": 0, "Staff": 1, "Other Staff": 0, "Coordinator": 0, "Administrator": Job.objects.count()}
     for persona, count in expected.items():
         assert crawl.client_for(persona, world.keys).get("/api/v1/jobs/").json()["count"] == count, persona
 
@@ -59,6 +60,9 @@ def test_a_bearer_token_has_its_users_rights(world):
     for persona, status in (("Viewer", 403), ("Administrator", 202)):
         _, raw = api_token_create(user=world.users[persona], name="matrix")
         response = crawl.client_for("anonymous", {}).post(
-            "/api/v1/jobs/", {"kind": "platform.purge_jobs"}, content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {raw}")
+            "/api/v1/jobs/",
+            {"kind": "platform.purge_jobs"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
         assert response.status_code == status, persona

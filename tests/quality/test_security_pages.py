@@ -23,10 +23,24 @@ ROUTES = [route for route in crawl.routes() if route.kind != "api" and route.key
 SHOWN_ON = {
     "/": ["user-staff", "user-administrator"],
     "/jobs/<pk>/": ["job-message"],
-    "/volunteers/directory/": ["volunteer-first", "volunteer-last", "volunteer-title", "organization-name",
-                               "skill-name"],
-    "/volunteers/people/<pk>/": ["volunteer-first", "organization-name", "affiliation-role", "skill-name", "street",
-                                 "history-subject", "history-body", "recruitment-note", "event-title"],
+    "/volunteers/directory/": [
+        "volunteer-first",
+        "volunteer-last",
+        "volunteer-title",
+        "organization-name",
+        "skill-name",
+    ],
+    "/volunteers/people/<pk>/": [
+        "volunteer-first",
+        "organization-name",
+        "affiliation-role",
+        "skill-name",
+        "street",
+        "history-subject",
+        "history-body",
+        "recruitment-note",
+        "event-title",
+    ],
     "/volunteers/events/": ["event-title", "district-name", "school-name"],
     "/volunteers/events/<pk>/": ["event-title", "school-name", "volunteer-first"],
     "/volunteers/events/<pk>/candidates/": ["event-title", "volunteer-title"],
@@ -86,8 +100,11 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self._open = {"action": attrs.get("action") or "(same page)",
-                          "post": (attrs.get("method") or "get").lower() == "post", "token": False}
+            self._open = {
+                "action": attrs.get("action") or "(same page)",
+                "post": (attrs.get("method") or "get").lower() == "post",
+                "token": False,
+            }
             self.forms.append(self._open)
         elif tag == "input" and self._open is not None and attrs.get("name") == "csrfmiddlewaretoken":
             self._open["token"] = bool(attrs.get("value"))
@@ -119,7 +136,7 @@ def rendered(route, world):
 
 
 @pytest.fixture
-def world(seeded, db):  # noqa: F811
+def world(seeded, db):  # noqa: F811 - pytest fixture imported from its module, requested by name
     return seeded
 
 
@@ -131,14 +148,17 @@ def test_page_forms_carry_csrf_tokens_and_typed_text_is_escaped(route, world):
         parser = Forms()
         parser.feed(html)
         problems["POST form without csrfmiddlewaretoken"] += [
-            f"{persona} {url}: form → {form['action']}" for form in parser.forms if form["post"] and not form["token"]]
+            f"{persona} {url}: form → {form['action']}" for form in parser.forms if form["post"] and not form["token"]
+        ]
         if crawl.RAW_MARKUP in html:
             problems["typed text rendered as markup"].append(f"{persona} {url}")
     shown = "".join(html for _, _, html in pages)
     problems["typed text not shown escaped"] = [
-        label for label in SHOWN_ON.get(route.key, []) if crawl.escaped(label) not in shown]
+        label for label in SHOWN_ON.get(route.key, []) if crawl.escaped(label) not in shown
+    ]
     problems["typed text not shown escaped"] += [
-        label for label in SHOWN_AS_JSON_ON.get(route.key, []) if crawl.escaped_in_json(label) not in shown]
+        label for label in SHOWN_AS_JSON_ON.get(route.key, []) if crawl.escaped_in_json(label) not in shown
+    ]
     assert {kind: found for kind, found in problems.items() if found} == {}
 
 

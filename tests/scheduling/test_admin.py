@@ -12,9 +12,22 @@ from .factories import EmployeeFactory, EventFactory, ScheduleFactory, local
 
 pytestmark = pytest.mark.django_db
 DAY = timezone.localdate() + timedelta(days=5)
-MODELS = ["employee", "event", "schedule", "timeoff", "dateavailability", "weeklyavailability", "rotationassignment",
-          "rotationexception", "companyholiday", "attendance", "schedulingsettings", "crossmarkaccount", "syncrun",
-          "edrreport"]
+MODELS = [
+    "employee",
+    "event",
+    "schedule",
+    "timeoff",
+    "dateavailability",
+    "weeklyavailability",
+    "rotationassignment",
+    "rotationexception",
+    "companyholiday",
+    "attendance",
+    "schedulingsettings",
+    "crossmarkaccount",
+    "syncrun",
+    "edrreport",
+]
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -22,8 +35,9 @@ def test_changelists(model, coordinator, django_assert_max_num_queries):
     for i in range(10):
         employee = EmployeeFactory()
         ScheduleFactory(employee=employee, event=EventFactory(day=DAY), start_at=local(DAY))
-        TimeOff.objects.create(employee=employee, start_date=DAY + timedelta(days=i * 3),
-                               end_date=DAY + timedelta(days=i * 3))
+        TimeOff.objects.create(
+            employee=employee, start_date=DAY + timedelta(days=i * 3), end_date=DAY + timedelta(days=i * 3)
+        )
         Attendance.objects.create(employee=employee, date=DAY, status="on_time")
         SyncRun.objects.create()
     client = Client()
@@ -38,9 +52,15 @@ def test_admin_time_off_refuses_overlap(coordinator):
     TimeOff.objects.create(employee=employee, start_date=DAY, end_date=DAY + timedelta(days=2))
     client = Client()
     client.force_login(coordinator)
-    response = client.post("/admin/scheduling/timeoff/add/", {
-        "employee": employee.pk, "start_date": (DAY + timedelta(days=1)).isoformat(),
-        "end_date": (DAY + timedelta(days=4)).isoformat(), "reason": ""})
+    response = client.post(
+        "/admin/scheduling/timeoff/add/",
+        {
+            "employee": employee.pk,
+            "start_date": (DAY + timedelta(days=1)).isoformat(),
+            "end_date": (DAY + timedelta(days=4)).isoformat(),
+            "reason": "",
+        },
+    )
     assert response.status_code == 200 and "Overlaps time off" in response.content.decode()
 
 

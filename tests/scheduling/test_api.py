@@ -23,8 +23,21 @@ def denied(code):
 
 
 @pytest.mark.parametrize("persona", ALL, indirect=True)
-@pytest.mark.parametrize("path", ["employees/", "availability/", "time-off/", "holidays/", "rotations/",
-                                  "rotation-exceptions/", "events/", "schedules/", "settings/", "sync/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "employees/",
+        "availability/",
+        "time-off/",
+        "holidays/",
+        "rotations/",
+        "rotation-exceptions/",
+        "events/",
+        "schedules/",
+        "settings/",
+        "sync/",
+    ],
+)
 def test_read_permissions(persona, path, client_for, request):
     expected = READ[request.node.callspec.params["persona"]]
     response = client_for(persona).get(f"{API}/{path}")
@@ -35,11 +48,11 @@ def test_read_permissions(persona, path, client_for, request):
 def test_write_permissions(persona, client_for, request):
     role = request.node.callspec.params["persona"]
     client = client_for(persona)
-    response = client.post(f"{API}/employees/", {"name": "New Person", "job_title": "event_specialist"},
-                           format="json")
+    response = client.post(f"{API}/employees/", {"name": "New Person", "job_title": "event_specialist"}, format="json")
     assert response.status_code == WRITE[role] or (denied(WRITE[role]) and denied(response.status_code))
-    response = client.post(f"{API}/holidays/", {"name": "Xmas", "date": "2026-12-25", "is_recurring": True},
-                           format="json")
+    response = client.post(
+        f"{API}/holidays/", {"name": "Xmas", "date": "2026-12-25", "is_recurring": True}, format="json"
+    )
     assert response.status_code == WRITE[role] or (denied(WRITE[role]) and denied(response.status_code))
     response = client.post(f"{API}/sync/", {}, format="json")
     expected = 202 if WRITE[role] == 201 else WRITE[role]
@@ -50,27 +63,44 @@ def test_write_permissions(persona, client_for, request):
 
 
 def test_token_clients_are_authorised_the_same_way(token_client_for, coordinator, staff_user):
-    assert token_client_for(staff_user).post(f"{API}/holidays/", {"name": "X", "date": "2026-12-25"},
-                                             format="json").status_code == 403
-    assert token_client_for(coordinator).post(f"{API}/holidays/", {"name": "X", "date": "2026-12-25"},
-                                              format="json").status_code == 201
+    assert (
+        token_client_for(staff_user)
+        .post(f"{API}/holidays/", {"name": "X", "date": "2026-12-25"}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        token_client_for(coordinator)
+        .post(f"{API}/holidays/", {"name": "X", "date": "2026-12-25"}, format="json")
+        .status_code
+        == 201
+    )
 
 
 def test_post_schedule_assigns_with_validation(client_for, coordinator):
     client = client_for(coordinator)
     event, employee = EventFactory(day=DAY), EmployeeFactory()
-    response = client.post(f"{API}/schedules/", {"event": event.pk, "employee": employee.pk,
-                                                 "start_at": local(DAY).isoformat()}, format="json")
+    response = client.post(
+        f"{API}/schedules/",
+        {"event": event.pk, "employee": employee.pk, "start_at": local(DAY).isoformat()},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["schedules"][0]["employee"] == employee.pk and body["schedules"][0]["crossmark_schedule_id"]
     # Outside the window → 400 naming start_at; unknown ids → 400 naming the field.
     other = EventFactory(day=DAY)
-    response = client.post(f"{API}/schedules/", {"event": other.pk, "employee": employee.pk,
-                                                 "start_at": local(DAY + timedelta(days=9)).isoformat()}, format="json")
+    response = client.post(
+        f"{API}/schedules/",
+        {"event": other.pk, "employee": employee.pk, "start_at": local(DAY + timedelta(days=9)).isoformat()},
+        format="json",
+    )
     assert response.status_code == 400 and "start_at" in response.json()["errors"]
-    response = client.post(f"{API}/schedules/", {"event": 999999, "employee": 999999,
-                                                 "start_at": local(DAY).isoformat(), "extra": 1}, format="json")
+    response = client.post(
+        f"{API}/schedules/",
+        {"event": 999999, "employee": 999999, "start_at": local(DAY).isoformat(), "extra": 1},
+        format="json",
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"event", "employee", "extra"}
 
@@ -89,12 +119,16 @@ def test_soft_warning_needs_override_reason(client_for, coordinator):
 def test_crossmark_down_is_a_503_and_nothing_changes(client_for, coordinator, monkeypatch):
     from integrations.crossmark import FakeCrossmarkClient
     from scheduling import services
+
     fake = FakeCrossmarkClient(events=[])
     fake.fail_next["schedule"] = 1
     monkeypatch.setattr(services, "crossmark_for_user", lambda user: fake)
     event = EventFactory(day=DAY)
-    response = client_for(coordinator).post(f"{API}/schedules/", {
-        "event": event.pk, "employee": EmployeeFactory().pk, "start_at": local(DAY).isoformat()}, format="json")
+    response = client_for(coordinator).post(
+        f"{API}/schedules/",
+        {"event": event.pk, "employee": EmployeeFactory().pk, "start_at": local(DAY).isoformat()},
+        format="json",
+    )
     assert response.status_code == 503 and "Nothing was changed" in response.json()["detail"]
     assert Schedule.objects.count() == 0
 
@@ -104,15 +138,19 @@ def test_reschedule_reassign_swap_and_delete(client_for, coordinator):
     a, b = EmployeeFactory(), EmployeeFactory()
     first = ScheduleFactory(event=EventFactory(day=DAY), employee=a, start_at=local(DAY))
     second = ScheduleFactory(event=EventFactory(day=DAY), employee=b, start_at=local(DAY, 10, 30))
-    response = client.post(f"{API}/schedules/{first.pk}/reschedule/", {"start_at": local(DAY, 11, 0).isoformat()},
-                           format="json")
+    response = client.post(
+        f"{API}/schedules/{first.pk}/reschedule/", {"start_at": local(DAY, 11, 0).isoformat()}, format="json"
+    )
     assert response.status_code == 200, response.json()
     response = client.post(f"{API}/schedules/swap/", {"first": first.pk, "second": second.pk}, format="json")
     assert response.status_code == 200, response.json()
     first.refresh_from_db()
     assert first.employee == b
-    response = client.post(f"{API}/schedules/{first.pk}/reassign/", {"employee": EmployeeFactory(
-        job_title=JobTitle.CLUB_SUPERVISOR).pk}, format="json")
+    response = client.post(
+        f"{API}/schedules/{first.pk}/reassign/",
+        {"employee": EmployeeFactory(job_title=JobTitle.CLUB_SUPERVISOR).pk},
+        format="json",
+    )
     assert response.status_code == 400 and "employee" in response.json()["errors"]
     assert client.delete(f"{API}/schedules/{first.pk}/").status_code == 204
     assert Schedule.objects.count() == 1
@@ -122,21 +160,34 @@ def test_staff_cannot_change_schedules(client_for, staff_user):
     schedule = ScheduleFactory()
     client = client_for(staff_user)
     assert client.delete(f"{API}/schedules/{schedule.pk}/").status_code == 403
-    assert client.post(f"{API}/schedules/{schedule.pk}/reschedule/", {"start_at": "2026-01-01T10:00"},
-                       format="json").status_code == 403
+    assert (
+        client.post(
+            f"{API}/schedules/{schedule.pk}/reschedule/", {"start_at": "2026-01-01T10:00"}, format="json"
+        ).status_code
+        == 403
+    )
 
 
 def test_time_off_bad_input(client_for, coordinator):
     client = client_for(coordinator)
     employee = EmployeeFactory()
-    ok = client.post(f"{API}/time-off/", {"employee": employee.pk, "start_date": "2026-12-01",
-                                          "end_date": "2026-12-03"}, format="json")
+    ok = client.post(
+        f"{API}/time-off/",
+        {"employee": employee.pk, "start_date": "2026-12-01", "end_date": "2026-12-03"},
+        format="json",
+    )
     assert ok.status_code == 201
-    response = client.post(f"{API}/time-off/", {"employee": employee.pk, "start_date": "2026-12-03",
-                                                "end_date": "2026-12-04"}, format="json")
+    response = client.post(
+        f"{API}/time-off/",
+        {"employee": employee.pk, "start_date": "2026-12-03", "end_date": "2026-12-04"},
+        format="json",
+    )
     assert response.status_code == 400 and "start_date" in response.json()["errors"]
-    response = client.post(f"{API}/time-off/", {"employee": employee.pk, "start_date": "2026-12-09",
-                                                "end_date": "2026-12-08"}, format="json")
+    response = client.post(
+        f"{API}/time-off/",
+        {"employee": employee.pk, "start_date": "2026-12-09", "end_date": "2026-12-08"},
+        format="json",
+    )
     assert response.status_code == 400 and "end_date" in response.json()["errors"]
     assert TimeOff.objects.count() == 1
 
@@ -160,8 +211,9 @@ def test_event_filters_and_local_edit(client_for, coordinator):
     assert client.get(f"{API}/events/?unscheduled=true").json()["count"] == 2
     assert client.get(f"{API}/events/?start={DAY + timedelta(days=30)}").json()["count"] == 0
     assert client.get(f"{API}/events/?start=yesterday").status_code == 400
-    response = client.patch(f"{API}/events/{core.pk}/", {"event_type": "digital", "sub_type": "digital_refresh"},
-                            format="json")
+    response = client.patch(
+        f"{API}/events/{core.pk}/", {"event_type": "digital", "sub_type": "digital_refresh"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["type_edited"] is True
     assert client.patch(f"{API}/events/{core.pk}/", {"name": "x"}, format="json").status_code == 400
 
@@ -177,8 +229,9 @@ def test_sync_now_runs_the_job_and_logs_the_run(client_for, coordinator):
 
 def test_settings_hide_passwords(client_for, coordinator):
     client = client_for(coordinator)
-    response = client.patch(f"{API}/settings/", {"crossmark_username": "store", "crossmark_password": "pw-1"},
-                            format="json")
+    response = client.patch(
+        f"{API}/settings/", {"crossmark_username": "store", "crossmark_password": "pw-1"}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert "crossmark_password" not in body and body["crossmark_password_set"] is True
@@ -200,8 +253,9 @@ def test_list_query_counts_do_not_grow(path, client_for, coordinator, django_ass
     for i in range(15):
         employee = EmployeeFactory()
         ScheduleFactory(employee=employee, event=EventFactory(day=DAY), start_at=local(DAY))
-        TimeOff.objects.create(employee=employee, start_date=DAY + timedelta(days=20 + i),
-                               end_date=DAY + timedelta(days=20 + i))
+        TimeOff.objects.create(
+            employee=employee, start_date=DAY + timedelta(days=20 + i), end_date=DAY + timedelta(days=20 + i)
+        )
         SyncRun.objects.create()
     client = client_for(coordinator)
     with django_assert_max_num_queries(8):
@@ -216,10 +270,12 @@ def test_rep_import_lists_new_reps_and_imports_the_selected(client_for, coordina
     review = client.get(f"{API}/employees/import-candidates/").json()
     assert [r["rep_id"] for r in review["ambiguous"]] == ["5003"]
     assert "5013" in [r["rep_id"] for r in review["new"]] and len(review["matched"]) == 1
-    assert client_for(staff_user).post(f"{API}/employees/import/", {"rep_ids": ["5013"]},
-                                       format="json").status_code == 403
-    response = client.post(f"{API}/employees/import/", {"rep_ids": ["5013", "5001"], "job_title": "juicer_barista"},
-                           format="json")
+    assert (
+        client_for(staff_user).post(f"{API}/employees/import/", {"rep_ids": ["5013"]}, format="json").status_code == 403
+    )
+    response = client.post(
+        f"{API}/employees/import/", {"rep_ids": ["5013", "5001"], "job_title": "juicer_barista"}, format="json"
+    )
     assert response.status_code == 201
     assert [(e["name"], e["job_title"]) for e in response.json()] == [("Ivy Chen", "juicer_barista")]
     assert client.post(f"{API}/employees/import/", {"rep_ids": []}, format="json").status_code == 400

@@ -9,8 +9,23 @@ from hypothesis import strategies as st
 from scheduling import autoscheduler as auto
 from scheduling import rules
 from scheduling.rules import (
-    CLUB_SUPERVISOR, CORE, DIGITAL, DIGITAL_REFRESH, DIGITAL_SETUP, DIGITAL_TEARDOWN, FREEOSK, JUICER,
-    JUICER_BARISTA, JUICER_SURVEY, LEAD, OTHER, SPECIALIST, SUPERVISOR, EmployeeInfo, EventInfo, RuleContext,
+    CLUB_SUPERVISOR,
+    CORE,
+    DIGITAL,
+    DIGITAL_REFRESH,
+    DIGITAL_SETUP,
+    DIGITAL_TEARDOWN,
+    FREEOSK,
+    JUICER,
+    JUICER_BARISTA,
+    JUICER_SURVEY,
+    LEAD,
+    OTHER,
+    SPECIALIST,
+    SUPERVISOR,
+    EmployeeInfo,
+    EventInfo,
+    RuleContext,
 )
 
 MONDAY = date(2026, 11, 23)
@@ -27,9 +42,16 @@ def at(n: int, hh: int, mm: int = 0) -> datetime:
 
 
 def ev(id, event_type=CORE, *, start=0, due=10, number="", sub_type="", minutes=None, name=None):
-    return EventInfo(id=id, name=name or f"{number or id}-{event_type}", event_type=event_type, sub_type=sub_type,
-                     start_at=datetime.combine(d(start), time()), due_at=datetime.combine(d(due), time()),
-                     event_number=number, estimated_minutes=minutes)
+    return EventInfo(
+        id=id,
+        name=name or f"{number or id}-{event_type}",
+        event_type=event_type,
+        sub_type=sub_type,
+        start_at=datetime.combine(d(start), time()),
+        due_at=datetime.combine(d(due), time()),
+        event_number=number,
+        estimated_minutes=minutes,
+    )
 
 
 def emp(id, title=SPECIALIST, **kw):
@@ -37,8 +59,14 @@ def emp(id, title=SPECIALIST, **kw):
 
 
 def run(candidates, employees, *, ctx=None, posted=(), **settings_kw):
-    data = auto.PlanInput(as_of=AS_OF, candidates=list(candidates), employees=list(employees),
-                          ctx=ctx or RuleContext(), posted=list(posted), settings=auto.PlanSettings(**settings_kw))
+    data = auto.PlanInput(
+        as_of=AS_OF,
+        candidates=list(candidates),
+        employees=list(employees),
+        ctx=ctx or RuleContext(),
+        posted=list(posted),
+        settings=auto.PlanSettings(**settings_kw),
+    )
     return auto.plan(data)
 
 
@@ -64,8 +92,10 @@ def test_core_goes_to_leads_then_specialists_then_baristas_never_the_club_superv
     plan = run([ev(10, due=2)], staff[:2])
     assert by_event(plan)[10].employee_id == 2
     plan = run([ev(10, due=2)], staff[:1])
-    assert failures(plan)[10] == ("No person available (Leads, Specialists, Juicer Baristas not juicing; no "
-                                   "later-due Core to bump) on Tue Nov 24: nobody with the needed role ×1.")
+    assert failures(plan)[10] == (
+        "No person available (Leads, Specialists, Juicer Baristas not juicing; no "
+        "later-due Core to bump) on Tue Nov 24: nobody with the needed role ×1."
+    )
 
 
 def test_a_juicing_barista_is_not_used_for_a_core_that_day():
@@ -77,8 +107,7 @@ def test_a_juicing_barista_is_not_used_for_a_core_that_day():
 def test_juicer_goes_to_the_rotation_juicer_and_an_exception_wins():
     ctx = RuleContext(rotations={(JUICER, d(3).weekday()): 2}, rotation_exceptions={(JUICER, d(4)): 3})
     staff = [emp(2, JUICER_BARISTA), emp(3, JUICER_BARISTA)]
-    plan = run([ev(10, JUICER, start=3, due=6), ev(11, JUICER, start=4, due=6, sub_type=JUICER_SURVEY)], staff,
-               ctx=ctx)
+    plan = run([ev(10, JUICER, start=3, due=6), ev(11, JUICER, start=4, due=6, sub_type=JUICER_SURVEY)], staff, ctx=ctx)
     assert (by_event(plan)[10].employee_id, by_event(plan)[10].start_at) == (2, at(3, 9))
     assert (by_event(plan)[11].employee_id, by_event(plan)[11].start_at) == (3, at(4, 17))
 
@@ -91,16 +120,24 @@ def test_juicer_without_rotation_fails_with_a_reason():
 def test_freeosk_digital_and_other_roles_and_times():
     ctx = RuleContext(rotations={("primary_lead", d(3).weekday()): 5})
     staff = [emp(1, CLUB_SUPERVISOR), emp(4, LEAD), emp(5, LEAD), emp(6, SPECIALIST)]
-    plan = run([ev(10, FREEOSK, due=5), ev(11, DIGITAL, due=5, sub_type=DIGITAL_SETUP),
-                ev(12, DIGITAL, due=5, sub_type=DIGITAL_REFRESH), ev(13, DIGITAL, due=5, sub_type=DIGITAL_TEARDOWN),
-                ev(14, OTHER, due=5)], staff, ctx=ctx)
+    plan = run(
+        [
+            ev(10, FREEOSK, due=5),
+            ev(11, DIGITAL, due=5, sub_type=DIGITAL_SETUP),
+            ev(12, DIGITAL, due=5, sub_type=DIGITAL_REFRESH),
+            ev(13, DIGITAL, due=5, sub_type=DIGITAL_TEARDOWN),
+            ev(14, OTHER, due=5),
+        ],
+        staff,
+        ctx=ctx,
+    )
     got = {k: (p.employee_id, p.start_at) for k, p in by_event(plan).items()}
     assert got == {
-        10: (5, at(3, 10)),          # Freeosk: the day's Primary Lead
-        11: (5, at(3, 10, 15)),      # Digital setup: Primary Lead, rotating slots
-        12: (5, at(3, 10, 30)),      # the next setup slot of the day
-        13: (4, at(3, 18)),          # teardown: a secondary Lead (not the Primary)
-        14: (1, at(3, 11)),          # Other: the Club Supervisor
+        10: (5, at(3, 10)),  # Freeosk: the day's Primary Lead
+        11: (5, at(3, 10, 15)),  # Digital setup: Primary Lead, rotating slots
+        12: (5, at(3, 10, 30)),  # the next setup slot of the day
+        13: (4, at(3, 18)),  # teardown: a secondary Lead (not the Primary)
+        14: (1, at(3, 11)),  # Other: the Club Supervisor
     }
 
 
@@ -210,8 +247,15 @@ def test_several_supervisor_events_at_noon_for_one_person():
 
 def test_unpaired_supervisors_are_reported():
     staff = [emp(1, CLUB_SUPERVISOR)]
-    plan = run([ev(11, SUPERVISOR, due=4, number="606001"), ev(12, SUPERVISOR, due=4),
-                ev(13, CORE, due=1, number="606002"), ev(14, SUPERVISOR, due=4, number="606002")], staff)
+    plan = run(
+        [
+            ev(11, SUPERVISOR, due=4, number="606001"),
+            ev(12, SUPERVISOR, due=4),
+            ev(13, CORE, due=1, number="606002"),
+            ev(14, SUPERVISOR, due=4, number="606002"),
+        ],
+        staff,
+    )
     reasons = failures(plan)
     assert reasons[11] == "Unpaired Supervisor: no Core with event number 606001 is posted or proposed."
     assert reasons[12] == "Unpaired Supervisor: its name has no 6-digit event number."
@@ -240,8 +284,8 @@ def test_an_urgent_core_bumps_a_later_due_posted_core_which_becomes_a_move():
 
 def test_bump_chain():
     staff = [emp(4, LEAD)]
-    b = ev(50, start=1, due=3)   # posted on day 1, may go to day 2
-    c = ev(51, start=2, due=4)   # posted on day 2, may go to day 3
+    b = ev(50, start=1, due=3)  # posted on day 1, may go to day 2
+    c = ev(51, start=2, due=4)  # posted on day 2, may go to day 3
     plan = run([ev(10, start=1, due=2)], staff, posted=[posted(1, b, 4, at(1, 9, 45)), posted(2, c, 4, at(2, 9, 45))])
     got = {k: (p.kind, p.start_at.date(), p.bumped_by) for k, p in by_event(plan).items()}
     assert got == {10: ("new", d(1), None), 50: ("move", d(2), 10), 51: ("move", d(3), 50)}
@@ -250,8 +294,11 @@ def test_bump_chain():
 def test_no_bump_when_the_displaced_core_cannot_be_replaced():
     staff = [emp(4, LEAD)]
     stuck = ev(50, start=1, due=3)
-    plan = run([ev(10, start=1, due=2)], staff, posted=[posted(1, stuck, 4, at(1, 9, 45)),
-                                                        posted(2, ev(51, OTHER, minutes=600), 4, at(2, 8))])
+    plan = run(
+        [ev(10, start=1, due=2)],
+        staff,
+        posted=[posted(1, stuck, 4, at(1, 9, 45)), posted(2, ev(51, OTHER, minutes=600), 4, at(2, 8))],
+    )
     assert plan.proposals == [] and 10 in failures(plan)
 
 
@@ -265,8 +312,7 @@ def test_a_moved_posted_core_takes_its_posted_supervisor_along():
     staff = [emp(1, CLUB_SUPERVISOR), emp(4, LEAD)]
     b = ev(50, start=1, due=4, number="606050")
     b_sup = ev(51, SUPERVISOR, start=1, due=4, number="606050")
-    plan = run([ev(10, start=1, due=2)], staff,
-               posted=[posted(1, b, 4, at(1, 9, 45)), posted(2, b_sup, 1, at(1, 12))])
+    plan = run([ev(10, start=1, due=2)], staff, posted=[posted(1, b, 4, at(1, 9, 45)), posted(2, b_sup, 1, at(1, 12))])
     moves = {p.event_id: p for p in plan.proposals if p.kind == "move"}
     assert moves[50].start_at.date() == d(2)
     assert (moves[51].schedule_id, moves[51].employee_id, moves[51].start_at) == (2, 1, at(2, 12))
@@ -281,8 +327,12 @@ def test_short_notice_policy():
     assert "days 1–3 take bumps only" in failures(plan)[10]
     assert by_event(run([ev(10, start=1, due=6)], staff, short_notice_free_slots=False))[10].start_at.date() == d(4)
     # … but a bump is still allowed there.
-    plan = run([ev(10, start=1, due=3)], staff, short_notice_free_slots=False,
-               posted=[posted(1, ev(50, start=1, due=9), 4, at(1, 9, 45))])
+    plan = run(
+        [ev(10, start=1, due=3)],
+        staff,
+        short_notice_free_slots=False,
+        posted=[posted(1, ev(50, start=1, due=9), 4, at(1, 9, 45))],
+    )
     assert by_event(plan)[10].start_at == at(1, 9, 45) and by_event(plan)[50].start_at.date() == d(4)
 
 
@@ -294,10 +344,13 @@ def test_counters_and_failure_reasons_are_exact():
     assert (plan.candidates, plan.proposed, plan.failed, plan.moves) == (5, 2, 3, 0)
     reasons = failures(plan)
     assert set(reasons) == {12, 13, 14}
-    assert reasons[12] == ("No person available (Leads, Specialists, Juicer Baristas not juicing; no later-due Core "
-                           "to bump) on any day from Tue Nov 24 to Wed Nov 25: already has a Core that day ×2.")
-    assert reasons[13] == ("Window closed: the earliest allowed date is Thu Nov 26 but the event is due Wed Nov 25 "
-                           "(due date excluded).")
+    assert reasons[12] == (
+        "No person available (Leads, Specialists, Juicer Baristas not juicing; no later-due Core "
+        "to bump) on any day from Tue Nov 24 to Wed Nov 25: already has a Core that day ×2."
+    )
+    assert reasons[13] == (
+        "Window closed: the earliest allowed date is Thu Nov 26 but the event is due Wed Nov 25 (due date excluded)."
+    )
     assert "no rotation person set" in reasons[14]
     assert all(reason.endswith(".") for reason in failures(plan).values())
 
@@ -305,9 +358,18 @@ def test_counters_and_failure_reasons_are_exact():
 def test_same_input_same_plan():
     def build():
         staff = [emp(i, [LEAD, SPECIALIST, JUICER_BARISTA][i % 3]) for i in range(1, 7)] + [emp(9, CLUB_SUPERVISOR)]
-        events = [ev(100 + i, [CORE, CORE, SUPERVISOR, FREEOSK, DIGITAL, OTHER][i % 6], start=i % 3, due=3 + i % 5,
-                     number=f"{600000 + i // 3}") for i in range(40)]
+        events = [
+            ev(
+                100 + i,
+                [CORE, CORE, SUPERVISOR, FREEOSK, DIGITAL, OTHER][i % 6],
+                start=i % 3,
+                due=3 + i % 5,
+                number=f"{600000 + i // 3}",
+            )
+            for i in range(40)
+        ]
         return events, staff
+
     first = run(*build())
     second = run(*build())
     assert first.proposals == second.proposals and first.failures == second.failures
@@ -326,10 +388,16 @@ def scenarios(draw):
     ctx = RuleContext()
     for i in range(1, n_people + 1):
         weekly = draw(st.none() | st.tuples(*[st.booleans()] * 7))
-        employees.append(EmployeeInfo(
-            id=i, name=f"P{i}", job_title=draw(st.sampled_from(TITLES)), weekly=weekly,
-            is_active=draw(st.booleans().map(lambda b: b or True) | st.just(False)),
-            termination_date=draw(st.none() | st.integers(1, 12).map(d))))
+        employees.append(
+            EmployeeInfo(
+                id=i,
+                name=f"P{i}",
+                job_title=draw(st.sampled_from(TITLES)),
+                weekly=weekly,
+                is_active=draw(st.booleans().map(lambda b: b or True) | st.just(False)),
+                termination_date=draw(st.none() | st.integers(1, 12).map(d)),
+            )
+        )
         if draw(st.booleans()):
             first = draw(st.integers(0, 12))
             ctx.time_off[i].append((d(first), d(first + draw(st.integers(0, 3)))))
@@ -347,33 +415,58 @@ def scenarios(draw):
     for i in range(draw(st.integers(0, 18))):
         event_type = draw(st.sampled_from(TYPES))
         start = draw(st.integers(-3, 8))
-        candidates.append(EventInfo(
-            id=100 + i, name=f"E{i}", event_type=event_type, sub_type=draw(st.sampled_from(SUBS.get(event_type, [""]))),
-            start_at=datetime.combine(d(start), time()), due_at=datetime.combine(d(start + draw(st.integers(1, 6))),
-                                                                                 time()),
-            event_number=draw(st.sampled_from(["", "606001", "606002", "606003", "606004"])),
-            estimated_minutes=draw(st.none() | st.integers(5, 600))))
+        candidates.append(
+            EventInfo(
+                id=100 + i,
+                name=f"E{i}",
+                event_type=event_type,
+                sub_type=draw(st.sampled_from(SUBS.get(event_type, [""]))),
+                start_at=datetime.combine(d(start), time()),
+                due_at=datetime.combine(d(start + draw(st.integers(1, 6))), time()),
+                event_number=draw(st.sampled_from(["", "606001", "606002", "606003", "606004"])),
+                estimated_minutes=draw(st.none() | st.integers(5, 600)),
+            )
+        )
     posted_items = []
     for i in range(draw(st.integers(0, 6))):
         event_type = draw(st.sampled_from([CORE, CORE, SUPERVISOR, OTHER]))
         start = draw(st.integers(0, 6))
-        event = EventInfo(id=500 + i, name=f"Posted{i}", event_type=event_type, start_at=datetime.combine(d(start), time()),
-                          due_at=datetime.combine(d(start + draw(st.integers(1, 6))), time()),
-                          event_number=draw(st.sampled_from(["", "606001", "606005"])))
+        event = EventInfo(
+            id=500 + i,
+            name=f"Posted{i}",
+            event_type=event_type,
+            start_at=datetime.combine(d(start), time()),
+            due_at=datetime.combine(d(start + draw(st.integers(1, 6))), time()),
+            event_number=draw(st.sampled_from(["", "606001", "606005"])),
+        )
         day = d(draw(st.integers(start, start)))
         slot = time(12) if event_type == SUPERVISOR else draw(st.sampled_from(ctx.core_slots))
-        posted_items.append(auto.PostedInfo(schedule_id=900 + i, event=event, employee_id=draw(st.sampled_from(ids)),
-                                            start_at=datetime.combine(day, slot)))
-    settings_row = auto.PlanSettings(buffer_days=draw(st.integers(0, 4)),
-                                     short_notice_free_slots=draw(st.booleans()))
+        posted_items.append(
+            auto.PostedInfo(
+                schedule_id=900 + i,
+                event=event,
+                employee_id=draw(st.sampled_from(ids)),
+                start_at=datetime.combine(day, slot),
+            )
+        )
+    settings_row = auto.PlanSettings(buffer_days=draw(st.integers(0, 4)), short_notice_free_slots=draw(st.booleans()))
     return candidates, employees, ctx, posted_items, settings_row
 
 
 def _plan(scenario):
     candidates, employees, ctx, posted_items, settings_row = scenario
     import copy
-    return auto.plan(auto.PlanInput(as_of=AS_OF, candidates=candidates, employees=employees, ctx=copy.deepcopy(ctx),
-                                    posted=posted_items, settings=settings_row))
+
+    return auto.plan(
+        auto.PlanInput(
+            as_of=AS_OF,
+            candidates=candidates,
+            employees=employees,
+            ctx=copy.deepcopy(ctx),
+            posted=posted_items,
+            settings=settings_row,
+        )
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -394,16 +487,20 @@ def test_property_no_proposal_breaks_a_rule_and_counters_add_up(scenario):
     assert {p.event_id for p in plan.proposals if p.kind == "move"} <= posted_ids
     for proposal in plan.proposals:
         event = events[proposal.event_id]
-        violations = rules.validate_assignment(event=event, employee=people[proposal.employee_id],
-                                               start_at=proposal.start_at, ctx=plan.ctx)
+        violations = rules.validate_assignment(
+            event=event, employee=people[proposal.employee_id], start_at=proposal.start_at, ctx=plan.ctx
+        )
         assert violations == [], (event, proposal, violations)
         assert proposal.start_at.date() > AS_OF.date()
         if event.event_type not in (CORE, SUPERVISOR) and proposal.kind == "new":
             assert proposal.start_at.date() >= AS_OF.date() + timedelta(days=settings_row.buffer_days)
         if event.event_type == SUPERVISOR:
             # The one Supervisor rule: noon on its Core's date.
-            cores = [plan.ctx.bookings_of_event(e.id) for e in events.values()
-                     if e.event_type == CORE and e.event_number == event.event_number]
+            cores = [
+                plan.ctx.bookings_of_event(e.id)
+                for e in events.values()
+                if e.event_type == CORE and e.event_number == event.event_number
+            ]
             assert any(b.start_at.date() == proposal.start_at.date() for group in cores for b in group)
     # Every posted schedule is still booked exactly once (at its old or its proposed place).
     for item in posted_items:
@@ -419,8 +516,9 @@ def test_property_remembering_refusals_changes_nothing(scenario):
     import dataclasses
 
     candidates, employees, ctx, posted_items, settings_row = scenario
-    plain = _plan((candidates, employees, ctx, posted_items,
-                   dataclasses.replace(settings_row, remember_refusals=False)))
+    plain = _plan(
+        (candidates, employees, ctx, posted_items, dataclasses.replace(settings_row, remember_refusals=False))
+    )
     fast = _plan(scenario)
     assert fast.proposals == plain.proposals and fast.failures == plain.failures
 
@@ -443,8 +541,11 @@ def test_teardown_falls_back_to_the_club_supervisor_and_slots_rotate():
 
 def test_juicer_production_and_survey_of_one_day_do_not_overlap():
     ctx = RuleContext(rotations={(JUICER, wd): 2 for wd in range(7)})
-    plan = run([ev(10, JUICER, start=3, due=5), ev(11, JUICER, start=3, due=5, sub_type=JUICER_SURVEY)],
-               [emp(2, JUICER_BARISTA)], ctx=ctx)
+    plan = run(
+        [ev(10, JUICER, start=3, due=5), ev(11, JUICER, start=3, due=5, sub_type=JUICER_SURVEY)],
+        [emp(2, JUICER_BARISTA)],
+        ctx=ctx,
+    )
     # Production 09:00–18:00 and the survey at 17:00 would overlap: the survey goes the next day.
     assert by_event(plan)[10].start_at == at(3, 9) and by_event(plan)[11].start_at == at(4, 17)
 
@@ -459,6 +560,11 @@ def test_progress_is_reported_per_wave():
     seen = []
     data = auto.PlanInput(as_of=AS_OF, candidates=[ev(10, due=3)], employees=[emp(4, LEAD)], ctx=RuleContext())
     auto.plan(data, progress=lambda pct, msg: seen.append((int(pct), msg)))
-    assert [m for _, m in seen] == ["Juicer: 0 events", "Core: 1 events", "Freeosk: 0 events", "Digital: 0 events",
-                                    "Other: 0 events"]
+    assert [m for _, m in seen] == [
+        "Juicer: 0 events",
+        "Core: 1 events",
+        "Freeosk: 0 events",
+        "Digital: 0 events",
+        "Other: 0 events",
+    ]
     assert seen[-1][0] == 90

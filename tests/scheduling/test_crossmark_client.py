@@ -23,17 +23,25 @@ def login_ok(rsps, session="abc"):
     rsps.post(f"{BASE}/login/authenticate", json={"success": True}, headers={"Set-Cookie": f"PHPSESSID={session}"})
 
 
-RECORD = {"mPlanID": 901, "name": "606001-CORE-Pretzel", "storeID": "8135", "storeName": "Club",
-          "startDate": "11/23/2026", "endDate": "11/27/2026", "condition": "Unstaffed",
-          "salesTools": [{"salesToolURL": "https://x.test/a.pdf"}]}
+RECORD = {
+    "mPlanID": 901,
+    "name": "606001-CORE-Pretzel",
+    "storeID": "8135",
+    "storeName": "Club",
+    "startDate": "11/23/2026",
+    "endDate": "11/27/2026",
+    "condition": "Unstaffed",
+    "salesTools": [{"salesToolURL": "https://x.test/a.pdf"}],
+}
 
 
 @responses.activate
 def test_login_then_fetch_sends_the_session_cookie_and_never_logs_the_password(caplog):
     caplog.set_level(logging.DEBUG)
     login_ok(responses)
-    responses.get(EVENTS, json={"mplans": [RECORD], "total": 1},
-                  match=[matchers.header_matcher({"Cookie": "PHPSESSID=abc"})])
+    responses.get(
+        EVENTS, json={"mplans": [RECORD], "total": 1}, match=[matchers.header_matcher({"Cookie": "PHPSESSID=abc"})]
+    )
     sessions = []
     c = client(on_session=lambda sid, started: sessions.append(sid))
     page = c.fetch_events(start=date(2026, 11, 1), end=date(2026, 12, 1), page=1, limit=500)
@@ -60,7 +68,11 @@ def test_session_expiry_triggers_exactly_one_relogin():
     page = client().fetch_events(start=date(2026, 11, 1), end=date(2026, 12, 1), page=1, limit=10)
     assert page.events == []
     assert [c.request.url.split("?")[0] for c in responses.calls] == [
-        f"{BASE}/login/authenticate", EVENTS, f"{BASE}/login/authenticate", EVENTS]
+        f"{BASE}/login/authenticate",
+        EVENTS,
+        f"{BASE}/login/authenticate",
+        EVENTS,
+    ]
     assert responses.calls[3].request.headers["Cookie"] == "PHPSESSID=second"
 
 
@@ -78,17 +90,20 @@ def test_session_still_expired_after_relogin_gives_up():
 @responses.activate
 def test_a_stored_valid_session_skips_login():
     import time
+
     responses.get(EVENTS, json={"mplans": [], "total": 0})
     client(session_id="kept", session_started_at=time.time()).fetch_events(
-        start=date(2026, 11, 1), end=date(2026, 12, 1), page=1, limit=10)
+        start=date(2026, 11, 1), end=date(2026, 12, 1), page=1, limit=10
+    )
     assert len(responses.calls) == 1 and responses.calls[0].request.headers["Cookie"] == "PHPSESSID=kept"
 
 
 @responses.activate
 def test_malformed_records_are_skipped_and_listed():
     login_ok(responses)
-    responses.get(EVENTS, json={"mplans": [RECORD, {"mPlanID": 902, "name": "X", "startDate": "2026-11-01"}],
-                                "total": 2})
+    responses.get(
+        EVENTS, json={"mplans": [RECORD, {"mPlanID": 902, "name": "X", "startDate": "2026-11-01"}], "total": 2}
+    )
     page = client().fetch_events(start=date(2026, 11, 1), end=date(2026, 12, 1), page=1, limit=10)
     assert [e.mplan_id for e in page.events] == ["901"]
     assert page.problems == [{"mplan_id": "902", "error": "startDate '2026-11-01' is not MM/DD/YYYY"}]
@@ -109,8 +124,13 @@ def test_malformed_payload_and_server_errors():
 def test_schedule_posts_the_form_and_finds_the_nested_id():
     login_ok(responses)
     responses.post(f"{BASE}/planningextcontroller/scheduleMplanEvent", json={"data": {"scheduleEventID": 4455}})
-    schedule_id = client().schedule_event(rep_id="5005", mplan_id="901", location_id="8135",
-                                          start=datetime(2026, 11, 24, 9, 45), end=datetime(2026, 11, 24, 16, 15))
+    schedule_id = client().schedule_event(
+        rep_id="5005",
+        mplan_id="901",
+        location_id="8135",
+        start=datetime(2026, 11, 24, 9, 45),
+        end=datetime(2026, 11, 24, 16, 15),
+    )
     assert schedule_id == "4455"
     body = responses.calls[1].request.body
     assert "RepID=5005" in body and "mPlanID=901" in body and "Start=2026-11-24T09%3A45%3A00-05%3A00" in body
@@ -122,16 +142,20 @@ def test_schedule_refused():
     login_ok(responses)
     responses.post(f"{BASE}/planningextcontroller/scheduleMplanEvent", status=400)
     with pytest.raises(PermanentError):
-        client().schedule_event(rep_id="1", mplan_id="2", location_id="3", start=datetime(2026, 11, 24, 9),
-                                end=datetime(2026, 11, 24, 10))
+        client().schedule_event(
+            rep_id="1", mplan_id="2", location_id="3", start=datetime(2026, 11, 24, 9), end=datetime(2026, 11, 24, 10)
+        )
 
 
 @responses.activate
 def test_unschedule_falls_back_to_the_planning_endpoint():
     login_ok(responses)
     responses.post(f"{BASE}/schedulingcontroller/deleteScheduledEvent", status=404)
-    responses.post(f"{BASE}/planningextcontroller/deleteScheduledMplanEvent", json={"success": True},
-                   match=[matchers.urlencoded_params_matcher({"id": "123"})])
+    responses.post(
+        f"{BASE}/planningextcontroller/deleteScheduledMplanEvent",
+        json={"success": True},
+        match=[matchers.urlencoded_params_matcher({"id": "123"})],
+    )
     client().unschedule_event(schedule_id="123_456")
     assert len(responses.calls) == 3
 
@@ -139,8 +163,11 @@ def test_unschedule_falls_back_to_the_planning_endpoint():
 @responses.activate
 def test_unschedule_primary_endpoint():
     login_ok(responses)
-    responses.post(f"{BASE}/schedulingcontroller/deleteScheduledEvent", json={"success": True},
-                   match=[matchers.json_params_matcher({"eventId": "77", "notifyRep": False})])
+    responses.post(
+        f"{BASE}/schedulingcontroller/deleteScheduledEvent",
+        json={"success": True},
+        match=[matchers.json_params_matcher({"eventId": "77", "notifyRep": False})],
+    )
     client().unschedule_event(schedule_id="77")
     assert len(responses.calls) == 2
 
@@ -154,7 +181,14 @@ def test_network_down_is_transient():
 @responses.activate
 def test_reps():
     login_ok(responses)
-    responses.post(f"{BASE}/schedulingcontroller/getAvailableReps", json={"reps": {
-        "5005": {"repId": "5005", "employeeId": "US100005", "title": "Lena Fischer"}, "bad": {"title": "x"}}})
+    responses.post(
+        f"{BASE}/schedulingcontroller/getAvailableReps",
+        json={
+            "reps": {
+                "5005": {"repId": "5005", "employeeId": "US100005", "title": "Lena Fischer"},
+                "bad": {"title": "x"},
+            }
+        },
+    )
     reps = client().fetch_reps(start=datetime(2026, 11, 24), end=datetime(2026, 11, 24, 23))
     assert [(r.rep_id, r.employee_id, r.name) for r in reps] == [("5005", "US100005", "Lena Fischer")]

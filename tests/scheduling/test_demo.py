@@ -9,9 +9,16 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return (Employee.objects.count(), Event.objects.count(), Schedule.objects.count(), TimeOff.objects.count(),
-            RotationAssignment.objects.count(), Event.history.count(), Schedule.history.count(),
-            SchedulerRun.objects.count())
+    return (
+        Employee.objects.count(),
+        Event.objects.count(),
+        Schedule.objects.count(),
+        TimeOff.objects.count(),
+        RotationAssignment.objects.count(),
+        Event.history.count(),
+        Schedule.history.count(),
+        SchedulerRun.objects.count(),
+    )
 
 
 def test_demo_is_realistic_and_idempotent():

@@ -26,12 +26,24 @@ def pages(day=DAY):
     schedule = ScheduleFactory(event=EventFactory(day=day), employee=employee, start_at=local(day))
     event = EventFactory(day=day)
     return [
-        "/scheduling/", "/scheduling/calendar/", f"/scheduling/day/{day}/", "/scheduling/day/today/",
-        "/scheduling/week/", f"/scheduling/week/{day}/", "/scheduling/unscheduled/", f"/scheduling/verify/{day}/",
-        "/scheduling/employees/", f"/scheduling/employees/{employee.pk}/", "/scheduling/rotations/",
-        "/scheduling/holidays/", "/scheduling/sync/", "/scheduling/paperwork/",
-        f"/scheduling/events/{event.pk}/schedule/", f"/scheduling/schedules/{schedule.pk}/reschedule/",
-        f"/scheduling/schedules/{schedule.pk}/swap/", "/scheduling/settings/",
+        "/scheduling/",
+        "/scheduling/calendar/",
+        f"/scheduling/day/{day}/",
+        "/scheduling/day/today/",
+        "/scheduling/week/",
+        f"/scheduling/week/{day}/",
+        "/scheduling/unscheduled/",
+        f"/scheduling/verify/{day}/",
+        "/scheduling/employees/",
+        f"/scheduling/employees/{employee.pk}/",
+        "/scheduling/rotations/",
+        "/scheduling/holidays/",
+        "/scheduling/sync/",
+        "/scheduling/paperwork/",
+        f"/scheduling/events/{event.pk}/schedule/",
+        f"/scheduling/schedules/{schedule.pk}/reschedule/",
+        f"/scheduling/schedules/{schedule.pk}/swap/",
+        "/scheduling/settings/",
     ]
 
 
@@ -59,8 +71,9 @@ def test_assign_form_shows_validation_errors_and_posts(coordinator):
     assert response.status_code == 200
     assert "cannot work a Core event" in response.content.decode()
     specialist = EmployeeFactory()
-    response = client.post(url, {"employee": specialist.pk, "date": (DAY + timedelta(days=9)).isoformat(),
-                                 "time": "09:45"})
+    response = client.post(
+        url, {"employee": specialist.pk, "date": (DAY + timedelta(days=9)).isoformat(), "time": "09:45"}
+    )
     assert "not before the due date" in response.content.decode()
     response = client.post(url, {"employee": specialist.pk, "date": DAY.isoformat(), "time": "09:45"})
     assert response.status_code == 302
@@ -104,8 +117,11 @@ def test_rotations_editor_saves(coordinator):
 def test_pdf_pages(coordinator):
     ScheduleFactory(event=EventFactory(day=DAY, event_number="606001"), start_at=local(DAY))
     client = browser(coordinator)
-    for url in (f"/scheduling/paperwork/daily/{DAY}.pdf", f"/scheduling/paperwork/weekly/{DAY}.pdf",
-                f"/scheduling/employees/{Employee.objects.first().pk}/schedule.pdf"):
+    for url in (
+        f"/scheduling/paperwork/daily/{DAY}.pdf",
+        f"/scheduling/paperwork/weekly/{DAY}.pdf",
+        f"/scheduling/employees/{Employee.objects.first().pk}/schedule.pdf",
+    ):
         response = client.get(url)
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF-")
@@ -120,16 +136,26 @@ def test_edr_login_page_flow(coordinator):
     assert "Logged in" in client.get("/scheduling/paperwork/").content.decode()
 
 
-@pytest.mark.parametrize("url", ["/scheduling/employees/", f"/scheduling/day/{DAY}/", f"/scheduling/week/{DAY}/",
-                                 "/scheduling/unscheduled/", "/scheduling/sync/", "/scheduling/calendar/",
-                                 f"/scheduling/verify/{DAY}/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/scheduling/employees/",
+        f"/scheduling/day/{DAY}/",
+        f"/scheduling/week/{DAY}/",
+        "/scheduling/unscheduled/",
+        "/scheduling/sync/",
+        "/scheduling/calendar/",
+        f"/scheduling/verify/{DAY}/",
+    ],
+)
 def test_page_query_counts(url, coordinator, django_assert_max_num_queries):
     for i in range(12):
         employee = EmployeeFactory()
         ScheduleFactory(employee=employee, event=EventFactory(day=DAY), start_at=local(DAY))
         EventFactory(day=DAY)
-        TimeOff.objects.create(employee=employee, start_date=DAY + timedelta(days=30 + i),
-                               end_date=DAY + timedelta(days=30 + i))
+        TimeOff.objects.create(
+            employee=employee, start_date=DAY + timedelta(days=30 + i), end_date=DAY + timedelta(days=30 + i)
+        )
         SyncRun.objects.create(problems=[{"mplan_id": "1", "error": "x"}])
     client = browser(coordinator)
     with django_assert_max_num_queries(25):
@@ -146,6 +172,7 @@ def test_rep_import_page_and_crossmark_login(coordinator, staff_user):
     assert browser(staff_user).get("/scheduling/employees/import/").status_code == 403
     assert client.post("/scheduling/crossmark-login/", {"username": "me", "password": "pw-x"}).status_code == 302
     from scheduling.models import CrossmarkAccount
+
     assert CrossmarkAccount.objects.get(user=coordinator).password == "pw-x"
     history_fields = {f.name for f in CrossmarkAccount.history.model._meta.fields}
     assert "password" not in history_fields and "session_id" not in history_fields

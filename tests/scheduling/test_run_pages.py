@@ -18,7 +18,7 @@ def browser(user):
     return client
 
 
-def test_start_review_edit_approve(scenario, coordinator, crossmark):  # noqa: F811
+def test_start_review_edit_approve(scenario, coordinator, crossmark):  # noqa: F811 - pytest fixture imported from its module, requested by name
     page = browser(coordinator)
     assert page.get("/scheduling/auto/").status_code == 200
     before = world()
@@ -33,8 +33,10 @@ def test_start_review_edit_approve(scenario, coordinator, crossmark):  # noqa: F
     row = run.proposals.get(event=scenario["urgent"])
     form = page.get(f"/scheduling/auto/proposals/{row.pk}/edit/")
     assert form.status_code == 200
-    bad = page.post(f"/scheduling/auto/proposals/{row.pk}/edit/", {
-        "employee": scenario["club"].pk, "start_at": "%sT09:45" % day(1), "override_reason": ""})
+    bad = page.post(
+        f"/scheduling/auto/proposals/{row.pk}/edit/",
+        {"employee": scenario["club"].pk, "start_at": f"{day(1)}T09:45", "override_reason": ""},
+    )
     assert bad.status_code == 200 and "cannot work a Core" in bad.content.decode()
 
     done = page.post(f"/scheduling/auto/{run.pk}/approve/", {"proposals": [row.pk]})
@@ -60,7 +62,7 @@ def test_progress_bar_while_running(coordinator, monkeypatch):
     assert f"/api/v1/jobs/{job.pk}/" in html
 
 
-def test_reject_from_the_page(scenario, coordinator):  # noqa: F811
+def test_reject_from_the_page(scenario, coordinator):  # noqa: F811 - pytest fixture imported from its module, requested by name
     run = run_now()
     before = world()
     browser(coordinator).post(f"/scheduling/auto/{run.pk}/reject/")
@@ -69,7 +71,7 @@ def test_reject_from_the_page(scenario, coordinator):  # noqa: F811
 
 
 @pytest.mark.parametrize("persona", ["Administrator", "Coordinator", "Staff", "Viewer", "anonymous"], indirect=True)
-def test_page_roles(persona, request, scenario):  # noqa: F811
+def test_page_roles(persona, request, scenario):  # noqa: F811 - pytest fixture imported from its module, requested by name
     role = request.node.callspec.params["persona"]
     run = run_now()
     row = run.proposals.filter(status="proposed").first()
@@ -84,15 +86,16 @@ def test_page_roles(persona, request, scenario):  # noqa: F811
         assert list_code == detail_code == 200
     page.post(f"/scheduling/auto/{run.pk}/reject/")
     page.post("/scheduling/auto/", {})
-    page.post(f"/scheduling/auto/proposals/{row.pk}/edit/", {"employee": row.employee_id,
-                                                            "start_at": "%sT10:30" % day(1)})
+    page.post(
+        f"/scheduling/auto/proposals/{row.pk}/edit/", {"employee": row.employee_id, "start_at": f"{day(1)}T10:30"}
+    )
     can = role in ("Administrator", "Coordinator")
     assert (SchedulerRun.objects.get(pk=run.pk).status == "rejected") is can
     assert SchedulerRun.objects.count() == (2 if can else 1)
     assert (ScheduleProposal.objects.get(pk=row.pk).status == "edited") is False or can
 
 
-def test_review_page_queries_do_not_grow(scenario, coordinator, django_assert_max_num_queries):  # noqa: F811
+def test_review_page_queries_do_not_grow(scenario, coordinator, django_assert_max_num_queries):  # noqa: F811 - pytest fixture imported from its module, requested by name
     from .test_runs import core
 
     for i in range(25):
@@ -106,7 +109,7 @@ def test_review_page_queries_do_not_grow(scenario, coordinator, django_assert_ma
         assert page.get("/scheduling/auto/").status_code == 200
 
 
-def test_admin_lists_and_actions(scenario, admin_user, crossmark):  # noqa: F811
+def test_admin_lists_and_actions(scenario, admin_user, crossmark):  # noqa: F811 - pytest fixture imported from its module, requested by name
     run = run_now()
     page = browser(admin_user)
     assert page.get("/admin/scheduling/schedulerrun/").status_code == 200

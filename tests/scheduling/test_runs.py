@@ -9,7 +9,15 @@ from django.utils import timezone
 from integrations.crossmark import FakeCrossmarkClient
 from scheduling import runs, tasks
 from scheduling.models import (
-    Condition, Event, EventType, JobTitle, Schedule, ScheduleProposal, SchedulerRun, SchedulingSettings, TimeOff,
+    Condition,
+    Event,
+    EventType,
+    JobTitle,
+    Schedule,
+    ScheduleProposal,
+    SchedulerRun,
+    SchedulingSettings,
+    TimeOff,
 )
 from tests.scheduling.factories import EmployeeFactory, EventFactory, ScheduleFactory, local
 
@@ -23,20 +31,36 @@ def day(n):
 
 
 def core(n_start, n_due, number, **kw):
-    return EventFactory(event_type=EventType.CORE, event_number=number, name=f"{number}-CORE-Demo",
-                        start_at=local(day(n_start), 0, 0), due_at=local(day(n_due), 0, 0), **kw)
+    return EventFactory(
+        event_type=EventType.CORE,
+        event_number=number,
+        name=f"{number}-CORE-Demo",
+        start_at=local(day(n_start), 0, 0),
+        due_at=local(day(n_due), 0, 0),
+        **kw,
+    )
 
 
 def supervisor(n_start, n_due, number):
-    return EventFactory(event_type=EventType.SUPERVISOR, event_number=number, name=f"{number}-Supervisor-Demo",
-                        start_at=local(day(n_start), 0, 0), due_at=local(day(n_due), 0, 0))
+    return EventFactory(
+        event_type=EventType.SUPERVISOR,
+        event_number=number,
+        name=f"{number}-Supervisor-Demo",
+        start_at=local(day(n_start), 0, 0),
+        due_at=local(day(n_due), 0, 0),
+    )
 
 
 def world():
     """Events, schedules and their fields: what a run must leave untouched."""
-    return (sorted(Event.objects.values_list("id", "condition", "updated_at")),
-            sorted(Schedule.objects.values_list("id", "event_id", "employee_id", "start_at", "crossmark_schedule_id",
-                                                "updated_at")))
+    return (
+        sorted(Event.objects.values_list("id", "condition", "updated_at")),
+        sorted(
+            Schedule.objects.values_list(
+                "id", "event_id", "employee_id", "start_at", "crossmark_schedule_id", "updated_at"
+            )
+        ),
+    )
 
 
 @pytest.fixture
@@ -61,8 +85,15 @@ def scenario():
     later.condition = Condition.SCHEDULED
     later.save()
     closed = core(-5, 1, "606003")
-    return {"club": club, "lead": lead, "urgent": urgent, "urgent_sup": urgent_sup, "later": later,
-            "posted_later": posted_later, "closed": closed}
+    return {
+        "club": club,
+        "lead": lead,
+        "urgent": urgent,
+        "urgent_sup": urgent_sup,
+        "later": later,
+        "posted_later": posted_later,
+        "closed": closed,
+    }
 
 
 def run_now(as_of=None):
@@ -80,8 +111,11 @@ def test_a_run_writes_only_its_own_rows(scenario):
     assert rows[scenario["urgent"].pk].kind == "new"
     assert timezone.localtime(rows[scenario["urgent"].pk].start_at) == local(day(1), 9, 45)
     move = rows[scenario["later"].pk]
-    assert (move.kind, move.schedule_id, move.bumped_by_id) == ("move", scenario["posted_later"].pk,
-                                                                scenario["urgent"].pk)
+    assert (move.kind, move.schedule_id, move.bumped_by_id) == (
+        "move",
+        scenario["posted_later"].pk,
+        scenario["urgent"].pk,
+    )
     assert timezone.localtime(rows[scenario["urgent_sup"].pk].start_at) == local(day(1), 12, 0)
     assert rows[scenario["urgent_sup"].pk].employee == scenario["club"]
     failure = rows[scenario["closed"].pk]
@@ -105,13 +139,17 @@ def test_the_plan_load_and_write_use_a_number_of_queries_that_does_not_grow(scen
     run_now()  # creates the settings row
     counts = []
     for extra in (10, 60):
-        for i in range(extra):
+        for _i in range(extra):
             core(0, 8, "")
         with CaptureQueriesContext(connection) as queries:
             run_now()
         sql = [q["sql"].lstrip().upper() for q in queries.captured_queries]
-        counts.append((sum(1 for q in sql if not q.startswith("INSERT INTO \"SCHEDULING_SCHEDULEPROPOSAL\"")),
-                       sum(1 for q in sql if q.startswith("INSERT INTO \"SCHEDULING_SCHEDULEPROPOSAL\""))))
+        counts.append(
+            (
+                sum(1 for q in sql if not q.startswith('INSERT INTO "SCHEDULING_SCHEDULEPROPOSAL"')),
+                sum(1 for q in sql if q.startswith('INSERT INTO "SCHEDULING_SCHEDULEPROPOSAL"')),
+            )
+        )
     # Reads and bookkeeping are constant; proposals go in batched inserts (one per 500 rows, or
     # per ~40 rows on SQLite, whose statements take at most 999 parameters).
     assert counts[0][0] == counts[1][0] <= 20
@@ -121,6 +159,7 @@ def test_the_plan_load_and_write_use_a_number_of_queries_that_does_not_grow(scen
 def test_a_failing_run_is_marked_failed_and_writes_no_proposal(scenario, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("planner broke")
+
     monkeypatch.setattr(runs.autoscheduler, "plan", boom)
     run = runs.run_create()
     with pytest.raises(RuntimeError):
@@ -172,13 +211,11 @@ def test_retry_submits_only_failed_rows(scenario, crossmark, coordinator):
     runs.run_approve(run=run, user=coordinator, proposal_ids=[sup_row.pk])  # its Core is not posted yet
     sup_row.refresh_from_db()
     assert sup_row.status == "submit_failed"
-    assert runs.run_approve(run=run, user=coordinator, retry_only=True) == {"submitted": 0, "failed": 1,
-                                                                          "skipped": 0}
+    assert runs.run_approve(run=run, user=coordinator, retry_only=True) == {"submitted": 0, "failed": 1, "skipped": 0}
     urgent_row = run.proposals.get(event=scenario["urgent"])
     # Approving one row brings the move it depends on along.
     assert runs.run_approve(run=run, user=coordinator, proposal_ids=[urgent_row.pk])["submitted"] == 2
-    assert runs.run_approve(run=run, user=coordinator, retry_only=True) == {"submitted": 1, "failed": 0,
-                                                                          "skipped": 0}
+    assert runs.run_approve(run=run, user=coordinator, retry_only=True) == {"submitted": 1, "failed": 0, "skipped": 0}
     assert run.proposals.filter(status="submitted").count() == 3
 
 
@@ -239,14 +276,18 @@ def test_api_start_detail_approve_reject(scenario, client_for, coordinator, cros
     assert world() == before
     detail = api.get(f"/api/v1/scheduling/runs/{run_id}/").data
     assert (detail["status"], detail["candidates"], detail["proposed"], detail["failed"], detail["moves"]) == (
-        "ready", 3, 2, 1, 1)
+        "ready",
+        3,
+        2,
+        1,
+        1,
+    )
     kinds = sorted((p["kind"], p["status"]) for p in detail["proposals"])
     assert kinds == [("move", "proposed"), ("new", "proposed"), ("new", "proposed"), ("new", "unplaced")]
     assert {"id", "event", "employee", "start", "kind", "status", "failure_reason"} <= set(detail["proposals"][0])
 
     proposal = next(p for p in detail["proposals"] if p["event"] == scenario["urgent"].pk)
-    bad = api.patch(f"/api/v1/scheduling/proposals/{proposal['id']}/", {"employee": scenario["club"].pk},
-                    format="json")
+    bad = api.patch(f"/api/v1/scheduling/proposals/{proposal['id']}/", {"employee": scenario["club"].pk}, format="json")
     assert bad.status_code == 400 and "employee" in bad.data["errors"]
     unknown = api.patch(f"/api/v1/scheduling/proposals/{proposal['id']}/", {"colour": "red"}, format="json")
     assert unknown.status_code == 400
@@ -278,8 +319,13 @@ def test_api_bad_as_of_is_a_400(client_for, coordinator):
     assert response.status_code == 400 and "as_of" in response.data["errors"]
 
 
-EXPECTED = {"Administrator": (200, 202), "Coordinator": (200, 202), "Staff": (200, 403), "Viewer": (403, 403),
-            "anonymous": (403, 403)}
+EXPECTED = {
+    "Administrator": (200, 202),
+    "Coordinator": (200, 202),
+    "Staff": (200, 403),
+    "Viewer": (403, 403),
+    "anonymous": (403, 403),
+}
 
 
 @pytest.mark.parametrize("persona", list(EXPECTED), indirect=True)

@@ -9,7 +9,15 @@ from django.utils import timezone
 from integrations.crossmark import FakeCrossmarkClient
 from scheduling import services
 from scheduling.models import (
-    CompanyHoliday, Condition, DateAvailability, Event, EventType, JobTitle, RotationAssignment, Schedule, TimeOff,
+    CompanyHoliday,
+    Condition,
+    DateAvailability,
+    Event,
+    EventType,
+    JobTitle,
+    RotationAssignment,
+    Schedule,
+    TimeOff,
 )
 from scheduling.services import CrossmarkFailed
 
@@ -26,8 +34,9 @@ def crossmark():
 
 def test_assign_posts_to_crossmark_then_saves(crossmark, coordinator):
     event, employee = EventFactory(day=DAY), EmployeeFactory()
-    outcome = services.schedule_assign(event=event, employee=employee, start_at=local(DAY), user=coordinator,
-                                       crossmark=crossmark)
+    outcome = services.schedule_assign(
+        event=event, employee=employee, start_at=local(DAY), user=coordinator, crossmark=crossmark
+    )
     schedule = outcome.schedules[0]
     assert schedule.crossmark_schedule_id == "FAKE-1"
     assert crossmark.scheduled["FAKE-1"]["rep_id"] == employee.crossmark_rep_id
@@ -42,8 +51,9 @@ def test_assign_refuses_hard_violations_naming_the_field(crossmark):
         services.schedule_assign(event=event, employee=employee, start_at=local(DAY), crossmark=crossmark)
     assert "employee" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.schedule_assign(event=event, employee=EmployeeFactory(), start_at=local(DAY + timedelta(days=3)),
-                                 crossmark=crossmark)
+        services.schedule_assign(
+            event=event, employee=EmployeeFactory(), start_at=local(DAY + timedelta(days=3)), crossmark=crossmark
+        )
     assert "not before the due date" in exc.value.message_dict["start_at"][0]
     assert crossmark.calls == [] and Schedule.objects.count() == 0
 
@@ -52,12 +62,17 @@ def test_assign_refuses_time_off_and_holiday(crossmark):
     employee = EmployeeFactory()
     TimeOff.objects.create(employee=employee, start_date=DAY, end_date=DAY)
     with pytest.raises(ValidationError, match="time off"):
-        services.schedule_assign(event=EventFactory(day=DAY), employee=employee, start_at=local(DAY),
-                                 crossmark=crossmark)
+        services.schedule_assign(
+            event=EventFactory(day=DAY), employee=employee, start_at=local(DAY), crossmark=crossmark
+        )
     CompanyHoliday.objects.create(name="Store closed", date=DAY + timedelta(days=1))
     with pytest.raises(ValidationError, match="holiday"):
-        services.schedule_assign(event=EventFactory(day=DAY), employee=EmployeeFactory(),
-                                 start_at=local(DAY + timedelta(days=1)), crossmark=crossmark)
+        services.schedule_assign(
+            event=EventFactory(day=DAY),
+            employee=EmployeeFactory(),
+            start_at=local(DAY + timedelta(days=1)),
+            crossmark=crossmark,
+        )
 
 
 def test_soft_warning_needs_a_reason_which_is_recorded(crossmark, coordinator):
@@ -65,8 +80,14 @@ def test_soft_warning_needs_a_reason_which_is_recorded(crossmark, coordinator):
     with pytest.raises(ValidationError) as exc:
         services.schedule_assign(event=event, employee=employee, start_at=local(DAY, 13, 0), crossmark=crossmark)
     assert "override_reason" in exc.value.message_dict
-    outcome = services.schedule_assign(event=event, employee=employee, start_at=local(DAY, 13, 0),
-                                       override_reason="Member request", user=coordinator, crossmark=crossmark)
+    outcome = services.schedule_assign(
+        event=event,
+        employee=employee,
+        start_at=local(DAY, 13, 0),
+        override_reason="Member request",
+        user=coordinator,
+        crossmark=crossmark,
+    )
     schedule = outcome.schedules[0]
     assert schedule.override_reason == "Member request"
     assert [w["code"] for w in schedule.overridden_warnings] == ["core_slot"]
@@ -76,8 +97,9 @@ def test_one_core_per_day_and_already_scheduled(crossmark):
     employee = EmployeeFactory()
     services.schedule_assign(event=EventFactory(day=DAY), employee=employee, start_at=local(DAY), crossmark=crossmark)
     with pytest.raises(ValidationError, match="already has a Core"):
-        services.schedule_assign(event=EventFactory(day=DAY), employee=employee, start_at=local(DAY, 10, 30),
-                                 crossmark=crossmark)
+        services.schedule_assign(
+            event=EventFactory(day=DAY), employee=employee, start_at=local(DAY, 10, 30), crossmark=crossmark
+        )
     event = Schedule.objects.get().event
     with pytest.raises(ValidationError, match="already scheduled"):
         services.schedule_assign(event=event, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
@@ -94,22 +116,26 @@ def test_crossmark_down_changes_nothing(crossmark):
 
 def test_employee_without_rep_id_cannot_be_posted(crossmark):
     with pytest.raises(ValidationError, match="rep id"):
-        services.schedule_assign(event=EventFactory(day=DAY), employee=EmployeeFactory(crossmark_rep_id=None),
-                                 start_at=local(DAY), crossmark=crossmark)
+        services.schedule_assign(
+            event=EventFactory(day=DAY),
+            employee=EmployeeFactory(crossmark_rep_id=None),
+            start_at=local(DAY),
+            crossmark=crossmark,
+        )
 
 
 def _core_and_supervisor(number="606001"):
     core = EventFactory(day=DAY, event_number=number, name=f"{number}-CORE-Pretzel")
-    supervisor = EventFactory(day=DAY, event_number=number, event_type=EventType.SUPERVISOR,
-                              name=f"{number}-Supervisor-Pretzel")
+    supervisor = EventFactory(
+        day=DAY, event_number=number, event_type=EventType.SUPERVISOR, name=f"{number}-Supervisor-Pretzel"
+    )
     return core, supervisor
 
 
 def test_assigning_a_core_pairs_its_supervisor_with_the_club_supervisor_at_noon(crossmark):
     core, supervisor = _core_and_supervisor()
     club = EmployeeFactory(job_title=JobTitle.CLUB_SUPERVISOR)
-    outcome = services.schedule_assign(event=core, employee=EmployeeFactory(), start_at=local(DAY),
-                                       crossmark=crossmark)
+    outcome = services.schedule_assign(event=core, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
     posted = Schedule.objects.get(event=supervisor)
     assert posted.employee == club and timezone.localtime(posted.start_at) == local(DAY, 12, 0)
     assert "was posted" in outcome.notes[0]
@@ -131,8 +157,9 @@ def test_supervisor_falls_back_to_primary_lead_or_reports(crossmark):
 
     DateAvailability.objects.create(employee=lead, date=DAY, is_available=False)
     core3, supervisor3 = _core_and_supervisor("606003")
-    outcome = services.schedule_assign(event=core3, employee=EmployeeFactory(), start_at=local(DAY),
-                                       crossmark=crossmark)
+    outcome = services.schedule_assign(
+        event=core3, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark
+    )
     assert "still unscheduled" in outcome.notes[0]  # neither the Club Supervisor nor the Primary Lead can
     assert not Schedule.objects.filter(event=supervisor3).exists()
 
@@ -140,8 +167,7 @@ def test_supervisor_falls_back_to_primary_lead_or_reports(crossmark):
 def _posted_pair(crossmark):
     core, supervisor = _core_and_supervisor()
     EmployeeFactory(job_title=JobTitle.CLUB_SUPERVISOR)
-    outcome = services.schedule_assign(event=core, employee=EmployeeFactory(), start_at=local(DAY),
-                                       crossmark=crossmark)
+    outcome = services.schedule_assign(event=core, employee=EmployeeFactory(), start_at=local(DAY), crossmark=crossmark)
     return outcome.schedules[0], Schedule.objects.get(event=supervisor)
 
 
@@ -164,6 +190,7 @@ def test_unschedule_cascade_is_all_or_nothing(crossmark):
         calls["n"] += 1
         if calls["n"] == 2:
             from integrations.base import TransientError
+
             raise TransientError("down")
         return original(schedule_id=schedule_id)
 
@@ -190,8 +217,9 @@ def test_reschedule_failure_leaves_both_unchanged(crossmark):
     core_schedule, supervisor_schedule = _posted_pair(crossmark)
     crossmark.fail_next["schedule"] = 1
     with pytest.raises(CrossmarkFailed):
-        services.schedule_reschedule(schedule=core_schedule, start_at=local(DAY + timedelta(days=1)),
-                                     crossmark=crossmark)
+        services.schedule_reschedule(
+            schedule=core_schedule, start_at=local(DAY + timedelta(days=1)), crossmark=crossmark
+        )
     core_schedule.refresh_from_db()
     assert timezone.localtime(core_schedule.start_at) == local(DAY)
 
@@ -199,17 +227,20 @@ def test_reschedule_failure_leaves_both_unchanged(crossmark):
 def test_reschedule_is_validated(crossmark):
     core_schedule, _ = _posted_pair(crossmark)
     with pytest.raises(ValidationError) as exc:
-        services.schedule_reschedule(schedule=core_schedule, start_at=local(DAY + timedelta(days=10)),
-                                     crossmark=crossmark)
+        services.schedule_reschedule(
+            schedule=core_schedule, start_at=local(DAY + timedelta(days=10)), crossmark=crossmark
+        )
     assert "start_at" in exc.value.message_dict
 
 
 def test_swap_two_cores(crossmark):
     a, b = EmployeeFactory(), EmployeeFactory()
-    first = services.schedule_assign(event=EventFactory(day=DAY), employee=a, start_at=local(DAY),
-                                     crossmark=crossmark).schedules[0]
-    second = services.schedule_assign(event=EventFactory(day=DAY), employee=b, start_at=local(DAY, 10, 30),
-                                      crossmark=crossmark).schedules[0]
+    first = services.schedule_assign(
+        event=EventFactory(day=DAY), employee=a, start_at=local(DAY), crossmark=crossmark
+    ).schedules[0]
+    second = services.schedule_assign(
+        event=EventFactory(day=DAY), employee=b, start_at=local(DAY, 10, 30), crossmark=crossmark
+    ).schedules[0]
     services.schedule_swap_cores(first=first, second=second, crossmark=crossmark)
     first.refresh_from_db()
     second.refresh_from_db()
@@ -221,13 +252,15 @@ def test_swap_refuses_non_cores_and_invalid_people(crossmark):
     a = EmployeeFactory()
     b = EmployeeFactory()
     first = ScheduleFactory(employee=a, event=EventFactory(day=DAY), start_at=local(DAY))
-    second = ScheduleFactory(employee=b, event=EventFactory(day=DAY, event_type=EventType.FREEOSK),
-                             start_at=local(DAY, 10, 0))
+    second = ScheduleFactory(
+        employee=b, event=EventFactory(day=DAY, event_type=EventType.FREEOSK), start_at=local(DAY, 10, 0)
+    )
     with pytest.raises(ValidationError, match="Only two Core"):
         services.schedule_swap_cores(first=first, second=second, crossmark=crossmark)
     TimeOff.objects.create(employee=b, start_date=DAY, end_date=DAY)
-    third = ScheduleFactory(employee=b, event=EventFactory(day=DAY + timedelta(days=1)),
-                            start_at=local(DAY + timedelta(days=1)))
+    third = ScheduleFactory(
+        employee=b, event=EventFactory(day=DAY + timedelta(days=1)), start_at=local(DAY + timedelta(days=1))
+    )
     with pytest.raises(ValidationError, match="time off"):
         services.schedule_swap_cores(first=first, second=third, crossmark=crossmark)
 
@@ -258,6 +291,7 @@ def test_time_off_rules():
 
 def test_time_off_start_after_end_is_a_db_constraint():
     from django.db import IntegrityError, transaction
+
     with pytest.raises(IntegrityError), transaction.atomic():
         TimeOff.objects.create(employee=EmployeeFactory(), start_date=date(2026, 12, 9), end_date=date(2026, 12, 8))
 
@@ -287,8 +321,11 @@ def test_live_mode_uses_each_users_own_account_and_session(settings, coordinator
 
     from integrations.crossmark import LiveCrossmarkClient
     from scheduling.models import CrossmarkAccount
-    settings.INTEGRATIONS = {**settings.INTEGRATIONS,
-                             "crossmark": {"mode": "live", "base_url": "https://cm.example.test"}}
+
+    settings.INTEGRATIONS = {
+        **settings.INTEGRATIONS,
+        "crossmark": {"mode": "live", "base_url": "https://cm.example.test"},
+    }
     with pytest.raises(ValidationError, match="Crossmark login"):
         services.crossmark_for_user(coordinator)
     services.crossmark_account_set(user=coordinator, username="cora", password="pw-cora")
@@ -296,8 +333,11 @@ def test_live_mode_uses_each_users_own_account_and_session(settings, coordinator
     first, second = services.crossmark_for_user(coordinator), services.crossmark_for_user(admin_user)
     assert isinstance(first, LiveCrossmarkClient) and (first.username, second.username) == ("cora", "ada")
     with responses_lib.RequestsMock() as rsps:
-        rsps.post("https://cm.example.test/login/authenticate", json={"success": True},
-                  headers={"Set-Cookie": "PHPSESSID=cora-session"})
+        rsps.post(
+            "https://cm.example.test/login/authenticate",
+            json={"success": True},
+            headers={"Set-Cookie": "PHPSESSID=cora-session"},
+        )
         first.login()
     account = CrossmarkAccount.objects.get(user=coordinator)
     assert account.session_id == "cora-session" and account.session_started_at is not None

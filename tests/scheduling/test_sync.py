@@ -18,8 +18,9 @@ TODAY = date(2026, 11, 23)
 
 
 def mplan(mplan_id, name="606001-CORE-Pretzel", **kw):
-    values = dict(store_id="8135", store_name="Club", start_date=TODAY, due_date=TODAY + timedelta(days=4),
-                  condition="Unstaffed")
+    values = dict(
+        store_id="8135", store_name="Club", start_date=TODAY, due_date=TODAY + timedelta(days=4), condition="Unstaffed"
+    )
     values.update(kw)
     return CrossmarkEvent(mplan_id, name, **values)
 
@@ -48,8 +49,10 @@ def test_changed_events_are_updated_and_local_edits_kept():
     digital.sub_type, digital.type_edited, digital.estimated_minutes = "digital_teardown", True, 45
     digital.save()
     core_pk = Event.objects.get(mplan_id="1").pk
-    client.events = [mplan("1", condition="Scheduled", due_date=TODAY + timedelta(days=6)),
-                     mplan("2", name="DIGITAL Screens v2")]
+    client.events = [
+        mplan("1", condition="Scheduled", due_date=TODAY + timedelta(days=6)),
+        mplan("2", name="DIGITAL Screens v2"),
+    ]
     run = run_sync(client)
     assert (run.created, run.updated, run.unchanged) == (0, 2, 0)
     core = Event.objects.get(mplan_id="1")
@@ -80,14 +83,36 @@ def test_postings_are_imported_by_rep_id_never_by_name_alone():
     EmployeeFactory(name="Omar Haddad", crossmark_rep_id=None)
     EmployeeFactory(name="Omar Haddad", crossmark_rep_id=None, crossmark_employee_id="US2")
     at = datetime(2026, 11, 24, 9, 45)
-    client = FakeCrossmarkClient(events=[
-        mplan("1", condition="Scheduled", scheduled_at=at, schedule_rep_id="5005", schedule_event_id="S1",
-              staffed_reps=("Someone Else",)),
-        mplan("2", name="606002-CORE-X", condition="Scheduled", scheduled_at=at, schedule_rep_id="7777",
-              schedule_event_id="S2", staffed_reps=("Omar Haddad",)),
-        mplan("3", name="606003-CORE-X", condition="Scheduled", scheduled_at=at, schedule_rep_id="8888",
-              schedule_event_id="S3", staffed_reps=("Nobody Known",)),
-    ])
+    client = FakeCrossmarkClient(
+        events=[
+            mplan(
+                "1",
+                condition="Scheduled",
+                scheduled_at=at,
+                schedule_rep_id="5005",
+                schedule_event_id="S1",
+                staffed_reps=("Someone Else",),
+            ),
+            mplan(
+                "2",
+                name="606002-CORE-X",
+                condition="Scheduled",
+                scheduled_at=at,
+                schedule_rep_id="7777",
+                schedule_event_id="S2",
+                staffed_reps=("Omar Haddad",),
+            ),
+            mplan(
+                "3",
+                name="606003-CORE-X",
+                condition="Scheduled",
+                scheduled_at=at,
+                schedule_rep_id="8888",
+                schedule_event_id="S3",
+                staffed_reps=("Nobody Known",),
+            ),
+        ]
+    )
     run = run_sync(client)
     assert run.schedules_imported == 1
     schedule = Schedule.objects.get()
@@ -105,8 +130,15 @@ def test_local_posting_is_preserved_when_crossmark_shows_another():
     run_sync(client)
     local = ScheduleFactory(event=Event.objects.get(mplan_id="1"))
     EmployeeFactory(crossmark_rep_id="5005")
-    client.events = [mplan("1", condition="Scheduled", scheduled_at=datetime(2026, 11, 25, 10, 30),
-                           schedule_rep_id="5005", schedule_event_id="OTHER")]
+    client.events = [
+        mplan(
+            "1",
+            condition="Scheduled",
+            scheduled_at=datetime(2026, 11, 25, 10, 30),
+            schedule_rep_id="5005",
+            schedule_event_id="OTHER",
+        )
+    ]
     run = run_sync(client)
     assert list(Schedule.objects.values_list("pk", flat=True)) == [local.pk]
     assert "another posting (OTHER)" in run.problems[0]["error"]
@@ -117,8 +149,11 @@ def test_local_posting_is_preserved_when_crossmark_shows_another():
 
 class MalformedPage(FakeCrossmarkClient):
     def fetch_events(self, *, start, end, page, limit):
-        return FetchPage(events=[mplan("1")] if page == 1 else [], total=2,
-                         problems=[{"mplan_id": "2", "error": "endDate missing"}] if page == 1 else [])
+        return FetchPage(
+            events=[mplan("1")] if page == 1 else [],
+            total=2,
+            problems=[{"mplan_id": "2", "error": "endDate missing"}] if page == 1 else [],
+        )
 
 
 def test_malformed_rows_are_skipped_logged_and_never_marked_vanished():
@@ -133,6 +168,7 @@ def test_crossmark_failure_mid_fetch_changes_nothing():
     client = FakeCrossmarkClient(events=[mplan("1")])
     client.fail_next["fetch"] = 1
     from integrations.base import TransientError
+
     with pytest.raises(TransientError):
         run_sync(client)
     assert Event.objects.count() == 0

@@ -3,8 +3,20 @@
 from datetime import date, datetime, time, timedelta
 
 from scheduling import rules, verification
-from scheduling.rules import CLUB_SUPERVISOR, CORE, DIGITAL, FREEOSK, JUICER, JUICER_BARISTA, LEAD, SPECIALIST, \
-    SUPERVISOR, EmployeeInfo, EventInfo, RuleContext
+from scheduling.rules import (
+    CLUB_SUPERVISOR,
+    CORE,
+    DIGITAL,
+    FREEOSK,
+    JUICER,
+    JUICER_BARISTA,
+    LEAD,
+    SPECIALIST,
+    SUPERVISOR,
+    EmployeeInfo,
+    EventInfo,
+    RuleContext,
+)
 from scheduling.verification import DayAssignment, verify_day
 
 DAY = date(2026, 11, 23)  # a Monday
@@ -13,8 +25,14 @@ _ids = iter(range(1, 10_000))
 
 def ev(event_type=CORE, number=""):
     i = next(_ids)
-    return EventInfo(id=i, name=f"{number or i}-{event_type}", event_type=event_type, event_number=number,
-                     start_at=datetime.combine(DAY, time()), due_at=datetime.combine(DAY + timedelta(days=3), time()))
+    return EventInfo(
+        id=i,
+        name=f"{number or i}-{event_type}",
+        event_type=event_type,
+        event_number=number,
+        start_at=datetime.combine(DAY, time()),
+        due_at=datetime.combine(DAY + timedelta(days=3), time()),
+    )
 
 
 def emp(title=SPECIALIST, id=None, **kw):
@@ -41,8 +59,7 @@ def test_a_clean_day_passes_every_check():
 
 def test_one_core_per_employee():
     e = emp()
-    assert checks([DayAssignment(ev(), e, at(9, 45)), DayAssignment(ev(), e, at(10, 30))]) == [
-        ("one_core", "critical")]
+    assert checks([DayAssignment(ev(), e, at(9, 45)), DayAssignment(ev(), e, at(10, 30))]) == [("one_core", "critical")]
 
 
 def test_availability_and_time_off():
@@ -62,8 +79,7 @@ def test_core_slots_standard_and_balanced():
 
 def test_pairing_both_ways():
     assert checks([DayAssignment(ev(CORE, "606001"), emp(), at(9, 45))]) == [("pairing", "warning")]
-    assert checks([DayAssignment(ev(SUPERVISOR, "606002"), emp(CLUB_SUPERVISOR), at(12))]) == [
-        ("pairing", "critical")]
+    assert checks([DayAssignment(ev(SUPERVISOR, "606002"), emp(CLUB_SUPERVISOR), at(12))]) == [("pairing", "critical")]
 
 
 def test_freeosk_and_digital_roles():
@@ -81,7 +97,8 @@ def test_juicer_rotation_and_juicer_not_on_core():
     ctx = RuleContext(rotations={(rules.JUICER, DAY.weekday()): juicer.id})
     assert checks([DayAssignment(ev(JUICER), other, at(9))], ctx) == [("juicer_rotation", "warning")]
     assert checks([DayAssignment(ev(JUICER), juicer, at(9)), DayAssignment(ev(CORE), juicer, at(9, 45))], ctx) == [
-        ("juicer_no_core", "critical")]
+        ("juicer_no_core", "critical")
+    ]
 
 
 def test_other_days_are_ignored():

@@ -32,6 +32,7 @@ def sf_server():
 
     server = SalesforceHttpFake(demo_dataset(), page_size=50)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
         def callback(request):
             auth = request.headers.get("Authorization", "")
             server.tokens_seen.append(auth)
@@ -49,5 +50,6 @@ def sf_client(sf_server):
     from integrations.salesforce.live import LiveSalesforceClient
 
     tokens = iter(f"token-{n}" for n in range(1, 100))
-    return LiveSalesforceClient(instance_url=SF_INSTANCE, token_provider=lambda: next(tokens), sleep=lambda s: None,
-                                backoff_base=0.0)
+    return LiveSalesforceClient(
+        instance_url=SF_INSTANCE, token_provider=lambda: next(tokens), sleep=lambda s: None, backoff_base=0.0
+    )

@@ -7,7 +7,17 @@ import factory
 from django.utils import timezone
 
 from volunteers.models import (
-    District, Event, EventFormat, EventStatus, Organization, School, SchoolLevel, Skill, Student, Teacher, Volunteer,
+    District,
+    Event,
+    EventFormat,
+    EventStatus,
+    Organization,
+    School,
+    SchoolLevel,
+    Skill,
+    Student,
+    Teacher,
+    Volunteer,
 )
 
 

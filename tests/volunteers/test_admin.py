@@ -3,26 +3,67 @@ from django.urls import reverse
 
 from volunteers import services
 from volunteers.models import (
-    Affiliation, Contact, ContactAddress, ContactEmail, ContactPhone, StudentParticipation, TeacherParticipation,
-    VolunteerSkill, ContactHistory, District, Event, Organization, RecruitmentNote, School, Skill, Student,
-    Teacher, Volunteer, VolunteerMerge, VolunteerParticipation,
+    Affiliation,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactHistory,
+    ContactPhone,
+    District,
+    Event,
+    Organization,
+    RecruitmentNote,
+    School,
+    Skill,
+    Student,
+    StudentParticipation,
+    Teacher,
+    TeacherParticipation,
+    Volunteer,
+    VolunteerMerge,
+    VolunteerParticipation,
+    VolunteerSkill,
 )
 
 from .factories import EventFactory, OrganizationFactory, SchoolFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Volunteer, Teacher, Student, Contact, ContactHistory, RecruitmentNote, Organization, District, School,
-          Skill, Affiliation, Event, VolunteerParticipation, VolunteerMerge, ContactEmail, ContactPhone, ContactAddress,
-          VolunteerSkill, StudentParticipation, TeacherParticipation]
+MODELS = [
+    Volunteer,
+    Teacher,
+    Student,
+    Contact,
+    ContactHistory,
+    RecruitmentNote,
+    Organization,
+    District,
+    School,
+    Skill,
+    Affiliation,
+    Event,
+    VolunteerParticipation,
+    VolunteerMerge,
+    ContactEmail,
+    ContactPhone,
+    ContactAddress,
+    VolunteerSkill,
+    StudentParticipation,
+    TeacherParticipation,
+]
 
 
 @pytest.fixture
 def data():
     school = SchoolFactory()
     for i in range(8):
-        v = services.volunteer_create(first_name=f"V{i}", last_name="X", email=f"v{i}@example.org",
-                                      organization=OrganizationFactory(), skills=["Shared"])
+        v = services.volunteer_create(
+            first_name=f"V{i}",
+            last_name="X",
+            email=f"v{i}@example.org",
+            organization=OrganizationFactory(),
+            skills=["Shared"],
+        )
         e = EventFactory(school=school)
         services.participation_record(event=e, volunteer=v, status="attended")
         services.history_note_add(contact=v, body="hello")
@@ -55,17 +96,20 @@ def test_staff_cannot_use_admin(staff_user, client):
 def test_exclude_action(coordinator, client):
     a, b = VolunteerFactory(), VolunteerFactory()
     client.force_login(coordinator)
-    client.post(reverse("admin:volunteers_volunteer_changelist"),
-                {"action": "exclude_from_reports", "_selected_action": [a.pk, b.pk]})
+    client.post(
+        reverse("admin:volunteers_volunteer_changelist"),
+        {"action": "exclude_from_reports", "_selected_action": [a.pk, b.pk]},
+    )
     assert Volunteer.objects.filter(exclude_from_reports=True).count() == 2
 
 
 def test_export_action(coordinator, client):
     VolunteerFactory(first_name="Ada", last_name="Lovelace")
     client.force_login(coordinator)
-    response = client.post(reverse("admin:volunteers_volunteer_changelist"),
-                           {"action": "export_as_csv", "_selected_action": list(Volunteer.objects.values_list(
-                               "pk", flat=True))})
+    response = client.post(
+        reverse("admin:volunteers_volunteer_changelist"),
+        {"action": "export_as_csv", "_selected_action": list(Volunteer.objects.values_list("pk", flat=True))},
+    )
     assert response["Content-Type"] == "text/csv"
     assert "Lovelace" in response.content.decode()
 
@@ -77,8 +121,9 @@ def test_merge_action_confirms_then_merges(coordinator, client):
     url = reverse("admin:volunteers_volunteer_changelist")
     confirm = client.post(url, {"action": "merge_volunteers", "_selected_action": [keep.pk, dup.pk]})
     assert confirm.status_code == 200 and "Choose the volunteer to keep" in confirm.content.decode()
-    client.post(url, {"action": "merge_volunteers", "_selected_action": [keep.pk, dup.pk], "confirm": "1",
-                      "survivor": keep.pk})
+    client.post(
+        url, {"action": "merge_volunteers", "_selected_action": [keep.pk, dup.pk], "confirm": "1", "survivor": keep.pk}
+    )
     assert list(Volunteer.objects.values_list("pk", flat=True)) == [keep.pk]
     merge = VolunteerMerge.objects.get()
     assert (merge.survivor, merge.merged_by, merge.moved["participations"]) == (keep, coordinator, 1)
@@ -88,15 +133,28 @@ def test_event_admin_rejects_forbidden_transition(coordinator, client):
     event = EventFactory(status="completed")
     client.force_login(coordinator)
     url = reverse("admin:volunteers_event_change", args=[event.pk])
-    response = client.post(url, {
-        "title": event.title, "event_type": event.event_type, "format": event.format, "status": "draft",
-        "start_0": "2025-10-01", "start_1": "10:00:00", "volunteers_needed": 0, "registered_count": 0,
-        "attended_count": 0, "registered_student_count": 0, "attended_student_count": 0,
-        "attended_educator_count": 0,
-        **{f"{prefix}-{k}": v for prefix in ("volunteer_participations", "student_participations",
-                                             "teacher_participations")
-           for k, v in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()},
-    })
+    response = client.post(
+        url,
+        {
+            "title": event.title,
+            "event_type": event.event_type,
+            "format": event.format,
+            "status": "draft",
+            "start_0": "2025-10-01",
+            "start_1": "10:00:00",
+            "volunteers_needed": 0,
+            "registered_count": 0,
+            "attended_count": 0,
+            "registered_student_count": 0,
+            "attended_student_count": 0,
+            "attended_educator_count": 0,
+            **{
+                f"{prefix}-{k}": v
+                for prefix in ("volunteer_participations", "student_participations", "teacher_participations")
+                for k, v in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()
+            },
+        },
+    )
     assert response.status_code == 200
     assert "cannot go from Completed to Draft" in response.content.decode()
     event.refresh_from_db()
@@ -105,12 +163,24 @@ def test_event_admin_rejects_forbidden_transition(coordinator, client):
 
 def _event_form(event, participations: list[dict], initial: int = 0) -> dict:
     data = {
-        "title": event.title, "event_type": event.event_type, "format": event.format, "status": event.status,
-        "start_0": "2025-10-01", "start_1": "10:00:00", "duration_minutes": 60, "volunteers_needed": 0,
-        "registered_count": event.registered_count, "attended_count": event.attended_count,
-        "registered_student_count": 0, "attended_student_count": 0, "attended_educator_count": 0,
-        **{f"{prefix}-{k}": 0 for prefix in ("student_participations", "teacher_participations")
-           for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        "title": event.title,
+        "event_type": event.event_type,
+        "format": event.format,
+        "status": event.status,
+        "start_0": "2025-10-01",
+        "start_1": "10:00:00",
+        "duration_minutes": 60,
+        "volunteers_needed": 0,
+        "registered_count": event.registered_count,
+        "attended_count": event.attended_count,
+        "registered_student_count": 0,
+        "attended_student_count": 0,
+        "attended_educator_count": 0,
+        **{
+            f"{prefix}-{k}": 0
+            for prefix in ("student_participations", "teacher_participations")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
         "volunteer_participations-TOTAL_FORMS": len(participations),
         "volunteer_participations-INITIAL_FORMS": initial,
     }
@@ -124,17 +194,37 @@ def test_event_admin_participation_inline_refreshes_counts_and_volunteer_stats(c
     volunteer = VolunteerFactory()
     client.force_login(coordinator)
     url = reverse("admin:volunteers_event_change", args=[event.pk])
-    added = client.post(url, _event_form(event, [{"event": event.pk, "volunteer": volunteer.pk,
-                                                  "status": "attended", "delivery_hours": "", "role": ""}]))
+    added = client.post(
+        url,
+        _event_form(
+            event,
+            [{"event": event.pk, "volunteer": volunteer.pk, "status": "attended", "delivery_hours": "", "role": ""}],
+        ),
+    )
     assert added.status_code == 302
     event.refresh_from_db()
     volunteer.refresh_from_db()
     assert (event.registered_count, event.attended_count, volunteer.times_volunteered) == (1, 1, 1)
 
     participation = VolunteerParticipation.objects.get()
-    removed = client.post(url, _event_form(event, [{"id": participation.pk, "event": event.pk,
-                                                    "volunteer": volunteer.pk, "status": "attended",
-                                                    "delivery_hours": "", "role": "", "DELETE": "on"}], initial=1))
+    removed = client.post(
+        url,
+        _event_form(
+            event,
+            [
+                {
+                    "id": participation.pk,
+                    "event": event.pk,
+                    "volunteer": volunteer.pk,
+                    "status": "attended",
+                    "delivery_hours": "",
+                    "role": "",
+                    "DELETE": "on",
+                }
+            ],
+            initial=1,
+        ),
+    )
     assert removed.status_code == 302 and not VolunteerParticipation.objects.exists()
     event.refresh_from_db()
     volunteer.refresh_from_db()

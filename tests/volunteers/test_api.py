@@ -2,12 +2,17 @@ from decimal import Decimal
 
 import pytest
 
-from volunteers import services
 from tests.openapi import component
-from volunteers.models import DataQualityFlag, Event, ViewerDistrict, Volunteer
+from volunteers import services
+from volunteers.models import DataQualityFlag, Volunteer
 
 from .factories import (
-    DistrictFactory, EventFactory, OrganizationFactory, SchoolFactory, SkillFactory, VolunteerFactory, at,
+    DistrictFactory,
+    EventFactory,
+    OrganizationFactory,
+    SchoolFactory,
+    SkillFactory,
+    at,
 )
 
 BASE = "/api/v1/volunteers"
@@ -18,10 +23,16 @@ pytestmark = pytest.mark.django_db
 def people(db):
     acme = OrganizationFactory(name="Acme Bank")
     robotics = SkillFactory(name="Robotics")
-    ada = services.volunteer_create(first_name="Ada", last_name="Lovelace", email="ada@example.org",
-                                    organization=acme, skills=["Robotics"], title="Engineer", postal_code="64110")
-    grace = services.volunteer_create(first_name="Grace", last_name="Hopper", title="Admiral",
-                                      department="Navy")
+    ada = services.volunteer_create(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        organization=acme,
+        skills=["Robotics"],
+        title="Engineer",
+        postal_code="64110",
+    )
+    grace = services.volunteer_create(first_name="Grace", last_name="Hopper", title="Admiral", department="Navy")
     alan = services.volunteer_create(first_name="Alan", last_name="Turing", status="inactive")
     return {"acme": acme, "robotics": robotics, "ada": ada, "grace": grace, "alan": alan}
 
@@ -30,20 +41,36 @@ def people(db):
 LIST_ENDPOINTS = ["volunteers", "organizations", "participations"]
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("anonymous", 401), ("Viewer", 403), ("Staff", 200), ("Coordinator", 200), ("Administrator", 200),
-], indirect=["persona"])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("anonymous", 401),
+        ("Viewer", 403),
+        ("Staff", 200),
+        ("Coordinator", 200),
+        ("Administrator", 200),
+    ],
+    indirect=["persona"],
+)
 @pytest.mark.parametrize("endpoint", LIST_ENDPOINTS)
 def test_contact_lists_by_role(persona, expected, endpoint, client_for):
     assert client_for(persona).get(f"{BASE}/{endpoint}/").status_code == expected
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("Viewer", 403), ("Staff", 403), ("Coordinator", 201), ("Administrator", 201),
-], indirect=["persona"])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("Viewer", 403),
+        ("Staff", 403),
+        ("Coordinator", 201),
+        ("Administrator", 201),
+    ],
+    indirect=["persona"],
+)
 def test_create_volunteer_by_role(persona, expected, client_for):
-    response = client_for(persona).post(f"{BASE}/volunteers/", {"first_name": "New", "last_name": "Person",
-                                                                 "email": "new@example.org"})
+    response = client_for(persona).post(
+        f"{BASE}/volunteers/", {"first_name": "New", "last_name": "Person", "email": "new@example.org"}
+    )
     assert response.status_code == expected
     if expected == 201:
         assert response.json()["primary_email"] == "new@example.org"
@@ -110,8 +137,7 @@ def test_directory_sorts(staff_user, client_for, people):
     services.participation_record(event=later, volunteer=people["alan"], status="attended")
     client = client_for(staff_user)
     times = client.get(f"{BASE}/volunteers/", {"sort": "times"}).json()["results"]
-    assert [(v["last_name"], v["times_volunteered"]) for v in times] == [("Hopper", 2), ("Turing", 1),
-                                                                         ("Lovelace", 0)]
+    assert [(v["last_name"], v["times_volunteered"]) for v in times] == [("Hopper", 2), ("Turing", 1), ("Lovelace", 0)]
     last = client.get(f"{BASE}/volunteers/", {"sort": "last"}).json()["results"]
     assert [v["last_name"] for v in last][:2] == ["Hopper", "Turing"]
 
@@ -122,13 +148,19 @@ def test_directory_bad_params_are_400(staff_user, client_for):
     assert set(response.json()["errors"]) == {"sort", "local_status"}
 
 
-@pytest.mark.parametrize("endpoint", ["volunteers", "organizations", "events", "participations", "districts",
-                                      "schools"])
+@pytest.mark.parametrize(
+    "endpoint", ["volunteers", "organizations", "events", "participations", "districts", "schools"]
+)
 def test_list_query_count_is_constant(endpoint, staff_user, client_for, django_assert_max_num_queries):
     school = SchoolFactory()
     for i in range(12):
-        v = services.volunteer_create(first_name=f"V{i}", last_name="X", email=f"v{i}@example.org",
-                                      organization=OrganizationFactory(), skills=[f"S{i}", "Shared"])
+        v = services.volunteer_create(
+            first_name=f"V{i}",
+            last_name="X",
+            email=f"v{i}@example.org",
+            organization=OrganizationFactory(),
+            skills=[f"S{i}", "Shared"],
+        )
         e = services.event_create(title=f"E{i}", start=at(2025, 9, 1 + i), school=school, status="confirmed")
         services.participation_record(event=e, volunteer=v, status="registered")
     client = client_for(staff_user)
@@ -148,30 +180,35 @@ def test_forbidden_transition_via_api_is_400(coordinator, client_for):
 
 def test_other_reason_short_notes_via_api(coordinator, client_for):
     event = EventFactory(status="confirmed")
-    response = client_for(coordinator).patch(f"{BASE}/events/{event.pk}/", {
-        "status": "cancelled", "cancellation_reason": "other", "cancellation_notes": "rain"})
+    response = client_for(coordinator).patch(
+        f"{BASE}/events/{event.pk}/",
+        {"status": "cancelled", "cancellation_reason": "other", "cancellation_notes": "rain"},
+    )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["cancellation_notes"]
 
 
 def test_unknown_fk_and_unknown_field_are_400(coordinator, client_for):
-    response = client_for(coordinator).post(f"{BASE}/events/", {"title": "X", "start": "2025-10-01T10:00:00Z",
-                                                                "school": 9999, "colour": "red"})
+    response = client_for(coordinator).post(
+        f"{BASE}/events/", {"title": "X", "start": "2025-10-01T10:00:00Z", "school": 9999, "colour": "red"}
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"school", "colour"}
 
 
 def test_invalid_email_via_api(coordinator, client_for):
-    response = client_for(coordinator).post(f"{BASE}/volunteers/", {"first_name": "A", "last_name": "B",
-                                                                     "email": "nope"})
+    response = client_for(coordinator).post(
+        f"{BASE}/volunteers/", {"first_name": "A", "last_name": "B", "email": "nope"}
+    )
     assert response.status_code == 400 and "email" in response.json()["errors"]
 
 
 def test_participation_and_attendance_via_api(coordinator, client_for, people):
     event = EventFactory(status="confirmed", duration_minutes=120)
     client = client_for(coordinator)
-    created = client.post(f"{BASE}/participations/", {"event": event.pk, "volunteer": people["ada"].pk,
-                                                      "status_source": "Registered"})
+    created = client.post(
+        f"{BASE}/participations/", {"event": event.pk, "volunteer": people["ada"].pk, "status_source": "Registered"}
+    )
     assert created.status_code == 201, created.json()
     pid = created.json()["id"]
     marked = client.post(f"{BASE}/events/{event.pk}/attendance/", {"marks": {str(pid): "attended"}})
@@ -180,8 +217,7 @@ def test_participation_and_attendance_via_api(coordinator, client_for, people):
     assert (event.registered_count, event.attended_count) == (1, 1)
     assert Volunteer.objects.get(pk=people["ada"].pk).times_volunteered == 1
     detail = client.get(f"{BASE}/participations/{pid}/").json()
-    assert (detail["status"], detail["status_source"], detail["delivery_hours"]) == ("attended", "Registered",
-                                                                                     "2.00")
+    assert (detail["status"], detail["status_source"], detail["delivery_hours"]) == ("attended", "Registered", "2.00")
 
 
 def test_candidates_endpoint_shows_breakdown(staff_user, client_for, people):
@@ -199,18 +235,17 @@ def test_candidates_endpoint_shows_breakdown(staff_user, client_for, people):
 
 def test_report_endpoints(staff_user, client_for, people, django_assert_max_num_queries):
     event = EventFactory(start=at(2025, 9, 1))
-    services.participation_record(event=event, volunteer=people["ada"], status="attended",
-                                  delivery_hours=Decimal("2"))
+    services.participation_record(event=event, volunteer=people["ada"], status="attended", delivery_hours=Decimal("2"))
     client = client_for(staff_user)
     with django_assert_max_num_queries(8):
         body = client.get(f"{BASE}/reports/thank-you/", {"start": "2025-08-01", "end": "2026-07-31"}).json()
     assert body["volunteers"][0]["name"] == "Ada Lovelace" and body["volunteers"][0]["hours"] == 2.0
     bad = client.get(f"{BASE}/reports/thank-you/", {"start": "2025-08-01", "end": "2024-01-01"})
     assert bad.status_code == 400 and "end" in bad.json()["errors"]
-    assert client.get(f"{BASE}/reports/first-time/", {"start": "2025-08-01", "end": "2026-07-31"}).json()[
-        "count"] == 1
-    assert client.get(f"{BASE}/reports/organizations/", {"year": 2025}).json()["organizations"][0]["name"] == \
-        "Acme Bank"
+    assert client.get(f"{BASE}/reports/first-time/", {"start": "2025-08-01", "end": "2026-07-31"}).json()["count"] == 1
+    assert (
+        client.get(f"{BASE}/reports/organizations/", {"year": 2025}).json()["organizations"][0]["name"] == "Acme Bank"
+    )
     assert client.get(f"{BASE}/reports/district-year-end/", {"district": 999, "year": 2025}).status_code == 400
 
 
@@ -224,7 +259,9 @@ def test_deleting_a_district_or_school_in_use_is_409_with_reason(client_for, adm
     assert response.json() == {"detail": "This cannot be deleted: it is still in use by 1 school.", "errors": {}}
     response = client.delete(f"{BASE}/schools/{school.pk}/")
     assert (response.status_code, response.json()["detail"]) == (
-        409, "This cannot be deleted: it is still in use by 1 event.")
+        409,
+        "This cannot be deleted: it is still in use by 1 event.",
+    )
 
 
 def test_duplicate_skill_name_is_400_whatever_the_case(client_for, admin_user):
@@ -245,8 +282,11 @@ def test_blank_salesforce_id_is_stored_as_null(client_for, admin_user):
 
 
 def test_event_start_before_1900_is_400(client_for, admin_user):
-    response = client_for(admin_user).post(f"{BASE}/events/", {
-        "title": "Ancient", "event_type": "career_fair", "start": "0219-08-02T08:14:00Z"}, format="json")
+    response = client_for(admin_user).post(
+        f"{BASE}/events/",
+        {"title": "Ancient", "event_type": "career_fair", "start": "0219-08-02T08:14:00Z"},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == {"start": ["Use a date from 1900 on."]}
 
@@ -260,6 +300,8 @@ def test_open_flag_has_null_resolved_by_as_documented(client_for, admin_user):
 def test_patch_response_keeps_school_name(client_for, admin_user):
     event = EventFactory(school=SchoolFactory(name="Lincoln"))
     client = client_for(admin_user)
-    assert client.patch(f"{BASE}/events/{event.pk}/", {"title": "Renamed"}, format="json").json()["school_name"] == \
-        "Lincoln"
+    assert (
+        client.patch(f"{BASE}/events/{event.pk}/", {"title": "Renamed"}, format="json").json()["school_name"]
+        == "Lincoln"
+    )
     assert client.patch(f"{BASE}/events/{event.pk}/", {"school": None}, format="json").json()["school_name"] == ""

@@ -28,8 +28,9 @@ def synced():
     return quality_run_execute(client=client)
 
 
-@pytest.mark.parametrize("url", ["/volunteers/salesforce/", "/volunteers/quality/", "/volunteers/quality/flags/",
-                                 "/volunteers/roster/"])
+@pytest.mark.parametrize(
+    "url", ["/volunteers/salesforce/", "/volunteers/quality/", "/volunteers/quality/flags/", "/volunteers/roster/"]
+)
 def test_pages_by_role(url, coordinator, staff_user, viewer, synced, django_assert_max_num_queries):
     coord, staff = web(coordinator), web(staff_user)
     with django_assert_max_num_queries(25):
@@ -56,8 +57,9 @@ def test_score_now_and_sync_now_from_pages(coordinator, staff_user):
 
 
 def test_flags_page_dismiss_and_resolve(coordinator, staff_user):
-    flag = DataQualityFlag.objects.create(entity_type="volunteer", entity_key="003X", issue_type="all_caps_name",
-                                          message="ALL CAPS")
+    flag = DataQualityFlag.objects.create(
+        entity_type="volunteer", entity_key="003X", issue_type="all_caps_name", message="ALL CAPS"
+    )
     assert web(staff_user).post("/volunteers/quality/flags/", {"flag": flag.pk, "action": "dismiss"}).status_code == 403
     response = web(coordinator).post("/volunteers/quality/flags/", {"flag": flag.pk, "action": "dismiss"})
     assert response.status_code == 302

@@ -6,36 +6,60 @@ import pytest
 
 from integrations.salesforce.fake import FakeSalesforceClient
 from volunteers import quality as q
-from volunteers.models import DataQualityFlag, Event, QualityCheck, QualityRun
+from volunteers.models import DataQualityFlag, QualityCheck, QualityRun
 from volunteers.quality_services import flag_close, quality_run_execute
 from volunteers.sync_services import sync_all
 
 
-@pytest.mark.parametrize("bad, total, severity", [
-    (0, 100, "info"), (0, 0, "info"), (1, 100, "warning"), (4, 100, "warning"), (5, 100, "error"),
-    (14, 100, "error"), (15, 100, "critical"), (100, 100, "critical"),
-])
+@pytest.mark.parametrize(
+    "bad, total, severity",
+    [
+        (0, 100, "info"),
+        (0, 0, "info"),
+        (1, 100, "warning"),
+        (4, 100, "warning"),
+        (5, 100, "error"),
+        (14, 100, "error"),
+        (15, 100, "critical"),
+        (100, 100, "critical"),
+    ],
+)
 def test_grade_ratio(bad, total, severity):
     assert q.grade_ratio(bad, total) == severity
 
 
-@pytest.mark.parametrize("local, remote, severity", [
-    (100, 100, "info"), (99, 100, "info"), (98, 100, "warning"), (102, 100, "warning"), (95, 100, "error"),
-    (94, 100, "critical"), (0, 0, "info"), (3, 0, "critical"),
-])
+@pytest.mark.parametrize(
+    "local, remote, severity",
+    [
+        (100, 100, "info"),
+        (99, 100, "info"),
+        (98, 100, "warning"),
+        (102, 100, "warning"),
+        (95, 100, "error"),
+        (94, 100, "critical"),
+        (0, 0, "info"),
+        (3, 0, "critical"),
+    ],
+)
 def test_grade_count(local, remote, severity):
     assert q.grade_count(local, remote) == severity
 
 
 def test_scores_are_means_and_weighted_means():
-    results = [q.CheckResult("event", "rules", "a", "info", ""), q.CheckResult("event", "rules", "b", "critical", ""),
-               q.CheckResult("event", "count", "c", "warning", ""), q.CheckResult("event", "format", "d", None, "")]
+    results = [
+        q.CheckResult("event", "rules", "a", "info", ""),
+        q.CheckResult("event", "rules", "b", "critical", ""),
+        q.CheckResult("event", "count", "c", "warning", ""),
+        q.CheckResult("event", "format", "d", None, ""),
+    ]
     dims = q.dimension_scores(results)
     assert dims == {"rules": Decimal("65.0"), "count": Decimal("85.0")}  # the unrun check is not scored
     # weights rules .35, count .15 re-normalised over the dimensions that ran: (65*.35 + 85*.15) / .5
     assert q.entity_score("event", dims) == Decimal("71.0")
     scores, overall = q.score_run(results)
-    assert scores == {"event": {"score": 71.0, "dimensions": {"rules": 65.0, "count": 85.0}}} and overall == Decimal("71.0")
+    assert scores == {"event": {"score": 71.0, "dimensions": {"rules": 65.0, "count": 85.0}}} and overall == Decimal(
+        "71.0"
+    )
     assert q.SEVERITY_SCORE == {"info": 100, "warning": 85, "error": 60, "critical": 30}
     assert all(sum(w.values()) == 1 for w in q.WEIGHTS.values())
 
@@ -65,8 +89,9 @@ def test_quality_run_over_synced_data():
 
 @pytest.mark.django_db
 def test_flag_close(coordinator):
-    flag = DataQualityFlag.objects.create(entity_type="volunteer", entity_key="x", issue_type="all_caps_name",
-                                          message="m")
+    flag = DataQualityFlag.objects.create(
+        entity_type="volunteer", entity_key="x", issue_type="all_caps_name", message="m"
+    )
     flag_close(flag=flag, status="dismissed", user=coordinator, note="Name really is all caps")
     flag.refresh_from_db()
     assert flag.status == "dismissed" and flag.resolved_by == coordinator

@@ -7,12 +7,24 @@ import pytest
 
 from volunteers import reports
 from volunteers.models import (
-    Affiliation, District, Event, EventFormat, EventType, School, SchoolLevel, StudentParticipation,
-    TeacherParticipation, VolunteerParticipation,
+    Affiliation,
+    District,
+    EventFormat,
+    EventType,
+    School,
+    SchoolLevel,
+    StudentParticipation,
+    TeacherParticipation,
+    VolunteerParticipation,
 )
 
 from .factories import (
-    EventFactory, OrganizationFactory, StudentFactory, TeacherFactory, VolunteerFactory, at,
+    EventFactory,
+    OrganizationFactory,
+    StudentFactory,
+    TeacherFactory,
+    VolunteerFactory,
+    at,
 )
 
 
@@ -40,8 +52,7 @@ def dataset(db):
         return e
 
     e1 = event("Fair", at(2025, 9, 10), s1, event_type=EventType.CAREER_FAIR)
-    e2 = event("Virtual", at(2026, 2, 1), None, [d1], event_type=EventType.VIRTUAL_SESSION,
-               format=EventFormat.VIRTUAL)
+    e2 = event("Virtual", at(2026, 2, 1), None, [d1], event_type=EventType.VIRTUAL_SESSION, format=EventFormat.VIRTUAL)
     e3 = event("Speaker", at(2026, 7, 31), s2, event_type=EventType.CAREER_SPEAKER)
     e4 = event("Cancelled", at(2025, 10, 1), s1, status="cancelled")
     e5 = event("South", at(2025, 11, 1), s3)
@@ -49,14 +60,21 @@ def dataset(db):
     e7 = event("Next year", at(2026, 8, 1), s1)
 
     def vp(e, v, status, hours=None):
-        VolunteerParticipation.objects.create(event=e, volunteer=v, status=status,
-                                              delivery_hours=Decimal(hours) if hours else None)
+        VolunteerParticipation.objects.create(
+            event=e, volunteer=v, status=status, delivery_hours=Decimal(hours) if hours else None
+        )
 
     vp(e1, v1, "attended", "2"), vp(e1, v2, "attended", "3"), vp(e1, v4, "attended", "5"), vp(e1, v3, "no_show")
     vp(e2, v1, "attended", "1.5"), vp(e3, v2, "attended", "1"), vp(e4, v3, "registered")
     vp(e5, v3, "attended", "4"), vp(e6, v1, "attended", "2"), vp(e6, v3, "attended", "1"), vp(e7, v2, "attended", "2")
-    for e, s, status in [(e1, st[0], "attended"), (e1, st[1], "attended"), (e1, st[2], "no_show"),
-                         (e3, st[0], "attended"), (e3, st[3], "attended"), (e5, st[4], "attended")]:
+    for e, s, status in [
+        (e1, st[0], "attended"),
+        (e1, st[1], "attended"),
+        (e1, st[2], "no_show"),
+        (e3, st[0], "attended"),
+        (e3, st[3], "attended"),
+        (e5, st[4], "attended"),
+    ]:
         StudentParticipation.objects.create(event=e, student=s, status=status)
     for teacher, status in zip(t, ["attended", "attended", "no_show"], strict=True):
         TeacherParticipation.objects.create(event=e2, teacher=teacher, status=status)
@@ -68,8 +86,12 @@ def test_district_year_end_exact(dataset, django_assert_max_num_queries):
         report = reports.district_year_end_report(district=dataset["d1"], year=2025)
     d = report.data
     assert (d["events_total"], d["events_in_person"], d["events_virtual"]) == (3, 2, 1)
-    assert (d["students_in_person_unique"], d["virtual_teacher_engagements"], d["students_virtual_estimated"],
-            d["students_reached"]) == (3, 2, 50, 53)
+    assert (
+        d["students_in_person_unique"],
+        d["virtual_teacher_engagements"],
+        d["students_virtual_estimated"],
+        d["students_reached"],
+    ) == (3, 2, 50, 53)
     assert (d["volunteer_engagements"], d["unique_volunteers"], d["volunteer_hours"]) == (4, 2, Decimal("7.50"))
     assert d["unique_organizations"] == 2
     assert d["schools_by_level"] == {"Elementary": 1, "Middle": 0, "High": 1, "Other": 0}
@@ -83,18 +105,26 @@ def test_district_year_end_exact(dataset, django_assert_max_num_queries):
 def test_district_year_end_other_district(dataset):
     d = reports.district_year_end_report(district=dataset["d2"], year=2025).data
     assert (d["events_total"], d["students_reached"], d["unique_volunteers"], d["volunteer_hours"]) == (
-        1, 1, 1, Decimal("4.00"))
+        1,
+        1,
+        1,
+        Decimal("4.00"),
+    )
 
 
 def test_thank_you_by_hours_and_events(dataset, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         by_hours = reports.thank_you_report(start=date(2025, 8, 1), end=date(2026, 7, 31), by="hours", limit=2)
-    assert [r[1:] for r in by_hours.rows] == [["Grace Hopper", "Beta", 2, Decimal("4.00")],
-                                              ["Alan Turing", "", 1, Decimal("4.00")]]
+    assert [r[1:] for r in by_hours.rows] == [
+        ["Grace Hopper", "Beta", 2, Decimal("4.00")],
+        ["Alan Turing", "", 1, Decimal("4.00")],
+    ]
     by_events = reports.thank_you_report(start=date(2025, 8, 1), end=date(2026, 7, 31), by="events")
-    assert [(r[1], r[3], r[4]) for r in by_events.rows] == [("Grace Hopper", 2, Decimal("4.00")),
-                                                           ("Ada Lovelace", 2, Decimal("3.50")),
-                                                           ("Alan Turing", 1, Decimal("4.00"))]
+    assert [(r[1], r[3], r[4]) for r in by_events.rows] == [
+        ("Grace Hopper", 2, Decimal("4.00")),
+        ("Ada Lovelace", 2, Decimal("3.50")),
+        ("Alan Turing", 1, Decimal("4.00")),
+    ]
 
 
 def test_organization_report(dataset, django_assert_max_num_queries):

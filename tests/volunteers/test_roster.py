@@ -6,7 +6,11 @@ from integrations.sheets.fake import DEMO_ROSTER_ID, FakeSheetsClient
 from integrations.sheets.interface import SheetTable
 from volunteers.models import ContactEmail, DataQualityFlag, RosterImport, Teacher
 from volunteers.roster import (
-    csv_table, report_export_to_sheet, roster_import, roster_import_from_sheet, roster_parse,
+    csv_table,
+    report_export_to_sheet,
+    roster_import,
+    roster_import_from_sheet,
+    roster_parse,
     teacher_deactivate_manually,
 )
 
@@ -16,17 +20,22 @@ HEADER = ["Email", "First Name", "Last Name", "School", "Department"]
 
 
 def test_parse_reports_rows_by_number():
-    valid, errors = roster_parse(HEADER, [
-        ["A@X.org", "Ann", "Lee", "Riverside High", "Math"],
-        ["", "", "", "", ""],  # blank line ignored
-        ["bad-email", "Bo", "Ray", "", ""],
-        ["a@x.org", "Dup", "Lee", "", ""],
-        ["c@x.org", "Cy", "None", "", ""],
-    ])
+    valid, errors = roster_parse(
+        HEADER,
+        [
+            ["A@X.org", "Ann", "Lee", "Riverside High", "Math"],
+            ["", "", "", "", ""],  # blank line ignored
+            ["bad-email", "Bo", "Ray", "", ""],
+            ["a@x.org", "Dup", "Lee", "", ""],
+            ["c@x.org", "Cy", "None", "", ""],
+        ],
+    )
     assert [(r.row, r.email) for r in valid] == [(2, "a@x.org")]
-    assert errors == [{"row": 4, "field": "email", "message": "“bad-email” is not an email address."},
-                      {"row": 5, "field": "email", "message": "Duplicate of row 2."},
-                      {"row": 6, "field": "last_name", "message": "Last name is required."}]
+    assert errors == [
+        {"row": 4, "field": "email", "message": "“bad-email” is not an email address."},
+        {"row": 5, "field": "email", "message": "Duplicate of row 2."},
+        {"row": 6, "field": "last_name", "message": "Last name is required."},
+    ]
     assert roster_parse(["Name"], [])[1][0]["message"] == "The header has no “email” column."
 
 
@@ -36,8 +45,9 @@ def school(db):
 
 
 def teacher(school, email, **kw):
-    t = Teacher.objects.create(first_name=kw.pop("first_name", "T"), last_name=kw.pop("last_name", "Eacher"),
-                               school=school, **kw)
+    t = Teacher.objects.create(
+        first_name=kw.pop("first_name", "T"), last_name=kw.pop("last_name", "Eacher"), school=school, **kw
+    )
     ContactEmail.objects.create(contact=t, email=email, is_primary=True)
     return t
 
@@ -56,12 +66,15 @@ def test_import_upserts_deactivates_and_protects(school, coordinator):
         "protected@x.org,Pat,Eacher,Riverside High,\n"
         "back@x.org,T,Eacher,Riverside High,\n"
         "oops,,,Riverside High,\n"
-        "lost@x.org,Lu,Ko,Atlantis Prep,\n")
+        "lost@x.org,Lu,Ko,Atlantis Prep,\n"
+    )
     log = roster_import(header=header, rows=rows, source="csv", filename="roster.csv", user=coordinator)
     assert (log.added, log.updated, log.deactivated, log.flagged, log.skipped) == (1, 3, 1, 1, 2)
-    assert log.errors == [{"row": 6, "field": "email", "message": "“oops” is not an email address."},
-                          {"row": 6, "field": "last_name", "message": "Last name is required."},
-                          {"row": 7, "field": "school", "message": "Unknown school “Atlantis Prep”."}]
+    assert log.errors == [
+        {"row": 6, "field": "email", "message": "“oops” is not an email address."},
+        {"row": 6, "field": "last_name", "message": "Last name is required."},
+        {"row": 7, "field": "school", "message": "Unknown school “Atlantis Prep”."},
+    ]
     kept.refresh_from_db(), gone.refresh_from_db(), protected.refresh_from_db(), returning.refresh_from_db()
     assert (kept.first_name, kept.department) == ("Kim", "Science")
     assert gone.status == "inactive" and not gone.deactivated_manually
@@ -85,7 +98,13 @@ def test_import_from_fake_sheet(school):
 
 def test_report_export_to_sheet():
     client = FakeSheetsClient(sheets={})
-    n = report_export_to_sheet(sheet_id="s1", worksheet="Thank-you", header=["Name", "Hours"],
-                               rows=[["Ada", 3.5], ["Alan", None]], client=client)
-    assert n == 2 and client.read("s1", worksheet="Thank-you") == SheetTable(["Name", "Hours"],
-                                                                              [["Ada", "3.5"], ["Alan", ""]])
+    n = report_export_to_sheet(
+        sheet_id="s1",
+        worksheet="Thank-you",
+        header=["Name", "Hours"],
+        rows=[["Ada", 3.5], ["Alan", None]],
+        client=client,
+    )
+    assert n == 2 and client.read("s1", worksheet="Thank-you") == SheetTable(
+        ["Name", "Hours"], [["Ada", "3.5"], ["Alan", ""]]
+    )

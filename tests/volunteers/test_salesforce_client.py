@@ -37,10 +37,16 @@ def test_soql_has_watermark_filter_and_order():
 
     from integrations.salesforce.interface import build_soql
 
-    soql = build_soql(sobject="Session__c", fields=("Name",), where="Session_Status__c != 'Draft'",
-                      modified_after=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    assert soql == ("SELECT Id, LastModifiedDate, Name FROM Session__c WHERE (Session_Status__c != 'Draft') "
-                    "AND LastModifiedDate > 2026-01-02T03:04:05Z ORDER BY LastModifiedDate, Id")
+    soql = build_soql(
+        sobject="Session__c",
+        fields=("Name",),
+        where="Session_Status__c != 'Draft'",
+        modified_after=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    assert soql == (
+        "SELECT Id, LastModifiedDate, Name FROM Session__c WHERE (Session_Status__c != 'Draft') "
+        "AND LastModifiedDate > 2026-01-02T03:04:05Z ORDER BY LastModifiedDate, Id"
+    )
 
 
 def test_expired_session_reauthenticates_once(sf_server, sf_client):
@@ -57,11 +63,14 @@ def test_session_rejected_twice_is_an_authentication_error(sf_server, sf_client)
     assert len(sf_server.requests) == 2  # re-authenticated once, not in a loop
 
 
-@pytest.mark.parametrize("status, body", [
-    (503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}]),
-    (500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "boom"}]),
-    (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]),
-])
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}]),
+        (500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "boom"}]),
+        (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]),
+    ],
+)
 def test_transient_errors_are_retried(sf_server, sf_client, status, body):
     sf_server.fail_next(status, body, times=2)
     assert sum(len(p.records) for p in teachers(sf_client)) == 18
@@ -102,8 +111,10 @@ def test_missing_credentials():
 def test_get_client_uses_instance_url_and_token(settings, monkeypatch):
     from integrations.salesforce import get_client
 
-    settings.INTEGRATIONS = {**settings.INTEGRATIONS,
-                             "salesforce": {"mode": "live", "base_url": SF_INSTANCE, "domain": "login"}}
+    settings.INTEGRATIONS = {
+        **settings.INTEGRATIONS,
+        "salesforce": {"mode": "live", "base_url": SF_INSTANCE, "domain": "login"},
+    }
     monkeypatch.setenv("SALESFORCE_ACCESS_TOKEN", "tok")
     client = get_client()
     assert isinstance(client, LiveSalesforceClient)

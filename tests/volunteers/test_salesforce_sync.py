@@ -9,8 +9,22 @@ from django.utils import timezone
 from integrations.salesforce.fake import sf_datetime
 from volunteers import salesforce_sync as sfm
 from volunteers.models import (
-    Affiliation, ContactEmail, ContactHistory, ContactPhone, DataQualityFlag, District, Event, Organization,
-    PendingParticipation, School, SchoolClass, Student, StudentParticipation, SyncRun, Teacher, Volunteer,
+    Affiliation,
+    ContactEmail,
+    ContactHistory,
+    ContactPhone,
+    DataQualityFlag,
+    District,
+    Event,
+    Organization,
+    PendingParticipation,
+    School,
+    SchoolClass,
+    Student,
+    StudentParticipation,
+    SyncRun,
+    Teacher,
+    Volunteer,
     VolunteerParticipation,
 )
 from volunteers.sync_services import SyncBusy, lock_acquire, lock_release, sync_all, sync_object
@@ -21,8 +35,10 @@ SF_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def counts(summary):
-    return {row["object"]: (row["created"], row["updated"], row["unchanged"], row["skipped"], row["failed"],
-                            row["queued"]) for row in summary}
+    return {
+        row["object"]: (row["created"], row["updated"], row["unchanged"], row["skipped"], row["failed"], row["queued"])
+        for row in summary
+    }
 
 
 def contact(sf_server, sf_id):
@@ -39,11 +55,20 @@ def test_full_sync_in_dependency_order_then_nothing_new(sf_server, sf_client):
     first = sync_all(client=sf_client, mode="full")
     assert [r["object"] for r in first] == list(sfm.ORDER)
     assert counts(first) == {
-        "districts": (3, 0, 0, 0, 0, 0), "schools": (6, 0, 0, 0, 0, 0), "organizations": (8, 0, 0, 0, 0, 0),
-        "classes": (12, 0, 0, 0, 0, 0), "volunteers": (60, 0, 0, 0, 0, 0), "teachers": (18, 0, 0, 0, 0, 0),
-        "students": (90, 0, 0, 0, 0, 0), "affiliations": (60, 0, 0, 0, 0, 0), "events": (24, 0, 0, 0, 0, 0),
-        "volunteer_participations": (120, 0, 0, 0, 0, 1), "student_participations": (144, 0, 0, 0, 0, 0),
-        "tasks": (40, 0, 0, 0, 0, 0), "emails": (20, 0, 0, 0, 0, 0)}
+        "districts": (3, 0, 0, 0, 0, 0),
+        "schools": (6, 0, 0, 0, 0, 0),
+        "organizations": (8, 0, 0, 0, 0, 0),
+        "classes": (12, 0, 0, 0, 0, 0),
+        "volunteers": (60, 0, 0, 0, 0, 0),
+        "teachers": (18, 0, 0, 0, 0, 0),
+        "students": (90, 0, 0, 0, 0, 0),
+        "affiliations": (60, 0, 0, 0, 0, 0),
+        "events": (24, 0, 0, 0, 0, 0),
+        "volunteer_participations": (120, 0, 0, 0, 0, 1),
+        "student_participations": (144, 0, 0, 0, 0, 0),
+        "tasks": (40, 0, 0, 0, 0, 0),
+        "emails": (20, 0, 0, 0, 0, 0),
+    }
     assert (District.objects.count(), School.objects.count(), Organization.objects.count()) == (3, 6, 8)
     assert (Volunteer.objects.count(), Teacher.objects.count(), Student.objects.count()) == (60, 18, 90)
     assert SchoolClass.objects.count() == 12 and Student.objects.filter(school_class__isnull=False).count() == 90
@@ -78,16 +103,19 @@ def test_event_fields_and_counts(sf_server, sf_client):
     cancelled = Event.objects.get(salesforce_id="a0S000000000000003")
     assert cancelled.status == "cancelled" and cancelled.cancellation_reason == "weather"
     volunteer = Volunteer.objects.get(salesforce_id="003V00000000000000")
-    assert volunteer.times_volunteered == VolunteerParticipation.objects.filter(
-        volunteer=volunteer, status="attended").count()
+    assert (
+        volunteer.times_volunteered
+        == VolunteerParticipation.objects.filter(volunteer=volunteer, status="attended").count()
+    )
 
 
 def test_normalisation_at_the_edge(sf_server, sf_client):
     sync_all(client=sf_client, mode="full")
     shouty = Volunteer.objects.get(salesforce_id="003V00000000000003")  # i % 15 == 3 → ALL CAPS in Salesforce
     assert (shouty.first_name, shouty.last_name) == ("Maria", "Hopper")
-    flag = DataQualityFlag.objects.get(entity_type="volunteer", entity_key=shouty.salesforce_id,
-                                       issue_type="all_caps_name")
+    flag = DataQualityFlag.objects.get(
+        entity_type="volunteer", entity_key=shouty.salesforce_id, issue_type="all_caps_name"
+    )
     assert flag.status == "open" and flag.entity_id == shouty.pk
     # "None" is never stored as an email or a phone
     assert not ContactEmail.objects.filter(email__iexact="none").exists()
@@ -99,8 +127,12 @@ def test_normalisation_at_the_edge(sf_server, sf_client):
     # unknown picklist values: kept raw, flagged, never silently mapped
     robot = Event.objects.get(event_type_source="Robot Showcase", salesforce_id="a0S000000000000007")
     assert robot.event_type == "other"
-    assert DataQualityFlag.objects.filter(entity_type="event", entity_key=robot.salesforce_id,
-                                          issue_type="unknown_picklist", details__raw="Robot Showcase").exists()
+    assert DataQualityFlag.objects.filter(
+        entity_type="event",
+        entity_key=robot.salesforce_id,
+        issue_type="unknown_picklist",
+        details__raw="Robot Showcase",
+    ).exists()
     partner = Organization.objects.get(name="Blue River Energy")
     assert (partner.kind, partner.kind_source) == ("other", "Corporate Partner")
     no_type = Organization.objects.get(name="Gateway Logistics")
@@ -141,15 +173,19 @@ def test_delta_watermark_and_buffers(sf_server, sf_client):
 
 
 def test_a_full_run_that_failed_is_followed_by_a_full_run():
-    mode, since = sfm.delta_since(last_watermark=SF_NOW, last_status="failed", last_since=None, last_mode="full",
-                                  requested="delta")
+    mode, since = sfm.delta_since(
+        last_watermark=SF_NOW, last_status="failed", last_since=None, last_mode="full", requested="delta"
+    )
     assert (mode, since) == ("full", None)
-    assert sfm.delta_since(last_watermark=None, last_status=None, last_since=None, last_mode=None,
-                           requested="delta") == ("full", None)
-    assert sfm.delta_since(last_watermark=SF_NOW, last_status="partial", last_since=None, last_mode="full",
-                           requested="delta") == ("delta", SF_NOW - timedelta(hours=1))
-    assert sfm.delta_since(last_watermark=SF_NOW, last_status="success", last_since=None, last_mode="delta",
-                           requested="full") == ("full", None)
+    assert sfm.delta_since(
+        last_watermark=None, last_status=None, last_since=None, last_mode=None, requested="delta"
+    ) == ("full", None)
+    assert sfm.delta_since(
+        last_watermark=SF_NOW, last_status="partial", last_since=None, last_mode="full", requested="delta"
+    ) == ("delta", SF_NOW - timedelta(hours=1))
+    assert sfm.delta_since(
+        last_watermark=SF_NOW, last_status="success", last_since=None, last_mode="delta", requested="full"
+    ) == ("full", None)
 
 
 def test_outage_mid_sync_keeps_what_was_saved(sf_server, sf_client):
@@ -179,18 +215,28 @@ def test_pending_queue_then_created_and_flag_auto_resolved(sf_server, sf_client)
     sync_all(client=sf_client, mode="full")
     pending = PendingParticipation.objects.get()
     assert (pending.salesforce_id, pending.missing, pending.contact_salesforce_id) == (
-        "a0P000000000009999", "volunteer", "003V00000000009999")
+        "a0P000000000009999",
+        "volunteer",
+        "003V00000000009999",
+    )
     flag = DataQualityFlag.objects.get(entity_type="participation", entity_key=pending.salesforce_id)
     assert flag.issue_type == "unmatched_sf_participation" and flag.status == "open"
     # The volunteer reaches Salesforce's Contact object later
-    sf_server.data["Contact"].append({**contact(sf_server, "003V00000000000001"), "Id": "003V00000000009999",
-                                      "Email": "late@example.org", "LastModifiedDate": sf_datetime(datetime.now(UTC))})
+    sf_server.data["Contact"].append(
+        {
+            **contact(sf_server, "003V00000000000001"),
+            "Id": "003V00000000009999",
+            "Email": "late@example.org",
+            "LastModifiedDate": sf_datetime(datetime.now(UTC)),
+        }
+    )
     summary = counts(sync_all(client=sf_client, mode="delta", objects=["volunteers", "volunteer_participations"]))
     assert summary["volunteers"][0] == 1
     assert summary["volunteer_participations"][0] == 1  # from the queue (the participation itself did not change)
     assert not PendingParticipation.objects.exists()
-    assert VolunteerParticipation.objects.filter(salesforce_id="a0P000000000009999",
-                                                 volunteer__salesforce_id="003V00000000009999").exists()
+    assert VolunteerParticipation.objects.filter(
+        salesforce_id="a0P000000000009999", volunteer__salesforce_id="003V00000000009999"
+    ).exists()
     flag.refresh_from_db()
     assert flag.status == "auto_resolved" and flag.resolved_at is not None
 
@@ -209,14 +255,17 @@ def test_one_bad_record_never_stops_the_batch(sf_server, sf_client):
     run = sync_object(key="volunteers", client=sf_client, mode="full")
     assert run.status == "partial" and (run.created, run.failed) == (58, 2)
     assert {(e["code"], e["salesforce_id"]) for e in run.errors} == {
-        ("MISSING_FIELD", "003V00000000000002"), ("INVALID_DATE", "003V00000000000004")}
+        ("MISSING_FIELD", "003V00000000000002"),
+        ("INVALID_DATE", "003V00000000000004"),
+    }
 
 
 def test_database_rejection_is_isolated_to_the_record(sf_server, sf_client):
     sync_all(client=sf_client, mode="full", objects=["organizations", "volunteers"])
     # Two Salesforce affiliations for the same volunteer and organization: the second one cannot be stored.
-    sf_server.data["npe5__Affiliation__c"].append({
-        **sf_server.data["npe5__Affiliation__c"][0], "Id": "a05000000000000999", "npe5__Primary__c": False})
+    sf_server.data["npe5__Affiliation__c"].append(
+        {**sf_server.data["npe5__Affiliation__c"][0], "Id": "a05000000000000999", "npe5__Primary__c": False}
+    )
     run = sync_object(key="affiliations", client=sf_client, mode="full")
     assert run.status == "partial" and (run.created, run.failed) == (60, 1)
     assert run.errors[0]["code"] == "DB_REJECTED" and run.errors[0]["salesforce_id"] == "a05000000000000999"
@@ -226,16 +275,24 @@ def test_database_rejection_is_isolated_to_the_record(sf_server, sf_client):
 def test_salesforce_wins_but_local_fields_are_kept(sf_server, sf_client):
     sync_all(client=sf_client, mode="full", objects=["volunteers"])
     volunteer = Volunteer.objects.get(salesforce_id="003V00000000000001")
-    Volunteer.objects.filter(pk=volunteer.pk).update(notes="Prefers mornings", exclude_from_reports=True,
-                                                     local_status="local", additional_volunteer_count=4,
-                                                     title="Edited locally")
+    Volunteer.objects.filter(pk=volunteer.pk).update(
+        notes="Prefers mornings",
+        exclude_from_reports=True,
+        local_status="local",
+        additional_volunteer_count=4,
+        title="Edited locally",
+    )
     touch(sf_server, "Contact", "003V00000000000001", Title="Chief Nurse")
     run = sync_object(key="volunteers", client=sf_client, mode="delta")
     assert run.updated == 1
     volunteer.refresh_from_db()
     assert volunteer.title == "Chief Nurse"  # Salesforce wins for synced fields
-    assert (volunteer.notes, volunteer.exclude_from_reports, volunteer.local_status,
-            volunteer.additional_volunteer_count) == ("Prefers mornings", True, "local", 4)
+    assert (
+        volunteer.notes,
+        volunteer.exclude_from_reports,
+        volunteer.local_status,
+        volunteer.additional_volunteer_count,
+    ) == ("Prefers mornings", True, "local", 4)
     assert volunteer.last_synced_at >= run.started_at
 
 
@@ -243,9 +300,15 @@ def test_primary_affiliation_moves(sf_server, sf_client):
     sync_all(client=sf_client, mode="full", objects=["organizations", "volunteers", "affiliations"])
     first = sf_server.data["npe5__Affiliation__c"][0]
     touch(sf_server, "npe5__Affiliation__c", first["Id"], npe5__Primary__c=False)
-    sf_server.data["npe5__Affiliation__c"].append({**first, "Id": "a05000000000000777", "npe5__Primary__c": True,
-                                                   "npe5__Organization__c": "001O00000000000003",
-                                                   "LastModifiedDate": sf_datetime(datetime.now(UTC))})
+    sf_server.data["npe5__Affiliation__c"].append(
+        {
+            **first,
+            "Id": "a05000000000000777",
+            "npe5__Primary__c": True,
+            "npe5__Organization__c": "001O00000000000003",
+            "LastModifiedDate": sf_datetime(datetime.now(UTC)),
+        }
+    )
     run = sync_object(key="affiliations", client=sf_client, mode="delta")
     assert run.status == "success" and (run.created, run.updated) == (1, 1)
     volunteer = Volunteer.objects.get(salesforce_id=first["npe5__Contact__c"])

@@ -6,8 +6,16 @@ from django.db import IntegrityError, transaction
 
 from volunteers import services
 from volunteers.models import (
-    Affiliation, ContactEmail, ContactHistory, ContactPhone, Event, EventStatus, ParticipationStatus, RecruitmentNote,
-    Volunteer, VolunteerMerge, VolunteerParticipation,
+    Affiliation,
+    ContactEmail,
+    ContactHistory,
+    ContactPhone,
+    Event,
+    EventStatus,
+    RecruitmentNote,
+    Volunteer,
+    VolunteerMerge,
+    VolunteerParticipation,
 )
 
 from .factories import EventFactory, OrganizationFactory, SchoolFactory, VolunteerFactory, at
@@ -42,10 +50,13 @@ def test_phone_normalised_and_invalid_rejected():
     assert "number" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("model,field,values", [
-    (ContactEmail, "email", ("a@example.org", "b@example.org")),
-    (ContactPhone, "number", ("+18165550100", "+18165550101")),
-])
+@pytest.mark.parametrize(
+    "model,field,values",
+    [
+        (ContactEmail, "email", ("a@example.org", "b@example.org")),
+        (ContactPhone, "number", ("+18165550100", "+18165550101")),
+    ],
+)
 def test_db_allows_only_one_primary(model, field, values):
     v = VolunteerFactory()
     model.objects.create(contact=v, is_primary=True, **{field: values[0]})
@@ -88,22 +99,24 @@ def test_other_forbidden_transitions(old, new):
 
 def test_allowed_cancellation_records_who_and_when(coordinator):
     event = EventFactory(status=EventStatus.CONFIRMED)
-    services.event_status_change(event=event, status=EventStatus.CANCELLED, user=coordinator,
-                                 cancellation_reason="weather")
+    services.event_status_change(
+        event=event, status=EventStatus.CANCELLED, user=coordinator, cancellation_reason="weather"
+    )
     event.refresh_from_db()
-    assert (event.status, event.cancellation_reason, event.cancellation_set_by) == ("cancelled", "weather",
-                                                                                    coordinator)
+    assert (event.status, event.cancellation_reason, event.cancellation_set_by) == ("cancelled", "weather", coordinator)
     assert event.cancellation_set_at is not None
 
 
 def test_other_reason_needs_ten_characters():
     event = EventFactory(status=EventStatus.CONFIRMED)
     with pytest.raises(ValidationError) as exc:
-        services.event_status_change(event=event, status="cancelled", cancellation_reason="other",
-                                     cancellation_notes="bus")
+        services.event_status_change(
+            event=event, status="cancelled", cancellation_reason="other", cancellation_notes="bus"
+        )
     assert set(exc.value.message_dict) == {"cancellation_notes"}
-    services.event_status_change(event=event, status="cancelled", cancellation_reason="other",
-                                 cancellation_notes="Bus broke down")
+    services.event_status_change(
+        event=event, status="cancelled", cancellation_reason="other", cancellation_notes="Bus broke down"
+    )
     assert Event.objects.get(pk=event.pk).cancellation_reason == "other"
 
 
@@ -128,10 +141,13 @@ def test_attended_never_exceeds_registered_in_service_and_db():
         Event.objects.create(title="X", start=at(2025, 9, 1), registered_count=3, attended_count=4)
 
 
-@pytest.mark.parametrize("fields", [
-    {"status": "confirmed", "cancellation_reason": "weather"},
-    {"status": "cancelled", "cancellation_reason": "other", "cancellation_notes": "short"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "confirmed", "cancellation_reason": "weather"},
+        {"status": "cancelled", "cancellation_reason": "other", "cancellation_notes": "short"},
+    ],
+)
 def test_db_constraints_back_the_cancellation_rules(fields):
     with pytest.raises(IntegrityError), transaction.atomic():
         Event.objects.create(title="X", start=at(2025, 9, 1), **fields)
@@ -159,8 +175,9 @@ def test_participation_keeps_raw_status_and_refreshes_stats():
 
 def test_attendance_marking_updates_counts():
     event = EventFactory(status=EventStatus.CONFIRMED)
-    parts = [services.participation_record(event=event, volunteer=VolunteerFactory(), status="registered")
-             for _ in range(3)]
+    parts = [
+        services.participation_record(event=event, volunteer=VolunteerFactory(), status="registered") for _ in range(3)
+    ]
     changed = services.attendance_mark(event=event, marks={parts[0].pk: "attended", parts[1].pk: "no_show"})
     event.refresh_from_db()
     assert changed == 2
@@ -221,18 +238,33 @@ def test_merge_moves_everything_and_keeps_an_audit_record(coordinator):
     assert VolunteerParticipation.objects.filter(volunteer=survivor).count() == 2
     assert VolunteerParticipation.objects.get(volunteer=survivor, event=shared).status == "attended"
     assert set(Affiliation.objects.filter(volunteer=survivor).values_list("organization", "is_primary")) == {
-        (org_a.pk, True), (org_b.pk, False)}
+        (org_a.pk, True),
+        (org_b.pk, False),
+    }
     assert sorted(ContactEmail.objects.filter(contact=survivor).values_list("email", "is_primary")) == [
-        ("ada@example.org", True), ("ada@other.example", False)]
+        ("ada@example.org", True),
+        ("ada@other.example", False),
+    ]
     assert ContactHistory.objects.filter(contact=survivor).count() == 2  # moved note + merge entry
     assert RecruitmentNote.objects.filter(volunteer=survivor).count() == 1
     survivor.refresh_from_db()
     assert survivor.times_volunteered == 2
     assert survivor.salesforce_id == "003000000000001AAA"
-    assert record.moved == {"participations": 1, "affiliations": 1, "skills": 0, "emails": 1, "phones": 0,
-                            "addresses": 0, "history": 1, "recruitment_notes": 1}
-    assert (record.merged_contact_id, record.merged_name, record.merged_by) == (duplicate_pk, "ADA Lovelace",
-                                                                                coordinator)
+    assert record.moved == {
+        "participations": 1,
+        "affiliations": 1,
+        "skills": 0,
+        "emails": 1,
+        "phones": 0,
+        "addresses": 0,
+        "history": 1,
+        "recruitment_notes": 1,
+    }
+    assert (record.merged_contact_id, record.merged_name, record.merged_by) == (
+        duplicate_pk,
+        "ADA Lovelace",
+        coordinator,
+    )
     assert VolunteerMerge.objects.count() == 1
 
 

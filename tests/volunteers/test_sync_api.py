@@ -1,7 +1,6 @@
 """Salesforce sync API and data-quality API: roles, 202 jobs, runs, flags."""
 
 import pytest
-from django.urls import reverse
 
 from volunteers.models import DataQualityFlag, QualityRun, SyncRun
 
@@ -11,12 +10,19 @@ SYNC_URL = "/api/v1/integrations/salesforce/sync/"
 RUNS_URL = "/api/v1/integrations/salesforce/runs/"
 
 
-@pytest.mark.parametrize("persona, expected", [
-    ("Administrator", 202), ("Coordinator", 202), ("Staff", 403), ("Viewer", 403), ("anonymous", 403),
-], indirect=["persona"])
+@pytest.mark.parametrize(
+    "persona, expected",
+    [
+        ("Administrator", 202),
+        ("Coordinator", 202),
+        ("Staff", 403),
+        ("Viewer", 403),
+        ("anonymous", 403),
+    ],
+    indirect=["persona"],
+)
 def test_sync_start_permissions(client_for, persona, expected):
-    response = client_for(persona).post(SYNC_URL, {"mode": "full", "objects": ["districts", "schools"]},
-                                        format="json")
+    response = client_for(persona).post(SYNC_URL, {"mode": "full", "objects": ["districts", "schools"]}, format="json")
     assert response.status_code in ((401, 403) if expected == 403 and persona is None else (expected,))
 
 
@@ -32,8 +38,10 @@ def test_sync_start_runs_the_job_with_progress(client_for, coordinator):
     assert SyncRun.objects.filter(job_id=job["id"]).count() == 13
 
 
-@pytest.mark.parametrize("body, field", [({"mode": "sometimes"}, "mode"), ({"objects": ["planets"]}, "objects"),
-                                         ({"mode": "full", "extra": 1}, "extra")])
+@pytest.mark.parametrize(
+    "body, field",
+    [({"mode": "sometimes"}, "mode"), ({"objects": ["planets"]}, "objects"), ({"mode": "full", "extra": 1}, "extra")],
+)
 def test_sync_start_bad_input(client_for, coordinator, body, field):
     response = client_for(coordinator).post(SYNC_URL, body, format="json")
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -78,15 +86,24 @@ def test_quality_run_start_list_detail(client_for, coordinator, staff_user, djan
     staff = client_for(staff_user)
     with django_assert_max_num_queries(8):
         rows = staff.get(QUALITY_RUNS).json()["results"]
-    assert rows[0]["id"] == run.pk and set(rows[0]["scores"]) == {"volunteer", "organization", "event", "teacher",
-                                                                  "student"}
+    assert rows[0]["id"] == run.pk and set(rows[0]["scores"]) == {
+        "volunteer",
+        "organization",
+        "event",
+        "teacher",
+        "student",
+    }
     detail = client_for(staff_user).get(f"{QUALITY_RUNS}{run.pk}/").json()
     assert {c["dimension"] for c in detail["checks"]} == {"count", "completeness", "format", "relationships", "rules"}
 
 
 def make_flags(n=3):
-    return [DataQualityFlag.objects.create(entity_type="volunteer", entity_key=f"003V{i}", issue_type="all_caps_name",
-                                           message=f"flag {i}") for i in range(n)]
+    return [
+        DataQualityFlag.objects.create(
+            entity_type="volunteer", entity_key=f"003V{i}", issue_type="all_caps_name", message=f"flag {i}"
+        )
+        for i in range(n)
+    ]
 
 
 def test_flags_list_filter_and_close(client_for, coordinator, staff_user, viewer, django_assert_max_num_queries):

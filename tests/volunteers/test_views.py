@@ -18,20 +18,29 @@ pytestmark = pytest.mark.django_db
 def data():
     acme = OrganizationFactory(name="Acme")
     school = SchoolFactory()
-    vols = [services.volunteer_create(first_name=f"Vol{i}", last_name=f"Person{i}", email=f"v{i}@example.org",
-                                      organization=acme, skills=["Robotics", f"S{i}"]) for i in range(30)]
+    vols = [
+        services.volunteer_create(
+            first_name=f"Vol{i}",
+            last_name=f"Person{i}",
+            email=f"v{i}@example.org",
+            organization=acme,
+            skills=["Robotics", f"S{i}"],
+        )
+        for i in range(30)
+    ]
     events = []
     for i in range(30):
-        e = services.event_create(title=f"Event {i}", start=at(2025, 10, 1 + i % 28), school=school,
-                                  status="confirmed")
+        e = services.event_create(title=f"Event {i}", start=at(2025, 10, 1 + i % 28), school=school, status="confirmed")
         services.participation_record(event=e, volunteer=vols[i], status="attended", delivery_hours=Decimal("2"))
         events.append(e)
     return {"acme": acme, "vols": vols, "events": events, "school": school}
 
 
 PAGES = [
-    ("volunteers:directory", {}), ("volunteers:directory", {"q": "vol robot", "sort": "times"}),
-    ("volunteers:event_list", {}), ("volunteers:event_calendar", {"year": 2025, "month": 10}),
+    ("volunteers:directory", {}),
+    ("volunteers:directory", {"q": "vol robot", "sort": "times"}),
+    ("volunteers:event_list", {}),
+    ("volunteers:event_calendar", {"year": 2025, "month": 10}),
     ("volunteers:reports", {}),
     ("volunteers:report_thank_you", {"start": "2025-08-01", "end": "2026-07-31", "by": "hours", "limit": 25}),
     ("volunteers:report_organizations", {"year": 2025}),
@@ -61,8 +70,10 @@ def test_year_end_page_and_downloads(staff_user, client, data, django_assert_max
 
 def test_pdf_download(staff_user, client, data):
     client.force_login(staff_user)
-    response = client.get(reverse("volunteers:report_thank_you"),
-                          {"start": "2025-08-01", "end": "2026-07-31", "by": "hours", "limit": 5, "format": "pdf"})
+    response = client.get(
+        reverse("volunteers:report_thank_you"),
+        {"start": "2025-08-01", "end": "2026-07-31", "by": "hours", "limit": 5, "format": "pdf"},
+    )
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
 
 
@@ -80,8 +91,9 @@ def test_directory_pages_and_exports(staff_user, client, data):
 
 # A search reads the total with the page's rows: one scan of the volunteers, not two. Past the last
 # page or below 1, Paginator's rules apply (a COUNT(*), then the last page).
-@pytest.mark.parametrize("page,number,rows,scans", [
-    ("1", 1, 25, 1), ("2", 2, 5, 1), ("99", 2, 5, 3), ("0", 2, 5, 2), ("x", 1, 25, 1)])
+@pytest.mark.parametrize(
+    "page,number,rows,scans", [("1", 1, 25, 1), ("2", 2, 5, 1), ("99", 2, 5, 3), ("0", 2, 5, 2), ("x", 1, 25, 1)]
+)
 def test_directory_search_pages_count_with_the_rows(page, number, rows, scans, staff_user, client, data):
     client.force_login(staff_user)
     with CaptureQueriesContext(connection) as captured:
@@ -89,8 +101,12 @@ def test_directory_search_pages_count_with_the_rows(page, number, rows, scans, s
     assert sum('FROM "volunteers_volunteer"' in q["sql"] for q in captured.captured_queries) == scans
     shown = response.context["page"]
     assert (shown.number, len(shown.object_list), shown.paginator.count, shown.paginator.num_pages) == (
-        number, rows, 30, 2)
-    assert "Page %d of 2 · 30 results" % number in response.content.decode()
+        number,
+        rows,
+        30,
+        2,
+    )
+    assert f"Page {number} of 2 · 30 results" in response.content.decode()
 
 
 def test_directory_search_without_match(staff_user, client, data):
@@ -139,13 +155,15 @@ def test_candidates_page_and_csv(staff_user, client, data):
     assert len(csv.content.decode().strip().splitlines()) == 31
 
 
-CSV_OK = "first_name,last_name,email,phone,organization,skills,postal_code\n" \
-         "Ada,Lovelace,ada@new.example,816-555-0134,acme,Math;Robotics,64110\n" \
-         "Bad,Email,not-an-email,,,,\n" \
-         ",NoFirst,,,,,\n" \
-         "Dup,Existing,v1@example.org,,,,\n" \
-         "Org,Unknown,,,Nowhere Inc,,\n" \
-         "Phone,Bad,,12,,,\n"
+CSV_OK = (
+    "first_name,last_name,email,phone,organization,skills,postal_code\n"
+    "Ada,Lovelace,ada@new.example,816-555-0134,acme,Math;Robotics,64110\n"
+    "Bad,Email,not-an-email,,,,\n"
+    ",NoFirst,,,,,\n"
+    "Dup,Existing,v1@example.org,,,,\n"
+    "Org,Unknown,,,Nowhere Inc,,\n"
+    "Phone,Bad,,12,,,\n"
+)
 
 
 def test_import_preview_saves_nothing_then_confirm_imports_valid_rows(coordinator, client, data):
@@ -156,8 +174,12 @@ def test_import_preview_saves_nothing_then_confirm_imports_valid_rows(coordinato
     body = preview.content.decode()
     assert Volunteer.objects.count() == before
     assert "1 row(s) ready, 5 row(s) with errors" in body
-    for expected in ("“not-an-email” is not a valid email address", "v1@example.org already belongs",
-                     "Unknown organization “Nowhere Inc”", "“12” is not a valid phone number"):
+    for expected in (
+        "“not-an-email” is not a valid email address",
+        "v1@example.org already belongs",
+        "Unknown organization “Nowhere Inc”",
+        "“12” is not a valid phone number",
+    ):
         assert expected in body
     digest = preview.context["digest"]
     client.post(url, {"confirm": "1", "digest": digest})

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0002_salesforce_sync_quality_roster'),
+        ("volunteers", "0002_salesforce_sync_quality_roster"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['-start', 'id'], name='event_start_id_idx'),
+            model_name="event",
+            index=models.Index(fields=["-start", "id"], name="event_start_id_idx"),
         ),
     ]

@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="allow loading with DEBUG=false")
-        parser.add_argument("--scale", type=int, default=None,
-                            help="multiply the bulk demo data (volunteers, events…) N times for benchmarks")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=None,
+            help="multiply the bulk demo data (volunteers, events…) N times for benchmarks",
+        )
 
     def handle(self, *args, force=False, scale=None, **options):
         if not settings.DEBUG and not force:
@@ -31,6 +35,5 @@ class Command(BaseCommand):
                 module.load(stdout=self.stdout, **kwargs)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
-            f"Log in as admin / {settings.DEMO_PASSWORD} "
-            f"(also coordinator, staff, viewer with the same password)."
+            f"Log in as admin / {settings.DEMO_PASSWORD} (also coordinator, staff, viewer with the same password)."
         )

@@ -1,25 +1,17 @@
-"""Fake-or-live selection and the shared-cache wrappers used by the expenses app."""
+"""Restaurant look-ups through the places integration, cached in the shared cache.
+
+The integration client knows nothing of caches; this module decides what is worth caching."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
 
-from integrations.base import is_live, retry
+from integrations.base import retry
+from integrations.places import PlaceDetails, PlacesClient, PlaceSummary, get_client
 from project.cache import cache_get, cache_set
-from project.credentials import credential_get
-
-from .fake import FakePlacesClient
-from .interface import PlaceDetails, PlacesClient, PlaceSummary
-from .live import LivePlacesClient
 
 CACHE_SECONDS = 24 * 3600
-
-
-def get_client() -> PlacesClient:
-    if is_live("places"):
-        return LivePlacesClient(credential_get(system="places", key="api_key") or "")
-    return FakePlacesClient()
 
 
 def _key(*parts: str) -> str:
