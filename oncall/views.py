@@ -3,7 +3,6 @@ and Coordinators change things (every write goes through a service)."""
 
 from __future__ import annotations
 
-import calendar as pycalendar
 from datetime import date, timedelta
 from functools import wraps
 
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from project.dates import month_from_query, month_neighbours, month_weeks
 from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, user_has_role
 
 from . import paging, selectors, services
@@ -127,12 +127,8 @@ def index(request):
 def calendar(request):
     team = _team(request)
     today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    first = month_from_query(request.GET, today=today)
+    weeks = month_weeks(first)
     by_day: dict[date, list] = {}
     colours = {}
     if team is not None:
@@ -154,8 +150,7 @@ def calendar(request):
         [{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])} for d in week]
         for week in weeks
     ]
-    prev_month = (first - timedelta(days=1)).replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    prev_month, next_month = month_neighbours(first)
     legend = [(m, colours.get(m.pk)) for m in Member.objects.filter(team=team)] if team else []
     return render(
         request,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
+from project.dates import month_from_query, month_neighbours, month_weeks
 from project.jobs import JobNotQueued, job_start
 from project.models import Job
 
@@ -118,11 +119,8 @@ def index(request):
 @can_view
 def month_view(request):
     today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        raise Http404("Not a month") from None
+    first = month_from_query(request.GET, today=today)
+    year, month = first.year, first.month
     last = date(year, month, calendar.monthrange(year, month)[1])
     scheduled = defaultdict(int)
     for start_at in schedule_list(start=first, end=last).values_list("start_at", flat=True):
@@ -135,7 +133,7 @@ def month_view(request):
     ):
         due[timezone.localtime(due_at).date()] += 1
     weeks = []
-    for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
+    for week in month_weeks(first):
         weeks.append(
             [
                 {
@@ -148,8 +146,7 @@ def month_view(request):
                 for d in week
             ]
         )
-    previous = (first - timedelta(days=1)).replace(day=1)
-    following = last + timedelta(days=1)
+    previous, following = month_neighbours(first)
     return render(
         request, "scheduling/month.html", {"weeks": weeks, "first": first, "previous": previous, "following": following}
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -16,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+
+from project.dates import month_from_query, month_neighbours
 
 from . import exports, imports, reports, rules, selectors, services
 from .forms import (
@@ -253,17 +254,10 @@ def event_export(request):
 
 @contacts_required
 def event_calendar(request):
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = date(year, month, 1)
-    except (TypeError, ValueError):
-        year, month, first = today.year, today.month, today.replace(day=1)
+    first = month_from_query(request.GET, today=timezone.localdate())
     form, events = _event_queryset(request)
-    weeks = selectors.event_calendar(year=year, month=month, events=events)
-    prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-    next_month = (first.replace(day=28) + timezone.timedelta(days=7)).replace(day=1)
+    weeks = selectors.event_calendar(year=first.year, month=first.month, events=events)
+    prev_month, next_month = month_neighbours(first)
     return render(
         request,
         "volunteers/event_calendar.html",
