@@ -24,7 +24,7 @@ import phonenumbers
 
 from integrations.salesforce.interface import parse_sf_datetime
 
-from . import rules
+from .. import rules
 
 BLANK_MARKERS = frozenset({"", "none", "null", "n/a", "na", "nil", "undefined"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

@@ -16,7 +16,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from project.models import AuditedModel, SoftDeleteModel
 
-from . import rules
+from .. import rules
 
 
 class Synced(models.Model):
