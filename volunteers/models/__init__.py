@@ -8,50 +8,48 @@
 - `imports`: teacher roster imports.
 """
 
-from .people import (
+from .base import Synced
+from .events import (
     REPORTABLE_EVENT_STATUSES,
-    Affiliation,
     CancellationReason,
+    Event,
+    EventFormat,
+    EventStatus,
+    EventType,
+    Participation,
+    ParticipationStatus,
+    RecruitmentNote,
+    StudentParticipation,
+    TeacherParticipation,
+    VolunteerParticipation,
+)
+from .imports import RosterImport
+from .people import (
+    Affiliation,
     Contact,
     ContactAddress,
     ContactDetail,
     ContactEmail,
     ContactHistory,
     ContactPhone,
-    DataQualityFlag,
     District,
-    Event,
-    EventFormat,
-    EventStatus,
-    EventType,
     LocalStatus,
     Organization,
     OrganizationAlias,
-    Participation,
-    ParticipationStatus,
-    PendingParticipation,
-    QualityCheck,
-    QualityRun,
-    RecruitmentNote,
-    RosterImport,
     School,
     SchoolAlias,
     SchoolClass,
     SchoolLevel,
     Skill,
     Student,
-    StudentParticipation,
-    Synced,
-    SyncLock,
-    SyncRun,
     Teacher,
-    TeacherParticipation,
     ViewerDistrict,
     Volunteer,
     VolunteerMerge,
-    VolunteerParticipation,
     VolunteerSkill,
 )
+from .quality import DataQualityFlag, QualityCheck, QualityRun
+from .sync import PendingParticipation, SyncLock, SyncRun
 
 __all__ = [
     "REPORTABLE_EVENT_STATUSES",
