@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from functools import wraps
 
 from django.contrib import messages
@@ -18,12 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from project.dates import month_from_query, month_neighbours
 
-from . import exports, imports, reports, rules, selectors, services
+from . import exports, reports, rules, selectors, services
 from .forms import (
     DateRangeForm,
     DirectoryForm,
     EventFilterForm,
-    ImportForm,
     NoteForm,
     OrganizationReportForm,
     RecruitmentNoteForm,
@@ -33,7 +31,6 @@ from .forms import (
 from .models import District, Event, ParticipationStatus, Volunteer
 
 PAGE_SIZE = 25
-IMPORT_SESSION_KEY = "volunteers_import_csv"
 
 
 def contacts_required(view):
@@ -173,45 +170,6 @@ def volunteer_detail(request, pk: int):
             "can_note": request.user.has_perm("volunteers.add_contacthistory"),
         },
     )
-
-
-# --------------------------------------------------------------------------- import
-@contacts_required
-@require_http_methods(["GET", "POST"])
-def volunteer_import(request):
-    _require_perm(request, "volunteers.add_volunteer")
-    preview = None
-    form = ImportForm()
-    if request.method == "POST" and "confirm" in request.POST:
-        text = request.session.get(IMPORT_SESSION_KEY)
-        if not text or hashlib.sha256(text.encode()).hexdigest() != request.POST.get("digest"):
-            messages.error(request, "The preview expired. Upload the file again.")
-            return redirect("volunteers:import")
-        try:
-            created, skipped = imports.import_commit(text)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-            return redirect("volunteers:import")
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        messages.success(request, f"Imported {created} volunteer(s); skipped {skipped} row(s) with errors.")
-        return redirect("volunteers:directory")
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            text = form.cleaned_data["file"]
-            preview = imports.import_preview(text)
-            request.session[IMPORT_SESSION_KEY] = text
-            return render(
-                request,
-                "volunteers/import.html",
-                {
-                    "form": form,
-                    "preview": preview,
-                    "columns": imports.COLUMNS,
-                    "digest": hashlib.sha256(text.encode()).hexdigest(),
-                },
-            )
-    return render(request, "volunteers/import.html", {"form": form, "preview": preview, "columns": imports.COLUMNS})
 
 
 # --------------------------------------------------------------------------- events

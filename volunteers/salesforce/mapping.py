@@ -23,7 +23,7 @@ from typing import Any
 from integrations.salesforce.interface import parse_sf_datetime
 from project.phones import InvalidPhone, phone_to_e164
 
-from . import rules
+from .. import rules
 
 BLANK_MARKERS = frozenset({"", "none", "null", "n/a", "na", "nil", "undefined"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
