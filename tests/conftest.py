@@ -1,4 +1,7 @@
-"""Shared fixtures: one persona per role, API clients, eager Celery, fast hashing."""
+"""Shared fixtures: one persona per role, API clients, eager Celery, fast hashing, and a guard
+that fails any test which logs an ERROR it did not declare."""
+
+import logging
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,6 +20,36 @@ def _fast_and_eager(settings):
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+class _ErrorLogGuard(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_error_logs(request):
+    """An ERROR log line is a bug unless the test provokes it on purpose:
+    `@pytest.mark.error_log_expected("oncall.paging", ...)` names the loggers that must log one."""
+    guard = _ErrorLogGuard()
+    root = logging.getLogger()
+    root.addHandler(guard)
+    try:
+        yield guard
+    finally:
+        root.removeHandler(guard)
+    marker = request.node.get_closest_marker("error_log_expected")
+    expected = tuple(marker.args) if marker else ()
+    unexpected = [r for r in guard.records if not r.name.startswith(expected) or not expected]
+    if unexpected:
+        lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in unexpected[:5])
+        pytest.fail(f"unexpected ERROR log line(s):\n{lines}", pytrace=False)
+    if expected and not guard.records:
+        pytest.fail(f"expected an ERROR log line from {', '.join(expected)}; none was logged", pytrace=False)
 
 
 def make_user(username: str, role: str | None = None, **extra):

@@ -87,6 +87,7 @@ def test_transient_error_backs_off_then_sends(schedule, gateway):
     assert len(gateway.sent) == 1
 
 
+@pytest.mark.error_log_expected("oncall.paging")
 @pytest.mark.django_db
 def test_backoff_is_exponential_and_capped(schedule, gateway, settings, monkeypatch):
     monkeypatch.setattr("integrations.base.random.uniform", lambda lo, hi: hi)  # jitter at its ceiling
@@ -118,6 +119,7 @@ def test_twilio_down_for_an_hour_loses_nothing(schedule, gateway):
     assert len(gateway.sent) == 1
 
 
+@pytest.mark.error_log_expected("oncall.paging")
 @pytest.mark.django_db
 def test_retrying_stops_when_the_shift_is_over(schedule, gateway, monkeypatch):
     monkeypatch.setattr("integrations.base.random.uniform", lambda lo, hi: hi)
@@ -127,6 +129,7 @@ def test_retrying_stops_when_the_shift_is_over(schedule, gateway, monkeypatch):
     assert paging.sms_deliver(message_id=row.pk, now=at(1, 7, 59, 45)).status == "failed"
 
 
+@pytest.mark.error_log_expected("oncall.paging")
 @pytest.mark.django_db
 def test_permanent_error_fails_at_once_pages_backup_and_mails_admins(schedule, gateway, settings, mailoutbox):
     settings.ADMINS = [("Admin", "admin@example.org")]

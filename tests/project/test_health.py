@@ -102,6 +102,7 @@ def test_cache_down_is_degraded(client, fresh_heartbeat, settings, monkeypatch):
     assert body["checks"]["cache"]["status"] == "down" and body["status"] == "degraded"
 
 
+@pytest.mark.error_log_expected("django.request")
 def test_database_down_is_503(client, monkeypatch):
     def down():
         return {"status": "down", "error": "OperationalError"}
@@ -126,6 +127,7 @@ def test_check_database_reports_operational_error(monkeypatch):
     assert health.check_database() == {"status": "down", "error": "OperationalError"}
 
 
+@pytest.mark.error_log_expected("django.request")
 def test_database_error_in_a_page_is_a_friendly_503(client, staff_user, monkeypatch, settings):
     settings.DEBUG = False
     client.raise_request_exception = False

@@ -52,6 +52,7 @@ def test_rerunning_a_finished_job_does_nothing(staff_user):
     assert job.attempts == 1
 
 
+@pytest.mark.error_log_expected("project.jobs")
 def test_failed_job_keeps_progress_and_error(staff_user):
     job = job_start(kind="tests.explode", task=explode, user=staff_user)
     job.refresh_from_db()
@@ -115,6 +116,7 @@ def _reset_connection_pools():
     celery_app.amqp._producer_pool = None
 
 
+@pytest.mark.error_log_expected("project.jobs", "django.request")
 def test_broker_outage_is_reported_not_500(client_for, admin_user, broker_down):
     response = client_for(admin_user).post("/api/v1/jobs/", {"kind": "platform.purge_jobs"}, format="json")
     assert response.status_code == 503
@@ -123,6 +125,7 @@ def test_broker_outage_is_reported_not_500(client_for, admin_user, broker_down):
     assert job.status == Job.Status.FAILED and "could not be queued" in job.error
 
 
+@pytest.mark.error_log_expected("project.jobs")
 def test_job_start_raises_job_not_queued(staff_user, broker_down):
     with pytest.raises(JobNotQueued):
         job_start(kind="tests.count", task=count_to, user=staff_user)

@@ -84,6 +84,7 @@ def test_beat_start_sends_a_first_heartbeat_at_once():
     assert PeriodicTaskStatus.objects.get(name="Beat heartbeat").runs == 1
 
 
+@pytest.mark.error_log_expected("celery.app.trace")
 def test_failure_is_recorded(monkeypatch):
     periodic_tasks_setup()
 

@@ -141,6 +141,7 @@ def assert_database_unavailable_then_back(server, wrapper):
     assert server.get("/api/v1/jobs/", accept="application/json", wrapper=wrapper)[0] == 401
 
 
+@pytest.mark.error_log_expected("django.request")
 def test_a_database_error_mid_request_is_a_clear_503_and_the_next_request_works(server):
     assert_database_unavailable_then_back(server, fail_session_queries(times=2))
 
@@ -315,6 +316,7 @@ def assert_recovered(client, admin_client, server):
     assert client.get("/expenses/restaurants/add/?place_q=burger").status_code == 200
 
 
+@pytest.mark.error_log_expected("project.jobs", "django.request")
 @pytest.mark.django_db
 def test_redis_stopped_then_restarted(own_redis, client_for, staff_user, admin_user):
     client, admin_client = client_for(staff_user), client_for(admin_user)
@@ -327,6 +329,7 @@ def test_redis_stopped_then_restarted(own_redis, client_for, staff_user, admin_u
     assert_recovered(client, admin_client, own_redis)
 
 
+@pytest.mark.error_log_expected("project.jobs", "django.request")
 @pytest.mark.django_db
 def test_redis_hung_is_bounded_by_timeouts_and_recovers(own_redis, client_for, staff_user, admin_user):
     client, admin_client = client_for(staff_user), client_for(admin_user)
@@ -450,6 +453,7 @@ def outbox_row(key: str) -> SmsMessage:
     return row
 
 
+@pytest.mark.error_log_expected("oncall.paging")
 @pytest.mark.django_db
 def test_twilio_timeouts_keep_the_sms_pending_then_send_it_once_or_fail_it_loudly(
     live_twilio, settings, client, staff_user, monkeypatch

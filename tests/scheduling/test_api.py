@@ -116,6 +116,7 @@ def test_soft_warning_needs_override_reason(client_for, coordinator):
     assert response.json()["accepted_warnings"][0]["code"] == "core_slot"
 
 
+@pytest.mark.error_log_expected("django.request")
 def test_crossmark_down_is_a_503_and_nothing_changes(client_for, coordinator, monkeypatch):
     from integrations.crossmark import FakeCrossmarkClient
     from scheduling import services

@@ -156,6 +156,7 @@ def test_the_plan_load_and_write_use_a_number_of_queries_that_does_not_grow(scen
     assert counts[0][1] == 1 and counts[1][1] <= 3
 
 
+@pytest.mark.error_log_expected("scheduling.runs")
 def test_a_failing_run_is_marked_failed_and_writes_no_proposal(scenario, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("planner broke")

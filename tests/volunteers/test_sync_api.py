@@ -47,6 +47,7 @@ def test_sync_start_bad_input(client_for, coordinator, body, field):
     assert response.status_code == 400 and field in response.json()["errors"]
 
 
+@pytest.mark.error_log_expected("project.jobs", "django.request")
 def test_sync_broker_down_is_503(client_for, coordinator, monkeypatch):
     from project.jobs import JobNotQueued
     from volunteers.salesforce import api as sync_api
