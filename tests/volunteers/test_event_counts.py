@@ -240,6 +240,39 @@ def test_admin_student_participation_page_and_student_delete_recount(admin_user,
     assert student_counts(event) == (2, 1)
 
 
+def test_admin_event_inline_recounts_volunteers_and_keeps_typed_student_figures(coordinator, client):
+    event = EventFactory(status="completed", registered_student_count=30, attended_student_count=28)
+    volunteer = VolunteerFactory()
+    client.force_login(coordinator)
+    form = {
+        "title": event.title,
+        "event_type": event.event_type,
+        "format": event.format,
+        "status": event.status,
+        "start_0": "2025-10-01",
+        "start_1": "10:00:00",
+        "duration_minutes": 60,
+        "volunteers_needed": 0,
+        "registered_count": 0,
+        "attended_count": 0,
+        "registered_student_count": 30,
+        "attended_student_count": 28,
+        "attended_educator_count": 0,
+        "student_participations-TOTAL_FORMS": 0,
+        "student_participations-INITIAL_FORMS": 0,
+        "teacher_participations-TOTAL_FORMS": 0,
+        "teacher_participations-INITIAL_FORMS": 0,
+        "volunteer_participations-TOTAL_FORMS": 1,
+        "volunteer_participations-INITIAL_FORMS": 0,
+        "volunteer_participations-0-event": event.pk,
+        "volunteer_participations-0-volunteer": volunteer.pk,
+        "volunteer_participations-0-status": "attended",
+    }
+    response = client.post(reverse("admin:volunteers_event_change", args=[event.pk]), form)
+    assert response.status_code == 302
+    assert (counts(event), student_counts(event)) == ((1, 1), (30, 28))
+
+
 # --------------------------------------------------------------------------- Salesforce sync
 def test_sync_recounts_the_events_it_touched():
     sync_all(client=FakeSalesforceClient(), mode="full")
