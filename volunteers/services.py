@@ -560,14 +560,16 @@ COUNT_CHUNK = 500
 def _participation_counts(model, *, prefix: str) -> dict[str, Coalesce]:
     """The counting rule as SQL: registered = participations not cancelled, attended = attended
     (so attended ⊆ registered, as the event's check constraint wants)."""
+    # The status test is inside the COUNT, not the WHERE: the WHERE stays "this event", so the
+    # database looks the rows up by event instead of scanning by status.
     rows = model.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
 
-    def count(queryset) -> Coalesce:
-        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n")), 0)
+    def count(condition: Q) -> Coalesce:
+        return Coalesce(Subquery(rows.annotate(n=Count("pk", filter=condition)).values("n")), 0)
 
     return {
-        f"registered_{prefix}count": count(rows.exclude(status=ParticipationStatus.CANCELLED)),
-        f"attended_{prefix}count": count(rows.filter(status=ParticipationStatus.ATTENDED)),
+        f"registered_{prefix}count": count(~Q(status=ParticipationStatus.CANCELLED)),
+        f"attended_{prefix}count": count(Q(status=ParticipationStatus.ATTENDED)),
     }
 
 
