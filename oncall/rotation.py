@@ -186,7 +186,7 @@ def _objective(offsets: Sequence[int], ordered: Sequence[ShiftSpec], n: int) -> 
     counts = arc_spread(offsets, [1] * len(ordered), n)
     hours_spread = arc_spread(offsets, hours, n)
     conflicts = _conflicts(offsets, n)
-    hard = (counts > 2) + (hours_spread > max(hours))
+    hard = (counts > (1 if len(set(hours)) == 1 else 2)) + (hours_spread > max(hours))
     if n >= 3:
         hard += len(conflicts)
         soft_conflicts = (0, 0)
@@ -194,8 +194,8 @@ def _objective(offsets: Sequence[int], ordered: Sequence[ShiftSpec], n: int) -> 
         soft_conflicts = (len(conflicts), sum(hours[i] + hours[(i + 1) % len(hours)] for i in conflicts))
     return (
         hard,
-        counts,
         soft_conflicts,
+        counts,
         arc_spread(offsets, [s.weekend_days for s in ordered], n),
         arc_spread(offsets, [s.is_long for s in ordered], n),
         hours_spread,
@@ -283,7 +283,8 @@ def _sigma_cached(pattern: tuple[tuple[int, int, int], ...], n: int) -> tuple[in
             for reverse in (False, True):
                 candidates.append(_spread_arrangement(ordered, values, shift, reverse))
     best = min(candidates, key=lambda c: _objective(c, ordered, n))
-    if _objective(best, ordered, n)[:2] != (0, 1):
+    score = _objective(best, ordered, n)
+    if score[0] or score[2] > 1:
         # Mixed lengths whose hours equal counts cannot balance: trade count balance (up to 2)
         # for hours, starting from the columns placed in proportion to their hours too.
         cumulative, by_hours = 0, []

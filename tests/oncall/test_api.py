@@ -1,6 +1,6 @@
 """The /api/v1/oncall/ endpoints: permissions, validation, now, schedule, settings, feeds."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,10 +9,10 @@ from oncall.models import Assignment, Member, Override, SmsMessage
 from oncall.services import schedule_generate
 from tests.openapi import component, openapi_schema, success_schema
 
+from .dates import MONDAY, iso_day
 from .factories import MemberFactory, ShiftFactory
 
 API = "/api/v1/oncall"
-MONDAY = date(2030, 1, 7)
 ROLES = ["Administrator", "Coordinator", "Staff", "Viewer", "anonymous"]
 WRITERS = {"Administrator", "Coordinator"}
 
@@ -89,17 +89,17 @@ def test_shift_validation(client_for, coordinator, team, shifts):
 def test_generate_preview_and_errors(client_for, coordinator, team, shifts, members):
     client = client_for(coordinator)
     preview = client.post(
-        f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07", "preview": True}
+        f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": iso_day(0), "preview": True}
     )
     assert preview.status_code == 200 and preview.json()["created"] == 12 and Assignment.objects.count() == 0
     assert {t["hours"] for t in preview.json()["totals"]} <= {48, 72, 96}
-    created = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07"})
+    created = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": iso_day(0)})
     assert created.status_code == 201 and Assignment.objects.count() == 12
     extended = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1})
-    assert extended.json()["start"] == "2030-01-21" and Assignment.objects.count() == 18
-    again = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1, "start_date": "2030-01-09"})
+    assert extended.json()["start"] == iso_day(14) and Assignment.objects.count() == 18
+    again = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1, "start_date": iso_day(2)})
     assert again.status_code == 400 and "already scheduled" in str(again.json()["errors"])
-    regen = client.post(f"{API}/schedule/regenerate/", {"team": team.pk, "weeks": 1, "from_date": "2030-01-09"})
+    regen = client.post(f"{API}/schedule/regenerate/", {"team": team.pk, "weeks": 1, "from_date": iso_day(2)})
     assert regen.status_code == 201 and Assignment.objects.count() == 18
     assert client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 0}).status_code == 400
 
@@ -119,13 +119,13 @@ def test_now_endpoint(client_for, viewer, scheduled, django_assert_max_num_queri
     client = client_for(viewer)
     tue = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=1))
     mon = Assignment.objects.get(occurrence_date=MONDAY)
-    before = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T07:59:00-06:00"}).json()
+    before = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T07:59:00-06:00"}).json()
     assert before["primary"]["id"] == mon.member_id and before["backup"]["id"] == tue.member_id
     with django_assert_max_num_queries(12):
-        at_handoff = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T14:00:00Z"}).json()
+        at_handoff = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T14:00:00Z"}).json()
     assert at_handoff["primary"]["id"] == tue.member_id
-    assert at_handoff["shift_ends_at"] == "2030-01-10T08:00:00-06:00"
-    naive = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T08:00:00"})
+    assert at_handoff["shift_ends_at"] == f"{iso_day(3)}T08:00:00-06:00"
+    naive = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T08:00:00"})
     assert naive.status_code == 400 and "at" in naive.json()["errors"]
     assert client.get(f"{API}/now/").status_code == 400
 
@@ -154,9 +154,7 @@ def test_override_via_api(client_for, coordinator, scheduled, members):
 def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, members, django_assert_max_num_queries):
     client = client_for(staff_user)
     with django_assert_max_num_queries(8):
-        week1 = client.get(
-            f"{API}/assignments/", {"team": scheduled.pk, "start": "2030-01-07", "end": "2030-01-13"}
-        ).json()
+        week1 = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(0), "end": iso_day(6)}).json()
     assert week1["count"] == 6
     mine = client.get(f"{API}/assignments/", {"member": members[0].pk}).json()
     assert {r["member"] for r in mine["results"]} == {members[0].pk}
@@ -214,17 +212,14 @@ def test_ics_feeds_are_secret_and_resettable(client, client_for, coordinator, sc
     team_url = f"/oncall/feeds/team/{scheduled.feed_token}.ics"
     response = client.get(team_url)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
-    # The feed window is relative to today; the 2030 schedule lies beyond it, so add a current one.
+    # The feed window is relative to today; the MONDAY schedule lies beyond it, so add a current one.
     today = timezone.localdate()
     schedule_generate(team=scheduled, weeks=1, start=today - timedelta(days=today.weekday()))
     body = client.get(team_url).content.decode()
     assert body.count("BEGIN:VEVENT") == 6 and "On call:" in body
-    member = Assignment.objects.filter(occurrence_date__lt=date(2030, 1, 1)).first().member
+    member = Assignment.objects.filter(occurrence_date__lt=MONDAY).first().member
     mine = client.get(f"/oncall/feeds/member/{member.feed_token}.ics").content.decode()
-    assert (
-        mine.count("BEGIN:VEVENT")
-        == Assignment.objects.filter(member=member, occurrence_date__lt=date(2030, 1, 1)).count()
-    )
+    assert mine.count("BEGIN:VEVENT") == Assignment.objects.filter(member=member, occurrence_date__lt=MONDAY).count()
     reset = client_for(coordinator).post(f"{API}/teams/{scheduled.pk}/reset-feed/")
     assert reset.status_code == 200 and scheduled.feed_token not in reset.json()["feed_url"]
     assert client.get(team_url).status_code == 404

@@ -219,4 +219,7 @@ def test_random_patterns_are_balanced_over_n_weeks(shifts, n):
     members = members_of(n)
     plan = rotation_plan(members=members, shifts=shifts, start=START, end=START + timedelta(weeks=2 * n))
     assert_fair(plan.assignments, shifts, members, n, START, 2 * n)
-    assert_back_to_back_rule(plan.assignments, n)
+    if n >= 3 or len({s.duration_hours for s in shifts}) == 1:
+        # Two people on mixed lengths: hours within the longest shift come first (a 48 h, 24 h,
+        # 48 h week cannot alternate), back-to-back is allowed for N = 2.
+        assert_back_to_back_rule(plan.assignments, n)
