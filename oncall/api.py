@@ -40,6 +40,7 @@ class TeamSerializer(StrictModelSerializer):
             "auto_renew_enabled",
             "auto_renew_threshold_weeks",
             "auto_renew_weeks",
+            "confirm_within_minutes",
         ]
 
     def validate_sms_template(self, value):
@@ -197,6 +198,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "duration_hours",
             "on_call",
             "override",
+            "confirmed_at",
         ]
         read_only_fields = fields
 
@@ -442,6 +444,7 @@ class SettingsSerializer(StrictSerializer):
     auto_renew_enabled = serializers.BooleanField(required=False)
     auto_renew_threshold_weeks = serializers.IntegerField(required=False, min_value=1, max_value=52)
     auto_renew_weeks = serializers.IntegerField(required=False, min_value=1, max_value=104)
+    confirm_within_minutes = serializers.IntegerField(required=False, min_value=0, max_value=720)
     escalation_contacts = ContactSerializer(many=True, required=False)
 
     def validate_sms_template(self, value):
@@ -467,6 +470,7 @@ def settings_data(team: Team) -> dict:
         "auto_renew_enabled": team.auto_renew_enabled,
         "auto_renew_threshold_weeks": team.auto_renew_threshold_weeks,
         "auto_renew_weeks": team.auto_renew_weeks,
+        "confirm_within_minutes": team.confirm_within_minutes,
         "escalation_contacts": [{"name": c.name, "phone": c.phone} for c in team.escalation_contacts.all()],
     }
 

@@ -119,7 +119,7 @@ def index(request):
     return render(
         request,
         "oncall/index.html",
-        _context(request, team, state=state, upcoming=rows, colours=_colours(team), horizon=last),
+        _context(request, team, state=state, upcoming=rows, colours=_colours(team), horizon=last, now=now),
     )
 
 
