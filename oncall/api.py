@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -213,6 +214,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return OverrideBriefSerializer(override).data if override else None
 
 
+class AssignmentFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned
+
+
 class AssignmentFilter(django_filters.FilterSet):
     start = django_filters.DateFilter(field_name="occurrence_date", lookup_expr="gte")
     end = django_filters.DateFilter(field_name="occurrence_date", lookup_expr="lte")
@@ -220,6 +230,7 @@ class AssignmentFilter(django_filters.FilterSet):
     class Meta:
         model = Assignment
         fields = ["team", "member", "shift", "start", "end"]
+        form = AssignmentFilterForm
 
 
 class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -182,6 +182,9 @@ class Assignment(AuditedModel):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="assignments")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Calendar revision: goes up each time the person on call for it changes."
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the page was confirmed by SMS reply.")
     confirmed_by = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"

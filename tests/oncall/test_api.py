@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from oncall import services
 from oncall.models import Assignment, Member, Override, SmsMessage
 from oncall.services import schedule_generate
 from tests.openapi import component, openapi_schema, success_schema
@@ -158,6 +159,11 @@ def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, m
     assert week1["count"] == 6
     mine = client.get(f"{API}/assignments/", {"member": members[0].pk}).json()
     assert {r["member"] for r in mine["results"]} == {members[0].pk}
+    backwards = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(6), "end": iso_day(0)})
+    assert backwards.status_code == 400
+    assert "before the start" in str(backwards.json()["errors"]["end"])
+    same_day = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(1), "end": iso_day(1)})
+    assert same_day.status_code == 200 and same_day.json()["count"] == 1
 
 
 @pytest.mark.django_db
@@ -183,6 +189,8 @@ def test_settings_and_template_validation(client_for, coordinator, team):
     client = client_for(coordinator)
     unknown = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "Hi {nom}"})
     assert unknown.status_code == 400 and "{nom}" in unknown.json()["errors"]["sms_template"][0]
+    fixed = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "You are on call."})
+    assert fixed.status_code == 400 and "no placeholder" in fixed.json()["errors"]["sms_template"][0]
     empty = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "  "})
     assert empty.status_code == 400 and "empty" in empty.json()["errors"]["sms_template"][0]
     long = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "x" * 321})
@@ -243,3 +251,34 @@ def test_shift_hours_and_reorder_are_documented_as_sent(client_for, coordinator,
     reorder = openapi_schema()["paths"]["/api/v1/oncall/members/reorder/"]["post"]
     assert success_schema("post", "/api/v1/oncall/members/reorder/")["type"] == "array"
     assert "parameters" not in reorder  # neither paginated nor filtered
+
+
+@pytest.mark.django_db
+def test_ics_events_carry_sequence_and_last_modified_that_follow_the_person(client, team, shifts, members):
+    today = timezone.localdate()
+    schedule_generate(team=team, weeks=2, start=today - timedelta(days=today.weekday()))
+    target = Assignment.objects.filter(ends_at__gt=timezone.now()).order_by("starts_at")[2]
+    uid = f"UID:oncall-{target.shift_id}-{target.occurrence_date.isoformat()}@crewbase"
+
+    def event():
+        body = client.get(f"/oncall/feeds/team/{team.feed_token}.ics").content.decode().replace("\r\n ", "")
+        block = next(b for b in body.split("BEGIN:VEVENT") if uid in b)
+        fields = dict(line.split(":", 1) for line in block.splitlines() if ":" in line)
+        return fields["SEQUENCE"], fields["LAST-MODIFIED"], fields["SUMMARY"]
+
+    sequence, modified, summary = event()
+    assert sequence == "0" and modified.endswith("Z")
+    cover = next(m for m in members if m.pk != target.member_id)
+    override = services.override_create(assignment=target, member=cover, reason="swap")
+    assert event()[0] == "1" and cover.name in event()[2]
+    services.override_cancel(override=override)
+    assert event()[0] == "2" and event()[1] >= modified
+    # Regenerating with another team order changes the person: a new revision too.
+    before = target.member_id
+    services.members_reorder(team=team, member_ids=[m.pk for m in reversed(members)])
+    services.schedule_regenerate(team=team, from_date=target.occurrence_date, weeks=1)
+    target.refresh_from_db()
+    assert target.sequence == 2 + (target.member_id != before)
+    assert event()[0] == str(target.sequence)
+    changed = Assignment.objects.filter(team=team, occurrence_date__gte=target.occurrence_date).exclude(sequence=0)
+    assert changed.exists()  # the reversed order moved people
