@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from oncall import services
 from oncall.models import Assignment, Override
-from oncall.rotation import back_to_back
+from oncall.rotation import Occurrence, back_to_back, rotation_plan, week_prefix_spreads
 from oncall.selectors import oncall_now
 from oncall.services import override_create, schedule_generate, schedule_regenerate
 
@@ -19,8 +19,6 @@ SPRING, FALL = dst_sundays()
 
 
 def as_plan(team):
-    from oncall.rotation import Occurrence
-
     return {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id for a in Assignment.objects.filter(team=team)}
 
 
@@ -209,3 +207,30 @@ def test_phone_must_be_e164(team):
         services.member_create(team=team, name="X", phone="+19995550100")
     member = services.member_create(team=team, name="X", phone="+442071838750")
     assert member.rotation_order == 0
+
+
+@pytest.mark.django_db
+def test_schedule_extended_and_regenerated_stays_fair_over_the_whole_schedule(team, shifts):
+    """Through the services: 3 weeks, extended by 5, regenerated from a mid-week date: the whole
+    schedule is the one generated at once and fair at every prefix; a newcomer starts level."""
+    people = [MemberFactory(team=team, rotation_order=i) for i in range(7)]
+    schedule_generate(team=team, weeks=3, start=MONDAY)
+    schedule_generate(team=team, weeks=5)
+    schedule_regenerate(team=team, from_date=MONDAY + timedelta(weeks=2, days=3), weeks=3)
+    specs = [services._spec(s) for s in shifts]
+    stored = {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id for a in Assignment.objects.filter(team=team)}
+    once = rotation_plan(
+        members=[p.pk for p in people], shifts=specs, start=MONDAY, end=MONDAY + timedelta(weeks=8)
+    ).assignments
+    assert stored == once
+    spreads = week_prefix_spreads(stored, specs, [p.pk for p in people])
+    assert spreads["shifts"] <= 1 and spreads["hours"] <= 48 and spreads["kinds"] <= 1
+    assert back_to_back(stored) == []
+    newcomer = MemberFactory(team=team, rotation_order=99)
+    result = schedule_generate(team=team, weeks=8)
+    added = {
+        Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id
+        for a in Assignment.objects.filter(team=team, occurrence_date__gte=result.start)
+    }
+    gained = week_prefix_spreads(added, specs, [p.pk for p in [*people, newcomer]])
+    assert gained["shifts"] <= 1 and gained["kinds"] <= 1  # level going forward, no backlog
