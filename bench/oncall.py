@@ -1,8 +1,12 @@
 """On-call benchmark: `.venv/bin/python bench/oncall.py` from the repo root.
 
 Prints one line per figure:
+  oncall.fairness N=..            for N = 2..20 over 52 weeks of the standard pattern: the max-min of
+                                  shifts, hours, 48 h shifts and weekend days per member, the worst
+                                  over every prefix (weeks 1..k), and the rotation maths time
   oncall.generate_52w_20m_ms      rotation + database write of 52 weeks for 20 members
   oncall.rotation_52w_20m_ms      the plain-Python rotation alone
+  oncall.rotation_104w_30m_ms     the same for 30 members x 104 weeks
   oncall.now_ms                   GET /api/v1/oncall/now/ (p50/p95, queries per call)
   oncall.dispatch_1000_msgs_per_s 1,000 due pages through the fake gateway
 Uses a throwaway SQLite file unless BENCH_DATABASE_URL names another database.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections import Counter
 from datetime import date, timedelta
 
 from _setup import django_setup
@@ -28,11 +33,49 @@ from rest_framework.test import APIClient
 from integrations.twilio.fake import FAKE_GATEWAY
 from oncall import paging, services
 from oncall.models import Assignment, Member, ShiftPattern, SmsMessage, Team
-from oncall.rotation import ShiftSpec, rotation_plan
+from oncall.rotation import ShiftSpec, member_totals, monday_of, rotation_plan
 from project.roles import VIEWER, user_set_role
 
 PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
-START = date(2030, 1, 7)
+# A Monday relative to today: the figures do not depend on the date, and no date goes stale.
+START = monday_of(date.today()) + timedelta(weeks=1)
+
+
+def spreads(assignments, specs, members):
+    """(shifts, hours, 48 h shifts, weekend days, per shift kind): max-min over members, the worst
+    over every week prefix."""
+    worst = [0, 0, 0, 0, 0]
+    weeks = sorted({monday_of(o.day) for o in assignments})
+    ordered = sorted(assignments)
+    position = 0
+    prefix = {}
+    for monday in weeks:
+        while position < len(ordered) and monday_of(ordered[position].day) <= monday:
+            prefix[ordered[position]] = assignments[ordered[position]]
+            position += 1
+        totals = member_totals(prefix, specs, members)
+        rows = [totals[m] for m in members]
+        for i, attr in enumerate(("shifts", "hours", "long_shifts", "weekend_days")):
+            values = [getattr(t, attr) for t in rows]
+            worst[i] = max(worst[i], max(values) - min(values))
+        for spec in specs:
+            kind = Counter(m for o, m in prefix.items() if o.shift_key == spec.key)
+            worst[4] = max(worst[4], max(kind[m] for m in members) - min(kind[m] for m in members))
+    return worst
+
+
+def fairness_table(specs) -> None:
+    for n in range(2, 21):
+        members = list(range(n))
+        t = time.perf_counter()
+        plan = rotation_plan(members=members, shifts=specs, start=START, end=START + timedelta(weeks=52))
+        elapsed = (time.perf_counter() - t) * 1000
+        shifts, hours, long_shifts, weekend, kinds = spreads(plan.assignments, specs, members)
+        print(
+            f"oncall.fairness N={n:2d} shifts={shifts} hours={hours} long48={long_shifts} weekend_days={weekend} "
+            f"per_kind={kinds} "
+            f"rotation_ms={elapsed:.1f}"
+        )
 
 
 def pct(samples, q):
@@ -48,12 +91,19 @@ def main() -> None:
         Member.objects.create(team=team, name=f"Member {i}", phone=f"+1312555{i:04d}", rotation_order=i)
 
     specs = [ShiftSpec(d, 480, h, k) for k, (d, h) in enumerate(PATTERN)]
+    fairness_table(specs)
     runs = []
     for _ in range(20):
         t = time.perf_counter()
         rotation_plan(members=list(range(20)), shifts=specs, start=START, end=START + timedelta(weeks=52))
         runs.append((time.perf_counter() - t) * 1000)
     print(f"oncall.rotation_52w_20m_ms p50={statistics.median(runs):.1f} p95={pct(runs, 0.95):.1f}")
+    runs = []
+    for _ in range(20):
+        t = time.perf_counter()
+        rotation_plan(members=list(range(30)), shifts=specs, start=START, end=START + timedelta(weeks=104))
+        runs.append((time.perf_counter() - t) * 1000)
+    print(f"oncall.rotation_104w_30m_ms p50={statistics.median(runs):.1f} max={max(runs):.1f}")
 
     runs = []
     for _ in range(5):
@@ -74,7 +124,8 @@ def main() -> None:
     client.force_login(user)
     runs, queries = [], []
     for i in range(200):
-        at = f"2030-{1 + (i % 12):02d}-{1 + (i % 27):02d}T{i % 24:02d}:30:00Z"
+        day = START + timedelta(days=(i * 37) % 360)
+        at = f"{day:%Y-%m-%d}T{i % 24:02d}:30:00Z"
         with CaptureQueriesContext(connection) as ctx:
             t = time.perf_counter()
             response = client.get("/api/v1/oncall/now/", {"team": team.pk, "at": at}, secure=True)

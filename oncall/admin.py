@@ -32,6 +32,7 @@ class TeamAdmin(AuditedAdmin):
         "escalation_enabled",
         "weekly_summary_enabled",
         "auto_renew_enabled",
+        "confirm_within_minutes",
     )
     list_filter = ("escalation_enabled", "weekly_summary_enabled", "auto_renew_enabled")
     search_fields = ("name",)

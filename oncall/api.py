@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +41,7 @@ class TeamSerializer(StrictModelSerializer):
             "auto_renew_enabled",
             "auto_renew_threshold_weeks",
             "auto_renew_weeks",
+            "confirm_within_minutes",
         ]
 
     def validate_sms_template(self, value):
@@ -197,6 +199,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "duration_hours",
             "on_call",
             "override",
+            "confirmed_at",
         ]
         read_only_fields = fields
 
@@ -211,6 +214,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return OverrideBriefSerializer(override).data if override else None
 
 
+class AssignmentFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned
+
+
 class AssignmentFilter(django_filters.FilterSet):
     start = django_filters.DateFilter(field_name="occurrence_date", lookup_expr="gte")
     end = django_filters.DateFilter(field_name="occurrence_date", lookup_expr="lte")
@@ -218,6 +230,7 @@ class AssignmentFilter(django_filters.FilterSet):
     class Meta:
         model = Assignment
         fields = ["team", "member", "shift", "start", "end"]
+        form = AssignmentFilterForm
 
 
 class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -442,6 +455,7 @@ class SettingsSerializer(StrictSerializer):
     auto_renew_enabled = serializers.BooleanField(required=False)
     auto_renew_threshold_weeks = serializers.IntegerField(required=False, min_value=1, max_value=52)
     auto_renew_weeks = serializers.IntegerField(required=False, min_value=1, max_value=104)
+    confirm_within_minutes = serializers.IntegerField(required=False, min_value=0, max_value=720)
     escalation_contacts = ContactSerializer(many=True, required=False)
 
     def validate_sms_template(self, value):
@@ -467,6 +481,7 @@ def settings_data(team: Team) -> dict:
         "auto_renew_enabled": team.auto_renew_enabled,
         "auto_renew_threshold_weeks": team.auto_renew_threshold_weeks,
         "auto_renew_weeks": team.auto_renew_weeks,
+        "confirm_within_minutes": team.confirm_within_minutes,
         "escalation_contacts": [{"name": c.name, "phone": c.phone} for c in team.escalation_contacts.all()],
     }
 

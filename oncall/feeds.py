@@ -28,6 +28,9 @@ def _calendar(name: str, assignments, *, only_member: Member | None = None) -> b
         event = Event()
         event.add("uid", f"oncall-{a.shift_id}-{a.occurrence_date.isoformat()}@crewbase")
         event.add("dtstamp", stamp)
+        # A re-imported or refreshed file updates the event when its person changed.
+        event.add("sequence", a.sequence)
+        event.add("last-modified", a.updated_at)
         event.add("dtstart", a.starts_at)
         event.add("dtend", a.ends_at)
         covering = f" (covering for {a.member.name})" if member.pk != a.member_id else ""

@@ -57,6 +57,13 @@ class SettingsForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Escalation contacts, one per line: Name, +13125550100",
     )
+    confirm_within_minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=720,
+        help_text="Minutes to confirm a page by replying 1 or OK; then a reminder, and after as long again the "
+        "backup is paged. 0 turns confirmation off; empty keeps the current value.",
+    )
 
     class Meta:
         model = Team
@@ -70,6 +77,7 @@ class SettingsForm(forms.ModelForm):
             "auto_renew_enabled",
             "auto_renew_threshold_weeks",
             "auto_renew_weeks",
+            "confirm_within_minutes",
         ]
         widgets = {
             "notification_time": forms.TimeInput(attrs={"type": "time"}),
@@ -83,6 +91,10 @@ class SettingsForm(forms.ModelForm):
         except TemplateError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return value
+
+    def clean_confirm_within_minutes(self):
+        value = self.cleaned_data.get("confirm_within_minutes")
+        return self.instance.confirm_within_minutes if value is None else value
 
     def clean_contacts(self):
         contacts = []

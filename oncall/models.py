@@ -60,6 +60,12 @@ class Team(AuditedModel):
     auto_renew_weeks = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1), MaxValueValidator(104)]
     )
+    confirm_within_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(720)],
+        help_text="Minutes to confirm a page by replying 1 or OK; then a reminder, and after as long again "
+        "the backup is paged. 0 turns confirmation off.",
+    )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
 
     class Meta:
@@ -174,6 +180,13 @@ class Assignment(AuditedModel):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="assignments")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Calendar revision: goes up each time the person on call for it changes."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the page was confirmed by SMS reply.")
+    confirmed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -239,6 +252,8 @@ class SmsMessage(models.Model):
     class Purpose(models.TextChoices):
         PAGE = "page", "Shift page"
         BACKUP_PAGE = "backup_page", "Backup page"
+        REMINDER = "reminder", "Confirmation reminder"
+        REPLY = "reply", "Reply (help text)"
         WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
         MANUAL = "manual", "Manual"
 

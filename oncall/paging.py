@@ -41,6 +41,11 @@ MANUAL_MAX_CHARS = 1600
 SEND_TASK = "oncall.tasks.sms_send"
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"START", "UNSTOP", "YES"}
+HELP_WORDS = {"HELP", "INFO"}  # the carrier / Twilio answers these itself
+CONFIRM_WORDS = {"1", "OK", "OKAY", "CONFIRM", "CONFIRMED", "ACK", "Y"}
+CONFIRM_HINT = " Reply 1 or OK to confirm."
+REPLY_HELP = "Crewbase on-call: reply 1 or OK to confirm your shift, STOP to stop pages, START to resume them."
+CONFIRMABLE = ("page", "reminder", "backup_page")
 
 
 def _max_attempts() -> int:
@@ -106,8 +111,10 @@ def _enqueue(message_id: int, countdown: float | None = None) -> None:
 
 
 def page_body(*, team: Team, assignment: Assignment, member: Member) -> str:
+    """The team's template filled in for this occurrence, plus the reply hint when pages must
+    be confirmed."""
     zone = team.zone
-    return template_render(
+    text = template_render(
         team.sms_template,
         name=member.name,
         team=team.name,
@@ -115,6 +122,7 @@ def page_body(*, team: Team, assignment: Assignment, member: Member) -> str:
         end=assignment.ends_at.astimezone(zone).strftime("%a %b %-d %H:%M"),
         duration=duration_label(assignment.shift.duration_hours),
     )
+    return text + (CONFIRM_HINT if team.confirm_within_minutes else "")
 
 
 def assignment_page(
@@ -123,11 +131,12 @@ def assignment_page(
     purpose: str = SmsMessage.Purpose.PAGE,
     member: Member | None = None,
     enqueue: bool = True,
+    prefix: str = "",
 ) -> list[SmsMessage]:
     """Queue the page for one occurrence: one outbox row per phone of the (override) member."""
     team = assignment.team
     member = member or assignment_effective_member(assignment)
-    body = page_body(team=team, assignment=assignment, member=member)
+    body = prefix + page_body(team=team, assignment=assignment, member=member)
     rows = []
     for phone in member.phones:
         key = f"{purpose}:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{phone}"
@@ -360,6 +369,114 @@ def inbound_keyword(*, from_phone: str, body: str) -> str | None:
         member.sms_opt_out = opt_out
         member.save(update_fields=["sms_opt_out", "updated_at"])
     return "opted_out" if opt_out else "opted_in"
+
+
+def inbound_reply(*, from_phone: str, body: str, now: datetime | None = None) -> str:
+    """Every inbound SMS: STOP/START (opt-out), HELP (answered by the carrier), a confirmation
+    ("1", "OK", …) of the latest page sent to that phone, or else a short help text — once a day
+    per phone, and only to phones of members (strangers get nothing)."""
+    now = now or timezone.now()
+    outcome = inbound_keyword(from_phone=from_phone, body=body)
+    if outcome:
+        return outcome
+    word = (body or "").strip().upper().rstrip(".!")
+    if word in HELP_WORDS:
+        return "help"
+    if word in CONFIRM_WORDS and confirmation_record(from_phone=from_phone, now=now) is not None:
+        return "confirmed"
+    member = Member.objects.filter(Q(phone=from_phone) | Q(secondary_phone=from_phone)).select_related("team").first()
+    if member is None:
+        return "ignored"
+    local_day = now.astimezone(member.team.zone).date()
+    with transaction.atomic():
+        _, created = message_queue(
+            team=member.team,
+            purpose=SmsMessage.Purpose.REPLY,
+            key=f"reply:{from_phone}:{local_day.isoformat()}",
+            phone=from_phone,
+            name=member.name,
+            body=REPLY_HELP,
+            member=member,
+        )
+    return "help_sent" if created else "help_already_sent"
+
+
+@transaction.atomic
+def confirmation_record(*, from_phone: str, now: datetime | None = None) -> Assignment | None:
+    """Confirm the occurrence of the latest page, reminder or backup page sent to `from_phone`
+    whose shift has not ended. The first reply counts; later ones change nothing."""
+    now = now or timezone.now()
+    message = (
+        SmsMessage.objects.filter(
+            recipient_phone=from_phone,
+            purpose__in=CONFIRMABLE,
+            sent_at__isnull=False,
+            assignment__ends_at__gt=now,
+        )
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+    if message is None:
+        return None
+    assignment = Assignment.objects.select_for_update().get(pk=message.assignment_id)
+    if assignment.confirmed_at is None:
+        assignment.confirmed_at, assignment.confirmed_by_id = now, message.member_id
+        assignment.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
+    return assignment
+
+
+def confirmations_check(*, now: datetime | None = None) -> dict:
+    """Unconfirmed pages: after the team's confirmation time a reminder to the same phone, after
+    twice that time the backup is paged. Both through the outbox under their own keys, so
+    running this twice (or alongside a failed-page escalation) never sends anything twice."""
+    now = now or timezone.now()
+    counts = {"reminders": 0, "backups": 0}
+    teams = Team.objects.filter(confirm_within_minutes__gt=0)
+    for team in teams:
+        wait = timedelta(minutes=team.confirm_within_minutes)
+        pages = (
+            SmsMessage.objects.filter(
+                team=team,
+                purpose=SmsMessage.Purpose.PAGE,
+                sent_at__lte=now - wait,
+                assignment__confirmed_at__isnull=True,
+                assignment__ends_at__gt=now,
+            )
+            .select_related("member", "assignment__shift", "assignment__team")
+            .order_by("id")
+        )
+        for page in pages:
+            assignment = page.assignment
+            with transaction.atomic():
+                occurrence = f"{assignment.shift_id}:{assignment.occurrence_date.isoformat()}"
+                _, created = message_queue(
+                    team=team,
+                    purpose=SmsMessage.Purpose.REMINDER,
+                    key=f"reminder:{occurrence}:{page.recipient_phone}",
+                    phone=page.recipient_phone,
+                    name=page.recipient_name,
+                    body="Reminder: " + page.body,
+                    member=page.member,
+                    assignment=assignment,
+                    not_after=assignment.ends_at,
+                )
+                counts["reminders"] += created
+                if page.sent_at > now - 2 * wait:
+                    continue
+                backup = oncall_now(team=team, at=max(now, assignment.starts_at)).backup
+                if backup is None or backup.pk == page.member_id:
+                    continue
+                paged = SmsMessage.objects.filter(purpose=SmsMessage.Purpose.BACKUP_PAGE, assignment=assignment)
+                if paged.exists():  # already paged (this check, or a failed page's escalation)
+                    continue
+                assignment_page(
+                    assignment=assignment,
+                    purpose=SmsMessage.Purpose.BACKUP_PAGE,
+                    member=backup,
+                    prefix=f"Not confirmed by {page.recipient_name}: ",
+                )
+                counts["backups"] += 1
+    return counts
 
 
 # --------------------------------------------------------------------------- weekly summary

@@ -21,6 +21,14 @@ PERIODIC_TASKS = [
         freshness=timedelta(minutes=10),
     ),
     PeriodicSpec(
+        name="On-call: confirmations",
+        task="oncall.tasks.confirmations_check",
+        every_seconds=300,
+        queue="sms",
+        description="Pages not confirmed by SMS reply within the team's time get a reminder, then the backup is paged.",
+        freshness=timedelta(minutes=30),
+    ),
+    PeriodicSpec(
         name="On-call: weekly summary",
         task="oncall.tasks.weekly_summary",
         crontab={"minute": "0", "hour": "8", "day_of_week": "1"},

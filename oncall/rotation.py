@@ -2,32 +2,37 @@
 
 The maths
 ---------
-A weekly pattern has S shifts, sorted by (weekday, start time). Number the weeks from a fixed
-Monday and the active members 0..N-1 in rotation order. The generator assigns
+A weekly pattern has S shifts (columns), sorted by (weekday, start time). Number the calendar
+weeks from a fixed Monday and the active members 0..N-1 in rotation order. The generator assigns
 
-    member(week w, shift i) = order[(w + sigma[i] + phase) mod N]
+    member(week w, column i) = order[(w + sigma[i] + phase) mod N]
 
-so every shift *column* walks through the whole team one step per week. Over any N
-consecutive weeks each member therefore works every shift of the pattern exactly once: hours,
-long (48 h) shifts and weekend days are not merely within the required bounds, they are equal —
-for every N, every pattern, and every window, wherever it starts. (The old `members[k mod N]`
-formula advances by S per week instead of 1, which is why it stalls when gcd(N, S) > 1.)
+so every column walks through the whole team one step per week: (c) each shift kind's counts
+differ by at most 1 over any run of weeks. Over weeks [a, a + k) a member works the columns whose
+offset sigma[i] lies in an arc of k mod N residues, so fairness over *every* horizon — and every
+prefix of it, wherever it starts — is a property of sigma alone (`arc_spread`):
 
-`sigma` decides who follows whom inside a week. It is chosen so that no two consecutive
-occurrences share a member: inside the week sigma[i] != sigma[i+1], and across the week seam
-(last shift of week w, first shift of week w+1) sigma[-1] != sigma[0] + 1 (mod N). For N >= 3
-such a sigma always exists. For N = 2 the columns must alternate, and when S is even parity
-forces one back-to-back per week; it falls on alternating members, so each person has at most
-one every two weeks, and sigma puts it where the combined stretch is shortest.
+- sigma takes the evenly spread residues floor(j*N/S) (`balanced_offsets`), so every arc holds
+  floor or ceil of its share: (a) shift counts differ by at most 1;
+- the columns are placed on those residues spreading each kind (48 h, weekend days) around the
+  team, then improved by local search: (b) hours within the longest shift and weekend days
+  within 1 for the standard pattern and any equal-length one, for N = 1..30;
+- (d) no two consecutive occurrences share a member for N >= 3: sigma[i] != sigma[i+1] and, at
+  the week seam, sigma[-1] != sigma[0] + 1. For N = 2 parity may force one back-to-back a
+  week, on alternating people and never next to the longest shift when avoidable.
+Mixed-length patterns keep (c) and (d), (a) within 2, and the hours spread sigma's search finds
+(not always within one longest shift: see tests/oncall/test_rotation_fairness.py).
 
-Continuity: `phase` is chosen to reproduce the assignments already in the database just before
-the window (and, for regeneration, those just after it), so extending 4 + 4 weeks yields
-exactly the 8-week schedule, and a changed team continues as closely as it can — never with a
-back-to-back at either seam when N >= 3.
+Continuity: `phase` is chosen to reproduce the assignments already stored just before the window
+(and, for regeneration, just after it), so extending 4 + 4 weeks yields exactly the 8-week
+schedule and the balance runs over the whole schedule. After a team change the phase that keeps
+most people where they were (and no back-to-back at either seam) wins, and from then on
+everybody, newcomers included, gets the same share: nobody is owed a backlog.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
@@ -138,33 +143,169 @@ def occurrences_between(shifts: Sequence[ShiftSpec], start: date, end: date) -> 
 def _conflicts(sigma: Sequence[int], n: int) -> list[int]:
     """Indices i where occurrence i and the one after it (wrapping into next week) share a member."""
     s = len(sigma)
-    bad = [i for i in range(s - 1) if sigma[i] == sigma[i + 1]]
+    bad = [i for i in range(s - 1) if sigma[i] % n == sigma[i + 1] % n]
     if sigma[-1] % n == (sigma[0] + 1) % n:
         bad.append(s - 1)
     return bad
 
 
-def sigma_for(shifts: Sequence[ShiftSpec], n: int) -> list[int]:
-    """Within-week offsets: no back-to-back for n >= 3; the mildest one per week for n = 2."""
-    ordered = shifts_sorted(shifts)
+def balanced_offsets(n: int, s: int) -> list[int]:
+    """S residues mod n, sorted, such that every arc of r consecutive residues holds
+    floor(r*S/n) or ceil(r*S/n) of them (the points floor(j*n/S); with repeats when S > n)."""
+    return [(j * n) // s for j in range(s)]
+
+
+def arc_spread(offsets: Sequence[int], weights: Sequence[int], n: int) -> int:
+    """Worst max-min, over the members, of the weight they collect in any run of whole weeks.
+
+    Member m works column i in week w when (w + offsets[i]) % n == m, so over weeks [a, a + k)
+    m collects the weight of the columns whose offset lies in an arc of k mod n residues (whole
+    laps of n weeks give everybody the same). The spread is the worst over arcs of every length;
+    for each length the heaviest arc starts on a point and the lightest just after one."""
+    per = [0] * n
+    for offset, weight in zip(offsets, weights, strict=True):
+        per[offset % n] += weight
+    points = [v for v in range(n) if per[v]]
+    if not points:
+        return 0
+    prefix = [0]
+    for value in per + per + per:
+        prefix.append(prefix[-1] + value)
+    after = [p + 1 for p in points]
+    worst = 0
+    for r in range(1, n):
+        heaviest = max(prefix[p + r] - prefix[p] for p in points)
+        lightest = min(prefix[p + r] - prefix[p] for p in after)
+        worst = max(worst, heaviest - lightest)
+    return worst
+
+
+def _objective(offsets: Sequence[int], ordered: Sequence[ShiftSpec], n: int) -> tuple:
+    """Smaller is better: hard bounds first, then the finer balances, then the offsets themselves."""
+    hours = [s.duration_hours for s in ordered]
+    counts = arc_spread(offsets, [1] * len(ordered), n)
+    hours_spread = arc_spread(offsets, hours, n)
+    conflicts = _conflicts(offsets, n)
+    hard = (counts > (1 if len(set(hours)) == 1 else 2)) + (hours_spread > max(hours))
+    if n >= 3:
+        hard += len(conflicts)
+        soft_conflicts = (0, 0)
+    else:  # two people: back-to-back is allowed, the fewest and shortest
+        soft_conflicts = (len(conflicts), sum(hours[i] + hours[(i + 1) % len(hours)] for i in conflicts))
+    return (
+        hard,
+        soft_conflicts,
+        counts,
+        arc_spread(offsets, [s.weekend_days for s in ordered], n),
+        arc_spread(offsets, [s.is_long for s in ordered], n),
+        hours_spread,
+        tuple(offsets),
+    )
+
+
+def _spread_arrangement(ordered: Sequence[ShiftSpec], values: Sequence[int], shift: int, reverse: bool) -> list[int]:
+    """Give the columns the residues `values`, spreading each kind of shift (same length and
+    weekend days) evenly around the team: the rarest kinds are placed first."""
+    s = len(ordered)
+    slots = list(reversed(range(s))) if reverse else list(range(s))
+    slots = slots[shift:] + slots[:shift]
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(ordered):
+        groups.setdefault((spec.is_long, spec.weekend_days, spec.duration_hours), []).append(i)
+    free = [True] * s
+    result = [0] * s
+    for _, columns in sorted(groups.items(), key=lambda kv: (len(kv[1]), -kv[0][2], kv[0])):
+        c = len(columns)
+        spots = None
+        for base in range(s):
+            tried = [(base + (j * s) // c) % s for j in range(c)]
+            if all(free[p] for p in tried):
+                spots = tried
+                break
+        if spots is None:
+            spots = []
+            for j in range(c):
+                p = (j * s) // c
+                while not free[p]:
+                    p = (p + 1) % s
+                free[p] = False
+                spots.append(p)
+        for column, p in zip(columns, spots, strict=True):
+            free[p] = False
+            result[column] = values[slots[p]]
+    return result
+
+
+def _improve(offsets: list[int], ordered: Sequence[ShiftSpec], n: int, budget: int = 150) -> list[int]:
+    """Local search, deterministic: swap two columns' residues or move one column by a few
+    weeks, first improvement, until nothing improves (or the budget is spent)."""
+    best, best_score = list(offsets), _objective(offsets, ordered, n)
+    s = len(best)
+    moves = [("swap", i, j) for i, j in itertools.combinations(range(s), 2)]
+    moves += [("move", i, d) for d in (1, -1, 2, -2, 3, -3) for i in range(s)]
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for kind, i, x in moves:
+            candidate = list(best)
+            if kind == "swap":
+                if best[i] == best[x]:
+                    continue
+                candidate[i], candidate[x] = candidate[x], candidate[i]
+            else:
+                candidate[i] = (candidate[i] + x) % n
+            score = _objective(candidate, ordered, n)
+            budget -= 1
+            if score < best_score:
+                best, best_score, improved = candidate, score, True
+                break
+            if budget <= 0:
+                break
+    return best
+
+
+@functools.lru_cache(maxsize=512)
+def _sigma_cached(pattern: tuple[tuple[int, int, int], ...], n: int) -> tuple[int, ...]:
+    ordered = [ShiftSpec(d, m, h, i) for i, (d, m, h) in enumerate(pattern)]
     s = len(ordered)
     if n <= 1:
-        return [0] * s
-    if n >= 3:
-        sigma = [i % n for i in range(s)]
-        if s >= 2 and sigma[-1] in (sigma[-2], (sigma[0] + 1) % n):
-            sigma[-1] = next(v for v in range(n) if v not in (sigma[-2], (sigma[0] + 1) % n))
-        return sigma
-    # n == 2: each column alternates; pick the sigma with the fewest and shortest back-to-backs.
-    if s > 14:
-        return [i % 2 for i in range(s)]
+        return (0,) * s
+    if n == 2 and s <= 14:
+        return tuple(
+            min((list(c) for c in itertools.product((0, 1), repeat=s)), key=lambda c: _objective(c, ordered, 2))
+        )
+    candidates = []
+    total = sum(spec.duration_hours for spec in ordered)
+    multisets = [balanced_offsets(n, s)]
+    for values in multisets:
+        candidates.append(list(values))
+        for shift in range(s):
+            for reverse in (False, True):
+                candidates.append(_spread_arrangement(ordered, values, shift, reverse))
+    best = min(candidates, key=lambda c: _objective(c, ordered, n))
+    score = _objective(best, ordered, n)
+    if score[0] or score[2] > 1:
+        # Mixed lengths whose hours equal counts cannot balance: trade count balance (up to 2)
+        # for hours, starting from the columns placed in proportion to their hours too.
+        cumulative, by_hours = 0, []
+        for spec in ordered:
+            by_hours.append((cumulative * n) // total)
+            cumulative += spec.duration_hours
+        best = min(
+            (_improve(best, ordered, n), _improve(by_hours, ordered, n)), key=lambda c: _objective(c, ordered, n)
+        )
+    return tuple(best)
 
-    def cost(candidate):
-        bad = _conflicts(candidate, 2)
-        hours = sum(ordered[i].duration_hours + ordered[(i + 1) % s].duration_hours for i in bad)
-        return (len(bad), hours)
 
-    return list(min(itertools.product((0, 1), repeat=s), key=lambda c: (cost(c), c)))
+def sigma_for(shifts: Sequence[ShiftSpec], n: int) -> list[int]:
+    """Residue of each shift column (time order): member of week w, column i = order[(w + sigma[i] + phase) % n].
+
+    Chosen so that in any run of whole weeks (a) shift counts differ by at most 1, (b) hours by
+    at most the longest shift, (d) no member works two consecutive occurrences when n >= 3; and,
+    as far as those allow, weekend days and 48 h shifts are spread as evenly. Each column walks
+    through the whole team, so (c) every shift kind is within 1 by construction."""
+    ordered = shifts_sorted(shifts)
+    return list(_sigma_cached(tuple((s.weekday, s.start_minute, s.duration_hours) for s in ordered), n))
 
 
 # --------------------------------------------------------------------------- planning
@@ -173,10 +314,11 @@ class Plan:
     assignments: dict[Occurrence, MemberKey]
     phase: int
     sigma: list[int]
+    continued: bool = False  # the phase reproduces every stored assignment it was shown
 
 
-def _member_index(members: Sequence[MemberKey], sigma_by_key: Mapping, occ: Occurrence, phase: int) -> int:
-    return (week_index(occ.day) + sigma_by_key[occ.shift_key] + phase) % len(members)
+def _member_index(sigma_by_key: Mapping, occ: Occurrence, phase: int, n: int) -> int:
+    return (week_index(occ.day) + sigma_by_key[occ.shift_key] + phase) % n
 
 
 def rotation_plan(
@@ -190,9 +332,12 @@ def rotation_plan(
 ) -> Plan:
     """Assign every occurrence starting in [start, end) to one of `members` (rotation order).
 
-    `before` are existing assignments just before `start` (at least the last few weeks) and
-    `after` those kept just after `end`; the phase that agrees most with them wins, subject to
-    no back-to-back at either seam when that is possible.
+    `before` are stored assignments before `start` and `after` those kept after `end`; only
+    the last (first) N weeks of them are looked at. The phase that reproduces most of them
+    wins — all of them when the team and pattern are unchanged, so the schedule continues as
+    if it had been generated at once and the balance runs over the whole schedule — subject
+    to no back-to-back at either seam when N >= 3. Without history the first occurrence goes
+    to the first member. Deterministic: the same input gives the same plan.
     """
     if not members:
         raise RotationError("The team has no active members.")
@@ -207,28 +352,28 @@ def rotation_plan(
     sigma_by_key = {shift.key: sigma[i] for i, shift in enumerate(ordered)}
     index_of = {m: i for i, m in enumerate(members)}
     window = occurrences_between(ordered, start, end)
-    before = {o: m for o, m in (before or {}).items() if o.shift_key in sigma_by_key}
-    after = {o: m for o, m in (after or {}).items() if o.shift_key in sigma_by_key}
+    horizon = timedelta(weeks=n)
+    before = {o: m for o, m in (before or {}).items() if o.shift_key in sigma_by_key and o.day >= start - horizon}
+    after = {o: m for o, m in (after or {}).items() if o.shift_key in sigma_by_key and o.day < end + horizon}
+    known = [(occ, index_of.get(member)) for occ, member in itertools.chain(before.items(), after.items())]
 
     last_before = max(before, default=None)
     first_after = min(after, default=None)
+    fresh = (-week_index(window[0].day) - sigma_by_key[window[0].shift_key]) % n if window else 0
 
     def score(phase: int) -> tuple:
         seam_conflicts = 0
         if window and last_before is not None:
-            seam_conflicts += members[_member_index(members, sigma_by_key, window[0], phase)] == before[last_before]
+            seam_conflicts += members[_member_index(sigma_by_key, window[0], phase, n)] == before[last_before]
         if window and first_after is not None:
-            seam_conflicts += members[_member_index(members, sigma_by_key, window[-1], phase)] == after[first_after]
-        agreement = sum(
-            1
-            for occ, member in itertools.chain(before.items(), after.items())
-            if member in index_of and _member_index(members, sigma_by_key, occ, phase) == index_of[member]
-        )
-        return (seam_conflicts if n >= 3 else 0, -agreement, seam_conflicts, phase)
+            seam_conflicts += members[_member_index(sigma_by_key, window[-1], phase, n)] == after[first_after]
+        agreement = sum(1 for occ, index in known if _member_index(sigma_by_key, occ, phase, n) == index)
+        return (seam_conflicts if n >= 3 else 0, -agreement, seam_conflicts, (phase - fresh) % n)
 
     phase = min(range(n), key=score)
-    assignments = {occ: members[_member_index(members, sigma_by_key, occ, phase)] for occ in window}
-    return Plan(assignments=assignments, phase=phase, sigma=sigma)
+    continued = bool(known) and -score(phase)[1] == len(known)
+    assignments = {occ: members[_member_index(sigma_by_key, occ, phase, n)] for occ in window}
+    return Plan(assignments=assignments, phase=phase, sigma=sigma, continued=continued)
 
 
 # --------------------------------------------------------------------------- fairness
@@ -273,3 +418,33 @@ def fairness_spread(
         max(t.long_shifts for t in rows) - min(t.long_shifts for t in rows),
         max(t.weekend_days for t in rows) - min(t.weekend_days for t in rows),
     )
+
+
+def week_prefix_spreads(
+    assignments: Mapping[Occurrence, MemberKey], shifts: Sequence[ShiftSpec], members: Sequence[MemberKey]
+) -> dict[str, int]:
+    """The worst max-min across `members`, over every prefix of whole calendar weeks, of shifts,
+    hours, long shifts, weekend days and the per-kind counts (`kinds`: the worst shift kind)."""
+    by_key = {s.key: s for s in shifts}
+    names = ("shifts", "hours", "long_shifts", "weekend_days", "kinds")
+    worst = dict.fromkeys(names, 0)
+    totals = {m: [0, 0, 0, 0] for m in members}
+    kinds = {key: dict.fromkeys(members, 0) for key in by_key}
+    ordered = sorted(assignments)
+    for position, occ in enumerate(ordered):
+        shift, member = by_key[occ.shift_key], assignments[occ]
+        row = totals.setdefault(member, [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += shift.duration_hours
+        row[2] += shift.is_long
+        row[3] += shift.weekend_days
+        kinds[occ.shift_key][member] = kinds[occ.shift_key].get(member, 0) + 1
+        if position + 1 < len(ordered) and monday_of(ordered[position + 1].day) == monday_of(occ.day):
+            continue
+        for i, name in enumerate(names[:4]):
+            values = [totals[m][i] for m in members]
+            worst[name] = max(worst[name], max(values) - min(values))
+        for counts in kinds.values():
+            values = [counts[m] for m in members]
+            worst["kinds"] = max(worst["kinds"], max(values) - min(values))
+    return worst

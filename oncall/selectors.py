@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import Assignment, EscalationContact, Member, Override, SmsMessage, Team
 
@@ -124,3 +124,45 @@ def message_list(*, team: Team | None = None, status: str | None = None) -> Quer
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def horizon_warning(*, team: Team, today: date, last: date | None) -> str | None:
+    """A warning when the generated schedule ends within the team's renewal threshold."""
+    threshold = team.auto_renew_threshold_weeks * 7
+    if last is None:
+        return "Nothing is scheduled: generate a schedule, or nobody will be paged."
+    days_left = (last - today).days
+    if days_left >= threshold:
+        return None
+    if days_left < 0:
+        return f"The schedule ended on {last:%a %-d %b %Y}: nobody is on call after that. Extend it."
+    renew = " Auto-renew is off." if not team.auto_renew_enabled else ""
+    return (
+        f"The schedule runs out on {last:%a %-d %b %Y}, in {days_left} day{'s' if days_left != 1 else ''} "
+        f"(less than {team.auto_renew_threshold_weeks} weeks).{renew} Extend it."
+    )
+
+
+def next_assignment(*, team: Team, now: datetime) -> Assignment | None:
+    """The next occurrence to start (for previews), with its shift, member and overrides."""
+    return with_overrides(Assignment.objects.filter(team=team, starts_at__gte=now)).order_by("starts_at").first()
+
+
+DELIVERY_WINDOW_DAYS = 30
+
+
+def delivery_stats(*, team: Team, now: datetime) -> dict:
+    """Messages of the last 30 days: accepted by the provider (sent), confirmed by the carrier
+    (delivered), failed for good (failed, undelivered, expired) and the success rate in percent
+    (sent or delivered out of all that finished; None when nothing finished)."""
+    since = now - timedelta(days=DELIVERY_WINDOW_DAYS)
+    S = SmsMessage.Status
+    failed = (S.FAILED, S.UNDELIVERED, S.EXPIRED)
+    row = SmsMessage.objects.filter(team=team, created_at__gte=since).aggregate(
+        sent=Count("id", filter=Q(status=S.SENT)),
+        delivered=Count("id", filter=Q(status=S.DELIVERED)),
+        failed=Count("id", filter=Q(status__in=failed)),
+    )
+    finished = row["sent"] + row["delivered"] + row["failed"]
+    rate = round(100 * (row["sent"] + row["delivered"]) / finished, 1) if finished else None
+    return {**row, "rate": rate, "days": DELIVERY_WINDOW_DAYS}

@@ -263,7 +263,9 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
                 )
             )
         elif (existing.member_id, existing.starts_at, existing.ends_at) != (member_id, starts_at, ends_at):
+            existing.sequence += 1  # calendars that imported the event update it
             existing.member_id, existing.starts_at, existing.ends_at = member_id, starts_at, ends_at
+            existing.updated_at = timezone.now()
             to_update.append(existing)
         else:
             result.unchanged += 1
@@ -295,7 +297,9 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
         if to_create:
             bulk_create_with_history(to_create, Assignment, batch_size=500)
         if to_update:
-            bulk_update_with_history(to_update, Assignment, ["member", "starts_at", "ends_at"], batch_size=500)
+            bulk_update_with_history(
+                to_update, Assignment, ["member", "starts_at", "ends_at", "sequence", "updated_at"], batch_size=500
+            )
     return result
 
 
@@ -365,7 +369,14 @@ def override_create(*, assignment: Assignment, member: Member, reason: str, user
     )
     override.full_clean()
     override.save()
+    _person_changed(assignment)
     return override
+
+
+def _person_changed(assignment: Assignment) -> None:
+    """The occurrence's person changed (override or its cancellation): a new calendar revision."""
+    assignment.sequence += 1
+    assignment.save(update_fields=["sequence", "updated_at"])
 
 
 @transaction.atomic
@@ -374,6 +385,7 @@ def override_cancel(*, override: Override) -> Override:
         raise ValidationError({"status": [f"Only active overrides can be cancelled (this one is {override.status})."]})
     override.status, override.cancelled_at = Override.Status.CANCELLED, timezone.now()
     override.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _person_changed(Assignment.objects.select_for_update().get(pk=override.assignment_id))
     return override
 
 

@@ -48,6 +48,12 @@ def template_validate(template: str) -> SmsSize:
         fields = [f for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
         raise TemplateError(f"The template has an unbalanced brace: {exc}.") from exc
+    if not fields:
+        raise TemplateError(
+            "The template has no placeholder, so every page would read the same; use at least one of "
+            + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            + "."
+        )
     for name in fields:
         if name not in PLACEHOLDERS:
             shown = "{" + name + "}" if name else "{}"

@@ -39,6 +39,13 @@ def pages_queue_due() -> dict:
     return {"queued": paging.pages_queue_due()}
 
 
+@shared_task(name="oncall.tasks.confirmations_check", queue=SMS_QUEUE)
+def confirmations_check() -> dict:
+    """Periodic (every 5 minutes): remind members who have not confirmed their page, then page
+    the backup."""
+    return paging.confirmations_check()
+
+
 @shared_task(name="oncall.tasks.weekly_summary", queue=SMS_QUEUE)
 def weekly_summary() -> dict:
     count = 0

@@ -110,7 +110,16 @@ def index(request):
     return render(
         request,
         "oncall/index.html",
-        _context(request, team, state=state, upcoming=rows, colours=_colours(team), horizon=last),
+        _context(
+            request,
+            team,
+            state=state,
+            upcoming=rows,
+            colours=_colours(team),
+            horizon=last,
+            now=now,
+            horizon_warning=selectors.horizon_warning(team=team, today=timezone.localdate(), last=last),
+        ),
     )
 
 
@@ -270,14 +279,16 @@ def schedule(request):
                     return _back("oncall:schedule", team)
     horizon = None
     totals = []
+    warning = None
     if team is not None:
         today = timezone.localdate()
         horizon = services.schedule_last_date(team=team)
         totals = _horizon_totals(team, today, horizon)
+        warning = selectors.horizon_warning(team=team, today=today, last=horizon)
     return render(
         request,
         "oncall/schedule.html",
-        _context(request, team, form=form, result=result, horizon=horizon, totals=totals),
+        _context(request, team, form=form, result=result, horizon=horizon, totals=totals, horizon_warning=warning),
     )
 
 
@@ -348,10 +359,19 @@ def notifications(request):
     status = request.GET.get("status", "")
     rows = selectors.message_list(team=team, status=status or None)[:200] if team else []
     stats = paging.outbox_stats(team=team) if team else {}
+    delivery = selectors.delivery_stats(team=team, now=timezone.now()) if team else None
     return render(
         request,
         "oncall/notifications.html",
-        _context(request, team, rows=rows, stats=stats, status=status, statuses=SmsMessage.Status.choices),
+        _context(
+            request,
+            team,
+            rows=rows,
+            stats=stats,
+            delivery=delivery,
+            status=status,
+            statuses=SmsMessage.Status.choices,
+        ),
     )
 
 
@@ -399,6 +419,12 @@ def team_settings(request):
                 messages.success(request, "Settings saved.")
                 return _back("oncall:settings", team)
     size = sms_size(team.sms_template)
+    upcoming = selectors.next_assignment(team=team, now=timezone.now())
+    preview = (
+        paging.page_body(team=team, assignment=upcoming, member=selectors.assignment_effective_member(upcoming))
+        if upcoming
+        else None
+    )
     team_feed = request.build_absolute_uri(reverse("oncall:team-feed", args=[team.feed_token]))
     member_feeds = (
         [
@@ -416,6 +442,9 @@ def team_settings(request):
             team,
             form=form,
             size=size,
+            preview=preview,
+            preview_size=sms_size(preview) if preview else None,
+            preview_assignment=upcoming,
             team_feed=team_feed if _can_edit(request) else None,
             member_feeds=member_feeds,
         ),

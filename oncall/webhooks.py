@@ -1,4 +1,4 @@
-"""Twilio → Crewbase: message status callbacks and inbound STOP/START."""
+"""Twilio → Crewbase: message status callbacks and inbound replies (STOP/START, confirmations)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("Invalid or missing Twilio signature.")
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""
     if status.lower() == "received" or ("Body" in params and "MessageStatus" not in params):
-        paging.inbound_keyword(from_phone=params.get("From", ""), body=params.get("Body", ""))
+        paging.inbound_reply(from_phone=params.get("From", ""), body=params.get("Body", ""))
     elif params.get("MessageSid"):
         paging.delivery_status_record(sid=params["MessageSid"], status=status, error_code=params.get("ErrorCode") or "")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

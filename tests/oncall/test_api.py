@@ -1,18 +1,19 @@
 """The /api/v1/oncall/ endpoints: permissions, validation, now, schedule, settings, feeds."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from oncall import services
 from oncall.models import Assignment, Member, Override, SmsMessage
 from oncall.services import schedule_generate
 from tests.openapi import component, openapi_schema, success_schema
 
+from .dates import MONDAY, iso_day
 from .factories import MemberFactory, ShiftFactory
 
 API = "/api/v1/oncall"
-MONDAY = date(2030, 1, 7)
 ROLES = ["Administrator", "Coordinator", "Staff", "Viewer", "anonymous"]
 WRITERS = {"Administrator", "Coordinator"}
 
@@ -89,17 +90,17 @@ def test_shift_validation(client_for, coordinator, team, shifts):
 def test_generate_preview_and_errors(client_for, coordinator, team, shifts, members):
     client = client_for(coordinator)
     preview = client.post(
-        f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07", "preview": True}
+        f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": iso_day(0), "preview": True}
     )
     assert preview.status_code == 200 and preview.json()["created"] == 12 and Assignment.objects.count() == 0
     assert {t["hours"] for t in preview.json()["totals"]} <= {48, 72, 96}
-    created = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": "2030-01-07"})
+    created = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 2, "start_date": iso_day(0)})
     assert created.status_code == 201 and Assignment.objects.count() == 12
     extended = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1})
-    assert extended.json()["start"] == "2030-01-21" and Assignment.objects.count() == 18
-    again = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1, "start_date": "2030-01-09"})
+    assert extended.json()["start"] == iso_day(14) and Assignment.objects.count() == 18
+    again = client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 1, "start_date": iso_day(2)})
     assert again.status_code == 400 and "already scheduled" in str(again.json()["errors"])
-    regen = client.post(f"{API}/schedule/regenerate/", {"team": team.pk, "weeks": 1, "from_date": "2030-01-09"})
+    regen = client.post(f"{API}/schedule/regenerate/", {"team": team.pk, "weeks": 1, "from_date": iso_day(2)})
     assert regen.status_code == 201 and Assignment.objects.count() == 18
     assert client.post(f"{API}/schedule/generate/", {"team": team.pk, "weeks": 0}).status_code == 400
 
@@ -119,13 +120,13 @@ def test_now_endpoint(client_for, viewer, scheduled, django_assert_max_num_queri
     client = client_for(viewer)
     tue = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=1))
     mon = Assignment.objects.get(occurrence_date=MONDAY)
-    before = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T07:59:00-06:00"}).json()
+    before = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T07:59:00-06:00"}).json()
     assert before["primary"]["id"] == mon.member_id and before["backup"]["id"] == tue.member_id
     with django_assert_max_num_queries(12):
-        at_handoff = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T14:00:00Z"}).json()
+        at_handoff = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T14:00:00Z"}).json()
     assert at_handoff["primary"]["id"] == tue.member_id
-    assert at_handoff["shift_ends_at"] == "2030-01-10T08:00:00-06:00"
-    naive = client.get(f"{API}/now/", {"team": scheduled.pk, "at": "2030-01-08T08:00:00"})
+    assert at_handoff["shift_ends_at"] == f"{iso_day(3)}T08:00:00-06:00"
+    naive = client.get(f"{API}/now/", {"team": scheduled.pk, "at": f"{iso_day(1)}T08:00:00"})
     assert naive.status_code == 400 and "at" in naive.json()["errors"]
     assert client.get(f"{API}/now/").status_code == 400
 
@@ -154,12 +155,15 @@ def test_override_via_api(client_for, coordinator, scheduled, members):
 def test_assignment_filters_and_query_count(client_for, staff_user, scheduled, members, django_assert_max_num_queries):
     client = client_for(staff_user)
     with django_assert_max_num_queries(8):
-        week1 = client.get(
-            f"{API}/assignments/", {"team": scheduled.pk, "start": "2030-01-07", "end": "2030-01-13"}
-        ).json()
+        week1 = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(0), "end": iso_day(6)}).json()
     assert week1["count"] == 6
     mine = client.get(f"{API}/assignments/", {"member": members[0].pk}).json()
     assert {r["member"] for r in mine["results"]} == {members[0].pk}
+    backwards = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(6), "end": iso_day(0)})
+    assert backwards.status_code == 400
+    assert "before the start" in str(backwards.json()["errors"]["end"])
+    same_day = client.get(f"{API}/assignments/", {"team": scheduled.pk, "start": iso_day(1), "end": iso_day(1)})
+    assert same_day.status_code == 200 and same_day.json()["count"] == 1
 
 
 @pytest.mark.django_db
@@ -185,6 +189,8 @@ def test_settings_and_template_validation(client_for, coordinator, team):
     client = client_for(coordinator)
     unknown = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "Hi {nom}"})
     assert unknown.status_code == 400 and "{nom}" in unknown.json()["errors"]["sms_template"][0]
+    fixed = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "You are on call."})
+    assert fixed.status_code == 400 and "no placeholder" in fixed.json()["errors"]["sms_template"][0]
     empty = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "  "})
     assert empty.status_code == 400 and "empty" in empty.json()["errors"]["sms_template"][0]
     long = client.put(f"{API}/settings/", {"team": team.pk, "sms_template": "x" * 321})
@@ -214,17 +220,14 @@ def test_ics_feeds_are_secret_and_resettable(client, client_for, coordinator, sc
     team_url = f"/oncall/feeds/team/{scheduled.feed_token}.ics"
     response = client.get(team_url)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
-    # The feed window is relative to today; the 2030 schedule lies beyond it, so add a current one.
+    # The feed window is relative to today; the MONDAY schedule lies beyond it, so add a current one.
     today = timezone.localdate()
     schedule_generate(team=scheduled, weeks=1, start=today - timedelta(days=today.weekday()))
     body = client.get(team_url).content.decode()
     assert body.count("BEGIN:VEVENT") == 6 and "On call:" in body
-    member = Assignment.objects.filter(occurrence_date__lt=date(2030, 1, 1)).first().member
+    member = Assignment.objects.filter(occurrence_date__lt=MONDAY).first().member
     mine = client.get(f"/oncall/feeds/member/{member.feed_token}.ics").content.decode()
-    assert (
-        mine.count("BEGIN:VEVENT")
-        == Assignment.objects.filter(member=member, occurrence_date__lt=date(2030, 1, 1)).count()
-    )
+    assert mine.count("BEGIN:VEVENT") == Assignment.objects.filter(member=member, occurrence_date__lt=MONDAY).count()
     reset = client_for(coordinator).post(f"{API}/teams/{scheduled.pk}/reset-feed/")
     assert reset.status_code == 200 and scheduled.feed_token not in reset.json()["feed_url"]
     assert client.get(team_url).status_code == 404
@@ -248,3 +251,34 @@ def test_shift_hours_and_reorder_are_documented_as_sent(client_for, coordinator,
     reorder = openapi_schema()["paths"]["/api/v1/oncall/members/reorder/"]["post"]
     assert success_schema("post", "/api/v1/oncall/members/reorder/")["type"] == "array"
     assert "parameters" not in reorder  # neither paginated nor filtered
+
+
+@pytest.mark.django_db
+def test_ics_events_carry_sequence_and_last_modified_that_follow_the_person(client, team, shifts, members):
+    today = timezone.localdate()
+    schedule_generate(team=team, weeks=2, start=today - timedelta(days=today.weekday()))
+    target = Assignment.objects.filter(ends_at__gt=timezone.now()).order_by("starts_at")[2]
+    uid = f"UID:oncall-{target.shift_id}-{target.occurrence_date.isoformat()}@crewbase"
+
+    def event():
+        body = client.get(f"/oncall/feeds/team/{team.feed_token}.ics").content.decode().replace("\r\n ", "")
+        block = next(b for b in body.split("BEGIN:VEVENT") if uid in b)
+        fields = dict(line.split(":", 1) for line in block.splitlines() if ":" in line)
+        return fields["SEQUENCE"], fields["LAST-MODIFIED"], fields["SUMMARY"]
+
+    sequence, modified, summary = event()
+    assert sequence == "0" and modified.endswith("Z")
+    cover = next(m for m in members if m.pk != target.member_id)
+    override = services.override_create(assignment=target, member=cover, reason="swap")
+    assert event()[0] == "1" and cover.name in event()[2]
+    services.override_cancel(override=override)
+    assert event()[0] == "2" and event()[1] >= modified
+    # Regenerating with another team order changes the person: a new revision too.
+    before = target.member_id
+    services.members_reorder(team=team, member_ids=[m.pk for m in reversed(members)])
+    services.schedule_regenerate(team=team, from_date=target.occurrence_date, weeks=1)
+    target.refresh_from_db()
+    assert target.sequence == 2 + (target.member_id != before)
+    assert event()[0] == str(target.sequence)
+    changed = Assignment.objects.filter(team=team, occurrence_date__gte=target.occurrence_date).exclude(sequence=0)
+    assert changed.exists()  # the reversed order moved people

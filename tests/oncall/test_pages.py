@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from integrations.twilio.fake import FAKE_GATEWAY
 from oncall.models import Assignment, Member, Override, ShiftPattern, SmsMessage
+from oncall.selectors import horizon_warning
 from oncall.services import schedule_generate
 from tests.conftest import make_user
 
@@ -180,3 +181,51 @@ def test_admin_changelists_and_manual_sms(
 
 def test_pages_module_imports():
     assert date.today()
+
+
+@pytest.mark.django_db
+def test_horizon_warning_when_the_schedule_runs_short(client, coordinator, current):
+    """`current` ends a week from Sunday, under the 4-week renewal threshold: both pages warn."""
+    client.force_login(coordinator)
+    for path in ("/oncall/", "/oncall/schedule/"):
+        body = client.get(f"{path}?team={current.pk}").content.decode()
+        assert 'id="horizon-warning"' in body and "runs out on" in body
+    schedule_generate(team=current, weeks=6)
+    assert 'id="horizon-warning"' not in client.get(f"/oncall/?team={current.pk}").content.decode()
+
+
+@pytest.mark.django_db
+def test_horizon_warning_texts(team):
+    today = date.today()
+    assert "Nothing is scheduled" in horizon_warning(team=team, today=today, last=None)
+    assert "ended on" in horizon_warning(team=team, today=today, last=today - timedelta(days=1))
+    assert "in 1 day " in horizon_warning(team=team, today=today, last=today + timedelta(days=1))
+    assert horizon_warning(team=team, today=today, last=today + timedelta(weeks=4)) is None
+
+
+@pytest.mark.django_db
+def test_settings_preview_renders_the_next_real_page_and_copy_buttons(client, coordinator, current):
+    client.force_login(coordinator)
+    response = client.get(f"/oncall/settings/?team={current.pk}")
+    body = response.content.decode()
+    upcoming = response.context["preview_assignment"]
+    assert upcoming.starts_at >= timezone.now()
+    assert response.context["preview"].startswith(f"Hi {upcoming.member.name}, you are on call for Ops")
+    assert 'id="sms-preview"' in body and "SMS segment" in body
+    assert body.count('data-copy="') == 1 + Member.objects.filter(team=current).count()
+
+
+@pytest.mark.django_db
+def test_notifications_show_delivery_stats_over_30_days(client, coordinator, current, members):
+    now = timezone.now()
+    base = {"team": current, "recipient_name": "x", "recipient_phone": "+13125550100", "body": "b"}
+    for i, (status, age) in enumerate(
+        [("sent", 1), ("delivered", 2), ("delivered", 3), ("failed", 4), ("undelivered", 5), ("delivered", 40)]
+    ):
+        SmsMessage.objects.create(
+            **base, purpose="page", idempotency_key=f"k{i}", status=status, created_at=now - timedelta(days=age)
+        )
+    client.force_login(coordinator)
+    response = client.get(f"/oncall/notifications/?team={current.pk}")
+    assert response.context["delivery"] == {"sent": 1, "delivered": 2, "failed": 2, "rate": 60.0, "days": 30}
+    assert "60.0 %" in response.content.decode()

@@ -1,8 +1,7 @@
 """Paging through the outbox: idempotency, retries, escalation, catch-up, callbacks."""
 
 import threading
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -19,10 +18,8 @@ from oncall.models import Assignment, Member, SmsMessage
 from oncall.services import schedule_generate
 from oncall.tasks import outbox_dispatch, sms_send
 
+from .dates import CHICAGO, MONDAY
 from .factories import MemberFactory
-
-CHICAGO = ZoneInfo("America/Chicago")
-MONDAY = date(2030, 1, 7)
 
 
 def at(day_offset, hh, mm=0, ss=0):
@@ -43,8 +40,8 @@ def test_daily_page_at_notification_time(schedule, gateway):
     row = SmsMessage.objects.get()
     monday = schedule[0]
     assert (row.member, row.purpose, row.assignment) == (monday.member, "page", monday)
-    assert row.idempotency_key == f"page:{monday.shift_id}:2030-01-07:{monday.member.phone}"
-    assert "Mon Jan 7 08:00" in row.body and "1 day" in row.body
+    assert row.idempotency_key == f"page:{monday.shift_id}:{MONDAY:%Y-%m-%d}:{monday.member.phone}"
+    assert f"Mon Jan {MONDAY.day} 08:00" in row.body and "1 day" in row.body
 
 
 @pytest.mark.django_db
@@ -314,8 +311,8 @@ def test_weekly_summary_lists_the_week(schedule, team):
     rows = paging.weekly_summary_queue(team=team, now=at(0, 8))
     assert len(rows) == 1
     lines = rows[0].body.splitlines()
-    assert lines[0] == "Ops on-call 01/07-01/13:"
-    assert lines[2].startswith("Tue 01/08: ") and lines[2].endswith("(48h)")
+    assert lines[0] == f"Ops on-call {MONDAY:%m/%d}-{MONDAY + timedelta(days=6):%m/%d}:"
+    assert lines[2].startswith(f"Tue {MONDAY + timedelta(days=1):%m/%d}: ") and lines[2].endswith("(48h)")
     assert lines[3].endswith("(continues)")
     assert len(lines) == 8
     assert paging.weekly_summary_queue(team=team, now=at(0, 9)) == rows  # same key: not twice

@@ -1,7 +1,6 @@
 """Schedule generation against the database: constraints, extension, regeneration, DST, now."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,23 +8,17 @@ from django.db import IntegrityError, transaction
 
 from oncall import services
 from oncall.models import Assignment, Override
-from oncall.rotation import back_to_back
+from oncall.rotation import Occurrence, back_to_back, rotation_plan, week_prefix_spreads
 from oncall.selectors import oncall_now
 from oncall.services import override_create, schedule_generate, schedule_regenerate
 
+from .dates import CHICAGO, MONDAY, chicago_at, dst_sundays
 from .factories import MemberFactory, ShiftFactory, TeamFactory
 
-CHICAGO = ZoneInfo("America/Chicago")
-MONDAY = date(2030, 1, 7)
-
-
-def chicago(y, m, d, hh, mm=0):
-    return datetime(y, m, d, hh, mm, tzinfo=CHICAGO)
+SPRING, FALL = dst_sundays()
 
 
 def as_plan(team):
-    from oncall.rotation import Occurrence
-
     return {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id for a in Assignment.objects.filter(team=team)}
 
 
@@ -107,8 +100,9 @@ def test_overlapping_shift_pattern_is_refused(team, shifts):
 @pytest.mark.parametrize(
     ("monday", "dst_day", "real_hours"),
     [
-        (date(2030, 3, 4), date(2030, 3, 9), 23),  # spring forward Sun 10 Mar 2030 02:00: Sat 08:00 → Sun 08:00
-        (date(2030, 10, 28), date(2030, 11, 2), 25),  # fall back Sun 3 Nov 2030
+        # spring forward (Sunday 02:00): the Saturday 08:00 → Sunday 08:00 shift lasts 23 real hours
+        (SPRING - timedelta(days=6), SPRING - timedelta(days=1), 23),
+        (FALL - timedelta(days=6), FALL - timedelta(days=1), 25),  # fall back: 25
     ],
 )
 def test_dst_weeks_keep_local_handoffs(team, shifts, members, monday, dst_day, real_hours):
@@ -127,13 +121,13 @@ def test_now_at_handoff_boundaries(team, shifts, members):
     mon = Assignment.objects.get(occurrence_date=MONDAY)
     tue = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=1))
     thu = Assignment.objects.get(occurrence_date=MONDAY + timedelta(days=3))
-    at_759 = oncall_now(team=team, at=chicago(2030, 1, 8, 7, 59))
+    at_759 = oncall_now(team=team, at=chicago_at(1, 7, 59))
     assert at_759.primary == mon.member and at_759.backup == tue.member
-    at_800 = oncall_now(team=team, at=chicago(2030, 1, 8, 8, 0))  # the start instant belongs to the new shift
+    at_800 = oncall_now(team=team, at=chicago_at(1, 8, 0))  # the start instant belongs to the new shift
     assert at_800.primary == tue.member and at_800.backup == thu.member
-    inside_48 = oncall_now(team=team, at=chicago(2030, 1, 9, 20, 0))  # Wednesday evening
+    inside_48 = oncall_now(team=team, at=chicago_at(2, 20, 0))  # Wednesday evening
     assert inside_48.current == tue and inside_48.primary == tue.member
-    end_48 = oncall_now(team=team, at=chicago(2030, 1, 10, 8, 0))
+    end_48 = oncall_now(team=team, at=chicago_at(3, 8, 0))
     assert end_48.primary == thu.member
 
 
@@ -186,9 +180,9 @@ def test_override_completion(team, shifts, members):
 @pytest.mark.django_db
 def test_auto_renew_extends_when_below_threshold(team, shifts, members):
     schedule_generate(team=team, weeks=2, start=MONDAY)
-    result = services.schedule_auto_renew(team=team, now=chicago(2030, 1, 8, 12))
+    result = services.schedule_auto_renew(team=team, now=chicago_at(1, 12))
     assert result is not None and result.created == team.auto_renew_weeks * 6
-    assert services.schedule_auto_renew(team=team, now=chicago(2030, 1, 8, 12)) is None
+    assert services.schedule_auto_renew(team=team, now=chicago_at(1, 12)) is None
     assert back_to_back(as_plan(team)) == []
 
 
@@ -213,3 +207,30 @@ def test_phone_must_be_e164(team):
         services.member_create(team=team, name="X", phone="+19995550100")
     member = services.member_create(team=team, name="X", phone="+442071838750")
     assert member.rotation_order == 0
+
+
+@pytest.mark.django_db
+def test_schedule_extended_and_regenerated_stays_fair_over_the_whole_schedule(team, shifts):
+    """Through the services: 3 weeks, extended by 5, regenerated from a mid-week date: the whole
+    schedule is the one generated at once and fair at every prefix; a newcomer starts level."""
+    people = [MemberFactory(team=team, rotation_order=i) for i in range(7)]
+    schedule_generate(team=team, weeks=3, start=MONDAY)
+    schedule_generate(team=team, weeks=5)
+    schedule_regenerate(team=team, from_date=MONDAY + timedelta(weeks=2, days=3), weeks=3)
+    specs = [services._spec(s) for s in shifts]
+    stored = {Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id for a in Assignment.objects.filter(team=team)}
+    once = rotation_plan(
+        members=[p.pk for p in people], shifts=specs, start=MONDAY, end=MONDAY + timedelta(weeks=8)
+    ).assignments
+    assert stored == once
+    spreads = week_prefix_spreads(stored, specs, [p.pk for p in people])
+    assert spreads["shifts"] <= 1 and spreads["hours"] <= 48 and spreads["kinds"] <= 1
+    assert back_to_back(stored) == []
+    newcomer = MemberFactory(team=team, rotation_order=99)
+    result = schedule_generate(team=team, weeks=8)
+    added = {
+        Occurrence(a.occurrence_date, 480, a.shift_id): a.member_id
+        for a in Assignment.objects.filter(team=team, occurrence_date__gte=result.start)
+    }
+    gained = week_prefix_spreads(added, specs, [p.pk for p in [*people, newcomer]])
+    assert gained["shifts"] <= 1 and gained["kinds"] <= 1  # level going forward, no backlog

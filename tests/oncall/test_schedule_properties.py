@@ -1,6 +1,6 @@
 """Hypothesis against the database: random team changes, extensions and regenerations."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,9 +12,9 @@ from oncall import services
 from oncall.models import Assignment, Member
 from oncall.rotation import ShiftSpec, occurrences_between
 
+from .dates import MONDAY
 from .factories import MemberFactory, TeamFactory, default_pattern
 
-MONDAY = date(2030, 1, 7)
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("extend"), st.integers(1, 3)),
