@@ -57,7 +57,17 @@ class ExpenseProfile(models.Model):
     timezone = models.CharField(
         max_length=64, default="", blank=True, help_text="IANA name; blank means the site timezone."
     )
+    bank_match_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(60)],
+        help_text="A bank row matches an expense visited up to this many days before it cleared.",
+    )
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(bank_match_days__lte=60), name="expense_profile_bank_days_max_60"),
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.timezone or settings.TIME_ZONE}"
