@@ -441,6 +441,9 @@ def import_review(request, pk):
                 value = request.POST.get(f"{key}_{line}", "")
                 if value.isdigit():
                     decision[key] = int(value)
+            if request.POST.get(f"fields_shown_{line}"):
+                # Unchecked boxes are not posted: the marker says the row's checkboxes were shown.
+                decision["fields"] = request.POST.getlist(f"take_{line}")
             decisions[line] = decision
         try:
             result = services.import_draft_apply(
