@@ -8,11 +8,12 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Value
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from . import importing
 from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
@@ -605,6 +606,52 @@ def _names_resolve(model, *, user, names: list[str], reason: str, extra=None) ->
     return found
 
 
+# Checked elsewhere (owner, foreign keys resolved from the user's own rows) or set by us.
+EXPENSE_CLEAN_EXCLUDE = ["id", "user", "restaurant", "category", "receipt", "created_at", "updated_at", "deleted_at"]
+_ADAPTED_FIELDS = (models.DateField, models.TimeField, models.DecimalField)  # DateTimeField is a DateField
+
+
+def _insert_rows(model, rows: list[dict]) -> None:
+    """INSERT plain dicts (keyed by attname) with one executemany: no model instances and no SQL
+    compiled per batch. For the bulk rows of an import whose ids are never needed (history rows,
+    tag links); dates, times and decimals go through the field's own database preparation."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
+    adapted = [isinstance(f, _ADAPTED_FIELDS) for f in fields]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from model meta; values are parameters
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    prepared: dict[tuple[int, object], object] = {}  # an import repeats its dates and timestamps
+
+    def prep(index: int, value):
+        if value is None or not adapted[index]:
+            return value
+        key = (index, value)
+        if key not in prepared:
+            prepared[key] = fields[index].get_db_prep_save(value, connection)
+        return prepared[key]
+
+    params = [[prep(i, row[f.attname]) for i, f in enumerate(fields)] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _history_rows(objs, *, history_type: str, user, reason: str, when) -> list[dict]:
+    """What simple-history's bulk_history_create writes, as plain dicts for `_insert_rows`."""
+    tracked = objs[0].__class__.history.model.tracked_fields if objs else []
+    rows = []
+    for obj in objs:
+        row = {}
+        for f in tracked:
+            value = getattr(obj, f.attname)
+            row[f.attname] = value.name or "" if isinstance(value, FieldFile) else value
+        row.update(history_date=when, history_change_reason=reason, history_type=history_type, history_user_id=user.pk)
+        rows.append(row)
+    return rows
+
+
 @transaction.atomic
 def import_draft_apply(
     *, user, draft: ImportDraft, decisions: dict[int, dict] | None = None, create_missing_categories: bool = False
@@ -668,7 +715,7 @@ def import_draft_apply(
                 if name not in ("category", "tags"):
                     setattr(expense, name, values[name])
             expense.updated_at = now
-            _clean_or_collect(expense, ["user", "restaurant", "category", "receipt"], line, errors)
+            _clean_or_collect(expense, EXPENSE_CLEAN_EXCLUDE, line, errors)
             updates.append((row, expense, fields))
             tag_names.extend(row["tags"] if "tags" in fields else [])
             continue
@@ -687,8 +734,14 @@ def import_draft_apply(
                 )
                 _clean_or_collect(restaurant, ["user"], line, errors)
                 new_restaurants[restaurant_key] = restaurant
-        expense = Expense(user=user, restaurant_id=decision.get("restaurant_id"), **_row_model_values(row, None))
-        _clean_or_collect(expense, ["user", "restaurant", "category", "receipt"], line, errors)
+        expense = Expense(
+            user=user,
+            restaurant_id=decision.get("restaurant_id"),
+            created_at=now,
+            updated_at=now,
+            **_row_model_values(row, None),
+        )
+        _clean_or_collect(expense, EXPENSE_CLEAN_EXCLUDE, line, errors)
         creates.append((row, expense, restaurant_key))
         tag_names.extend(row["tags"])
     if errors:
@@ -713,32 +766,29 @@ def import_draft_apply(
             expense.restaurant_id = restaurant_keys[restaurant_key]
         expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
     # SQLite (3.35+) and PostgreSQL return the new ids, so the instances get their pk here.
-    bulk_create_with_history(
-        [expense for _, expense, _ in creates], Expense, default_user=user, default_change_reason=reason
-    )
+    new_expenses = Expense.objects.bulk_create([expense for _, expense, _ in creates])
+    history = _history_rows(new_expenses, history_type="+", user=user, reason=reason, when=now)
     update_fields = {"updated_at"}
     for row, expense, fields in updates:
         if "category" in fields:
             expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
         update_fields.update("category" if f == "category" else f for f in fields if f != "tags")
     if updates:
-        bulk_update_with_history(
-            [expense for _, expense, _ in updates],
-            Expense,
-            sorted(update_fields),
-            default_user=user,
-            default_change_reason=reason,
-        )
+        changed = [expense for _, expense, _ in updates]
+        Expense.objects.bulk_update(changed, sorted(update_fields))
+        history += _history_rows(changed, history_type="~", user=user, reason=reason, when=now)
+    _insert_rows(Expense.history.model, history)
     retagged = [expense.pk for row, expense, fields in updates if "tags" in fields]
     if retagged:
         ExpenseTag.objects.filter(expense_id__in=retagged).delete()
-    links = [
-        ExpenseTag(expense_id=expense.pk, tag_id=tag_ids[name.lower()], position=position)
-        for row, expense, *_ in [*creates, *[(r, e, f) for r, e, f in updates if "tags" in f]]
-        for position, name in enumerate(row["tags"])
-    ]
-    if links:
-        ExpenseTag.objects.bulk_create(links)
+    _insert_rows(
+        ExpenseTag,
+        [
+            {"expense_id": expense.pk, "tag_id": tag_ids[name.lower()], "position": position}
+            for row, expense, *_ in [*creates, *[(r, e, f) for r, e, f in updates if "tags" in f]]
+            for position, name in enumerate(row["tags"])
+        ],
+    )
 
     for row, expense, _ in creates:
         counts["imported"] += 1
