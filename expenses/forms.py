@@ -118,6 +118,14 @@ class TimezoneForm(forms.Form):
         required=False,
         help_text="Used for “today” when you add an expense. Dates you enter are always kept exactly as entered.",
     )
+    bank_match_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=60,
+        initial=14,
+        label="Bank match window (days)",
+        help_text="A bank-export row is matched to an expense you entered up to this many days before it cleared.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -90,6 +90,15 @@ def expense_profile_set_timezone(*, user, timezone_name: str) -> ExpenseProfile:
     return profile
 
 
+@transaction.atomic
+def expense_profile_set_bank_match_days(*, user, days: int) -> ExpenseProfile:
+    profile, _ = ExpenseProfile.objects.get_or_create(user=user)
+    profile.bank_match_days = days
+    profile.full_clean()
+    profile.save(update_fields=["bank_match_days"])
+    return profile
+
+
 # --------------------------------------------------------------------------- categories
 def category_defaults_ensure(*, user) -> None:
     """The seven default categories, created the first time the user needs categories."""
@@ -620,9 +629,9 @@ def _insert_rows(model, rows: list[dict]) -> None:
     fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
     adapted = [isinstance(f, _ADAPTED_FIELDS) for f in fields]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from model meta; values are parameters
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from model meta, values are parameters # nosec B608
     prepared: dict[tuple[int, object], object] = {}  # an import repeats its dates and timestamps
 
     def prep(index: int, value):

@@ -394,10 +394,20 @@ def tag_delete(request, pk):
 @login_required
 def preferences(request):
     profile = ExpenseProfile.objects.filter(user=request.user).first()
-    form = TimezoneForm(request.POST or None, initial={"timezone": profile.timezone if profile else ""})
+    form = TimezoneForm(
+        request.POST or None,
+        initial={
+            "timezone": profile.timezone if profile else "",
+            "bank_match_days": profile.bank_match_days if profile else 14,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.expense_profile_set_timezone(user=request.user, timezone_name=form.cleaned_data["timezone"])
+            if form.cleaned_data["bank_match_days"] is not None:
+                services.expense_profile_set_bank_match_days(
+                    user=request.user, days=form.cleaned_data["bank_match_days"]
+                )
         except ValidationError as exc:
             _apply_service_error(form, exc)
         else:

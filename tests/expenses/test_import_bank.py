@@ -105,6 +105,15 @@ def test_bank_match_window_is_configurable_per_user(owner, chilis):
     assert (row["expense_action"], row["duplicate_id"]) == ("clear", old.pk)
 
 
+def test_bank_match_window_on_the_preferences_page(owner, client):
+    client.force_login(owner)
+    assert client.post("/expenses/preferences/", {"timezone": "", "bank_match_days": "21"}).status_code == 302
+    assert ExpenseProfile.objects.get(user=owner).bank_match_days == 21
+    page = client.post("/expenses/preferences/", {"timezone": "", "bank_match_days": "61"})
+    assert page.status_code == 200 and "bank_match_days" in page.context["form"].errors
+    assert ExpenseProfile.objects.get(user=owner).bank_match_days == 21
+
+
 def test_bank_match_needs_same_amount_kind_and_restaurant_and_an_earlier_visit(owner, chilis):
     other = RestaurantFactory(user=owner, name="Taco Joint")
     elsewhere = _entered(owner, other, date(2026, 3, 8))  # another restaurant
