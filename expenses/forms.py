@@ -137,3 +137,12 @@ class TimezoneForm(forms.Form):
 class PlaceSearchForm(forms.Form):
     place_q = forms.CharField(label="Search Google Places", min_length=2, max_length=200)
     near = forms.CharField(required=False, max_length=100)
+
+
+class BackupRestoreForm(forms.Form):
+    file = forms.FileField(help_text="A backup .json, or the .zip with receipts.")
+    username = forms.CharField(
+        required=False,
+        max_length=150,
+        help_text="Administrators: restore into this user's account (blank: your own).",
+    )

@@ -620,7 +620,7 @@ EXPENSE_CLEAN_EXCLUDE = ["id", "user", "restaurant", "category", "receipt", "cre
 _ADAPTED_FIELDS = (models.DateField, models.TimeField, models.DecimalField)  # DateTimeField is a DateField
 
 
-def _insert_rows(model, rows: list[dict]) -> None:
+def insert_rows(model, rows: list[dict]) -> None:
     """INSERT plain dicts (keyed by attname) with one executemany: no model instances and no SQL
     compiled per batch. For the bulk rows of an import whose ids are never needed (history rows,
     tag links); dates, times and decimals go through the field's own database preparation."""
@@ -631,7 +631,8 @@ def _insert_rows(model, rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from model meta, values are parameters # nosec B608
+    # Bandit B608: table and column names come from the model's meta, every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - see above # nosec B608
     prepared: dict[tuple[int, object], object] = {}  # an import repeats its dates and timestamps
 
     def prep(index: int, value):
@@ -647,8 +648,8 @@ def _insert_rows(model, rows: list[dict]) -> None:
         cursor.executemany(sql, params)
 
 
-def _history_rows(objs, *, history_type: str, user, reason: str, when) -> list[dict]:
-    """What simple-history's bulk_history_create writes, as plain dicts for `_insert_rows`."""
+def history_rows(objs, *, history_type: str, user, reason: str, when) -> list[dict]:
+    """What simple-history's bulk_history_create writes, as plain dicts for `insert_rows`."""
     tracked = objs[0].__class__.history.model.tracked_fields if objs else []
     rows = []
     for obj in objs:
@@ -776,7 +777,7 @@ def import_draft_apply(
         expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
     # SQLite (3.35+) and PostgreSQL return the new ids, so the instances get their pk here.
     new_expenses = Expense.objects.bulk_create([expense for _, expense, _ in creates])
-    history = _history_rows(new_expenses, history_type="+", user=user, reason=reason, when=now)
+    history = history_rows(new_expenses, history_type="+", user=user, reason=reason, when=now)
     update_fields = {"updated_at"}
     for row, expense, fields in updates:
         if "category" in fields:
@@ -785,12 +786,12 @@ def import_draft_apply(
     if updates:
         changed = [expense for _, expense, _ in updates]
         Expense.objects.bulk_update(changed, sorted(update_fields))
-        history += _history_rows(changed, history_type="~", user=user, reason=reason, when=now)
-    _insert_rows(Expense.history.model, history)
+        history += history_rows(changed, history_type="~", user=user, reason=reason, when=now)
+    insert_rows(Expense.history.model, history)
     retagged = [expense.pk for row, expense, fields in updates if "tags" in fields]
     if retagged:
         ExpenseTag.objects.filter(expense_id__in=retagged).delete()
-    _insert_rows(
+    insert_rows(
         ExpenseTag,
         [
             {"expense_id": expense.pk, "tag_id": tag_ids[name.lower()], "position": position}

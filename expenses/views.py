@@ -6,6 +6,7 @@ import csv
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
 
-from . import selectors, services
+from . import backup, selectors, services
 from .api import analytics_range
 from .exporting import expense_export_rows, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .forms import (
     AnalyticsRangeForm,
+    BackupRestoreForm,
     CategoryForm,
     ExpenseForm,
     ImportUploadForm,
@@ -414,6 +416,61 @@ def preferences(request):
             messages.success(request, "Preferences saved.")
             return redirect("expenses:preferences")
     return render(request, "expenses/preferences.html", {"form": form})
+
+
+# --------------------------------------------------------------------------- backup
+def _backup_owner(request, username: str):
+    """The account a backup or restore is for: your own, or (Administrators) anyone's. 404 for
+    an unknown user or one the actor may not reach."""
+    if not username or username == request.user.get_username():
+        return request.user
+    owner = get_user_model().objects.filter(username=username).first()
+    if owner is None or not backup.backup_allowed(actor=request.user, owner=owner):
+        raise Http404("No such user.")
+    return owner
+
+
+@login_required
+def backup_page(request):
+    form = BackupRestoreForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            owner = _backup_owner(request, form.cleaned_data["username"].strip())
+            if upload.size > backup.MAX_BACKUP_BYTES:
+                raise ValidationError({"file": "The backup is larger than 200 MB."})
+            document, receipts = backup.backup_read(upload.read(), upload.name)
+            result = backup.backup_restore(actor=request.user, owner=owner, document=document, receipts=receipts)
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Restored into {owner.get_username()}: {result['expenses_created']} expenses created "
+                f"({result['expenses_present']} already there), {result['restaurants_created']} restaurants, "
+                f"{result['categories_created']} categories, {result['tags_created']} tags, "
+                f"{result['receipts_restored']} receipts.",
+            )
+            return redirect("expenses:backup")
+    return render(
+        request,
+        "expenses/backup.html",
+        {"form": form, "is_admin": backup.backup_any_user_allowed(request.user)},
+    )
+
+
+@login_required
+def backup_download(request):
+    owner = _backup_owner(request, request.GET.get("user", "").strip())
+    stamp = date.today().isoformat()
+    name = f"crewbase-expenses-{owner.get_username()}-{stamp}"
+    if request.GET.get("format") == "zip":
+        response = HttpResponse(backup.backup_zip(owner=owner), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    else:
+        response = HttpResponse(backup.backup_json(owner=owner), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    return response
 
 
 # --------------------------------------------------------------------------- import
