@@ -346,9 +346,10 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     filter_backends: list = []
 
     def get_queryset(self):
+        # Restaurant imports are reviewed on their page; the API serves expense imports.
         if self.action == "list":
-            return selectors.import_draft_list_for_user(self.request.user)
-        return ImportDraft.objects.filter(user=self.request.user)
+            return selectors.import_draft_list_for_user(self.request.user).filter(kind=ImportDraft.Kind.EXPENSES)
+        return ImportDraft.objects.filter(user=self.request.user, kind=ImportDraft.Kind.EXPENSES)
 
     def get_serializer_class(self):
         return ImportDraftDetailSerializer if self.action == "retrieve" else ImportDraftSerializer

@@ -75,3 +75,13 @@ def rows_to_csv(rows: list[dict]) -> str:
 
 def rows_to_json(rows: list[dict]) -> str:
     return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+def restaurants_to_csv(rows: list[dict], columns: list[str]) -> str:
+    """Restaurant export, escaped like the expense export so the importer reads it back exactly."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: csv_escape(str(row[column])) for column in columns})
+    return out.getvalue()

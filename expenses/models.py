@@ -265,8 +265,13 @@ class ImportDraft(models.Model):
         DRAFT = "draft", "Awaiting review"
         APPLIED = "applied", "Applied"
 
+    class Kind(models.TextChoices):
+        EXPENSES = "expenses", "Expenses"
+        RESTAURANTS = "restaurants", "Restaurants"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_imports")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EXPENSES)
     filename = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     rows = models.JSONField(default=list, help_text="Parsed rows with candidates, duplicates and defaults.")

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
 
-from . import backup, selectors, services
+from . import backup, restaurant_io, selectors, services
 from .api import analytics_range
-from .exporting import expense_export_rows, rows_to_csv, rows_to_json
+from .exporting import expense_export_rows, restaurants_to_csv, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .forms import (
     AnalyticsRangeForm,
@@ -32,8 +32,8 @@ from .forms import (
     TagForm,
     TimezoneForm,
 )
-from .models import Category, Expense, ExpenseProfile, MealType, OrderType
-from .places import place_details, search_places
+from .models import Category, Expense, ExpenseProfile, ImportDraft, MealType, OrderType
+from .places import place_details, places_enabled, search_places
 from .services import RESTAURANT_FIELDS
 
 PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
@@ -473,6 +473,71 @@ def backup_download(request):
     return response
 
 
+# --------------------------------------------------------------------------- restaurant import/export
+@login_required
+def restaurant_export(request):
+    rows = restaurant_io.restaurant_export_rows(selectors.restaurant_export_for_user(request.user))
+    response = HttpResponse(
+        restaurants_to_csv(rows, restaurant_io.EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="restaurants-{date.today().isoformat()}.csv"'
+    return response
+
+
+@login_required
+def restaurant_import(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", "The file is larger than 5 MB.")
+        else:
+            try:
+                draft = services.restaurant_import_draft_create(
+                    user=request.user, filename=upload.name, data=upload.read()
+                )
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                return redirect("expenses:import_review", pk=draft.pk)
+    return render(request, "expenses/restaurant_import.html", {"form": form})
+
+
+def _restaurant_import_review(request, draft):
+    if request.method == "POST":
+        decisions = {
+            row["line"]: request.POST[f"action_{row['line']}"]
+            for row in draft.rows
+            if request.POST.get(f"action_{row['line']}")
+        }
+        try:
+            result = services.restaurant_import_apply(
+                user=request.user, draft=draft, decisions=decisions, enrich=request.POST.get("enrich") == "on"
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            prefix = "This import was already applied. " if result["already_applied"] else ""
+            messages.success(
+                request,
+                f"{prefix}Restaurants created {result['created']}, updated {result['updated']}, "
+                f"skipped {result['skipped']}.",
+            )
+            return redirect("expenses:import_review", pk=draft.pk)
+        draft.refresh_from_db()
+    return render(
+        request,
+        "expenses/restaurant_import_review.html",
+        {
+            "draft": draft,
+            "rows": draft.rows,
+            "error_count": sum(1 for r in draft.rows if r["errors"]),
+            "places_enabled": places_enabled(),
+        },
+    )
+
+
 # --------------------------------------------------------------------------- import
 @login_required
 def import_upload(request):
@@ -496,6 +561,8 @@ def import_upload(request):
 def import_review(request, pk):
     user = request.user
     draft = selectors.import_draft_get_for_user(user, pk)
+    if draft.kind == ImportDraft.Kind.RESTAURANTS:
+        return _restaurant_import_review(request, draft)
     if request.method == "POST":
         decisions = {}
         for row in draft.rows:
