@@ -2,7 +2,7 @@
 
 Builds a user with 2,000 restaurants and 50,000 expenses in a throwaway SQLite file (or the
 database named by BENCH_DATABASE_URL), then prints one line per figure:
-review build for a 2,000-row file, analytics for a year, list page and API p50/p95."""
+review build and apply (time and query count) for a 2,000-row file, analytics for a year, list page and API p50/p95."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ django_setup("expenses")
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from expenses import importing, selectors, services
@@ -137,6 +137,31 @@ def main() -> None:
     print(f"expenses.review_2000_rows_ms p50={p50:.0f} p95={p95:.0f} (target < 2000)")
     p50, p95 = timed(lambda: services.import_draft_create(user=user, filename="bench.csv", data=data), 3)
     print(f"expenses.import_upload_2000_rows_ms p50={p50:.0f} p95={p95:.0f} (parse + review + store draft)")
+
+    apply_ms, apply_cpu_ms, apply_queries = [], [], []
+
+    def count_query(execute, sql, params, many, context, counter=apply_queries):
+        counter[-1] += 1
+        return execute(sql, params, many, context)
+
+    for _ in range(3):
+        draft = services.import_draft_create(user=user, filename="bench.csv", data=data)
+        # Each apply runs in a transaction rolled back afterwards, so every run sees the same data.
+        with transaction.atomic():
+            apply_queries.append(0)
+            with connection.execute_wrapper(count_query):
+                began_apply, began_cpu = time.perf_counter(), time.process_time()
+                result = services.import_draft_apply(user=user, draft=draft, create_missing_categories=True)
+                apply_ms.append((time.perf_counter() - began_apply) * 1000)
+                apply_cpu_ms.append((time.process_time() - began_cpu) * 1000)
+            transaction.set_rollback(True)
+    apply_ms.sort()
+    print(
+        f"expenses.apply_2000_rows_ms p50={statistics.median(apply_ms):.0f} max={apply_ms[-1]:.0f} "
+        f"cpu_p50={statistics.median(apply_cpu_ms):.0f} "
+        f"queries={apply_queries[0]} imported={result['imported']} updated={result['updated']} "
+        f"skipped={result['skipped']} (target < 1000)"
+    )
 
     p50, p95 = timed(lambda: selectors.analytics_for_user(user, start=date(2025, 1, 1), end=date(2025, 12, 31)), 10)
     print(f"expenses.analytics_year_ms p50={p50:.0f} p95={p95:.0f} (target < 300)")

@@ -23,7 +23,7 @@ from project.api import ServiceUnavailable, StrictModelSerializer, StrictSeriali
 from . import selectors, services
 from .exporting import expense_export_rows, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
-from .importing import MAX_BYTES
+from .importing import MAX_BYTES, UPDATE_FIELDS
 from .models import Category, Expense, ImportDraft, Restaurant, Tag
 from .places import place_details, search_places
 
@@ -312,8 +312,17 @@ class ImportDecisionSerializer(StrictSerializer):
     line = serializers.IntegerField(min_value=1)
     restaurant_action = serializers.ChoiceField(choices=["match", "create"], required=False)
     restaurant_id = serializers.IntegerField(required=False, allow_null=True)
-    expense_action = serializers.ChoiceField(choices=["create", "update", "skip"], required=False)
+    expense_action = serializers.ChoiceField(
+        choices=["create", "update", "skip", "clear"],
+        required=False,
+        help_text="clear: the row is the bank charge of duplicate_id; set that expense's cleared date.",
+    )
     duplicate_id = serializers.IntegerField(required=False, allow_null=True)
+    fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(UPDATE_FIELDS)),
+        required=False,
+        help_text="For update: the fields to take from the file (default: the row's differing non-blank values).",
+    )
 
 
 class ImportApplySerializer(StrictSerializer):
@@ -337,9 +346,10 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     filter_backends: list = []
 
     def get_queryset(self):
+        # Restaurant imports are reviewed on their page; the API serves expense imports.
         if self.action == "list":
-            return selectors.import_draft_list_for_user(self.request.user)
-        return ImportDraft.objects.filter(user=self.request.user)
+            return selectors.import_draft_list_for_user(self.request.user).filter(kind=ImportDraft.Kind.EXPENSES)
+        return ImportDraft.objects.filter(user=self.request.user, kind=ImportDraft.Kind.EXPENSES)
 
     def get_serializer_class(self):
         return ImportDraftDetailSerializer if self.action == "retrieve" else ImportDraftSerializer

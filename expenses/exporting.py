@@ -74,3 +74,8 @@ def rows_to_csv(rows: list[dict]) -> str:
 
 def rows_to_json(rows: list[dict]) -> str:
     return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+def restaurants_to_csv(rows: list[dict], columns: list[str]) -> str:
+    """Restaurant export, escaped like the expense export so the importer reads it back exactly."""
+    return csv_text(columns, ([row[column] for column in columns] for row in rows))

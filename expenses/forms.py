@@ -118,6 +118,14 @@ class TimezoneForm(forms.Form):
         required=False,
         help_text="Used for “today” when you add an expense. Dates you enter are always kept exactly as entered.",
     )
+    bank_match_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=60,
+        initial=14,
+        label="Bank match window (days)",
+        help_text="A bank-export row is matched to an expense you entered up to this many days before it cleared.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,3 +137,12 @@ class TimezoneForm(forms.Form):
 class PlaceSearchForm(forms.Form):
     place_q = forms.CharField(label="Search Google Places", min_length=2, max_length=200)
     near = forms.CharField(required=False, max_length=100)
+
+
+class BackupRestoreForm(forms.Form):
+    file = forms.FileField(help_text="A backup .json, or the .zip with receipts.")
+    username = forms.CharField(
+        required=False,
+        max_length=150,
+        help_text="Administrators: restore into this user's account (blank: your own).",
+    )

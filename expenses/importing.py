@@ -16,13 +16,35 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ofxtools.header import OFXHeaderError
+from ofxtools.Parser import OFXTree, ParseError
+
 from project.csv import cell_unescape
 
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_AMOUNT = Decimal("100000.00")
 DUPLICATE_WINDOW_DAYS = 3
-MAX_CANDIDATES = 5
+BANK_MATCH_DAYS = 14  # default; each user can change it (ExpenseProfile.bank_match_days)
+CLEARED_LAG_WARNING_DAYS = 3
+MAX_CANDIDATES = 10
+EXACT_DISPLAY_SCORE = 130  # a candidate at or above this has exactly the row's display name
+EXACT_NAME_SCORE = 100
+# Fields a row can update on an existing expense, one checkbox each in the review.
+UPDATE_FIELDS = (
+    "amount",
+    "kind",
+    "date",
+    "time",
+    "cleared_date",
+    "meal_type",
+    "order_type",
+    "party_size",
+    "category",
+    "notes",
+    "tags",
+)
+BANK_SOURCES = ("simplifi", "ofx")
 
 MEAL_TYPES = (
     "breakfast",
@@ -72,10 +94,17 @@ def normalize_header(header: str) -> str:
 
 
 def read_upload(data: bytes, filename: str) -> tuple[list[dict[str, str]], dict]:
-    """Bytes of a CSV or JSON file -> (rows keyed by canonical column, file info)."""
+    """Bytes of a CSV, JSON or OFX/QFX file -> (rows keyed by canonical column, file info).
+
+    Lines whose every value is blank are skipped silently; each row keeps its data-row number
+    under "line" so errors name the row as it is in the file."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     name = (filename or "").lower()
+    head = data.lstrip()[:200].upper()
+    sniffed_ofx = not name.endswith((".csv", ".json")) and any(m in head for m in (b"OFXHEADER", b"<?OFX", b"<OFX>"))
+    if name.endswith((".ofx", ".qfx")) or sniffed_ofx:
+        return read_ofx(data)  # OFX 1.x (SGML) declares its own charset, often not UTF-8
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -85,32 +114,86 @@ def read_upload(data: bytes, filename: str) -> tuple[list[dict[str, str]], dict]
     elif name.endswith(".csv") or name.endswith(".txt"):
         raw_rows, headers = _read_csv(text)
     else:
-        raise ImportFileError("Upload a .csv or .json file.")
+        raise ImportFileError("Upload a .csv, .json, .ofx or .qfx file.")
+    raw_rows = [r for r in raw_rows if not is_blank_row(r)]
     if not raw_rows:
         raise ImportFileError("The file has no rows.")
     if len(raw_rows) > MAX_ROWS:
         raise ImportFileError(f"The file has {len(raw_rows)} rows; the limit is {MAX_ROWS}.")
-    mapping = map_headers(headers)
+    normalized = [normalize_header(h) for h in headers]
+    simplifi = any(m in normalized for m in SIMPLIFI_MARKERS)
+    mapping = map_headers(headers, bank=simplifi)
     if "date" not in mapping.values() and "cleared_date" not in mapping.values():
         raise ImportFileError("No date column found (expected a header such as “date” or “visit_date”).")
     if "amount" not in mapping.values():
         raise ImportFileError("No amount column found (expected a header such as “amount”).")
-    normalized = [normalize_header(h) for h in headers]
-    simplifi = any(m in normalized for m in SIMPLIFI_MARKERS) and "visit_date" not in normalized
     rows = []
     for raw in raw_rows:
         row = {canonical: raw.get(header) for header, canonical in mapping.items()}
-        if simplifi and row.get("date") not in (None, "") and not row.get("cleared_date"):
-            # Bank exports: the date is when the charge cleared; it is also our best visit date.
-            row["cleared_date"] = row["date"]
+        row["line"] = raw.get(LINE_KEY)
         rows.append(row)
     return rows, {"columns": mapping, "source": "simplifi" if simplifi else "generic"}
 
 
-def map_headers(headers: list[str]) -> dict[str, str]:
-    """Original header -> canonical column; the first header claiming a column wins."""
+LINE_KEY = "\x00line"  # the data-row number a raw row came from (blank rows keep their number)
+
+
+def is_blank_row(raw: dict) -> bool:
+    """`,,,` and friends: every value empty or whitespace. Such lines are skipped silently."""
+    return all(
+        value is None or (isinstance(value, str) and not value.strip())
+        for key, value in raw.items()
+        if key not in (LINE_KEY, "line")
+    )
+
+
+def read_ofx(data: bytes) -> tuple[list[dict], dict]:
+    """An OFX/QFX bank or card statement (parsed by ofxtools) -> the same canonical rows as a
+    bank CSV: DTPOSTED is the cleared date, DTUSER (when the bank sends it) the visit date,
+    TRNAMT keeps the account's sign (negative = spending), NAME/PAYEE the payee, MEMO notes."""
+    tree = OFXTree()
+    try:
+        tree.parse(io.BytesIO(data))
+        ofx = tree.convert()
+        transactions = [tx for statement in ofx.statements for tx in statement.transactions]
+    except (ParseError, OFXHeaderError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise ImportFileError(f"The file is not a readable OFX/QFX statement: {exc}.") from exc
+    if not transactions:
+        raise ImportFileError("The file has no rows.")
+    if len(transactions) > MAX_ROWS:
+        raise ImportFileError(f"The file has {len(transactions)} rows; the limit is {MAX_ROWS}.")
+    rows = []
+    for line, tx in enumerate(transactions, start=1):
+        payee = getattr(tx, "name", None) or getattr(getattr(tx, "payee", None), "name", None) or ""
+        visited = getattr(tx, "dtuser", None)
+        rows.append(
+            {
+                "date": visited.date().isoformat() if visited else None,
+                "cleared_date": tx.dtposted.date().isoformat() if tx.dtposted else None,
+                "amount": format(tx.trnamt, "f") if tx.trnamt is not None else None,
+                "restaurant": payee,
+                "notes": getattr(tx, "memo", None) or "",
+                "line": line,
+            }
+        )
+    return rows, {"columns": {}, "source": "ofx"}
+
+
+def map_headers(headers: list[str], *, bank: bool = False) -> dict[str, str]:
+    """Original header -> canonical column; the first header claiming a column wins.
+
+    Bank exports (`bank=True`, e.g. Simplifi): `Date` is when the charge cleared, so it maps to
+    `cleared_date`; the visit date is known only from a `visit_date` column."""
     mapping: dict[str, str] = {}
     claimed: set[str] = set()
+    if bank:
+        keys = {header: normalize_header(header) for header in headers}
+        has_cleared = any(_ALIAS_LOOKUP.get(key) == "cleared_date" for key in keys.values())
+        for header, key in keys.items():
+            canonical = {"visit_date": "date", "date": None if has_cleared else "cleared_date"}.get(key)
+            if canonical and canonical not in claimed:
+                mapping[header] = canonical
+                claimed.add(canonical)
     # Exact canonical names first, so `restaurant` beats a generic `description` column.
     for exact_pass in (True, False):
         for header in headers:
@@ -131,7 +214,7 @@ def _read_csv(text: str) -> tuple[list[dict], list[str]]:
     try:
         reader = csv.DictReader(io.StringIO(text))
         headers = [h for h in (reader.fieldnames or []) if h is not None]
-        rows = [dict(r) for r in reader]
+        rows = [{**r, LINE_KEY: line} for line, r in enumerate(reader, start=1)]
     except csv.Error as exc:
         raise ImportFileError(f"The CSV file cannot be read: {exc}.") from exc
     if not headers:
@@ -155,7 +238,7 @@ def _read_json(text: str) -> tuple[list[dict], list[str]]:
             if key not in seen:
                 seen.add(key)
                 headers.append(key)
-    return payload, headers
+    return [{**item, LINE_KEY: line} for line, item in enumerate(payload, start=1)], headers
 
 
 # --------------------------------------------------------------------------- value parsing
@@ -262,10 +345,11 @@ def parse_time(value) -> time | None:
         raise ValueError(f"“{text}” is not a valid time") from exc
 
 
-def parse_amount(value) -> tuple[Decimal, str]:
+def parse_amount(value, *, bank: bool = False) -> tuple[Decimal, str]:
     """-> (positive amount, kind). `$1,234.56`, `(24.77)` and `-24.77` are expenses of the
-    absolute value; a leading `+` marks a refund. Zero, more than two decimals and amounts
-    over 100,000 are errors. Raises ValueError."""
+    absolute value; a leading `+` marks a refund. In a bank export (`bank=True`) the sign is the
+    account's: negative is spending, positive (signed or not) is a refund. Zero, more than two
+    decimals and amounts over 100,000 are errors. Raises ValueError."""
     if value is None or isinstance(value, bool):
         raise ValueError("an amount is required")
     if isinstance(value, int | float):
@@ -274,14 +358,16 @@ def parse_amount(value) -> tuple[Decimal, str]:
         text = str(value).strip()
     if not text:
         raise ValueError("an amount is required")
-    kind = "expense"
+    kind = "refund" if bank else "expense"
     body = text.replace(" ", "")
     if body.startswith("(") and body.endswith(")"):
+        kind = "expense"
         body = body[1:-1]
     elif body.startswith("+"):
         kind = "refund"
         body = body[1:]
     elif body.startswith("-"):
+        kind = "expense"
         body = body[1:]
     body = body.replace("$", "", 1) if body.startswith("$") else body
     if body.startswith(("+", "-")):
@@ -391,15 +477,21 @@ class ParsedRow:
     party_size: int = 1
     tags: list[str] = field(default_factory=list)
     notes: str = ""
+    # False for a bank row: only the cleared date is known and `date` is a stand-in for the visit.
+    visit_date_known: bool = True
     errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], unescape: bool) -> ParsedRow:
+def parse_row(
+    raw: dict, *, line: int, categories: dict[str, tuple[int, str]], unescape: bool, bank: bool = False
+) -> ParsedRow:
     """One canonical-keyed raw row -> ParsedRow with per-field errors (never raises).
 
-    `categories` maps a lower-cased category name to (id, name)."""
+    `categories` maps a lower-cased category name to (id, name); names are matched whole
+    (`Travel: Meals` is its own category, never `Meals`)."""
     row = ParsedRow(line=line)
+    row.visit_date_known = raw.get("date") not in (None, "") or raw.get("cleared_date") in (None, "")
 
     def text(key: str, limit: int) -> str:
         value = _text(raw.get(key), limit)
@@ -426,7 +518,7 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
     except ValueError as exc:
         row.errors["kind"] = str(exc)
     try:
-        amount, sign_kind = parse_amount(raw.get("amount"))
+        amount, sign_kind = parse_amount(raw.get("amount"), bank=bank)
         row.amount = str(amount)
         row.kind = raw_kind or sign_kind
     except ValueError as exc:
@@ -441,8 +533,6 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
     row.postal_code = text("postal_code", 20)
     row.notes = text("notes", 5000)
     category = text("category", 100)
-    if ":" in category:
-        category = category.rsplit(":", 1)[1].strip()  # "Food:Restaurants" -> "Restaurants"
     row.category = category
     if category:
         found = categories.get(category.lower())
@@ -466,9 +556,9 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
     if unescape and isinstance(raw_tags, str):
         raw_tags = [cell_unescape(t.strip()) for t in re.split(r"[,;|]", raw_tags)]
     row.tags = parse_tags(raw_tags)
-    if row.cleared_date and row.date and "date" not in row.errors:
+    if row.cleared_date and row.date and "date" not in row.errors and row.visit_date_known:
         lag = (date.fromisoformat(row.cleared_date) - date.fromisoformat(row.date)).days
-        if lag > 3:
+        if lag > CLEARED_LAG_WARNING_DAYS:
             row.warnings.append(f"cleared {lag} days after the visit")
         elif lag < 0:
             row.warnings.append("cleared before the visit date")
@@ -553,43 +643,57 @@ class RestaurantIndex:
         addr = normalize_name(address)
         for ref in self.by_display.get(display, ()):
             if addr and normalize_name(ref.address) == addr:
-                offer(ref, 160, "same name and address")
+                offer(ref, 160, "exact display name and address")
             else:
-                offer(ref, 130, "same name")
+                offer(ref, EXACT_DISPLAY_SCORE, "exact display name")
         if addr:
             for ref in self.by_address.get(addr, ()):
-                offer(ref, 120, "same address")
+                offer(ref, 120, "exact address")
         for ref in self.by_name.get(name, ()):
-            offer(ref, 100, "same name, other location")
+            offer(ref, EXACT_NAME_SCORE, "exact name, other location")
         words = name.split()
         if len(words) >= 3:
             for ref in self.by_words3.get(" ".join(words[:3]), ()):
-                offer(ref, 88, "first three words match")
+                offer(ref, 88, "shared prefix (first three words)")
         if len(words) >= 2:
             for ref in self.by_words2.get(" ".join(words[:2]), ()):
-                offer(ref, 84, "first two words match")
-        exact = any(c.score >= 130 for c in best.values())
+                offer(ref, 84, "shared prefix (first two words)")
+        exact = any(c.score >= EXACT_DISPLAY_SCORE for c in best.values())
         # The substring scans are the costly part; an exact name match makes them moot.
         if len(name) >= 4 and not exact:
             for other, ref in self.normalized:
                 if len(other) >= 4 and (name in other or other in name):
-                    offer(ref, 80, "name contains the other")
+                    offer(ref, 80, "partial name")
         if addr and len(addr) >= 6 and not exact:
             for ref_addr, ref in self.addresses:
                 if ref_addr != addr and (addr in ref_addr or ref_addr in addr):
-                    offer(ref, 95, "address contains the other")
+                    offer(ref, 95, "partial address")
         ranked = sorted(best.values(), key=lambda c: (-c.score, c.name.lower(), c.id))
         return ranked[:MAX_CANDIDATES]
 
 
 def suggest_restaurant(candidates: list[Candidate]) -> int | None:
-    """The one exact-name candidate; else the only candidate; else none (the user decides)."""
-    exact = [c for c in candidates if c.score >= 130]
-    if len(exact) == 1:
-        return exact[0].id
-    if len(candidates) == 1 and not exact:
+    """The best candidate when it is clearly the best; else none (the user decides).
+
+    Clearly the best: the only candidate, or an exact display-name match scoring higher than
+    every other candidate. Two equally good candidates are never chosen between automatically."""
+    if len(candidates) == 1:
         return candidates[0].id
+    if len(candidates) >= 2:
+        first, second = candidates[0], candidates[1]
+        if first.score >= EXACT_DISPLAY_SCORE and first.score > second.score:
+            return first.id
     return None
+
+
+def restaurant_default_action(candidates: list[Candidate], suggested: int | None) -> str:
+    """match (a clear choice) / decide (equally good or same-name candidates: the user must
+    choose; creating would make a second restaurant of that name) / create (nothing close)."""
+    if suggested is not None:
+        return "match"
+    if any(c.score >= EXACT_NAME_SCORE for c in candidates):
+        return "decide"
+    return "create"
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -602,6 +706,9 @@ class ExistingExpense:
     restaurant_id: int
     restaurant_name: str
     fingerprint: tuple = ()
+    cleared_date: date | None = None
+    # The expense's current values of UPDATE_FIELDS, as the review shows them (JSON-ready).
+    values: dict = field(default_factory=dict, compare=False)
 
 
 class DuplicateIndex:
@@ -618,12 +725,71 @@ class DuplicateIndex:
         # Same restaurant first, then the closest date: the likeliest duplicate leads.
         return sorted(found, key=lambda e: (e.restaurant_id != restaurant_id, abs((e.date - on).days), e.id))
 
+    def find_bank(
+        self, *, amount: Decimal, kind: str, cleared: date, restaurant_ids: set[int], days: int
+    ) -> list[ExistingExpense]:
+        """Expenses a bank row (which knows only the cleared date) can be the charge of: same
+        amount and kind, one of the row's restaurants, visited from `days` before the cleared
+        date up to that date. Not yet cleared ones first, then the closest visit."""
+        earliest = cleared - timedelta(days=days)
+        found = [
+            e
+            for e in self.by_amount.get((amount, kind), ())
+            if e.restaurant_id in restaurant_ids and earliest <= e.date <= cleared
+        ]
+        return sorted(found, key=lambda e: (e.cleared_date not in (None, cleared), (cleared - e.date).days, e.id))
 
-def duplicate_window(dates: list[date]) -> tuple[date, date] | None:
+
+def duplicate_window(dates: list[date], *, bank_days: int = 0) -> tuple[date, date] | None:
     if not dates:
         return None
     span = timedelta(days=DUPLICATE_WINDOW_DAYS)
-    return min(dates) - span, max(dates) + span
+    return min(dates) - max(span, timedelta(days=bank_days)), max(dates) + span
+
+
+def row_values(row: ParsedRow) -> dict:
+    """The row's values of UPDATE_FIELDS in the same JSON shape as ExistingExpense.values."""
+    return {
+        "amount": row.amount,
+        "kind": row.kind,
+        "date": row.date,
+        "time": row.time,
+        "cleared_date": row.cleared_date,
+        "meal_type": row.meal_type,
+        "order_type": row.order_type,
+        "party_size": row.party_size,
+        "category": row.category,
+        "notes": row.notes,
+        "tags": list(row.tags),
+    }
+
+
+def _same(field_name: str, current, incoming) -> bool:
+    if field_name == "tags":
+        return [t.lower() for t in current or []] == [t.lower() for t in incoming or []]
+    if field_name == "category":
+        return (current or "").lower() == (incoming or "").lower()
+    return current == incoming
+
+
+def field_changes(row: ParsedRow, existing: ExistingExpense) -> tuple[dict, list[str]]:
+    """-> ({field: [current, incoming]} for every differing field, fields to take by default).
+
+    By default a row's non-blank values are taken; a blank in the file (no meal type, no notes)
+    is shown but not taken, so an update never wipes what the user entered by hand. A bank
+    row's stand-in visit date and time are never offered."""
+    incoming = row_values(row)
+    changes, take = {}, []
+    for name in UPDATE_FIELDS:
+        if name in ("date", "time") and not row.visit_date_known:
+            continue
+        current = existing.values.get(name)
+        if _same(name, current, incoming[name]):
+            continue
+        changes[name] = [current, incoming[name]]
+        if incoming[name] not in (None, "", []):
+            take.append(name)
+    return changes, take
 
 
 def row_fingerprint(row: ParsedRow, restaurant_id: int | None) -> tuple:
@@ -652,14 +818,29 @@ def build_review(
     duplicates_for,
     categories: dict[str, tuple[int, str]],
     unescape: bool = False,
+    bank: bool = False,
+    bank_matches_for=None,
 ) -> list[dict]:
     """Every row parsed, matched and checked for duplicates, with a default decision.
 
-    `duplicates_for(row, restaurant_id)` returns existing ExistingExpense candidates."""
+    `duplicates_for(row, restaurant_id)` returns existing ExistingExpense candidates (±3 days);
+    `bank_matches_for(row, restaurant_ids)` those a bank row (cleared date, no visit date) can
+    be the charge of. Each row's `expense_action` is create / update / skip / clear (set the
+    matched expense's cleared date); `restaurant_action` is match / create / decide."""
     review = []
     seen_in_file: dict[tuple, int] = {}
+    claimed: dict[int, int] = {}  # expense id -> the line whose bank row already clears it
     for index, raw in enumerate(raw_rows, start=1):
-        row = parse_row(raw, line=index, categories=categories, unescape=unescape)
+        if is_blank_row(raw):
+            continue
+        line = raw.get("line") or index
+        row = parse_row(
+            {k: v for k, v in raw.items() if k != "line"},
+            line=line,
+            categories=categories,
+            unescape=unescape,
+            bank=bank,
+        )
         # A shallow copy with fresh containers: dataclasses.asdict is slow on 2,000 rows.
         entry = {**row.__dict__, "tags": list(row.tags), "errors": dict(row.errors), "warnings": list(row.warnings)}
         candidates = restaurants.candidates(row.restaurant, row.location_name, row.address) if row.restaurant else []
@@ -667,7 +848,11 @@ def build_review(
         entry["candidates"] = [{"id": c.id, "name": c.name, "score": c.score, "reason": c.reason} for c in candidates]
         entry["suggested_restaurant_id"] = suggested
         entry["duplicates"] = []
-        entry["restaurant_action"] = "match" if suggested else "create"
+        entry["restaurant_action"] = restaurant_default_action(candidates, suggested)
+        if entry["restaurant_action"] == "decide":
+            entry["warnings"].append(
+                "several restaurants match equally well: choose one (or create a new one for another location)"
+            )
         entry["expense_action"] = "create"
         entry["duplicate_id"] = None
         entry["missing_category"] = row.category if "category" in row.errors else ""
@@ -675,10 +860,39 @@ def build_review(
             # Unparseable rows cannot be applied; an unknown category alone can be fixed at
             # apply time by creating the missing categories.
             entry["expense_action"] = "skip"
-        else:
-            dupes = duplicates_for(row, suggested)
-            fingerprint = row_fingerprint(row, suggested)
-            entry["duplicates"] = [
+            review.append(entry)
+            continue
+        fingerprint = row_fingerprint(row, suggested)
+        matches: list[dict] = []
+        if not row.visit_date_known and bank_matches_for is not None and candidates:
+            ids = {suggested} if suggested is not None else {c.id for c in candidates}
+            for found in bank_matches_for(row, ids):
+                if found.id in claimed:
+                    continue
+                lag = (date.fromisoformat(row.cleared_date) - found.date).days
+                changes, _ = field_changes(row, found)
+                matches.append(
+                    {
+                        "id": found.id,
+                        "date": found.date.isoformat(),
+                        "amount": str(found.amount),
+                        "restaurant": found.restaurant_name,
+                        "same_restaurant": found.restaurant_id == suggested,
+                        "identical": found.cleared_date is not None
+                        and found.cleared_date.isoformat() == row.cleared_date,
+                        "bank_match": True,
+                        "days_before_cleared": lag,
+                        "changes": changes,
+                        "take": ["cleared_date"] if "cleared_date" in changes else [],
+                    }
+                )
+        dupes = duplicates_for(row, suggested)
+        known = {m["id"] for m in matches}
+        for d in dupes:
+            if d.id in known or len(matches) >= MAX_CANDIDATES:
+                continue
+            changes, take = field_changes(row, d)
+            matches.append(
                 {
                     "id": d.id,
                     "date": d.date.isoformat(),
@@ -686,21 +900,32 @@ def build_review(
                     "restaurant": d.restaurant_name,
                     "same_restaurant": d.restaurant_id == suggested,
                     "identical": d.fingerprint == fingerprint,
+                    "bank_match": False,
+                    "changes": changes,
+                    "take": take,
                 }
-                for d in dupes[:MAX_CANDIDATES]
-            ]
-            if entry["duplicates"]:
-                first = entry["duplicates"][0]
-                entry["duplicate_id"] = first["id"]
-                if any(d["identical"] for d in entry["duplicates"]):
-                    entry["expense_action"] = "skip"
-                    entry["duplicate_id"] = next(d["id"] for d in entry["duplicates"] if d["identical"])
-                elif first["same_restaurant"]:
-                    entry["expense_action"] = "update"
-            in_file_key = fingerprint[:6]
-            if in_file_key in seen_in_file:
-                entry["warnings"].append(f"same amount, date and restaurant as line {seen_in_file[in_file_key]}")
-            else:
-                seen_in_file[in_file_key] = index
+            )
+        entry["duplicates"] = matches
+        if matches:
+            first = matches[0]
+            entry["duplicate_id"] = first["id"]
+            if first["bank_match"]:
+                claimed[first["id"]] = line
+                entry["expense_action"] = "skip" if first["identical"] else "clear"
+                if first["days_before_cleared"] > CLEARED_LAG_WARNING_DAYS:
+                    entry["warnings"].append(
+                        f"matches the expense of {first['date']} (${first['amount']} at {first['restaurant']}, "
+                        f"#{first['id']}), {first['days_before_cleared']} days before it cleared"
+                    )
+            elif any(d["identical"] for d in matches):
+                entry["expense_action"] = "skip"
+                entry["duplicate_id"] = next(d["id"] for d in matches if d["identical"])
+            elif first["same_restaurant"]:
+                entry["expense_action"] = "update"
+        in_file_key = fingerprint[:6]
+        if in_file_key in seen_in_file:
+            entry["warnings"].append(f"same amount, date and restaurant as line {seen_in_file[in_file_key]}")
+        else:
+            seen_in_file[in_file_key] = line
         review.append(entry)
     return review

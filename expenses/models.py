@@ -57,7 +57,17 @@ class ExpenseProfile(models.Model):
     timezone = models.CharField(
         max_length=64, default="", blank=True, help_text="IANA name; blank means the site timezone."
     )
+    bank_match_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(60)],
+        help_text="A bank row matches an expense visited up to this many days before it cleared.",
+    )
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(bank_match_days__lte=60), name="expense_profile_bank_days_max_60"),
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.timezone or settings.TIME_ZONE}"
@@ -255,8 +265,13 @@ class ImportDraft(models.Model):
         DRAFT = "draft", "Awaiting review"
         APPLIED = "applied", "Applied"
 
+    class Kind(models.TextChoices):
+        EXPENSES = "expenses", "Expenses"
+        RESTAURANTS = "restaurants", "Restaurants"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_imports")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EXPENSES)
     filename = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     rows = models.JSONField(default=list, help_text="Parsed rows with candidates, duplicates and defaults.")

@@ -7,11 +7,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 
-from integrations.base import retry
+from integrations.base import is_live, retry
 from integrations.places import PlaceDetails, PlacesClient, PlaceSummary, get_client
 from project.cache import cache_get, cache_set
 
 CACHE_SECONDS = 24 * 3600
+
+
+def places_enabled() -> bool:
+    """True when the live Google Places client is configured (the fake answers demo data only)."""
+    return is_live("places")
 
 
 def _key(*parts: str) -> str:

@@ -407,6 +407,10 @@ def analytics_for_user_cached(user, *, start: date, end: date) -> dict:
 
 
 # --------------------------------------------------------------------------- imports
+def restaurant_export_for_user(user) -> QuerySet[Restaurant]:
+    return Restaurant.objects.filter(user=user).order_by("name", "location_name", "city", "id")
+
+
 def import_draft_list_for_user(user) -> QuerySet[ImportDraft]:
     return ImportDraft.objects.filter(user=user).defer("rows").order_by("-created_at")
 

@@ -4,17 +4,22 @@ that belong to someone else with a ValidationError naming the field (an API 400)
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Value
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from . import importing
+from integrations.base import IntegrationError
+
+from . import importing, restaurant_io
 from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from .places import place_details
 
 DEFAULT_CATEGORIES = [
     ("Restaurants", "#2f6fed"),
@@ -85,6 +90,15 @@ def expense_profile_set_timezone(*, user, timezone_name: str) -> ExpenseProfile:
     profile, _ = ExpenseProfile.objects.get_or_create(user=user)
     profile.timezone = timezone_name
     profile.save(update_fields=["timezone"])
+    return profile
+
+
+@transaction.atomic
+def expense_profile_set_bank_match_days(*, user, days: int) -> ExpenseProfile:
+    profile, _ = ExpenseProfile.objects.get_or_create(user=user)
+    profile.bank_match_days = days
+    profile.full_clean()
+    profile.save(update_fields=["bank_match_days"])
     return profile
 
 
@@ -323,9 +337,17 @@ def _category_lookup(user) -> dict[str, tuple[int, str]]:
     return {name.lower(): (pk, name) for pk, name in Category.objects.filter(user=user).values_list("id", "name")}
 
 
-def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[dict]:
-    """Load what matching needs in three queries, then let the plain-Python module work."""
+def _bank_match_days(user) -> int:
+    days = ExpenseProfile.objects.filter(user=user).values_list("bank_match_days", flat=True).first()
+    return importing.BANK_MATCH_DAYS if days is None else days
+
+
+def import_review_build(*, user, raw_rows: list[dict], unescape: bool, bank: bool = False) -> list[dict]:
+    """Load what matching needs in a fixed handful of queries, then let the plain-Python
+    module work. `bank`: the file is a bank export (its signs are the account's)."""
     categories = _category_lookup(user)
+    category_names = {pk: name for pk, name in categories.values()}
+    bank_days = _bank_match_days(user)
     refs = [
         importing.RestaurantRef(id=r[0], name=r[1], location_name=r[2], address=r[3], city=r[4])
         for r in Restaurant.objects.filter(user=user).values_list(
@@ -334,11 +356,11 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
     ]
     index = importing.RestaurantIndex(refs)
     names = {r.id: r.display_name for r in refs}
-    keys = _row_keys(raw_rows)
+    keys = _row_keys(raw_rows, bank=bank)
     dates = [k[0] for k in keys]
     amounts = {k[1] for k in keys}
     existing = []
-    window = importing.duplicate_window(dates)
+    window = importing.duplicate_window(dates, bank_days=bank_days)
     if window and amounts:
         # Plain tuples, not model instances: a 2,000-row file can touch most of a year.
         rows = list(
@@ -357,42 +379,54 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
                 "notes",
             )
         )
-        light = importing.DuplicateIndex(
-            [
-                importing.ExistingExpense(
-                    id=r[0], date=r[1], amount=r[4], kind=r[5], restaurant_id=r[6], restaurant_name=""
-                )
-                for r in rows
-            ]
-        )
-        # Tags matter only for the expenses that some row could actually duplicate.
-        wanted = set()
-        for parsed_date, parsed_amount, parsed_kind in keys:
-            wanted.update(
-                e.id for e in light.find(amount=parsed_amount, kind=parsed_kind, on=parsed_date, restaurant_id=None)
-            )
+        by_amount: dict[tuple, list] = {}
+        for r in rows:
+            by_amount.setdefault((r[4], r[5]), []).append(r)
+        # Tags matter only for the expenses that some row could actually match.
+        before = timedelta(days=max(importing.DUPLICATE_WINDOW_DAYS, bank_days))
+        after = timedelta(days=importing.DUPLICATE_WINDOW_DAYS)
+        wanted = {
+            r[0]
+            for parsed_date, parsed_amount, parsed_kind in keys
+            for r in by_amount.get((parsed_amount, parsed_kind), ())
+            if parsed_date - before <= r[1] <= parsed_date + after
+        }
         tags_by_expense: dict[int, list[str]] = {}
         for expense_id, tag_name in (
             ExpenseTag.objects.filter(expense_id__in=wanted)
             .order_by("expense_id", "position", "id")
             .values_list("expense_id", "tag__name")
         ):
-            tags_by_expense.setdefault(expense_id, []).append(tag_name.lower())
+            tags_by_expense.setdefault(expense_id, []).append(tag_name)
         for r in rows:
             if r[0] not in wanted:
                 continue
+            tags = tags_by_expense.get(r[0], [])
+            values = {
+                "amount": str(r[4]),
+                "kind": r[5],
+                "date": r[1].isoformat(),
+                "time": r[2].isoformat() if r[2] else None,
+                "cleared_date": r[3].isoformat() if r[3] else None,
+                "meal_type": r[8],
+                "order_type": r[9],
+                "party_size": r[10],
+                "category": category_names.get(r[7], ""),
+                "notes": r[11],
+                "tags": tags,
+            }
             fingerprint = (
-                r[1].isoformat(),
-                r[2].isoformat() if r[2] else None,
-                r[3].isoformat() if r[3] else None,
-                str(r[4]),
+                values["date"],
+                values["time"],
+                values["cleared_date"],
+                values["amount"],
                 r[5],
                 r[6],
                 r[7],
                 r[8],
                 r[9],
                 r[10],
-                tuple(tags_by_expense.get(r[0], ())),
+                tuple(t.lower() for t in tags),
                 r[11],
             )
             existing.append(
@@ -404,6 +438,8 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
                     restaurant_id=r[6],
                     restaurant_name=names.get(r[6], ""),
                     fingerprint=fingerprint,
+                    cleared_date=r[3],
+                    values=values,
                 )
             )
     duplicates = importing.DuplicateIndex(existing)
@@ -413,12 +449,27 @@ def import_review_build(*, user, raw_rows: list[dict], unescape: bool) -> list[d
             amount=Decimal(row.amount), kind=row.kind, on=date.fromisoformat(row.date), restaurant_id=restaurant_id
         )
 
+    def bank_matches_for(row, restaurant_ids):
+        return duplicates.find_bank(
+            amount=Decimal(row.amount),
+            kind=row.kind,
+            cleared=date.fromisoformat(row.cleared_date),
+            restaurant_ids=restaurant_ids,
+            days=bank_days,
+        )
+
     return importing.build_review(
-        raw_rows, restaurants=index, duplicates_for=duplicates_for, categories=categories, unescape=unescape
+        raw_rows,
+        restaurants=index,
+        duplicates_for=duplicates_for,
+        bank_matches_for=bank_matches_for,
+        categories=categories,
+        unescape=unescape,
+        bank=bank,
     )
 
 
-def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
+def _row_keys(raw_rows: list[dict], *, bank: bool) -> list[tuple[date, Decimal, str]]:
     """(date, amount, kind) of every row that parses, for the duplicate lookup."""
     keys = []
     for raw in raw_rows:
@@ -426,7 +477,7 @@ def _row_keys(raw_rows: list[dict]) -> list[tuple[date, Decimal, str]]:
             day = importing.parse_date(
                 raw.get("date") if raw.get("date") not in (None, "") else raw.get("cleared_date")
             )
-            amount, kind = importing.parse_amount(raw.get("amount"))
+            amount, kind = importing.parse_amount(raw.get("amount"), bank=bank)
             kind = importing.parse_kind(raw.get("kind")) or kind
         except ValueError:
             continue
@@ -442,7 +493,12 @@ def import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
         raw_rows, info = importing.read_upload(data, filename)
     except importing.ImportFileError as exc:
         raise ValidationError({"file": str(exc)}) from exc
-    rows = import_review_build(user=user, raw_rows=raw_rows, unescape=filename.lower().endswith(".csv"))
+    rows = import_review_build(
+        user=user,
+        raw_rows=raw_rows,
+        unescape=filename.lower().endswith(".csv"),
+        bank=info["source"] in importing.BANK_SOURCES,
+    )
     missing = sorted({r["missing_category"] for r in rows if r.get("missing_category")}, key=str.lower)
     return ImportDraft.objects.create(
         user=user,
@@ -454,37 +510,40 @@ def import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
     )
 
 
+EXPENSE_ACTIONS = ("create", "update", "skip", "clear")
+
+
 def _decision_errors(decision: dict, row: dict, owned_restaurants: set[int]) -> str | None:
-    if decision["restaurant_action"] not in ("match", "create"):
-        return "restaurant_action must be match or create"
-    if decision["expense_action"] not in ("create", "update", "skip"):
-        return "expense_action must be create, update or skip"
-    if decision["restaurant_action"] == "match" and decision.get("restaurant_id") not in owned_restaurants:
-        return "restaurant_id must be one of your restaurants"
-    if decision["expense_action"] == "update":
+    action = decision["expense_action"]
+    if action not in EXPENSE_ACTIONS:
+        return "expense_action must be create, update, clear or skip"
+    if action in ("update", "clear"):
         allowed = {d["id"] for d in row.get("duplicates", [])}
         if decision.get("duplicate_id") not in allowed:
             return "duplicate_id must be one of the row's possible duplicates"
+        if action == "clear" and not row.get("cleared_date"):
+            return "the row has no cleared date to set"
+        unknown = set(decision.get("fields") or ()) - set(importing.UPDATE_FIELDS)
+        if unknown:
+            return f"fields must be among {', '.join(importing.UPDATE_FIELDS)} (not {', '.join(sorted(unknown))})"
+        return None  # an update keeps the expense's restaurant: the restaurant decision does not apply
+    restaurant_action = decision["restaurant_action"]
+    if restaurant_action == "decide":
+        return "several restaurants match equally well: choose one (restaurant_action match or create)"
+    if restaurant_action not in ("match", "create"):
+        return "restaurant_action must be match or create"
+    if restaurant_action == "match" and decision.get("restaurant_id") not in owned_restaurants:
+        return "restaurant_id must be one of your restaurants"
+    if restaurant_action == "create":
+        exact = [c for c in row.get("candidates", []) if c["score"] >= importing.EXACT_DISPLAY_SCORE]
+        if exact:
+            return f"“{exact[0]['name']}” already exists: match it instead of creating another"
     return None
 
 
-@transaction.atomic
-def import_draft_apply(
-    *, user, draft: ImportDraft, decisions: dict[int, dict] | None = None, create_missing_categories: bool = False
-) -> dict:
-    """Apply a reviewed draft atomically. Applying an applied draft returns its first result
-    and changes nothing. Any invalid decision raises before anything is written."""
-    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
-    if draft.status == ImportDraft.Status.APPLIED:
-        return {**draft.result, "already_applied": True}
-    if draft.expires_at <= timezone.now():
-        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
-    decisions = decisions or {}
-    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
-    if unknown_lines:
-        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
-    owned_restaurants = set(Restaurant.objects.filter(user=user).values_list("id", flat=True))
-    errors = {}
+def _import_plan(draft: ImportDraft, decisions: dict, owned_restaurants: set[int], create_missing: bool) -> list:
+    """Each row with its effective decision; raises (writing nothing) naming every bad line."""
+    errors = []
     plan = []
     for row in draft.rows:
         decision = {
@@ -494,94 +553,409 @@ def import_draft_apply(
             "duplicate_id": row["duplicate_id"],
             **decisions.get(row["line"], {}),
         }
-        blocking = set(row["errors"]) - ({"category"} if create_missing_categories else set())
-        if blocking or (row["errors"] and decision["expense_action"] != "skip" and not create_missing_categories):
+        blocking = set(row["errors"]) - ({"category"} if create_missing else set())
+        if blocking or (row["errors"] and decision["expense_action"] != "skip" and not create_missing):
             decision["expense_action"] = "skip"
         if decision["expense_action"] != "skip":
             problem = _decision_errors(decision, row, owned_restaurants)
             if problem:
-                errors[str(row["line"])] = problem
+                errors.append(f"line {row['line']}: {problem}")
         plan.append((row, decision))
     if errors:
-        raise ValidationError({"decisions": [f"line {line}: {msg}" for line, msg in errors.items()]})
+        raise ValidationError({"decisions": errors})
+    return plan
 
-    categories = _category_lookup(user)
-    if create_missing_categories:
-        for name in draft.missing_categories:
-            if name.lower() not in categories:
-                created = category_create(user=user, name=name)
-                categories[name.lower()] = (created.pk, created.name)
-    restaurants_created: dict[tuple[str, str, str], Restaurant] = {}
+
+def _update_fields_for(row: dict, decision: dict) -> list[str]:
+    if decision["expense_action"] == "clear":
+        return ["cleared_date"]
+    if decision.get("fields") is not None:
+        return [f for f in importing.UPDATE_FIELDS if f in decision["fields"]]
+    chosen = next((d for d in row["duplicates"] if d["id"] == decision["duplicate_id"]), None)
+    if chosen is not None and "take" in chosen:
+        return list(chosen["take"])
+    return [f for f in importing.UPDATE_FIELDS if f not in ("date", "time") or row.get("visit_date_known", True)]
+
+
+def _row_model_values(row: dict, category_id: int | None) -> dict:
+    return {
+        "kind": row["kind"],
+        "amount": Decimal(row["amount"]),
+        "date": date.fromisoformat(row["date"]),
+        "time": time.fromisoformat(row["time"]) if row["time"] else None,
+        "cleared_date": date.fromisoformat(row["cleared_date"]) if row["cleared_date"] else None,
+        "meal_type": row["meal_type"],
+        "order_type": row["order_type"],
+        "party_size": row["party_size"],
+        "category_id": category_id,
+        "notes": row["notes"],
+    }
+
+
+def _clean_or_collect(obj, exclude: list[str], line: int, errors: list[str]) -> None:
+    """The model's own field rules (validators, choices, lengths) in Python, without the
+    per-row queries full_clean() makes for foreign keys and check constraints; the database
+    constraints stay as the last guard."""
+    try:
+        obj.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        for field_name, messages in exc.message_dict.items():
+            errors.append(f"line {line}: {field_name}: {' '.join(messages)}")
+
+
+def _names_resolve(model, *, user, names: list[str], reason: str, extra=None) -> dict[str, int]:
+    """lower-cased name -> id for the user's rows of `model` (Category or Tag), creating the
+    missing ones in one bulk insert (with their history rows)."""
+    found = {name.lower(): pk for pk, name in model.objects.filter(user=user).values_list("id", "name")}
+    new = []
+    for name in names:
+        if name.lower() not in found:
+            found[name.lower()] = None
+            new.append(model(user=user, name=name, **(extra or {})))
+    if new:
+        for obj in bulk_create_with_history(new, model, default_user=user, default_change_reason=reason):
+            found[obj.name.lower()] = obj.pk
+    return found
+
+
+# Checked elsewhere (owner, foreign keys resolved from the user's own rows) or set by us.
+EXPENSE_CLEAN_EXCLUDE = ["id", "user", "restaurant", "category", "receipt", "created_at", "updated_at", "deleted_at"]
+_ADAPTED_FIELDS = (models.DateField, models.TimeField, models.DecimalField)  # DateTimeField is a DateField
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """INSERT plain dicts (keyed by attname) with one executemany: no model instances and no SQL
+    compiled per batch. For the bulk rows of an import whose ids are never needed (history rows,
+    tag links); dates, times and decimals go through the field's own database preparation."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
+    adapted = [isinstance(f, _ADAPTED_FIELDS) for f in fields]
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Bandit B608: table and column names come from the model's meta, every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - see above # nosec B608
+    prepared: dict[tuple[int, object], object] = {}  # an import repeats its dates and timestamps
+
+    def prep(index: int, value):
+        if value is None or not adapted[index]:
+            return value
+        key = (index, value)
+        if key not in prepared:
+            prepared[key] = fields[index].get_db_prep_save(value, connection)
+        return prepared[key]
+
+    params = [[prep(i, row[f.attname]) for i, f in enumerate(fields)] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def history_rows(objs, *, history_type: str, user, reason: str, when) -> list[dict]:
+    """What simple-history's bulk_history_create writes, as plain dicts for `insert_rows`."""
+    tracked = objs[0].__class__.history.model.tracked_fields if objs else []
+    rows = []
+    for obj in objs:
+        row = {}
+        for f in tracked:
+            value = getattr(obj, f.attname)
+            row[f.attname] = value.name or "" if isinstance(value, FieldFile) else value
+        row.update(history_date=when, history_change_reason=reason, history_type=history_type, history_user_id=user.pk)
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def import_draft_apply(
+    *, user, draft: ImportDraft, decisions: dict[int, dict] | None = None, create_missing_categories: bool = False
+) -> dict:
+    """Apply a reviewed draft atomically, set-based: every row is validated in Python first (the
+    model's field rules), restaurants, categories and tags are resolved once for the whole
+    import, and expenses are written with bulk inserts/updates (each with its history row,
+    whose change reason names the import). The number of queries does not grow with the rows
+    (beyond the database's own batching of very large inserts).
+
+    Applying an applied draft returns its first result and changes nothing. Any invalid
+    decision or value raises before anything is written."""
+    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
+    if draft.kind != ImportDraft.Kind.EXPENSES:
+        raise ValidationError({"draft": "This is a restaurant import; apply it on its review page."})
+    if draft.status == ImportDraft.Status.APPLIED:
+        return {**draft.result, "already_applied": True}
+    if draft.expires_at <= timezone.now():
+        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
+    decisions = decisions or {}
+    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
+    if unknown_lines:
+        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    restaurant_keys = {
+        (name.lower(), location.lower(), city.lower()): pk
+        for pk, name, location, city in Restaurant.objects.filter(user=user).values_list(
+            "id", "name", "location_name", "city"
+        )
+    }
+    plan = _import_plan(draft, decisions, set(restaurant_keys.values()), create_missing_categories)
+    reason = f"Import “{draft.filename}”"[:100]
+    now = timezone.now()
+
+    # 1. Build and validate every write in Python; nothing touches the database yet.
+    errors: list[str] = []
+    targets = Expense.objects.in_bulk(
+        [d["duplicate_id"] for _, d in plan if d["expense_action"] in ("update", "clear")]
+    )
+    new_restaurants: dict[tuple[str, str, str], Restaurant] = {}
+    creates, updates, tag_names = [], [], []
+    updated_by: dict[int, int] = {}
     counts = {"imported": 0, "updated": 0, "skipped": 0, "restaurants_created": 0}
     per_row = []
     for row, decision in plan:
         action = decision["expense_action"]
+        line = row["line"]
         if action == "skip":
             counts["skipped"] += 1
-            per_row.append({"line": row["line"], "action": "skipped", "expense_id": decision.get("duplicate_id")})
+            per_row.append({"line": line, "action": "skipped", "expense_id": decision.get("duplicate_id")})
             continue
-        if decision["restaurant_action"] == "match":
-            restaurant = Restaurant.objects.get(pk=decision["restaurant_id"], user=user)
-        else:
-            restaurant = _import_restaurant(user, row, restaurants_created, counts)
-        category_id = categories[row["category"].lower()][0] if row["category"] else None
-        fields = {
-            "kind": row["kind"],
-            "amount": Decimal(row["amount"]),
-            "date": date.fromisoformat(row["date"]),
-            "time": row["time"],
-            "cleared_date": row["cleared_date"],
-            "meal_type": row["meal_type"],
-            "order_type": row["order_type"],
-            "party_size": row["party_size"],
-            "restaurant": restaurant,
-            "category": Category.objects.get(pk=category_id) if category_id else None,
-            "notes": row["notes"],
-        }
-        if action == "update":
-            expense = Expense.objects.get(pk=decision["duplicate_id"], user=user)
-            expense_update(expense=expense, user=user, tags=row["tags"], **fields)
-            counts["updated"] += 1
-            per_row.append({"line": row["line"], "action": "updated", "expense_id": expense.pk})
-        else:
-            expense = expense_create(user=user, tags=row["tags"], **fields)
-            counts["imported"] += 1
-            per_row.append({"line": row["line"], "action": "imported", "expense_id": expense.pk})
+        if action in ("update", "clear"):
+            expense = targets.get(decision["duplicate_id"])
+            if expense is None or expense.user_id != user.pk:
+                errors.append(f"line {line}: duplicate_id must be one of the row's possible duplicates")
+                continue
+            if expense.pk in updated_by:
+                errors.append(f"line {line}: expense #{expense.pk} is already updated by line {updated_by[expense.pk]}")
+                continue
+            updated_by[expense.pk] = line
+            fields = _update_fields_for(row, decision)
+            values = _row_model_values(row, None)
+            for name in fields:
+                if name not in ("category", "tags"):
+                    setattr(expense, name, values[name])
+            expense.updated_at = now
+            _clean_or_collect(expense, EXPENSE_CLEAN_EXCLUDE, line, errors)
+            updates.append((row, expense, fields))
+            tag_names.extend(row["tags"] if "tags" in fields else [])
+            continue
+        restaurant_key = None
+        if decision["restaurant_action"] == "create":
+            restaurant_key = (row["restaurant"].lower(), row["location_name"].lower(), row["city"].lower())
+            if restaurant_key not in restaurant_keys and restaurant_key not in new_restaurants:
+                restaurant = Restaurant(
+                    user=user,
+                    name=row["restaurant"],
+                    location_name=row["location_name"],
+                    address_line_1=row["address"],
+                    city=row["city"],
+                    state=row["state"],
+                    postal_code=row["postal_code"],
+                )
+                _clean_or_collect(restaurant, ["user"], line, errors)
+                new_restaurants[restaurant_key] = restaurant
+        expense = Expense(
+            user=user,
+            restaurant_id=decision.get("restaurant_id"),
+            created_at=now,
+            updated_at=now,
+            **_row_model_values(row, None),
+        )
+        _clean_or_collect(expense, EXPENSE_CLEAN_EXCLUDE, line, errors)
+        creates.append((row, expense, restaurant_key))
+        tag_names.extend(row["tags"])
+    if errors:
+        raise ValidationError({"decisions": errors})
+
+    # 2. Resolve categories, tags and new restaurants once for the whole import.
+    categories = _category_lookup(user)
+    category_ids = {key: pk for key, (pk, _) in categories.items()}
+    if create_missing_categories and draft.missing_categories:
+        category_ids = _names_resolve(Category, user=user, names=draft.missing_categories, reason=reason)
+    tag_ids = _names_resolve(Tag, user=user, names=importing.parse_tags(tag_names), reason=reason) if tag_names else {}
+    if new_restaurants:
+        bulk_create_with_history(
+            list(new_restaurants.values()), Restaurant, default_user=user, default_change_reason=reason
+        )
+        restaurant_keys.update({key: r.pk for key, r in new_restaurants.items()})
+        counts["restaurants_created"] = len(new_restaurants)
+
+    # 3. Write the expenses and their tag links in bulk.
+    for row, expense, restaurant_key in creates:
+        if restaurant_key is not None:
+            expense.restaurant_id = restaurant_keys[restaurant_key]
+        expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
+    # SQLite (3.35+) and PostgreSQL return the new ids, so the instances get their pk here.
+    new_expenses = Expense.objects.bulk_create([expense for _, expense, _ in creates])
+    history = history_rows(new_expenses, history_type="+", user=user, reason=reason, when=now)
+    update_fields = {"updated_at"}
+    for row, expense, fields in updates:
+        if "category" in fields:
+            expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
+        update_fields.update("category" if f == "category" else f for f in fields if f != "tags")
+    if updates:
+        changed = [expense for _, expense, _ in updates]
+        Expense.objects.bulk_update(changed, sorted(update_fields))
+        history += history_rows(changed, history_type="~", user=user, reason=reason, when=now)
+    insert_rows(Expense.history.model, history)
+    retagged = [expense.pk for row, expense, fields in updates if "tags" in fields]
+    if retagged:
+        ExpenseTag.objects.filter(expense_id__in=retagged).delete()
+    insert_rows(
+        ExpenseTag,
+        [
+            {"expense_id": expense.pk, "tag_id": tag_ids[name.lower()], "position": position}
+            for row, expense, *_ in [*creates, *[(r, e, f) for r, e, f in updates if "tags" in f]]
+            for position, name in enumerate(row["tags"])
+        ],
+    )
+
+    for row, expense, _ in creates:
+        counts["imported"] += 1
+        per_row.append({"line": row["line"], "action": "imported", "expense_id": expense.pk})
+    for row, expense, _ in updates:
+        counts["updated"] += 1
+        per_row.append({"line": row["line"], "action": "updated", "expense_id": expense.pk})
+    per_row.sort(key=lambda r: r["line"])
     result = {**counts, "rows": per_row}
     draft.status = ImportDraft.Status.APPLIED
-    draft.applied_at = timezone.now()
+    draft.applied_at = now
     draft.result = result
     draft.save(update_fields=["status", "applied_at", "result", "updated_at"])
     return {**result, "already_applied": False}
 
 
-def _import_restaurant(user, row: dict, created: dict, counts: dict) -> Restaurant:
-    key = (row["restaurant"].lower(), row["location_name"].lower(), row["city"].lower())
-    if key in created:
-        return created[key]
-    existing = (
-        Restaurant.objects.filter(user=user)
-        .annotate(
-            lname=Lower("name"),
-            lloc=Lower("location_name"),
-            lcity=Lower("city"),
-        )
-        .filter(lname=key[0], lloc=key[1], lcity=key[2])
-        .first()
+# --------------------------------------------------------------------------- restaurant import
+def _restaurant_dicts(user) -> list[dict]:
+    rows = list(Restaurant.objects.filter(user=user).values("id", *RESTAURANT_FIELDS))
+    for row in rows:
+        for name in ("latitude", "longitude"):
+            row[name] = None if row[name] is None else str(row[name])
+    return rows
+
+
+@transaction.atomic
+def restaurant_import_draft_create(*, user, filename: str, data: bytes) -> ImportDraft:
+    """Parse and review a restaurant file; ValidationError({"file": ...}) for a bad file (a
+    missing `name` column is named). Nothing but the draft is written until apply."""
+    try:
+        raw_rows = restaurant_io.read_restaurant_upload(data, filename)
+    except importing.ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    rows = restaurant_io.build_restaurant_review(
+        raw_rows, existing=_restaurant_dicts(user), unescape=filename.lower().endswith(".csv")
     )
-    if existing is None:
-        existing = restaurant_create(
-            user=user,
-            name=row["restaurant"],
-            location_name=row["location_name"],
-            address_line_1=row["address"],
-            city=row["city"],
-            state=row["state"],
-            postal_code=row["postal_code"],
+    return ImportDraft.objects.create(
+        user=user,
+        kind=ImportDraft.Kind.RESTAURANTS,
+        filename=filename[:255],
+        rows=rows,
+        row_count=len(rows),
+        expires_at=timezone.now() + IMPORT_DRAFT_TTL,
+    )
+
+
+def _place_fill(values: dict, warnings: list[str]) -> None:
+    """Blank fields filled from the Google place the row names (cached; only when asked)."""
+    try:
+        details = place_details(values["google_place_id"])
+    except IntegrationError as exc:
+        warnings.append(f"Google Places: {exc}")
+        return
+    for name in ("address_line_1", "city", "state", "postal_code", "country", "phone", "website", "cuisine"):
+        if not values.get(name) and getattr(details, name):
+            values[name] = getattr(details, name)
+    for name in ("price_level", "latitude", "longitude"):
+        if values.get(name) is None and getattr(details, name) is not None:
+            values[name] = getattr(details, name)
+
+
+@transaction.atomic
+def restaurant_import_apply(
+    *, user, draft: ImportDraft, decisions: dict[int, str] | None = None, enrich: bool = False
+) -> dict:
+    """Apply a reviewed restaurant draft in one transaction: `decisions` maps a line to
+    create / update / skip. Every row is validated (the model's field rules and the unique
+    name/location/city and place id per user) before anything is written; an update changes
+    only the fields the file gives (blanks never wipe). Applying twice changes nothing.
+    `enrich`: fill blanks from Google Places for rows with a place id."""
+    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
+    if draft.kind != ImportDraft.Kind.RESTAURANTS:
+        raise ValidationError({"draft": "This is an expense import."})
+    if draft.status == ImportDraft.Status.APPLIED:
+        return {**draft.result, "already_applied": True}
+    if draft.expires_at <= timezone.now():
+        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
+    decisions = decisions or {}
+    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
+    if unknown_lines:
+        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    existing = Restaurant.objects.in_bulk([r["existing_id"] for r in draft.rows if r["existing_id"]])
+    taken_keys = {
+        restaurant_io.restaurant_key({"name": n, "location_name": loc, "city": c}): pk
+        for pk, n, loc, c in Restaurant.objects.filter(user=user).values_list("id", "name", "location_name", "city")
+    }
+    taken_places = dict(
+        Restaurant.objects.filter(user=user, google_place_id__isnull=False).values_list("google_place_id", "id")
+    )
+    errors, creates, updates, warnings = [], [], [], []
+    counts = {"created": 0, "updated": 0, "skipped": 0}
+    now = timezone.now()
+    for row in draft.rows:
+        line = row["line"]
+        action = decisions.get(line, row["action"])
+        if action not in ("create", "update", "skip"):
+            errors.append(f"line {line}: action must be create, update or skip")
+            continue
+        if action != "skip" and row["errors"]:
+            errors.append(f"line {line}: the row has errors ({', '.join(sorted(row['errors']))}); skip it")
+            continue
+        if action == "skip":
+            counts["skipped"] += 1
+            continue
+        values = dict(row["values"])
+        if enrich and values.get("google_place_id"):
+            _place_fill(values, warnings)
+        if action == "update":
+            restaurant = existing.get(row["existing_id"])
+            if restaurant is None or restaurant.user_id != user.pk:
+                errors.append(f"line {line}: there is no existing restaurant to update")
+                continue
+            for name, value in values.items():
+                if value not in (None, ""):
+                    setattr(restaurant, name, value)
+            restaurant.updated_at = now
+            updates.append(restaurant)
+        else:
+            restaurant = Restaurant(user=user, created_at=now, updated_at=now, **values)
+            creates.append(restaurant)
+        try:
+            restaurant.clean_fields(exclude=["user"])
+        except ValidationError as exc:
+            errors.extend(f"line {line}: {f}: {' '.join(m)}" for f, m in exc.message_dict.items())
+            continue
+        # Who holds a name or place id: an existing restaurant's id, or this file's line for a new one.
+        holder = restaurant.pk or f"line {line}"
+        key = restaurant_io.restaurant_key(values if action == "create" else restaurant.__dict__)
+        if taken_keys.get(key, holder) != holder:
+            errors.append(f"line {line}: name: you already have “{restaurant.display_name}” in this city")
+        taken_keys[key] = holder
+        if restaurant.google_place_id:
+            if taken_places.get(restaurant.google_place_id, holder) != holder:
+                errors.append(f"line {line}: google_place_id: another of your restaurants is linked to this place")
+            taken_places[restaurant.google_place_id] = holder
+    if errors:
+        raise ValidationError({"decisions": errors})
+    reason = f"Import “{draft.filename}”"[:100]
+    if creates:
+        bulk_create_with_history(creates, Restaurant, default_user=user, default_change_reason=reason)
+    if updates:
+        Restaurant.objects.bulk_update(updates, [*RESTAURANT_FIELDS, "updated_at"])
+        insert_rows(
+            Restaurant.history.model, history_rows(updates, history_type="~", user=user, reason=reason, when=now)
         )
-        counts["restaurants_created"] += 1
-    created[key] = existing
-    return existing
+    counts["created"], counts["updated"] = len(creates), len(updates)
+    result = {**counts, "warnings": warnings}
+    draft.status = ImportDraft.Status.APPLIED
+    draft.applied_at = now
+    draft.result = result
+    draft.save(update_fields=["status", "applied_at", "result", "updated_at"])
+    return {**result, "already_applied": False}
 
 
 def import_drafts_purge_expired() -> int:

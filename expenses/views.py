@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,12 +17,13 @@ from django.views.decorators.http import require_POST
 from integrations.base import IntegrationError
 from project.csv import csv_response
 
-from . import selectors, services
+from . import backup, restaurant_io, selectors, services
 from .api import analytics_range
-from .exporting import expense_export_rows, rows_to_csv, rows_to_json
+from .exporting import expense_export_rows, restaurants_to_csv, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
 from .forms import (
     AnalyticsRangeForm,
+    BackupRestoreForm,
     CategoryForm,
     ExpenseForm,
     ImportUploadForm,
@@ -30,8 +32,8 @@ from .forms import (
     TagForm,
     TimezoneForm,
 )
-from .models import Category, Expense, ExpenseProfile, MealType, OrderType
-from .places import place_details, search_places
+from .models import Category, Expense, ExpenseProfile, ImportDraft, MealType, OrderType
+from .places import place_details, places_enabled, search_places
 from .services import RESTAURANT_FIELDS
 
 PAGE_SIZE = 25  # like the peer system's chunks; keeps the page render short
@@ -394,16 +396,146 @@ def tag_delete(request, pk):
 @login_required
 def preferences(request):
     profile = ExpenseProfile.objects.filter(user=request.user).first()
-    form = TimezoneForm(request.POST or None, initial={"timezone": profile.timezone if profile else ""})
+    form = TimezoneForm(
+        request.POST or None,
+        initial={
+            "timezone": profile.timezone if profile else "",
+            "bank_match_days": profile.bank_match_days if profile else 14,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.expense_profile_set_timezone(user=request.user, timezone_name=form.cleaned_data["timezone"])
+            if form.cleaned_data["bank_match_days"] is not None:
+                services.expense_profile_set_bank_match_days(
+                    user=request.user, days=form.cleaned_data["bank_match_days"]
+                )
         except ValidationError as exc:
             _apply_service_error(form, exc)
         else:
             messages.success(request, "Preferences saved.")
             return redirect("expenses:preferences")
     return render(request, "expenses/preferences.html", {"form": form})
+
+
+# --------------------------------------------------------------------------- backup
+def _backup_owner(request, username: str):
+    """The account a backup or restore is for: your own, or (Administrators) anyone's. 404 for
+    an unknown user or one the actor may not reach."""
+    if not username or username == request.user.get_username():
+        return request.user
+    owner = get_user_model().objects.filter(username=username).first()
+    if owner is None or not backup.backup_allowed(actor=request.user, owner=owner):
+        raise Http404("No such user.")
+    return owner
+
+
+@login_required
+def backup_page(request):
+    form = BackupRestoreForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            owner = _backup_owner(request, form.cleaned_data["username"].strip())
+            if upload.size > backup.MAX_BACKUP_BYTES:
+                raise ValidationError({"file": "The backup is larger than 200 MB."})
+            document, receipts = backup.backup_read(upload.read(), upload.name)
+            result = backup.backup_restore(actor=request.user, owner=owner, document=document, receipts=receipts)
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Restored into {owner.get_username()}: {result['expenses_created']} expenses created "
+                f"({result['expenses_present']} already there), {result['restaurants_created']} restaurants, "
+                f"{result['categories_created']} categories, {result['tags_created']} tags, "
+                f"{result['receipts_restored']} receipts.",
+            )
+            return redirect("expenses:backup")
+    return render(
+        request,
+        "expenses/backup.html",
+        {"form": form, "is_admin": backup.backup_any_user_allowed(request.user)},
+    )
+
+
+@login_required
+def backup_download(request):
+    owner = _backup_owner(request, request.GET.get("user", "").strip())
+    stamp = date.today().isoformat()
+    name = f"crewbase-expenses-{owner.get_username()}-{stamp}"
+    if request.GET.get("format") == "zip":
+        response = HttpResponse(backup.backup_zip(owner=owner), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    else:
+        response = HttpResponse(backup.backup_json(owner=owner), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    return response
+
+
+# --------------------------------------------------------------------------- restaurant import/export
+@login_required
+def restaurant_export(request):
+    rows = restaurant_io.restaurant_export_rows(selectors.restaurant_export_for_user(request.user))
+    response = HttpResponse(
+        restaurants_to_csv(rows, restaurant_io.EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="restaurants-{date.today().isoformat()}.csv"'
+    return response
+
+
+@login_required
+def restaurant_import(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", "The file is larger than 5 MB.")
+        else:
+            try:
+                draft = services.restaurant_import_draft_create(
+                    user=request.user, filename=upload.name, data=upload.read()
+                )
+            except ValidationError as exc:
+                _apply_service_error(form, exc)
+            else:
+                return redirect("expenses:import_review", pk=draft.pk)
+    return render(request, "expenses/restaurant_import.html", {"form": form})
+
+
+def _restaurant_import_review(request, draft):
+    if request.method == "POST":
+        decisions = {
+            row["line"]: request.POST[f"action_{row['line']}"]
+            for row in draft.rows
+            if request.POST.get(f"action_{row['line']}")
+        }
+        try:
+            result = services.restaurant_import_apply(
+                user=request.user, draft=draft, decisions=decisions, enrich=request.POST.get("enrich") == "on"
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            prefix = "This import was already applied. " if result["already_applied"] else ""
+            messages.success(
+                request,
+                f"{prefix}Restaurants created {result['created']}, updated {result['updated']}, "
+                f"skipped {result['skipped']}.",
+            )
+            return redirect("expenses:import_review", pk=draft.pk)
+        draft.refresh_from_db()
+    return render(
+        request,
+        "expenses/restaurant_import_review.html",
+        {
+            "draft": draft,
+            "rows": draft.rows,
+            "error_count": sum(1 for r in draft.rows if r["errors"]),
+            "places_enabled": places_enabled(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- import
@@ -429,6 +561,8 @@ def import_upload(request):
 def import_review(request, pk):
     user = request.user
     draft = selectors.import_draft_get_for_user(user, pk)
+    if draft.kind == ImportDraft.Kind.RESTAURANTS:
+        return _restaurant_import_review(request, draft)
     if request.method == "POST":
         decisions = {}
         for row in draft.rows:
@@ -441,6 +575,9 @@ def import_review(request, pk):
                 value = request.POST.get(f"{key}_{line}", "")
                 if value.isdigit():
                     decision[key] = int(value)
+            if request.POST.get(f"fields_shown_{line}"):
+                # Unchecked boxes are not posted: the marker says the row's checkboxes were shown.
+                decision["fields"] = request.POST.getlist(f"take_{line}")
             decisions[line] = decision
         try:
             result = services.import_draft_apply(

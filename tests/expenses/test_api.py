@@ -398,9 +398,17 @@ def test_import_flow_create_match_and_idempotent_apply(owner, client_for):
     rows = draft["rows"]
     assert [r["restaurant_action"] for r in rows] == ["match", "create", "match", "match"]
     assert rows[0]["suggested_restaurant_id"] == existing.pk
-    assert rows[0]["candidates"][0] == {"id": existing.pk, "name": "Joe's Tacos", "score": 130, "reason": "same name"}
-    assert rows[2]["kind"] == "refund"
-    assert set(rows[3]["errors"]) == {"date", "cleared_date", "amount", "party_size"}  # Simplifi: Date is also cleared
+    assert rows[0]["candidates"][0] == {
+        "id": existing.pk,
+        "name": "Joe's Tacos",
+        "score": 130,
+        "reason": "exact display name",
+    }
+    # Simplifi: Date is the cleared date (the visit date stands in for it); the account's sign
+    # counts, so an unsigned amount is money coming back.
+    assert (rows[0]["cleared_date"], rows[0]["visit_date_known"], rows[0]["kind"]) == ("2025-01-05", False, "expense")
+    assert [r["kind"] for r in rows[1:3]] == ["refund", "refund"]
+    assert set(rows[3]["errors"]) == {"date", "cleared_date", "amount", "party_size"}
     assert Expense.objects.count() == 0  # nothing written before apply
 
     again = client.get(f"{API}/imports/{draft['id']}/")
@@ -460,7 +468,7 @@ def test_import_update_decision_and_failed_apply_writes_nothing(owner, client_fo
     "name, content, message",
     [
         ("x.json", b'{"a": 1}', "must contain a list"),
-        ("x.pdf", b"%PDF", "Upload a .csv or .json"),
+        ("x.pdf", b"%PDF", "Upload a .csv, .json, .ofx or .qfx"),
         ("x.csv", b"a,b\n1,2\n", "No date column"),
     ],
 )

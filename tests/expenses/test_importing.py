@@ -231,7 +231,7 @@ def test_exact_canonical_header_wins_over_alias():
 def test_read_csv_upload():
     data = b"\xef\xbb\xbfDate,Merchant,Amount\n3/7/2026,Tacos,-12.50\n"
     rows, info = im.read_upload(data, "bank.CSV")
-    assert rows == [{"date": "3/7/2026", "restaurant": "Tacos", "amount": "-12.50"}]
+    assert rows == [{"date": "3/7/2026", "restaurant": "Tacos", "amount": "-12.50", "line": 1}]
     assert info["source"] == "generic"
 
 
@@ -243,7 +243,7 @@ def test_simplifi_date_is_also_the_cleared_date():
 
 def test_read_json_upload():
     rows, _ = im.read_upload(json.dumps([{"date": "2026-03-07", "restaurant": "X", "amount": 5}]).encode(), "e.json")
-    assert rows == [{"date": "2026-03-07", "restaurant": "X", "amount": 5}]
+    assert rows == [{"date": "2026-03-07", "restaurant": "X", "amount": 5, "line": 1}]
 
 
 @pytest.mark.parametrize(
@@ -253,7 +253,7 @@ def test_read_json_upload():
         (b"[1, 2]", "e.json", "is not an object"),
         (b"[{]", "e.json", "not valid JSON"),
         (b"date,amount\n", "e.csv", "no rows"),
-        (b"hello", "e.pdf", "Upload a .csv or .json"),
+        (b"hello", "e.pdf", "Upload a .csv, .json, .ofx or .qfx"),
         (b"\xff\xfe\x00", "e.csv", "not UTF-8"),
         (b"foo,bar\n1,2\n", "e.csv", "No date column"),
         (b"date,restaurant\n2025-01-01,x\n", "e.csv", "No amount column"),
@@ -304,7 +304,7 @@ def test_parse_row_values():
             "time": "7:30 PM",
             "amount": "+$12.00",
             "restaurant": " Tacos ",
-            "category": "Food:fast food",
+            "category": "fast food",
             "tags": "'=a, b",
             "notes": "'=1+1",
             "cleared_date": "1/9/2025",
@@ -355,15 +355,15 @@ def test_normalize_name():
 
 def test_exact_display_name_and_address_scores_160():
     cands = im.RestaurantIndex(REFS).candidates("Joe's Tacos", "Downtown", "12 Main St.")
-    assert cands[0] == im.Candidate(1, "Joe's Tacos - Downtown", 160, "same name and address")
+    assert cands[0] == im.Candidate(1, "Joe's Tacos - Downtown", 160, "exact display name and address")
     assert im.suggest_restaurant(cands) == 1
 
 
 def test_same_name_other_location_needs_a_decision():
     cands = im.RestaurantIndex(REFS).candidates("Joe's Tacos")
     assert [(c.id, c.score, c.reason) for c in cands] == [
-        (1, 100, "same name, other location"),
-        (2, 100, "same name, other location"),
+        (1, 100, "exact name, other location"),
+        (2, 100, "exact name, other location"),
     ]
     assert im.suggest_restaurant(cands) is None
 
@@ -372,7 +372,7 @@ def test_exact_display_name_130_and_address_120():
     index = im.RestaurantIndex(REFS)
     assert [(c.id, c.score) for c in index.candidates("Joe's Tacos", "North")][:1] == [(2, 130)]
     assert [(c.id, c.score, c.reason) for c in index.candidates("Something", "", "900 Oak Ave")] == [
-        (2, 120, "same address")
+        (2, 120, "exact address")
     ]
     assert [(c.id, c.score) for c in index.candidates("Else", "", "900 Oak Ave Suite 2")] == [(2, 95)]
 
@@ -381,25 +381,41 @@ def test_word_prefix_and_substring_scores():
     index = im.RestaurantIndex(REFS)
     cands = index.candidates("Burger Barn")
     assert [(c.id, c.score, c.reason) for c in cands] == [
-        (3, 130, "same name"),
-        (4, 84, "first two words match"),
+        (3, 130, "exact display name"),
+        (4, 84, "shared prefix (first two words)"),
     ]  # "The" is not part of a name
     assert [(c.id, c.score) for c in index.candidates("Big Bowl Noodle Bar")] == [(6, 88)]
     assert [(c.id, c.score) for c in index.candidates("PHO AND CO ONLINE ORDER")] == [(5, 130)]
     assert [(c.id, c.score) for c in index.candidates("Pho and Company")] == [(5, 84)]
-    assert [(c.id, c.score, c.reason) for c in index.candidates("Bowl Noodle")] == [(6, 80, "name contains the other")]
+    assert [(c.id, c.score, c.reason) for c in index.candidates("Bowl Noodle")] == [(6, 80, "partial name")]
     assert im.suggest_restaurant(index.candidates("Bowl Noodle")) == 6
     assert index.candidates("Zzz Unknown") == []
 
 
-def test_at_most_five_candidates():
-    refs = [im.RestaurantRef(i, f"Taco Place {i}") for i in range(10)]
-    assert len(im.RestaurantIndex(refs).candidates("Taco Place")) == 5
+def test_at_most_ten_candidates():
+    refs = [im.RestaurantRef(i, f"Taco Place {i}") for i in range(12)]
+    assert len(im.RestaurantIndex(refs).candidates("Taco Place")) == 10
 
 
 # --------------------------------------------------------------------------- duplicates
-def _existing(pk, day, amount, restaurant_id, kind="expense", fingerprint=()):
-    return im.ExistingExpense(pk, day, Decimal(amount), kind, restaurant_id, f"R{restaurant_id}", fingerprint)
+def _existing(pk, day, amount, restaurant_id, kind="expense", fingerprint=(), cleared=None, **values):
+    current = {
+        "amount": amount,
+        "kind": kind,
+        "date": day.isoformat(),
+        "time": None,
+        "cleared_date": cleared.isoformat() if cleared else None,
+        "meal_type": "",
+        "order_type": "",
+        "party_size": 1,
+        "category": "",
+        "notes": "",
+        "tags": [],
+        **values,
+    }
+    return im.ExistingExpense(
+        pk, day, Decimal(amount), kind, restaurant_id, f"R{restaurant_id}", fingerprint, cleared, current
+    )
 
 
 def test_duplicates_same_amount_within_three_days():
@@ -450,6 +466,9 @@ def test_review_defaults_create_update_skip():
             "restaurant": "R4",
             "same_restaurant": True,
             "identical": False,
+            "bank_match": False,
+            "changes": {"date": ["2025-01-11", "2025-01-10"]},
+            "take": ["date"],
         }
     ]
 
