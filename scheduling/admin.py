@@ -361,6 +361,17 @@ def reject_runs(modeladmin, request, queryset):
         modeladmin.message_user(request, f"{run}: rejected.")
 
 
+@admin.action(description="Close: keep what is posted, drop the rows still open (partly approved runs)")
+def close_runs(modeladmin, request, queryset):
+    for run in queryset:
+        try:
+            runs.run_close(run=run, user=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{run}: {' '.join(exc.messages)}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{run}: closed.")
+
+
 @admin.register(SchedulerRun)
 class SchedulerRunAdmin(AuditedAdmin):
     list_display = (
@@ -379,7 +390,7 @@ class SchedulerRunAdmin(AuditedAdmin):
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in SchedulerRun._meta.fields]
     inlines = [ProposalInline]
-    actions = [approve_runs, reject_runs, export_as_csv]
+    actions = [approve_runs, reject_runs, close_runs, export_as_csv]
     list_select_related = ("started_by",)
 
     def has_add_permission(self, request):

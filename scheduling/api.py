@@ -3,11 +3,19 @@ endpoint needs authentication (RoleModelPermissions). Views stay thin: services 
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import asdict
 from datetime import date
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -685,7 +693,11 @@ class ProposalUpdateSerializer(StrictSerializer):
 
 
 class SchedulerRunSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(read_only=True, help_text="running, ready, approved, rejected, failed")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="running, ready, partly_approved, approved, rejected, closed, superseded, failed "
+        "(allowed moves: SchedulerRun.TRANSITIONS; see docs/scheduling.md)",
+    )
 
     class Meta:
         model = SchedulerRun
@@ -709,18 +721,35 @@ class SchedulerRunSerializer(serializers.ModelSerializer):
             "approved_by",
             "rejected_at",
             "rejected_by",
+            "closed_at",
+            "closed_by",
+            "superseded_by",
         ]
         read_only_fields = fields
+
+
+class RunActionsSerializer(StrictSerializer):
+    approve = serializers.BooleanField()
+    retry = serializers.BooleanField()
+    reject = serializers.BooleanField()
+    close = serializers.BooleanField()
+    edit = serializers.BooleanField()
 
 
 class SchedulerRunDetailSerializer(SchedulerRunSerializer):
     proposals = ProposalSerializer(many=True, read_only=True)
     submitted = serializers.SerializerMethodField()
     submit_failed = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
 
     class Meta(SchedulerRunSerializer.Meta):
-        fields = [*SchedulerRunSerializer.Meta.fields, "submitted", "submit_failed", "proposals"]
+        fields = [*SchedulerRunSerializer.Meta.fields, "submitted", "submit_failed", "actions", "proposals"]
         read_only_fields = fields
+
+    @extend_schema_field(RunActionsSerializer)
+    def get_actions(self, obj) -> dict:
+        counts = Counter(p.status for p in obj.proposals.all())
+        return asdict(runs.run_actions(obj, counts))
 
     def _count(self, obj, status_value) -> int:
         return sum(1 for p in obj.proposals.all() if p.status == status_value)
@@ -829,8 +858,16 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(request=None, responses=SchedulerRunDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        """Drop the open proposals; events and posted schedules stay exactly as they are."""
+        """Drop the open proposals; events and posted schedules stay exactly as they are. Refused
+        (400) once any row is submitted: retry the failed rows or close the run instead."""
         run = runs.run_reject(run=self.get_object(), user=request.user)
+        return Response(self._detail(run.pk))
+
+    @extend_schema(request=None, responses=SchedulerRunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Finish a partly approved run: submitted rows stay posted, the rows still open are dropped."""
+        run = runs.run_close(run=self.get_object(), user=request.user)
         return Response(self._detail(run.pk))
 
 

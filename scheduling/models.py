@@ -530,20 +530,48 @@ class EdrSession(SecretHoldingModel):
 # --------------------------------------------------------------------------- the auto-scheduler
 class SchedulerRun(AuditedModel):
     """One auto-scheduler run. It writes only itself and its proposals; nothing else changes
-    until a coordinator approves proposals (row by row, through Crossmark)."""
+    until a coordinator approves proposals (row by row, through Crossmark).
+
+    The lifecycle (every status and every allowed move, here and nowhere else; `runs` enforces it):
+
+        running → ready | failed
+        ready → partly_approved | approved   (rows submitted to Crossmark: some / all)
+        ready → rejected                     (only while no row is submitted)
+        partly_approved → approved           (the remaining rows submitted, e.g. by "retry failed")
+        partly_approved → closed             (the remaining rows dropped; the submitted ones stay)
+        ready | partly_approved → superseded (a newer run had rows submitted: this plan is stale)
+
+    approved, rejected, closed, superseded and failed are final: the run is read-only.
+    """
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         READY = "ready", "Ready for review"
+        PARTLY_APPROVED = "partly_approved", "Partly approved"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        CLOSED = "closed", "Closed"
+        SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.RUNNING: frozenset({Status.READY, Status.FAILED}),
+        Status.READY: frozenset({Status.PARTLY_APPROVED, Status.APPROVED, Status.REJECTED, Status.SUPERSEDED}),
+        Status.PARTLY_APPROVED: frozenset({Status.APPROVED, Status.CLOSED, Status.SUPERSEDED}),
+        Status.APPROVED: frozenset(),
+        Status.REJECTED: frozenset(),
+        Status.CLOSED: frozenset(),
+        Status.SUPERSEDED: frozenset(),
+        Status.FAILED: frozenset(),
+    }
+    # Proposals may be edited and approved only in these.
+    OPEN = frozenset({Status.READY, Status.PARTLY_APPROVED})
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
         NIGHTLY = "nightly", "Nightly"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     as_of = models.DateTimeField(help_text="Candidates are due after this instant; Cores go from the next day.")
     job_id = models.UUIDField(null=True, blank=True)
@@ -567,13 +595,40 @@ class SchedulerRun(AuditedModel):
     rejected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newer run whose approval made this one stale.",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["running", "ready", "approved", "rejected", "failed"]),
+                condition=Q(
+                    status__in=[
+                        "running",
+                        "ready",
+                        "partly_approved",
+                        "approved",
+                        "rejected",
+                        "closed",
+                        "superseded",
+                        "failed",
+                    ]
+                ),
                 name="scheduler_run_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                name="scheduler_run_superseded_names_newer_run",
             ),
         ]
 
@@ -582,8 +637,11 @@ class SchedulerRun(AuditedModel):
 
     @property
     def is_open(self) -> bool:
-        """Proposals may still be edited, approved or rejected."""
-        return self.status in (self.Status.READY, self.Status.APPROVED)
+        """Proposals may still be edited and approved."""
+        return self.status in self.OPEN
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
 
 
 class ScheduleProposal(AuditedModel):

@@ -254,5 +254,16 @@ def proposal_queryset():
     return ScheduleProposal.objects.select_related("event", "employee").order_by("status", "start_at", "id")
 
 
+def proposal_counts(run: SchedulerRun) -> dict[str, int]:
+    """The run's proposals by status, in one query."""
+    rows = run.proposals.order_by().values_list("status").annotate(n=Count("id"))
+    return dict(rows.values_list("status", "n"))
+
+
+def proposal_facts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, count) per status, in the statuses' order: what a page shows (never raw keys)."""
+    return [(status.label, counts[status.value]) for status in ScheduleProposal.Status if counts.get(status.value)]
+
+
 def scheduler_run_list():
     return SchedulerRun.objects.select_related("started_by").order_by("-started_at", "-id")
