@@ -330,6 +330,32 @@ class EventSerializer(StrictModelSerializer):
         return schedule.start_at.isoformat() if schedule else None
 
 
+class SuggestionOptionSerializer(StrictSerializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_name = serializers.CharField()
+    start_at = serializers.DateTimeField()
+    preferred = serializers.BooleanField(help_text="In the pool a run asks for this type (in its order).")
+
+
+class SuggestionRefusalSerializer(StrictSerializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_name = serializers.CharField()
+    reason = serializers.CharField(help_text="The wording of run failures, e.g. 'time off'.")
+    detail = serializers.CharField()
+
+
+class SuggestionDaySerializer(StrictSerializer):
+    date = serializers.DateField(source="day")
+    options = SuggestionOptionSerializer(many=True)
+    refusals = SuggestionRefusalSerializer(many=True)
+
+
+class SuggestionsSerializer(StrictSerializer):
+    event = serializers.IntegerField(source="event_id")
+    summary = serializers.CharField(help_text="Empty when someone can take it; else why nobody can.")
+    days = SuggestionDaySerializer(many=True)
+
+
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Events come from Crossmark; only the local fields (type, sub-type, estimate, exclusion) change here."""
 
@@ -377,6 +403,19 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
 
     def perform_update(self, serializer):
         serializer.instance = services.event_update(event=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(responses=SuggestionsSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def suggestions(self, request, pk=None):
+        """ "Find someone": the auto-scheduler's rules applied to this one event. Per allowed day,
+        who can take it and at which time (ranked: the people a run would ask first, in its order),
+        and for the others the reason (the wording of run failures). To post one, POST
+        /schedules/ with the event, the employee and the `start_at` given here (the same
+        validated path as manual scheduling). 400 if the event is already scheduled or cannot take
+        a schedule (e.g. Submitted)."""
+        event = self.get_object()
+        result = runs.event_suggestions(event=event)
+        return Response(SuggestionsSerializer(asdict(result)).data)
 
 
 class ScheduleSerializer(serializers.ModelSerializer):

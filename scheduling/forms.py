@@ -23,6 +23,14 @@ class AssignForm(forms.Form):
     def start_at(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"]))
 
+    def available_first(self, *, label: str, ids: list[int]) -> None:
+        """Group the employee choices: the people the rules allow on the suggested day first (in
+        the auto-scheduler's order), then everyone else. Validation is unchanged."""
+        people = {e.pk: e for e in self.fields["employee"].queryset}
+        available = [(pk, people[pk].name) for pk in ids if pk in people]
+        others = [(e.pk, e.name) for e in people.values() if e.pk not in set(ids)]
+        self.fields["employee"].choices = [("", "---------"), (label, available), ("Others", others)]
+
 
 class RescheduleForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -85,7 +85,20 @@ def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = N
     first = as_of.date() - timedelta(days=1)
     last = max((e.due_at.date() for e in candidates), default=as_of.date() + timedelta(days=1))
     ctx = rule_context_build(start=first, end=last, settings_row=s)
-    posted = [
+    employees = [employee_info(e) for e in employee_list()]
+    return autoscheduler.PlanInput(
+        as_of=as_of,
+        candidates=candidates,
+        employees=employees,
+        ctx=ctx,
+        posted=_posted_between(first, last),
+        settings=plan_settings(s),
+    )
+
+
+def _posted_between(first, last) -> list[autoscheduler.PostedInfo]:
+    """Posted schedules that can touch the dates first..last (the rule context's own range)."""
+    return [
         autoscheduler.PostedInfo(
             schedule_id=row.pk,
             event=event_info(row.event),
@@ -97,10 +110,38 @@ def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = N
             start_at__lt=local_midnight(last + timedelta(days=2)),
         )
     ]
-    employees = [employee_info(e) for e in employee_list()]
-    return autoscheduler.PlanInput(
-        as_of=as_of, candidates=candidates, employees=employees, ctx=ctx, posted=posted, settings=plan_settings(s)
+
+
+def event_suggestions(*, event: Event, as_of: datetime | None = None) -> autoscheduler.Suggestions:
+    """ "Find someone" for one unscheduled event: the auto-scheduler's rules for its type, against
+    the posted schedules, in a fixed number of queries. An event already scheduled, or in a
+    condition that cannot take a schedule (Submitted, Canceled, …), is refused (ValidationError)."""
+    if Schedule.objects.filter(event=event).exists():
+        raise ValidationError({"event": "This event is already scheduled; reschedule or reassign it instead."})
+    services._check_event_open(event)
+    s = scheduling_settings_get()
+    as_of = timezone.localtime(as_of or timezone.now())
+    first = as_of.date() - timedelta(days=1)
+    last = max(timezone.localtime(event.due_at).date(), as_of.date() + timedelta(days=1))
+    if event.event_type == EventType.SUPERVISOR and event.event_number:
+        core_at = (
+            Schedule.objects.filter(event__event_type=EventType.CORE, event__event_number=event.event_number)
+            .order_by("pk")
+            .values_list("start_at", flat=True)
+            .first()
+        )
+        if core_at is not None:  # the Core may sit outside the Supervisor's own window
+            core_day = timezone.localtime(core_at).date()
+            first, last = min(first, core_day), max(last, core_day)
+    data = autoscheduler.PlanInput(
+        as_of=as_of,
+        candidates=[],
+        employees=[employee_info(e) for e in employee_list()],
+        ctx=rule_context_build(start=first, end=last, settings_row=s),
+        posted=_posted_between(first, last),
+        settings=plan_settings(s),
     )
+    return autoscheduler.suggest(data, event_info(event))
 
 
 def run_create(*, as_of: datetime | None = None, user=None, trigger: str = SchedulerRun.Trigger.MANUAL) -> SchedulerRun:

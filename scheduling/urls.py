@@ -13,6 +13,7 @@ urlpatterns = [
     path("verify/", views.verification, name="verify_today"),
     path("verify/<str:day>/", views.verification, name="verify"),
     path("events/<int:pk>/schedule/", views.event_schedule, name="event_schedule"),
+    path("events/<int:pk>/find/", views.event_find, name="event_find"),
     path("events/<int:pk>/type/", views.event_type_edit, name="event_type"),
     path("schedules/<int:pk>/reschedule/", views.schedule_reschedule, name="reschedule"),
     path("schedules/<int:pk>/reassign/", views.schedule_reassign, name="reassign"),
