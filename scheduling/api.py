@@ -43,6 +43,7 @@ from .models import (
     TimeOff,
     WeeklyAvailability,
 )
+from .reps import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_list,
@@ -54,7 +55,6 @@ from .selectors import (
     time_off_list,
 )
 from .services import CrossmarkFailed
-from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 
@@ -110,6 +110,11 @@ class WeeklyAvailabilitySerializer(StrictModelSerializer):
 class RepImportSerializer(StrictSerializer):
     rep_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=200)
     job_title = serializers.ChoiceField(choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST)
+    links = serializers.DictField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Confirmed links: rep id → employee id (one of the rep's `ambiguous`/`look_alike` candidates).",
+    )
 
 
 class EmployeeViewSet(viewsets.ModelViewSet):
@@ -145,13 +150,16 @@ class EmployeeViewSet(viewsets.ModelViewSet):
             fields={
                 "matched": serializers.ListField(child=serializers.DictField()),
                 "ambiguous": serializers.ListField(child=serializers.DictField()),
+                "look_alike": serializers.ListField(child=serializers.DictField()),
                 "new": serializers.ListField(child=serializers.DictField()),
+                "refused": serializers.ListField(child=serializers.DictField()),
             },
         )
     )
     @action(detail=False, methods=["get"], url_path="import-candidates")
     def import_candidates(self, request):
-        """Crossmark reps: matched by id, ambiguous (name only — resolve by setting the rep id), new."""
+        """Crossmark reps: matched by id (`recase` when only Crossmark's casing differs), ambiguous (the
+        same name, case and ends aside), look_alike (a similar name only), new, refused (no name)."""
         try:
             return Response(reps_review(client=services.crossmark_for_user(request.user)))
         except IntegrationError as exc:
@@ -165,10 +173,11 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         data = RepImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            created = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
+            result = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
         except IntegrationError as exc:
             raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
-        return Response(EmployeeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+        # The employees the import created, linked or gave Crossmark's casing.
+        return Response(EmployeeSerializer(result.changed, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WeeklyAvailabilitySerializer, responses=WeeklyAvailabilitySerializer)
     @action(detail=True, methods=["get", "put"], url_path="weekly-availability")

@@ -45,6 +45,7 @@ from .models import (
     Schedule,
     SyncRun,
 )
+from .reps import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_detail,
@@ -56,7 +57,6 @@ from .selectors import (
     sync_run_list,
     unscheduled_event_list,
 )
-from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 VIEW = "scheduling.view_event"
@@ -458,12 +458,22 @@ def employee_import(request):
     try:
         client = services.crossmark_for_user(request.user)
         if request.method == "POST":
-            created = reps_import(
+            links = {
+                key.removeprefix("link_"): int(value)
+                for key, value in request.POST.items()
+                if key.startswith("link_") and value.isdigit()
+            }
+            result = reps_import(
                 client=client,
                 rep_ids=request.POST.getlist("rep_id"),
                 job_title=request.POST.get("job_title") or JobTitle.EVENT_SPECIALIST,
+                links=links,
             )
-            messages.success(request, f"{len(created)} employee(s) imported.")
+            messages.success(
+                request,
+                f"{len(result.created)} employee(s) imported, {len(result.linked)} linked to their rep, "
+                f"{len(result.recased)} name(s) given Crossmark's casing.",
+            )
             return redirect("scheduling:employees")
         review = reps_review(client=client)
     except ValidationError as exc:
