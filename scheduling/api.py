@@ -585,30 +585,7 @@ class SettingsSerializer(StrictModelSerializer):
 
     class Meta:
         model = SchedulingSettings
-        fields = [
-            "core_slots",
-            "supervisor_time",
-            "freeosk_time",
-            "other_time",
-            "digital_setup_slots",
-            "digital_teardown_slots",
-            "juicer_production_time",
-            "juicer_survey_time",
-            "durations",
-            "non_core_buffer_days",
-            "short_notice_uses_free_slots",
-            "nightly_auto_schedule",
-            "sync_days_back",
-            "sync_days_ahead",
-            "crossmark_username",
-            "crossmark_password",
-            "crossmark_password_set",
-            "edr_username",
-            "edr_password",
-            "edr_password_set",
-            "edr_mfa_credential_id",
-            "updated_at",
-        ]
+        fields = [*SchedulingSettings.EDITABLE_FIELDS, "crossmark_password_set", "edr_password_set", "updated_at"]
         read_only_fields = ["updated_at"]
 
     def get_crossmark_password_set(self, obj) -> bool:
@@ -634,11 +611,7 @@ class SettingsView(APIView):
         row = scheduling_settings_get()
         serializer = SettingsSerializer(row, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        for secret in ("crossmark_password", "edr_password"):
-            if changes.get(secret) == "":
-                changes.pop(secret)  # blank means "keep the current one"
-        row = services.settings_update(settings_row=row, **changes)
+        row = services.settings_update(**serializer.validated_data)  # blank passwords keep the current ones
         return Response(SettingsSerializer(row).data)
 
 

@@ -103,12 +103,12 @@ class PlanSettings:
     buffer_days: int = 3  # non-Core work starts no earlier than as_of + buffer_days
     short_notice_free_slots: bool = True  # days 1..short_notice_days may use free Core slots
     short_notice_days: int = 3
-    freeosk_time: time = time(10, 0)
-    other_time: time = time(11, 0)
-    digital_setup_slots: tuple[time, ...] = (time(10, 15), time(10, 30), time(10, 45), time(11, 0))
-    digital_teardown_slots: tuple[time, ...] = (time(18, 0), time(18, 15), time(18, 30), time(18, 45))
-    juicer_production_time: time = time(9, 0)
-    juicer_survey_time: time = time(17, 0)
+    freeosk_time: time = rules.DEFAULT_FREEOSK_TIME
+    other_time: time = rules.DEFAULT_OTHER_TIME
+    digital_setup_slots: tuple[time, ...] = rules.DEFAULT_DIGITAL_SETUP_SLOTS
+    digital_teardown_slots: tuple[time, ...] = rules.DEFAULT_DIGITAL_TEARDOWN_SLOTS
+    juicer_production_time: time = rules.DEFAULT_JUICER_PRODUCTION_TIME
+    juicer_survey_time: time = rules.DEFAULT_JUICER_SURVEY_TIME
     max_bump_depth: int = 3
     remember_refusals: bool = True  # a pure speed-up (see _Planner._ok); tests compare both ways
 

@@ -9,7 +9,6 @@ services, which lock the employee row first.
 from __future__ import annotations
 
 import re
-from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from project.fields import EncryptedTextField
 from project.models import AuditedModel
+
+from . import rules
 
 EVENT_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
@@ -369,20 +370,25 @@ class Schedule(AuditedModel):
 
 
 # --------------------------------------------------------------------------- settings and sync log
+# The defaults live in `scheduling.rules` (the pure rule module); the settings row starts from them.
+def _hhmm(times) -> list[str]:
+    return [t.strftime("%H:%M") for t in times]
+
+
 def default_core_slots() -> list[str]:
-    return ["09:45", "10:30", "11:00", "11:30"]
+    return _hhmm(rules.DEFAULT_CORE_SLOTS)
 
 
 def default_digital_setup_slots() -> list[str]:
-    return ["10:15", "10:30", "10:45", "11:00"]
+    return _hhmm(rules.DEFAULT_DIGITAL_SETUP_SLOTS)
 
 
 def default_digital_teardown_slots() -> list[str]:
-    return ["18:00", "18:15", "18:30", "18:45"]
+    return _hhmm(rules.DEFAULT_DIGITAL_TEARDOWN_SLOTS)
 
 
 def default_durations() -> dict[str, int]:
-    return {"core": 390, "juicer": 540, "supervisor": 5, "freeosk": 15, "digital": 15, "other": 15}
+    return dict(rules.DEFAULT_DURATIONS)
 
 
 class SecretHoldingModel(models.Model):
@@ -402,14 +408,17 @@ class SchedulingSettings(SecretHoldingModel):
     history = HistoricalRecords(excluded_fields=["crossmark_password", "edr_password"])
 
     core_slots = models.JSONField(default=default_core_slots)
-    supervisor_time = models.TimeField(default=time(12, 0))
-    freeosk_time = models.TimeField(default=time(10, 0))
-    other_time = models.TimeField(default=time(11, 0))
+    supervisor_time = models.TimeField(default=rules.DEFAULT_SUPERVISOR_TIME)
+    freeosk_time = models.TimeField(default=rules.DEFAULT_FREEOSK_TIME)
+    other_time = models.TimeField(default=rules.DEFAULT_OTHER_TIME)
     digital_setup_slots = models.JSONField(default=default_digital_setup_slots)
     digital_teardown_slots = models.JSONField(default=default_digital_teardown_slots)
-    juicer_production_time = models.TimeField(default=time(9, 0))
-    juicer_survey_time = models.TimeField(default=time(17, 0))
-    durations = models.JSONField(default=default_durations, help_text="Minutes per event type.")
+    juicer_production_time = models.TimeField(default=rules.DEFAULT_JUICER_PRODUCTION_TIME)
+    juicer_survey_time = models.TimeField(default=rules.DEFAULT_JUICER_SURVEY_TIME)
+    durations = models.JSONField(
+        default=default_durations,
+        help_text="Minutes per event type, and per sub-type where it differs (a sub-type wins over its type).",
+    )
     non_core_buffer_days = models.PositiveSmallIntegerField(default=3)
     short_notice_uses_free_slots = models.BooleanField(default=True)
     nightly_auto_schedule = models.BooleanField(default=False)
@@ -422,6 +431,30 @@ class SchedulingSettings(SecretHoldingModel):
     edr_username = models.CharField(max_length=200, blank=True)
     edr_password = EncryptedTextField(blank=True)
     edr_mfa_credential_id = models.CharField(max_length=100, blank=True)
+
+    # What the page form, the admin and the API may change (all through `services.settings_update`).
+    EDITABLE_FIELDS = (
+        "core_slots",
+        "supervisor_time",
+        "freeosk_time",
+        "other_time",
+        "digital_setup_slots",
+        "digital_teardown_slots",
+        "juicer_production_time",
+        "juicer_survey_time",
+        "durations",
+        "non_core_buffer_days",
+        "short_notice_uses_free_slots",
+        "nightly_auto_schedule",
+        "sync_days_back",
+        "sync_days_ahead",
+        "crossmark_username",
+        "crossmark_password",
+        "edr_username",
+        "edr_password",
+        "edr_mfa_credential_id",
+    )
+    SECRET_FIELDS = ("crossmark_password", "edr_password")  # write-only; blank keeps the current one
 
     class Meta:
         verbose_name = verbose_name_plural = "scheduling settings"
@@ -442,10 +475,12 @@ class SchedulingSettings(SecretHoldingModel):
                 errors[name] = "A non-empty list of HH:MM times."
         if (
             not isinstance(self.durations, dict)
-            or set(self.durations) - set(EventType.values)
-            or not all(isinstance(v, int) and 0 < v <= 24 * 60 for v in self.durations.values())
+            or set(self.durations) - set(rules.DURATION_KEYS)
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 24 * 60 for v in self.durations.values()
+            )
         ):
-            errors["durations"] = "Minutes (1–1440) per event type: " + ", ".join(EventType.values) + "."
+            errors["durations"] = "Minutes (1–1440) per event type or sub-type: " + ", ".join(rules.DURATION_KEYS) + "."
         if errors:
             raise ValidationError(errors)
 

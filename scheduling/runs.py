@@ -337,17 +337,15 @@ def _plan_context(*, run: SchedulerRun, day, exclude_proposal: int) -> rules.Rul
         .exclude(pk=exclude_proposal)
         .select_related("event")
     )
-    durations = ctx.durations
     for row in pending:
         ctx.remove_event(row.event_id)
         local = timezone.localtime(row.start_at)
-        minutes = row.event.estimated_minutes or durations.get(row.event.event_type, 15)
         ctx.add_booking(
             rules.Booking(
                 event_id=row.event_id,
                 employee_id=row.employee_id,
                 start_at=local,
-                end_at=local + timedelta(minutes=minutes),
+                end_at=local + ctx.duration(event_info(row.event)),
                 event_type=row.event.event_type,
                 event_name=row.event.name,
             )

@@ -159,7 +159,7 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
     """Everything the rules need for dates start..end, in a fixed number of queries."""
     s = settings_row or scheduling_settings_get()
     ctx = rules.RuleContext(
-        durations={**rules.DEFAULT_DURATIONS, **(s.durations or {})},
+        durations=dict(s.durations or {}),
         core_slots=tuple(parse_hhmm(v) for v in s.core_slots),
         supervisor_time=s.supervisor_time,
     )
@@ -186,10 +186,20 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
         ctx.rotation_exceptions[(rotation_type, day)] = employee_id
     rows = Schedule.objects.filter(
         start_at__gte=local_midnight(start - timedelta(days=1)), start_at__lt=local_midnight(end + timedelta(days=2))
-    ).values_list("event_id", "employee_id", "start_at", "event__event_type", "event__estimated_minutes", "event__name")
-    for event_id, employee_id, start_at, event_type, minutes, name in rows:
+    ).values_list(
+        "event_id",
+        "employee_id",
+        "start_at",
+        "event__event_type",
+        "event__sub_type",
+        "event__estimated_minutes",
+        "event__name",
+    )
+    for event_id, employee_id, start_at, event_type, sub_type, minutes, name in rows:
         local = timezone.localtime(start_at)
-        duration = timedelta(minutes=minutes or ctx.durations.get(event_type, 15))
+        duration = timedelta(
+            minutes=rules.duration_minutes(ctx.durations, event_type=event_type, sub_type=sub_type, estimated=minutes)
+        )
         ctx.add_booking(
             rules.Booking(
                 event_id=event_id,

@@ -547,9 +547,13 @@ def settings_page(request):
     row = scheduling_settings_get()
     form = SettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
-        services.settings_update(settings_row=row, **form.cleaned_data)
-        messages.success(request, "Settings saved.")
-        return redirect("scheduling:settings")
+        try:
+            services.settings_update(**form.settings_changes())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("scheduling:settings")
     return render(request, "scheduling/form_page.html", {"form": form, "title": "Scheduling settings"})
 
 
