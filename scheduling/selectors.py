@@ -11,6 +11,7 @@ from . import rules, verification
 from .models import (
     CompanyHoliday,
     DateAvailability,
+    EdrReport,
     Employee,
     Event,
     EventType,
@@ -255,8 +256,22 @@ def day_verification(day: date) -> list[dict]:
             due_at__lt=local_midnight(tomorrow + timedelta(days=1)),
         )
     ]
+    numbers = {
+        sch.event.event_number: sch.event_id
+        for sch in schedules
+        if sch.event.event_type == EventType.CORE and sch.event.event_number
+    }
+    items = [
+        verification.DayItem(
+            event_id=numbers[number], event_number=number, item_number=i.get("item_number", ""), upc=i.get("upc", "")
+        )
+        for number, payload in EdrReport.objects.filter(event_number__in=list(numbers)).values_list(
+            "event_number", "payload"
+        )
+        for i in (payload or {}).get("items", [])
+    ]
     return verification.summary(
-        verification.verify_day(day=day, assignments=assignments, ctx=ctx, due_tomorrow_unscheduled=due)
+        verification.verify_day(day=day, assignments=assignments, ctx=ctx, due_tomorrow_unscheduled=due, items=items)
     )
 
 
