@@ -32,7 +32,7 @@ from integrations.salesforce.fake import sf_datetime
 from integrations.salesforce.http_fake import SalesforceHttpFake
 from integrations.salesforce.live import LiveSalesforceClient
 from volunteers.models import Event, Volunteer, VolunteerParticipation
-from volunteers.sync_services import sync_all
+from volunteers.salesforce.sync import sync_all
 
 N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "10000"))
 N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "30000"))

@@ -3,11 +3,9 @@ back: local date and time as written, positive amount plus `kind`, tags in their
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from .importing import csv_escape
+from project.csv import Escaped, cell_escape, csv_text
 
 EXPORT_COLUMNS = [
     "date",
@@ -28,7 +26,6 @@ EXPORT_COLUMNS = [
     "tags",
     "notes",
 ]
-TEXT_COLUMNS = {"restaurant", "location_name", "address", "city", "state", "postal_code", "category", "notes"}
 
 
 def expense_export_rows(expenses) -> list[dict]:
@@ -61,16 +58,18 @@ def expense_export_rows(expenses) -> list[dict]:
 
 
 def rows_to_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        line = dict(row)
-        line["tags"] = ";".join(csv_escape(t) for t in row["tags"])
-        for column in TEXT_COLUMNS:
-            line[column] = csv_escape(str(row[column]))
-        writer.writerow(line)
-    return out.getvalue()
+    """Tags are joined with `;`, each escaped on its own so that the importer can split them."""
+    tags = EXPORT_COLUMNS.index("tags")
+    return csv_text(
+        EXPORT_COLUMNS,
+        (
+            [
+                Escaped(";".join(cell_escape(t) for t in row[c])) if i == tags else row[c]
+                for i, c in enumerate(EXPORT_COLUMNS)
+            ]
+            for row in rows
+        ),
+    )
 
 
 def rows_to_json(rows: list[dict]) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from project.csv import cell_unescape
+
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_AMOUNT = Decimal("100000.00")
@@ -363,16 +365,6 @@ def parse_tags(value) -> list[str]:
     return tags
 
 
-def csv_unescape(text: str) -> str:
-    """Undo export's CSV-injection escape: one leading apostrophe is dropped."""
-    return text[1:] if text.startswith("'") else text
-
-
-def csv_escape(text: str) -> str:
-    """Spreadsheet-safe text that `csv_unescape` turns back into exactly the original."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else text
-
-
 def _text(value, limit: int) -> str:
     return "" if value is None else str(value).strip()[:limit]
 
@@ -411,7 +403,7 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
 
     def text(key: str, limit: int) -> str:
         value = _text(raw.get(key), limit)
-        return csv_unescape(value) if unescape else value
+        return cell_unescape(value) if unescape else value
 
     try:
         row.date = parse_date(
@@ -472,7 +464,7 @@ def parse_row(raw: dict, *, line: int, categories: dict[str, tuple[int, str]], u
         row.errors["party_size"] = str(exc)
     raw_tags = raw.get("tags")
     if unescape and isinstance(raw_tags, str):
-        raw_tags = [csv_unescape(t.strip()) for t in re.split(r"[,;|]", raw_tags)]
+        raw_tags = [cell_unescape(t.strip()) for t in re.split(r"[,;|]", raw_tags)]
     row.tags = parse_tags(raw_tags)
     if row.cleared_date and row.date and "date" not in row.errors:
         lag = (date.fromisoformat(row.cleared_date) - date.fromisoformat(row.date)).days

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
+from project.csv import csv_response
 
 from . import selectors, services
 from .api import analytics_range
@@ -519,23 +519,19 @@ def analytics(request):
 @login_required
 def analytics_csv(request):
     _, a = _analytics(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="expense-analytics-{a["start"]}-{a["end"]}.csv"'
-    writer = csv.writer(response, lineterminator="\n")
-    writer.writerow(["section", "label", "total", "count"])
-    for key in ("total", "count", "refund_count", "average_per_expense", "average_per_day", "average_per_person"):
-        writer.writerow(["summary", key, a[key] if a[key] is not None else "", ""])
-    for row in a["by_month"]:
-        writer.writerow(["month", row["month"], row["total"], row["count"]])
-    for row in a["by_category"]:
-        writer.writerow(["category", row["category"], row["total"], row["count"]])
-    for row in a["by_restaurant"]:
-        writer.writerow(["restaurant", row["restaurant"], row["total"], row["count"]])
-    for row in a["by_meal_type"]:
-        writer.writerow(["meal_type", row["meal_type"], row["total"], row["count"]])
-    for row in a["top_expenses"]:
-        writer.writerow(["top_expense", f"{row['date']} {row['restaurant']}", row["amount"], 1])
-    return response
+    rows = [
+        ["summary", key, a[key] if a[key] is not None else "", ""]
+        for key in ("total", "count", "refund_count", "average_per_expense", "average_per_day", "average_per_person")
+    ]
+    for section, label in (
+        ("month", "month"),
+        ("category", "category"),
+        ("restaurant", "restaurant"),
+        ("meal_type", "meal_type"),
+    ):
+        rows += [[section, row[label], row["total"], row["count"]] for row in a[f"by_{section}"]]
+    rows += [["top_expense", f"{row['date']} {row['restaurant']}", row["amount"], 1] for row in a["top_expenses"]]
+    return csv_response(f"expense-analytics-{a['start']}-{a['end']}", ["section", "label", "total", "count"], rows)
 
 
 @login_required

@@ -8,7 +8,6 @@ import secrets
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from project.models import AuditedModel, SoftDeleteModel
+from project.phones import InvalidPhone, phone_to_e164
 
 DEFAULT_TIMEZONE = "America/Chicago"
 DEFAULT_SMS_TEMPLATE = "Hi {name}, you are on call for {team} from {start} to {end} ({duration})."
@@ -28,11 +28,9 @@ def validate_e164(value: str) -> None:
     if not E164.match(value or ""):
         raise ValidationError(f"{value!r} is not an E.164 phone number (e.g. +13125550100).", code="e164")
     try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"{value!r} is not a phone number: {exc}.", code="e164") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"{value!r} is not a valid phone number.", code="e164")
+        phone_to_e164(value, region="")
+    except InvalidPhone as exc:
+        raise ValidationError(str(exc), code="e164") from exc
 
 
 def validate_timezone(value: str) -> None:

@@ -3,20 +3,18 @@ and Coordinators change things (every write goes through a service)."""
 
 from __future__ import annotations
 
-import calendar as pycalendar
 from datetime import date, timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, user_has_role
+from project.dates import month_from_query, month_neighbours, month_weeks
+from project.permissions import permission_require, permission_required_page
 
 from . import paging, selectors, services
 from .forms import MemberForm, OverrideForm, ScheduleForm, SettingsForm, ShiftForm
@@ -43,37 +41,30 @@ PALETTE = [
 ]
 
 
-def _can_edit(user) -> bool:
-    return user_has_role(user, ADMINISTRATOR, COORDINATOR)
+# Page (URL name) -> (permission to see it, permission to change what it shows): the same model
+# permissions the on-call API checks, so a role or a custom group gets one answer on both.
+PAGE_PERMISSIONS = {
+    "index": ("oncall.view_team", "oncall.change_team"),
+    "calendar": ("oncall.view_assignment", "oncall.change_assignment"),
+    "members": ("oncall.view_member", "oncall.change_member"),
+    "shifts": ("oncall.view_shiftpattern", "oncall.change_shiftpattern"),
+    "schedule": ("oncall.view_assignment", "oncall.add_assignment"),
+    "overrides": ("oncall.view_override", "oncall.add_override"),
+    "notifications": ("oncall.view_smsmessage", "oncall.view_smsmessage"),
+    "settings": ("oncall.view_team", "oncall.change_team"),
+}
 
 
-def _staff_pages(view):
-    """Pages beyond dashboard and calendar: Staff and up (Viewers are refused)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+def _page(name: str):
+    return permission_required_page(PAGE_PERMISSIONS[name][0])
 
 
-def _viewer_pages(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm("oncall.view_team"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+def _can_edit(request) -> bool:
+    return request.user.has_perm(PAGE_PERMISSIONS[request.resolver_match.url_name][1])
 
 
 def _require_edit(request):
-    if not _can_edit(request.user):
-        raise PermissionDenied
+    permission_require(request.user, PAGE_PERMISSIONS[request.resolver_match.url_name][1])
 
 
 def _team(request) -> Team | None:
@@ -88,8 +79,8 @@ def _context(request, team, **extra):
     return {
         "team": team,
         "teams": Team.objects.all(),
-        "can_edit": _can_edit(request.user),
-        "is_staffish": user_has_role(request.user, ADMINISTRATOR, COORDINATOR, STAFF),
+        "can_edit": _can_edit(request),
+        "page_access": {name: request.user.has_perm(perms[0]) for name, perms in PAGE_PERMISSIONS.items()},
         **extra,
     }
 
@@ -104,7 +95,7 @@ def _back(name: str, team: Team | None, **params):
 
 
 # --------------------------------------------------------------------------- dashboard & calendar
-@_viewer_pages
+@_page("index")
 def index(request):
     team = _team(request)
     if team is None:
@@ -123,16 +114,12 @@ def index(request):
     )
 
 
-@_viewer_pages
+@_page("calendar")
 def calendar(request):
     team = _team(request)
     today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    first = month_from_query(request.GET, today=today)
+    weeks = month_weeks(first)
     by_day: dict[date, list] = {}
     colours = {}
     if team is not None:
@@ -154,8 +141,7 @@ def calendar(request):
         [{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])} for d in week]
         for week in weeks
     ]
-    prev_month = (first - timedelta(days=1)).replace(day=1)
-    next_month = (first + timedelta(days=32)).replace(day=1)
+    prev_month, next_month = month_neighbours(first)
     legend = [(m, colours.get(m.pk)) for m in Member.objects.filter(team=team)] if team else []
     return render(
         request,
@@ -165,7 +151,7 @@ def calendar(request):
 
 
 # --------------------------------------------------------------------------- members
-@_staff_pages
+@_page("members")
 @require_http_methods(["GET", "POST"])
 def members(request):
     team = _team(request)
@@ -220,7 +206,7 @@ def members(request):
 
 
 # --------------------------------------------------------------------------- shifts
-@_staff_pages
+@_page("shifts")
 @require_http_methods(["GET", "POST"])
 def shifts(request):
     team = _team(request)
@@ -251,7 +237,7 @@ def shifts(request):
 
 
 # --------------------------------------------------------------------------- schedule
-@_staff_pages
+@_page("schedule")
 @require_http_methods(["GET", "POST"])
 def schedule(request):
     team = _team(request)
@@ -313,7 +299,7 @@ def _horizon_totals(team: Team, start: date, end: date | None) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- overrides
-@_staff_pages
+@_page("overrides")
 @require_http_methods(["GET", "POST"])
 def overrides(request):
     team = _team(request)
@@ -356,7 +342,7 @@ def overrides(request):
 
 
 # --------------------------------------------------------------------------- notifications
-@_staff_pages
+@_page("notifications")
 def notifications(request):
     team = _team(request)
     status = request.GET.get("status", "")
@@ -370,7 +356,7 @@ def notifications(request):
 
 
 # --------------------------------------------------------------------------- settings
-@_staff_pages
+@_page("settings")
 @require_http_methods(["GET", "POST"])
 def team_settings(request):
     team = _team(request)
@@ -419,7 +405,7 @@ def team_settings(request):
             (m, request.build_absolute_uri(reverse("oncall:member-feed", args=[m.feed_token])))
             for m in Member.objects.filter(team=team)
         ]
-        if _can_edit(request.user)
+        if _can_edit(request)
         else []
     )
     return render(
@@ -430,7 +416,7 @@ def team_settings(request):
             team,
             form=form,
             size=size,
-            team_feed=team_feed if _can_edit(request.user) else None,
+            team_feed=team_feed if _can_edit(request) else None,
             member_feeds=member_feeds,
         ),
     )

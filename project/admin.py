@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .authentication import api_token_create, api_token_revoke
+from .csv import csv_response
 from .models import ApiToken, IntegrationCredential, Job, PeriodicTaskStatus
 
 
@@ -90,28 +88,17 @@ class SoftDeleteAdmin(AuditedAdmin):
 def export_as_csv(modeladmin, request, queryset):
     """Admin action: the selected rows' list_display columns as CSV."""
     fields = [f for f in modeladmin.get_list_display(request) if f != "action_checkbox"]
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{modeladmin.model._meta.model_name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(fields)
-    for obj in queryset:
-        row = []
+
+    def cells(obj):
         for name in fields:
             value = getattr(modeladmin, name, None)
             value = value(obj) if callable(value) else getattr(obj, name, "")
-            value = value() if callable(value) else value
-            row.append(_csv_safe(value))
-        writer.writerow(row)
-    return response
+            yield value() if callable(value) else value
+
+    return csv_response(modeladmin.model._meta.model_name, fields, (list(cells(obj)) for obj in queryset))
 
 
 export_as_csv.short_description = "Export selected to CSV"
-
-
-def _csv_safe(value) -> str:
-    # Spreadsheet apps execute cells starting with these characters (CSV injection).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --------------------------------------------------------------------------- platform

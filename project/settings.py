@@ -178,6 +178,8 @@ X_FRAME_OPTIONS = "DENY"
 # --- I18N / time
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="America/Chicago")
+# Phone numbers typed without a country code are read in this region (ISO 3166 code).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 USE_I18N = True
 USE_TZ = True
 

@@ -19,7 +19,7 @@ api_patterns = [
     path("scheduling/", include("scheduling.api_urls")),
     path("oncall/", include("oncall.api_urls")),
     path("expenses/", include("expenses.api_urls")),
-    path("integrations/salesforce/", include("volunteers.salesforce_api_urls")),
+    path("integrations/salesforce/", include("volunteers.salesforce.api_urls")),
 ]
 
 urlpatterns = [

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .dates import BadCalendarQuery
 from .forms import TokenForm
 from .health import health_report
 from .selectors import job_list_for_user
@@ -131,9 +132,11 @@ def error_403(request, exception=None):
 
 
 def error_400(request, exception=None):
+    # Only our own messages (BadCalendarQuery) are shown; Django's other 400s stay generic.
+    message = str(exception) if isinstance(exception, BadCalendarQuery) else ""
     if _wants_json(request):
-        return JsonResponse({"detail": "Bad request.", "errors": {}}, status=400)
-    return render(request, "400.html", status=400)
+        return JsonResponse({"detail": message or "Bad request.", "errors": {}}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def error_500(request):

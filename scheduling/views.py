@@ -8,7 +8,6 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
+from project.dates import month_from_query, month_neighbours, month_weeks
 from project.jobs import JobNotQueued, job_start
 from project.models import Job
+from project.permissions import permission_require, permission_required_page
 
 from . import paperwork, runs, services
 from .forms import (
@@ -63,12 +64,8 @@ VIEW = "scheduling.view_event"
 CHANGE = "scheduling.change_schedule"
 
 
-def can_view(fn):
-    return login_required(permission_required(VIEW, raise_exception=True)(fn))
-
-
-def can_change(fn):
-    return login_required(permission_required(CHANGE, raise_exception=True)(fn))
+can_view = permission_required_page(VIEW)
+can_change = permission_required_page(CHANGE)
 
 
 def _date(value: str) -> date:
@@ -118,11 +115,8 @@ def index(request):
 @can_view
 def month_view(request):
     today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in request.GET.get("month", f"{today:%Y-%m}").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        raise Http404("Not a month") from None
+    first = month_from_query(request.GET, today=today)
+    year, month = first.year, first.month
     last = date(year, month, calendar.monthrange(year, month)[1])
     scheduled = defaultdict(int)
     for start_at in schedule_list(start=first, end=last).values_list("start_at", flat=True):
@@ -135,7 +129,7 @@ def month_view(request):
     ):
         due[timezone.localtime(due_at).date()] += 1
     weeks = []
-    for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
+    for week in month_weeks(first):
         weeks.append(
             [
                 {
@@ -148,8 +142,7 @@ def month_view(request):
                 for d in week
             ]
         )
-    previous = (first - timedelta(days=1)).replace(day=1)
-    following = last + timedelta(days=1)
+    previous, following = month_neighbours(first)
     return render(
         request, "scheduling/month.html", {"weeks": weeks, "first": first, "previous": previous, "following": following}
     )
@@ -402,8 +395,7 @@ def employee_page(request, pk: int):
         raise Http404 from None
     form = TimeOffForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("scheduling.add_timeoff"):
-            return HttpResponse(status=403)
+        permission_require(request.user, "scheduling.add_timeoff")
         if form.is_valid():
             try:
                 services.time_off_create(employee=employee, **form.cleaned_data)
@@ -451,8 +443,7 @@ def employee_edit(request, pk: int | None = None):
     return render(request, "scheduling/form_page.html", {"form": form, "title": employee.name or "New employee"})
 
 
-@login_required
-@permission_required("scheduling.add_employee", raise_exception=True)
+@permission_required_page("scheduling.add_employee")
 def employee_import(request):
     """Crossmark reps: new ones listed for selection; name-only look-alikes listed to resolve."""
     try:
@@ -485,8 +476,7 @@ def employee_import(request):
     return render(request, "scheduling/employee_import.html", {"review": review, "titles": JobTitle.choices})
 
 
-@login_required
-@permission_required(CHANGE, raise_exception=True)
+@can_change
 def crossmark_login(request):
     """Each coordinator's own Crossmark login: actions in Crossmark are theirs, never shared."""
     form = CrossmarkLoginForm(request.POST or None)
@@ -511,8 +501,7 @@ def rotations(request):
     current = {(r.rotation_type, r.weekday): r.employee_id for r in RotationAssignment.objects.all()}
     form = RotationsForm(request.POST or None, current=current)
     if request.method == "POST":
-        if not request.user.has_perm("scheduling.change_rotationassignment"):
-            return HttpResponse(status=403)
+        permission_require(request.user, "scheduling.change_rotationassignment")
         if form.is_valid():
             try:
                 services.rotations_set(assignments=form.assignments())
@@ -530,8 +519,7 @@ def rotations(request):
 def holidays(request):
     form = HolidayForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("scheduling.add_companyholiday"):
-            return HttpResponse(status=403)
+        permission_require(request.user, "scheduling.add_companyholiday")
         if form.is_valid():
             services.holiday_save(holiday=form.save(commit=False))
             messages.success(request, "Holiday saved.")
@@ -541,8 +529,7 @@ def holidays(request):
     )
 
 
-@login_required
-@permission_required("scheduling.change_schedulingsettings", raise_exception=True)
+@permission_required_page("scheduling.change_schedulingsettings")
 def settings_page(request):
     row = scheduling_settings_get()
     form = SettingsForm(request.POST or None, instance=row)
@@ -562,8 +549,7 @@ def settings_page(request):
 def sync_page(request):
     job = None
     if request.method == "POST":
-        if not request.user.has_perm("scheduling.add_syncrun"):
-            return HttpResponse(status=403)
+        permission_require(request.user, "scheduling.add_syncrun")
         try:
             job = job_start(
                 kind="scheduling.crossmark_sync",

@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import api, quality_api
+from . import api
+from .quality import api as quality_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("volunteers", api.VolunteerViewSet, basename="volunteer")

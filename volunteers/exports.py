@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -13,23 +10,11 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from project.csv import csv_response, xlsx_append
+
 from .reports import Report
 
-
-def csv_safe(value) -> str:
-    # Spreadsheet apps execute cells starting with these characters (CSV injection).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(v) for v in row])
-    return response
+__all__ = ["csv_response", "report_csv", "report_pdf", "report_xlsx"]
 
 
 def report_csv(report: Report) -> HttpResponse:
@@ -41,18 +26,18 @@ def report_xlsx(report: Report) -> HttpResponse:
     book = Workbook()
     summary = book.active
     summary.title = "Summary"
-    summary.append([report.title])
+    xlsx_append(summary, [report.title])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([report.subtitle])
-    summary.append([])
+    xlsx_append(summary, [report.subtitle])
+    xlsx_append(summary, [])
     for label, value in report.summary:
-        summary.append([label.strip(), _cell(value)])
+        xlsx_append(summary, [label.strip(), value])
     sheet = book.create_sheet("Detail")
-    sheet.append(report.columns)
+    xlsx_append(sheet, report.columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in report.rows:
-        sheet.append([_cell(v) for v in row])
+        xlsx_append(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
@@ -60,14 +45,6 @@ def report_xlsx(report: Report) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{slugify(report.title)}.xlsx"'
     return response
-
-
-def _cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return csv_safe(value)
-    return value
 
 
 def report_pdf(report: Report, request) -> HttpResponse:

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
+
+from project.phones import InvalidPhone, phone_to_e164
 
 from . import rules
 from .models import (
@@ -35,8 +36,6 @@ from .models import (
     VolunteerSkill,
 )
 
-PHONE_REGION = "US"
-
 
 # --------------------------------------------------------------------------- contact details
 def normalize_email(raw: str | None) -> str:
@@ -51,17 +50,15 @@ def normalize_email(raw: str | None) -> str:
     return value.lower()
 
 
-def normalize_phone(raw: str | None, *, region: str = PHONE_REGION) -> str:
-    value = (raw or "").strip()
-    if not value or value.lower() in {"none", "null", "n/a"}:
-        raise ValidationError({"number": "Enter a phone number."})
+def normalize_phone(raw: str | None) -> str:
+    """E.164 through the platform's one phone rule; a blank or invalid number names the field."""
     try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError({"number": f"“{value}” is not a phone number."}) from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({"number": f"“{value}” is not a valid phone number."})
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        number = phone_to_e164(raw)
+    except InvalidPhone as exc:
+        raise ValidationError({"number": str(exc)}) from exc
+    if not number:
+        raise ValidationError({"number": "Enter a phone number."})
+    return number
 
 
 def _add_detail(model, *, contact: Contact, make_primary: bool, **fields):

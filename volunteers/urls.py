@@ -1,13 +1,16 @@
 from django.urls import path
 
-from . import data_views, views
+from . import views
+from .imports import pages as import_pages
+from .quality import pages as quality_pages
+from .salesforce import pages as salesforce_pages
 
 app_name = "volunteers"
 urlpatterns = [
     path("", views.index, name="index"),
     path("directory/", views.directory, name="directory"),
     path("directory/export.csv", views.directory_export, name="directory_export"),
-    path("import/", views.volunteer_import, name="import"),
+    path("import/", import_pages.volunteer_import, name="import"),
     path("people/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
     path("events/", views.event_list, name="event_list"),
     path("events/export.csv", views.event_export, name="event_export"),
@@ -19,9 +22,9 @@ urlpatterns = [
     path("reports/district-year-end/", views.report_year_end, name="report_year_end"),
     path("reports/organizations/", views.report_organizations, name="report_organizations"),
     path("reports/first-time/", views.report_first_time, name="report_first_time"),
-    path("salesforce/", data_views.sync_status, name="sync"),
-    path("quality/", data_views.quality_dashboard, name="quality"),
-    path("quality/checks/<int:pk>/", data_views.quality_check_detail, name="quality_check"),
-    path("quality/flags/", data_views.quality_flags, name="quality_flags"),
-    path("roster/", data_views.roster, name="roster"),
+    path("salesforce/", salesforce_pages.sync_status, name="sync"),
+    path("quality/", quality_pages.quality_dashboard, name="quality"),
+    path("quality/checks/<int:pk>/", quality_pages.quality_check_detail, name="quality_check"),
+    path("quality/flags/", quality_pages.quality_flags, name="quality_flags"),
+    path("roster/", import_pages.roster, name="roster"),
 ]

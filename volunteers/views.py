@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -17,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import exports, imports, reports, rules, selectors, services
+from project.dates import month_from_query, month_neighbours
+
+from . import exports, reports, rules, selectors, services
 from .forms import (
     DateRangeForm,
     DirectoryForm,
     EventFilterForm,
-    ImportForm,
     NoteForm,
     OrganizationReportForm,
     RecruitmentNoteForm,
@@ -32,7 +31,6 @@ from .forms import (
 from .models import District, Event, ParticipationStatus, Volunteer
 
 PAGE_SIZE = 25
-IMPORT_SESSION_KEY = "volunteers_import_csv"
 
 
 def contacts_required(view):
@@ -174,45 +172,6 @@ def volunteer_detail(request, pk: int):
     )
 
 
-# --------------------------------------------------------------------------- import
-@contacts_required
-@require_http_methods(["GET", "POST"])
-def volunteer_import(request):
-    _require_perm(request, "volunteers.add_volunteer")
-    preview = None
-    form = ImportForm()
-    if request.method == "POST" and "confirm" in request.POST:
-        text = request.session.get(IMPORT_SESSION_KEY)
-        if not text or hashlib.sha256(text.encode()).hexdigest() != request.POST.get("digest"):
-            messages.error(request, "The preview expired. Upload the file again.")
-            return redirect("volunteers:import")
-        try:
-            created, skipped = imports.import_commit(text)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-            return redirect("volunteers:import")
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        messages.success(request, f"Imported {created} volunteer(s); skipped {skipped} row(s) with errors.")
-        return redirect("volunteers:directory")
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            text = form.cleaned_data["file"]
-            preview = imports.import_preview(text)
-            request.session[IMPORT_SESSION_KEY] = text
-            return render(
-                request,
-                "volunteers/import.html",
-                {
-                    "form": form,
-                    "preview": preview,
-                    "columns": imports.COLUMNS,
-                    "digest": hashlib.sha256(text.encode()).hexdigest(),
-                },
-            )
-    return render(request, "volunteers/import.html", {"form": form, "preview": preview, "columns": imports.COLUMNS})
-
-
 # --------------------------------------------------------------------------- events
 def _event_queryset(request):
     form = EventFilterForm(request.GET or None)
@@ -253,17 +212,10 @@ def event_export(request):
 
 @contacts_required
 def event_calendar(request):
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = date(year, month, 1)
-    except (TypeError, ValueError):
-        year, month, first = today.year, today.month, today.replace(day=1)
+    first = month_from_query(request.GET, today=timezone.localdate())
     form, events = _event_queryset(request)
-    weeks = selectors.event_calendar(year=year, month=month, events=events)
-    prev_month = (first.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-    next_month = (first.replace(day=28) + timezone.timedelta(days=7)).replace(day=1)
+    weeks = selectors.event_calendar(year=first.year, month=first.month, events=events)
+    prev_month, next_month = month_neighbours(first)
     return render(
         request,
         "volunteers/event_calendar.html",

@@ -54,7 +54,7 @@ def build_soql(
     conditions = [f"({where})"] if where else []
     if modified_after is not None:
         conditions.append(f"LastModifiedDate > {soql_datetime(modified_after)}")
-    # Bandit B608: object, fields and filter are the constants of volunteers.salesforce_sync.SPECS (no
+    # Bandit B608: object, fields and filter are the constants of volunteers.salesforce.mapping.SPECS (no
     # user input reaches them) and the date is formatted above.
     soql = f"SELECT {', '.join(columns)} FROM {sobject}"  # noqa: S608 - constants only, see above # nosec B608
     if conditions:

@@ -187,7 +187,7 @@ class LiveSalesforceClient:
             result = self._call_retrying(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
 
     def count(self, *, sobject: str, where: str = "") -> int:
-        # Bandit B608: object and filter are the constants of volunteers.salesforce_sync.SPECS.
+        # Bandit B608: object and filter are the constants of volunteers.salesforce.mapping.SPECS.
         soql = f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")  # noqa: S608 - constants only, see above # nosec B608
         result = self._call_retrying(lambda sf: sf.query(soql))
         return int(result.get("totalSize", 0))

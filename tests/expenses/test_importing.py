@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from expenses import importing as im
+from project.csv import cell_escape, cell_unescape
 
 # --------------------------------------------------------------------------- dates
 
@@ -202,9 +203,9 @@ def test_tags_are_normalised_ordered_and_deduplicated(value, expected):
 
 @pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-x", "@me", "'quoted", "plain", ""])
 def test_csv_escape_round_trips(text):
-    escaped = im.csv_escape(text)
+    escaped = cell_escape(text)
     assert escaped[:1] not in ("=", "+", "-", "@")
-    assert im.csv_unescape(escaped) == text
+    assert cell_unescape(escaped) == text
 
 
 # --------------------------------------------------------------------------- headers and files
@@ -511,4 +512,4 @@ def test_any_date_survives_every_written_form(day):
 
 @given(st.text(max_size=30))
 def test_csv_escape_is_reversible_for_any_text(text):
-    assert im.csv_unescape(im.csv_escape(text)) == text
+    assert cell_unescape(cell_escape(text)) == text

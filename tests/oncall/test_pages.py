@@ -3,11 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from integrations.twilio.fake import FAKE_GATEWAY
 from oncall.models import Assignment, Member, Override, ShiftPattern, SmsMessage
 from oncall.services import schedule_generate
+from tests.conftest import make_user
 
 PAGES = ["index", "calendar", "members", "shifts", "schedule", "overrides", "notifications", "settings"]
 
@@ -30,10 +32,29 @@ def test_coordinator_sees_every_page(client, coordinator, current, page, django_
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", PAGES)
-def test_viewer_sees_dashboard_and_calendar_only(client, viewer, current, page):
+def test_viewer_reads_what_the_api_shows_but_not_the_sms_log(client, viewer, current, page):
+    """Pages ask the same model permissions as the API: Viewers read on-call, not the SMS log."""
     client.force_login(viewer)
     response = client.get(f"/oncall/{'' if page == 'index' else page + '/'}")
-    assert response.status_code == (200 if page in ("index", "calendar") else 403)
+    assert response.status_code == (403 if page == "notifications" else 200)
+    if response.status_code == 200:
+        assert response.context["can_edit"] is False
+
+
+@pytest.mark.django_db
+def test_a_custom_group_gets_the_same_answer_on_page_and_api(client, current):
+    """A group with only oncall.view_member sees the members page and API, nothing more."""
+    group = Group.objects.create(name="Rota readers")
+    group.permissions.add(Permission.objects.get(codename="view_member", content_type__app_label="oncall"))
+    user = make_user("rota-reader")
+    user.groups.add(group)
+    client.force_login(user)
+    assert client.get("/oncall/members/").status_code == 200
+    assert client.get("/api/v1/oncall/members/").status_code == 200
+    assert client.get("/oncall/shifts/").status_code == 403
+    assert client.get("/api/v1/oncall/shifts/").status_code == 403
+    refused = client.post("/oncall/members/", {"action": "reorder", "order": "", "team": current.pk})
+    assert refused.status_code == 403
 
 
 @pytest.mark.django_db

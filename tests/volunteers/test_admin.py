@@ -110,7 +110,7 @@ def test_export_action(coordinator, client):
         reverse("admin:volunteers_volunteer_changelist"),
         {"action": "export_as_csv", "_selected_action": list(Volunteer.objects.values_list("pk", flat=True))},
     )
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "Lovelace" in response.content.decode()
 
 

@@ -6,8 +6,8 @@ from django.test import Client
 
 from integrations.salesforce.fake import FakeSalesforceClient
 from volunteers.models import DataQualityFlag, QualityCheck, RosterImport, SyncRun
-from volunteers.quality_services import quality_run_execute
-from volunteers.sync_services import sync_all
+from volunteers.quality.services import quality_run_execute
+from volunteers.salesforce.sync import sync_all
 
 from .factories import SchoolFactory
 

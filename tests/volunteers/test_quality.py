@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from integrations.salesforce.fake import FakeSalesforceClient
-from volunteers import quality as q
 from volunteers.models import DataQualityFlag, QualityCheck, QualityRun
-from volunteers.quality_services import flag_close, quality_run_execute
-from volunteers.sync_services import sync_all
+from volunteers.quality import checks as q
+from volunteers.quality.services import flag_close, quality_run_execute
+from volunteers.salesforce.sync import sync_all
 
 
 @pytest.mark.parametrize(

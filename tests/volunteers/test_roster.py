@@ -4,8 +4,7 @@ import pytest
 
 from integrations.sheets.fake import DEMO_ROSTER_ID, FakeSheetsClient
 from integrations.sheets.interface import SheetTable
-from volunteers.models import ContactEmail, DataQualityFlag, RosterImport, Teacher
-from volunteers.roster import (
+from volunteers.imports.roster import (
     csv_table,
     report_export_to_sheet,
     roster_import,
@@ -13,6 +12,7 @@ from volunteers.roster import (
     roster_parse,
     teacher_deactivate_manually,
 )
+from volunteers.models import ContactEmail, DataQualityFlag, RosterImport, Teacher
 
 from .factories import SchoolFactory
 

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from integrations.salesforce.fake import sf_datetime
-from volunteers import salesforce_sync as sfm
 from volunteers.models import (
     Affiliation,
     ContactEmail,
@@ -27,7 +26,8 @@ from volunteers.models import (
     Volunteer,
     VolunteerParticipation,
 )
-from volunteers.sync_services import SyncBusy, lock_acquire, lock_release, sync_all, sync_object
+from volunteers.salesforce import mapping as sfm
+from volunteers.salesforce.sync import SyncBusy, lock_acquire, lock_release, sync_all, sync_object
 
 pytestmark = pytest.mark.django_db
 

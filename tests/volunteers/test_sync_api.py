@@ -49,7 +49,7 @@ def test_sync_start_bad_input(client_for, coordinator, body, field):
 
 def test_sync_broker_down_is_503(client_for, coordinator, monkeypatch):
     from project.jobs import JobNotQueued
-    from volunteers import sync_api
+    from volunteers.salesforce import api as sync_api
 
     def down(**kwargs):
         raise JobNotQueued("broker down")

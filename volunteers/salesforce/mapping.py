@@ -20,15 +20,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
-
 from integrations.salesforce.interface import parse_sf_datetime
+from project.phones import InvalidPhone, phone_to_e164
 
-from . import rules
+from .. import rules
 
 BLANK_MARKERS = frozenset({"", "none", "null", "n/a", "na", "nil", "undefined"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-PHONE_REGION = "US"
 
 # Issue codes (stored as DataQualityFlag.issue_type).
 ALL_CAPS_NAME = "all_caps_name"
@@ -161,10 +159,8 @@ def normalize_phone(value: Any, *, field_name: str, issues: list[Issue]) -> str:
     if not text:
         return ""
     try:
-        parsed = phonenumbers.parse(text, PHONE_REGION)
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
+        return phone_to_e164(text)
+    except InvalidPhone:
         pass
     issues.append(
         Issue(

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from . import services
-from .models import ContactEmail, Organization, OrganizationAlias
+from .. import services
+from ..models import ContactEmail, Organization, OrganizationAlias
 
 COLUMNS = ["first_name", "last_name", "email", "phone", "organization", "title", "department", "skills", "postal_code"]
 REQUIRED = ["first_name", "last_name"]

@@ -11,8 +11,8 @@ from project.api import StrictSerializer
 from project.api_views import JobSerializer, job_accepted
 from project.jobs import job_start
 
-from . import salesforce_sync as sfm
-from .models import SyncRun
+from ..models import SyncRun
+from . import mapping as sfm
 from .tasks import salesforce_sync_job
 
 

@@ -1,5 +1,5 @@
-"""Admin for coordinators: every model, with search, filters, autocomplete, inlines and actions
-that call services."""
+"""Admin for contacts (volunteers, teachers, students), their details and history, organizations,
+geography, skills, viewer access and merges."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.shortcuts import render
 
 from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 
-from . import services
-from .models import (
+from .. import services
+from ..models import (
     Affiliation,
     Contact,
     ContactAddress,
@@ -19,28 +19,21 @@ from .models import (
     ContactHistory,
     ContactPhone,
     District,
-    Event,
     Organization,
     OrganizationAlias,
-    RecruitmentNote,
     School,
     SchoolAlias,
+    SchoolClass,
     Skill,
     Student,
-    StudentParticipation,
     Teacher,
-    TeacherParticipation,
     ViewerDistrict,
     Volunteer,
     VolunteerMerge,
-    VolunteerParticipation,
     VolunteerSkill,
 )
-from .quality_services import flag_close
-from .sync_services import participation_side_effects
-from .tasks import salesforce_sync_job
-
-SYNC_FIELDS = ("salesforce_id", "last_synced_at")
+from .base import SYNC_FIELDS, ParticipationFiguresAdmin
+from .events import VolunteerParticipationByVolunteerInline
 
 
 # --------------------------------------------------------------------------- inlines
@@ -76,35 +69,6 @@ class VolunteerSkillInline(admin.TabularInline):
     fields = ("skill", "source", "interest_level")
 
 
-class VolunteerParticipationInline(admin.TabularInline):
-    model = VolunteerParticipation
-    extra = 0
-    autocomplete_fields = ("event", "volunteer")
-    fields = ("event", "volunteer", "status", "status_source", "delivery_hours", "role")
-    readonly_fields = ("status_source",)
-
-
-class VolunteerParticipationByVolunteerInline(VolunteerParticipationInline):
-    fk_name = "volunteer"
-    fields = ("event", "status", "status_source", "delivery_hours", "role")
-
-
-class StudentParticipationInline(admin.TabularInline):
-    model = StudentParticipation
-    extra = 0
-    autocomplete_fields = ("student",)
-    fields = ("student", "status", "status_source", "delivery_hours")
-    readonly_fields = ("status_source",)
-
-
-class TeacherParticipationInline(admin.TabularInline):
-    model = TeacherParticipation
-    extra = 0
-    autocomplete_fields = ("teacher",)
-    fields = ("teacher", "status", "status_source", "is_simulcast", "notes")
-    readonly_fields = ("status_source",)
-
-
 class HistoryInline(admin.TabularInline):
     model = ContactHistory
     extra = 0
@@ -113,24 +77,6 @@ class HistoryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
-
-
-class ParticipationFiguresAdmin(AuditedAdmin):
-    """Participations edited inline keep the events' counts and the volunteers' attendance figures
-    right, as the services do for every other write."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        volunteers, events = set(), set()
-        for formset in formsets:
-            if formset.model not in (VolunteerParticipation, StudentParticipation) or not formset.has_changed():
-                continue
-            for row in formset.forms:
-                events.update(pk for pk in (row.instance.event_id, row.initial.get("event")) if pk)
-                volunteers.update(
-                    pk for pk in (getattr(row.instance, "volunteer_id", None), row.initial.get("volunteer")) if pk
-                )
-        participation_side_effects(volunteer_ids=volunteers, event_ids=events)
 
 
 # --------------------------------------------------------------------------- actions
@@ -294,16 +240,6 @@ class ContactHistoryAdmin(SoftDeleteAdmin):
         return actions
 
 
-@admin.register(RecruitmentNote)
-class RecruitmentNoteAdmin(AuditedAdmin):
-    list_display = ("created_at", "volunteer", "event", "outcome", "author")
-    list_filter = ("outcome",)
-    search_fields = ("note", "volunteer__first_name", "volunteer__last_name")
-    list_select_related = ("volunteer", "event", "author")
-    autocomplete_fields = ("volunteer", "event")
-    actions = [export_as_csv]
-
-
 # Contact is the MTI base; registered so autocomplete on history can search it.
 @admin.register(Contact)
 class ContactAdmin(AuditedAdmin):
@@ -398,96 +334,6 @@ class AffiliationAdmin(AuditedAdmin):
     actions = [export_as_csv]
 
 
-# --------------------------------------------------------------------------- events
-class EventAdminForm(forms.ModelForm):
-    """Runs the service rules (transitions, cancellation, counts) so the admin cannot bypass them."""
-
-    class Meta:
-        model = Event
-        fields = "__all__"  # noqa: DJ007 - the admin's own fieldsets choose what is shown
-
-    def clean(self):
-        cleaned = super().clean()
-        previous = (
-            Event.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
-            if self.instance.pk
-            else None
-        )
-        probe = Event(
-            **{
-                f: cleaned.get(f, getattr(self.instance, f))
-                for f in (
-                    "status",
-                    "cancellation_reason",
-                    "cancellation_notes",
-                    "attended_count",
-                    "registered_count",
-                    "start",
-                    "end",
-                )
-            }
-        )
-        errors = services._event_rule_errors(probe, previous_status=previous)
-        for name, message in errors.items():
-            self.add_error(name if name in self.fields else None, message)
-        return cleaned
-
-
-@admin.register(Event)
-class EventAdmin(ParticipationFiguresAdmin):
-    form = EventAdminForm
-    list_display = ("title", "start", "event_type", "format", "status", "school", "registered_count", "attended_count")
-    list_filter = ("status", "event_type", "format", "districts")
-    search_fields = ("title", "location", "school__name", "salesforce_id")
-    list_select_related = ("school",)
-    autocomplete_fields = ("school", "districts", "skills")
-    date_hierarchy = "start"
-    readonly_fields = (
-        "created_at",
-        "updated_at",
-        "status_source",
-        "event_type_source",
-        "cancellation_set_by",
-        "cancellation_set_at",
-        *SYNC_FIELDS,
-    )
-    inlines = [VolunteerParticipationInline, StudentParticipationInline, TeacherParticipationInline]
-    actions = [export_as_csv]
-
-
-@admin.register(VolunteerParticipation)
-class VolunteerParticipationAdmin(AuditedAdmin):
-    list_display = ("volunteer", "event", "status", "status_source", "delivery_hours")
-    list_filter = ("status",)
-    search_fields = ("volunteer__first_name", "volunteer__last_name", "event__title", "status_source")
-    list_select_related = ("volunteer", "event")
-    autocomplete_fields = ("volunteer", "event")
-    readonly_fields = ("created_at", "updated_at", *SYNC_FIELDS)
-    actions = [export_as_csv]
-
-
-@admin.register(StudentParticipation)
-class StudentParticipationAdmin(AuditedAdmin):
-    list_display = ("student", "event", "status", "status_source", "delivery_hours")
-    list_filter = ("status",)
-    search_fields = ("student__first_name", "student__last_name", "event__title")
-    list_select_related = ("student", "event")
-    autocomplete_fields = ("student", "event")
-    readonly_fields = ("created_at", "updated_at", *SYNC_FIELDS)
-    actions = [export_as_csv]
-
-
-@admin.register(TeacherParticipation)
-class TeacherParticipationAdmin(AuditedAdmin):
-    list_display = ("teacher", "event", "status", "status_source", "is_simulcast")
-    list_filter = ("status", "is_simulcast")
-    search_fields = ("teacher__first_name", "teacher__last_name", "event__title")
-    list_select_related = ("teacher", "event")
-    autocomplete_fields = ("teacher", "event")
-    readonly_fields = ("created_at", "updated_at", *SYNC_FIELDS)
-    actions = [export_as_csv]
-
-
 # --------------------------------------------------------------------------- access and audit
 @admin.register(ViewerDistrict)
 class ViewerDistrictAdmin(AuditedAdmin):
@@ -553,175 +399,9 @@ class VolunteerSkillAdmin(AuditedAdmin):
     autocomplete_fields = ("volunteer", "skill")
 
 
-# --------------------------------------------------------------------------- Salesforce sync, quality, roster
-from django.shortcuts import redirect  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
-from django.urls import path, reverse  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
-
-from project.jobs import JobNotQueued, job_start  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
-
-from .models import (  # noqa: E402 - the sync-admin section keeps its own imports (moves with the admin split)
-    DataQualityFlag,
-    PendingParticipation,
-    QualityCheck,
-    QualityRun,
-    RosterImport,
-    SchoolClass,
-    SyncRun,
-)
-
-
 @admin.register(SchoolClass)
 class SchoolClassAdmin(AuditedAdmin):
     list_display = ("name", "school", "class_year", "salesforce_id")
     list_filter = ("class_year",)
     search_fields = ("name", "salesforce_id", "school__name")
     autocomplete_fields = ("school",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
-    """Run history; "Sync now" (delta or full) starts a job and opens its live progress page."""
-
-    change_list_template = "volunteers/admin/syncrun_change_list.html"
-    list_display = (
-        "object_name",
-        "mode",
-        "status",
-        "started_at",
-        "finished_at",
-        "created",
-        "updated",
-        "unchanged",
-        "skipped",
-        "failed",
-        "queued",
-        "error_count",
-        "watermark",
-    )
-    list_filter = ("status", "object_name", "mode")
-    date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
-
-    def get_urls(self):
-        return [
-            path("sync-now/", self.admin_site.admin_view(self.sync_now), name="volunteers_syncrun_sync_now"),
-            *super().get_urls(),
-        ]
-
-    def sync_now(self, request):
-        if request.method != "POST" or not request.user.has_perm("volunteers.add_syncrun"):
-            messages.error(request, "Starting a sync needs the Coordinator or Administrator role.")
-            return redirect(reverse("admin:volunteers_syncrun_changelist"))
-
-        mode = "full" if request.POST.get("mode") == "full" else "delta"
-        try:
-            job = job_start(
-                kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user, params={"mode": mode}
-            )
-        except JobNotQueued:
-            messages.error(request, "The sync could not be queued: the task broker is unreachable. Try again later.")
-            return redirect(reverse("admin:volunteers_syncrun_changelist"))
-        messages.success(request, f"Salesforce {mode} sync started.")
-        return redirect(reverse("job_detail", args=[job.pk]))
-
-
-@admin.register(PendingParticipation)
-class PendingParticipationAdmin(ReadOnlyAdmin):
-    list_display = (
-        "salesforce_id",
-        "kind",
-        "missing",
-        "contact_salesforce_id",
-        "event_salesforce_id",
-        "attempts",
-        "likely_orphan",
-        "updated_at",
-    )
-    list_filter = ("kind", "likely_orphan", "missing")
-    search_fields = ("salesforce_id", "contact_salesforce_id", "event_salesforce_id")
-    actions = [export_as_csv]
-
-
-@admin.action(description="Dismiss selected flags (not a problem)", permissions=["change"])
-def dismiss_flags(modeladmin, request, queryset):
-
-    n = 0
-    for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
-        flag_close(flag=flag, status=DataQualityFlag.Status.DISMISSED, user=request.user)
-        n += 1
-    messages.success(request, f"{n} flag(s) dismissed.")
-
-
-@admin.action(description="Mark selected flags resolved", permissions=["change"])
-def resolve_flags(modeladmin, request, queryset):
-
-    n = 0
-    for flag in queryset.filter(status=DataQualityFlag.Status.OPEN):
-        flag_close(flag=flag, status=DataQualityFlag.Status.RESOLVED, user=request.user)
-        n += 1
-    messages.success(request, f"{n} flag(s) resolved.")
-
-
-@admin.register(DataQualityFlag)
-class DataQualityFlagAdmin(AuditedAdmin):
-    list_display = ("entity_type", "entity_key", "issue_type", "severity", "status", "message", "updated_at")
-    list_filter = ("status", "severity", "entity_type", "issue_type", "source")
-    search_fields = ("entity_key", "message")
-    readonly_fields = (
-        "entity_type",
-        "entity_key",
-        "entity_id",
-        "issue_type",
-        "severity",
-        "source",
-        "message",
-        "details",
-        "resolved_at",
-        "resolved_by",
-    )
-    actions = [dismiss_flags, resolve_flags, export_as_csv]
-
-
-class QualityCheckInline(admin.TabularInline):
-    model = QualityCheck
-    extra = 0
-    can_delete = False
-    fields = ("entity", "dimension", "name", "severity", "score", "message")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(QualityRun)
-class QualityRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "status", "overall_score", "started_by")
-    inlines = [QualityCheckInline]
-    readonly_fields = ("started_at", "finished_at", "status", "overall_score", "scores", "error", "started_by")
-
-
-@admin.register(RosterImport)
-class RosterImportAdmin(ReadOnlyAdmin):
-    list_display = (
-        "created_at",
-        "source",
-        "sheet_id",
-        "filename",
-        "rows",
-        "added",
-        "updated",
-        "deactivated",
-        "flagged",
-        "skipped",
-        "imported_by",
-    )
-    list_filter = ("source",)
-    readonly_fields = [f.name for f in RosterImport._meta.fields]

@@ -1,7 +1,7 @@
 """Data-quality checks against the database, stored as QualityRun + QualityCheck rows.
 
 Each check counts a total and the offending records (keeping up to 200 offending ids for the
-drill-down); `volunteers.quality` grades and scores them.
+drill-down); `quality/checks.py` grades and scores them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from django.utils import timezone
 from integrations.base import IntegrationError
 from integrations.salesforce import get_client
 
-from . import quality as q
-from . import salesforce_sync as sfm
-from .models import (
+from ..models import (
     Affiliation,
     ContactEmail,
     ContactPhone,
@@ -36,6 +34,8 @@ from .models import (
     Volunteer,
     VolunteerParticipation,
 )
+from ..salesforce import mapping as sfm
+from . import checks as q
 
 logger = logging.getLogger(__name__)
 MAX_IDS = 200

@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 
 from integrations.sheets import get_client
 
-from .models import ContactEmail, DataQualityFlag, RosterImport, School, SchoolAlias, Teacher
+from ..models import ContactEmail, DataQualityFlag, RosterImport, School, SchoolAlias, Teacher
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 HEADER_ALIASES = {

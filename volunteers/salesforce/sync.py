@@ -1,7 +1,7 @@
 """The database side of the Salesforce sync: bulk upserts by Salesforce id, the pending queue,
 data-quality flags, run records and the per-object lock.
 
-A run streams pages from the client, maps each record (volunteers.salesforce_sync, plain Python),
+A run streams pages from the client, maps each record (`salesforce/mapping.py`, plain Python),
 and writes each page in one transaction with a handful of bulk queries (references resolved by
 `IN` lookups, existing rows loaded by Salesforce id, then bulk_create / bulk_update). If a page's
 bulk write fails, it is rolled back and replayed record by record, each in a savepoint, so one bad
@@ -26,9 +26,8 @@ from django.utils import timezone
 from integrations.base import IntegrationError
 from integrations.salesforce.interface import SalesforceClient, SalesforceRecord
 
-from . import salesforce_sync as sfm
-from .demo import bulk_create_contacts
-from .models import (
+from ..demo import bulk_create_contacts
+from ..models import (
     Affiliation,
     Contact,
     ContactAddress,
@@ -51,7 +50,8 @@ from .models import (
     Volunteer,
     VolunteerParticipation,
 )
-from .services import volunteer_stats_refresh
+from ..services import volunteer_stats_refresh
+from . import mapping as sfm
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import sync_api
+from . import api as sync_api
 
 router = DefaultRouter()
 router.register("runs", sync_api.SyncRunViewSet, basename="run")

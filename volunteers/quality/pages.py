@@ -1,4 +1,4 @@
-"""Pages for the Salesforce sync, data quality (dashboard, drill-down, flags) and roster import."""
+"""Data-quality pages: dashboard with trend, check drill-down, flags to dismiss or resolve."""
 
 from __future__ import annotations
 
@@ -10,53 +10,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from integrations.base import IntegrationError
 from project.jobs import JobNotQueued, job_start
-from project.models import Job
 
-from . import quality as q
-from .models import DataQualityFlag, PendingParticipation, QualityCheck, QualityRun, RosterImport, SyncRun
-from .quality_services import flag_close, offending_records
-from .roster import csv_table, roster_import, roster_import_from_sheet
-from .salesforce_sync import SPECS
-from .tasks import quality_score_job, salesforce_sync_job
-from .views import _require_perm, contacts_required
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-@contacts_required
-@require_http_methods(["GET", "POST"])
-def sync_status(request):
-    _require_perm(request, "volunteers.view_syncrun")
-    job = None
-    if request.method == "POST":
-        _require_perm(request, "volunteers.add_syncrun")
-        mode = "full" if request.POST.get("mode") == "full" else "delta"
-        try:
-            job = job_start(
-                kind="volunteers.salesforce_sync", task=salesforce_sync_job, user=request.user, params={"mode": mode}
-            )
-            messages.success(request, f"Salesforce {mode} sync started.")
-        except JobNotQueued:
-            messages.error(request, "The sync could not be queued: the task broker is unreachable. Try again later.")
-    if job is None:
-        job = Job.objects.filter(kind="volunteers.salesforce_sync").order_by("-created_at").first()
-    latest = {}
-    for run in SyncRun.objects.order_by("-started_at", "-id")[:200]:
-        latest.setdefault(run.object_name, run)
-    objects = [{"spec": spec, "run": latest.get(spec.key)} for spec in SPECS]
-    return render(
-        request,
-        "volunteers/sync.html",
-        {
-            "objects": objects,
-            "job": job,
-            "can_sync": request.user.has_perm("volunteers.add_syncrun"),
-            "pending": PendingParticipation.objects.count(),
-            "runs": SyncRun.objects.order_by("-started_at", "-id")[:30],
-        },
-    )
+from ..models import DataQualityFlag, QualityCheck, QualityRun
+from ..views import _require_perm, contacts_required
+from . import checks as q
+from .services import flag_close, offending_records
+from .tasks import quality_score_job
 
 
 @contacts_required
@@ -148,48 +108,5 @@ def quality_flags(request):
             .distinct()
             .order_by("issue_type"),
             "can_close": request.user.has_perm("volunteers.change_dataqualityflag"),
-        },
-    )
-
-
-@contacts_required
-@require_http_methods(["GET", "POST"])
-def roster(request):
-    _require_perm(request, "volunteers.view_rosterimport")
-    log = None
-    if request.method == "POST":
-        _require_perm(request, "volunteers.add_rosterimport")
-        upload = request.FILES.get("file")
-        sheet_id = request.POST.get("sheet_id", "").strip()
-        try:
-            if upload is not None:
-                if upload.size > MAX_UPLOAD_BYTES:
-                    raise ValidationError("The file is larger than 5 MB.")
-                header, rows = csv_table(upload.read())
-                log = roster_import(
-                    header=header, rows=rows, source=RosterImport.Source.CSV, filename=upload.name, user=request.user
-                )
-            elif sheet_id:
-                log = roster_import_from_sheet(
-                    sheet_id=sheet_id, worksheet=request.POST.get("worksheet", "").strip(), user=request.user
-                )
-            else:
-                raise ValidationError("Choose a CSV file or give a Google Sheet id.")
-            messages.success(
-                request,
-                f"Roster imported: {log.added} added, {log.updated} updated, "
-                f"{log.deactivated} deactivated, {log.flagged} flagged, {log.skipped} skipped.",
-            )
-        except UnicodeDecodeError:
-            messages.error(request, "The file is not UTF-8 text (CSV).")
-        except (ValidationError, IntegrationError) as exc:
-            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
-    return render(
-        request,
-        "volunteers/roster.html",
-        {
-            "log": log,
-            "imports": RosterImport.objects.select_related("imported_by")[:20],
-            "can_import": request.user.has_perm("volunteers.add_rosterimport"),
         },
     )
