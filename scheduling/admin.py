@@ -12,6 +12,7 @@ from project.admin import AuditedAdmin, export_as_csv
 from project.jobs import JobNotQueued, job_start
 
 from . import runs, services
+from .forms import SettingsForm
 from .models import (
     Attendance,
     CompanyHoliday,
@@ -217,33 +218,16 @@ class AttendanceAdmin(AuditedAdmin):
     actions = [export_as_csv]
 
 
-class SettingsForm(forms.ModelForm):
-    crossmark_password = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave blank to keep the current password.",
-    )
-    edr_password = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave blank to keep the current password.",
-    )
-
-    class Meta:
-        model = SchedulingSettings
-        fields = "__all__"  # noqa: DJ007 - the settings singleton: every field is edited here
-
-    def clean_crossmark_password(self):
-        return self.cleaned_data["crossmark_password"] or self.instance.crossmark_password
-
-    def clean_edr_password(self):
-        return self.cleaned_data["edr_password"] or self.instance.edr_password
-
-
 @admin.register(SchedulingSettings)
 class SchedulingSettingsAdmin(SimpleHistoryAdmin):
-    form = SettingsForm
+    form = SettingsForm  # the page's form: the same fields, slot lists and minutes boxes
     readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        # The one write path (blank passwords keep the current ones). The form already checked
+        # every field; anything the service still refuses is a bug worth a loud error.
+        saved = services.settings_update(**form.settings_changes())
+        obj.pk, obj.crossmark_password, obj.edr_password = saved.pk, saved.crossmark_password, saved.edr_password
 
     def has_add_permission(self, request):
         return not SchedulingSettings.objects.exists()
@@ -361,6 +345,17 @@ def reject_runs(modeladmin, request, queryset):
         modeladmin.message_user(request, f"{run}: rejected.")
 
 
+@admin.action(description="Close: keep what is posted, drop the rows still open (partly approved runs)")
+def close_runs(modeladmin, request, queryset):
+    for run in queryset:
+        try:
+            runs.run_close(run=run, user=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{run}: {' '.join(exc.messages)}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{run}: closed.")
+
+
 @admin.register(SchedulerRun)
 class SchedulerRunAdmin(AuditedAdmin):
     list_display = (
@@ -379,7 +374,7 @@ class SchedulerRunAdmin(AuditedAdmin):
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in SchedulerRun._meta.fields]
     inlines = [ProposalInline]
-    actions = [approve_runs, reject_runs, export_as_csv]
+    actions = [approve_runs, reject_runs, close_runs, export_as_csv]
     list_select_related = ("started_by",)
 
     def has_add_permission(self, request):

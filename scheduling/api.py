@@ -3,11 +3,19 @@ endpoint needs authentication (RoleModelPermissions). Views stay thin: services 
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import asdict
 from datetime import date
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -35,6 +43,7 @@ from .models import (
     TimeOff,
     WeeklyAvailability,
 )
+from .reps import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_list,
@@ -46,7 +55,6 @@ from .selectors import (
     time_off_list,
 )
 from .services import CrossmarkFailed
-from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 
@@ -102,6 +110,11 @@ class WeeklyAvailabilitySerializer(StrictModelSerializer):
 class RepImportSerializer(StrictSerializer):
     rep_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=200)
     job_title = serializers.ChoiceField(choices=JobTitle.choices, default=JobTitle.EVENT_SPECIALIST)
+    links = serializers.DictField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Confirmed links: rep id → employee id (one of the rep's `ambiguous`/`look_alike` candidates).",
+    )
 
 
 class EmployeeViewSet(viewsets.ModelViewSet):
@@ -137,13 +150,16 @@ class EmployeeViewSet(viewsets.ModelViewSet):
             fields={
                 "matched": serializers.ListField(child=serializers.DictField()),
                 "ambiguous": serializers.ListField(child=serializers.DictField()),
+                "look_alike": serializers.ListField(child=serializers.DictField()),
                 "new": serializers.ListField(child=serializers.DictField()),
+                "refused": serializers.ListField(child=serializers.DictField()),
             },
         )
     )
     @action(detail=False, methods=["get"], url_path="import-candidates")
     def import_candidates(self, request):
-        """Crossmark reps: matched by id, ambiguous (name only — resolve by setting the rep id), new."""
+        """Crossmark reps: matched by id (`recase` when only Crossmark's casing differs), ambiguous (the
+        same name, case and ends aside), look_alike (a similar name only), new, refused (no name)."""
         try:
             return Response(reps_review(client=services.crossmark_for_user(request.user)))
         except IntegrationError as exc:
@@ -157,10 +173,11 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         data = RepImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            created = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
+            result = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
         except IntegrationError as exc:
             raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
-        return Response(EmployeeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+        # The employees the import created, linked or gave Crossmark's casing.
+        return Response(EmployeeSerializer(result.changed, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WeeklyAvailabilitySerializer, responses=WeeklyAvailabilitySerializer)
     @action(detail=True, methods=["get", "put"], url_path="weekly-availability")
@@ -322,6 +339,32 @@ class EventSerializer(StrictModelSerializer):
         return schedule.start_at.isoformat() if schedule else None
 
 
+class SuggestionOptionSerializer(StrictSerializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_name = serializers.CharField()
+    start_at = serializers.DateTimeField()
+    preferred = serializers.BooleanField(help_text="In the pool a run asks for this type (in its order).")
+
+
+class SuggestionRefusalSerializer(StrictSerializer):
+    employee = serializers.IntegerField(source="employee_id")
+    employee_name = serializers.CharField()
+    reason = serializers.CharField(help_text="The wording of run failures, e.g. 'time off'.")
+    detail = serializers.CharField()
+
+
+class SuggestionDaySerializer(StrictSerializer):
+    date = serializers.DateField(source="day")
+    options = SuggestionOptionSerializer(many=True)
+    refusals = SuggestionRefusalSerializer(many=True)
+
+
+class SuggestionsSerializer(StrictSerializer):
+    event = serializers.IntegerField(source="event_id")
+    summary = serializers.CharField(help_text="Empty when someone can take it; else why nobody can.")
+    days = SuggestionDaySerializer(many=True)
+
+
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Events come from Crossmark; only the local fields (type, sub-type, estimate, exclusion) change here."""
 
@@ -369,6 +412,19 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
 
     def perform_update(self, serializer):
         serializer.instance = services.event_update(event=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(responses=SuggestionsSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def suggestions(self, request, pk=None):
+        """ "Find someone": the auto-scheduler's rules applied to this one event. Per allowed day,
+        who can take it and at which time (ranked: the people a run would ask first, in its order),
+        and for the others the reason (the wording of run failures). To post one, POST
+        /schedules/ with the event, the employee and the `start_at` given here (the same
+        validated path as manual scheduling). 400 if the event is already scheduled or cannot take
+        a schedule (e.g. Submitted)."""
+        event = self.get_object()
+        result = runs.event_suggestions(event=event)
+        return Response(SuggestionsSerializer(asdict(result)).data)
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
@@ -529,30 +585,7 @@ class SettingsSerializer(StrictModelSerializer):
 
     class Meta:
         model = SchedulingSettings
-        fields = [
-            "core_slots",
-            "supervisor_time",
-            "freeosk_time",
-            "other_time",
-            "digital_setup_slots",
-            "digital_teardown_slots",
-            "juicer_production_time",
-            "juicer_survey_time",
-            "durations",
-            "non_core_buffer_days",
-            "short_notice_uses_free_slots",
-            "nightly_auto_schedule",
-            "sync_days_back",
-            "sync_days_ahead",
-            "crossmark_username",
-            "crossmark_password",
-            "crossmark_password_set",
-            "edr_username",
-            "edr_password",
-            "edr_password_set",
-            "edr_mfa_credential_id",
-            "updated_at",
-        ]
+        fields = [*SchedulingSettings.EDITABLE_FIELDS, "crossmark_password_set", "edr_password_set", "updated_at"]
         read_only_fields = ["updated_at"]
 
     def get_crossmark_password_set(self, obj) -> bool:
@@ -578,11 +611,7 @@ class SettingsView(APIView):
         row = scheduling_settings_get()
         serializer = SettingsSerializer(row, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        for secret in ("crossmark_password", "edr_password"):
-            if changes.get(secret) == "":
-                changes.pop(secret)  # blank means "keep the current one"
-        row = services.settings_update(settings_row=row, **changes)
+        row = services.settings_update(**serializer.validated_data)  # blank passwords keep the current ones
         return Response(SettingsSerializer(row).data)
 
 
@@ -685,7 +714,11 @@ class ProposalUpdateSerializer(StrictSerializer):
 
 
 class SchedulerRunSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(read_only=True, help_text="running, ready, approved, rejected, failed")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="running, ready, partly_approved, approved, rejected, closed, superseded, failed "
+        "(allowed moves: SchedulerRun.TRANSITIONS; see docs/scheduling.md)",
+    )
 
     class Meta:
         model = SchedulerRun
@@ -709,18 +742,35 @@ class SchedulerRunSerializer(serializers.ModelSerializer):
             "approved_by",
             "rejected_at",
             "rejected_by",
+            "closed_at",
+            "closed_by",
+            "superseded_by",
         ]
         read_only_fields = fields
+
+
+class RunActionsSerializer(StrictSerializer):
+    approve = serializers.BooleanField()
+    retry = serializers.BooleanField()
+    reject = serializers.BooleanField()
+    close = serializers.BooleanField()
+    edit = serializers.BooleanField()
 
 
 class SchedulerRunDetailSerializer(SchedulerRunSerializer):
     proposals = ProposalSerializer(many=True, read_only=True)
     submitted = serializers.SerializerMethodField()
     submit_failed = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
 
     class Meta(SchedulerRunSerializer.Meta):
-        fields = [*SchedulerRunSerializer.Meta.fields, "submitted", "submit_failed", "proposals"]
+        fields = [*SchedulerRunSerializer.Meta.fields, "submitted", "submit_failed", "actions", "proposals"]
         read_only_fields = fields
+
+    @extend_schema_field(RunActionsSerializer)
+    def get_actions(self, obj) -> dict:
+        counts = Counter(p.status for p in obj.proposals.all())
+        return asdict(runs.run_actions(obj, counts))
 
     def _count(self, obj, status_value) -> int:
         return sum(1 for p in obj.proposals.all() if p.status == status_value)
@@ -829,8 +879,16 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(request=None, responses=SchedulerRunDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        """Drop the open proposals; events and posted schedules stay exactly as they are."""
+        """Drop the open proposals; events and posted schedules stay exactly as they are. Refused
+        (400) once any row is submitted: retry the failed rows or close the run instead."""
         run = runs.run_reject(run=self.get_object(), user=request.user)
+        return Response(self._detail(run.pk))
+
+    @extend_schema(request=None, responses=SchedulerRunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Finish a partly approved run: submitted rows stay posted, the rows still open are dropped."""
+        run = runs.run_close(run=self.get_object(), user=request.user)
         return Response(self._detail(run.pk))
 
 

@@ -77,6 +77,17 @@ CODE_LABELS = {
 }
 
 
+CORE_WHAT = "Leads, Specialists, Juicer Baristas not juicing"
+
+
+@dataclass(frozen=True)
+class _WaveSpec:
+    first: date  # the earliest day the wave uses (the event's own window narrows it further)
+    what: str  # who the wave asks, in words (for reasons)
+    times: Callable[[date], list[time]]
+    people: Callable[[date], list[EmployeeInfo]]
+
+
 @dataclass(frozen=True)
 class PostedInfo:
     """A posted schedule the run must respect (and may propose to move, for a Core)."""
@@ -92,12 +103,12 @@ class PlanSettings:
     buffer_days: int = 3  # non-Core work starts no earlier than as_of + buffer_days
     short_notice_free_slots: bool = True  # days 1..short_notice_days may use free Core slots
     short_notice_days: int = 3
-    freeosk_time: time = time(10, 0)
-    other_time: time = time(11, 0)
-    digital_setup_slots: tuple[time, ...] = (time(10, 15), time(10, 30), time(10, 45), time(11, 0))
-    digital_teardown_slots: tuple[time, ...] = (time(18, 0), time(18, 15), time(18, 30), time(18, 45))
-    juicer_production_time: time = time(9, 0)
-    juicer_survey_time: time = time(17, 0)
+    freeosk_time: time = rules.DEFAULT_FREEOSK_TIME
+    other_time: time = rules.DEFAULT_OTHER_TIME
+    digital_setup_slots: tuple[time, ...] = rules.DEFAULT_DIGITAL_SETUP_SLOTS
+    digital_teardown_slots: tuple[time, ...] = rules.DEFAULT_DIGITAL_TEARDOWN_SLOTS
+    juicer_production_time: time = rules.DEFAULT_JUICER_PRODUCTION_TIME
+    juicer_survey_time: time = rules.DEFAULT_JUICER_SURVEY_TIME
     max_bump_depth: int = 3
     remember_refusals: bool = True  # a pure speed-up (see _Planner._ok); tests compare both ways
 
@@ -365,54 +376,62 @@ class _Planner:
 
         return times
 
-    def _juicer(self, event: EventInfo) -> None:
-        at = self.s.juicer_survey_time if event.sub_type == JUICER_SURVEY else self.s.juicer_production_time
-
-        def rotation_juicer(day: date) -> list[EmployeeInfo]:
-            employee = self.by_id.get(self.ctx.rotation_employee(JUICER, day))
-            return [employee] if employee is not None else []
-
-        self._place_simple(
-            event, self._non_core_first(), "the day's rotation Juicer", lambda day: [at], rotation_juicer
-        )
-
-    def _freeosk(self, event: EventInfo) -> None:
-        self._place_simple(
-            event,
-            self._non_core_first(),
-            "Primary Lead, Leads, Club Supervisor",
-            lambda day: [self.s.freeosk_time],
-            lambda day: self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR],
-        )
-
-    def _digital(self, event: EventInfo) -> None:
+    def _spec(self, event: EventInfo) -> _WaveSpec:
+        """The wave's rule for one event: from which day, at which times (in order of preference),
+        by whom (in order of preference). The planner and `suggest` both read it."""
         first = self._non_core_first()
-        if event.sub_type == DIGITAL_TEARDOWN:
-            kind, slots = "teardown", self.s.digital_teardown_slots
+        if event.event_type == JUICER:
+            at = self.s.juicer_survey_time if event.sub_type == JUICER_SURVEY else self.s.juicer_production_time
 
-            def people(day: date) -> list[EmployeeInfo]:
-                primary = self._primary_lead(day)
-                return [e for e in self.titled[LEAD] if e is not primary] + self.titled[CLUB_SUPERVISOR]
+            def rotation_juicer(day: date) -> list[EmployeeInfo]:
+                employee = self.by_id.get(self.ctx.rotation_employee(JUICER, day))
+                return [employee] if employee is not None else []
 
-            what = "a secondary Lead, Club Supervisor"
-        else:
-            kind, slots = "setup", self.s.digital_setup_slots
+            return _WaveSpec(first, "the day's rotation Juicer", lambda day: [at], rotation_juicer)
+        if event.event_type == CORE:
+            return _WaveSpec(
+                self.as_of_day + timedelta(days=1), CORE_WHAT, self._core_times, lambda day: self.core_pool
+            )
+        if event.event_type == FREEOSK:
+            return _WaveSpec(
+                first,
+                "Primary Lead, Leads, Club Supervisor",
+                lambda day: [self.s.freeosk_time],
+                lambda day: self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR],
+            )
+        if event.event_type == DIGITAL:
+            if event.sub_type == DIGITAL_TEARDOWN:
 
-            def people(day: date) -> list[EmployeeInfo]:
-                return self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR]
+                def secondary(day: date) -> list[EmployeeInfo]:
+                    primary = self._primary_lead(day)
+                    return [e for e in self.titled[LEAD] if e is not primary] + self.titled[CLUB_SUPERVISOR]
 
-            what = "Primary Lead, Leads, Club Supervisor"
-        if self._place_simple(event, first, what, self._rotating(kind, slots), people):
-            self.rotating[(kind, self.placed[event.id][1].date())] += 1
-
-    def _other(self, event: EventInfo) -> None:
-        self._place_simple(
-            event,
-            self._non_core_first(),
+                return _WaveSpec(
+                    first,
+                    "a secondary Lead, Club Supervisor",
+                    self._rotating("teardown", self.s.digital_teardown_slots),
+                    secondary,
+                )
+            return _WaveSpec(
+                first,
+                "Primary Lead, Leads, Club Supervisor",
+                self._rotating("setup", self.s.digital_setup_slots),
+                lambda day: self._leads_primary_first(day) + self.titled[CLUB_SUPERVISOR],
+            )
+        return _WaveSpec(
+            first,
             "Club Supervisor, Leads",
             lambda day: [self.s.other_time],
             lambda day: self.titled[CLUB_SUPERVISOR] + self._leads_primary_first(day),
         )
+
+    def _simple(self, event: EventInfo) -> None:
+        """Juicer, Freeosk, Digital, Other: the first person (in order) free at the first time (in
+        order) of the earliest day."""
+        spec = self._spec(event)
+        if self._place_simple(event, spec.first, spec.what, spec.times, spec.people) and event.event_type == DIGITAL:
+            kind = "teardown" if event.sub_type == DIGITAL_TEARDOWN else "setup"
+            self.rotating[(kind, self.placed[event.id][1].date())] += 1
 
     # ------------------------------------------------------------------ Core wave
     def _core_days(self, event: EventInfo) -> tuple[date, date] | None:
@@ -449,15 +468,18 @@ class _Planner:
                 return employee
         return None
 
+    def _core_times(self, day: date) -> list[time]:
+        """The day's Core slots, least used first (posted and proposed Cores), ties to the earliest."""
+        slots = self.ctx.core_slots
+        return [slots[i] for i in sorted(range(len(slots)), key=lambda i: (self.slot_use[(day, slots[i])], i))]
+
     def _core_free(self, event: EventInfo, day: date, tried: Counter) -> bool:
         if not self.core_pool:
             tried["no_candidate"] += 1
             return False
-        slots = self.ctx.core_slots
-        order = sorted(range(len(slots)), key=lambda i: (self.slot_use[(day, slots[i])], i))
         blocked: set[int] = set()
-        for index in order:
-            start_at = self._at(day, slots[index])
+        for at in self._core_times(day):
+            start_at = self._at(day, at)
             for employee in self.core_pool:
                 if employee.id not in blocked and self._ok(event, employee, start_at, tried, day_blocked=blocked):
                     self._book(event, employee.id, start_at)
@@ -509,7 +531,7 @@ class _Planner:
         tried: Counter = Counter()
         self.log.clear()
         if not self._place_core(event, 0, frozenset({event.id}), tried):
-            what = "Leads, Specialists, Juicer Baristas not juicing; no later-due Core to bump"
+            what = CORE_WHAT + "; no later-due Core to bump"
             if not self.s.short_notice_free_slots:
                 what += f"; days 1–{self.s.short_notice_days} take bumps only"
             self._fail(event, self._no_one(event, *days, tried, what))
@@ -614,13 +636,13 @@ class _Planner:
             done += len(items)
             self.progress(10 + 80 * done / total, f"{label}: {len(items)} events")
 
-        step(by_type[JUICER], self._juicer, "Juicer")
+        step(by_type[JUICER], self._simple, "Juicer")
         step(by_type[CORE], self._core, "Core")
         supervisor_moves = self._supervisors(by_type[SUPERVISOR], by_type[CORE])
         done += len(by_type[SUPERVISOR])
-        step(by_type[FREEOSK], self._freeosk, "Freeosk")
-        step(by_type[DIGITAL], self._digital, "Digital")
-        step(by_type[OTHER], self._other, "Other")
+        step(by_type[FREEOSK], self._simple, "Freeosk")
+        step(by_type[DIGITAL], self._simple, "Digital")
+        step(by_type[OTHER], self._simple, "Other")
 
         proposals: list[Proposal] = []
         order = {event_type: i for i, event_type in enumerate(WAVES)}
@@ -667,3 +689,125 @@ class _Planner:
 def plan(data: PlanInput, *, progress: Callable[[float, str], None] | None = None) -> Plan:
     """Compute a plan. Works on `data.ctx` (it ends holding the plan's bookings)."""
     return _Planner(data, progress).run()
+
+
+# --------------------------------------------------------------------------- one event: "Find someone"
+@dataclass(frozen=True)
+class Option:
+    """Someone who can take the event on a day, at the time the wave would use."""
+
+    employee_id: int
+    employee_name: str
+    start_at: datetime
+    preferred: bool  # in the wave's own pool (the people a run asks, in its order)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    employee_id: int
+    employee_name: str
+    reason: str  # the wording of run failures ("time off", "already has a Core that day", …)
+    detail: str  # the rule's own message
+
+
+@dataclass(frozen=True)
+class DayOptions:
+    day: date
+    options: list[Option]
+    refusals: list[Refusal]
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    event_id: int
+    days: list[DayOptions]
+    summary: str  # empty when someone can take it; else the reason a run would give
+
+
+def _suggest(planner: _Planner, event: EventInfo) -> Suggestions:
+    if event.event_type == SUPERVISOR:
+        core = next(
+            (
+                p
+                for p in sorted(planner.posted.values(), key=lambda p: p.schedule_id)
+                if p.event.event_type == CORE and event.event_number and p.event.event_number == event.event_number
+            ),
+            None,
+        )
+        if not event.event_number:
+            return Suggestions(event.id, [], "Unpaired Supervisor: its name has no 6-digit event number.")
+        if core is None:
+            return Suggestions(
+                event.id,
+                [],
+                f"Unpaired Supervisor: no Core with event number {event.event_number} is posted; "
+                "schedule the Core first (its Supervisor follows it).",
+            )
+        day = core.start_at.date()
+        if day <= planner.as_of_day:
+            return Suggestions(event.id, [], f"Its Core {core.event.name} is on {_fmt(day)}, not after today.")
+        window = (day, day)
+        spec = _WaveSpec(
+            day,
+            "Club Supervisor, the day's Primary Lead",
+            lambda d: [planner.ctx.supervisor_time],
+            lambda d: rules.supervisor_candidates(d, planner.employees, planner.ctx),
+        )
+    else:
+        spec = planner._spec(event)
+        window = planner._window(event, spec.first)
+        if window is None:
+            return Suggestions(event.id, [], planner.failures.pop(event.id))
+    active = sorted((e for e in planner.employees if e.is_active), key=lambda e: (e.name, e.id))
+    tried: Counter = Counter()
+    days: list[DayOptions] = []
+    for day in _span(*window):
+        preferred = spec.people(day)
+        if not preferred:
+            tried["no_rotation" if event.event_type == JUICER else "no_candidate"] += 1
+        pool = {e.id for e in preferred}
+        options: list[Option] = []
+        refusals: list[Refusal] = []
+        for employee in [*preferred, *(e for e in active if e.id not in pool)]:
+            first_refusal = None
+            for at in spec.times(day):
+                start_at = planner._at(day, at)
+                found = rules.validate_assignment(
+                    event=event, employee=employee, start_at=start_at, ctx=planner.ctx, first_only=True
+                )
+                if not found:
+                    options.append(Option(employee.id, employee.name, start_at, employee.id in pool))
+                    break
+                first_refusal = first_refusal or found[0]
+            else:
+                if first_refusal is not None:
+                    tried[first_refusal.code] += employee.id in pool
+                    refusals.append(
+                        Refusal(
+                            employee.id,
+                            employee.name,
+                            CODE_LABELS.get(first_refusal.code, first_refusal.code),
+                            first_refusal.message,
+                        )
+                    )
+        days.append(DayOptions(day, options, refusals))
+    summary = ""
+    if not any(d.options for d in days):
+        if event.event_type == SUPERVISOR:
+            top = ", ".join(f"{CODE_LABELS.get(c, c)} ×{n}" for c, n in sorted((+tried).items()))
+            summary = (
+                f"Neither the Club Supervisor nor the day's Primary Lead can take it on {_fmt(window[0])} "
+                "(its Core's date)" + (f": {top}." if top else ".")
+            )
+        else:
+            summary = planner._no_one(event, *window, +tried, spec.what)
+    return Suggestions(event.id, days, summary)
+
+
+def suggest(data: PlanInput, event: EventInfo) -> Suggestions:
+    """The auto-scheduler's rules applied to one event: on each day of its window (the run's
+    window for its type), who can take it and at which time (the wave's own people first, in the
+    wave's order; then anyone else the rules allow), and for everyone else the reason they cannot,
+    in the words of run failures. Bumping is not offered: it moves other postings.
+    `data.posted` are the postings to respect; `data.candidates` is not used."""
+    return _suggest(_Planner(data, None), event)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django import forms
 from django.utils import timezone
 
+from . import rules
 from .models import CompanyHoliday, Employee, Event, JobTitle, RotationType, Schedule, SchedulingSettings, TimeOff
 
 
@@ -22,6 +24,14 @@ class AssignForm(forms.Form):
 
     def start_at(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"]))
+
+    def available_first(self, *, label: str, ids: list[int]) -> None:
+        """Group the employee choices: the people the rules allow on the suggested day first (in
+        the auto-scheduler's order), then everyone else. Validation is unchanged."""
+        people = {e.pk: e for e in self.fields["employee"].queryset}
+        available = [(pk, people[pk].name) for pk in ids if pk in people]
+        others = [(e.pk, e.name) for e in people.values() if e.pk not in set(ids)]
+        self.fields["employee"].choices = [("", "---------"), (label, available), ("Others", others)]
 
 
 class RescheduleForm(forms.Form):
@@ -118,43 +128,96 @@ class RotationsForm(forms.Form):
         return out
 
 
+class TimeListField(forms.CharField):
+    """A list of HH:MM times typed as "09:45, 10:30, 11:00" (stored as ["09:45", "10:30", "11:00"])."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [p for p in re.split(r"[\s,;]+", text or "") if p]
+        out = []
+        for part in parts:
+            if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", part):
+                raise forms.ValidationError(f"{part!r} is not a time (HH:MM).")
+            hours, minutes = part.split(":")
+            out.append(f"{int(hours):02d}:{minutes}")
+        if not out:
+            raise forms.ValidationError("Give at least one time (HH:MM).")
+        if len(set(out)) != len(out):
+            raise forms.ValidationError("Each time once.")
+        return out
+
+
+DURATION_FIELD_PREFIX = "duration_"
+
+
 class SettingsForm(forms.ModelForm):
+    """The scheduling settings, for the page and the admin alike: slot lists as comma-separated
+    times, one minutes box per event type and sub-type, passwords write-only (blank keeps)."""
+
+    core_slots = TimeListField(help_text="Comma-separated, e.g. 09:45, 10:30, 11:00, 11:30.")
+    digital_setup_slots = TimeListField(help_text="Comma-separated; Digital setup/refresh starts rotate through them.")
+    digital_teardown_slots = TimeListField(help_text="Comma-separated; Digital teardown starts rotate through them.")
     crossmark_password = forms.CharField(
-        required=False, widget=forms.PasswordInput, help_text="Leave blank to keep the current password."
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to keep the current password.",
     )
     edr_password = forms.CharField(
-        required=False, widget=forms.PasswordInput, help_text="Leave blank to keep the current password."
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to keep the current password.",
     )
 
     class Meta:
         model = SchedulingSettings
-        fields = [
-            "core_slots",
-            "supervisor_time",
-            "freeosk_time",
-            "other_time",
-            "digital_setup_slots",
-            "digital_teardown_slots",
-            "juicer_production_time",
-            "juicer_survey_time",
-            "durations",
-            "non_core_buffer_days",
-            "short_notice_uses_free_slots",
-            "nightly_auto_schedule",
-            "sync_days_back",
-            "sync_days_ahead",
-            "crossmark_username",
-            "crossmark_password",
-            "edr_username",
-            "edr_password",
-            "edr_mfa_credential_id",
-        ]
+        fields = [f for f in SchedulingSettings.EDITABLE_FIELDS if f != "durations"]  # durations: one box per key
 
-    def clean_crossmark_password(self):
-        return self.cleaned_data["crossmark_password"] or self.instance.crossmark_password
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.durations or {}
+        for key in rules.DURATION_KEYS:
+            self.initial.setdefault(DURATION_FIELD_PREFIX + key, current.get(key))
 
-    def clean_edr_password(self):
-        return self.cleaned_data["edr_password"] or self.instance.edr_password
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["durations"] = {
+            key: cleaned[DURATION_FIELD_PREFIX + key]
+            for key in rules.DURATION_KEYS
+            if cleaned.get(DURATION_FIELD_PREFIX + key)
+        }
+        return cleaned
+
+    def settings_changes(self) -> dict:
+        """What `services.settings_update` takes: the editable fields, durations as one dict."""
+        return {
+            name: self.cleaned_data[name] for name in SchedulingSettings.EDITABLE_FIELDS if name in self.cleaned_data
+        }
+
+
+def _duration_field(key: str, label: str) -> forms.IntegerField:
+    is_type = key in rules.TYPE_LABELS
+    default = rules.DEFAULT_DURATIONS.get(key)
+    if is_type:
+        help_text = f"Minutes (default {default})."
+    elif default:
+        help_text = f"Minutes; blank: {default}."
+    else:
+        help_text = "Minutes; blank: as its type."
+    return forms.IntegerField(
+        label=f"Duration: {label}", required=is_type, min_value=1, max_value=24 * 60, help_text=help_text
+    )
+
+
+# One field per duration key, declared on the class so that the admin lists them too.
+for _key, _label in rules.DURATION_KEYS.items():
+    SettingsForm.base_fields[DURATION_FIELD_PREFIX + _key] = SettingsForm.declared_fields[
+        DURATION_FIELD_PREFIX + _key
+    ] = _duration_field(_key, _label)
 
 
 class EdrCodeForm(forms.Form):

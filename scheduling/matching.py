@@ -1,8 +1,13 @@
 """Matching Crossmark reps to employees. Plain Python.
 
 A rep is linked to an employee only by an id: the rep id first, then the Crossmark employee
-id (US######). A display name alone never links anyone: name look-alikes are returned as
-candidates for a coordinator to resolve.
+id (US######). A display name alone never links anyone: it gives candidates for a coordinator
+to confirm.
+
+Names: the same name ignoring case and the spaces at the ends ("bob johnson " = "Bob Johnson")
+is a *name match*. A name that differs in more than that — inner spacing, commas, "Last, First"
+order ("Bob  Johnson", "Johnson, Bob") — is only a *look-alike*: shown apart, and never treated as
+the same name unless the coordinator confirms.
 """
 
 from __future__ import annotations
@@ -23,7 +28,12 @@ class KnownEmployee:
 class RepMatch:
     employee_id: int | None
     how: str  # "rep_id" | "crossmark_id" | "none"
-    name_candidates: list[int] = field(default_factory=list)
+    name_candidates: list[int] = field(default_factory=list)  # the same name (case and ends aside)
+    look_alikes: list[int] = field(default_factory=list)  # similar names, not the same
+
+    @property
+    def all_candidates(self) -> list[int]:
+        return sorted({*self.name_candidates, *self.look_alikes})
 
     @property
     def matched(self) -> bool:
@@ -34,8 +44,19 @@ class RepMatch:
         return self.employee_id is None and bool(self.name_candidates)
 
 
+def name_key(name: str) -> str:
+    """The name as matching sees it: case-insensitive, the ends trimmed, nothing else changed."""
+    return (name or "").strip().casefold()
+
+
 def normalise_name(name: str) -> str:
-    return " ".join((name or "").replace(",", " ").lower().split())
+    """A looser key for look-alikes: commas and inner spacing ignored."""
+    return " ".join((name or "").replace(",", " ").casefold().split())
+
+
+def differs_only_in_casing(ours: str, theirs: str) -> bool:
+    """True when the two names are the same name but not the same text ("bob johnson" / "Bob Johnson")."""
+    return ours != theirs.strip() and name_key(ours) == name_key(theirs)
 
 
 class EmployeeIndex:
@@ -43,21 +64,25 @@ class EmployeeIndex:
         self.by_rep: dict[str, int] = {}
         self.by_crossmark: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
+        self.by_loose: dict[str, list[int]] = {}
         for e in employees:
             if e.rep_id:
                 self.by_rep[e.rep_id] = e.id
             if e.crossmark_id:
                 self.by_crossmark[e.crossmark_id.upper()] = e.id
-            key = normalise_name(e.name)
-            self.by_name.setdefault(key, []).append(e.id)
-            # "Last, First" and "First Last" are the same person's name.
-            parts = key.split()
+            self.by_name.setdefault(name_key(e.name), []).append(e.id)
+            loose = normalise_name(e.name)
+            self.by_loose.setdefault(loose, []).append(e.id)
+            # "Last, First" looks like "First Last".
+            parts = loose.split()
             if len(parts) == 2:
-                self.by_name.setdefault(f"{parts[1]} {parts[0]}", []).append(e.id)
+                self.by_loose.setdefault(f"{parts[1]} {parts[0]}", []).append(e.id)
 
     def match(self, *, rep_id: str = "", crossmark_id: str = "", name: str = "") -> RepMatch:
         if rep_id and rep_id in self.by_rep:
             return RepMatch(self.by_rep[rep_id], "rep_id")
         if crossmark_id and crossmark_id.upper() in self.by_crossmark:
             return RepMatch(self.by_crossmark[crossmark_id.upper()], "crossmark_id")
-        return RepMatch(None, "none", sorted(set(self.by_name.get(normalise_name(name), []))))
+        same = sorted(set(self.by_name.get(name_key(name), []))) if name_key(name) else []
+        alike = sorted(set(self.by_loose.get(normalise_name(name), [])) - set(same)) if name_key(name) else []
+        return RepMatch(None, "none", same, alike)

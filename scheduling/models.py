@@ -9,7 +9,6 @@ services, which lock the employee row first.
 from __future__ import annotations
 
 import re
-from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from project.fields import EncryptedTextField
 from project.models import AuditedModel
+
+from . import rules
 
 EVENT_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
@@ -369,20 +370,25 @@ class Schedule(AuditedModel):
 
 
 # --------------------------------------------------------------------------- settings and sync log
+# The defaults live in `scheduling.rules` (the pure rule module); the settings row starts from them.
+def _hhmm(times) -> list[str]:
+    return [t.strftime("%H:%M") for t in times]
+
+
 def default_core_slots() -> list[str]:
-    return ["09:45", "10:30", "11:00", "11:30"]
+    return _hhmm(rules.DEFAULT_CORE_SLOTS)
 
 
 def default_digital_setup_slots() -> list[str]:
-    return ["10:15", "10:30", "10:45", "11:00"]
+    return _hhmm(rules.DEFAULT_DIGITAL_SETUP_SLOTS)
 
 
 def default_digital_teardown_slots() -> list[str]:
-    return ["18:00", "18:15", "18:30", "18:45"]
+    return _hhmm(rules.DEFAULT_DIGITAL_TEARDOWN_SLOTS)
 
 
 def default_durations() -> dict[str, int]:
-    return {"core": 390, "juicer": 540, "supervisor": 5, "freeosk": 15, "digital": 15, "other": 15}
+    return dict(rules.DEFAULT_DURATIONS)
 
 
 class SecretHoldingModel(models.Model):
@@ -402,14 +408,17 @@ class SchedulingSettings(SecretHoldingModel):
     history = HistoricalRecords(excluded_fields=["crossmark_password", "edr_password"])
 
     core_slots = models.JSONField(default=default_core_slots)
-    supervisor_time = models.TimeField(default=time(12, 0))
-    freeosk_time = models.TimeField(default=time(10, 0))
-    other_time = models.TimeField(default=time(11, 0))
+    supervisor_time = models.TimeField(default=rules.DEFAULT_SUPERVISOR_TIME)
+    freeosk_time = models.TimeField(default=rules.DEFAULT_FREEOSK_TIME)
+    other_time = models.TimeField(default=rules.DEFAULT_OTHER_TIME)
     digital_setup_slots = models.JSONField(default=default_digital_setup_slots)
     digital_teardown_slots = models.JSONField(default=default_digital_teardown_slots)
-    juicer_production_time = models.TimeField(default=time(9, 0))
-    juicer_survey_time = models.TimeField(default=time(17, 0))
-    durations = models.JSONField(default=default_durations, help_text="Minutes per event type.")
+    juicer_production_time = models.TimeField(default=rules.DEFAULT_JUICER_PRODUCTION_TIME)
+    juicer_survey_time = models.TimeField(default=rules.DEFAULT_JUICER_SURVEY_TIME)
+    durations = models.JSONField(
+        default=default_durations,
+        help_text="Minutes per event type, and per sub-type where it differs (a sub-type wins over its type).",
+    )
     non_core_buffer_days = models.PositiveSmallIntegerField(default=3)
     short_notice_uses_free_slots = models.BooleanField(default=True)
     nightly_auto_schedule = models.BooleanField(default=False)
@@ -422,6 +431,30 @@ class SchedulingSettings(SecretHoldingModel):
     edr_username = models.CharField(max_length=200, blank=True)
     edr_password = EncryptedTextField(blank=True)
     edr_mfa_credential_id = models.CharField(max_length=100, blank=True)
+
+    # What the page form, the admin and the API may change (all through `services.settings_update`).
+    EDITABLE_FIELDS = (
+        "core_slots",
+        "supervisor_time",
+        "freeosk_time",
+        "other_time",
+        "digital_setup_slots",
+        "digital_teardown_slots",
+        "juicer_production_time",
+        "juicer_survey_time",
+        "durations",
+        "non_core_buffer_days",
+        "short_notice_uses_free_slots",
+        "nightly_auto_schedule",
+        "sync_days_back",
+        "sync_days_ahead",
+        "crossmark_username",
+        "crossmark_password",
+        "edr_username",
+        "edr_password",
+        "edr_mfa_credential_id",
+    )
+    SECRET_FIELDS = ("crossmark_password", "edr_password")  # write-only; blank keeps the current one
 
     class Meta:
         verbose_name = verbose_name_plural = "scheduling settings"
@@ -442,10 +475,12 @@ class SchedulingSettings(SecretHoldingModel):
                 errors[name] = "A non-empty list of HH:MM times."
         if (
             not isinstance(self.durations, dict)
-            or set(self.durations) - set(EventType.values)
-            or not all(isinstance(v, int) and 0 < v <= 24 * 60 for v in self.durations.values())
+            or set(self.durations) - set(rules.DURATION_KEYS)
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 24 * 60 for v in self.durations.values()
+            )
         ):
-            errors["durations"] = "Minutes (1–1440) per event type: " + ", ".join(EventType.values) + "."
+            errors["durations"] = "Minutes (1–1440) per event type or sub-type: " + ", ".join(rules.DURATION_KEYS) + "."
         if errors:
             raise ValidationError(errors)
 
@@ -530,20 +565,48 @@ class EdrSession(SecretHoldingModel):
 # --------------------------------------------------------------------------- the auto-scheduler
 class SchedulerRun(AuditedModel):
     """One auto-scheduler run. It writes only itself and its proposals; nothing else changes
-    until a coordinator approves proposals (row by row, through Crossmark)."""
+    until a coordinator approves proposals (row by row, through Crossmark).
+
+    The lifecycle (every status and every allowed move, here and nowhere else; `runs` enforces it):
+
+        running → ready | failed
+        ready → partly_approved | approved   (rows submitted to Crossmark: some / all)
+        ready → rejected                     (only while no row is submitted)
+        partly_approved → approved           (the remaining rows submitted, e.g. by "retry failed")
+        partly_approved → closed             (the remaining rows dropped; the submitted ones stay)
+        ready | partly_approved → superseded (a newer run had rows submitted: this plan is stale)
+
+    approved, rejected, closed, superseded and failed are final: the run is read-only.
+    """
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         READY = "ready", "Ready for review"
+        PARTLY_APPROVED = "partly_approved", "Partly approved"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        CLOSED = "closed", "Closed"
+        SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.RUNNING: frozenset({Status.READY, Status.FAILED}),
+        Status.READY: frozenset({Status.PARTLY_APPROVED, Status.APPROVED, Status.REJECTED, Status.SUPERSEDED}),
+        Status.PARTLY_APPROVED: frozenset({Status.APPROVED, Status.CLOSED, Status.SUPERSEDED}),
+        Status.APPROVED: frozenset(),
+        Status.REJECTED: frozenset(),
+        Status.CLOSED: frozenset(),
+        Status.SUPERSEDED: frozenset(),
+        Status.FAILED: frozenset(),
+    }
+    # Proposals may be edited and approved only in these.
+    OPEN = frozenset({Status.READY, Status.PARTLY_APPROVED})
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
         NIGHTLY = "nightly", "Nightly"
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     as_of = models.DateTimeField(help_text="Candidates are due after this instant; Cores go from the next day.")
     job_id = models.UUIDField(null=True, blank=True)
@@ -567,13 +630,40 @@ class SchedulerRun(AuditedModel):
     rejected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newer run whose approval made this one stale.",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["running", "ready", "approved", "rejected", "failed"]),
+                condition=Q(
+                    status__in=[
+                        "running",
+                        "ready",
+                        "partly_approved",
+                        "approved",
+                        "rejected",
+                        "closed",
+                        "superseded",
+                        "failed",
+                    ]
+                ),
                 name="scheduler_run_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                name="scheduler_run_superseded_names_newer_run",
             ),
         ]
 
@@ -582,8 +672,11 @@ class SchedulerRun(AuditedModel):
 
     @property
     def is_open(self) -> bool:
-        """Proposals may still be edited, approved or rejected."""
-        return self.status in (self.Status.READY, self.Status.APPROVED)
+        """Proposals may still be edited and approved."""
+        return self.status in self.OPEN
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
 
 
 class ScheduleProposal(AuditedModel):

@@ -26,6 +26,7 @@ from integrations.edr import edr_client
 
 from .models import EdrReport, EdrSession, Employee, EventType
 from .selectors import employee_list, schedule_list, schedules_on, scheduling_settings_get
+from .upc import UPC_A, barcode_plan
 
 logger = logging.getLogger(__name__)
 EDR_CACHE_HOURS = 24
@@ -111,17 +112,40 @@ def edr_report_get(*, event_number: str, user=None) -> tuple[EdrReportData | Non
 
 # --------------------------------------------------------------------------- barcodes
 def barcode_svg_data_uri(number: str) -> tuple[str, str]:
-    """(data URI of an SVG barcode, symbology). UPC-A for numbers up to 12 digits (left-padded to
-    11, the check digit is added); Code128 for longer or non-numeric values."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if digits and len(digits) <= 12 and digits == number.strip():
-        code = barcode.get("upca", digits.zfill(11) if len(digits) <= 11 else digits, writer=SVGWriter())
-        kind = "UPC-A"
+    """(data URI of an SVG barcode, symbology), following `upc.barcode_plan`. The SVG carries no
+    text of its own: the paperwork prints `plan.encoded` under it, which is what the bars encode."""
+    plan = barcode_plan(number)
+    if not plan.symbology:
+        return "", ""
+    code = barcode.get("upca" if plan.symbology == UPC_A else "code128", plan.encoded, writer=SVGWriter())
+    if code.get_fullcode() != plan.encoded:  # never print a caption the bars do not say
+        raise ValueError(f"barcode of {number!r} encodes {code.get_fullcode()!r}, not {plan.encoded!r}")
+    svg = code.render({"module_height": 10, "quiet_zone": 2, "write_text": False})
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode(), plan.symbology
+
+
+def item_row(item, **extra) -> dict:
+    """An EDR item as the paperwork prints it: its barcode, the caption (exactly the encoded
+    digits) and the UPC problem, if any."""
+    plan = barcode_plan(item.upc or item.item_number)
+    uri, kind = barcode_svg_data_uri(item.upc or item.item_number)
+    return {
+        "item": item,
+        "barcode": uri,
+        "symbology": kind,
+        "caption": plan.encoded,
+        "upc_problem": plan.problem,
+        **extra,
+    }
+
+
+def paperwork_title(what: str, *, start: date, end: date | None = None, subject: str = "") -> str:
+    """The one title format of all paperwork: "What · subject · period"."""
+    if end is None or end == start:
+        period = f"{start:%a %b} {start.day}, {start.year}"
     else:
-        code = barcode.get("code128", number.strip() or "0", writer=SVGWriter())
-        kind = "Code128"
-    svg = code.render({"module_height": 10, "font_size": 8, "text_distance": 3, "quiet_zone": 2})
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode(), kind
+        period = f"{start:%a %b} {start.day} – {end:%a %b} {end.day}, {end.year}"
+    return " · ".join(part for part in (what, subject, period) if part)
 
 
 # --------------------------------------------------------------------------- PDFs
@@ -130,6 +154,8 @@ class CorePage:
     schedule: object
     report: EdrReportData | None
     problem: str
+    items: list[dict]
+    title: str
 
 
 def _pdf(template: str, context: dict) -> bytes:
@@ -158,19 +184,23 @@ def daily_package_context(*, day: date, user=None) -> dict:
     for schedule in cores:
         number = schedule.event.event_number
         report, problem = edr_report_get(event_number=number, user=user) if number else (None, "No event number.")
-        pages.append(CorePage(schedule=schedule, report=report, problem=problem))
-        for item in report.items if report else []:
-            uri, kind = barcode_svg_data_uri(item.upc or item.item_number)
-            items.append(
-                {
-                    "event": schedule.event,
-                    "employee": schedule.employee,
-                    "item": item,
-                    "barcode": uri,
-                    "symbology": kind,
-                }
-            )
-    return {"day": day, "schedules": schedules, "core_pages": pages, "items": items, "generated": timezone.now()}
+        rows = [
+            item_row(item, event=schedule.event, employee=schedule.employee)
+            for item in (report.items if report else [])
+        ]
+        title = paperwork_title("Core event", subject=schedule.event.name, start=day)
+        pages.append(CorePage(schedule=schedule, report=report, problem=problem, items=rows, title=title))
+        items.extend(rows)
+    return {
+        "title": paperwork_title("Daily schedule", start=day),
+        "items_title": paperwork_title("Item list", start=day),
+        "day": day,
+        "schedules": schedules,
+        "core_pages": pages,
+        "items": items,
+        "flagged": [row for row in items if row["upc_problem"]],
+        "generated": timezone.now(),
+    }
 
 
 def week_start_for(day: date) -> date:
@@ -192,7 +222,12 @@ def weekly_schedule_pdf(*, start: date) -> bytes:
 
 
 def weekly_context(*, start: date) -> dict:
-    return {"grid": weekly_grid(start), "start": start, "generated": timezone.now()}
+    return {
+        "title": paperwork_title("Weekly schedule", start=start, end=start + timedelta(days=6)),
+        "grid": weekly_grid(start),
+        "start": start,
+        "generated": timezone.now(),
+    }
 
 
 def employee_schedule_pdf(*, employee: Employee, start: date) -> bytes:
@@ -202,6 +237,7 @@ def employee_schedule_pdf(*, employee: Employee, start: date) -> bytes:
 def employee_context(*, employee: Employee, start: date) -> dict:
     schedules = list(schedule_list(start=start, end=start + timedelta(days=13), employee_id=employee.pk))
     return {
+        "title": paperwork_title("Schedule", subject=employee.name, start=start, end=start + timedelta(days=13)),
         "employee": employee,
         "start": start,
         "end": start + timedelta(days=13),

@@ -28,7 +28,53 @@ JUICER_BARISTA = "juicer_barista"
 DIGITAL_SETUP, DIGITAL_REFRESH, DIGITAL_TEARDOWN = "digital_setup", "digital_refresh", "digital_teardown"
 JUICER_PRODUCTION, JUICER_SURVEY = "juicer_production", "juicer_survey"
 
-DEFAULT_DURATIONS = {CORE: 390, JUICER: 540, SUPERVISOR: 5, FREEOSK: 15, DIGITAL: 15, OTHER: 15}
+# ---- The defaults of the scheduling settings, here and only here (the settings model reads them).
+DEFAULT_CORE_SLOTS = (time(9, 45), time(10, 30), time(11, 0), time(11, 30))
+DEFAULT_SUPERVISOR_TIME = time(12, 0)
+DEFAULT_FREEOSK_TIME = time(10, 0)
+DEFAULT_OTHER_TIME = time(11, 0)
+DEFAULT_DIGITAL_SETUP_SLOTS = (time(10, 15), time(10, 30), time(10, 45), time(11, 0))
+DEFAULT_DIGITAL_TEARDOWN_SLOTS = (time(18, 0), time(18, 15), time(18, 30), time(18, 45))
+DEFAULT_JUICER_PRODUCTION_TIME = time(9, 0)
+DEFAULT_JUICER_SURVEY_TIME = time(17, 0)
+# Minutes per type, and per sub-type where a sub-type is not the type's usual length: a Juicer
+# survey is an hour, not a 9-hour production (a 17:00 survey must not block the next morning).
+# Other sub-types take their type's minutes unless the settings give them their own.
+DEFAULT_DURATIONS = {CORE: 390, JUICER: 540, JUICER_SURVEY: 60, SUPERVISOR: 5, FREEOSK: 15, DIGITAL: 15, OTHER: 15}
+FALLBACK_MINUTES = 15
+# The keys a duration may have, with their labels (settings forms list them in this order).
+DURATION_KEYS = {
+    CORE: "Core",
+    SUPERVISOR: "Supervisor",
+    JUICER: "Juicer (any)",
+    JUICER_PRODUCTION: "Juicer production",
+    JUICER_SURVEY: "Juicer survey",
+    FREEOSK: "Freeosk",
+    DIGITAL: "Digital (any)",
+    DIGITAL_SETUP: "Digital setup",
+    DIGITAL_REFRESH: "Digital refresh",
+    DIGITAL_TEARDOWN: "Digital teardown",
+    OTHER: "Other",
+}
+
+
+def duration_minutes(
+    durations: dict[str, int], *, event_type: str, sub_type: str = "", estimated: int | None = None
+) -> int:
+    """The one duration rule: the event's own estimate, else its sub-type's minutes (settings,
+    then defaults), else its type's (settings, then defaults). A sub-type's minutes win over its
+    type's, so a settings row that only names types still gives a survey its own length."""
+    for value in (
+        estimated,
+        durations.get(sub_type) if sub_type else None,
+        DEFAULT_DURATIONS.get(sub_type) if sub_type else None,
+        durations.get(event_type),
+        DEFAULT_DURATIONS.get(event_type),
+    ):
+        if value:
+            return int(value)
+    return FALLBACK_MINUTES
+
 
 # Who may work which type (HARD). Order = preference, used by the auto-scheduler.
 ROLE_MATRIX: dict[str, tuple[str, ...]] = {
@@ -113,8 +159,8 @@ class RuleContext:
     """Everything the rules need, loaded once. All datetimes in local time."""
 
     durations: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DURATIONS))
-    core_slots: tuple[time, ...] = (time(9, 45), time(10, 30), time(11, 0), time(11, 30))
-    supervisor_time: time = time(12, 0)
+    core_slots: tuple[time, ...] = DEFAULT_CORE_SLOTS
+    supervisor_time: time = DEFAULT_SUPERVISOR_TIME
     time_off: dict[int, list[tuple[date, date]]] = field(default_factory=lambda: defaultdict(list))
     date_availability: dict[tuple[int, date], bool] = field(default_factory=dict)
     holidays: set[date] = field(default_factory=set)
@@ -130,12 +176,11 @@ class RuleContext:
 
     # ------------------------------------------------------------------ lookups
     def duration(self, event: EventInfo) -> timedelta:
-        minutes = (
-            event.estimated_minutes
-            or self.durations.get(event.event_type)
-            or DEFAULT_DURATIONS.get(event.event_type, 15)
+        return timedelta(
+            minutes=duration_minutes(
+                self.durations, event_type=event.event_type, sub_type=event.sub_type, estimated=event.estimated_minutes
+            )
         )
-        return timedelta(minutes=minutes)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.recurring_holidays

@@ -19,7 +19,7 @@ from project.models import Job
 
 from . import runs
 from .models import Employee, ScheduleProposal, SchedulerRun
-from .selectors import proposal_queryset, schedule_list, scheduler_run_list
+from .selectors import proposal_counts, proposal_facts, proposal_queryset, schedule_list, scheduler_run_list
 from .services import CrossmarkFailed
 from .views import can_view
 
@@ -86,21 +86,27 @@ def _review(run: SchedulerRun) -> dict:
                     {"kind": "posted", "at": timezone.localtime(s.start_at), "schedule": s, "moving": s.pk in moving}
                 )
     grouped = [(day, sorted(rows, key=lambda r: (r["at"], r["kind"]))) for day, rows in sorted(days.items())]
-    counts = defaultdict(int)
-    for p in proposals:
-        counts[p.status] += 1
-    return {"days": grouped, "failures": failures, "counts": dict(counts)}
+    return {"days": grouped, "failures": failures}
 
 
 @can_view
 def run_detail(request, pk: int):
-    run = get_object_or_404(SchedulerRun, pk=pk)
+    run = get_object_or_404(SchedulerRun.objects.select_related("superseded_by", "approved_by"), pk=pk)
     job = Job.objects.filter(pk=run.job_id).first() if run.job_id else None
     approve_job = None
     wanted = request.GET.get("job", "")
     if len(wanted) == 36:
         approve_job = Job.objects.filter(pk=wanted, kind="scheduling.auto_schedule_approve").first()
-    context = {"run": run, "job": job, "approve_job": approve_job, "can_run": _can_run(request) and run.is_open}
+    counts = proposal_counts(run)
+    actions = runs.run_actions(run, counts) if _can_run(request) else None
+    context = {
+        "run": run,
+        "job": job,
+        "approve_job": approve_job,
+        "facts": proposal_facts(counts),
+        "actions": actions,
+        "can_run": actions is not None and actions.edit,
+    }
     if run.status not in (SchedulerRun.Status.RUNNING, SchedulerRun.Status.FAILED):
         context.update(_review(run))
     return render(request, "scheduling/run.html", context)
@@ -109,7 +115,7 @@ def run_detail(request, pk: int):
 @require_POST
 @can_view
 def run_action(request, pk: int, action: str):
-    if action not in ("approve", "retry", "reject"):
+    if action not in ("approve", "retry", "reject", "close"):
         raise Http404("Unknown action")
     run = get_object_or_404(SchedulerRun, pk=pk)
     _require_run(request)
@@ -117,6 +123,9 @@ def run_action(request, pk: int, action: str):
         if action == "reject":
             runs.run_reject(run=run, user=request.user)
             messages.success(request, "Run rejected: no event or schedule changed.")
+        elif action == "close":
+            runs.run_close(run=run, user=request.user)
+            messages.success(request, "Run closed: its submitted rows stay posted; the rows still open were dropped.")
         elif not request.POST.getlist("proposals"):
             # The whole run: in the background (one Crossmark call per row), progress on the run page.
             job = runs.run_approve_start(run=run, user=request.user, retry_only=action == "retry")

@@ -11,6 +11,7 @@ import logging
 import time as clock
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -39,6 +40,7 @@ from .selectors import (
     event_info,
     local_midnight,
     parse_hhmm,
+    proposal_counts,
     rule_context_build,
     scheduling_settings_get,
 )
@@ -46,6 +48,7 @@ from .selectors import (
 logger = logging.getLogger(__name__)
 
 Status = ScheduleProposal.Status
+RunStatus = SchedulerRun.Status
 WAVE_ORDER = {t: i for i, t in enumerate(autoscheduler.WAVES)}
 
 
@@ -82,7 +85,20 @@ def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = N
     first = as_of.date() - timedelta(days=1)
     last = max((e.due_at.date() for e in candidates), default=as_of.date() + timedelta(days=1))
     ctx = rule_context_build(start=first, end=last, settings_row=s)
-    posted = [
+    employees = [employee_info(e) for e in employee_list()]
+    return autoscheduler.PlanInput(
+        as_of=as_of,
+        candidates=candidates,
+        employees=employees,
+        ctx=ctx,
+        posted=_posted_between(first, last),
+        settings=plan_settings(s),
+    )
+
+
+def _posted_between(first, last) -> list[autoscheduler.PostedInfo]:
+    """Posted schedules that can touch the dates first..last (the rule context's own range)."""
+    return [
         autoscheduler.PostedInfo(
             schedule_id=row.pk,
             event=event_info(row.event),
@@ -94,10 +110,38 @@ def plan_input_load(as_of: datetime, settings_row: SchedulingSettings | None = N
             start_at__lt=local_midnight(last + timedelta(days=2)),
         )
     ]
-    employees = [employee_info(e) for e in employee_list()]
-    return autoscheduler.PlanInput(
-        as_of=as_of, candidates=candidates, employees=employees, ctx=ctx, posted=posted, settings=plan_settings(s)
+
+
+def event_suggestions(*, event: Event, as_of: datetime | None = None) -> autoscheduler.Suggestions:
+    """ "Find someone" for one unscheduled event: the auto-scheduler's rules for its type, against
+    the posted schedules, in a fixed number of queries. An event already scheduled, or in a
+    condition that cannot take a schedule (Submitted, Canceled, …), is refused (ValidationError)."""
+    if Schedule.objects.filter(event=event).exists():
+        raise ValidationError({"event": "This event is already scheduled; reschedule or reassign it instead."})
+    services._check_event_open(event)
+    s = scheduling_settings_get()
+    as_of = timezone.localtime(as_of or timezone.now())
+    first = as_of.date() - timedelta(days=1)
+    last = max(timezone.localtime(event.due_at).date(), as_of.date() + timedelta(days=1))
+    if event.event_type == EventType.SUPERVISOR and event.event_number:
+        core_at = (
+            Schedule.objects.filter(event__event_type=EventType.CORE, event__event_number=event.event_number)
+            .order_by("pk")
+            .values_list("start_at", flat=True)
+            .first()
+        )
+        if core_at is not None:  # the Core may sit outside the Supervisor's own window
+            core_day = timezone.localtime(core_at).date()
+            first, last = min(first, core_day), max(last, core_day)
+    data = autoscheduler.PlanInput(
+        as_of=as_of,
+        candidates=[],
+        employees=[employee_info(e) for e in employee_list()],
+        ctx=rule_context_build(start=first, end=last, settings_row=s),
+        posted=_posted_between(first, last),
+        settings=plan_settings(s),
     )
+    return autoscheduler.suggest(data, event_info(event))
 
 
 def run_create(*, as_of: datetime | None = None, user=None, trigger: str = SchedulerRun.Trigger.MANUAL) -> SchedulerRun:
@@ -121,9 +165,7 @@ def run_start(*, as_of: datetime | None = None, user=None) -> tuple[SchedulerRun
             params={"run_id": run.pk},
         )
     except JobNotQueued:
-        SchedulerRun.objects.filter(pk=run.pk).update(
-            status=SchedulerRun.Status.FAILED, error="The job could not be queued."
-        )
+        _transition(run, RunStatus.FAILED, error="The job could not be queued.")
         raise
     SchedulerRun.objects.filter(pk=run.pk).update(job_id=job.pk)
     return run, job
@@ -161,8 +203,9 @@ def run_execute(*, run: SchedulerRun, progress: Callable[[float, str], None] | N
         ]
         with transaction.atomic():
             ScheduleProposal.objects.bulk_create(rows, batch_size=500)
-            SchedulerRun.objects.filter(pk=run.pk).update(
-                status=SchedulerRun.Status.READY,
+            _transition(
+                run,
+                RunStatus.READY,
                 finished_at=timezone.now(),
                 candidates=result.candidates,
                 proposed=result.proposed,
@@ -173,9 +216,8 @@ def run_execute(*, run: SchedulerRun, progress: Callable[[float, str], None] | N
             )
     except Exception as exc:
         logger.exception("auto-schedule run %s failed", run.pk)
-        SchedulerRun.objects.filter(pk=run.pk).update(
-            status=SchedulerRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        run.refresh_from_db(fields=["status"])
+        _transition(run, RunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
         raise
     run.refresh_from_db()
     return run
@@ -190,10 +232,96 @@ def _settings_snapshot(s: autoscheduler.PlanSettings, ctx: rules.RuleContext) ->
     }
 
 
-# --------------------------------------------------------------------------- review: editing a proposal
+# --------------------------------------------------------------------------- the lifecycle
+POSTED_CANNOT_REJECT = (
+    "Rows of this run are already posted in Crossmark, so it cannot be rejected: "
+    "retry the failed rows, or close the run to drop the rows still open."
+)
+
+
+def _refusal(run: SchedulerRun, wanted: str) -> str:
+    """Why `run` cannot go to `wanted`, in the words a coordinator needs."""
+    if run.status == RunStatus.SUPERSEDED:
+        return (
+            f"This run was superseded by run #{run.superseded_by_id}, which was approved after it was made; "
+            "it is read-only. Review the newer run (or start a new one) instead."
+        )
+    if wanted == RunStatus.REJECTED and run.status in (RunStatus.PARTLY_APPROVED, RunStatus.APPROVED):
+        return POSTED_CANNOT_REJECT
+    if wanted == RunStatus.CLOSED and run.status == RunStatus.READY:
+        return "Nothing of this run is posted yet: reject it instead of closing it."
+    return f"This run is {run.get_status_display().lower()}; it is read-only."
+
+
+def _transition(run: SchedulerRun, to: str, **fields) -> None:
+    """The one place a run's status changes. Checks the move against `SchedulerRun.TRANSITIONS` and
+    makes it with a conditional UPDATE (status still what this caller read), so two coordinators
+    acting at once cannot both move the run: the second gets a clear refusal."""
+    if not run.can_become(to):
+        raise ValidationError({"run": _refusal(run, to)})
+    now = timezone.now()
+    changed = SchedulerRun.objects.filter(pk=run.pk, status=run.status).update(status=to, updated_at=now, **fields)
+    if not changed:
+        current = SchedulerRun.objects.get(pk=run.pk)
+        raise ValidationError(
+            {"run": f"The run changed meanwhile (it is now {current.get_status_display().lower()}); reload it."}
+        )
+    run.status, run.updated_at = to, now
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
 def _open_run(run: SchedulerRun) -> None:
     if not run.is_open:
-        raise ValidationError({"run": f"This run is {run.get_status_display().lower()}; its proposals cannot change."})
+        raise ValidationError({"run": _refusal(run, RunStatus.APPROVED)})
+
+
+def _user_or_none(user):
+    return user if user is not None and user.pk else None
+
+
+def _run_progress(run: SchedulerRun, *, user) -> None:
+    """After submissions (the run row is locked by the caller): ready → partly approved or
+    approved, partly approved → approved. A run's first submission makes every older open run
+    superseded: their plans were made against a world this approval has just changed."""
+    counts = proposal_counts(run)
+    if not counts.get(Status.SUBMITTED):
+        return
+    open_rows = sum(counts.get(s, 0) for s in ScheduleProposal.APPROVABLE)
+    target = RunStatus.PARTLY_APPROVED if open_rows else RunStatus.APPROVED
+    if target == run.status:
+        return
+    first_submission = run.status == RunStatus.READY
+    _transition(run, target, approved_at=timezone.now(), approved_by=_user_or_none(user))
+    if first_submission:
+        for older in SchedulerRun.objects.select_for_update().filter(pk__lt=run.pk, status__in=SchedulerRun.OPEN):
+            _transition(older, RunStatus.SUPERSEDED, superseded_by=run)
+
+
+@dataclass(frozen=True)
+class RunActions:
+    """What a coordinator may do with a run now: the page shows these buttons, the API lists them."""
+
+    approve: bool
+    retry: bool
+    reject: bool
+    close: bool
+    edit: bool
+
+
+def run_actions(run: SchedulerRun, counts: dict[str, int]) -> RunActions:
+    """`counts`: the run's proposals by status (see `selectors.proposal_counts`)."""
+    approvable = sum(counts.get(s, 0) for s in ScheduleProposal.APPROVABLE)
+    return RunActions(
+        approve=run.is_open and approvable > 0,
+        retry=run.is_open and counts.get(Status.SUBMIT_FAILED, 0) > 0,
+        reject=run.can_become(RunStatus.REJECTED) and not counts.get(Status.SUBMITTED, 0),
+        close=run.can_become(RunStatus.CLOSED),
+        edit=run.is_open,
+    )
+
+
+# --------------------------------------------------------------------------- review: editing a proposal
 
 
 def _plan_context(*, run: SchedulerRun, day, exclude_proposal: int) -> rules.RuleContext:
@@ -209,17 +337,15 @@ def _plan_context(*, run: SchedulerRun, day, exclude_proposal: int) -> rules.Rul
         .exclude(pk=exclude_proposal)
         .select_related("event")
     )
-    durations = ctx.durations
     for row in pending:
         ctx.remove_event(row.event_id)
         local = timezone.localtime(row.start_at)
-        minutes = row.event.estimated_minutes or durations.get(row.event.event_type, 15)
         ctx.add_booking(
             rules.Booking(
                 event_id=row.event_id,
                 employee_id=row.employee_id,
                 start_at=local,
-                end_at=local + timedelta(minutes=minutes),
+                end_at=local + ctx.duration(event_info(row.event)),
                 event_type=row.event.event_type,
                 event_name=row.event.name,
             )
@@ -304,7 +430,9 @@ def _approval_order(rows: list[ScheduleProposal]) -> list[int]:
 def run_approve_start(*, run: SchedulerRun, user=None, retry_only: bool = False) -> Job:
     """Approve (or retry) the whole run as a background job: one Crossmark call per row, with
     progress. Refused (ValidationError) when the run is no longer open; JobNotQueued propagates."""
-    _open_run(run)
+    run = SchedulerRun.objects.get(pk=run.pk)
+    if run.status != RunStatus.APPROVED:  # approving an approved run again is a job that sends nothing
+        _open_run(run)
     return job_start(
         kind="scheduling.auto_schedule_approve",
         task="scheduling.tasks.auto_schedule_approve_job",
@@ -330,13 +458,16 @@ def run_approve(
     """Submit proposals to Crossmark one row at a time and record each outcome. Idempotent:
     a submitted row is never submitted again; failed rows are retried on the next call."""
     run = SchedulerRun.objects.get(pk=run.pk)
-    _open_run(run)
-    statuses = (Status.SUBMIT_FAILED,) if retry_only else ScheduleProposal.APPROVABLE
     if proposal_ids is not None:
         known = set(run.proposals.filter(pk__in=proposal_ids).values_list("pk", flat=True))
         unknown = sorted(set(proposal_ids) - known)
         if unknown:
             raise ValidationError({"proposals": [f"Not proposals of this run: {', '.join(map(str, unknown))}."]})
+    if run.status == RunStatus.APPROVED:  # every row is submitted: approving again sends nothing
+        return {"submitted": 0, "failed": 0, "skipped": 0}
+    _open_run(run)
+    statuses = (Status.SUBMIT_FAILED,) if retry_only else ScheduleProposal.APPROVABLE
+    if proposal_ids is not None:
         wanted = _with_dependencies(run, known)
         rows = list(run.proposals.filter(pk__in=wanted, status__in=statuses).select_related("event"))
     else:
@@ -345,16 +476,12 @@ def run_approve(
     outcome: Counter = Counter()
     order = _approval_order(rows)
     for done, pk in enumerate(order, start=1):
-        outcome[_approve_one(pk, user=user, client=client)] += 1
+        outcome[_approve_one(pk, run_id=run.pk, user=user, client=client)] += 1
         if progress is not None:
             progress(
                 100 * done / len(order),
                 f"{done}/{len(order)} rows: {outcome['submitted']} submitted, {outcome['failed']} failed",
             )
-    if run.status == SchedulerRun.Status.READY:
-        run.status = SchedulerRun.Status.APPROVED
-        run.approved_at, run.approved_by = timezone.now(), user if user is not None and user.pk else None
-        run.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
     return {"submitted": outcome["submitted"], "failed": outcome["failed"], "skipped": outcome["skipped"]}
 
 
@@ -381,11 +508,17 @@ def _submission_claim(pk: int) -> datetime | str:
     return "skipped"
 
 
-def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
+def _approve_one(pk: int, *, run_id: int, user, client: CrossmarkClient) -> str:
     started = _submission_claim(pk)
     if isinstance(started, str):
         return started
     with transaction.atomic():
+        # The run first, then the row: the order reject and close use too. A run rejected, closed
+        # or superseded meanwhile sends nothing more.
+        run = SchedulerRun.objects.select_for_update().get(pk=run_id)
+        if not run.is_open:
+            ScheduleProposal.objects.filter(pk=pk, submit_started_at=started).update(submit_started_at=None)
+            return "skipped"
         row = (
             ScheduleProposal.objects.select_for_update(of=("self",))
             .select_related("event", "employee", "schedule")
@@ -426,8 +559,9 @@ def _approve_one(pk: int, *, user, client: CrossmarkClient) -> str:
                 schedule.overridden_warnings, schedule.override_reason = accepted, reason
             schedule.save()
         row.status, row.crossmark_schedule_id, row.submit_error = Status.SUBMITTED, move.new_crossmark_id, ""
-        row.submitted_at, row.submitted_by = timezone.now(), user if user is not None and user.pk else None
+        row.submitted_at, row.submitted_by = timezone.now(), _user_or_none(user)
         row.save()
+        _run_progress(run, user=user)
         return "submitted"
 
 
@@ -489,14 +623,27 @@ def _prepare(row: ScheduleProposal) -> services.Move:
 
 @transaction.atomic
 def run_reject(*, run: SchedulerRun, user=None) -> SchedulerRun:
-    """Drop the run's open proposals. Events and posted schedules are not touched (rows already
-    submitted stay posted: they were approved one by one)."""
+    """Drop the run's open proposals. Events and posted schedules are not touched. Refused once any
+    row is submitted (the run is then partly approved: retry the failed rows or close it)."""
     run = SchedulerRun.objects.select_for_update().get(pk=run.pk)
-    _open_run(run)
-    run.proposals.filter(status__in=ScheduleProposal.APPROVABLE).update(
-        status=Status.REJECTED, updated_at=timezone.now()
-    )
-    run.status = SchedulerRun.Status.REJECTED
-    run.rejected_at, run.rejected_by = timezone.now(), user if user is not None and user.pk else None
-    run.save(update_fields=["status", "rejected_at", "rejected_by", "updated_at"])
+    if run.status == RunStatus.READY and run.proposals.filter(status=Status.SUBMITTED).exists():
+        raise ValidationError({"run": POSTED_CANNOT_REJECT})  # a ready run never has one; never lie if it does
+    _transition(run, RunStatus.REJECTED, rejected_at=timezone.now(), rejected_by=_user_or_none(user))
+    _drop_open_rows(run)
     return run
+
+
+@transaction.atomic
+def run_close(*, run: SchedulerRun, user=None) -> SchedulerRun:
+    """Finish a partly approved run: the rows still open (or failed) are dropped; the submitted
+    ones stay posted. Events and posted schedules are not touched."""
+    run = SchedulerRun.objects.select_for_update().get(pk=run.pk)
+    _transition(run, RunStatus.CLOSED, closed_at=timezone.now(), closed_by=_user_or_none(user))
+    _drop_open_rows(run)
+    return run
+
+
+def _drop_open_rows(run: SchedulerRun) -> None:
+    run.proposals.filter(status__in=ScheduleProposal.APPROVABLE).update(
+        status=Status.REJECTED, submit_started_at=None, updated_at=timezone.now()
+    )

@@ -11,6 +11,7 @@ from . import rules, verification
 from .models import (
     CompanyHoliday,
     DateAvailability,
+    EdrReport,
     Employee,
     Event,
     EventType,
@@ -159,7 +160,7 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
     """Everything the rules need for dates start..end, in a fixed number of queries."""
     s = settings_row or scheduling_settings_get()
     ctx = rules.RuleContext(
-        durations={**rules.DEFAULT_DURATIONS, **(s.durations or {})},
+        durations=dict(s.durations or {}),
         core_slots=tuple(parse_hhmm(v) for v in s.core_slots),
         supervisor_time=s.supervisor_time,
     )
@@ -186,10 +187,20 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
         ctx.rotation_exceptions[(rotation_type, day)] = employee_id
     rows = Schedule.objects.filter(
         start_at__gte=local_midnight(start - timedelta(days=1)), start_at__lt=local_midnight(end + timedelta(days=2))
-    ).values_list("event_id", "employee_id", "start_at", "event__event_type", "event__estimated_minutes", "event__name")
-    for event_id, employee_id, start_at, event_type, minutes, name in rows:
+    ).values_list(
+        "event_id",
+        "employee_id",
+        "start_at",
+        "event__event_type",
+        "event__sub_type",
+        "event__estimated_minutes",
+        "event__name",
+    )
+    for event_id, employee_id, start_at, event_type, sub_type, minutes, name in rows:
         local = timezone.localtime(start_at)
-        duration = timedelta(minutes=minutes or ctx.durations.get(event_type, 15))
+        duration = timedelta(
+            minutes=rules.duration_minutes(ctx.durations, event_type=event_type, sub_type=sub_type, estimated=minutes)
+        )
         ctx.add_booking(
             rules.Booking(
                 event_id=event_id,
@@ -245,13 +256,38 @@ def day_verification(day: date) -> list[dict]:
             due_at__lt=local_midnight(tomorrow + timedelta(days=1)),
         )
     ]
+    numbers = {
+        sch.event.event_number: sch.event_id
+        for sch in schedules
+        if sch.event.event_type == EventType.CORE and sch.event.event_number
+    }
+    items = [
+        verification.DayItem(
+            event_id=numbers[number], event_number=number, item_number=i.get("item_number", ""), upc=i.get("upc", "")
+        )
+        for number, payload in EdrReport.objects.filter(event_number__in=list(numbers)).values_list(
+            "event_number", "payload"
+        )
+        for i in (payload or {}).get("items", [])
+    ]
     return verification.summary(
-        verification.verify_day(day=day, assignments=assignments, ctx=ctx, due_tomorrow_unscheduled=due)
+        verification.verify_day(day=day, assignments=assignments, ctx=ctx, due_tomorrow_unscheduled=due, items=items)
     )
 
 
 def proposal_queryset():
     return ScheduleProposal.objects.select_related("event", "employee").order_by("status", "start_at", "id")
+
+
+def proposal_counts(run: SchedulerRun) -> dict[str, int]:
+    """The run's proposals by status, in one query."""
+    rows = run.proposals.order_by().values_list("status").annotate(n=Count("id"))
+    return dict(rows.values_list("status", "n"))
+
+
+def proposal_facts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(label, count) per status, in the statuses' order: what a page shows (never raw keys)."""
+    return [(status.label, counts[status.value]) for status in ScheduleProposal.Status if counts.get(status.value)]
 
 
 def scheduler_run_list():

@@ -167,8 +167,13 @@ def _check_rep(employee: Employee) -> None:
 
 # --------------------------------------------------------------------------- Crossmark application
 def _end_for(event: Event, start_at: datetime) -> datetime:
-    durations = {**rules.DEFAULT_DURATIONS, **(scheduling_settings_get().durations or {})}
-    return start_at + timedelta(minutes=event.estimated_minutes or durations.get(event.event_type, 15))
+    minutes = rules.duration_minutes(
+        scheduling_settings_get().durations or {},
+        event_type=event.event_type,
+        sub_type=event.sub_type,
+        estimated=event.estimated_minutes,
+    )
+    return start_at + timedelta(minutes=minutes)
 
 
 def _crossmark_schedule(client: CrossmarkClient, *, event: Event, employee: Employee, start_at: datetime) -> str:
@@ -625,12 +630,23 @@ def event_update(*, event: Event, **changes) -> Event:
 
 
 @transaction.atomic
-def settings_update(*, settings_row: SchedulingSettings, **changes) -> SchedulingSettings:
+def settings_update(**changes) -> SchedulingSettings:
+    """The one write of the scheduling settings: the page form, the admin and the API all call it.
+    Only `SchedulingSettings.EDITABLE_FIELDS` may change; a blank (or absent) password keeps the
+    current one. The row is re-read and locked, so what a form object held in memory never counts."""
+    unknown = sorted(set(changes) - set(SchedulingSettings.EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["Not a scheduling setting that can be changed."] for name in unknown})
+    scheduling_settings_get()  # creates the row on first use
+    row = SchedulingSettings.objects.select_for_update().get(pk=1)
+    for secret in SchedulingSettings.SECRET_FIELDS:
+        if secret in changes and not changes[secret]:
+            del changes[secret]  # blank keeps the current password
     for name, value in changes.items():
-        setattr(settings_row, name, value)
-    settings_row.full_clean()
-    settings_row.save()
-    return settings_row
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    return row
 
 
 @transaction.atomic

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from integrations.crossmark import CrossmarkClient, CrossmarkEvent, CrossmarkRep
+from integrations.crossmark import CrossmarkClient, CrossmarkEvent
 
 from . import rules
 from .matching import EmployeeIndex, KnownEmployee
-from .models import Condition, Employee, Event, JobTitle, Schedule, SyncRun
+from .models import Condition, Employee, Event, Schedule, SyncRun
 from .selectors import scheduling_settings_get
 
 logger = logging.getLogger(__name__)
@@ -212,12 +212,12 @@ def events_sync(
                         "rep_name": shown_name,
                         "error": (
                             "rep matches several employees by name only; set the rep id on the right one"
-                            if len(match.name_candidates) > 1
+                            if len(match.all_candidates) > 1
                             else "rep matches an employee by name only; confirm by setting the rep id"
-                            if match.name_candidates
+                            if match.all_candidates
                             else "rep is not a known employee"
                         ),
-                        "candidates": [{"id": pk, "name": names[pk]} for pk in match.name_candidates],
+                        "candidates": [{"id": pk, "name": names[pk]} for pk in match.all_candidates],
                     }
                 )
         if new_schedules:
@@ -236,54 +236,3 @@ def events_sync(
 
 
 # --------------------------------------------------------------------------- reps
-def reps_review(*, client: CrossmarkClient, today: date | None = None) -> dict[str, list[dict]]:
-    """Crossmark's reps split into matched (by id), ambiguous (name only) and new."""
-    today = today or timezone.localdate()
-    reps = client.fetch_reps(start=datetime.combine(today, time(0)), end=datetime.combine(today, time(23, 59)))
-    index = _employee_index()
-    names = dict(Employee.objects.values_list("pk", "name"))
-    out: dict[str, list[dict]] = {"matched": [], "ambiguous": [], "new": []}
-    for rep in sorted(reps, key=lambda r: r.name):
-        match = index.match(rep_id=rep.rep_id, crossmark_id=rep.employee_id, name=rep.name)
-        row = {"rep_id": rep.rep_id, "crossmark_employee_id": rep.employee_id, "name": rep.name, "email": rep.email}
-        if match.matched:
-            out["matched"].append({**row, "employee_id": match.employee_id, "how": match.how})
-        elif match.ambiguous:
-            out["ambiguous"].append({**row, "candidates": [{"id": i, "name": names[i]} for i in match.name_candidates]})
-        else:
-            out["new"].append(row)
-    return out
-
-
-@transaction.atomic
-def reps_import(
-    *, client: CrossmarkClient, rep_ids: list[str], job_title: str = JobTitle.EVENT_SPECIALIST
-) -> list[Employee]:
-    """Create employees for the selected new reps (already-known reps are skipped)."""
-    wanted = set(rep_ids)
-    index = _employee_index()
-    created = []
-    for rep in client.fetch_reps(start=datetime.now(), end=datetime.now()):
-        if rep.rep_id not in wanted or index.match(rep_id=rep.rep_id, crossmark_id=rep.employee_id).matched:
-            continue
-        employee = Employee(
-            name=rep.name or rep.rep_id,
-            job_title=job_title,
-            crossmark_rep_id=rep.rep_id,
-            crossmark_employee_id=rep.employee_id or None,
-            email=rep.email,
-            phone=rep.phone[:32],
-        )
-        employee.full_clean()
-        employee.save()
-        created.append(employee)
-    return created
-
-
-def rep_link(*, employee: Employee, rep: CrossmarkRep) -> Employee:
-    """A coordinator resolves an ambiguous name match by linking the rep's ids to an employee."""
-    employee.crossmark_rep_id = rep.rep_id
-    employee.crossmark_employee_id = rep.employee_id or employee.crossmark_employee_id
-    employee.full_clean()
-    employee.save()
-    return employee

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import run_views, views
+from . import report_views, run_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -11,8 +11,12 @@ urlpatterns = [
     path("week/<str:day>/", views.week_view, name="week"),
     path("unscheduled/", views.unscheduled, name="unscheduled"),
     path("verify/", views.verification, name="verify_today"),
+    path("workload/", report_views.workload, name="workload"),
+    path("attendance/", report_views.attendance, name="attendance"),
+    path("unreported/", report_views.unreported, name="unreported"),
     path("verify/<str:day>/", views.verification, name="verify"),
     path("events/<int:pk>/schedule/", views.event_schedule, name="event_schedule"),
+    path("events/<int:pk>/find/", views.event_find, name="event_find"),
     path("events/<int:pk>/type/", views.event_type_edit, name="event_type"),
     path("schedules/<int:pk>/reschedule/", views.schedule_reschedule, name="reschedule"),
     path("schedules/<int:pk>/reassign/", views.schedule_reassign, name="reassign"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from . import rules
+from .upc import barcode_plan
 
 CHECKS = [
     ("one_core", "One Core per employee"),
@@ -23,6 +24,7 @@ CHECKS = [
     ("due_tomorrow", "Events due tomorrow still unscheduled"),
     ("juicer_rotation", "Juicer matches the rotation"),
     ("juicer_no_core", "Juicer not also on a Core"),
+    ("item_upcs", "Item UPCs have a right check digit"),
 ]
 CRITICAL, WARNING = "critical", "warning"
 
@@ -32,6 +34,16 @@ class DayAssignment:
     event: rules.EventInfo
     employee: rules.EmployeeInfo
     start_at: datetime
+
+
+@dataclass(frozen=True)
+class DayItem:
+    """An EDR item of one of the day's Core events (from the cached report)."""
+
+    event_id: int
+    event_number: str
+    item_number: str
+    upc: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ def verify_day(
     assignments: list[DayAssignment],
     ctx: rules.RuleContext,
     due_tomorrow_unscheduled: list[rules.EventInfo],
+    items: list[DayItem] = (),
 ) -> list[Issue]:
     issues: list[Issue] = []
     todays = [a for a in assignments if a.start_at.date() == day]
@@ -191,6 +204,17 @@ def verify_day(
                     f"{a.employee.name} juices and also works Core {a.event.name} on {day}.",
                     a.event.id,
                     a.employee.id,
+                )
+            )
+    for item in items:
+        plan = barcode_plan(item.upc or item.item_number)
+        if plan.flagged:
+            issues.append(
+                Issue(
+                    "item_upcs",
+                    WARNING,
+                    f"Event {item.event_number}, item {item.item_number}: {plan.problem}",
+                    item.event_id,
                 )
             )
     return issues

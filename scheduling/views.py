@@ -20,7 +20,7 @@ from project.jobs import JobNotQueued, job_start
 from project.models import Job
 from project.permissions import permission_require, permission_required_page
 
-from . import paperwork, services
+from . import paperwork, runs, services
 from .forms import (
     AssignForm,
     CrossmarkLoginForm,
@@ -46,6 +46,7 @@ from .models import (
     Schedule,
     SyncRun,
 )
+from .reps import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_detail,
@@ -57,7 +58,6 @@ from .selectors import (
     sync_run_list,
     unscheduled_event_list,
 )
-from .sync import reps_import, reps_review
 from .tasks import crossmark_sync_job
 
 VIEW = "scheduling.view_event"
@@ -218,6 +218,31 @@ def verification(request, day: str | None = None):
 
 
 # --------------------------------------------------------------------------- manual scheduling
+def _suggestions_or_none(event: Event):
+    try:
+        return runs.event_suggestions(event=event)
+    except ValidationError:
+        return None
+
+
+@can_view
+def event_find(request, pk: int):
+    """ "Find someone": the auto-scheduler's rules for this one event, day by day; one click posts
+    the chosen person through the manual scheduling form (the same validated path)."""
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        suggestions = runs.event_suggestions(event=event)
+    except ValidationError as exc:
+        return render(
+            request, "scheduling/event_find.html", {"event": event, "refused": " ".join(exc.messages)}, status=400
+        )
+    return render(
+        request,
+        "scheduling/event_find.html",
+        {"event": event, "suggestions": suggestions, "can_change": request.user.has_perm(CHANGE)},
+    )
+
+
 @can_change
 def event_schedule(request, pk: int):
     event = get_object_or_404(Event, pk=pk)
@@ -225,7 +250,18 @@ def event_schedule(request, pk: int):
         messages.info(request, "This event is already scheduled.")
         return redirect("scheduling:day", day=timezone.localtime(event.schedule.start_at).date().isoformat())
     default_day = max(timezone.localtime(event.start_at).date(), timezone.localdate())
-    form = AssignForm(request.POST or None, initial={"date": default_day, "time": "09:45"})
+    initial = {"date": default_day, "time": "09:45"}
+    suggestions = _suggestions_or_none(event) if request.method == "GET" else None
+    first_day = next((d for d in suggestions.days if d.options), None) if suggestions else None
+    if first_day is not None:
+        first = first_day.options[0]
+        initial = {"date": first_day.day, "time": first.start_at.strftime("%H:%M"), "employee": first.employee_id}
+    form = AssignForm(request.POST or None, initial=initial)
+    if first_day is not None:
+        form.available_first(
+            label=f"Can take it on {first_day.day:%a %b} {first_day.day.day}",
+            ids=[o.employee_id for o in first_day.options],
+        )
     type_form = EventTypeForm(instance=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -244,7 +280,11 @@ def event_schedule(request, pk: int):
             messages.success(request, f"{event.name} is scheduled.")
             _notes(request, outcome)
             return redirect("scheduling:day", day=form.cleaned_data["date"].isoformat())
-    return render(request, "scheduling/event_schedule.html", {"event": event, "form": form, "type_form": type_form})
+    return render(
+        request,
+        "scheduling/event_schedule.html",
+        {"event": event, "form": form, "type_form": type_form, "suggestions": suggestions, "first_day": first_day},
+    )
 
 
 @can_change
@@ -409,12 +449,22 @@ def employee_import(request):
     try:
         client = services.crossmark_for_user(request.user)
         if request.method == "POST":
-            created = reps_import(
+            links = {
+                key.removeprefix("link_"): int(value)
+                for key, value in request.POST.items()
+                if key.startswith("link_") and value.isdigit()
+            }
+            result = reps_import(
                 client=client,
                 rep_ids=request.POST.getlist("rep_id"),
                 job_title=request.POST.get("job_title") or JobTitle.EVENT_SPECIALIST,
+                links=links,
             )
-            messages.success(request, f"{len(created)} employee(s) imported.")
+            messages.success(
+                request,
+                f"{len(result.created)} employee(s) imported, {len(result.linked)} linked to their rep, "
+                f"{len(result.recased)} name(s) given Crossmark's casing.",
+            )
             return redirect("scheduling:employees")
         review = reps_review(client=client)
     except ValidationError as exc:
@@ -484,9 +534,13 @@ def settings_page(request):
     row = scheduling_settings_get()
     form = SettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
-        services.settings_update(settings_row=row, **form.cleaned_data)
-        messages.success(request, "Settings saved.")
-        return redirect("scheduling:settings")
+        try:
+            services.settings_update(**form.settings_changes())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("scheduling:settings")
     return render(request, "scheduling/form_page.html", {"form": form, "title": "Scheduling settings"})
 
 

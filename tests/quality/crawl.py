@@ -469,6 +469,7 @@ def _page_values(w) -> dict[str, dict[str, object]]:
         "/scheduling/verify/<day>/": {"day": day},
         "/scheduling/events/<pk>/schedule/": {"pk": w.open_event.pk},
         "/scheduling/events/<pk>/type/": {"pk": w.open_event.pk},
+        "/scheduling/events/<pk>/find/": {"pk": w.open_event.pk},
         "/scheduling/schedules/<pk>/reschedule/": {"pk": o[Schedule].pk},
         "/scheduling/schedules/<pk>/reassign/": {"pk": o[Schedule].pk},
         "/scheduling/schedules/<pk>/swap/": {"pk": o[Schedule].pk},

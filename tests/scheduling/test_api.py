@@ -245,7 +245,7 @@ def test_verification_endpoint(client_for, coordinator):
     ScheduleFactory(event=EventFactory(day=DAY), employee=EmployeeFactory(), start_at=local(DAY, 10, 0))
     response = client_for(coordinator).get(f"{API}/schedules/verification/?date={DAY}")
     rows = {r["check"]: r["status"] for r in response.json()}
-    assert len(rows) == 10 and rows["core_slots"] == "warning" and rows["one_core"] == "ok"
+    assert len(rows) == 11 and rows["core_slots"] == "warning" and rows["one_core"] == "ok"
     assert client_for(coordinator).get(f"{API}/schedules/verification/?date=x").status_code == 400
 
 

@@ -166,7 +166,7 @@ def test_rep_import_page_and_crossmark_login(coordinator, staff_user):
     EmployeeFactory(name="Aisha Khan", crossmark_rep_id=None, crossmark_employee_id=None)
     client = browser(coordinator)
     page = client.get("/scheduling/employees/import/").content.decode()
-    assert "Ivy Chen" in page and "resolve by hand" in page
+    assert "Ivy Chen" in page and "confirm or import as new" in page
     assert client.post("/scheduling/employees/import/", {"rep_id": ["5013"]}).status_code == 302
     assert Employee.objects.filter(crossmark_rep_id="5013", name="Ivy Chen").exists()
     assert browser(staff_user).get("/scheduling/employees/import/").status_code == 403

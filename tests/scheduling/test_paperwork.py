@@ -56,7 +56,8 @@ def test_weekly_and_employee_pdfs():
     "number,kind",
     [
         ("74570651012", "UPC-A"),
-        ("074570651012", "UPC-A"),
+        ("074570651016", "UPC-A"),
+        ("074570651012", "Code128"),  # wrong check digit: a UPC-A would encode another number
         ("123", "UPC-A"),
         ("0818290014542", "Code128"),
         ("AB-12", "Code128"),

@@ -119,5 +119,13 @@ def test_admin_lists_and_actions(scenario, admin_user, crossmark):  # noqa: F811
     response = page.post("/admin/scheduling/schedulerrun/", {"action": "approve_runs", "_selected_action": [run.pk]})
     assert response.status_code == 302
     assert run.proposals.filter(status="submitted").count() == 3
-    page.post("/admin/scheduling/schedulerrun/", {"action": "reject_runs", "_selected_action": [run.pk]})
-    assert SchedulerRun.objects.get(pk=run.pk).status == "rejected"
+    assert SchedulerRun.objects.get(pk=run.pk).status == "approved"
+    # An approved run cannot be rejected (its rows are posted): the admin says so, nothing changes.
+    refused = page.post(
+        "/admin/scheduling/schedulerrun/", {"action": "reject_runs", "_selected_action": [run.pk]}, follow=True
+    )
+    assert "already posted in Crossmark" in refused.content.decode()
+    assert SchedulerRun.objects.get(pk=run.pk).status == "approved"
+    fresh = run_now()
+    page.post("/admin/scheduling/schedulerrun/", {"action": "reject_runs", "_selected_action": [fresh.pk]})
+    assert SchedulerRun.objects.get(pk=fresh.pk).status == "rejected"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from integrations.crossmark import CrossmarkEvent, FakeCrossmarkClient
 from integrations.crossmark.fake import demo_events
 from integrations.crossmark.types import FetchPage
-from scheduling import sync
+from scheduling import reps, sync
 from scheduling.models import Employee, Event, EventType, Schedule, SyncRun
 
 from .factories import EmployeeFactory, ScheduleFactory
@@ -179,11 +179,11 @@ def test_rep_review_and_import():
     EmployeeFactory(name="James Carter", crossmark_rep_id=None, crossmark_employee_id="US100002")
     EmployeeFactory(name="Aisha Khan", crossmark_rep_id=None, crossmark_employee_id=None)
     client = FakeCrossmarkClient(events=[])
-    review = sync.reps_review(client=client, today=TODAY)
+    review = reps.reps_review(client=client, today=TODAY)
     matched = {r["rep_id"]: r["how"] for r in review["matched"]}
     assert matched == {"5001": "rep_id", "5002": "crossmark_id"}
     assert [r["rep_id"] for r in review["ambiguous"]] == ["5003"]
     assert len(review["new"]) == 10
-    created = sync.reps_import(client=client, rep_ids=["5013", "5001", "5003"])
+    created = reps.reps_import(client=client, rep_ids=["5013", "5001", "5003"]).created
     assert [e.name for e in created] == ["Aisha Khan", "Ivy Chen"]  # the known rep 5001 is skipped
     assert Employee.objects.filter(crossmark_rep_id="5013").exists()

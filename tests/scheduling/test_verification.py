@@ -54,7 +54,7 @@ def test_a_clean_day_passes_every_check():
     day = [DayAssignment(ev(CORE, "606001"), lead, at(9, 45)), DayAssignment(ev(SUPERVISOR, "606001"), club, at(12))]
     assert checks(day) == []
     rows = verification.summary([])
-    assert len(rows) == 10 and {r["status"] for r in rows} == {"ok"}
+    assert len(rows) == 11 and {r["status"] for r in rows} == {"ok"}
 
 
 def test_one_core_per_employee():
