@@ -118,6 +118,12 @@ PERIODIC_TASKS = [
         description="Proves that beat and a worker are alive; read by /health/.",
     ),
     PeriodicSpec(
+        name="Reap stuck jobs",
+        task="project.tasks.reap_stale_jobs",
+        every_seconds=60,
+        description="Re-queues once, or fails, running jobs whose worker stopped (their lease lapsed).",
+    ),
+    PeriodicSpec(
         name="Purge old jobs",
         task="project.tasks.purge_old_jobs",
         crontab={"minute": "30", "hour": "3"},

@@ -110,12 +110,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: broker and shared cache in production; embedded fallbacks otherwise.
 # Short socket timeouts: a stopped or hung Redis makes a request fail fast, never hang it.
 REDIS_URL = env("REDIS_URL", default="")
+# Jobs: a running job renews its lease every JOB_HEARTBEAT_SECONDS; one whose lease is older than
+# JOB_LEASE_SECONDS lost its worker and is re-queued once or failed by the reaper (every minute).
+# No task runs longer than JOB_TIME_LIMIT_SECONDS (the worker stops it), so Redis, which hands an
+# unacknowledged message to another worker after `visibility_timeout`, waits longer than that.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=7200)
 REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    "visibility_timeout": JOB_TIME_LIMIT_SECONDS + 600,
 }
 if REDIS_URL:
     CACHES = {
@@ -267,7 +274,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long job never holds a second message hostage
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT_SECONDS
+CELERY_TASK_SOFT_TIME_LIMIT = max(JOB_TIME_LIMIT_SECONDS - 60, 1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_ALL = ["default", "sync", "sms", "reports"]
 CELERY_TASK_SERIALIZER = "json"

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .jobs import job_progress, job_task
+from .jobs import job_progress, job_task, jobs_reap_stale
 from .models import Job
 
 
@@ -18,6 +18,11 @@ def jobs_purge(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = Job.objects.filter(status__in=Job.FINISHED, finished_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="project.tasks.reap_stale_jobs", ignore_result=True)
+def reap_stale_jobs():
+    return jobs_reap_stale()
 
 
 @shared_task(name="project.tasks.purge_old_jobs", ignore_result=True)
