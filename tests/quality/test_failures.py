@@ -334,7 +334,8 @@ def test_crossmark_timeouts_fail_the_sync_with_a_reason_or_retry_it_later(settin
             crossmark_sync_job.pop_request()
     assert len(queued) == 1 and queued[0]["countdown"] > 0
     retry_job.refresh_from_db()
-    assert retry_job.status == Job.Status.RUNNING
+    # Waiting for its retry the job is queued (the reaper watches running jobs only, by their lease).
+    assert (retry_job.status, retry_job.heartbeat_at) == (Job.Status.QUEUED, None)
     assert retry_job.message == "Temporary failure, retrying: Crossmark unreachable: ReadTimeout"
 
     job = Job.objects.get(kind="scheduling.crossmark_sync", created_by=coordinator)
@@ -491,7 +492,12 @@ def test_crossmark_approval_killed_mid_submission_posts_nothing_twice(monkeypatc
 
     with pytest.raises(WorkerKilled):
         auto_schedule_approve_job(job_id=str(job.pk))
-    auto_schedule_approve_job(job_id=str(job.pk))  # the redelivered task
+    auto_schedule_approve_job(job_id=str(job.pk))  # delivered again at once: the lease is live, nothing runs
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.RUNNING, 1)
+    # Redelivered after the lease lapsed (Redis's visibility timeout, or the reaper re-queuing it).
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    auto_schedule_approve_job(job_id=str(job.pk))
 
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 2)
