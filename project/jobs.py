@@ -35,6 +35,7 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 MAX_TRANSIENT_RETRIES = 5
+UNSEEN_JOB_RETRIES = 8
 WORKER_LOST_ERROR = "The worker stopped while running this job; it is safe to retry."
 WORKER_LOST_REQUEUED = "The worker stopped; the job was queued again."
 
@@ -115,6 +116,10 @@ def job_task(*, queue: str = "default", name: str | None = None, requeue_if_lost
         def run(self, job_id: str):
             job = _job_claim(job_id)
             if job is None:
+                if not self.request.is_eager and self.request.retries < UNSEEN_JOB_RETRIES and not _job_exists(job_id):
+                    # Started inside a transaction not committed yet (an API call wrapped whole for its
+                    # Idempotency-Key, say): look again shortly; a rolled-back job is never seen.
+                    raise self.retry(countdown=1 + self.request.retries, max_retries=UNSEEN_JOB_RETRIES)
                 return None
             lease = None if self.request.is_eager else _LeaseKeeper(job.pk)
             try:
@@ -150,6 +155,10 @@ def job_task(*, queue: str = "default", name: str | None = None, requeue_if_lost
         return run
 
     return decorator
+
+
+def _job_exists(job_id: str) -> bool:
+    return Job.objects.filter(pk=job_id).exists()
 
 
 def _lease_is_live(job: Job, now: datetime) -> bool:

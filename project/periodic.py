@@ -127,6 +127,6 @@ PERIODIC_TASKS = [
         name="Purge old jobs",
         task="project.tasks.purge_old_jobs",
         crontab={"minute": "30", "hour": "3"},
-        description="Deletes finished jobs older than JOB_RETENTION_DAYS.",
+        description="Deletes finished jobs older than JOB_RETENTION_DAYS and expired idempotency keys.",
     ),
 ]

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "project.api.RequestInputMiddleware",
+    "project.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -289,6 +290,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 
 # Health: how old the beat heartbeat may be before /health/ reports "degraded".
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
+# Responses to API calls made with an Idempotency-Key are replayed to retries for this long.
+IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=30)
 
 # --- Integrations: each external system runs `fake` (default) or `live`.

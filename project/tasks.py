@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .idempotency import idempotency_records_purge
 from .jobs import job_progress, job_task, jobs_reap_stale
 from .models import Job
 
@@ -27,6 +28,7 @@ def reap_stale_jobs():
 
 @shared_task(name="project.tasks.purge_old_jobs", ignore_result=True)
 def purge_old_jobs():
+    idempotency_records_purge()
     return jobs_purge(older_than_days=settings.JOB_RETENTION_DAYS)
 
 
