@@ -140,6 +140,15 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
+# API throttle counters: the shared cache, under their own prefix (project/throttling.py).
+CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle"}
+THROTTLE_CACHE_ALIAS = "throttle"
+THROTTLE_RATES = {
+    "user": env("THROTTLE_RATE_USER", default="1200/minute"),
+    "anon": env("THROTTLE_RATE_ANON", default="120/minute"),
+    "writes": env("THROTTLE_RATE_WRITES", default="300/minute"),
+    "job_starts": env("THROTTLE_RATE_JOB_STARTS", default="30/minute"),
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -160,7 +169,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per (username, IP) up to AXES_FAILURE_LIMIT, and per IP across usernames (spraying) up to
+# AXES_IP_FAILURE_LIMIT (project/login_lockout.py).
+AXES_HANDLER = "project.login_lockout.SprayAwareAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
@@ -237,6 +250,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "project.throttling.UserThrottle",
+        "project.throttling.AnonThrottle",
+        "project.throttling.WriteThrottle",
+        "project.throttling.JobStartThrottle",
+    ],
+    # The client IP for anonymous throttles: the peer address, or X-Forwarded-For as written by
+    # PROXY_COUNT trusted proxies (0, never None: None would trust a header any client can forge).
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
