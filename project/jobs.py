@@ -31,6 +31,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from integrations.base import TransientError, backoff_delay
 
 from .models import Job
+from .periodic import periodic_manual_run_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ def job_task(*, queue: str = "default", name: str | None = None, requeue_if_lost
                 if lease is not None:
                     lease.stop()
             _job_finish(job, status=Job.Status.SUCCEEDED, result=result)
+            periodic_manual_run_succeeded(task_name=self.name)
             return None
 
         run.requeue_if_lost = requeue_if_lost

@@ -144,7 +144,7 @@ else:
 CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle"}
 THROTTLE_CACHE_ALIAS = "throttle"
 THROTTLE_RATES = {
-    "user": env("THROTTLE_RATE_USER", default="1200/minute"),
+    "user": env("THROTTLE_RATE_USER", default="10000/minute"),
     "anon": env("THROTTLE_RATE_ANON", default="120/minute"),
     "writes": env("THROTTLE_RATE_WRITES", default="300/minute"),
     "job_starts": env("THROTTLE_RATE_JOB_STARTS", default="30/minute"),
