@@ -6,6 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from PIL import Image
 
 from .importing import parse_tags
 from .models import Category, Expense, Restaurant, Tag
@@ -13,6 +14,34 @@ from .services import RESTAURANT_FIELDS
 
 RECEIPT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
 RECEIPT_MAX_BYTES = 10 * 1024 * 1024
+RECEIPT_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}  # what Pillow must decode the file as
+RECEIPT_MAX_PIXELS = 50_000_000  # a decompression bomb is refused before it is decoded
+# HEIC photos (iPhones): Pillow cannot decode them, so their ISO-BMFF brand is checked instead.
+HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+RECEIPT_REFUSED = "Upload a PDF or an image (jpg, png, gif, webp, heic)."
+
+
+def receipt_content_kind(upload) -> str | None:
+    """What the file really is, by its content: "pdf" (the %PDF- signature), "image" (decoded by
+    Pillow as one of RECEIPT_IMAGE_FORMATS), "heic" (by its file-type box), or None."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    try:
+        if head.startswith(b"%PDF-"):
+            return "pdf"
+        if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+            return "heic"
+        try:
+            with Image.open(upload) as image:
+                if image.format not in RECEIPT_IMAGE_FORMATS or image.width * image.height > RECEIPT_MAX_PIXELS:
+                    return None
+                image.load()  # a full decode: a truncated or forged image fails here
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            return None
+        return "image"
+    finally:
+        upload.seek(0)
 
 
 class ExpenseForm(forms.ModelForm):
@@ -60,10 +89,17 @@ class ExpenseForm(forms.ModelForm):
     def clean_receipt(self):
         receipt = self.cleaned_data.get("receipt")
         if receipt and hasattr(receipt, "size") and getattr(receipt, "content_type", None) is not None:
-            if Path(receipt.name).suffix.lower() not in RECEIPT_EXTENSIONS:
-                raise ValidationError("Upload a PDF or an image (jpg, png, gif, webp, heic).")
+            suffix = Path(receipt.name).suffix.lower()
+            if suffix not in RECEIPT_EXTENSIONS:
+                raise ValidationError(RECEIPT_REFUSED)
             if receipt.size > RECEIPT_MAX_BYTES:
                 raise ValidationError("The receipt is larger than 10 MB.")
+            # Checked by content, not by name: HTML renamed .png is refused, and the name must
+            # say what the content is (a receipt is served by the type its name implies).
+            kind = receipt_content_kind(receipt)
+            expected = "pdf" if suffix == ".pdf" else "heic" if suffix == ".heic" else "image"
+            if kind != expected:
+                raise ValidationError(f"This file is not a readable {suffix[1:].upper()}. {RECEIPT_REFUSED}")
         return receipt
 
 

@@ -301,6 +301,17 @@ ERROR_RESPONSE = {
     "description": "The request was refused; `detail` says why.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique string (a UUID) naming this call: a retry with the same key and body replays the first "
+        "response instead of doing the work twice (kept 24 h per user); the same key with another body is a "
+        "422; while the first call is still running, a retry waits or gets a 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[\x21-\x7e]+$"},
+}
 LOCAL_TIME = {
     "type": "string",
     "format": "partial-time",
@@ -320,6 +331,7 @@ def _empty_is_invalid(parameter: dict) -> bool:
 def openapi_conventions(result, generator, request, public):
     """drf-spectacular post-processing hook documenting what every endpoint shares:
     - the error format (see `exception_handler`) is the 4XX answer of every operation;
+    - every state-changing operation takes an `Idempotency-Key` header (project/idempotency.py);
     - an optional query parameter given empty (`?start=`) counts as not given (allowEmptyValue);
     - TimeFields are local times of day ("08:00:00" in the team's or site's zone), not OpenAPI's
       `format: time` (RFC 3339 full-time, with an offset): partial-time, with their pattern;
@@ -327,8 +339,10 @@ def openapi_conventions(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             operation["responses"].setdefault("4XX", ERROR_RESPONSE)
+            if method in ("post", "put", "patch", "delete"):
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query" and not parameter.get("required") and _empty_is_invalid(parameter):
                     parameter["allowEmptyValue"] = True

@@ -1,4 +1,8 @@
-"""Health checks behind /health/: database, broker, cache, beat heartbeat, sync freshness."""
+"""Health checks behind /health/: database, broker, cache, beat heartbeat, sync freshness.
+
+Each check is "ok", "pending" (never ran since it was registered, not overdue yet: a fresh
+install), "never" (overdue without ever succeeding), "stale" (last success too old) or "down".
+The overall status is "ok" when every check is ok or pending, else "degraded"."""
 
 from __future__ import annotations
 
@@ -61,9 +65,16 @@ def check_cache() -> dict:
     return {"status": "ok" if ok else "down"}
 
 
+# Check statuses that leave the overall status "ok": "pending" is a periodic task that has not run
+# yet since it was registered (a fresh install) and is not overdue.
+HEALTHY = frozenset({"ok", "pending"})
+
+
 def _age_check(status: PeriodicTaskStatus | None, max_age_seconds: float) -> dict:
     last = status.last_success_at if status else None
     if last is None:
+        if status is not None and (timezone.now() - status.registered_at).total_seconds() <= max_age_seconds:
+            return {"status": "pending", "last_success": None, "registered": status.registered_at.isoformat()}
         return {"status": "never", "last_success": None}
     age = (timezone.now() - last).total_seconds()
     return {
@@ -91,5 +102,5 @@ def health_report() -> tuple[str, dict, bool]:
         checks["beat"] = {"status": "unknown"}
         checks["syncs"] = {}
     flat = [checks["database"], checks["broker"], checks["cache"], checks["beat"], *checks["syncs"].values()]
-    overall = "ok" if all(c["status"] == "ok" for c in flat) else "degraded"
+    overall = "ok" if all(c["status"] in HEALTHY for c in flat) else "degraded"
     return overall, checks, database_ok

@@ -95,9 +95,17 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Where the job's message goes, so that a job whose worker died can be sent again.
+    task_name = models.CharField(max_length=200, blank=True)
+    queue = models.CharField(max_length=50, blank=True)
+    # The lease: renewed while a worker runs the job; a running job whose lease is older than
+    # JOB_LEASE_SECONDS lost its worker (see `jobs_reap_stale`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat")]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="job_progress_max_100"),
         ]
@@ -149,6 +157,9 @@ class PeriodicTaskStatus(models.Model):
     last_failure_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     runs = models.PositiveIntegerField(default=0)
+    # When the task was first registered: a sync that has never run is "pending", not late,
+    # until its freshness window has passed since then.
+    registered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
@@ -185,3 +196,27 @@ class IntegrationCredential(models.Model):
 
     def __str__(self):
         return f"{self.get_system_display()} · {self.key}"
+
+
+# --------------------------------------------------------------------------- idempotent API calls
+class IdempotencyRecord(models.Model):
+    """The first response to a state-changing API call made with an `Idempotency-Key` header,
+    kept per (user, key) so that a retry replays it instead of doing the work twice. Written in
+    the same transaction as the call's own writes: the work is committed if and only if this is."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+
+    def __str__(self):
+        return f"{self.key} ({self.status_code})"

@@ -8,6 +8,7 @@ Celery signal handlers in `project/signals.py` record each run's outcome in Peri
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -30,12 +31,22 @@ class PeriodicSpec:
     kwargs: dict = field(default_factory=dict)
     queue: str = "default"
     description: str = ""
-    # A sync: /health/ reports "degraded" when its last success is older than this.
+    # A sync: /health/ reports "degraded" when its last success is older than this (and "pending"
+    # while it has never run yet but was registered less than this long ago).
     freshness: timedelta | None = None
+    # Tasks doing the same work on demand ("Sync now" jobs): their success counts as this task's.
+    manual_tasks: tuple[str, ...] = ()
 
     def __post_init__(self):
         if (self.every_seconds is None) == (self.crontab is None):
             raise ValueError(f"{self.name}: give exactly one of every_seconds or crontab")
+
+
+# The on-demand job tasks that do a periodic task's work, for specs that do not list them yet.
+KNOWN_MANUAL_TASKS = {
+    "volunteers.tasks.salesforce_daily_delta": ("volunteers.tasks.salesforce_sync_job",),
+    "scheduling.tasks.crossmark_sync_periodic": ("scheduling.tasks.crossmark_sync_job",),
+}
 
 
 def registry() -> list[PeriodicSpec]:
@@ -47,12 +58,25 @@ def registry() -> list[PeriodicSpec]:
             if exc.name != f"{config.name}.periodic":
                 raise
             continue
-        specs.extend(getattr(module, "PERIODIC_TASKS", []))
+        specs.extend(
+            spec if spec.manual_tasks or spec.task not in KNOWN_MANUAL_TASKS
+            else dataclasses.replace(spec, manual_tasks=KNOWN_MANUAL_TASKS[spec.task])
+            for spec in getattr(module, "PERIODIC_TASKS", [])
+        )  # fmt: skip
     names = [s.name for s in specs]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise ValueError(f"duplicate periodic task names: {sorted(duplicates)}")
     return specs
+
+
+def periodic_manual_run_succeeded(*, task_name: str) -> int:
+    """A job doing a periodic task's work on demand succeeded: it counts as that task's success
+    (so /health/ is not "degraded" until the next tick after a good manual sync)."""
+    names = [spec.name for spec in registry() if task_name in spec.manual_tasks]
+    if not names:
+        return 0
+    return PeriodicTaskStatus.objects.filter(name__in=names).update(last_success_at=timezone.now())
 
 
 def registered_task_names() -> set[str]:
@@ -118,9 +142,15 @@ PERIODIC_TASKS = [
         description="Proves that beat and a worker are alive; read by /health/.",
     ),
     PeriodicSpec(
+        name="Reap stuck jobs",
+        task="project.tasks.reap_stale_jobs",
+        every_seconds=60,
+        description="Re-queues once, or fails, running jobs whose worker stopped (their lease lapsed).",
+    ),
+    PeriodicSpec(
         name="Purge old jobs",
         task="project.tasks.purge_old_jobs",
         crontab={"minute": "30", "hour": "3"},
-        description="Deletes finished jobs older than JOB_RETENTION_DAYS.",
+        description="Deletes finished jobs older than JOB_RETENTION_DAYS and expired idempotency keys.",
     ),
 ]

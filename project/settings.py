@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "project.api.RequestInputMiddleware",
+    "project.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -83,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "project.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -110,12 +115,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: broker and shared cache in production; embedded fallbacks otherwise.
 # Short socket timeouts: a stopped or hung Redis makes a request fail fast, never hang it.
 REDIS_URL = env("REDIS_URL", default="")
+# Jobs: a running job renews its lease every JOB_HEARTBEAT_SECONDS; one whose lease is older than
+# JOB_LEASE_SECONDS lost its worker and is re-queued once or failed by the reaper (every minute).
+# No task runs longer than JOB_TIME_LIMIT_SECONDS (the worker stops it), so Redis, which hands an
+# unacknowledged message to another worker after `visibility_timeout`, waits longer than that.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
+JOB_TIME_LIMIT_SECONDS = env.int("JOB_TIME_LIMIT_SECONDS", default=7200)
 REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    "visibility_timeout": JOB_TIME_LIMIT_SECONDS + 600,
 }
 if REDIS_URL:
     CACHES = {
@@ -132,6 +144,15 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
+# API throttle counters: the shared cache, under their own prefix (project/throttling.py).
+CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle"}
+THROTTLE_CACHE_ALIAS = "throttle"
+THROTTLE_RATES = {
+    "user": env("THROTTLE_RATE_USER", default="10000/minute"),
+    "anon": env("THROTTLE_RATE_ANON", default="120/minute"),
+    "writes": env("THROTTLE_RATE_WRITES", default="300/minute"),
+    "job_starts": env("THROTTLE_RATE_JOB_STARTS", default="30/minute"),
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -152,7 +173,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per (username, IP) up to AXES_FAILURE_LIMIT, and per IP across usernames (spraying) up to
+# AXES_IP_FAILURE_LIMIT (project/login_lockout.py).
+AXES_HANDLER = "project.login_lockout.SprayAwareAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
@@ -174,6 +199,23 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline script or
+# event handler; a template that must inline one uses `nonce="{{ request.csp_nonce }}"`), no plugins,
+# no framing, forms post only here. Inline style attributes stay allowed (they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- I18N / time
 LANGUAGE_CODE = "en-us"
@@ -231,6 +273,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "project.throttling.UserThrottle",
+        "project.throttling.AnonThrottle",
+        "project.throttling.WriteThrottle",
+        "project.throttling.JobStartThrottle",
+    ],
+    # The client IP for anonymous throttles: the peer address, or X-Forwarded-For as written by
+    # PROXY_COUNT trusted proxies (0, never None: None would trust a header any client can forge).
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -269,7 +320,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long job never holds a second message hostage
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT_SECONDS
+CELERY_TASK_SOFT_TIME_LIMIT = max(JOB_TIME_LIMIT_SECONDS - 60, 1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_ALL = ["default", "sync", "sms", "reports"]
 CELERY_TASK_SERIALIZER = "json"
@@ -282,6 +335,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 
 # Health: how old the beat heartbeat may be before /health/ reports "degraded".
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
+# Responses to API calls made with an Idempotency-Key are replayed to retries for this long.
+IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 JOB_RETENTION_DAYS = env.int("JOB_RETENTION_DAYS", default=30)
 
 # --- Integrations: each external system runs `fake` (default) or `live`.

@@ -4,7 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .jobs import job_progress, job_task
+from .idempotency import idempotency_records_purge
+from .jobs import job_progress, job_task, jobs_reap_stale
 from .models import Job
 
 
@@ -20,8 +21,14 @@ def jobs_purge(*, older_than_days: int) -> int:
     return deleted
 
 
+@shared_task(name="project.tasks.reap_stale_jobs", ignore_result=True)
+def reap_stale_jobs():
+    return jobs_reap_stale()
+
+
 @shared_task(name="project.tasks.purge_old_jobs", ignore_result=True)
 def purge_old_jobs():
+    idempotency_records_purge()
     return jobs_purge(older_than_days=settings.JOB_RETENTION_DAYS)
 
 

@@ -19,7 +19,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -92,15 +92,17 @@ def two_factor(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def health(request):
+    """Readiness: 200 unless the database is down (503); monitors read `status` for the rest."""
     status, checks, database_ok = health_report()
     return JsonResponse({"status": status, "checks": checks}, status=200 if database_ok else 503)
 
 
 @never_cache
-@require_GET
+@require_safe
 def health_live(request):
+    """Liveness: the process answers; touches neither the database nor Redis."""
     return JsonResponse({"status": "ok"})
 
 

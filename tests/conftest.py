@@ -16,6 +16,8 @@ from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_set_ro
 def _fast_and_eager(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REQUIRE_2FA = False
+    # API throttles off (every test client shares one IP); tests/project/test_throttling.py sets rates.
+    settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES)
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield

@@ -37,3 +37,13 @@
   };
   document.addEventListener("DOMContentLoaded", function () { window.Crewbase.watchJobs(); });
 })();
+
+// Filters that apply on change (`<select data-autosubmit>`): no inline handler, which the
+// Content-Security-Policy would block.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-autosubmit]") && field.form) field.form.submit();
+  });
+})();

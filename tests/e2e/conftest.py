@@ -1,7 +1,8 @@
 """Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run; never
 downloaded by Playwright) against pytest-django's live server.
 
-Any console error, uncaught page error or HTTP error response fails the test. Screenshots go to
+Any console error, uncaught page error, Content-Security-Policy violation or HTTP error response
+fails the test. Screenshots go to
 tests/e2e/screenshots/<test>-<step>.png (gitignored; CI keeps them as artifacts)."""
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def browser(django_db_setup, live_server, _flush_by_delete):
 def page(request, browser, live_server):
     """A fresh browser context on the live server that records every browser-side error."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    # Content-Security-Policy violations become console errors, so they fail the test like any other.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline code') +"
+        "' at ' + e.sourceFile + ':' + e.lineNumber));"
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []

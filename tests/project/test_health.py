@@ -6,9 +6,11 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from project import health
+from project import celery_app, health, periodic
+from project.jobs import job_start
 from project.models import PeriodicTaskStatus
 from project.periodic import PeriodicSpec
+from tests.project.test_jobs import count_to, explode
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,71 @@ def test_database_error_in_a_page_is_a_friendly_503(client, staff_user, monkeypa
     response = client.get("/jobs/")
     assert response.status_code == 503
     assert b"The database is unavailable" in response.content and b"Traceback" not in response.content
+
+
+# =========================================================================== probes for monitors
+@pytest.mark.parametrize("path", ["/health/", "/health/live/"])
+def test_get_and_head_answer_and_other_methods_are_405(client, fresh_heartbeat, path):
+    assert client.get(path).status_code == 200
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == "application/json"
+    assert client.post(path).status_code == 405
+    assert client.options(path).status_code == 405
+
+
+def test_a_probe_with_a_host_not_allowed_is_a_400_not_an_error(client):
+    response = client.get("/health/live/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request.", "errors": {}}
+
+
+def test_a_fresh_install_is_ok_with_syncs_pending_until_overdue(client, monkeypatch):
+    """After `setup_periodic_tasks` nothing has run yet: ok, with the syncs and beat "pending"."""
+    specs = [
+        PeriodicSpec(name="Beat heartbeat", task="project.tasks.beat_heartbeat", every_seconds=60),
+        PeriodicSpec(name="Daily sync", task="a.daily", every_seconds=86400, freshness=timedelta(hours=26)),
+    ]
+    monkeypatch.setattr(health, "registry", lambda: specs)
+    for spec in specs:
+        PeriodicTaskStatus.objects.create(name=spec.name)
+    body = client.get("/health/").json()
+    assert body["status"] == "ok", body
+    assert (body["checks"]["beat"]["status"], body["checks"]["syncs"]["Daily sync"]["status"]) == ("pending", "pending")
+    # Overdue without ever succeeding: degraded, saying so.
+    PeriodicTaskStatus.objects.filter(name="Daily sync").update(registered_at=timezone.now() - timedelta(hours=27))
+    PeriodicTaskStatus.objects.filter(name="Beat heartbeat").update(last_success_at=timezone.now())
+    body = client.get("/health/").json()
+    assert (body["status"], body["checks"]["syncs"]["Daily sync"]["status"]) == ("degraded", "never")
+
+
+def test_a_successful_manual_sync_counts_for_its_periodic_task(client, fresh_heartbeat, monkeypatch, staff_user):
+    specs = [
+        PeriodicSpec(
+            name="Daily sync",
+            task="a.daily",
+            every_seconds=86400,
+            freshness=timedelta(hours=26),
+            manual_tasks=("tests.count_to",),
+        )
+    ]
+    monkeypatch.setattr(health, "registry", lambda: specs)
+    monkeypatch.setattr(periodic, "registry", lambda: specs)
+    PeriodicTaskStatus.objects.create(name="Daily sync", registered_at=timezone.now() - timedelta(days=3))
+    assert client.get("/health/").json()["status"] == "degraded"
+    job_start(kind="tests.count", task=count_to, user=staff_user, params={"n": 2})
+    body = client.get("/health/").json()
+    assert (body["status"], body["checks"]["syncs"]["Daily sync"]["status"]) == ("ok", "ok")
+    # A failed manual run does not count.
+    PeriodicTaskStatus.objects.update(last_success_at=None)
+    job_start(kind="tests.boom", task=explode, user=staff_user, params={"kind": "permanent"})
+    assert client.get("/health/").json()["checks"]["syncs"]["Daily sync"]["status"] == "never"
+
+
+def test_the_real_syncs_name_their_manual_jobs():
+    by_task = {spec.task: spec for spec in periodic.registry()}
+    assert by_task["volunteers.tasks.salesforce_daily_delta"].manual_tasks == ("volunteers.tasks.salesforce_sync_job",)
+    assert by_task["scheduling.tasks.crossmark_sync_periodic"].manual_tasks == ("scheduling.tasks.crossmark_sync_job",)
+    for spec in by_task.values():
+        for name in spec.manual_tasks:
+            assert name in celery_app.tasks, name

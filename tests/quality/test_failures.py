@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import signal
-import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -21,7 +17,6 @@ from datetime import timedelta
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-import redis
 import requests
 import responses
 from celery.exceptions import Retry
@@ -46,6 +41,7 @@ from scheduling.models import EventType, JobTitle, Schedule
 from scheduling.models import SyncRun as CrossmarkSyncRun
 from scheduling.selectors import scheduling_settings_get
 from tests.oncall.factories import MemberFactory, TeamFactory
+from tests.quality.own_redis import own_redis_serving
 from tests.scheduling.factories import EmployeeFactory, EventFactory, local
 from volunteers.models import SyncRun as SalesforceSyncRun
 
@@ -194,85 +190,9 @@ def test_postgres_connections_killed_between_and_during_requests(server):
 
 
 # =========================================================================== Redis
-class RedisServer:
-    """A private redis-server on a free loopback port that tests stop, hang and restart."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.client().ping():
-                    return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def hang(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)  # still accepts connections, never answers
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.resume()
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
-
-
-def _reset_celery_pools() -> None:
-    celery_app.close()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def own_redis(settings):
-    """The cache and the Celery broker on a private redis-server, with the production timeouts;
-    tasks go through the broker (not eager), as in production."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer()
-    server.start()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
-        }
-    }
-    settings.CELERY_BROKER_URL = server.url
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
-    conf.broker_url, conf.broker_transport_options = server.url, settings.REDIS_BROKER_TRANSPORT_OPTIONS
-    conf.task_always_eager = False
-    _reset_celery_pools()
-    try:
-        yield server
-    finally:
-        conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
-        _reset_celery_pools()
-        server.kill()
+    yield from own_redis_serving(settings)
 
 
 def timed(call):
@@ -417,7 +337,8 @@ def test_crossmark_timeouts_fail_the_sync_with_a_reason_or_retry_it_later(settin
             crossmark_sync_job.pop_request()
     assert len(queued) == 1 and queued[0]["countdown"] > 0
     retry_job.refresh_from_db()
-    assert retry_job.status == Job.Status.RUNNING
+    # Waiting for its retry the job is queued (the reaper watches running jobs only, by their lease).
+    assert (retry_job.status, retry_job.heartbeat_at) == (Job.Status.QUEUED, None)
     assert retry_job.message == "Temporary failure, retrying: Crossmark unreachable: ReadTimeout"
 
     job = Job.objects.get(kind="scheduling.crossmark_sync", created_by=coordinator)
@@ -575,7 +496,12 @@ def test_crossmark_approval_killed_mid_submission_posts_nothing_twice(monkeypatc
 
     with pytest.raises(WorkerKilled):
         auto_schedule_approve_job(job_id=str(job.pk))
-    auto_schedule_approve_job(job_id=str(job.pk))  # the redelivered task
+    auto_schedule_approve_job(job_id=str(job.pk))  # delivered again at once: the lease is live, nothing runs
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.RUNNING, 1)
+    # Redelivered after the lease lapsed (Redis's visibility timeout, or the reaper re-queuing it).
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    auto_schedule_approve_job(job_id=str(job.pk))
 
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 2)

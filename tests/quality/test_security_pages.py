@@ -1,11 +1,13 @@
-"""Every rendered page: each POST form carries a CSRF token, and text users typed (names, notes,
-reasons, SMS templates…) is escaped wherever it is shown.
+"""Every rendered page: each POST form carries a CSRF token, text users typed (names, notes,
+reasons, SMS templates…) is escaped wherever it is shown, and nothing needs an inline script (the
+Content-Security-Policy allows scripts from our static files or with the request's nonce only).
 
 The seeded world (tests/quality/crawl.py) holds `<script>alert("<label>")</script>&"'` in every
 user-entered text field, one label per field. Each page and admin page is rendered as "Staff"
 (who owns the private expenses and the job) and as an Administrator (who sees every page and every
 admin model); one test per URL pattern, so the work spreads over the test workers."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -90,15 +92,32 @@ SHOWN_AS_JSON_ON = {"/admin/scheduling/edrreport/": ["edr-name", "edr-preparatio
 
 
 class Forms(HTMLParser):
-    """The forms of a page: where each posts and whether it holds a csrfmiddlewaretoken input."""
+    """The forms of a page: where each posts and whether it holds a csrfmiddlewaretoken input; and
+    what the Content-Security-Policy would block: inline scripts without the nonce, inline event
+    handlers (onclick=…) and javascript: URLs."""
 
-    def __init__(self):
+    def __init__(self, nonce: str | None = None):
         super().__init__()
         self.forms: list[dict] = []
         self._open: dict | None = None
+        self.nonce = nonce
+        self.inline_code: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        handlers = sorted(name for name in attrs if name.startswith("on"))
+        if handlers:
+            self.inline_code.append(f"<{tag} {handlers[0]}=…>")
+        if any((attrs.get(name) or "").strip().lower().startswith("javascript:") for name in ("href", "action", "src")):
+            self.inline_code.append(f"<{tag} javascript: URL>")
+        is_data = (attrs.get("type") or "").lower() in ("application/json", "application/ld+json")
+        if (
+            tag == "script"
+            and "src" not in attrs
+            and not is_data
+            and (not self.nonce or attrs.get("nonce") != self.nonce)
+        ):
+            self.inline_code.append("<script> without src or nonce")
         if tag == "form":
             self._open = {
                 "action": attrs.get("action") or "(same page)",
@@ -132,7 +151,7 @@ def rendered(route, world):
                 response = client.get(url)
                 transaction.set_rollback(True)
             if response.get("Content-Type", "").startswith("text/html") and response.content:
-                yield persona, url, response.content.decode()
+                yield persona, url, response.content.decode(), response.get("Content-Security-Policy", "")
 
 
 @pytest.fixture
@@ -143,16 +162,27 @@ def world(seeded, db):  # noqa: F811 - pytest fixture imported from its module, 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.key for route in ROUTES])
 def test_page_forms_carry_csrf_tokens_and_typed_text_is_escaped(route, world):
     pages = list(rendered(route, world))
-    problems = {"POST form without csrfmiddlewaretoken": [], "typed text rendered as markup": []}
-    for persona, url, html in pages:
-        parser = Forms()
+    problems = {
+        "POST form without csrfmiddlewaretoken": [],
+        "typed text rendered as markup": [],
+        "code the CSP blocks": [],
+        "no strict CSP": [],
+    }
+    for persona, url, html, policy in pages:
+        directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in policy.split(";") if d.strip())
+        script_src = directives.get("script-src", "")
+        nonce = re.search(r"'nonce-([^']+)'", script_src)
+        if not script_src or "'unsafe-inline'" in script_src or "'unsafe-eval'" in script_src:
+            problems["no strict CSP"].append(f"{persona} {url}: script-src {script_src!r}")
+        parser = Forms(nonce.group(1) if nonce else None)
         parser.feed(html)
+        problems["code the CSP blocks"] += [f"{persona} {url}: {code}" for code in parser.inline_code]
         problems["POST form without csrfmiddlewaretoken"] += [
             f"{persona} {url}: form → {form['action']}" for form in parser.forms if form["post"] and not form["token"]
         ]
         if crawl.RAW_MARKUP in html:
             problems["typed text rendered as markup"].append(f"{persona} {url}")
-    shown = "".join(html for _, _, html in pages)
+    shown = "".join(page[2] for page in pages)
     problems["typed text not shown escaped"] = [
         label for label in SHOWN_ON.get(route.key, []) if crawl.escaped(label) not in shown
     ]
