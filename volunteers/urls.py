@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import data_views, views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("quality/checks/<int:pk>/", data_views.quality_check_detail, name="quality_check"),
     path("quality/flags/", data_views.quality_flags, name="quality_flags"),
     path("roster/", data_views.roster, name="roster"),
+    path("public/", include("volunteers.partners.urls")),
 ]
