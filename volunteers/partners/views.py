@@ -46,7 +46,7 @@ def signup(request, slug: str, pk: int):
         # A bot filled the honeypot: answer as if it worked, keep nothing, send nothing.
         return render(request, "partners/signup_done.html", {**context, "email": data["email"]})
     try:
-        services.signup_create(
+        result = services.signup_create(
             partner=partner,
             event=event,
             first_name=data["first_name"],
@@ -59,7 +59,7 @@ def signup(request, slug: str, pk: int):
             form.add_error(field if field in form.fields else None, errors)
         status = 409 if "event" in exc.message_dict else 400
         return render(request, "partners/signup.html", context, status=status)
-    return render(request, "partners/signup_done.html", {**context, "email": data["email"]})
+    return render(request, "partners/signup_done.html", {**context, "email": result.signup.email})
 
 
 def _token_page(request, token: str, *, action: str):
