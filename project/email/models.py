@@ -77,6 +77,7 @@ class EmailMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True, db_index=True, help_text="The Message-ID header.")
     error_code = models.CharField(max_length=20, blank=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
@@ -132,6 +133,7 @@ def email_send(
         subject=rendered.subject,
         body_text=rendered.body_text,
         body_html=rendered.body_html,
+        message_id=message_id_header(key),
         created_by=user if user is not None and user.pk else None,
     )
     try:
@@ -184,10 +186,12 @@ def _error_code(exc: Exception) -> str:
     return str(getattr(exc, "smtp_code", "") or "")[:20]
 
 
-def message_id_header(message: EmailMessage) -> str:
-    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:16]
+def message_id_header(key: str) -> str:
+    """The Message-ID of the e-mail with this idempotency key: fixed when it is queued, so a
+    bounce report finds the row."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     domain = getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "") or "crewbase.invalid"
-    return f"<outbox.{message.pk}.{digest}@{domain}>"
+    return f"<outbox.{digest}@{domain}>"
 
 
 def email_build(message: EmailMessage, *, connection=None) -> EmailMultiAlternatives:
@@ -197,7 +201,7 @@ def email_build(message: EmailMessage, *, connection=None) -> EmailMultiAlternat
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
-        headers={"Message-ID": message_id_header(message)},
+        headers={"Message-ID": message.message_id},
         connection=connection,
     )
     if message.body_html:
@@ -205,18 +209,11 @@ def email_build(message: EmailMessage, *, connection=None) -> EmailMultiAlternat
     return mail
 
 
-def email_deliver(*, message_id: int, now: datetime | None = None, connection=None) -> DeliveryOutcome:
-    """Send one outbox row if this caller wins the claim. Never raises for mail-server errors."""
-    now = now or timezone.now()
-    claimed = EmailMessage.objects.filter(
-        pk=message_id, status=EmailMessage.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=EmailMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        status = EmailMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
-        return DeliveryOutcome(status=status or "missing")
-    message = EmailMessage.objects.get(pk=message_id)
+def _attempt(message: EmailMessage, *, now: datetime, connection) -> DeliveryOutcome:
+    """Send a row this caller has claimed. Errors are recorded here; a success is left to the
+    caller to record (one row, or a whole batch in one UPDATE)."""
     try:
-        email_build(message, connection=connection or get_connection()).send(fail_silently=False)
+        email_build(message, connection=connection).send(fail_silently=False)
     except Exception as exc:  # classified below: the row must never stay `sending`
         if error_is_transient(exc) and message.attempts < _max_attempts():
             delay = backoff_delay(message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
@@ -241,14 +238,59 @@ def email_deliver(*, message_id: int, now: datetime | None = None, connection=No
         )
         logger.error("e-mail %s to %s failed for good: %s", message.pk, mask_email(message.to_email), exc)
         return DeliveryOutcome(status=EmailMessage.Status.FAILED)
-    EmailMessage.objects.filter(pk=message.pk).update(
-        status=EmailMessage.Status.SENT,
-        sent_at=now,
-        message_id=message_id_header(message),
-        error_code="",
-        error_message="",
-    )
     return DeliveryOutcome(status=EmailMessage.Status.SENT)
+
+
+def _record_sent(ids: list[int], *, now: datetime) -> None:
+    if ids:
+        EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.SENDING).update(
+            status=EmailMessage.Status.SENT, sent_at=now, error_code="", error_message=""
+        )
+
+
+def email_deliver(*, message_id: int, now: datetime | None = None, connection=None) -> DeliveryOutcome:
+    """Send one outbox row if this caller wins the claim. Never raises for mail-server errors."""
+    now = now or timezone.now()
+    claimed = EmailMessage.objects.filter(
+        pk=message_id, status=EmailMessage.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=EmailMessage.Status.SENDING, claimed_at=now, claim_token="", attempts=F("attempts") + 1)
+    if not claimed:
+        status = EmailMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
+        return DeliveryOutcome(status=status or "missing")
+    message = EmailMessage.objects.get(pk=message_id)
+    outcome = _attempt(message, now=now, connection=connection or get_connection())
+    if outcome.status == EmailMessage.Status.SENT:
+        _record_sent([message.pk], now=now)
+    return outcome
+
+
+def outbox_send_due(*, now: datetime | None = None, limit: int = 500, connection=None) -> dict[str, int]:
+    """The dispatcher's batch: claim up to `limit` due rows in one UPDATE stamped with a fresh
+    claim token (only this caller's rows carry it, so a concurrent sender claims none of them),
+    send them over one connection, and record the successes in one UPDATE."""
+    now = now or timezone.now()
+    ids = outbox_due(now=now, limit=limit)
+    counts = dict.fromkeys(("sent", "pending", "failed"), 0)
+    if not ids:
+        return counts
+    token = uuid.uuid4().hex
+    EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.PENDING, next_attempt_at__lte=now).update(
+        status=EmailMessage.Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    )
+    claimed = list(EmailMessage.objects.filter(claim_token=token, status=EmailMessage.Status.SENDING).order_by("id"))
+    connection = connection or get_connection()
+    sent: list[int] = []
+    try:
+        connection.open()
+        for message in claimed:
+            outcome = _attempt(message, now=now, connection=connection)
+            counts[outcome.status] += 1
+            if outcome.status == EmailMessage.Status.SENT:
+                sent.append(message.pk)
+    finally:
+        _record_sent(sent, now=now)
+        connection.close()
+    return counts
 
 
 def outbox_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:

@@ -22,7 +22,5 @@ def outbox_dispatch() -> dict:
     """Periodic: send every pending row that is due (retries, rows queued while the broker was
     down) and fail rows a dead worker left in `sending`."""
     stale = outbox.outbox_release_stale()
-    sent = 0
-    for message_id in outbox.outbox_due():
-        sent += outbox.email_deliver(message_id=message_id).status == "sent"
-    return {"sent": sent, "stale": stale}
+    counts = outbox.outbox_send_due()
+    return {"sent": counts["sent"], "stale": stale}

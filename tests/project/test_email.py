@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -35,14 +36,15 @@ def queue(**overrides) -> EmailMessage:
     return outbox.email_send(**args)
 
 
-class FailingBackend:
+class FailingBackend(BaseEmailBackend):
     """A mail backend whose next sends raise the given exceptions, then succeed."""
 
     errors: list[Exception] = []
     sent: list = []
+    opened = 0
 
-    def __init__(self, *args, **kwargs):
-        pass
+    def open(self):
+        FailingBackend.opened += 1
 
     def send_messages(self, messages):
         if FailingBackend.errors:
@@ -54,7 +56,7 @@ class FailingBackend:
 @pytest.fixture
 def failing(settings):
     settings.EMAIL_BACKEND = "tests.project.test_email.FailingBackend"
-    FailingBackend.errors, FailingBackend.sent = [], []
+    FailingBackend.errors, FailingBackend.sent, FailingBackend.opened = [], [], 0
     return FailingBackend
 
 
@@ -213,6 +215,20 @@ def test_dispatcher_sends_rows_left_pending_and_a_retry_of_a_failed_row_sends_it
     assert len(failing.sent) == 3 and {r.pk for r in rows} == set(EmailMessage.objects.values_list("pk", flat=True))
 
 
+@pytest.mark.django_db
+def test_dispatcher_batch_claims_sends_over_one_connection_and_records_each_outcome(failing):
+    rows = [queue(subject_of_record=f"b:{n}", to=f"u{n}@example.org", enqueue=False) for n in range(5)]
+    failing.errors = [smtplib.SMTPRecipientsRefused({"u0@example.org": (550, b"no")}), TimeoutError("slow")]
+    counts = outbox.outbox_send_due()
+    assert counts == {"sent": 3, "pending": 1, "failed": 1}
+    assert failing.opened == 1  # one connection for the batch
+    statuses = dict(EmailMessage.objects.values_list("pk", "status"))
+    assert [statuses[r.pk] for r in rows] == ["failed", "pending", "sent", "sent", "sent"]
+    assert EmailMessage.objects.filter(status="sent", sent_at__isnull=True).count() == 0
+    assert outbox.outbox_send_due() == {"sent": 0, "pending": 0, "failed": 0}  # the retry is not due yet
+    assert len(failing.sent) == 3
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_senders_send_once():
@@ -235,6 +251,25 @@ def test_two_concurrent_senders_send_once():
         t.join()
     assert len(mail.outbox) == 1
     assert sorted(outcomes) in (["sending", "sent"], ["sent", "sent"])
+    # Two dispatchers claiming batches at once: every row is sent by exactly one of them.
+    for n in range(40):
+        queue(subject_of_record=f"batch:{n}", enqueue=False)
+    barrier3, counts = threading.Barrier(2), []
+
+    def dispatcher():
+        from django.db import connections  # lazy: each thread closes its own connection
+
+        barrier3.wait()
+        counts.append(outbox.outbox_send_due()["sent"])
+        connections.close_all()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(counts) == 40 and len(mail.outbox) == 41
+    assert len({m.to[0] + m.subject + m.extra_headers["Message-ID"] for m in mail.outbox}) == 41
     # Queueing the same e-mail from two workers at once makes one row only.
     barrier2, rows = threading.Barrier(2), []
 

@@ -33,14 +33,15 @@ def signup(request, slug: str, pk: int):
         return render(request, "partners/signup.html", context)
     form = SignupForm(request.POST)
     context["form"] = form
+    if not form.is_valid():
+        return render(request, "partners/signup.html", context, status=400)
+    # Counted once the form is complete: an invalid form creates and sends nothing anyway.
     retry_after = rate_limit_hit(scope=f"signup-ip:{client_ip(request)}", limits=SIGNUP_IP_LIMITS)
     if retry_after is not None:
         context["too_many"] = True
         response = render(request, "partners/signup.html", context, status=429)
         response["Retry-After"] = str(retry_after)
         return response
-    if not form.is_valid():
-        return render(request, "partners/signup.html", context, status=400)
     data = form.cleaned_data
     if data["website"]:
         # A bot filled the honeypot: answer as if it worked, keep nothing, send nothing.
