@@ -146,6 +146,21 @@ def email_send(
     return row
 
 
+def admin_alert(*, title: str, message: str, subject_of_record: str) -> list[EmailMessage]:
+    """An operational alert to every address in ADMIN_EMAILS, through the outbox (so a retried
+    job alerts once per subject of record, e.g. "sync_failed:<run id>")."""
+    return [
+        email_send(
+            purpose="admin_alert",
+            to=address,
+            to_name=name,
+            subject_of_record=subject_of_record,
+            context={"title": title, "message": message},
+        )
+        for name, address in settings.ADMINS
+    ]
+
+
 def email_enqueue(message_id: int, countdown: float | None = None) -> None:
     # Looked up by name: tasks.py imports this module, not the other way round.
     task = current_app.tasks[SEND_TASK]

@@ -132,3 +132,12 @@ def test_delete_is_for_administrators_and_is_audited(staff_user, coordinator, ad
     assert not BugReport.objects.filter(pk=report.pk).exists()
     deletion = BugReport.history.filter(id=report.pk, history_type="-").get()
     assert deletion.history_user == admin_user and deletion.description == "spam"
+
+
+@pytest.mark.django_db
+def test_admin_changelist_runs_a_constant_number_of_queries(staff_user, admin_user, django_assert_max_num_queries):
+    for n in range(30):
+        services.bug_report_create(kind="bug", description=f"p{n}", reporter=staff_user)
+    client = login(admin_user)
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/project/bugreport/").status_code == 200

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -492,3 +492,12 @@ def test_webhook_refuses_bad_signatures_and_bad_input(settings):
         if field:
             assert field in response.json()["errors"]
     assert client.get(url).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_alerts_go_to_every_admin_once_per_subject_of_record(settings):
+    settings.ADMINS = [("Ops", "ops@example.org"), ("Lead", "lead@example.org")]
+    for _ in range(2):  # a retried job raising the same alert
+        outbox.admin_alert(title="Sync failed", message="Timeout", subject_of_record="sync_failed:7")
+    assert sorted(m.to[0] for m in mail.outbox) == ["Lead <lead@example.org>", "Ops <ops@example.org>"]
+    assert {m.subject for m in mail.outbox} == {"[Crewbase] Sync failed"}

@@ -224,3 +224,23 @@ def test_the_schema_has_the_public_api_as_its_own_tag(admin_user):
         "in": "header",
         "name": "X-API-Key",
     }
+
+
+@pytest.mark.django_db
+def test_admin_changelists_run_a_constant_number_of_queries(admin_user, django_assert_max_num_queries):
+    from volunteers.models import Volunteer
+    from volunteers.partners.models import PublicSignup
+
+    client = Client()
+    client.force_login(admin_user)
+    for n in range(15):
+        partner = DistrictPartner.objects.create(district=DistrictFactory(), slug=f"d{n}")
+        services.api_key_create(partner=partner, name=f"k{n}")
+        event = upcoming(partner)
+        volunteer = Volunteer.objects.create(first_name="A", last_name=f"B{n}")
+        PublicSignup.objects.create(
+            event=event, volunteer=volunteer, partner=partner, email=f"a{n}@example.org", token_hash=f"h{n}"
+        )
+    for url in ("/admin/partners/districtpartner/", "/admin/partners/partnerapikey/", "/admin/partners/publicsignup/"):
+        with django_assert_max_num_queries(14):
+            assert client.get(url).status_code == 200, url

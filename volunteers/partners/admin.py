@@ -80,7 +80,7 @@ class DistrictPartnerAdmin(AuditedAdmin):
 @admin.register(PartnerApiKey)
 class PartnerApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "partner", "prefix", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("partner", "revoked_at")
+    list_filter = (("partner__slug", admin.AllValuesFieldListFilter), "revoked_at")
     search_fields = ("name", "prefix", "partner__slug")
     list_select_related = ("partner__district",)
     readonly_fields = ("partner", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
@@ -102,7 +102,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 @admin.register(PublicSignup)
 class PublicSignupAdmin(AuditedAdmin):
     list_display = ("created_at", "event", "volunteer", "email", "status", "confirmed_at", "cancelled_at")
-    list_filter = ("status", "partner")
+    list_filter = ("status", ("partner__slug", admin.AllValuesFieldListFilter))
     search_fields = ("email", "volunteer__last_name", "event__title")
     list_select_related = ("event", "volunteer", "partner")
     readonly_fields = (

@@ -139,9 +139,12 @@ class PartnerView(APIView):
         """CORS only for this district's configured origins (never `*`)."""
         response = super().finalize_response(request, response, *args, **kwargs)
         origin = request.headers.get("Origin", "").rstrip("/")
-        partner = self._partner(kwargs.get("slug", ""))
         response["Vary"] = "Origin"
-        if origin and partner is not None and origin in partner.origins:
+        if not origin:
+            return response
+        key = getattr(request, "_auth", None)  # set once authentication ran (not on a preflight)
+        partner = key.partner if isinstance(key, PartnerApiKey) else self._partner(kwargs.get("slug", ""))
+        if partner is not None and origin in partner.origins:
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Headers"] = API_KEY_HEADER
             response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
