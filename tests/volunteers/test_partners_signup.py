@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from project.email.models import EmailMessage
+from project.email.outbox import delivery_event_record
 from volunteers import services as volunteer_services
 from volunteers.models import ContactEmail, EventStatus, Volunteer, VolunteerParticipation
 from volunteers.partners import ratelimit
@@ -197,3 +198,14 @@ def test_unknown_district_past_draft_or_other_districts_events_are_404(event, pa
 def test_the_page_is_public_and_has_a_csrf_token(event):
     page = Client(enforce_csrf_checks=True).get(url(event))
     assert page.status_code == 200 and 'name="csrfmiddlewaretoken"' in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bounce_of_the_confirmation_marks_the_volunteers_address(event):
+    Client().post(url(event), FORM)
+    message = EmailMessage.objects.get()
+    assert delivery_event_record(message_id=message.message_id, event="bounce") == 1
+    volunteer = Volunteer.objects.get()
+    assert volunteer.email_bounced_at is not None
+    assert delivery_event_record(message_id=message.message_id, event="complaint") == 1
+    assert Volunteer.objects.get().email_bounced_at == volunteer.email_bounced_at

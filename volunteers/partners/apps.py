@@ -6,3 +6,6 @@ class PartnersConfig(AppConfig):
     label = "partners"
     verbose_name = "District partners"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the e-mail bounce receiver
