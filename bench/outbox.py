@@ -1,4 +1,7 @@
-"""E-mail outbox and partner API benchmark: `.venv/bin/python bench/email.py` from the repo root.
+"""E-mail outbox and partner API benchmark: `.venv/bin/python bench/outbox.py` from the repo root.
+
+(Not bench/email.py: bench/ is first on sys.path when a bench script runs, and a module named
+`email` there would hide the standard library's `email` package from Django in every script.)
 
 Prints one line per figure:
   email.queue_1000_msgs_per_s     email_send() for 1,000 distinct e-mails (render + insert)
@@ -13,15 +16,6 @@ Uses a throwaway SQLite file unless BENCH_DATABASE_URL names another database.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This script's folder is first on sys.path and the script is named like the standard library's
-# `email` package, which Django imports: the folder goes last, so `email` is the stdlib's and
-# `_setup` is still found.
-_BENCH = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if p != _BENCH] + [_BENCH]
-
 import statistics
 import time
 from collections import Counter
@@ -29,7 +23,7 @@ from datetime import timedelta
 
 from _setup import django_setup
 
-django_setup("email")
+django_setup("outbox")
 
 from django.core import mail
 from django.core.cache import cache
