@@ -447,19 +447,28 @@ def test_template_preview_page_renders_without_saving(coordinator):
 
 
 # --------------------------------------------------------------------------- delivery webhook
+@pytest.fixture
+def received_events():
+    received = []
+
+    def record(sender, message, event, **kwargs):
+        received.append((message.pk, event))
+
+    outbox.delivery_problem.connect(record, weak=False, dispatch_uid="test-received")
+    yield received
+    outbox.delivery_problem.disconnect(dispatch_uid="test-received")
+
+
 def _signed(body: bytes, secret: str = "hook-secret") -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signed_bounce_marks_the_message_and_signals_apps(settings):
+def test_signed_bounce_marks_the_message_and_signals_apps(settings, received_events):
     settings.EMAIL_WEBHOOK_SECRET = "hook-secret"
     row = queue()
     row.refresh_from_db()
-    received = []
-    outbox.delivery_problem.connect(
-        lambda sender, message, event, **kw: received.append((message.pk, event)), weak=False
-    )
+    received = received_events
     body = json.dumps({"message_id": row.message_id, "event": "bounce", "detail": "550 mailbox unknown"}).encode()
     client = Client()
     url = "/email/webhooks/delivery/"
@@ -470,7 +479,6 @@ def test_signed_bounce_marks_the_message_and_signals_apps(settings):
     assert received == [(row.pk, "bounce")]
     again = client.post(url, body, content_type="application/json", HTTP_X_CREWBASE_SIGNATURE=_signed(body))
     assert again.json() == {"updated": 0}
-    outbox.delivery_problem.receivers.clear()
 
 
 @pytest.mark.django_db
