@@ -244,3 +244,23 @@ def test_admin_changelists_run_a_constant_number_of_queries(admin_user, django_a
     for url in ("/admin/partners/districtpartner/", "/admin/partners/partnerapikey/", "/admin/partners/publicsignup/"):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_answers_match_the_documented_schema(partner, key):
+    from tests.openapi import component
+
+    event = upcoming(partner)
+    body = get(URL.format(slug="northside"), key).json()
+    envelope = component("PublicEventList")
+    assert set(body) == set(envelope["properties"]) == set(envelope["required"])
+    event_schema = component("PublicEvent")
+    for item in (body["data"][0], get(f"{URL.format(slug='northside')}{event.pk}/", key).json()["data"]):
+        assert set(item) == set(event_schema["properties"]) == set(event_schema["required"])
+        for name, value in item.items():
+            prop = event_schema["properties"][name]
+            assert value is not None or prop.get("nullable"), name
+            expected = {"integer": int, "string": str}[prop["type"]]
+            assert value is None or isinstance(value, expected), name
+    assert set(body["pagination"]) == set(component("PublicPagination")["required"])
+    assert set(body["meta"]) == set(component("PublicMeta")["required"])

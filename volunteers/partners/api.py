@@ -83,14 +83,14 @@ class PublicEventSerializer(serializers.Serializer):
     signup_url = serializers.URLField(allow_null=True, help_text="The public sign-up page, if sign-up is open.")
 
 
-class PaginationSerializer(serializers.Serializer):
+class PublicPaginationSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     per_page = serializers.IntegerField()
     total = serializers.IntegerField()
     pages = serializers.IntegerField()
 
 
-class MetaSerializer(serializers.Serializer):
+class PublicMetaSerializer(serializers.Serializer):
     district = serializers.CharField()
     slug = serializers.CharField()
     generated_at = serializers.DateTimeField()
@@ -100,12 +100,12 @@ LIST_ENVELOPE = inline_serializer(
     "PublicEventList",
     fields={
         "data": PublicEventSerializer(many=True),
-        "pagination": PaginationSerializer(),
-        "meta": MetaSerializer(),
+        "pagination": PublicPaginationSerializer(),
+        "meta": PublicMetaSerializer(),
     },
 )
 DETAIL_ENVELOPE = inline_serializer(
-    "PublicEventDetail", fields={"data": PublicEventSerializer(), "meta": MetaSerializer()}
+    "PublicEventDetail", fields={"data": PublicEventSerializer(), "meta": PublicMetaSerializer()}
 )
 ERRORS = (
     "Send the district's key in `X-API-Key`. A missing, wrong, revoked or another district's key "
