@@ -28,8 +28,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "volunteers": ALL,
         "scheduling": ALL,
         "oncall": ALL,
+        "partners": ALL,
     },
     COORDINATOR: {
+        "partners": VIEW,
         "volunteers": ALL,
         "scheduling": ALL,
         "oncall": ALL,

@@ -144,6 +144,32 @@ def _seed_platform(w, owner):
         StaticDevice.objects.create(user=coordinator, name="backup"),
     )
     _keep(w, Group.objects.get(name=VIEWER), owner)
+    _seed_email_and_bug_reports(w, owner)
+
+
+def _seed_email_and_bug_reports(w, owner):
+    from project.bugreports.services import bug_report_create
+    from project.email.outbox import email_send
+
+    message = email_send(
+        purpose="admin_alert",
+        to="ops@example.org",
+        to_name=payload("email-to-name"),
+        subject_of_record="crawl:1",
+        context={"title": "crawl", "message": payload("email-message")},
+        enqueue=False,
+    )
+    _keep(w, message, message.template)
+    w.bug_report = _keep(
+        w,
+        bug_report_create(
+            kind="bug",
+            description=payload("bug-description"),
+            page_url="/jobs/",
+            page_title=payload("bug-page-title"),
+            reporter=owner,
+        ),
+    )
 
 
 def _seed_volunteers(w, today):
@@ -231,6 +257,7 @@ def _seed_volunteers(w, today):
         ),
         m.RosterImport.objects.create(source="csv", filename=payload("roster-file")),
     )
+    _seed_partners(w, district, volunteer, today)
     run = _keep(w, m.QualityRun.objects.create(started_at=timezone.now(), status="success", overall_score=90))
     w.quality_check = m.QualityCheck.objects.create(
         run=run,
@@ -241,6 +268,34 @@ def _seed_volunteers(w, today):
         score=85,
         message=payload("check-message"),
         offending_ids=[volunteer.pk],
+    )
+
+
+def _seed_partners(w, district, volunteer, today):
+    from project.models import hash_token
+    from tests.volunteers import factories as f
+    from volunteers.models import EventStatus
+    from volunteers.partners import models as p
+    from volunteers.partners.services import api_key_create
+
+    partner = _keep(
+        w, p.DistrictPartner.objects.create(district=district, slug="crawl", allowed_origins="https://crawl.example")
+    )
+    _keep(w, api_key_create(partner=partner, name=payload("partner-key-name"))[0])
+    w.public_event = f.EventFactory(
+        title=payload("public-event-title"), start=_at(today + timedelta(days=20)), status=EventStatus.PUBLISHED
+    )
+    w.public_event.districts.add(district)
+    w.signup_token = "crawl-signup-token"
+    _keep(
+        w,
+        p.PublicSignup.objects.create(
+            event=w.public_event,
+            volunteer=volunteer,
+            partner=partner,
+            email="vol@example.org",
+            token_hash=hash_token(w.signup_token),
+        ),
     )
 
 
@@ -496,6 +551,13 @@ def _page_values(w) -> dict[str, dict[str, object]]:
         "/expenses/categories/<pk>/delete/": {"pk": o[Category].pk},
         "/expenses/tags/<pk>/delete/": {"pk": o[Tag].pk},
         "/expenses/import/<pk>/": {"pk": o[ImportDraft].pk},
+        "/bugs/<pk>/resolve/": {"pk": w.bug_report.pk},
+        "/bugs/<pk>/delete/": {"pk": w.bug_report.pk},
+        "/volunteers/public/<slug>/events/<pk>/signup/": {"slug": "crawl", "pk": w.public_event.pk},
+        "/volunteers/public/signups/<token>/confirm/": {"token": w.signup_token},
+        "/volunteers/public/signups/<token>/cancel/": {"token": w.signup_token},
+        "/api/v1/public/districts/<slug>/events/": {"slug": "crawl"},
+        "/api/v1/public/districts/<slug>/events/<pk>/": {"slug": "crawl", "pk": w.public_event.pk},
     }
 
 
@@ -505,6 +567,7 @@ def _admin_values(w) -> dict[str, dict[str, object]]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from volunteers.models import Volunteer
+    from volunteers.partners.models import DistrictPartner
 
     volunteer = w.by_model[Volunteer]
     return {
@@ -517,6 +580,7 @@ def _admin_values(w) -> dict[str, dict[str, object]]:
         },
         "/admin/<url>": {"url": "no-such-page/"},
         "/admin/<app_label>/": {"app_label": "volunteers"},
+        "/admin/partners/districtpartner/<pk>/new-key/": {"pk": w.by_model[DistrictPartner].pk},
     }
 
 
@@ -530,9 +594,10 @@ def url_for(route: Route, w) -> str:
     """A concrete URL for a non-admin-model route, its parameters taken from the seeded world."""
     if "<" not in route.key:
         return route.key
-    if route.kind == "api":
+    pages = _page_values(w)
+    if route.kind == "api" and route.key not in pages:
         return fill(route.key, {"pk": w.by_model[route.model].pk})
-    table = _page_values(w) if route.kind == "page" else _admin_values(w)
+    table = pages if route.kind in ("page", "api") else _admin_values(w)
     return fill(route.key, table[route.key])
 
 

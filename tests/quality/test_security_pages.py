@@ -68,6 +68,9 @@ SHOWN_ON = {
     "/expenses/restaurants/<pk>/": ["restaurant-name", "restaurant-notes"],
     "/expenses/categories/": ["category-name", "category-description"],
     "/expenses/import/<pk>/": ["import-restaurant"],
+    "/bugs/": ["bug-description", "bug-page-title"],
+    "/email/outbox/": ["email-to-name", "email-message"],
+    "/volunteers/public/<slug>/events/<pk>/signup/": ["public-event-title"],
     # Shown only in the admin (change pages and lists).
     "/admin/auth/user/": ["user-viewer", "user-staff", "user-other-staff", "user-coordinator"],
     "/admin/project/apitoken/": ["token-name"],
@@ -86,6 +89,7 @@ SHOWN_ON = {
     "/admin/scheduling/dateavailability/": ["availability-reason"],
     "/admin/scheduling/attendance/": ["attendance-notes"],
     "/admin/oncall/smsmessage/": ["sms-body", "sms-recipient"],
+    "/admin/partners/partnerapikey/": ["partner-key-name"],
 }
 # Text kept inside a JSON document, shown as JSON (escaped) in the admin.
 SHOWN_AS_JSON_ON = {"/admin/scheduling/edrreport/": ["edr-name", "edr-preparation", "edr-item"]}

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PartnersConfig(AppConfig):
+    name = "volunteers.partners"
+    label = "partners"
+    verbose_name = "District partners"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the e-mail bounce receiver
