@@ -63,6 +63,14 @@ def check_cache() -> dict:
 
 def _age_check(status: PeriodicTaskStatus | None, max_age_seconds: float) -> dict:
     last = status.last_success_at if status else None
+    failed = status.last_failure_at if status else None
+    if failed is not None and (last is None or failed > last):  # failing until a later run succeeds
+        return {
+            "status": "failing",
+            "last_success": last.isoformat() if last else None,
+            "last_failure": failed.isoformat(),
+            "error": status.last_error[:500],
+        }
     if last is None:
         return {"status": "never", "last_success": None}
     age = (timezone.now() - last).total_seconds()

@@ -12,6 +12,7 @@ mappers produce; local-only fields are never in those and so are never overwritt
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from integrations.base import IntegrationError
@@ -79,6 +81,7 @@ MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
+NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
 
 
 class SyncBusy(Exception):
@@ -289,6 +292,42 @@ def _existing(model, sf_ids: list[str], fields: set[str]) -> dict[str, object]:
     return found
 
 
+def _name_key(name: str) -> str:
+    return " ".join(str(name).split()).lower()
+
+
+def _adopt_by_name(model, items: list[sfm.Mapped], fields: set[str]) -> dict[str, object]:
+    """Reference data typed into Crewbase before its first sync (the demo's districts, schools and
+    organizations) is matched by exact normalised name — within the same district for schools —
+    and takes the Salesforce id, instead of a duplicate or a unique-name IntegrityError. A name
+    shared by two local rows matches neither."""
+    if not items:
+        return {}
+    keys = {_name_key(i.values["name"]) for i in items}
+    candidates = defaultdict(list)
+    rows = (
+        model._base_manager.filter(salesforce_id__isnull=True)
+        .annotate(name_key=Lower("name"))
+        .filter(name_key__in=sorted(keys))
+        .only("pk", "name", "salesforce_id", *fields)
+    )
+    for obj in rows:
+        scope = getattr(obj, "district_id", None)
+        candidates[(_name_key(obj.name), scope)].append(obj)
+    adopted = {}
+    for item in items:
+        scope = item.values.get("district_id") if model is School else None
+        found = candidates.get((_name_key(item.values["name"]), scope), [])
+        if len(found) == 1:
+            obj = found.pop()
+            obj.salesforce_id = item.salesforce_id
+            adopted[item.salesforce_id] = obj
+    if adopted:
+        for obj in adopted.values():
+            model._base_manager.filter(pk=obj.pk).update(salesforce_id=obj.salesforce_id)
+    return adopted
+
+
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
     """Write one page of mapped records. Raises on a database error (the caller isolates)."""
     result = ChunkResult()
@@ -335,6 +374,8 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     for item in ready:
         fields.update(item.values)
     existing = _existing(model, [i.salesforce_id for i in ready], fields)
+    if spec.key in NAME_MATCHED:
+        existing.update(_adopt_by_name(model, [i for i in ready if i.salesforce_id not in existing], fields))
     to_create, to_update, changed_fields, unchanged_pks, unchanged_sf_ids = [], [], set(), [], set()
     for item in ready:
         obj = existing.get(item.salesforce_id)
@@ -545,9 +586,38 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
             with transaction.atomic():
                 result.add(_upsert_chunk(spec, [_copy(item)], now))
         except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
+            logger.info("%s %s rejected: %s", spec.key, item.salesforce_id, exc)
             result.failed += 1
-            result.errors.append(_error("DB_REJECTED", f"{exc.__class__.__name__}: {exc}", item.salesforce_id))
+            result.errors.append(_error("DB_REJECTED", db_error_message(exc), item.salesforce_id))
     return result
+
+
+_CONSTRAINT = re.compile(r'constraint "(?P<name>[^"]+)"|constraint failed: (?P<columns>[\w., ]+)', re.IGNORECASE)
+
+
+def db_error_message(exc: Exception) -> str:
+    """A sentence for the sync page instead of the database's own text (which quotes SQL)."""
+    text = str(exc)
+    match = _CONSTRAINT.search(text)
+    what = ""
+    if match:
+        what = match.group("name") or ", ".join(
+            column.split(".")[-1] for column in (match.group("columns") or "").split(",")
+        )
+    if isinstance(exc, IntegrityError):
+        lowered = text.lower()
+        if "unique" in lowered or "duplicate" in lowered:
+            return f"Another Crewbase record already has the same {what or 'key'}; this record was not saved."
+        if "foreign key" in lowered:
+            return "The record refers to a row that is not in Crewbase; it was not saved."
+        if "not null" in lowered or "null value" in lowered:
+            return f"A required value is missing ({what or 'a field'}); the record was not saved."
+        return f"The record breaks the rule {what or 'of the database'}; it was not saved."
+    if isinstance(exc, ValidationError):
+        return "The record is not valid: " + "; ".join(exc.messages)[:300]
+    if isinstance(exc, DatabaseError):
+        return "The database refused the record (a value may be too long or of the wrong type)."
+    return f"The record could not be stored ({exc.__class__.__name__})."
 
 
 def _copy(item: sfm.Mapped) -> sfm.Mapped:
@@ -635,7 +705,12 @@ def sync_object(
         except Exception as exc:
             logger.exception("sync of %s failed", key)
             fatal = exc
-            totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
+            message = (
+                db_error_message(exc)
+                if isinstance(exc, DatabaseError)
+                else f"Internal error ({exc.__class__.__name__}); the server log has the details."
+            )
+            totals.errors.append(_error("INTERNAL", message))
         if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
             participation_figures_refresh(
                 volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
@@ -710,6 +785,27 @@ def sync_all(
                 "skipped": run.skipped,
                 "failed": run.failed,
                 "queued": run.queued,
+                "error": _first_error(run),
             }
         )
     return summary
+
+
+def _first_error(run: SyncRun) -> str:
+    """The run's first error as a sentence for people ("" when none)."""
+    for error in run.errors or ():
+        where = f" (record {error['salesforce_id']})" if error.get("salesforce_id") else ""
+        return f"{error.get('message', '')}{where}"
+    return ""
+
+
+def sync_failure_message(summary: list[dict]) -> str:
+    """ "" when every object synced (records that failed alone leave their object `partial`, not
+    failed); otherwise which objects failed or were busy, and the first error."""
+    failed = [row for row in summary if row["status"] in (SyncRun.Status.FAILED, "busy")]
+    if not failed:
+        return ""
+    first = failed[0]
+    detail = first.get("error") or first.get("message") or ""
+    names = ", ".join(f"{row['object']} ({row['status']})" for row in failed)
+    return f"Salesforce sync failed for {names}. {first['object']}: {detail}".strip()
