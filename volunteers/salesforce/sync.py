@@ -43,6 +43,7 @@ from ..models import (
     PendingParticipation,
     School,
     SchoolClass,
+    Skill,
     Student,
     StudentParticipation,
     SyncLock,
@@ -50,6 +51,7 @@ from ..models import (
     Teacher,
     Volunteer,
     VolunteerParticipation,
+    VolunteerSkill,
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
@@ -153,8 +155,7 @@ def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
         for ref in item.refs.values():
             if ref.salesforce_id:
                 wanted[ref.target].add(ref.salesforce_id)
-        for sf_ids in item.m2m.values():
-            wanted["districts"].update(sf_ids)
+        wanted["districts"].update(item.m2m.get("districts", ()))
     resolved = {}
     for target, ids in wanted.items():
         for sf_id, pk in _pk_map(MODELS[target], ids).items():
@@ -228,57 +229,82 @@ def _flags_write(
 
 # --------------------------------------------------------------------------- contact details
 def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+    """E-mails and phones Salesforce has are added (local extras stay); the one Salesforce prefers
+    becomes the primary — cleared first, then set, so "one primary per contact" holds at every
+    statement. The first mailing address is added once."""
     contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
     if not contact_ids:
         return
-    emails, phones, addresses = defaultdict(set), defaultdict(set), set()
-    primary_email, primary_phone = set(), set()
-    for rows, target, primary, _value in (
-        (
-            ContactEmail.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "email", "is_primary"),
-            emails,
-            primary_email,
-            0,
-        ),
-        (
-            ContactPhone.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "number", "is_primary"),
-            phones,
-            primary_phone,
-            0,
-        ),
-    ):
-        for contact_id, text, is_primary in rows:
-            target[contact_id].add(text)
-            if is_primary:
-                primary.add(contact_id)
-    addresses.update(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
-    new_emails, new_phones, new_addresses = [], [], []
+    for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
+        have: dict[int, dict[str, tuple[int, bool]]] = defaultdict(dict)
+        for pk, contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
+            "pk", "contact_id", column, "is_primary"
+        ):
+            have[contact_id][text] = (pk, is_primary)
+        new, wanted = [], {}
+        for item in items:
+            contact_id = pks.get(item.salesforce_id)
+            details = getattr(item, attr)
+            if contact_id is None or not details:
+                continue
+            wanted[contact_id] = details[0][0]
+            for text, kind in details:
+                if text not in have[contact_id]:
+                    have[contact_id][text] = (None, False)
+                    new.append(model(contact_id=contact_id, kind=kind, is_primary=False, **{column: text}))
+        created = model.objects.bulk_create(new)
+        for obj in created:
+            have[obj.contact_id][getattr(obj, column)] = (obj.pk, False)
+        moving = [c for c, text in wanted.items() if not have[c][text][1]]
+        if moving:
+            model.objects.filter(contact_id__in=moving, is_primary=True).update(is_primary=False)
+            model.objects.filter(pk__in=[have[c][wanted[c]][0] for c in moving]).update(is_primary=True)
+    addresses = set(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
-        if contact_id is None:
-            continue
-        for address, kind in item.emails:
-            if address not in emails[contact_id]:
-                emails[contact_id].add(address)
-                make_primary = contact_id not in primary_email
-                primary_email.add(contact_id)
-                new_emails.append(
-                    ContactEmail(contact_id=contact_id, email=address, kind=kind, is_primary=make_primary)
-                )
-        for number, kind in item.phones:
-            if number not in phones[contact_id]:
-                phones[contact_id].add(number)
-                make_primary = contact_id not in primary_phone
-                primary_phone.add(contact_id)
-                new_phones.append(
-                    ContactPhone(contact_id=contact_id, number=number, kind=kind, is_primary=make_primary)
-                )
-        if item.postal and contact_id not in addresses:
+        if contact_id is not None and item.postal and contact_id not in addresses:
             addresses.add(contact_id)
             new_addresses.append(ContactAddress(contact_id=contact_id, is_primary=True, **item.postal))
-    ContactEmail.objects.bulk_create(new_emails)
-    ContactPhone.objects.bulk_create(new_phones)
     ContactAddress.objects.bulk_create(new_addresses)
+
+
+def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+    """Skills from Salesforce: links with source "salesforce" follow Salesforce (added and removed);
+    skills staff entered by hand are never touched."""
+    wanted = {pks[i.salesforce_id]: i.m2m["skills"] for i in items if "skills" in i.m2m and i.salesforce_id in pks}
+    if not wanted:
+        return
+    names = {name.lower(): name for skills in wanted.values() for name in skills}
+    skills = dict(Skill.objects.annotate(key=Lower("name")).filter(key__in=sorted(names)).values_list("key", "pk"))
+    missing = [Skill(name=names[key]) for key in names if key not in skills]
+    if missing:
+        Skill.objects.bulk_create(missing, ignore_conflicts=True)
+        skills.update(
+            Skill.objects.annotate(key=Lower("name"))
+            .filter(key__in=[s.name.lower() for s in missing])
+            .values_list("key", "pk")
+        )
+    links = defaultdict(dict)
+    for pk, volunteer_id, skill_id, source in VolunteerSkill.objects.filter(volunteer_id__in=list(wanted)).values_list(
+        "pk", "volunteer_id", "skill_id", "source"
+    ):
+        links[volunteer_id][skill_id] = (pk, source)
+    new, stale = [], []
+    for volunteer_id, names_wanted in wanted.items():
+        skill_ids = {skills[name.lower()] for name in names_wanted}
+        for skill_id in skill_ids - set(links[volunteer_id]):
+            new.append(
+                VolunteerSkill(volunteer_id=volunteer_id, skill_id=skill_id, source=VolunteerSkill.Source.SALESFORCE)
+            )
+        stale += [
+            pk
+            for skill_id, (pk, source) in links[volunteer_id].items()
+            if source == VolunteerSkill.Source.SALESFORCE and skill_id not in skill_ids
+        ]
+    VolunteerSkill.objects.bulk_create(new)
+    if stale:
+        VolunteerSkill.objects.filter(pk__in=stale).delete()
 
 
 # --------------------------------------------------------------------------- chunk upsert
@@ -419,6 +445,8 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
 
     if model in CONTACT_MODELS:
         _details_write(ready, result.stored_ids)
+    if model is Volunteer:
+        _skills_write(ready, result.stored_ids)
     if spec.key == "events":
         _event_districts_write(ready, result.stored_ids, resolved)
     if spec.key in PARTICIPATION_KINDS:
