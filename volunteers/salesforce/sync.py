@@ -585,6 +585,18 @@ def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkRes
         result.failed += 1
         result.errors.append(_error("MAPPING_ERROR", f"{exc.__class__.__name__}: {exc}", str(raw.get("Id") or "")))
         return None
+    undeclared = sfm.undeclared_fields(spec.key, mapped)
+    if undeclared:  # Salesforce wins only for the declared fields: never write a local one
+        logger.error("mapping %s writes undeclared fields %s", spec.key, sorted(undeclared))
+        result.failed += 1
+        result.errors.append(
+            _error(
+                "MAPPING_ERROR",
+                f"Fields not declared as synced: {', '.join(sorted(undeclared))}.",
+                mapped.salesforce_id,
+            )
+        )
+        return None
     if spec.key in PARTICIPATION_KINDS:
         mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
     return mapped
