@@ -28,7 +28,6 @@ from django.utils import timezone
 from integrations.base import IntegrationError
 from integrations.salesforce.interface import SalesforceClient, SalesforceRecord
 
-from ..demo import bulk_create_contacts
 from ..models import (
     Affiliation,
     Contact,
@@ -55,6 +54,7 @@ from ..models import (
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
+from .upsert import CREATED, UPDATED, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -308,50 +308,32 @@ def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
 
 
 # --------------------------------------------------------------------------- chunk upsert
-def _existing(model, sf_ids: list[str], fields: set[str]) -> dict[str, object]:
-    manager = model._base_manager
-    only = {"pk", "salesforce_id", *fields}
-    found = {}
-    for start in range(0, len(sf_ids), IN_CHUNK):
-        for obj in manager.filter(salesforce_id__in=sf_ids[start : start + IN_CHUNK]).only(*only):
-            found[obj.salesforce_id] = obj
-    return found
-
-
 def _name_key(name: str) -> str:
     return " ".join(str(name).split()).lower()
 
 
-def _adopt_by_name(model, items: list[sfm.Mapped], fields: set[str]) -> dict[str, object]:
+def _adopt_by_name(model, items: list[sfm.Mapped]) -> None:
     """Reference data typed into Crewbase before its first sync (the demo's districts, schools and
     organizations) is matched by exact normalised name — within the same district for schools —
     and takes the Salesforce id, instead of a duplicate or a unique-name IntegrityError. A name
     shared by two local rows matches neither."""
     if not items:
-        return {}
+        return
     keys = {_name_key(i.values["name"]) for i in items}
     candidates = defaultdict(list)
     rows = (
         model._base_manager.filter(salesforce_id__isnull=True)
         .annotate(name_key=Lower("name"))
         .filter(name_key__in=sorted(keys))
-        .only("pk", "name", "salesforce_id", *fields)
+        .values_list("pk", "name", "district_id" if model is School else "pk")
     )
-    for obj in rows:
-        scope = getattr(obj, "district_id", None)
-        candidates[(_name_key(obj.name), scope)].append(obj)
-    adopted = {}
+    for pk, name, scope in rows:
+        candidates[(_name_key(name), scope if model is School else None)].append(pk)
     for item in items:
         scope = item.values.get("district_id") if model is School else None
         found = candidates.get((_name_key(item.values["name"]), scope), [])
         if len(found) == 1:
-            obj = found.pop()
-            obj.salesforce_id = item.salesforce_id
-            adopted[item.salesforce_id] = obj
-    if adopted:
-        for obj in adopted.values():
-            model._base_manager.filter(pk=obj.pk).update(salesforce_id=obj.salesforce_id)
-    return adopted
+            model._base_manager.filter(pk=found.pop()).update(salesforce_id=item.salesforce_id)
 
 
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
@@ -396,52 +378,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         else:
             ready.append(item)
 
-    fields = set()
-    for item in ready:
-        fields.update(item.values)
-    existing = _existing(model, [i.salesforce_id for i in ready], fields)
     if spec.key in NAME_MATCHED:
-        existing.update(_adopt_by_name(model, [i for i in ready if i.salesforce_id not in existing], fields))
-    to_create, to_update, changed_fields, unchanged_pks, unchanged_sf_ids = [], [], set(), [], set()
+        known = _pk_map(model, [i.salesforce_id for i in ready])
+        _adopt_by_name(model, [i for i in ready if i.salesforce_id not in known])
+    cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
+    outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
+    unchanged_sf_ids = set()
     for item in ready:
-        obj = existing.get(item.salesforce_id)
-        if obj is None:
-            obj = model(salesforce_id=item.salesforce_id, last_synced_at=now, **item.values)
-            to_create.append((item, obj))
-            continue
-        changed = [name for name, value in item.values.items() if getattr(obj, name) != value]
-        if changed:
-            for name in changed:
-                setattr(obj, name, item.values[name])
-            obj.last_synced_at = obj.updated_at = now
-            changed_fields.update(changed)
-            to_update.append((item, obj))
+        pk, state = outcome[item.salesforce_id]
+        result.stored_ids[item.salesforce_id] = pk
+        if state == CREATED:
+            result.created += 1
+        elif state == UPDATED or item.salesforce_id in cleared:
+            result.updated += 1
         else:
-            unchanged_pks.append(obj.pk)
+            result.unchanged += 1
             unchanged_sf_ids.add(item.salesforce_id)
-            result.stored_ids[item.salesforce_id] = obj.pk
-
-    if spec.key == "affiliations":
-        _affiliations_single_primary([obj for _, obj in to_create + to_update])
-    if to_create:
-        objs = [obj for _, obj in to_create]
-        if model in CONTACT_MODELS:
-            bulk_create_contacts(model, objs)
-        else:
-            model._base_manager.bulk_create(objs)
-        for item, obj in to_create:
-            result.stored_ids[item.salesforce_id] = obj.pk
-        result.created += len(objs)
-    if to_update:
-        model._base_manager.bulk_update(
-            [obj for _, obj in to_update], sorted(changed_fields | {"last_synced_at", "updated_at"})
-        )
-        for item, obj in to_update:
-            result.stored_ids[item.salesforce_id] = obj.pk
-        result.updated += len(to_update)
-    if unchanged_pks:
-        model._base_manager.filter(pk__in=unchanged_pks).update(last_synced_at=now)
-        result.unchanged += len(unchanged_pks)
 
     if model in CONTACT_MODELS:
         _details_write(ready, result.stored_ids)
@@ -463,18 +415,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     return result
 
 
-def _affiliations_single_primary(objs: list[Affiliation]) -> None:
+def _affiliations_single_primary(items: list[sfm.Mapped]) -> set[str]:
     """Salesforce moves a volunteer's primary affiliation: clear the old primary first (one per volunteer)."""
     primaries = {}
-    for obj in objs:
-        if obj.is_primary:
-            if obj.volunteer_id in primaries:
-                primaries[obj.volunteer_id].is_primary = False  # two in one page: the later one wins
-            primaries[obj.volunteer_id] = obj
-    if primaries:
-        Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
-            salesforce_id__in=[o.salesforce_id for o in primaries.values()]
-        ).update(is_primary=False)
+    for item in items:
+        if item.values.get("is_primary"):
+            if item.values["volunteer_id"] in primaries:  # two in one page: the later one wins
+                primaries[item.values["volunteer_id"]].values["is_primary"] = False
+            primaries[item.values["volunteer_id"]] = item
+    if not primaries:
+        return set()
+    old = Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
+        salesforce_id__in=[i.salesforce_id for i in primaries.values()]
+    )
+    cleared = set(old.values_list("salesforce_id", flat=True))
+    old.update(is_primary=False)
+    return cleared  # written here: counted as updated even though the upsert then finds them unchanged
 
 
 def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolved) -> None:
