@@ -72,19 +72,19 @@ def _statement(
             changed = " OR ".join(
                 f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
             )
-        conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"
+        conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608 - model metadata only
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             stage = f"sf_stage_{table}"
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only
+                f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
                 f"SELECT {names} FROM {_quote(table)} WITH NO DATA"
             )
             with cursor.cursor.copy(f"COPY {_quote(stage)} ({names}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
             cursor.execute(
-                f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only
+                f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only # nosec B608
                 f"{conflict} RETURNING {returning}"
             )
             returned = cursor.fetchall()
@@ -96,7 +96,7 @@ def _statement(
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
             cursor.execute(
-                f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - model metadata only
+                f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - model metadata only # nosec B608
                 f"{conflict} RETURNING {returning}",
                 [value for row in chunk for value in row],
             )
