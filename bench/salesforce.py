@@ -5,12 +5,13 @@ script, self-signed certificate), then a delta sync with nothing changed.
 Run from the repo root: `.venv/bin/python bench/salesforce.py`. A throwaway SQLite file by default,
 or BENCH_DATABASE_URL=postgres://…/crewbase_salesforce_bench. Scale (default ≈ 1 minute):
 BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
-contacts / 10). The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
+contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
 Prints one line per figure, e.g. `salesforce.full_sync records=… seconds=… records_per_s=…`.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
 import resource
 import ssl
@@ -258,9 +259,15 @@ def main() -> None:
     objects = ["volunteers", "events", "volunteer_participations"]
     rss_before = peak_rss_mb()
 
+    profiler = cProfile.Profile() if os.environ.get("BENCH_SF_PROFILE") else None
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     summary = sync_all(client=client, mode="full", objects=objects)
     elapsed = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(os.environ["BENCH_SF_PROFILE"])
     records = sum(
         r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"] for r in summary
     )
