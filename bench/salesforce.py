@@ -5,12 +5,13 @@ script, self-signed certificate), then a delta sync with nothing changed.
 Run from the repo root: `.venv/bin/python bench/salesforce.py`. A throwaway SQLite file by default,
 or BENCH_DATABASE_URL=postgres://…/crewbase_salesforce_bench. Scale (default ≈ 1 minute):
 BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
-contacts / 10). The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
+contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
 Prints one line per figure, e.g. `salesforce.full_sync records=… seconds=… records_per_s=…`.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
 import resource
 import ssl
@@ -27,6 +28,7 @@ django_setup("salesforce")
 
 import urllib3
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from integrations.salesforce.fake import sf_datetime
 from integrations.salesforce.http_fake import SalesforceHttpFake
@@ -142,9 +144,113 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# --------------------------------------------------------------------------- the database floor
+FLOOR_TABLES = {
+    "contact": (
+        "sf_id varchar(18) unique not null, first_name varchar(100), last_name varchar(100), "
+        "email varchar(254), phone varchar(20), title varchar(200), department varchar(200), "
+        "postal_code varchar(20)"
+    ),
+    "event": (
+        "sf_id varchar(18) unique not null, title varchar(255), kind varchar(100), fmt varchar(20), "
+        "status varchar(20), starts timestamptz, ends timestamptz"
+    ),
+    "part": (
+        "sf_id varchar(18) unique not null, contact_id integer references bench_floor_contact(id), "
+        "event_id integer references bench_floor_event(id), status varchar(20), hours numeric(6, 2)"
+    ),
+}
+
+
+def _floor_rows():
+    yield (
+        "contact",
+        ["sf_id", "first_name", "last_name", "email", "phone", "title", "department", "postal_code"],
+        [
+            (r["Id"], r["FirstName"], r["LastName"], r["Email"], r["Phone"], r["Title"], r["Department"], "64108")
+            for r in contacts()
+        ],
+    )
+    yield (
+        "event",
+        ["sf_id", "title", "kind", "fmt", "status", "starts", "ends"],
+        [
+            (
+                r["Id"],
+                r["Name"],
+                r["Session_Type__c"],
+                r["Format__c"],
+                r["Session_Status__c"],
+                r["Start_Date_and_Time__c"],
+                r["End_Date_and_Time__c"],
+            )
+            for r in sessions()
+        ],
+    )
+    yield (
+        "part",
+        ["sf_id", "contact_sf", "event_sf", "status", "hours"],
+        [(r["Id"], r["Contact__c"], r["Session__c"], r["Status__c"], r["Delivery_Hours__c"]) for r in participations()],
+    )
+
+
+def floor_upsert() -> tuple[int, float]:
+    """The same records written the plainest fast way PostgreSQL allows: per object, COPY into a
+    temporary staging table and one INSERT … SELECT … ON CONFLICT DO UPDATE (participations resolve
+    their contact and session by a join on the Salesforce ids). Records generated before the clock
+    starts; returns (records, seconds)."""
+    batches = list(_floor_rows())
+    with connection.cursor() as cursor:
+        for name in ("part", "event", "contact"):
+            cursor.execute(f"DROP TABLE IF EXISTS bench_floor_{name}")
+        for name, columns in FLOOR_TABLES.items():
+            cursor.execute(f"CREATE TABLE bench_floor_{name} (id serial primary key, {columns})")
+    records, started = 0, time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        for name, columns, rows in batches:
+            records += len(rows)
+            staged = ", ".join(f"{c} text" for c in columns)
+            cursor.execute(f"CREATE TEMP TABLE stage_{name} ({staged}) ON COMMIT DROP")
+            with raw.copy(f"COPY stage_{name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if name == "part":
+                cursor.execute(
+                    "INSERT INTO bench_floor_part (sf_id, contact_id, event_id, status, hours) "
+                    "SELECT s.sf_id, c.id, e.id, s.status, s.hours::numeric FROM stage_part s "
+                    "JOIN bench_floor_contact c ON c.sf_id = s.contact_sf "
+                    "JOIN bench_floor_event e ON e.sf_id = s.event_sf "
+                    "ON CONFLICT (sf_id) DO UPDATE SET contact_id = excluded.contact_id, "
+                    "event_id = excluded.event_id, status = excluded.status, hours = excluded.hours"
+                )
+            else:
+                casts = {"starts": "::timestamptz", "ends": "::timestamptz"}
+                select = ", ".join(f"{c}{casts.get(c, '')}" for c in columns)
+                updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "sf_id")
+                cursor.execute(
+                    f"INSERT INTO bench_floor_{name} ({', '.join(columns)}) SELECT {select} FROM stage_{name} "  # noqa: S608 - constant names
+                    f"ON CONFLICT (sf_id) DO UPDATE SET {updates}"
+                )
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        for name in ("part", "event", "contact"):
+            cursor.execute(f"DROP TABLE bench_floor_{name}")
+    return records, elapsed
+
+
 def main() -> None:
     urllib3.disable_warnings()
     call_command("migrate", verbosity=0, interactive=False)
+    floor_rate = None
+    if connection.vendor == "postgresql":
+        floor_records, floor_seconds = floor_upsert()
+        print(
+            f"salesforce.floor_copy_upsert records={floor_records} seconds={floor_seconds:.2f} "
+            f"records_per_s={floor_records / floor_seconds:.0f}",
+            flush=True,
+        )
+        floor_rate = floor_records / floor_seconds
     fake = SalesforceHttpFake(
         page_size=2000, rows={"Contact": contacts, "Session__c": sessions, "Session_Participant__c": participations}
     )
@@ -153,9 +259,15 @@ def main() -> None:
     objects = ["volunteers", "events", "volunteer_participations"]
     rss_before = peak_rss_mb()
 
+    profiler = cProfile.Profile() if os.environ.get("BENCH_SF_PROFILE") else None
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     summary = sync_all(client=client, mode="full", objects=objects)
     elapsed = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(os.environ["BENCH_SF_PROFILE"])
     records = sum(
         r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"] for r in summary
     )
@@ -170,6 +282,8 @@ def main() -> None:
         f"(contacts={N_CONTACTS} sessions={N_SESSIONS} participations={VolunteerParticipation.objects.count()})",
         flush=True,
     )
+    if floor_rate:
+        print(f"salesforce.ratio_to_floor={floor_rate / (records / elapsed):.1f}", flush=True)
     print(
         f"salesforce.peak_rss_mb={peak_rss_mb():.0f} (before sync {rss_before:.0f}; includes the fake server)",
         flush=True,

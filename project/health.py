@@ -72,6 +72,14 @@ HEALTHY = frozenset({"ok", "pending"})
 
 def _age_check(status: PeriodicTaskStatus | None, max_age_seconds: float) -> dict:
     last = status.last_success_at if status else None
+    failed = status.last_failure_at if status else None
+    if failed is not None and (last is None or failed > last):  # failing until a later run succeeds
+        return {
+            "status": "failing",
+            "last_success": last.isoformat() if last else None,
+            "last_failure": failed.isoformat(),
+            "error": status.last_error[:500],
+        }
     if last is None:
         if status is not None and (timezone.now() - status.registered_at).total_seconds() <= max_age_seconds:
             return {"status": "pending", "last_success": None, "registered": status.registered_at.isoformat()}

@@ -45,6 +45,15 @@ class JobNotQueued(Exception):
     """The broker could not take the job; the Job row is marked failed with the reason."""
 
 
+class JobFailed(Exception):
+    """Raised by a job function whose work ran but failed: the job ends `failed` with this message
+    as its error and `result` (e.g. a per-part summary) kept for the pages and the API."""
+
+    def __init__(self, message: str, *, result: Any = None):
+        super().__init__(message)
+        self.result = result
+
+
 def job_start(*, kind: str, task, user=None, params: dict | None = None, queue: str | None = None) -> Job:
     """Create a Job and hand it to Celery. Raises JobNotQueued when the broker is unreachable.
 
@@ -141,6 +150,10 @@ def job_task(*, queue: str = "default", name: str | None = None, requeue_if_lost
             except SoftTimeLimitExceeded:
                 limit = settings.JOB_TIME_LIMIT_SECONDS
                 _job_finish(job, status=Job.Status.FAILED, error=f"The job ran longer than {limit} s and was stopped.")
+                return None
+            except JobFailed as exc:
+                logger.warning("job %s (%s) failed: %s", job.pk, job.kind, exc)
+                _job_finish(job, status=Job.Status.FAILED, error=str(exc), result=exc.result)
                 return None
             except Exception as exc:
                 logger.exception("job %s (%s) failed", job.pk, job.kind)

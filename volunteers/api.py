@@ -31,6 +31,7 @@ from .models import (
     Volunteer,
     VolunteerParticipation,
 )
+from .salesforce.synced import SYNCED_MESSAGE, is_synced, synced_changes
 
 
 # --------------------------------------------------------------------------- permissions
@@ -49,10 +50,27 @@ SCOPED_PERMISSIONS = [permissions.IsAuthenticated, RoleModelPermissions]
 
 class SalesforceIdMixin:
     """A blank salesforce_id means "not from Salesforce" and is stored as NULL (the column is
-    unique, and a blank value skips DRF's uniqueness check, so a second "" was a 500)."""
+    unique, and a blank value skips DRF's uniqueness check, so a second "" was a 500).
+
+    Salesforce wins for synced fields: on a record with a salesforce_id, a change to a field the
+    sync writes (`salesforce.synced.synced_fields`) or to the id itself is refused with a 400
+    naming each field; sending the current value is fine, local-only fields stay editable."""
 
     def validate_salesforce_id(self, value):
         return value or None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        errors = {name: [SYNCED_MESSAGE] for name in synced_changes(self.instance, attrs)}
+        if (
+            is_synced(self.instance)
+            and "salesforce_id" in attrs
+            and attrs["salesforce_id"] != self.instance.salesforce_id
+        ):
+            errors["salesforce_id"] = ["The Salesforce id of a record synced from Salesforce cannot change."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 # --------------------------------------------------------------------------- geography
@@ -428,7 +446,7 @@ class EventViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- participations
-class ParticipationSerializer(StrictModelSerializer):
+class ParticipationSerializer(SalesforceIdMixin, StrictModelSerializer):
     volunteer_name = serializers.CharField(source="volunteer.full_name", read_only=True)
     event_title = serializers.CharField(source="event.title", read_only=True)
     status = serializers.ChoiceField(choices=ParticipationStatus.choices, required=False)
@@ -454,7 +472,7 @@ class ParticipationSerializer(StrictModelSerializer):
     def validate(self, attrs):
         if not attrs.get("status") and not attrs.get("status_source") and self.instance is None:
             raise serializers.ValidationError({"status": ["Give a status or a source status."]})
-        return attrs
+        return super().validate(attrs)
 
     def create(self, validated_data):
         validated_data.pop("salesforce_id", None)

@@ -317,6 +317,8 @@ def demo_dataset() -> dict[str, list[dict[str, Any]]]:
         if i % 15 == 3:
             first, last = first.upper(), last.upper()
         email = f"{first}.{last}{i}@example.org".lower() if i % 11 != 5 else "None"
+        work_email = f"{first[0]}{last}{i}@{orgs[i % len(orgs)][0].split()[0]}.example".lower() if i % 3 == 0 else None
+        mobile = f"(913) 555-{2000 + i:04d}" if i % 5 == 0 else None
         contacts.append(
             {
                 "Id": sf_id("003V", i),
@@ -326,10 +328,25 @@ def demo_dataset() -> dict[str, list[dict[str, Any]]]:
                 "MiddleName": None,
                 "Salutation": None,
                 "Suffix": None,
-                "Email": email,
-                "npe01__WorkEmail__c": None,
-                "Phone": f"(816) 555-{1000 + i:04d}" if i % 4 else "None",
-                "MobilePhone": None,
+                # NPSP: Email and Phone copy the preferred address and number.
+                "Email": work_email or email,
+                "npe01__HomeEmail__c": email,
+                "npe01__WorkEmail__c": work_email,
+                "npe01__AlternateEmail__c": None,
+                "npe01__Preferred_Email__c": "Work" if work_email else "Personal",
+                "Phone": mobile or (f"(816) 555-{1000 + i:04d}" if i % 4 else "None"),
+                "HomePhone": f"(816) 555-{1000 + i:04d}" if i % 4 else "None",
+                "MobilePhone": mobile,
+                "npe01__WorkPhone__c": None,
+                "OtherPhone": None,
+                "npe01__PreferredPhone__c": "Mobile" if mobile else "Home",
+                "Volunteer_Skills__c": ["Python;Public Speaking", "Nursing", "Accounting;Excel", None][i % 4],
+                "Volunteer_Skills_Text__c": ["public speaking, Mentoring ", "None", "", "CAD; Surveying"][i % 4],
+                "Volunteer_Interests__c": "STEM outreach" if i % 2 else None,
+                "Racial_Ethnic_Background__c": ["Black/African American", "Hispanic/Latino", "White", "Asian", None][
+                    i % 5
+                ],
+                "Age_Group__c": ["25-34", "35-44", "45-54"][i % 3],
                 "Title": titles[i % len(titles)],
                 "Department": "Operations",
                 "Gender__c": ["Female", "Male", "Non-Binary", None][i % 4],
@@ -388,6 +405,7 @@ def demo_dataset() -> dict[str, list[dict[str, Any]]]:
                 "Phone": "None",
                 "npsp__Primary_Affiliation__c": sf_id("001S", i % len(schools)),
                 "Local_Student_ID__c": f"ST{i:05d}",
+                "Racial_Ethnic_Background__c": ["Hispanic/Latino", "Black/African American", "White", None][i % 4],
                 "Class__c": sf_id("a0C", (i % len(schools)) * 2),
                 "Current_Grade__c": 6 + i % 7,
                 "Gender__c": None,

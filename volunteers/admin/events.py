@@ -9,6 +9,7 @@ from project.admin import AuditedAdmin, export_as_csv
 
 from .. import services
 from ..models import Event, RecruitmentNote, StudentParticipation, TeacherParticipation, VolunteerParticipation
+from ..salesforce.synced import SyncedFieldsFormMixin, SyncedModelForm
 from .base import SYNC_FIELDS, ParticipationFiguresAdmin, ParticipationPageAdmin
 
 
@@ -42,7 +43,7 @@ class TeacherParticipationInline(admin.TabularInline):
 
 
 # --------------------------------------------------------------------------- events
-class EventAdminForm(forms.ModelForm):
+class EventAdminForm(SyncedFieldsFormMixin, forms.ModelForm):
     """Runs the service rules (transitions, cancellation, counts) so the admin cannot bypass them."""
 
     class Meta:
@@ -100,6 +101,7 @@ class EventAdmin(ParticipationFiguresAdmin):
 
 @admin.register(VolunteerParticipation)
 class VolunteerParticipationAdmin(ParticipationPageAdmin):
+    form = SyncedModelForm
     list_display = ("volunteer", "event", "status", "status_source", "delivery_hours")
     list_filter = ("status",)
     search_fields = ("volunteer__first_name", "volunteer__last_name", "event__title", "status_source")
@@ -111,6 +113,7 @@ class VolunteerParticipationAdmin(ParticipationPageAdmin):
 
 @admin.register(StudentParticipation)
 class StudentParticipationAdmin(ParticipationPageAdmin):
+    form = SyncedModelForm
     list_display = ("student", "event", "status", "status_source", "delivery_hours")
     list_filter = ("status",)
     search_fields = ("student__first_name", "student__last_name", "event__title")

@@ -32,6 +32,7 @@ from ..models import (
     VolunteerMerge,
     VolunteerSkill,
 )
+from ..salesforce.synced import SyncedModelForm
 from .base import SYNC_FIELDS, ParticipationFiguresAdmin
 from .events import VolunteerParticipationByVolunteerInline
 
@@ -138,6 +139,7 @@ def merge_volunteers(modeladmin, request, queryset):
 # --------------------------------------------------------------------------- contacts
 @admin.register(Volunteer)
 class VolunteerAdmin(ParticipationFiguresAdmin):
+    form = SyncedModelForm
     list_display = (
         "last_name",
         "first_name",
@@ -209,6 +211,7 @@ class VolunteerAdmin(ParticipationFiguresAdmin):
 
 @admin.register(Teacher)
 class TeacherAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("last_name", "first_name", "school", "status", "deactivated_manually")
     list_filter = ("status", "deactivated_manually", "school__district")
     search_fields = ("first_name", "last_name", "emails__email", "school__name", "salesforce_id")
@@ -221,6 +224,7 @@ class TeacherAdmin(AuditedAdmin):
 
 @admin.register(Student)
 class StudentAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("last_name", "first_name", "school", "current_grade", "local_student_id")
     list_filter = ("current_grade", "school__district")
     search_fields = ("first_name", "last_name", "local_student_id", "salesforce_id")
@@ -238,6 +242,7 @@ class StudentAdmin(AuditedAdmin):
 
 @admin.register(ContactHistory)
 class ContactHistoryAdmin(SoftDeleteAdmin):
+    form = SyncedModelForm
     list_display = ("occurred_at", "contact", "kind", "subject", "author")
     list_filter = ("kind",)
     search_fields = ("subject", "body", "contact__first_name", "contact__last_name")
@@ -271,6 +276,7 @@ class OrganizationAliasInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("name", "kind", "city", "last_activity_date", "salesforce_id")
     list_filter = ("kind",)
     search_fields = ("name", "aliases__name", "salesforce_id")
@@ -297,6 +303,7 @@ class SchoolInline(admin.TabularInline):
 
 @admin.register(District)
 class DistrictAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("name", "code", "salesforce_id")
     search_fields = ("name", "code", "salesforce_id")
     readonly_fields = ("created_at", "updated_at", *SYNC_FIELDS)
@@ -311,6 +318,7 @@ class SchoolAliasInline(admin.TabularInline):
 
 @admin.register(School)
 class SchoolAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("name", "district", "level", "code")
     list_filter = ("level", "district")
     search_fields = ("name", "aliases__name", "code", "salesforce_id")
@@ -337,6 +345,7 @@ class SkillAdmin(AuditedAdmin):
 
 @admin.register(Affiliation)
 class AffiliationAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("volunteer", "organization", "role", "is_primary", "status", "start_date", "end_date")
     list_filter = ("status", "is_primary")
     search_fields = ("volunteer__first_name", "volunteer__last_name", "organization__name", "role")
@@ -413,6 +422,7 @@ class VolunteerSkillAdmin(AuditedAdmin):
 
 @admin.register(SchoolClass)
 class SchoolClassAdmin(AuditedAdmin):
+    form = SyncedModelForm
     list_display = ("name", "school", "class_year", "salesforce_id")
     list_filter = ("class_year",)
     search_fields = ("name", "salesforce_id", "school__name")

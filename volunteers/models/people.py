@@ -160,6 +160,8 @@ class Contact(Synced, AuditedModel):
     suffix = models.CharField(max_length=20, blank=True)
     birthdate = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
+    race_ethnicity = models.CharField("race/ethnicity", max_length=100, blank=True)
+    age_group = models.CharField(max_length=40, blank=True)
     do_not_call = models.BooleanField(default=False)
     do_not_contact = models.BooleanField(default=False)
     email_opt_out = models.BooleanField(default=False)
@@ -299,6 +301,7 @@ class VolunteerSkill(AuditedModel):
         ORGANIZATION = "organization", "Organization"
         INTEREST = "interest", "Interest"
         MANUAL = "manual", "Entered by staff"
+        SALESFORCE = "salesforce", "From Salesforce"
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="volunteer_skills")
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="volunteer_skills")

@@ -416,12 +416,11 @@ def _contact_common(raw: dict, issues: list[Issue]) -> dict[str, Any]:
     first = normalize_name(raw.get("FirstName"), field_name="first name", issues=issues)
     if not first:
         issues.append(Issue(MISSING_FIRST_NAME, "Contact has no first name in Salesforce.", "warning"))
-    values = {
-        "first_name": first[:100],
-        "last_name": last[:100],
-        "middle_name": normalize_name(raw.get("MiddleName"), field_name="middle name", issues=issues)[:100],
-        "suffix": clean(raw.get("Suffix"))[:20],
-    }
+    values = {"first_name": first[:100], "last_name": last[:100]}
+    if "MiddleName" in raw:  # only what the object's query asks for: an unqueried field is not ours to blank
+        values["middle_name"] = normalize_name(raw.get("MiddleName"), field_name="middle name", issues=issues)[:100]
+    if "Suffix" in raw:
+        values["suffix"] = clean(raw.get("Suffix"))[:20]
     if "Salutation" in raw:
         salutation = picklist(raw.get("Salutation"), SALUTATIONS, field_name="salutation", issues=issues)
         if salutation is not None:
@@ -438,35 +437,74 @@ def _contact_common(raw: dict, issues: list[Issue]) -> dict[str, Any]:
         values["do_not_contact"] = as_bool(raw.get("Do_Not_Contact__c"))
     if "HasOptedOutOfEmail" in raw:
         values["email_opt_out"] = as_bool(raw.get("HasOptedOutOfEmail"))
+    if "Racial_Ethnic_Background__c" in raw:
+        values["race_ethnicity"] = " ".join(clean(raw.get("Racial_Ethnic_Background__c")).split())[:100]
+    if "Age_Group__c" in raw:
+        values["age_group"] = clean(raw.get("Age_Group__c"))[:40]
     if "EmailBouncedDate" in raw:
         values["email_bounced_at"] = parse_datetime(raw.get("EmailBouncedDate"), field_name="EmailBouncedDate")
     return values
 
 
+# Salesforce field → (kind, the value of the "preferred" picklist that names it). NPSP keeps the
+# standard Email/Phone as a copy of the preferred one; the preferred one becomes primary.
 EMAIL_FIELDS = (
-    ("Email", "personal"),
-    ("npe01__WorkEmail__c", "work"),
-    ("npe01__HomeEmail__c", "personal"),
-    ("npe01__AlternateEmail__c", "other"),
+    ("npe01__HomeEmail__c", "personal", ("personal", "home")),
+    ("npe01__WorkEmail__c", "work", ("work",)),
+    ("npe01__AlternateEmail__c", "other", ("alternate", "other")),
+    ("Email", "personal", ("email",)),
 )
 PHONE_FIELDS = (
-    ("Phone", "personal"),
-    ("MobilePhone", "personal"),
-    ("npe01__WorkPhone__c", "work"),
-    ("HomePhone", "personal"),
+    ("HomePhone", "personal", ("home", "personal")),
+    ("MobilePhone", "personal", ("mobile", "cell")),
+    ("npe01__WorkPhone__c", "work", ("work",)),
+    ("OtherPhone", "other", ("other",)),
+    ("Phone", "personal", ("phone",)),
 )
+PREFERRED_EMAIL = "npe01__Preferred_Email__c"
+PREFERRED_PHONE = "npe01__PreferredPhone__c"
+SKILL_FIELDS = ("Volunteer_Skills__c", "Volunteer_Skills_Text__c")  # a multi-select picklist and free text
+SKILL_SPLIT = re.compile(r"[;,\n]+")
+
+
+def _preferred_first(raw: dict, fields: tuple, preferred_field: str) -> list[tuple[str, str]]:
+    """(field, kind) in the order to store: the one Salesforce prefers first, then the standard
+    field (NPSP's copy of the preferred one), then the rest in table order."""
+    wanted = clean(raw.get(preferred_field)).lower()
+    ordered = [(name, kind) for name, kind, labels in fields if wanted and wanted in labels]
+    ordered += [(name, kind) for name, kind, _ in fields if name in ("Email", "Phone")]
+    ordered += [(name, kind) for name, kind, _ in fields]
+    seen, result = set(), []
+    for name, kind in ordered:
+        if name not in seen:
+            seen.add(name)
+            result.append((name, kind))
+    return result
+
+
+def split_skills(*values: Any) -> list[str]:
+    """Skills from Salesforce's two skill fields: split on ; , and new lines, trimmed, blanks and
+    "None" dropped, de-duplicated case-insensitively (first spelling kept)."""
+    seen, skills = set(), []
+    for value in values:
+        for part in SKILL_SPLIT.split(clean(value)):
+            name = " ".join(clean(part).split())[:100]
+            if name and name.lower() not in seen:
+                seen.add(name.lower())
+                skills.append(name)
+    return skills
 
 
 def _details(raw: dict, mapped: Mapped) -> Mapped:
     seen = set()
-    for name, kind in EMAIL_FIELDS:
+    for name, kind in _preferred_first(raw, EMAIL_FIELDS, PREFERRED_EMAIL):
         if name in raw:
             email = normalize_email(raw.get(name), field_name=name, issues=mapped.issues)
             if email and email not in seen:
                 seen.add(email)
                 mapped.emails.append((email, kind))
     seen = set()
-    for name, kind in PHONE_FIELDS:
+    for name, kind in _preferred_first(raw, PHONE_FIELDS, PREFERRED_PHONE):
         if name in raw:
             phone = normalize_phone(raw.get(name), field_name=name, issues=mapped.issues)
             if phone and phone not in seen:
@@ -490,8 +528,12 @@ def map_volunteer(raw: dict) -> Mapped:
         title=clean(raw.get("Title"))[:200],
         department=clean(raw.get("Department"))[:200],
         education=clean(raw.get("Highest_Level_of_Educational__c"))[:100],
+        interests=clean(raw.get("Volunteer_Interests__c")),
     )
-    return _details(raw, Mapped(sf_id, values, issues=issues))
+    mapped = _details(raw, Mapped(sf_id, values, issues=issues))
+    if any(name in raw for name in SKILL_FIELDS):
+        mapped.m2m["skills"] = split_skills(*(raw.get(name) for name in SKILL_FIELDS))
+    return mapped
 
 
 def map_teacher(raw: dict) -> Mapped:
@@ -697,16 +739,19 @@ CONTACT_FIELDS = (
     "MiddleName",
     "Salutation",
     "Suffix",
-    "Email",
-    "npe01__WorkEmail__c",
-    "Phone",
-    "MobilePhone",
+    *(name for name, _, _ in EMAIL_FIELDS),
+    PREFERRED_EMAIL,
+    *(name for name, _, _ in PHONE_FIELDS),
+    PREFERRED_PHONE,
     "Gender__c",
     "Birthdate",
+    "Racial_Ethnic_Background__c",
+    "Age_Group__c",
     "DoNotCall",
     "Do_Not_Contact__c",
     "HasOptedOutOfEmail",
     "EmailBouncedDate",
+    "MailingStreet",
     "MailingCity",
     "MailingState",
     "MailingPostalCode",
@@ -755,7 +800,15 @@ SPECS: tuple[ObjectSpec, ...] = (
         "volunteers",
         "Volunteers",
         "Contact",
-        (*CONTACT_FIELDS, "Title", "Department", "Highest_Level_of_Educational__c", "Contact_Type__c"),
+        (
+            *CONTACT_FIELDS,
+            "Title",
+            "Department",
+            "Highest_Level_of_Educational__c",
+            "Volunteer_Interests__c",
+            *SKILL_FIELDS,
+            "Contact_Type__c",
+        ),
         "Contact_Type__c = 'Volunteer' OR Contact_Type__c = null",
         map_volunteer,
         "volunteer",
@@ -790,6 +843,7 @@ SPECS: tuple[ObjectSpec, ...] = (
             "Gender__c",
             "Birthdate",
             "npsp__Primary_Affiliation__c",
+            "Racial_Ethnic_Background__c",
             "Local_Student_ID__c",
             "Class__c",
             "Current_Grade__c",
@@ -878,6 +932,92 @@ SPECS: tuple[ObjectSpec, ...] = (
     ),
 )
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
+
+# --------------------------------------------------------------------------- Salesforce wins
+# The model fields each object's mapper writes, declared once. The sync writes exactly these (a
+# mapper that produces anything else fails its record), and the API, the admin and page forms
+# make them read-only on records that have a salesforce_id; every other field is local and the
+# sync never touches it (notes, local status, exclusions, hand-entered skills and contact details).
+_CONTACT = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "salutation",
+    "gender",
+    "birthdate",
+    "race_ethnicity",
+    "age_group",
+    "do_not_call",
+    "do_not_contact",
+    "email_opt_out",
+    "email_bounced_at",
+)
+_PARTICIPATION = ("event", "status", "status_source", "delivery_hours")
+_HISTORY = ("contact", "kind", "subject", "body", "occurred_at")
+SYNCED_FIELDS: dict[str, frozenset[str]] = {
+    key: frozenset(names)
+    for key, names in {
+        "districts": ("name", "code"),
+        "schools": ("name", "code", "level", "district"),
+        "organizations": (
+            "name",
+            "kind",
+            "kind_source",
+            "description",
+            "city",
+            "state",
+            "postal_code",
+            "last_activity_date",
+        ),
+        "classes": ("name", "class_year", "school"),
+        "volunteers": (*_CONTACT, "title", "department", "education", "interests"),
+        "teachers": ("first_name", "last_name", "gender", "department", "school"),
+        "students": (
+            "first_name",
+            "last_name",
+            "gender",
+            "birthdate",
+            "race_ethnicity",
+            "local_student_id",
+            "current_grade",
+            "school",
+            "school_class",
+        ),
+        "affiliations": ("volunteer", "organization", "role", "is_primary", "status", "start_date", "end_date"),
+        "events": (
+            "title",
+            "description",
+            "start",
+            "end",
+            "duration_minutes",
+            "location",
+            "event_type",
+            "event_type_source",
+            "format",
+            "status",
+            "status_source",
+            "cancellation_reason",
+            "cancellation_notes",
+            "session_host",
+            "registration_link",
+            "volunteers_needed",
+            "school",
+        ),
+        "volunteer_participations": (*_PARTICIPATION, "volunteer", "role"),
+        "student_participations": (*_PARTICIPATION, "student"),
+        "tasks": _HISTORY,
+        "emails": _HISTORY,
+    }.items()
+}
+
+
+def undeclared_fields(key: str, mapped: Mapped) -> set[str]:
+    """Fields a mapper produced that SYNCED_FIELDS does not declare for its object (a bug)."""
+    produced = set(mapped.values) | {attname.removesuffix("_id") for attname in mapped.refs}
+    return produced - SYNCED_FIELDS[key]
+
+
 ORDER = tuple(spec.key for spec in SPECS)  # dependency order
 
 # --------------------------------------------------------------------------- delta window

@@ -12,6 +12,7 @@ mappers produce; local-only fields are never in those and so are never overwritt
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,12 +22,12 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from integrations.base import IntegrationError
 from integrations.salesforce.interface import SalesforceClient, SalesforceRecord
 
-from ..demo import bulk_create_contacts
 from ..models import (
     Affiliation,
     Contact,
@@ -41,6 +42,7 @@ from ..models import (
     PendingParticipation,
     School,
     SchoolClass,
+    Skill,
     Student,
     StudentParticipation,
     SyncLock,
@@ -48,9 +50,11 @@ from ..models import (
     Teacher,
     Volunteer,
     VolunteerParticipation,
+    VolunteerSkill,
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
+from .upsert import CREATED, UPDATED, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
+NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
 
 
 class SyncBusy(Exception):
@@ -150,8 +155,7 @@ def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
         for ref in item.refs.values():
             if ref.salesforce_id:
                 wanted[ref.target].add(ref.salesforce_id)
-        for sf_ids in item.m2m.values():
-            wanted["districts"].update(sf_ids)
+        wanted["districts"].update(item.m2m.get("districts", ()))
     resolved = {}
     for target, ids in wanted.items():
         for sf_id, pk in _pk_map(MODELS[target], ids).items():
@@ -225,68 +229,111 @@ def _flags_write(
 
 # --------------------------------------------------------------------------- contact details
 def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+    """E-mails and phones Salesforce has are added (local extras stay); the one Salesforce prefers
+    becomes the primary — cleared first, then set, so "one primary per contact" holds at every
+    statement. The first mailing address is added once."""
     contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
     if not contact_ids:
         return
-    emails, phones, addresses = defaultdict(set), defaultdict(set), set()
-    primary_email, primary_phone = set(), set()
-    for rows, target, primary, _value in (
-        (
-            ContactEmail.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "email", "is_primary"),
-            emails,
-            primary_email,
-            0,
-        ),
-        (
-            ContactPhone.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "number", "is_primary"),
-            phones,
-            primary_phone,
-            0,
-        ),
-    ):
-        for contact_id, text, is_primary in rows:
-            target[contact_id].add(text)
-            if is_primary:
-                primary.add(contact_id)
-    addresses.update(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
-    new_emails, new_phones, new_addresses = [], [], []
+    for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
+        have: dict[int, dict[str, tuple[int, bool]]] = defaultdict(dict)
+        for pk, contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
+            "pk", "contact_id", column, "is_primary"
+        ):
+            have[contact_id][text] = (pk, is_primary)
+        new, wanted = [], {}
+        for item in items:
+            contact_id = pks.get(item.salesforce_id)
+            details = getattr(item, attr)
+            if contact_id is None or not details:
+                continue
+            wanted[contact_id] = details[0][0]
+            for text, kind in details:
+                if text not in have[contact_id]:
+                    have[contact_id][text] = (None, False)
+                    new.append(model(contact_id=contact_id, kind=kind, is_primary=False, **{column: text}))
+        created = model.objects.bulk_create(new)
+        for obj in created:
+            have[obj.contact_id][getattr(obj, column)] = (obj.pk, False)
+        moving = [c for c, text in wanted.items() if not have[c][text][1]]
+        if moving:
+            model.objects.filter(contact_id__in=moving, is_primary=True).update(is_primary=False)
+            model.objects.filter(pk__in=[have[c][wanted[c]][0] for c in moving]).update(is_primary=True)
+    addresses = set(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
-        if contact_id is None:
-            continue
-        for address, kind in item.emails:
-            if address not in emails[contact_id]:
-                emails[contact_id].add(address)
-                make_primary = contact_id not in primary_email
-                primary_email.add(contact_id)
-                new_emails.append(
-                    ContactEmail(contact_id=contact_id, email=address, kind=kind, is_primary=make_primary)
-                )
-        for number, kind in item.phones:
-            if number not in phones[contact_id]:
-                phones[contact_id].add(number)
-                make_primary = contact_id not in primary_phone
-                primary_phone.add(contact_id)
-                new_phones.append(
-                    ContactPhone(contact_id=contact_id, number=number, kind=kind, is_primary=make_primary)
-                )
-        if item.postal and contact_id not in addresses:
+        if contact_id is not None and item.postal and contact_id not in addresses:
             addresses.add(contact_id)
             new_addresses.append(ContactAddress(contact_id=contact_id, is_primary=True, **item.postal))
-    ContactEmail.objects.bulk_create(new_emails)
-    ContactPhone.objects.bulk_create(new_phones)
     ContactAddress.objects.bulk_create(new_addresses)
 
 
+def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+    """Skills from Salesforce: links with source "salesforce" follow Salesforce (added and removed);
+    skills staff entered by hand are never touched."""
+    wanted = {pks[i.salesforce_id]: i.m2m["skills"] for i in items if "skills" in i.m2m and i.salesforce_id in pks}
+    if not wanted:
+        return
+    names = {name.lower(): name for skills in wanted.values() for name in skills}
+    skills = dict(Skill.objects.annotate(key=Lower("name")).filter(key__in=sorted(names)).values_list("key", "pk"))
+    missing = [Skill(name=names[key]) for key in names if key not in skills]
+    if missing:
+        Skill.objects.bulk_create(missing, ignore_conflicts=True)
+        skills.update(
+            Skill.objects.annotate(key=Lower("name"))
+            .filter(key__in=[s.name.lower() for s in missing])
+            .values_list("key", "pk")
+        )
+    links = defaultdict(dict)
+    for pk, volunteer_id, skill_id, source in VolunteerSkill.objects.filter(volunteer_id__in=list(wanted)).values_list(
+        "pk", "volunteer_id", "skill_id", "source"
+    ):
+        links[volunteer_id][skill_id] = (pk, source)
+    new, stale = [], []
+    for volunteer_id, names_wanted in wanted.items():
+        skill_ids = {skills[name.lower()] for name in names_wanted}
+        for skill_id in skill_ids - set(links[volunteer_id]):
+            new.append(
+                VolunteerSkill(volunteer_id=volunteer_id, skill_id=skill_id, source=VolunteerSkill.Source.SALESFORCE)
+            )
+        stale += [
+            pk
+            for skill_id, (pk, source) in links[volunteer_id].items()
+            if source == VolunteerSkill.Source.SALESFORCE and skill_id not in skill_ids
+        ]
+    VolunteerSkill.objects.bulk_create(new)
+    if stale:
+        VolunteerSkill.objects.filter(pk__in=stale).delete()
+
+
 # --------------------------------------------------------------------------- chunk upsert
-def _existing(model, sf_ids: list[str], fields: set[str]) -> dict[str, object]:
-    manager = model._base_manager
-    only = {"pk", "salesforce_id", *fields}
-    found = {}
-    for start in range(0, len(sf_ids), IN_CHUNK):
-        for obj in manager.filter(salesforce_id__in=sf_ids[start : start + IN_CHUNK]).only(*only):
-            found[obj.salesforce_id] = obj
-    return found
+def _name_key(name: str) -> str:
+    return " ".join(str(name).split()).lower()
+
+
+def _adopt_by_name(model, items: list[sfm.Mapped]) -> None:
+    """Reference data typed into Crewbase before its first sync (the demo's districts, schools and
+    organizations) is matched by exact normalised name — within the same district for schools —
+    and takes the Salesforce id, instead of a duplicate or a unique-name IntegrityError. A name
+    shared by two local rows matches neither."""
+    if not items:
+        return
+    keys = {_name_key(i.values["name"]) for i in items}
+    candidates = defaultdict(list)
+    rows = (
+        model._base_manager.filter(salesforce_id__isnull=True)
+        .annotate(name_key=Lower("name"))
+        .filter(name_key__in=sorted(keys))
+        .values_list("pk", "name", "district_id" if model is School else "pk")
+    )
+    for pk, name, scope in rows:
+        candidates[(_name_key(name), scope if model is School else None)].append(pk)
+    for item in items:
+        scope = item.values.get("district_id") if model is School else None
+        found = candidates.get((_name_key(item.values["name"]), scope), [])
+        if len(found) == 1:
+            model._base_manager.filter(pk=found.pop()).update(salesforce_id=item.salesforce_id)
 
 
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
@@ -331,53 +378,27 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         else:
             ready.append(item)
 
-    fields = set()
+    if spec.key in NAME_MATCHED:
+        known = _pk_map(model, [i.salesforce_id for i in ready])
+        _adopt_by_name(model, [i for i in ready if i.salesforce_id not in known])
+    cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
+    outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
+    unchanged_sf_ids = set()
     for item in ready:
-        fields.update(item.values)
-    existing = _existing(model, [i.salesforce_id for i in ready], fields)
-    to_create, to_update, changed_fields, unchanged_pks, unchanged_sf_ids = [], [], set(), [], set()
-    for item in ready:
-        obj = existing.get(item.salesforce_id)
-        if obj is None:
-            obj = model(salesforce_id=item.salesforce_id, last_synced_at=now, **item.values)
-            to_create.append((item, obj))
-            continue
-        changed = [name for name, value in item.values.items() if getattr(obj, name) != value]
-        if changed:
-            for name in changed:
-                setattr(obj, name, item.values[name])
-            obj.last_synced_at = obj.updated_at = now
-            changed_fields.update(changed)
-            to_update.append((item, obj))
+        pk, state = outcome[item.salesforce_id]
+        result.stored_ids[item.salesforce_id] = pk
+        if state == CREATED:
+            result.created += 1
+        elif state == UPDATED or item.salesforce_id in cleared:
+            result.updated += 1
         else:
-            unchanged_pks.append(obj.pk)
+            result.unchanged += 1
             unchanged_sf_ids.add(item.salesforce_id)
-            result.stored_ids[item.salesforce_id] = obj.pk
-
-    if spec.key == "affiliations":
-        _affiliations_single_primary([obj for _, obj in to_create + to_update])
-    if to_create:
-        objs = [obj for _, obj in to_create]
-        if model in CONTACT_MODELS:
-            bulk_create_contacts(model, objs)
-        else:
-            model._base_manager.bulk_create(objs)
-        for item, obj in to_create:
-            result.stored_ids[item.salesforce_id] = obj.pk
-        result.created += len(objs)
-    if to_update:
-        model._base_manager.bulk_update(
-            [obj for _, obj in to_update], sorted(changed_fields | {"last_synced_at", "updated_at"})
-        )
-        for item, obj in to_update:
-            result.stored_ids[item.salesforce_id] = obj.pk
-        result.updated += len(to_update)
-    if unchanged_pks:
-        model._base_manager.filter(pk__in=unchanged_pks).update(last_synced_at=now)
-        result.unchanged += len(unchanged_pks)
 
     if model in CONTACT_MODELS:
         _details_write(ready, result.stored_ids)
+    if model is Volunteer:
+        _skills_write(ready, result.stored_ids)
     if spec.key == "events":
         _event_districts_write(ready, result.stored_ids, resolved)
     if spec.key in PARTICIPATION_KINDS:
@@ -394,18 +415,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     return result
 
 
-def _affiliations_single_primary(objs: list[Affiliation]) -> None:
+def _affiliations_single_primary(items: list[sfm.Mapped]) -> set[str]:
     """Salesforce moves a volunteer's primary affiliation: clear the old primary first (one per volunteer)."""
     primaries = {}
-    for obj in objs:
-        if obj.is_primary:
-            if obj.volunteer_id in primaries:
-                primaries[obj.volunteer_id].is_primary = False  # two in one page: the later one wins
-            primaries[obj.volunteer_id] = obj
-    if primaries:
-        Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
-            salesforce_id__in=[o.salesforce_id for o in primaries.values()]
-        ).update(is_primary=False)
+    for item in items:
+        if item.values.get("is_primary"):
+            if item.values["volunteer_id"] in primaries:  # two in one page: the later one wins
+                primaries[item.values["volunteer_id"]].values["is_primary"] = False
+            primaries[item.values["volunteer_id"]] = item
+    if not primaries:
+        return set()
+    old = Affiliation.objects.filter(volunteer_id__in=list(primaries), is_primary=True).exclude(
+        salesforce_id__in=[i.salesforce_id for i in primaries.values()]
+    )
+    cleared = set(old.values_list("salesforce_id", flat=True))
+    old.update(is_primary=False)
+    return cleared  # written here: counted as updated even though the upsert then finds them unchanged
 
 
 def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolved) -> None:
@@ -516,6 +541,18 @@ def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkRes
         result.failed += 1
         result.errors.append(_error("MAPPING_ERROR", f"{exc.__class__.__name__}: {exc}", str(raw.get("Id") or "")))
         return None
+    undeclared = sfm.undeclared_fields(spec.key, mapped)
+    if undeclared:  # Salesforce wins only for the declared fields: never write a local one
+        logger.error("mapping %s writes undeclared fields %s", spec.key, sorted(undeclared))
+        result.failed += 1
+        result.errors.append(
+            _error(
+                "MAPPING_ERROR",
+                f"Fields not declared as synced: {', '.join(sorted(undeclared))}.",
+                mapped.salesforce_id,
+            )
+        )
+        return None
     if spec.key in PARTICIPATION_KINDS:
         mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
     return mapped
@@ -545,9 +582,38 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
             with transaction.atomic():
                 result.add(_upsert_chunk(spec, [_copy(item)], now))
         except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
+            logger.info("%s %s rejected: %s", spec.key, item.salesforce_id, exc)
             result.failed += 1
-            result.errors.append(_error("DB_REJECTED", f"{exc.__class__.__name__}: {exc}", item.salesforce_id))
+            result.errors.append(_error("DB_REJECTED", db_error_message(exc), item.salesforce_id))
     return result
+
+
+_CONSTRAINT = re.compile(r'constraint "(?P<name>[^"]+)"|constraint failed: (?P<columns>[\w., ]+)', re.IGNORECASE)
+
+
+def db_error_message(exc: Exception) -> str:
+    """A sentence for the sync page instead of the database's own text (which quotes SQL)."""
+    text = str(exc)
+    match = _CONSTRAINT.search(text)
+    what = ""
+    if match:
+        what = match.group("name") or ", ".join(
+            column.split(".")[-1] for column in (match.group("columns") or "").split(",")
+        )
+    if isinstance(exc, IntegrityError):
+        lowered = text.lower()
+        if "unique" in lowered or "duplicate" in lowered:
+            return f"Another Crewbase record already has the same {what or 'key'}; this record was not saved."
+        if "foreign key" in lowered:
+            return "The record refers to a row that is not in Crewbase; it was not saved."
+        if "not null" in lowered or "null value" in lowered:
+            return f"A required value is missing ({what or 'a field'}); the record was not saved."
+        return f"The record breaks the rule {what or 'of the database'}; it was not saved."
+    if isinstance(exc, ValidationError):
+        return "The record is not valid: " + "; ".join(exc.messages)[:300]
+    if isinstance(exc, DatabaseError):
+        return "The database refused the record (a value may be too long or of the wrong type)."
+    return f"The record could not be stored ({exc.__class__.__name__})."
 
 
 def _copy(item: sfm.Mapped) -> sfm.Mapped:
@@ -635,7 +701,12 @@ def sync_object(
         except Exception as exc:
             logger.exception("sync of %s failed", key)
             fatal = exc
-            totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
+            message = (
+                db_error_message(exc)
+                if isinstance(exc, DatabaseError)
+                else f"Internal error ({exc.__class__.__name__}); the server log has the details."
+            )
+            totals.errors.append(_error("INTERNAL", message))
         if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
             participation_figures_refresh(
                 volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
@@ -710,6 +781,27 @@ def sync_all(
                 "skipped": run.skipped,
                 "failed": run.failed,
                 "queued": run.queued,
+                "error": _first_error(run),
             }
         )
     return summary
+
+
+def _first_error(run: SyncRun) -> str:
+    """The run's first error as a sentence for people ("" when none)."""
+    for error in run.errors or ():
+        where = f" (record {error['salesforce_id']})" if error.get("salesforce_id") else ""
+        return f"{error.get('message', '')}{where}"
+    return ""
+
+
+def sync_failure_message(summary: list[dict]) -> str:
+    """ "" when every object synced (records that failed alone leave their object `partial`, not
+    failed); otherwise which objects failed or were busy, and the first error."""
+    failed = [row for row in summary if row["status"] in (SyncRun.Status.FAILED, "busy")]
+    if not failed:
+        return ""
+    first = failed[0]
+    detail = first.get("error") or first.get("message") or ""
+    names = ", ".join(f"{row['object']} ({row['status']})" for row in failed)
+    return f"Salesforce sync failed for {names}. {first['object']}: {detail}".strip()

@@ -1,0 +1,171 @@
+"""Set-based upsert by Salesforce id: one statement per page and table, whatever the page size.
+
+`upsert(model, rows, now=…)` writes rows (dicts of attname → value, each with `salesforce_id`) and
+returns, per Salesforce id, the primary key and whether the row was created, updated or unchanged.
+- PostgreSQL: the page is COPYed into a temporary staging table (dropped at commit), then one
+  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`.
+- SQLite: the same statement over a multi-row VALUES list (`IS NOT` for the null-safe compare).
+Either way a row whose synced values did not change is not rewritten (the database compares), new
+rows get every column's model default, and `updated_at`/`last_synced_at` move only on a real change.
+Multi-table contacts (Volunteer, Teacher, Student) are two upserts: the Contact row by Salesforce
+id, then the child row by its parent's key. No model instances, no per-row ORM statements, no
+history rows (the SyncRun of the run is the audit record: what it created, updated and refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+SQLITE_MAX_VARIABLES = 30000  # SQLite ≥ 3.32 allows 32766 bound parameters per statement
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fields(model, names: Iterable[str]):
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in names]
+
+
+def _insert_columns(model, *, key: str) -> list:
+    """Every concrete column the table stores itself, the conflict key included, but not a serial id."""
+    return [f for f in model._meta.local_concrete_fields if not (f.primary_key and f.attname != key)]
+
+
+def _statement(
+    model, rows: list[dict], *, key: str, synced: list[str], now, returning: str
+) -> tuple[list[tuple], list[Any]]:
+    """Run one upsert of `rows` into `model`'s own table; returns the RETURNING rows."""
+    table = model._meta.db_table
+    columns = _insert_columns(model, key=key)
+    touched = [f for f in columns if f.attname in ("updated_at", "last_synced_at")]
+    defaults = {}
+    for field in columns:
+        if field.attname in ("created_at", "updated_at", "last_synced_at"):
+            defaults[field.attname] = now
+        elif field.attname not in rows[0]:
+            defaults[field.attname] = field.get_default()
+    values = [
+        tuple(
+            field.get_db_prep_save(row[field.attname] if field.attname in row else defaults[field.attname], connection)
+            for field in columns
+        )
+        for row in rows
+    ]
+    names = ", ".join(_quote(f.column) for f in columns)
+    compared = _fields(model, synced)
+    setters = [f"{_quote(f.column)} = EXCLUDED.{_quote(f.column)}" for f in compared + touched]
+    if not compared:  # nothing of ours to write on this table: keep the row as it is
+        conflict = f"ON CONFLICT ({_quote(key)}) DO NOTHING"
+    else:
+        if connection.vendor == "postgresql":
+            current = ", ".join(f"{_quote(table)}.{_quote(f.column)}" for f in compared)
+            incoming = ", ".join(f"EXCLUDED.{_quote(f.column)}" for f in compared)
+            changed = f"ROW({current}) IS DISTINCT FROM ROW({incoming})"
+        else:
+            changed = " OR ".join(
+                f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
+            )
+        conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608 - model metadata only
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            stage = f"sf_stage_{table}"
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
+                f"SELECT {names} FROM {_quote(table)} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {_quote(stage)} ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only # nosec B608
+                f"{conflict} RETURNING {returning}"
+            )
+            returned = cursor.fetchall()
+            cursor.execute(f"DROP TABLE {_quote(stage)}")
+            return returned
+        returned = []
+        per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - model metadata only # nosec B608
+                f"{conflict} RETURNING {returning}",
+                [value for row in chunk for value in row],
+            )
+            returned += cursor.fetchall()
+        return returned
+
+
+def _existing(model, column: str, keys: list) -> dict:
+    found, manager = {}, model._base_manager
+    for start in range(0, len(keys), 900):
+        found.update(manager.filter(**{f"{column}__in": keys[start : start + 900]}).values_list(column, "pk"))
+    return found
+
+
+def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int, str]]:
+    """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`)."""
+    if not rows:
+        return {}
+    sf_ids = [row["salesforce_id"] for row in rows]
+    parent_link = model._meta.parents and next(iter(model._meta.parents.values()))
+    if parent_link:  # multi-table child: the Contact row first, keyed by Salesforce id
+        parent = parent_link.related_model
+        parent_names = {f.attname for f in parent._meta.concrete_fields}
+        parent_rows = [
+            {**{k: v for k, v in row.items() if k in parent_names}, "kind": model.CONTACT_KIND} for row in rows
+        ]
+        outcome = _upsert_table(parent, parent_rows, key="salesforce_id", now=now)
+        child_rows = [
+            {
+                parent_link.attname: outcome[row["salesforce_id"]][0],
+                **{k: v for k, v in row.items() if k not in parent_names},
+            }
+            for row in rows
+        ]
+        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now)
+        result, child_only = {}, []
+        for sf_id in sf_ids:
+            pk, state = outcome[sf_id]
+            child_state = child[pk][1]
+            if state == UNCHANGED and child_state != UNCHANGED:
+                state = UPDATED
+                child_only.append(pk)
+            elif child_state == CREATED and state != CREATED:
+                state = UPDATED  # a contact of another kind gaining this role: written, not new
+            result[sf_id] = (pk, state)
+        if child_only:  # the sync stamps live on the parent row
+            parent._base_manager.filter(pk__in=child_only).update(updated_at=now, last_synced_at=now)
+        return result
+    return _upsert_table(model, rows, key="salesforce_id", now=now)
+
+
+def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
+    """{key value: (pk, state)} after one upsert per group of rows with the same columns."""
+    keys = [row[key] for row in rows]
+    before = _existing(model, key, keys)
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    pk_column = model._meta.pk.column
+    written = {}
+    for columns, group in groups.items():
+        synced = [name for name in columns if name not in (key, "kind")]
+        returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
+        for value, pk in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
+            written[value] = pk
+    result = {}
+    for value in keys:
+        if value in written:
+            result[value] = (written[value], UPDATED if value in before else CREATED)
+        else:
+            result[value] = (before[value], UNCHANGED)
+    return result
