@@ -1,4 +1,5 @@
-"""Benchmark of the volunteers app: directory page and API, reports and recruitment ranking.
+"""Benchmark of the volunteers app: directory page and API, reports, recruitment ranking and the
+nightly event-count recount.
 
 Run from the repo root: `.venv/bin/python bench/volunteers.py` (a throwaway SQLite file), or set
 BENCH_DATABASE_URL=postgres://…/crewbase_volunteers_bench to use PostgreSQL. BENCH_SCALE (default 15)
@@ -24,7 +25,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from project.roles import STAFF, sync_roles, user_set_role
-from volunteers import demo, reports, rules, selectors
+from volunteers import demo, reports, rules, selectors, services
 from volunteers.models import District, Event, EventStatus, Volunteer, VolunteerParticipation
 
 
@@ -98,6 +99,8 @@ def main() -> None:
     measure(
         f"ranking_{pool}_candidates", lambda: selectors.recruitment_rank(event=event, extra_keywords="finance"), runs=7
     )
+    # The nightly recount over every event (nothing to correct: the cost of finding that out).
+    measure("event_counts_recount", services.event_counts_recount, runs=7)
 
 
 if __name__ == "__main__":

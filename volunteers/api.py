@@ -267,7 +267,7 @@ class VolunteerViewSet(viewsets.ModelViewSet):
         return super().list(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        instance.delete()
+        services.volunteers_delete(volunteer_ids=[instance.pk])
 
 
 # --------------------------------------------------------------------------- events
@@ -490,10 +490,7 @@ class ParticipationViewSet(viewsets.ModelViewSet):
         return selectors.participation_list()
 
     def perform_destroy(self, instance):
-        event, volunteer_id = instance.event, instance.volunteer_id
-        instance.delete()
-        services.event_counts_refresh(event=event)
-        services.volunteer_stats_refresh(volunteer_ids=[volunteer_id])
+        services.participations_delete(queryset=VolunteerParticipation.objects.filter(pk=instance.pk))
 
 
 class SkillSerializer(StrictModelSerializer):

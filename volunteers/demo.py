@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from . import rules
@@ -44,7 +44,7 @@ from .models import (
     VolunteerParticipation,
     VolunteerSkill,
 )
-from .services import volunteer_stats_refresh
+from .services import event_counts_refresh, volunteer_stats_refresh
 
 MARKER_DISTRICT = "Riverside Unified"
 BASE_VOLUNTEERS = 300
@@ -451,7 +451,7 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     StudentParticipation.objects.bulk_create(sparts, batch_size=2000)
     TeacherParticipation.objects.bulk_create(tparts, batch_size=2000)
 
-    _refresh_counts()
+    _refresh_counts(events)
     ids = [v.pk for v in volunteers]
     for start in range(0, len(ids), 5000):
         volunteer_stats_refresh(volunteer_ids=ids[start : start + 5000])
@@ -484,41 +484,10 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     RecruitmentNote.objects.bulk_create(notes)
 
 
-def _refresh_counts() -> None:
-    counts = Event.objects.annotate(
-        # distinct: the three joins multiply rows.
-        reg=Count(
-            "volunteer_participations",
-            distinct=True,
-            filter=~Q(volunteer_participations__status=ParticipationStatus.CANCELLED),
-        ),
-        att=Count(
-            "volunteer_participations",
-            distinct=True,
-            filter=Q(volunteer_participations__status=ParticipationStatus.ATTENDED),
-        ),
-        studs=Count("student_participations", distinct=True),
-        teach=Count("teacher_participations", distinct=True),
-    ).values_list("pk", "reg", "att", "studs", "teach")
-    updates = [
-        Event(
-            pk=pk,
-            registered_count=reg,
-            attended_count=att,
-            registered_student_count=studs,
-            attended_student_count=studs,
-            attended_educator_count=teach,
-        )
-        for pk, reg, att, studs, teach in counts
-    ]
+def _refresh_counts(events: list[Event]) -> None:
+    event_counts_refresh(event_ids=[event.pk for event in events], students=True)
+    # Educators attending: counted from the demo's teacher participations (typed figures elsewhere).
+    educators = Event.objects.annotate(n=Count("teacher_participations")).values_list("pk", "n")
     Event.objects.bulk_update(
-        updates,
-        [
-            "registered_count",
-            "attended_count",
-            "registered_student_count",
-            "attended_student_count",
-            "attended_educator_count",
-        ],
-        batch_size=2000,
+        [Event(pk=pk, attended_educator_count=n) for pk, n in educators], ["attended_educator_count"], batch_size=2000
     )

@@ -18,4 +18,11 @@ PERIODIC_TASKS = [
         crontab={"minute": "30", "hour": "4"},
         description="04:30: scores volunteers, organizations, events, teachers and students (stored run).",
     ),
+    PeriodicSpec(
+        name="Volunteers: event counts recount",
+        task="volunteers.tasks.event_counts_recount",
+        crontab={"minute": "15", "hour": "3"},
+        description="03:15: recounts every event's registered/attended counts from its participations and "
+        "reports how many had drifted (and were corrected).",
+    ),
 ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -30,6 +33,8 @@ from .models import (
     ParticipationStatus,
     RecruitmentNote,
     Skill,
+    Student,
+    StudentParticipation,
     Volunteer,
     VolunteerMerge,
     VolunteerParticipation,
@@ -268,6 +273,7 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
     }
 
     survivor_events = set(survivor.participations.values_list("event_id", flat=True))
+    shared_events = survivor_events & set(duplicate.participations.values_list("event_id", flat=True))
     rank = {ParticipationStatus.ATTENDED: 3, ParticipationStatus.REGISTERED: 2, ParticipationStatus.NO_SHOW: 1}
     for participation in duplicate.participations.all():
         if participation.event_id in survivor_events:
@@ -356,6 +362,7 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
         author=user,
     )
     duplicate.delete()
+    event_counts_refresh(event_ids=shared_events)  # one of two sign-ups to the same event went
     volunteer_stats_refresh(volunteer_ids=[survivor.pk])
     volunteer_local_status_refresh(volunteer=survivor)
     return record
@@ -474,16 +481,6 @@ def event_status_change(
     return event_update(event=event, user=user, **fields)
 
 
-def event_counts_refresh(*, event: Event) -> None:
-    """Registered = everyone who signed up and did not cancel; attended ⊆ registered."""
-    counts = event.volunteer_participations.aggregate(
-        registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
-        attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)),
-    )
-    event.registered_count, event.attended_count = counts["registered"], counts["attended"]
-    event.save(update_fields=["registered_count", "attended_count", "updated_at"])
-
-
 # --------------------------------------------------------------------------- participations
 @transaction.atomic
 def participation_record(
@@ -514,7 +511,7 @@ def participation_record(
     participation.role = role or participation.role
     participation.full_clean()
     participation.save()
-    event_counts_refresh(event=event)
+    event_counts_refresh(event_ids=[event.pk])
     volunteer_stats_refresh(volunteer_ids=[volunteer.pk])
     return participation
 
@@ -547,9 +544,107 @@ def attendance_mark(*, event: Event, marks: dict[int, str], user=None) -> int:
             p.save(update_fields=["status", "delivery_hours", "updated_at"])
             changed.append(p)
     if changed:
-        event_counts_refresh(event=event)
+        event_counts_refresh(event_ids=[event.pk])
         volunteer_stats_refresh(volunteer_ids=[p.volunteer_id for p in changed])
     return len(changed)
+
+
+# --------------------------------------------------------------------------- event counts
+# Events are recounted in chunks: one SELECT (which are wrong) and one UPDATE per chunk.
+COUNT_CHUNK = 500
+
+
+def _participation_counts(model, *, prefix: str) -> dict[str, Coalesce]:
+    """The counting rule as SQL: registered = participations not cancelled, attended = attended
+    (so attended ⊆ registered, as the event's check constraint wants)."""
+    rows = model.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
+
+    def count(queryset) -> Coalesce:
+        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n")), 0)
+
+    return {
+        f"registered_{prefix}count": count(rows.exclude(status=ParticipationStatus.CANCELLED)),
+        f"attended_{prefix}count": count(rows.filter(status=ParticipationStatus.ATTENDED)),
+    }
+
+
+def event_counts_refresh(*, event_ids: Iterable[int], students: bool = False) -> int:
+    """The one place that sets an event's registered/attended counts from its participations.
+
+    Volunteer counts always; student counts too with `students=True` (the Salesforce sync and the
+    admin, the writers of student participations; elsewhere typed student figures are kept).
+    Set-based: per chunk of events, one query finds the events whose counts are wrong and one
+    UPDATE recounts them. Returns how many events changed."""
+    counts = _participation_counts(VolunteerParticipation, prefix="")
+    if students:
+        counts |= _participation_counts(StudentParticipation, prefix="student_")
+    wrong = reduce(or_, (~Q(**{name: F(f"recounted_{name}")}) for name in counts))
+    ids = sorted(set(event_ids))
+    changed = 0
+    for start in range(0, len(ids), COUNT_CHUNK):
+        stale = list(
+            Event.objects.filter(pk__in=ids[start : start + COUNT_CHUNK])
+            .annotate(**{f"recounted_{name}": expression for name, expression in counts.items()})
+            .filter(wrong)
+            .values_list("pk", flat=True)
+        )
+        if stale:
+            # One statement that recounts as it writes, so it needs no lock and no transaction.
+            changed += Event.objects.filter(pk__in=stale).update(**counts, updated_at=timezone.now())
+    return changed
+
+
+def event_counts_recount() -> int:
+    """Nightly safety net: recount every event that has participations; returns how many events
+    had drifted (and are now right). Events without participations keep their typed counts."""
+    volunteer_events = set(VolunteerParticipation.objects.values_list("event_id", flat=True).distinct())
+    student_events = set(StudentParticipation.objects.values_list("event_id", flat=True).distinct())
+    return event_counts_refresh(event_ids=volunteer_events - student_events) + event_counts_refresh(
+        event_ids=student_events, students=True
+    )
+
+
+def participation_figures_refresh(
+    *, volunteer_ids: Iterable[int] = (), event_ids: Iterable[int] = (), students: bool = False
+) -> None:
+    """After participations changed in bulk (sync, admin): the volunteers' attendance figures and
+    the events' counts."""
+    volunteers = sorted(set(volunteer_ids))
+    for start in range(0, len(volunteers), COUNT_CHUNK):
+        with transaction.atomic():
+            volunteer_stats_refresh(volunteer_ids=volunteers[start : start + COUNT_CHUNK])
+    event_counts_refresh(event_ids=event_ids, students=students)
+
+
+@transaction.atomic
+def participations_delete(*, queryset: QuerySet) -> int:
+    """Delete volunteer or student participations and put the figures they fed right."""
+    students = queryset.model is StudentParticipation
+    event_ids = set(queryset.values_list("event_id", flat=True))
+    volunteer_ids = () if students else set(queryset.values_list("volunteer_id", flat=True))
+    _, per_model = queryset.delete()
+    participation_figures_refresh(volunteer_ids=volunteer_ids, event_ids=event_ids, students=students)
+    return per_model.get(queryset.model._meta.label, 0)
+
+
+@transaction.atomic
+def volunteers_delete(*, volunteer_ids: Iterable[int]) -> int:
+    """Delete volunteers (their participations go with them) and recount their events."""
+    ids = list(volunteer_ids)
+    event_ids = set(VolunteerParticipation.objects.filter(volunteer_id__in=ids).values_list("event_id", flat=True))
+    _, per_model = Volunteer.objects.filter(pk__in=ids).delete()
+    event_counts_refresh(event_ids=event_ids)
+    return per_model.get(Volunteer._meta.label, 0)
+
+
+@transaction.atomic
+def students_delete(*, student_ids: Iterable[int]) -> int:
+    """Delete students (their participations go with them) and recount their events."""
+    ids = list(student_ids)
+    event_ids = set(StudentParticipation.objects.filter(student_id__in=ids).values_list("event_id", flat=True))
+    _, per_model = Student.objects.filter(pk__in=ids).delete()
+    event_counts_refresh(event_ids=event_ids, students=True)
+    return per_model.get(Student._meta.label, 0)
 
 
 # --------------------------------------------------------------------------- history and notes

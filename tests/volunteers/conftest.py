@@ -1,8 +1,22 @@
+from datetime import UTC, datetime
+
 import pytest
+from django.utils import timezone
 
 from volunteers.models import ViewerDistrict
 
 from .factories import DistrictFactory
+
+# The instant `frozen_now` pins: a few weeks after the factories' October 2025 events.
+FROZEN_NOW = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Pin the clock the code reads (`timezone.now()`, and `timezone.localdate()` through it), so a
+    test about "recent" or "this year" means the same on any day it runs."""
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
 
 
 @pytest.fixture

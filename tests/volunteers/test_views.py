@@ -1,8 +1,9 @@
+import copy
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,8 +15,7 @@ from .factories import EventFactory, OrganizationFactory, SchoolFactory, at
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def data():
+def _build_data() -> dict:
     acme = OrganizationFactory(name="Acme")
     school = SchoolFactory()
     vols = [
@@ -26,7 +26,7 @@ def data():
             organization=acme,
             skills=["Robotics", f"S{i}"],
         )
-        for i in range(30)
+        for i in range(30)  # 30: two directory pages of 25
     ]
     events = []
     for i in range(30):
@@ -34,6 +34,22 @@ def data():
         services.participation_record(event=e, volunteer=vols[i], status="attended", delivery_hours=Decimal("2"))
         events.append(e)
     return {"acme": acme, "vols": vols, "events": events, "school": school}
+
+
+@pytest.fixture(scope="module")
+def module_data(django_db_setup, django_db_blocker):
+    """Built once per module (the slow part: 30 volunteers, 30 events through the services) inside
+    a transaction rolled back when the module ends; every test runs in a savepoint inside it and
+    rolls back its own writes, as with TestCase.setUpTestData."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_data()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def data(module_data):
+    # A fresh copy per test, so one test's in-memory changes never reach the next.
+    return copy.deepcopy(module_data)
 
 
 PAGES = [
@@ -146,11 +162,13 @@ def test_attendance_marking_page(coordinator, client, data):
     assert Volunteer.objects.get(pk=p.volunteer_id).times_volunteered == 0
 
 
-def test_candidates_page_and_csv(staff_user, client, data):
+def test_candidates_page_and_csv(staff_user, client, data, frozen_now):
     event = EventFactory(title="Robotics night", status="confirmed")
     client.force_login(staff_user)
     page = client.get(reverse("volunteers:event_candidates", args=[event.pk]))
     assert page.status_code == 200 and "skill +0.8" in page.content.decode()
+    # Everyone last volunteered in October 2025: within 90 days of the frozen clock.
+    assert page.content.decode().count("recency +0.35") == 30
     csv = client.get(reverse("volunteers:event_candidates", args=[event.pk]), {"format": "csv"})
     assert len(csv.content.decode().strip().splitlines()) == 31
 

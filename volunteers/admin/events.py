@@ -9,7 +9,7 @@ from project.admin import AuditedAdmin, export_as_csv
 
 from .. import services
 from ..models import Event, RecruitmentNote, StudentParticipation, TeacherParticipation, VolunteerParticipation
-from .base import SYNC_FIELDS, ParticipationFiguresAdmin
+from .base import SYNC_FIELDS, ParticipationFiguresAdmin, ParticipationPageAdmin
 
 
 class VolunteerParticipationInline(admin.TabularInline):
@@ -99,7 +99,7 @@ class EventAdmin(ParticipationFiguresAdmin):
 
 
 @admin.register(VolunteerParticipation)
-class VolunteerParticipationAdmin(AuditedAdmin):
+class VolunteerParticipationAdmin(ParticipationPageAdmin):
     list_display = ("volunteer", "event", "status", "status_source", "delivery_hours")
     list_filter = ("status",)
     search_fields = ("volunteer__first_name", "volunteer__last_name", "event__title", "status_source")
@@ -110,7 +110,7 @@ class VolunteerParticipationAdmin(AuditedAdmin):
 
 
 @admin.register(StudentParticipation)
-class StudentParticipationAdmin(AuditedAdmin):
+class StudentParticipationAdmin(ParticipationPageAdmin):
     list_display = ("student", "event", "status", "status_source", "delivery_hours")
     list_filter = ("status",)
     search_fields = ("student__first_name", "student__last_name", "event__title")

@@ -193,6 +193,12 @@ class VolunteerAdmin(ParticipationFiguresAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("affiliations__organization")
 
+    def delete_model(self, request, obj):
+        services.volunteers_delete(volunteer_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.volunteers_delete(volunteer_ids=list(queryset.values_list("pk", flat=True)))
+
     @admin.display(description="Organization")
     def primary_organization(self, obj):
         for affiliation in obj.affiliations.all():
@@ -222,6 +228,12 @@ class StudentAdmin(AuditedAdmin):
     autocomplete_fields = ("school", "homeroom_teacher")
     readonly_fields = ("created_at", "updated_at", "kind", *SYNC_FIELDS)
     actions = [export_as_csv]
+
+    def delete_model(self, request, obj):
+        services.students_delete(student_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.students_delete(student_ids=list(queryset.values_list("pk", flat=True)))
 
 
 @admin.register(ContactHistory)

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.base import IntegrationError
@@ -38,7 +38,6 @@ from ..models import (
     District,
     Event,
     Organization,
-    ParticipationStatus,
     PendingParticipation,
     School,
     SchoolClass,
@@ -50,7 +49,7 @@ from ..models import (
     Volunteer,
     VolunteerParticipation,
 )
-from ..services import volunteer_stats_refresh
+from ..services import participation_figures_refresh
 from . import mapping as sfm
 
 logger = logging.getLogger(__name__)
@@ -432,53 +431,6 @@ def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolve
     through.objects.bulk_create([through(event_id=e, district_id=d) for e, d in wanted - have])
 
 
-def participation_side_effects(*, volunteer_ids: set[int], event_ids: set[int]) -> None:
-    """Keep the denormalised figures right: volunteer attendance stats and event counts."""
-    volunteers, events = sorted(volunteer_ids), sorted(event_ids)
-    for start in range(0, len(volunteers), IN_CHUNK):
-        with transaction.atomic():
-            volunteer_stats_refresh(volunteer_ids=volunteers[start : start + IN_CHUNK])
-    for start in range(0, len(events), IN_CHUNK):
-        with transaction.atomic():
-            event_counts_bulk_refresh(event_ids=events[start : start + IN_CHUNK])
-
-
-def event_counts_bulk_refresh(*, event_ids: Iterable[int]) -> None:
-    ids = list(set(event_ids))
-    if not ids:
-        return
-    vol = {
-        r["event_id"]: r
-        for r in VolunteerParticipation.objects.filter(event_id__in=ids)
-        .values("event_id")
-        .annotate(
-            registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
-            attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)),
-        )
-    }
-    stu = {
-        r["event_id"]: r
-        for r in StudentParticipation.objects.filter(event_id__in=ids)
-        .values("event_id")
-        .annotate(
-            registered=Count("id", filter=~Q(status=ParticipationStatus.CANCELLED)),
-            attended=Count("id", filter=Q(status=ParticipationStatus.ATTENDED)),
-        )
-    }
-    events = list(
-        Event.objects.filter(pk__in=ids).only(
-            "pk", "registered_count", "attended_count", "registered_student_count", "attended_student_count"
-        )
-    )
-    for event in events:
-        v, s = vol.get(event.pk, {}), stu.get(event.pk, {})
-        event.registered_count, event.attended_count = v.get("registered", 0), v.get("attended", 0)
-        event.registered_student_count, event.attended_student_count = s.get("registered", 0), s.get("attended", 0)
-    Event.objects.bulk_update(
-        events, ["registered_count", "attended_count", "registered_student_count", "attended_student_count"]
-    )
-
-
 # --------------------------------------------------------------------------- pending queue
 def _pending_write(spec: sfm.ObjectSpec, pending: list[tuple[sfm.Mapped, str]]) -> int:
     if not pending:
@@ -685,7 +637,9 @@ def sync_object(
             fatal = exc
             totals.errors.append(_error("INTERNAL", f"{exc.__class__.__name__}: {exc}"))
         if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
-            participation_side_effects(volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events)
+            participation_figures_refresh(
+                volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
+            )
         run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
         run.finished_at = timezone.now()
         _run_save_counts(run, totals, final=True)
