@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .bugreports.models import BugReport  # noqa: F401 - registered with the platform app
+from .email.models import EmailMessage, EmailTemplate  # noqa: F401 - registered with the platform app
 from .fields import EncryptedTextField
 
 

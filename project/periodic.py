@@ -123,4 +123,10 @@ PERIODIC_TASKS = [
         crontab={"minute": "30", "hour": "3"},
         description="Deletes finished jobs older than JOB_RETENTION_DAYS.",
     ),
+    PeriodicSpec(
+        name="E-mail outbox dispatch",
+        task="project.email.tasks.outbox_dispatch",
+        every_seconds=60,
+        description="Sends due e-mails (retries, rows queued while the broker was down); fails stale claims.",
+    ),
 ]

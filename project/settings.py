@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "scheduling",
     "oncall",
     "expenses",
+    "volunteers.partners",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,11 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crewbase@localhost")
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
+# E-mail outbox (project/email): attempts before a transient failure is final; the shared
+# secret that signs bounce/complaint webhooks (empty = the webhook is off).
+EMAIL_OUTBOX_MAX_ATTEMPTS = env.int("EMAIL_OUTBOX_MAX_ATTEMPTS", default=10)
+EMAIL_WEBHOOK_SECRET = env("EMAIL_WEBHOOK_SECRET", default="")
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="")
 
 # --- Encrypted credentials
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")

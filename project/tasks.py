@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .email import tasks as email_tasks  # noqa: F401 - the outbox tasks, found by name
 from .jobs import job_progress, job_task
 from .models import Job
 

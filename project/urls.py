@@ -20,6 +20,7 @@ api_patterns = [
     path("oncall/", include("oncall.api_urls")),
     path("expenses/", include("expenses.api_urls")),
     path("integrations/salesforce/", include("volunteers.salesforce.api_urls")),
+    path("public/", include("volunteers.partners.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,8 @@ urlpatterns = [
     path("health/live/", views.health_live, name="health-live"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
+    path("email/", include("project.email.urls")),
+    path("bugs/", include("project.bugreports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .imports import pages as import_pages
@@ -27,4 +27,5 @@ urlpatterns = [
     path("quality/checks/<int:pk>/", quality_pages.quality_check_detail, name="quality_check"),
     path("quality/flags/", quality_pages.quality_flags, name="quality_flags"),
     path("roster/", import_pages.roster, name="roster"),
+    path("public/", include("volunteers.partners.urls")),
 ]
