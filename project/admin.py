@@ -8,8 +8,8 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .authentication import api_token_create, api_token_revoke
-from .csv import csv_response
 from .bugreports import admin as bugreports_admin  # noqa: F401 - registers BugReport
+from .csv import csv_response
 from .email import admin as email_admin  # noqa: F401 - registers the e-mail models
 from .models import ApiToken, IntegrationCredential, Job, PeriodicTaskStatus
 

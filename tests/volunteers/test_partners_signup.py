@@ -145,7 +145,7 @@ def test_honeypot_pretends_success_and_keeps_nothing(event):
 @pytest.mark.django_db
 def test_per_ip_limit_answers_429(event):
     client = Client()
-    for n in range(10):
+    for _n in range(10):
         assert client.post(url(event), {**FORM, "email": "bad", "website": ""}).status_code == 400
     limited = client.post(url(event), FORM)
     assert limited.status_code == 429 and limited["Retry-After"] == "761"  # the hour window ends in 760 s
