@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from project.models import AuditedModel
 
@@ -196,7 +197,7 @@ class MagicLink(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     email = models.EmailField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 

@@ -222,7 +222,9 @@ def magic_link_request(*, email: str, link_for_token, now=None) -> MagicLink | N
         return None
     token = secrets.token_urlsafe(MAGIC_TOKEN_BYTES)
     with transaction.atomic():
-        link = MagicLink.objects.create(token_hash=_token_hash(token), email=address, expires_at=now + MAGIC_LINK_TTL)
+        link = MagicLink.objects.create(
+            token_hash=_token_hash(token), email=address, created_at=now, expires_at=now + MAGIC_LINK_TTL
+        )
         _email_send(
             purpose="magic_link",
             to=address,
