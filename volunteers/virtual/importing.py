@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from project.jobs import job_start
+from project.jobs import JobNotQueued, job_start
 
 from .. import rules, services
 from ..models import (
@@ -74,19 +74,24 @@ def pathful_upload_check(*, content: bytes, filename: str) -> None:
         raise ValidationError({"file": [f"Missing required column(s): {', '.join(missing)}."]})
 
 
-@transaction.atomic
 def pathful_import_create(*, content: bytes, filename: str, user=None) -> PathfulImport:
-    """Check the upload, store it, and start the import job (after commit)."""
-    pathful_upload_check(content=content, filename=filename)
-    log = PathfulImport(filename=filename[:255], imported_by=user if user is not None and user.pk else None)
-    log.upload.save(f"pathful-{timezone.now():%Y%m%d-%H%M%S}.bin", ContentFile(content), save=False)
-    log.save()
-
-    def start():
+    """Check the upload, store it, then start the import job (the log is committed first, so
+    the worker finds it)."""
+    with transaction.atomic():
+        pathful_upload_check(content=content, filename=filename)
+        log = PathfulImport(filename=filename[:255], imported_by=user if user is not None and user.pk else None)
+        log.upload.save(f"pathful-{timezone.now():%Y%m%d-%H%M%S}.bin", ContentFile(content), save=False)
+        log.save()
+    try:
         job = job_start(kind="pathful_import", task=IMPORT_TASK, user=user, params={"import_id": log.pk})
+    except JobNotQueued:
+        log.status, log.finished_at = PathfulImport.Status.FAILED, timezone.now()
+        log.errors = [{"row": 0, "field": "file", "message": "The import could not be queued; try again later."}]
+        log.save(update_fields=["status", "finished_at", "errors", "updated_at"])
+        raise
+    if job is not None:
+        log.job = job
         PathfulImport.objects.filter(pk=log.pk).update(job=job)
-
-    transaction.on_commit(start)
     return log
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from project.csv import csv_response, xlsx_append
+from project.jobs import JobNotQueued
 from project.permissions import permission_require, permission_required_page
 
 from .. import rules
@@ -34,6 +35,7 @@ from ..models import (
     UnmatchedStatus,
 )
 from . import importing, progress, selectors, services
+from . import tasks as _tasks  # noqa: F401 - registers the import job's task
 from .forms import (
     AttendanceDetailForm,
     MagicLinkRequestForm,
@@ -310,10 +312,15 @@ def imports(request):
                 except ValidationError as exc:
                     for field, errors in exc.message_dict.items():
                         form.add_error(field if field in form.fields else None, errors)
+                except JobNotQueued:
+                    messages.error(
+                        request, "The import could not be queued (the task broker is down); try again later."
+                    )
+                    status = 503
                 else:
                     messages.success(request, "Import started; its progress shows below.")
                     return redirect("volunteers:virtual_imports")
-        status = 400
+        status = 400 if status == 200 else status
     logs = list(selectors.import_list()[:50])
     return render(
         request,
