@@ -50,7 +50,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # Models a role does not get although their app is granted (nor their history): Viewers read
 # neither the SMS log (phone numbers, message texts) nor Salesforce sync runs, like the pages
 # that show them, which are for Staff and up.
-ROLE_WITHHELD: dict[str, set[str]] = {VIEWER: {"oncall.smsmessage", "volunteers.syncrun"}}
+ROLE_WITHHELD: dict[str, set[str]] = {
+    VIEWER: {
+        "oncall.smsmessage",
+        "volunteers.syncrun",
+        # the teacher programme's raw rows, teachers' messages and sign-in links
+        "volunteers.pathfulimport",
+        "volunteers.pathfulsession",
+        "volunteers.pathfulunmatched",
+        "volunteers.teacherissue",
+        "volunteers.magiclink",
+    }
+}
 
 
 def _permissions_for(role: str, permission_model=Permission):

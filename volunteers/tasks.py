@@ -16,9 +16,11 @@ from celery import shared_task
 from . import services
 from .quality.tasks import quality_score_daily, quality_score_job
 from .salesforce.tasks import SYNC_QUEUE, SyncFailed, salesforce_daily_delta, salesforce_sync_job
+from .virtual.tasks import pathful_import_job
 
 __all__ = [
     "event_counts_recount",
+    "pathful_import_job",
     "SYNC_QUEUE",
     "SyncFailed",
     "quality_score_daily",

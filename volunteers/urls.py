@@ -4,6 +4,7 @@ from . import views
 from .imports import pages as import_pages
 from .quality import pages as quality_pages
 from .salesforce import pages as salesforce_pages
+from .virtual import urls as virtual_urls
 
 app_name = "volunteers"
 urlpatterns = [
@@ -28,4 +29,5 @@ urlpatterns = [
     path("quality/flags/", quality_pages.quality_flags, name="quality_flags"),
     path("roster/", import_pages.roster, name="roster"),
     path("public/", include("volunteers.partners.urls")),
+    path("virtual/", include(virtual_urls)),
 ]

@@ -5,7 +5,8 @@
 - `events`: events, participations, recruitment notes;
 - `sync`: Salesforce sync runs, the sync lock, pending participations;
 - `quality`: data-quality flags, scoring runs and checks;
-- `imports`: teacher roster imports.
+- `imports`: teacher roster imports;
+- `virtual`: the virtual-session teacher programme (Pathful, progress, overrides, magic links).
 """
 
 from .base import Synced
@@ -50,8 +51,32 @@ from .people import (
 )
 from .quality import DataQualityFlag, QualityCheck, QualityRun
 from .sync import PendingParticipation, SyncLock, SyncRun
+from .virtual import (
+    AttendanceOverride,
+    DeactivationSource,
+    EventAttendanceDetail,
+    MagicLink,
+    PathfulImport,
+    PathfulSession,
+    PathfulUnmatched,
+    TeacherIssue,
+    TeacherProgress,
+    UnmatchedKind,
+    UnmatchedStatus,
+)
 
 __all__ = [
+    "AttendanceOverride",
+    "DeactivationSource",
+    "EventAttendanceDetail",
+    "MagicLink",
+    "PathfulImport",
+    "PathfulSession",
+    "PathfulUnmatched",
+    "TeacherIssue",
+    "TeacherProgress",
+    "UnmatchedKind",
+    "UnmatchedStatus",
     "REPORTABLE_EVENT_STATUSES",
     "Affiliation",
     "CancellationReason",

@@ -1,0 +1,258 @@
+"""Teacher progress rules and rows, attendance overrides, magic links, teachers' issues, detail."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from project.email.models import EmailMessage
+from volunteers.models import (
+    AttendanceOverride,
+    ContactEmail,
+    DeactivationSource,
+    EventAttendanceDetail,
+    EventFormat,
+    EventStatus,
+    EventType,
+    MagicLink,
+    ParticipationStatus,
+    TeacherIssue,
+    TeacherParticipation,
+    TeacherProgress,
+)
+from volunteers.virtual import progress as P
+from volunteers.virtual import services
+
+from .factories import EventFactory, SchoolFactory, TeacherFactory, at
+
+NOW = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- rules
+@pytest.mark.parametrize(
+    ("event_status", "part_status", "start", "expected"),
+    [
+        ("completed", "attended", NOW - timedelta(days=1), P.COMPLETED),
+        ("Completed", "no_show", NOW - timedelta(days=1), P.NO_SHOW),  # no-show beats completed
+        ("cancelled", "no_show", NOW - timedelta(days=1), P.NO_SHOW),  # no-show beats cancellation
+        ("Canceled", "attended", NOW - timedelta(days=1), P.CANCELLED),  # cancellation beats completed
+        ("published", "registered", NOW + timedelta(days=3), P.PLANNED),
+        ("PUBLISHED", "Registered", NOW - timedelta(days=3), None),  # past and never completed
+        ("No-Show", "registered", NOW - timedelta(days=3), P.NO_SHOW),
+    ],
+)
+def test_session_class_priority(event_status, part_status, start, expected):
+    assert P.session_class(event_status=event_status, participation_status=part_status, start=start, now=NOW) == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("completed", "planned", "target", "expected"),
+    [
+        (1, 0, 1, (P.ACHIEVED, 100)),
+        (5, 0, 2, (P.ACHIEVED, 100)),
+        (1, 1, 2, (P.IN_PROGRESS, 50)),
+        (0, 3, 3, (P.IN_PROGRESS, 0)),
+        (1, 0, 3, (P.NOT_STARTED, 33)),
+        (0, 0, 1, (P.NOT_STARTED, 0)),
+    ],
+)
+def test_progress_status(completed, planned, target, expected):
+    assert P.progress_status(completed=completed, planned=planned, target=target) == expected
+
+
+# --------------------------------------------------------------------------- rows
+@pytest.fixture
+def school(db):
+    return SchoolFactory(name="Lincoln High")
+
+
+@pytest.fixture
+def teacher(school):
+    t = TeacherFactory(first_name="Ana", last_name="Ortiz", school=school)
+    ContactEmail.objects.create(contact=t, email="ana@school.org", is_primary=True)
+    return t
+
+
+@pytest.fixture
+def progress(teacher):
+    assert P.teacher_progress_ensure(teacher_ids=[teacher.pk], academic_years=[2025]) == 1
+    return TeacherProgress.objects.get()
+
+
+def virtual(status, start, teacher, part_status):
+    event = EventFactory(event_type=EventType.VIRTUAL_SESSION, format=EventFormat.VIRTUAL, status=status, start=start)
+    TeacherParticipation.objects.create(event=event, teacher=teacher, status=part_status)
+    return event
+
+
+def test_progress_rows_count_per_teacher(progress, teacher):
+    virtual(EventStatus.COMPLETED, at(2025, 10, 1), teacher, ParticipationStatus.ATTENDED)
+    virtual(EventStatus.PUBLISHED, at(2025, 12, 1), teacher, ParticipationStatus.REGISTERED)
+    virtual(EventStatus.NO_SHOW, at(2025, 9, 1), teacher, ParticipationStatus.NO_SHOW)
+    virtual(EventStatus.COMPLETED, at(2025, 7, 1), teacher, ParticipationStatus.ATTENDED)  # previous year
+    P.progress_target_set(progress=progress, target=3)
+    (row,) = P.progress_rows(progress=[progress], academic_year=2025, now=NOW, with_sessions=True)
+    assert (row.completed, row.planned, row.no_show, row.status, row.percent) == (1, 1, 1, P.NOT_STARTED, 33)
+    assert len(row.sessions) == 3
+    P.progress_target_set(progress=progress, target=2)
+    (row,) = P.progress_rows(progress=[progress], academic_year=2025, now=NOW)
+    assert (row.status, row.percent) == (P.IN_PROGRESS, 50)
+
+
+def test_progress_rows_constant_queries(django_assert_num_queries, school):
+    teachers = []
+    for n in range(6):
+        t = TeacherFactory(school=school)
+        ContactEmail.objects.create(contact=t, email=f"t{n}@s.org", is_primary=True)
+        virtual(EventStatus.COMPLETED, at(2025, 10, 1 + n), t, ParticipationStatus.ATTENDED)
+        teachers.append(t.pk)
+    P.teacher_progress_ensure(teacher_ids=teachers, academic_years=[2025])
+    with django_assert_num_queries(3):
+        rows = P.progress_rows(
+            progress=P.progress_queryset(district_ids=None, academic_year=2025), academic_year=2025, now=NOW
+        )
+    assert [r.status for r in rows] == [P.ACHIEVED] * 6
+    (summary,) = P.school_summaries(rows)
+    assert (summary.name, summary.teachers, summary.achieved) == ("Lincoln High", 6, 6)
+
+
+def test_ensure_keeps_existing_rows(progress, teacher):
+    P.progress_target_set(progress=progress, target=4)
+    assert P.teacher_progress_ensure(teacher_ids=[teacher.pk], academic_years=[2025, 2026]) == 1
+    progress.refresh_from_db()
+    assert progress.target_sessions == 4
+
+
+def test_target_validation_and_bulk_per_school(progress, school):
+    with pytest.raises(ValidationError) as exc:
+        P.progress_target_set(progress=progress, target=0)
+    assert "target_sessions" in exc.value.message_dict
+    assert P.progress_target_set_for_school(school=school, academic_year=2025, target=3) == 1
+    progress.refresh_from_db()
+    assert progress.target_sessions == 3
+
+
+def test_manual_deactivation_needs_reason_and_survives_roster_diff(progress, teacher, coordinator):
+    with pytest.raises(ValidationError) as exc:
+        P.progress_deactivate(progress=progress, source=DeactivationSource.MANUAL, user=coordinator, reason=" ")
+    assert "reason" in exc.value.message_dict
+    P.progress_deactivate(progress=progress, source=DeactivationSource.MANUAL, user=coordinator, reason="Left")
+    progress.refresh_from_db()
+    assert (progress.is_active, progress.deactivated_by, progress.deactivation_reason) == (False, coordinator, "Left")
+    assert P.progress_roster_diff(academic_year=2025) == 0
+    progress.refresh_from_db()
+    assert progress.is_active is False and progress.deactivation_source == DeactivationSource.MANUAL
+
+
+def test_manual_without_reason_refused_by_the_database(progress):
+    progress.is_active, progress.deactivation_source = False, DeactivationSource.MANUAL
+    with pytest.raises(IntegrityError):
+        progress.save()
+
+
+def test_roster_diff_follows_teacher_status(progress, teacher):
+    teacher.status = teacher.Status.INACTIVE
+    teacher.save()
+    assert P.progress_roster_diff(academic_year=2025) == 1
+    progress.refresh_from_db()
+    assert (progress.is_active, progress.deactivation_source) == (False, DeactivationSource.ROSTER_DIFF)
+    teacher.status = teacher.Status.ACTIVE
+    teacher.save()
+    assert P.progress_roster_diff(academic_year=2025) == 1
+    progress.refresh_from_db()
+    assert progress.is_active is True
+
+
+# --------------------------------------------------------------------------- overrides
+def test_override_add_remove_reverse(progress, teacher, coordinator):
+    done = virtual(EventStatus.COMPLETED, at(2025, 10, 1), teacher, ParticipationStatus.ATTENDED)
+    missed = virtual(EventStatus.COMPLETED, at(2025, 10, 2), teacher, ParticipationStatus.NO_SHOW)
+
+    def row():
+        return P.progress_rows(progress=[progress], academic_year=2025, now=NOW)[0]
+
+    assert row().completed == 1
+    removed = services.override_add(
+        progress=progress, event=done, action="remove", reason="Wrong class", user=coordinator
+    )
+    assert removed.original["status"] == ParticipationStatus.ATTENDED
+    assert row().completed == 0
+    services.override_add(progress=progress, event=missed, action="add", reason="Was there", user=coordinator)
+    assert (row().completed, row().no_show) == (1, 0)
+    # the imported data is untouched
+    assert TeacherParticipation.objects.get(event=done).status == ParticipationStatus.ATTENDED
+    with pytest.raises(services.OverrideConflict):
+        services.override_add(progress=progress, event=done, action="remove", reason="Again", user=coordinator)
+    with pytest.raises(ValidationError) as exc:
+        services.override_reverse(override=removed, reason="", user=coordinator)
+    assert "reason" in exc.value.message_dict
+    services.override_reverse(override=removed, reason="Class was right after all", user=coordinator)
+    assert row().completed == 2
+    with pytest.raises(services.OverrideConflict):
+        services.override_reverse(override=removed, reason="twice", user=coordinator)
+    removed.refresh_from_db()
+    assert (removed.is_active, removed.reversed_by) == (False, coordinator)
+    assert removed.history.count() == 2  # created, reversed: in the audit trail
+
+
+def test_override_needs_reason(progress, teacher):
+    event = virtual(EventStatus.COMPLETED, at(2025, 10, 1), teacher, ParticipationStatus.ATTENDED)
+    with pytest.raises(ValidationError) as exc:
+        services.override_add(progress=progress, event=event, action="remove", reason="  ")
+    assert "reason" in exc.value.message_dict
+    assert AttendanceOverride.objects.count() == 0
+
+
+# --------------------------------------------------------------------------- magic links
+def test_magic_link_for_known_teacher_sends_once_through_outbox(progress, django_capture_on_commit_callbacks):
+    sent = []
+    link = services.magic_link_request(email="ANA@school.org", link_for_token=lambda t: sent.append(t) or f"/t/{t}/")
+    token = sent[0]
+    assert len(token) >= 86  # 64 random bytes, URL-safe base64
+    assert MagicLink.objects.get().token_hash != token  # only the hash is stored
+    message = EmailMessage.objects.get()
+    assert (message.purpose, message.to_email) == ("magic_link", "ana@school.org")
+    assert token in message.body_text
+    assert link.expires_at - link.created_at == timedelta(hours=48)
+    assert services.magic_link_use(token=token) == "ana@school.org"
+    with pytest.raises(services.MagicLinkInvalid, match="already used"):
+        services.magic_link_use(token=token)
+
+
+def test_magic_link_unknown_email_sends_nothing(db):
+    assert services.magic_link_request(email="nobody@x.org", link_for_token=lambda t: t) is None
+    assert EmailMessage.objects.count() == 0 and MagicLink.objects.count() == 0
+
+
+def test_magic_link_expired_and_unknown(progress):
+    sent = []
+    services.magic_link_request(email="ana@school.org", link_for_token=sent.append, now=NOW - timedelta(hours=49))
+    with pytest.raises(services.MagicLinkInvalid, match="expired"):
+        services.magic_link_use(token=sent[0], now=NOW)
+    with pytest.raises(services.MagicLinkInvalid, match="not valid"):
+        services.magic_link_use(token="nope")
+
+
+def test_teacher_issue(progress):
+    with pytest.raises(ValidationError) as exc:
+        services.teacher_issue_flag(progress=progress, kind="other", text="")
+    assert "text" in exc.value.message_dict
+    issue = services.teacher_issue_flag(progress=progress, kind="missing_session", text="Oct 3 session")
+    assert issue.status == TeacherIssue.Status.OPEN
+
+
+# --------------------------------------------------------------------------- attendance detail
+@pytest.mark.parametrize(
+    ("classrooms", "rotations", "total", "expected"),
+    [(4, 2, 90, 11), (3, 1, 90, 30), (0, 2, 90, None), (None, 2, 90, None), (4, 2, None, None), (4, 2, 0, None)],
+)
+def test_students_per_volunteer(db, classrooms, rotations, total, expected):
+    event = EventFactory(format=EventFormat.IN_PERSON)
+    detail = services.attendance_detail_set(
+        event=event, classrooms=classrooms, rotations=rotations, total_students=total
+    )
+    assert detail.students_per_volunteer == expected
+    assert EventAttendanceDetail.objects.count() == 1

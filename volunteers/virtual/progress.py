@@ -1,0 +1,294 @@
+"""Teacher progress: the classification rule, the status rule, and reading/writing progress rows.
+
+Rules (plain functions, no ORM):
+- `session_class`: one priority — no-show beats cancellation beats completed; a session not yet
+  finished counts as planned; statuses compared case- and punctuation-insensitively;
+- an active override wins over the imported data: "add" counts the session as completed,
+  "remove" does not count it at all;
+- `progress_status`: achieved when completed ≥ target; in progress when completed + planned ≥
+  target; else not started; the percentage is capped at 100.
+`progress_rows` reads a whole district (or school, or one teacher) in a constant number of
+queries and computes in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .. import rules
+from ..models import (
+    AttendanceOverride,
+    ContactEmail,
+    DeactivationSource,
+    EventFormat,
+    School,
+    Teacher,
+    TeacherParticipation,
+    TeacherProgress,
+)
+
+ACHIEVED, IN_PROGRESS, NOT_STARTED = "achieved", "in_progress", "not_started"
+STATUS_LABELS = {ACHIEVED: "Achieved", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
+COMPLETED, PLANNED, NO_SHOW, CANCELLED = "completed", "planned", "no_show", "cancelled"
+_FINAL_EVENT = {"completed", "simulcast", "noshow", "cancelled", "canceled"}
+
+
+def _key(status: str | None) -> str:
+    return re.sub(r"[^a-z]", "", (status or "").lower())
+
+
+def session_class(*, event_status: str, participation_status: str, start: datetime, now: datetime) -> str | None:
+    """completed / planned / no_show / cancelled, or None (a past session that never happened)."""
+    event, part = _key(event_status), _key(participation_status)
+    if "noshow" in (event, part):
+        return NO_SHOW
+    if event in ("cancelled", "canceled") or part in ("cancelled", "canceled"):
+        return CANCELLED
+    if part == "attended":
+        return COMPLETED
+    if event not in _FINAL_EVENT and part == "registered" and start >= now:
+        return PLANNED
+    return None
+
+
+def progress_status(*, completed: int, planned: int, target: int) -> tuple[str, int]:
+    """(status, percentage capped at 100)."""
+    if completed >= target:
+        return ACHIEVED, 100
+    percent = min(100, (100 * completed) // target)
+    if completed + planned >= target:
+        return IN_PROGRESS, percent
+    return NOT_STARTED, percent
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class SessionLine:
+    event_id: int
+    title: str
+    start: datetime
+    event_status: str
+    participation_status: str
+    counted_as: str | None
+    override: AttendanceOverride | None = None
+
+
+@dataclass
+class ProgressRow:
+    progress: TeacherProgress
+    completed: int = 0
+    planned: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    status: str = NOT_STARTED
+    percent: int = 0
+    sessions: list[SessionLine] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def progress_queryset(*, district_ids: Iterable[int] | None, academic_year: int) -> QuerySet[TeacherProgress]:
+    qs = TeacherProgress.objects.filter(academic_year=academic_year).select_related("district", "school")
+    if district_ids is not None:
+        qs = qs.filter(district_id__in=list(district_ids))
+    return qs
+
+
+def progress_rows(
+    *, progress: Iterable[TeacherProgress], academic_year: int, now: datetime | None = None, with_sessions: bool = False
+) -> list[ProgressRow]:
+    """Counts for each progress row: 3 queries whatever the number of teachers."""
+    now = now or timezone.now()
+    rows = [ProgressRow(progress=p) for p in progress]
+    if not rows:
+        return rows
+    start, end = rules.academic_year_bounds(academic_year)
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
+    hi = timezone.make_aware(datetime.combine(end, datetime.max.time()), tz)
+    by_teacher: dict[int, list[ProgressRow]] = defaultdict(list)
+    for row in rows:
+        if row.progress.teacher_id:
+            by_teacher[row.progress.teacher_id].append(row)
+    parts = TeacherParticipation.objects.filter(
+        teacher_id__in=list(by_teacher), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
+    ).values_list("teacher_id", "event_id", "event__title", "event__start", "event__status", "status")
+    overrides: dict[tuple[int, int], AttendanceOverride] = {
+        (o.progress_id, o.event_id): o
+        for o in AttendanceOverride.objects.filter(
+            progress_id__in=[r.progress.pk for r in rows], is_active=True
+        ).select_related("event")
+    }
+    lines: dict[int, dict[int, SessionLine]] = defaultdict(dict)
+    for teacher_id, event_id, title, when, event_status, part_status in parts:
+        for row in by_teacher[teacher_id]:
+            counted = session_class(event_status=event_status, participation_status=part_status, start=when, now=now)
+            lines[row.progress.pk][event_id] = SessionLine(event_id, title, when, event_status, part_status, counted)
+    for (progress_id, event_id), override in overrides.items():
+        line = lines[progress_id].get(event_id)
+        if line is None:
+            event = override.event
+            line = SessionLine(event_id, event.title, event.start, event.status, "", None)
+            lines[progress_id][event_id] = line
+        line.override = override
+        line.counted_as = COMPLETED if override.action == AttendanceOverride.Action.ADD else None
+    for row in rows:
+        for line in lines.get(row.progress.pk, {}).values():
+            if line.counted_as == COMPLETED:
+                row.completed += 1
+            elif line.counted_as == PLANNED:
+                row.planned += 1
+            elif line.counted_as == NO_SHOW:
+                row.no_show += 1
+            elif line.counted_as == CANCELLED:
+                row.cancelled += 1
+        row.status, row.percent = progress_status(
+            completed=row.completed, planned=row.planned, target=max(1, row.progress.target_sessions)
+        )
+        if with_sessions:
+            row.sessions = sorted(lines.get(row.progress.pk, {}).values(), key=lambda s: s.start)
+    return rows
+
+
+@dataclass
+class SchoolSummary:
+    school_id: int | None
+    name: str
+    teachers: int = 0
+    achieved: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+
+
+def school_summaries(rows: list[ProgressRow]) -> list[SchoolSummary]:
+    found: dict[int | None, SchoolSummary] = {}
+    for row in rows:
+        school = row.progress.school
+        summary = found.setdefault(
+            row.progress.school_id, SchoolSummary(row.progress.school_id, school.name if school else "No school")
+        )
+        summary.teachers += 1
+        setattr(summary, row.status, getattr(summary, row.status) + 1)
+    return sorted(found.values(), key=lambda s: s.name.lower())
+
+
+# --------------------------------------------------------------------------- writing
+def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Iterable[int]) -> int:
+    """A progress row for each active teacher with a school (hence a district) and an e-mail, per
+    year. Existing rows are kept as they are (targets, deactivations). Returns rows created."""
+    teacher_ids, years = sorted(set(teacher_ids)), sorted(set(academic_years))
+    if not teacher_ids or not years:
+        return 0
+    emails: dict[int, str] = {}
+    for contact_id, email, primary in ContactEmail.objects.filter(contact_id__in=teacher_ids).values_list(
+        "contact_id", "email", "is_primary"
+    ):
+        if primary or contact_id not in emails:
+            emails[contact_id] = email.lower()
+    teachers = Teacher.objects.filter(
+        pk__in=teacher_ids, status=Teacher.Status.ACTIVE, school__isnull=False
+    ).select_related("school")
+    existing = set(
+        TeacherProgress.objects.filter(academic_year__in=years, email__in=list(emails.values())).values_list(
+            "district_id", "email", "academic_year"
+        )
+    )
+    new = []
+    for teacher in teachers:
+        email = emails.get(teacher.pk)
+        if not email:
+            continue
+        for year in years:
+            if (teacher.school.district_id, email, year) in existing:
+                continue
+            existing.add((teacher.school.district_id, email, year))
+            new.append(
+                TeacherProgress(
+                    district_id=teacher.school.district_id,
+                    school=teacher.school,
+                    teacher=teacher,
+                    email=email,
+                    name=teacher.full_name[:255],
+                    academic_year=year,
+                )
+            )
+    for p in new:
+        p.save()  # one by one: each creation in the history trail
+    return len(new)
+
+
+@transaction.atomic
+def progress_target_set(*, progress: TeacherProgress, target: int) -> TeacherProgress:
+    if not isinstance(target, int) or not 1 <= target <= 100:
+        raise ValidationError({"target_sessions": ["A target is a whole number from 1 to 100."]})
+    if progress.target_sessions != target:
+        progress.target_sessions = target
+        progress.save(update_fields=["target_sessions", "updated_at"])
+    return progress
+
+
+@transaction.atomic
+def progress_target_set_for_school(*, school: School, academic_year: int, target: int) -> int:
+    """Bulk: every active teacher of `school` in `academic_year`; returns how many changed."""
+    changed = 0
+    for progress in TeacherProgress.objects.filter(school=school, academic_year=academic_year, is_active=True):
+        if progress.target_sessions != target:
+            progress_target_set(progress=progress, target=target)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def progress_deactivate(*, progress: TeacherProgress, source: str, user=None, reason: str = "") -> TeacherProgress:
+    """Record who, when, why. A manual deactivation needs a reason."""
+    if source not in DeactivationSource.values or not source:
+        raise ValidationError({"source": [f"Unknown deactivation source “{source}”."]})
+    reason = (reason or "").strip()
+    if source == DeactivationSource.MANUAL and not reason:
+        raise ValidationError({"reason": ["Give a reason for deactivating this teacher."]})
+    if not progress.is_active:
+        return progress
+    progress.is_active = False
+    progress.deactivation_source = source
+    progress.deactivated_by = user if user is not None and user.pk else None
+    progress.deactivated_at = timezone.now()
+    progress.deactivation_reason = reason
+    progress.save()
+    return progress
+
+
+@transaction.atomic
+def progress_reactivate(*, progress: TeacherProgress, user=None) -> TeacherProgress:
+    progress.is_active = True
+    progress.deactivation_source, progress.deactivation_reason = "", ""
+    progress.deactivated_by, progress.deactivated_at = None, None
+    progress.save()
+    return progress
+
+
+@transaction.atomic
+def progress_roster_diff(*, academic_year: int) -> int:
+    """Follow the roster: rows of teachers the roster deactivated are deactivated (source
+    roster_diff). A manual deactivation is never undone here. Returns rows changed."""
+    changed = 0
+    rows = TeacherProgress.objects.filter(academic_year=academic_year, teacher__isnull=False).select_related("teacher")
+    for progress in rows:
+        active = progress.teacher.status == Teacher.Status.ACTIVE
+        if progress.is_active and not active:
+            progress_deactivate(progress=progress, source=DeactivationSource.ROSTER_DIFF)
+            changed += 1
+        elif not progress.is_active and active and progress.deactivation_source == DeactivationSource.ROSTER_DIFF:
+            progress_reactivate(progress=progress)
+            changed += 1
+    return changed
