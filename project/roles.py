@@ -47,7 +47,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "oncall": VIEW,
     },
 }
-# Models a role does not get although their app is granted (nor their history): Viewers read
+# Models (`app.model`) or single permissions (`app.codename`) a role does not get although their
+# app is granted (nor their history): Viewers read
 # neither the SMS log (phone numbers, message texts) nor Salesforce sync runs, like the pages
 # that show them, which are for Staff and up.
 ROLE_WITHHELD: dict[str, set[str]] = {
@@ -60,6 +61,8 @@ ROLE_WITHHELD: dict[str, set[str]] = {
         "volunteers.pathfulunmatched",
         "volunteers.teacherissue",
         "volunteers.magiclink",
+        # one permission rather than a model: the pages and endpoints that show people
+        "volunteers.view_contact_details",
     }
 }
 
@@ -76,6 +79,8 @@ def _permissions_for(role: str, permission_model=Permission):
         if model.startswith("historical") and action != "view":
             continue
         if f"{ct.app_label}.{model.removeprefix('historical')}" in withheld:
+            continue
+        if f"{ct.app_label}.{perm.codename}" in withheld:
             continue
         if action in grants[ct.app_label]:
             chosen.append(perm)

@@ -30,9 +30,12 @@ from .models import (
 FULL_ACCESS_ROLES = {ADMINISTRATOR, COORDINATOR, STAFF}
 
 
+CONTACTS_PERMISSION = "volunteers.view_contact_details"
+
+
 def user_sees_contacts(user) -> bool:
     """Administrators, coordinators and staff see people; Viewers only aggregates."""
-    return bool(user_roles(user) & FULL_ACCESS_ROLES)
+    return user.has_perm(CONTACTS_PERMISSION)
 
 
 def user_is_district_viewer(user) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from project.dates import month_from_query, month_neighbours
+from project.permissions import permission_require, permission_required_page
 
 from . import exports, reports, rules, selectors, services
 from .forms import (
@@ -33,22 +32,8 @@ from .models import District, Event, ParticipationStatus, Volunteer
 PAGE_SIZE = 25
 
 
-def contacts_required(view):
-    """Pages showing people: Administrators, Coordinators and Staff (Viewers see aggregates only)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not selectors.user_sees_contacts(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
+# Pages showing people: Administrators, Coordinators and Staff (Viewers see aggregates only).
+contacts_required = permission_required_page(selectors.CONTACTS_PERMISSION)
 
 
 # --------------------------------------------------------------------------- directory
@@ -151,7 +136,7 @@ def volunteer_detail(request, pk: int):
         raise Http404 from exc
     note_form = NoteForm()
     if request.method == "POST":
-        _require_perm(request, "volunteers.add_contacthistory")
+        permission_require(request.user, "volunteers.add_contacthistory")
         note_form = NoteForm(request.POST)
         if note_form.is_valid():
             services.history_note_add(contact=volunteer, body=note_form.cleaned_data["body"], user=request.user)
@@ -271,7 +256,7 @@ def event_candidates(request, pk: int):
     event = get_object_or_404(Event.objects.prefetch_related("skills"), pk=pk)
     extra = request.GET.get("keywords", "")[:200]
     if request.method == "POST":
-        _require_perm(request, "volunteers.add_recruitmentnote")
+        permission_require(request.user, "volunteers.add_recruitmentnote")
         volunteer = get_object_or_404(Volunteer, pk=request.POST.get("volunteer"))
         form = RecruitmentNoteForm(request.POST)
         if form.is_valid():

@@ -2,11 +2,14 @@ import copy
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from project.roles import VIEWER
+from tests.conftest import make_user
 from volunteers import services
 from volunteers.models import Event, Volunteer, VolunteerParticipation
 
@@ -222,3 +225,20 @@ def test_calendar_places_events_on_their_day(staff_user, client, data):
     oct1 = next(c for w in weeks for c in w if c.day.isoformat() == "2025-10-01")
     assert sorted(e.title for e in oct1.events) == ["Event 0", "Event 28"]
     assert Event.objects.count() == 30
+
+
+@pytest.mark.django_db
+def test_people_pages_ask_a_model_permission_not_a_role(client):
+    """A custom group gets the directory by holding volunteers.view_contact_details, and a
+    Viewer (who has every other volunteers view permission) does not."""
+    reader = make_user("contact-reader")
+    client.force_login(reader)
+    assert client.get("/volunteers/directory/").status_code == 403
+    group = Group.objects.create(name="Contact readers")
+    group.permissions.add(Permission.objects.get(codename="view_contact_details"))
+    reader.groups.add(group)
+    reader = type(reader).objects.get(pk=reader.pk)  # a fresh permission cache
+    client.force_login(reader)
+    assert client.get("/volunteers/directory/").status_code == 200
+    viewer = make_user("plain-viewer", VIEWER)
+    assert viewer.has_perm("volunteers.view_volunteer") and not viewer.has_perm("volunteers.view_contact_details")

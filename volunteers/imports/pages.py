@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from integrations.base import IntegrationError
+from project.permissions import permission_require
 
 from ..forms import ImportForm
 from ..models import RosterImport
-from ..views import _require_perm, contacts_required
+from ..views import contacts_required
 from . import volunteer_csv
 from .roster import csv_table, roster_import, roster_import_from_sheet
 
@@ -24,7 +25,7 @@ IMPORT_SESSION_KEY = "volunteers_import_csv"
 @contacts_required
 @require_http_methods(["GET", "POST"])
 def volunteer_import(request):
-    _require_perm(request, "volunteers.add_volunteer")
+    permission_require(request.user, "volunteers.add_volunteer")
     preview = None
     form = ImportForm()
     if request.method == "POST" and "confirm" in request.POST:
@@ -64,10 +65,10 @@ def volunteer_import(request):
 @contacts_required
 @require_http_methods(["GET", "POST"])
 def roster(request):
-    _require_perm(request, "volunteers.view_rosterimport")
+    permission_require(request.user, "volunteers.view_rosterimport")
     log = None
     if request.method == "POST":
-        _require_perm(request, "volunteers.add_rosterimport")
+        permission_require(request.user, "volunteers.add_rosterimport")
         upload = request.FILES.get("file")
         sheet_id = request.POST.get("sheet_id", "").strip()
         try:

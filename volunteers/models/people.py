@@ -293,6 +293,8 @@ class Volunteer(Contact):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # Pages and endpoints that show people ask for this; Viewers see aggregates only.
+        permissions = [("view_contact_details", "Can see people's names and contact details")]
 
 
 class VolunteerSkill(AuditedModel):

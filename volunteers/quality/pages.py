@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from project.jobs import JobNotQueued, job_start
+from project.permissions import permission_require
 
 from ..models import DataQualityFlag, QualityCheck, QualityRun
-from ..views import _require_perm, contacts_required
+from ..views import contacts_required
 from . import checks as q
 from .services import flag_close, offending_records
 from .tasks import quality_score_job
@@ -22,10 +23,10 @@ from .tasks import quality_score_job
 @contacts_required
 @require_http_methods(["GET", "POST"])
 def quality_dashboard(request):
-    _require_perm(request, "volunteers.view_qualityrun")
+    permission_require(request.user, "volunteers.view_qualityrun")
     job = None
     if request.method == "POST":
-        _require_perm(request, "volunteers.add_qualityrun")
+        permission_require(request.user, "volunteers.add_qualityrun")
         try:
             job = job_start(kind="volunteers.quality_score", task=quality_score_job, user=request.user)
             messages.success(request, "Data-quality scoring started.")
@@ -68,7 +69,7 @@ def quality_dashboard(request):
 
 @contacts_required
 def quality_check_detail(request, pk: int):
-    _require_perm(request, "volunteers.view_qualityrun")
+    permission_require(request.user, "volunteers.view_qualityrun")
     check = get_object_or_404(QualityCheck.objects.select_related("run"), pk=pk)
     return render(request, "volunteers/quality_check.html", {"check": check, "records": offending_records(check)})
 
@@ -76,9 +77,9 @@ def quality_check_detail(request, pk: int):
 @contacts_required
 @require_http_methods(["GET", "POST"])
 def quality_flags(request):
-    _require_perm(request, "volunteers.view_dataqualityflag")
+    permission_require(request.user, "volunteers.view_dataqualityflag")
     if request.method == "POST":
-        _require_perm(request, "volunteers.change_dataqualityflag")
+        permission_require(request.user, "volunteers.change_dataqualityflag")
         flag = get_object_or_404(DataQualityFlag, pk=request.POST.get("flag"))
         status = {"dismiss": DataQualityFlag.Status.DISMISSED, "resolve": DataQualityFlag.Status.RESOLVED}.get(
             request.POST.get("action"), ""

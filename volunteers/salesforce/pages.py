@@ -8,9 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from project.jobs import JobNotQueued, job_start
 from project.models import Job
+from project.permissions import permission_require
 
 from ..models import PendingParticipation, SyncRun
-from ..views import _require_perm, contacts_required
+from ..views import contacts_required
 from .mapping import SPECS
 from .tasks import salesforce_sync_job
 
@@ -18,10 +19,10 @@ from .tasks import salesforce_sync_job
 @contacts_required
 @require_http_methods(["GET", "POST"])
 def sync_status(request):
-    _require_perm(request, "volunteers.view_syncrun")
+    permission_require(request.user, "volunteers.view_syncrun")
     job = None
     if request.method == "POST":
-        _require_perm(request, "volunteers.add_syncrun")
+        permission_require(request.user, "volunteers.add_syncrun")
         mode = "full" if request.POST.get("mode") == "full" else "delta"
         try:
             job = job_start(
