@@ -8,7 +8,7 @@ from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 
 from . import paging, services
 from .forms import ManualSmsForm
-from .models import Assignment, EscalationContact, Member, Override, ShiftPattern, SmsMessage, Team
+from .models import Assignment, EscalationContact, Member, Override, PhoneVerification, ShiftPattern, SmsMessage, Team
 
 
 class EscalationContactInline(admin.TabularInline):
@@ -157,3 +157,13 @@ class SmsMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PhoneVerification)
+class PhoneVerificationAdmin(admin.ModelAdmin):
+    list_display = ("member", "phone", "sent_at", "attempts", "verified_at")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter),)
+    search_fields = ("member__name", "phone")
+    list_select_related = ("member",)
+    autocomplete_fields = ("member",)
+    readonly_fields = ("code_hash", "sent_at", "attempts", "verified_at")

@@ -129,6 +129,26 @@ class Member(SoftDeleteModel):
         return [p for p in (self.phone, self.secondary_phone) if p]
 
 
+class PhoneVerification(models.Model):
+    """A code sent to a member's new or changed number. Pages go only to verified numbers (unless
+    ONCALL_REQUIRE_VERIFIED_PHONES is off). The code is stored hashed."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="verifications")
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=128)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "phone"], name="oncall_verification_one_per_member_phone")
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.phone} ({'verified' if self.verified_at else 'unverified'})"
+
+
 class ShiftPattern(AuditedModel):
     """A weekly shift: starts on `weekday` at local `start_time` and lasts `duration_hours`
     of wall-clock time (so a shift across a DST change is 23 or 25 real hours)."""
@@ -254,6 +274,7 @@ class SmsMessage(models.Model):
         BACKUP_PAGE = "backup_page", "Backup page"
         REMINDER = "reminder", "Confirmation reminder"
         REPLY = "reply", "Reply (help text)"
+        VERIFY = "verify", "Phone verification"
         WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
         MANUAL = "manual", "Manual"
 

@@ -27,7 +27,13 @@ from integrations.base import PermanentError, TransientError, backoff_delay
 from integrations.twilio import sms_gateway
 
 from .models import Assignment, Member, SmsMessage, Team
-from .selectors import assignment_effective_member, assignment_list, oncall_now, with_overrides
+from .selectors import (
+    assignment_effective_member,
+    assignment_list,
+    member_page_phones,
+    oncall_now,
+    with_overrides,
+)
 from .sms_template import template_render
 from .timeutils import duration_label
 
@@ -138,7 +144,7 @@ def assignment_page(
     member = member or assignment_effective_member(assignment)
     body = prefix + page_body(team=team, assignment=assignment, member=member)
     rows = []
-    for phone in member.phones:
+    for phone in member_page_phones(member):  # unverified numbers are not paged
         key = f"{purpose}:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{phone}"
         row, _ = message_queue(
             team=team,
@@ -176,7 +182,7 @@ def pages_queue_due(*, now: datetime | None = None) -> int:
         for assignment in due:
             keys = {
                 f"page:{assignment.shift_id}:{assignment.occurrence_date.isoformat()}:{p}"
-                for p in assignment_effective_member(assignment).phones
+                for p in member_page_phones(assignment_effective_member(assignment))
             }
             if SmsMessage.objects.filter(idempotency_key__in=keys).count() == len(keys):
                 continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Assignment, EscalationContact, Member, Override, SmsMessage, Team
+from .models import Assignment, EscalationContact, Member, Override, PhoneVerification, SmsMessage, Team
 
 SHOWN_OVERRIDES = (Override.Status.ACTIVE, Override.Status.COMPLETED)
 
@@ -124,6 +125,24 @@ def message_list(*, team: Team | None = None, status: str | None = None) -> Quer
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def verification_required() -> bool:
+    return getattr(settings, "ONCALL_REQUIRE_VERIFIED_PHONES", True)
+
+
+def verified_phones(member: Member) -> set[str]:
+    return set(
+        PhoneVerification.objects.filter(member=member, verified_at__isnull=False).values_list("phone", flat=True)
+    )
+
+
+def member_page_phones(member: Member) -> list[str]:
+    """The member's numbers that may be paged: verified ones, unless verification is off."""
+    if not verification_required():
+        return member.phones
+    verified = verified_phones(member)
+    return [p for p in member.phones if p in verified]
 
 
 def horizon_warning(*, team: Team, today: date, last: date | None) -> str | None:

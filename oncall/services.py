@@ -24,6 +24,7 @@ from .rotation import (
 )
 from .sms_template import TemplateError, template_validate
 from .timeutils import occurrence_bounds
+from .verification import verification_start
 
 MAX_WEEKS = 104
 
@@ -104,15 +105,22 @@ def member_create(
     )
     member.full_clean()
     member.save()
+    for number in member.phones:
+        verification_start(member=member, phone=number)
     return member
 
 
 @transaction.atomic
 def member_update(*, member: Member, **fields) -> Member:
+    """Update a member; a new or changed number gets a verification code."""
+    before = set(Member.objects.get(pk=member.pk).phones) if member.pk else set()
     for name, value in fields.items():
         setattr(member, name, value)
     member.full_clean()
     member.save()
+    for number in member.phones:
+        if number not in before:
+            verification_start(member=member, phone=number)
     return member
 
 

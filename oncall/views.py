@@ -18,8 +18,9 @@ from project.permissions import permission_require, permission_required_page
 
 from . import paging, selectors, services
 from .forms import MemberForm, OverrideForm, ScheduleForm, SettingsForm, ShiftForm
-from .models import Assignment, Member, Override, ShiftPattern, SmsMessage, Team
+from .models import Assignment, Member, Override, PhoneVerification, ShiftPattern, SmsMessage, Team
 from .sms_template import sms_size
+from .verification import verification_check, verification_start
 
 PALETTE = [
     "#2563eb",
@@ -176,6 +177,21 @@ def members(request):
             except ValidationError as exc:
                 messages.error(request, "; ".join(exc.messages))
             return _back("oncall:members", team)
+        if action in ("verify", "send-code"):
+            member = get_object_or_404(Member, pk=request.POST.get("member"), team=team)
+            phone = request.POST.get("phone", "")
+            if phone not in member.phones:
+                messages.error(request, f"{phone or 'That number'} is not one of {member.name}'s numbers.")
+            elif action == "send-code":
+                verification_start(member=member, phone=phone)
+                messages.success(request, f"A new code is on its way to {phone}.")
+            else:
+                try:
+                    verification_check(member=member, phone=phone, code=request.POST.get("code", ""))
+                    messages.success(request, f"{phone} is verified: {member.name} can be paged on it.")
+                except ValidationError as exc:
+                    messages.error(request, f"Code for {phone}: " + "; ".join(exc.messages))
+            return _back("oncall:members", team)
         if action in ("deactivate", "activate", "remove"):
             member = get_object_or_404(Member, pk=request.POST.get("member"), team=team)
             if action == "remove":
@@ -207,6 +223,13 @@ def members(request):
             .annotate(upcoming=Count("assignments", filter=Q(assignments__occurrence_date__gte=horizon_start)))
         )
         rows = list(counts)
+        verified = set(
+            PhoneVerification.objects.filter(member__team=team, verified_at__isnull=False).values_list(
+                "member_id", "phone"
+            )
+        )
+        for m in rows:
+            m.unverified = [p for p in m.phones if (m.pk, p) not in verified]
     return render(
         request,
         "oncall/members.html",

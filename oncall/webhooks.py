@@ -13,6 +13,7 @@ from integrations.twilio.webhook import signature_valid
 from project.credentials import credential_get
 
 from . import paging
+from .verification import verification_by_reply
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -39,7 +40,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("Invalid or missing Twilio signature.")
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""
     if status.lower() == "received" or ("Body" in params and "MessageStatus" not in params):
-        paging.inbound_reply(from_phone=params.get("From", ""), body=params.get("Body", ""))
+        if not verification_by_reply(from_phone=params.get("From", ""), body=params.get("Body", "")):
+            paging.inbound_reply(from_phone=params.get("From", ""), body=params.get("Body", ""))
     elif params.get("MessageSid"):
         paging.delivery_status_record(sid=params["MessageSid"], status=status, error_code=params.get("ErrorCode") or "")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

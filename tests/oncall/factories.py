@@ -2,7 +2,7 @@ from datetime import time
 
 import factory
 
-from oncall.models import Member, ShiftPattern, Team
+from oncall.models import Member, PhoneVerification, ShiftPattern, Team
 
 DEFAULT_PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
 
@@ -23,6 +23,13 @@ class MemberFactory(factory.django.DjangoModelFactory):
     # Factory phones use area code 773; tests pick explicit 312/630 numbers that never collide.
     phone = factory.Sequence(lambda n: f"+1773555{n % 10000:04d}")
     rotation_order = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """Members start with verified numbers unless `verified=False`."""
+        if create and extracted is not False:
+            for number in obj.phones:
+                PhoneVerification.objects.create(member=obj, phone=number, code_hash="-", verified_at=obj.created_at)
 
 
 class ShiftFactory(factory.django.DjangoModelFactory):

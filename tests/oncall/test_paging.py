@@ -14,7 +14,7 @@ from integrations.twilio.errors import is_transient
 from integrations.twilio.live import LiveTwilioGateway
 from integrations.twilio.webhook import signature_compute
 from oncall import paging
-from oncall.models import Assignment, Member, SmsMessage
+from oncall.models import Assignment, Member, PhoneVerification, SmsMessage
 from oncall.services import schedule_generate
 from oncall.tasks import outbox_dispatch, sms_send
 
@@ -48,6 +48,9 @@ def test_daily_page_at_notification_time(schedule, gateway):
 def test_second_phone_gets_its_own_row_and_48h_shift_is_paged_once(schedule):
     tuesday = schedule[1]
     Member.objects.filter(pk=tuesday.member_id).update(secondary_phone="+13125559999")
+    PhoneVerification.objects.create(
+        member_id=tuesday.member_id, phone="+13125559999", code_hash="-", verified_at=at(0, 0)
+    )
     paging.pages_queue_due(now=at(1, 8, 0))
     rows = SmsMessage.objects.filter(assignment=tuesday)
     assert sorted(r.recipient_phone for r in rows) == sorted([tuesday.member.phone, "+13125559999"])

@@ -373,6 +373,7 @@ def _seed_oncall(w, today):
         for i, n in enumerate(("one", "two", "three"))
     )
     _keep(w, first, f.ShiftFactory(team=team, name=payload("shift-name")))
+    _keep(w, o.PhoneVerification.objects.get(member=first, phone=first.phone))
     schedule_generate(team=team, weeks=2, start=today - timedelta(days=today.weekday()))
     assignment = _keep(w, o.Assignment.objects.filter(team=team).order_by("starts_at").last())
     other = second if assignment.member_id != second.pk else first
