@@ -14,7 +14,17 @@ def _employees():
     return Employee.objects.filter(is_active=True).order_by("name")
 
 
-class AssignForm(forms.Form):
+class AvailableFirstMixin:
+    def available_first(self, *, label: str, ids: list[int]) -> None:
+        """Group the employee choices: the people the rules allow first (in the given order), then
+        everyone else. Validation is unchanged."""
+        people = {e.pk: e for e in self.fields["employee"].queryset}
+        available = [(pk, people[pk].name) for pk in ids if pk in people]
+        others = [(e.pk, e.name) for e in people.values() if e.pk not in set(ids)]
+        self.fields["employee"].choices = [("", "---------"), (label, available), ("Others", others)]
+
+
+class AssignForm(AvailableFirstMixin, forms.Form):
     employee = forms.ModelChoiceField(queryset=_employees())
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
@@ -24,14 +34,6 @@ class AssignForm(forms.Form):
 
     def start_at(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"]))
-
-    def available_first(self, *, label: str, ids: list[int]) -> None:
-        """Group the employee choices: the people the rules allow on the suggested day first (in
-        the auto-scheduler's order), then everyone else. Validation is unchanged."""
-        people = {e.pk: e for e in self.fields["employee"].queryset}
-        available = [(pk, people[pk].name) for pk in ids if pk in people]
-        others = [(e.pk, e.name) for e in people.values() if e.pk not in set(ids)]
-        self.fields["employee"].choices = [("", "---------"), (label, available), ("Others", others)]
 
 
 class RescheduleForm(forms.Form):
@@ -43,7 +45,7 @@ class RescheduleForm(forms.Form):
         return timezone.make_aware(datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"]))
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(AvailableFirstMixin, forms.Form):
     employee = forms.ModelChoiceField(queryset=_employees())
     override_reason = forms.CharField(required=False, max_length=300)
 

@@ -173,14 +173,24 @@ class RuleContext:
     _by_day: dict[tuple[int, date], list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
     _by_event: dict[int, list[Booking]] = field(default_factory=lambda: defaultdict(list), repr=False)
     _longest: timedelta = field(default=timedelta(0), repr=False)
+    _duration_memo: dict[tuple, timedelta] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ lookups
     def duration(self, event: EventInfo) -> timedelta:
-        return timedelta(
-            minutes=duration_minutes(
-                self.durations, event_type=event.event_type, sub_type=event.sub_type, estimated=event.estimated_minutes
+        # Asked for every check of every placement: remembered per (type, sub-type, estimate).
+        # `durations` is fixed once the context is built.
+        key = (event.event_type, event.sub_type, event.estimated_minutes)
+        found = self._duration_memo.get(key)
+        if found is None:
+            found = self._duration_memo[key] = timedelta(
+                minutes=duration_minutes(
+                    self.durations,
+                    event_type=event.event_type,
+                    sub_type=event.sub_type,
+                    estimated=event.estimated_minutes,
+                )
             )
-        )
+        return found
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.recurring_holidays

@@ -214,6 +214,19 @@ def rule_context_build(*, start: date, end: date, settings_row: SchedulingSettin
     return ctx
 
 
+def employees_available_for(*, event: Event, start_at: datetime) -> list[int]:
+    """The active employees the rules allow (no violation, hard or soft) on `event` at `start_at`
+    against the posted schedules — the people a manual scheduling form lists first. Fixed queries."""
+    local = timezone.localtime(start_at)
+    ctx = rule_context_build(start=local.date(), end=local.date())
+    info = event_info(event)
+    return [
+        e.pk
+        for e in employee_list().filter(is_active=True)
+        if not rules.validate_assignment(event=info, employee=employee_info(e), start_at=local, ctx=ctx)
+    ]
+
+
 def employees_with_counts() -> QuerySet[Employee]:
     now = timezone.now()
     return employee_list().annotate(

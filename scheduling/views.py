@@ -50,6 +50,7 @@ from .reps import reps_import, reps_review
 from .selectors import (
     day_verification,
     employee_detail,
+    employees_available_for,
     employees_with_counts,
     local_midnight,
     schedule_list,
@@ -308,6 +309,12 @@ def _schedule_action(request, pk, form_class, run, template, **form_kwargs):
     local = timezone.localtime(schedule.start_at)
     initial = {"date": local.date(), "time": local.time()}
     form = form_class(request.POST or None, initial=initial, **{k: v(schedule) for k, v in form_kwargs.items()})
+    if request.method == "GET" and hasattr(form, "available_first"):
+        available = employees_available_for(event=schedule.event, start_at=schedule.start_at)
+        form.available_first(
+            label=f"Can take it at {local:%a %b} {local.day} {local:%H:%M}",
+            ids=[pk for pk in available if pk != schedule.employee_id],
+        )
     if request.method == "POST" and form.is_valid():
         try:
             outcome = run(schedule, form)

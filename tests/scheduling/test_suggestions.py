@@ -211,3 +211,13 @@ def test_manual_scheduling_offers_the_available_people_first(team, coordinator):
     assert group < html.index("Ann Lead") < html.index("Bea Spec") < others < html.index("Dee Club")
     assert f'<option value="{team["lead"].pk}" selected>' in html
     assert 'value="10:30"' in html and f'value="{day(1).isoformat()}"' in html
+
+
+def test_the_reassign_page_offers_the_available_people_first(team, coordinator):
+    schedule = ScheduleFactory(event=team["core"], employee=team["lead"], start_at=local(day(1), 10, 30))
+    html = browser(coordinator).get(f"/scheduling/schedules/{schedule.pk}/reassign/").content.decode()
+    group = html.index('<optgroup label="Can take it at')
+    others = html.index('<optgroup label="Others"')
+    option = lambda name: html.index(f">{name}</option>")  # noqa: E731 - a local shorthand
+    assert group < option("Bea Spec") < others
+    assert others < option("Cy Busy") and others < option("Dee Club") and others < option("Ann Lead")
