@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .importing import parse_tags
-from .models import Category, Expense, Restaurant, Tag
+from .models import Category, Expense, Merchant, Restaurant, Tag
 from .services import RESTAURANT_FIELDS
 
 RECEIPT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
@@ -146,3 +146,12 @@ class BackupRestoreForm(forms.Form):
         max_length=150,
         help_text="Administrators: restore into this user's account (blank: your own).",
     )
+
+
+class MerchantForm(forms.ModelForm):
+    class Meta:
+        model = Merchant
+        fields = ["name", "short_name", "website", "category"]
+
+    def validate_unique(self):
+        return None  # the service checks the name per user, case-insensitively, and names the field

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from project.cache import cache_get, cache_set
 
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Merchant, Restaurant, Tag
 
 ANALYTICS_CACHE_SECONDS = 3600
 CENT = Decimal("0.01")
@@ -134,11 +134,39 @@ def restaurant_list_for_user(user, *, search: str = "") -> QuerySet[Restaurant]:
     )
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(location_name__icontains=search) | Q(city__icontains=search))
-    return qs.order_by("name", "location_name", "id")
+    return qs.select_related("merchant").order_by("name", "location_name", "id")
 
 
 def restaurant_get_for_user(user, pk) -> Restaurant:
-    return get_object_or_404(Restaurant.objects.filter(user=user), pk=pk)
+    return get_object_or_404(Restaurant.objects.filter(user=user).select_related("merchant"), pk=pk)
+
+
+def merchant_list_for_user(user) -> QuerySet[Merchant]:
+    """Merchants with their restaurant count and net spend (expenses − refunds, trash excluded)."""
+    alive = Q(restaurants__expenses__deleted_at__isnull=True)
+    return (
+        Merchant.objects.filter(user=user)
+        .annotate(
+            restaurant_count=Count("restaurants", distinct=True),
+            total=Coalesce(
+                Sum(
+                    Case(
+                        When(restaurants__expenses__kind=Expense.Kind.REFUND, then=-F("restaurants__expenses__amount")),
+                        default=F("restaurants__expenses__amount"),
+                        output_field=MONEY,
+                    ),
+                    filter=alive,
+                ),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+        )
+        .order_by("name", "id")
+    )
+
+
+def merchant_get_for_user(user, pk) -> Merchant:
+    return get_object_or_404(Merchant.objects.filter(user=user), pk=pk)
 
 
 def restaurant_default_category(*, user, restaurant_id) -> Category | None:
@@ -184,7 +212,7 @@ def expense_list_for_user(user, *, deleted: bool = False) -> QuerySet[Expense]:
     qs = manager.filter(user=user)
     if deleted:
         qs = qs.filter(deleted_at__isnull=False)
-    return qs.select_related("restaurant", "category").prefetch_related(
+    return qs.select_related("restaurant__merchant", "category").prefetch_related(
         Prefetch("tag_links", queryset=ExpenseTag.objects.select_related("tag").order_by("position", "id"))
     )
 
@@ -334,6 +362,26 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         }
         for r in restaurant_rows
     ]
+    merchant_rows = list(
+        qs.values("restaurant__merchant_id")
+        .annotate(total=Sum(SIGNED_AMOUNT), count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)))
+        .order_by("-total", "restaurant__merchant_id")
+    )
+    merchant_names = {
+        m.pk: m.label
+        for m in Merchant.objects.filter(
+            user=user, pk__in=[r["restaurant__merchant_id"] for r in merchant_rows if r["restaurant__merchant_id"]]
+        )
+    }
+    by_merchant = [
+        {
+            "merchant_id": r["restaurant__merchant_id"],
+            "merchant": merchant_names.get(r["restaurant__merchant_id"], "No merchant"),
+            "total": money(r["total"]),
+            "count": r["count"],
+        }
+        for r in merchant_rows
+    ]
     top_expenses = [
         {
             "id": e.pk,
@@ -361,6 +409,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         "by_category": by_category,
         "by_restaurant": by_restaurant,
         "by_meal_type": by_meal_type,
+        "by_merchant": by_merchant,
         "top_expenses": top_expenses,
     }
 
@@ -390,6 +439,7 @@ def _analytics_stamp(user) -> str:
             ("expense", Expense.all_objects),
             ("category", Category.objects),
             ("restaurant", Restaurant.objects),
+            ("merchant", Merchant.objects),
         )
     ]
     return hashlib.sha256(repr(sorted(tables[0].union(*tables[1:], all=True))).encode()).hexdigest()[:32]

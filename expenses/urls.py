@@ -22,6 +22,7 @@ urlpatterns = [
     path("restaurants/<int:pk>/delete/", views.restaurant_delete, name="restaurant_delete"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<int:pk>/delete/", views.category_delete, name="category_delete"),
+    path("merchants/", views.merchant_list, name="merchant_list"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
     path("preferences/", views.preferences, name="preferences"),

@@ -27,6 +27,7 @@ from .forms import (
     CategoryForm,
     ExpenseForm,
     ImportUploadForm,
+    MerchantForm,
     PlaceSearchForm,
     RestaurantForm,
     TagForm,
@@ -362,6 +363,34 @@ def category_delete(request, pk):
     else:
         messages.success(request, "Category deleted.")
     return redirect("expenses:category_list")
+
+
+@login_required
+def merchant_list(request):
+    user = request.user
+    form = MerchantForm(request.POST or None)
+    delete_id = request.POST.get("delete_id", "") if request.method == "POST" else ""
+    if delete_id.isdigit():
+        services.merchant_delete(merchant=selectors.merchant_get_for_user(user, int(delete_id)))
+        messages.success(request, "Merchant deleted; its restaurants are kept, unlinked.")
+        return redirect("expenses:merchant_list")
+    if request.method == "POST" and form.is_valid():
+        edit_id = request.POST.get("merchant_id", "")
+        try:
+            if edit_id.isdigit():
+                merchant = selectors.merchant_get_for_user(user, int(edit_id))
+                services.merchant_update(merchant=merchant, **form.cleaned_data)
+                messages.success(request, "Merchant saved; matching restaurants are linked.")
+            else:
+                services.merchant_create(user=user, **form.cleaned_data)
+                messages.success(request, "Merchant added; matching restaurants are linked.")
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            return redirect("expenses:merchant_list")
+    return render(
+        request, "expenses/merchant_list.html", {"merchants": selectors.merchant_list_for_user(user), "form": form}
+    )
 
 
 @login_required
