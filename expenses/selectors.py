@@ -301,7 +301,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
             diners=Sum("party_size"),
         )
     )
-    summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0}
+    summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0, "refunded": ZERO}
     months: dict[str, dict] = {}
     categories: dict[int | None, dict] = {}
     meals: dict[str, dict] = {}
@@ -313,10 +313,12 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         summary["count"] += expenses
         summary["refund_count"] += rows if is_refund else 0
         summary["diners"] += 0 if is_refund else diners
+        summary["refunded"] += Decimal(amount) if is_refund else ZERO
         for bucket, key in ((months, month), (categories, category_id), (meals, meal_type)):
-            entry = bucket.setdefault(key, {"total": ZERO, "count": 0})
+            entry = bucket.setdefault(key, {"total": ZERO, "count": 0, "spent": ZERO, "refunded": ZERO})
             entry["total"] += signed
             entry["count"] += expenses
+            entry["refunded" if is_refund else "spent"] += Decimal(amount)
     names = dict(Category.objects.filter(user=user, pk__in=[k for k in categories if k]).values_list("id", "name"))
     by_category = sorted(
         (
@@ -324,23 +326,46 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
                 "category": names.get(k, "Uncategorized") if k else "Uncategorized",
                 "total": money(v["total"]),
                 "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
             }
             for k, v in categories.items()
         ),
         key=lambda r: (-r["total"], r["category"]),
     )
     by_meal_type = sorted(
-        ({"meal_type": k or "unspecified", "total": money(v["total"]), "count": v["count"]} for k, v in meals.items()),
+        (
+            {
+                "meal_type": k or "unspecified",
+                "total": money(v["total"]),
+                "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
+            }
+            for k, v in meals.items()
+        ),
         key=lambda r: (-r["total"], r["meal_type"]),
     )
     by_month = _fill_months(
-        [{"month": k, "total": money(v["total"]), "count": v["count"]} for k, v in sorted(months.items())], start, end
+        [
+            {
+                "month": k,
+                "total": money(v["total"]),
+                "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
+            }
+            for k, v in sorted(months.items())
+        ],
+        start,
+        end,
     )
 
     restaurant_rows = list(
         qs.values("restaurant_id")
         .annotate(
             total=Sum(SIGNED_AMOUNT),
+            spent=Coalesce(Sum("amount", filter=Q(kind=Expense.Kind.EXPENSE)), Value(ZERO), output_field=MONEY),
             count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
             diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
         )
@@ -357,6 +382,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
             "restaurant_id": r["restaurant_id"],
             "restaurant": restaurant_names.get(r["restaurant_id"], ""),
             "total": money(r["total"]),
+            "spent": money(r["spent"]),
             "count": r["count"],
             "average_per_person": ratio(r["total"], r["diners"]),
         }
@@ -401,6 +427,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         "days": days,
         "count": summary["count"],
         "refund_count": summary["refund_count"],
+        "refunded": money(summary["refunded"]),
         "total": total,
         "average_per_expense": ratio(total, summary["count"]),
         "average_per_person": ratio(total, summary["diners"]),
@@ -421,7 +448,7 @@ def _fill_months(rows: list[dict], start: date, end: date) -> list[dict]:
     cursor = start.replace(day=1)
     while cursor <= end:
         key = cursor.strftime("%Y-%m")
-        filled.append(present.get(key, {"month": key, "total": ZERO, "count": 0}))
+        filled.append(present.get(key, {"month": key, "total": ZERO, "count": 0, "spent": ZERO, "refunded": ZERO}))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     return filled
 

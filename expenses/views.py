@@ -668,15 +668,17 @@ def _analytics(request):
 @login_required
 def analytics(request):
     form, result = _analytics(request)
+    # The charts plot spending (expenses only): a refund is shown apart (the refunds card and the
+    # tables' net totals), so one large refund never drags an axis or a doughnut slice negative.
     chart = {
         "months": [r["month"] for r in result["by_month"]],
-        "month_totals": [str(r["total"]) for r in result["by_month"]],
-        "categories": [r["category"] for r in result["by_category"]],
-        "category_totals": [str(r["total"]) for r in result["by_category"]],
-        "meal_types": [r["meal_type"] for r in result["by_meal_type"]],
-        "meal_totals": [str(r["total"]) for r in result["by_meal_type"]],
+        "month_totals": [str(r["spent"]) for r in result["by_month"]],
+        "categories": [r["category"] for r in result["by_category"] if r["spent"] > 0],
+        "category_totals": [str(r["spent"]) for r in result["by_category"] if r["spent"] > 0],
+        "meal_types": [r["meal_type"] for r in result["by_meal_type"] if r["spent"] > 0],
+        "meal_totals": [str(r["spent"]) for r in result["by_meal_type"] if r["spent"] > 0],
         "restaurants": [r["restaurant"] for r in result["by_restaurant"]],
-        "restaurant_totals": [str(r["total"]) for r in result["by_restaurant"]],
+        "restaurant_totals": [str(r["spent"]) for r in result["by_restaurant"]],
     }
     query = f"start={result['start'].isoformat()}&end={result['end'].isoformat()}"
     return render(request, "expenses/analytics.html", {"form": form, "a": result, "chart": chart, "query": query})
