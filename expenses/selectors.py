@@ -217,6 +217,20 @@ def expense_list_for_user(user, *, deleted: bool = False) -> QuerySet[Expense]:
     )
 
 
+def receipt_counts_for_user(user) -> dict:
+    """How many of the user's expenses have a receipt and how many miss one (one query)."""
+    return Expense.objects.filter(user=user).aggregate(
+        with_receipt=Count("id", filter=~Q(receipt="")), missing=Count("id", filter=Q(receipt=""))
+    )
+
+
+def receipt_list_for_user(user, *, missing: bool) -> QuerySet[Expense]:
+    """The Receipts tab: expenses with a receipt (newest first), or those still missing one."""
+    qs = expense_list_for_user(user)
+    qs = qs.filter(receipt="") if missing else qs.exclude(receipt="")
+    return qs.order_by("-date", "-time", "-id")
+
+
 def expense_get_for_user(user, pk) -> Expense:
     return get_object_or_404(expense_list_for_user(user), pk=pk)
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("add/", views.expense_add, name="expense_add"),
     path("export/", views.expense_export, name="expense_export"),
     path("trash/", views.expense_trash, name="expense_trash"),
+    path("receipts/", views.receipt_list, name="receipt_list"),
     path("<int:pk>/", views.expense_detail, name="expense_detail"),
     path("<int:pk>/edit/", views.expense_edit, name="expense_edit"),
     path("<int:pk>/delete/", views.expense_delete, name="expense_delete"),

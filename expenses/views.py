@@ -153,6 +153,22 @@ def expense_delete(request, pk):
 
 
 @login_required
+def receipt_list(request):
+    missing = request.GET.get("show") == "missing"
+    qs = selectors.receipt_list_for_user(request.user, missing=missing)
+    return render(
+        request,
+        "expenses/receipt_list.html",
+        {
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "missing": missing,
+            "counts": selectors.receipt_counts_for_user(request.user),
+            "querystring": "show=missing" if missing else "",
+        },
+    )
+
+
+@login_required
 def expense_trash(request):
     qs = selectors.expense_list_for_user(request.user, deleted=True).order_by("-deleted_at")
     return render(
