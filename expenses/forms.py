@@ -99,7 +99,7 @@ class TagForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV or JSON, at most 2,000 rows and 5 MB.")
+    file = forms.FileField(help_text="CSV, JSON, OFX or QFX, at most 2,000 rows and 5 MB.")
 
 
 class AnalyticsRangeForm(forms.Form):
