@@ -155,3 +155,16 @@ class MerchantForm(forms.ModelForm):
 
     def validate_unique(self):
         return None  # the service checks the name per user, case-insensitively, and names the field
+
+
+class LoyaltyForm(forms.Form):
+    program = forms.CharField(max_length=100)
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), required=False)
+    number = forms.CharField(max_length=100, required=False)
+    tier = forms.CharField(max_length=60, required=False)
+    points = forms.IntegerField(min_value=0, required=False)
+    portal_url = forms.URLField(max_length=300, required=False, assume_scheme="https")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = Merchant.objects.filter(user=user)  # only the user's own

@@ -150,6 +150,31 @@ class Merchant(AuditedModel):
         return self.short_name or self.name
 
 
+class LoyaltyAccount(AuditedModel):
+    """A loyalty programme membership (programme + account in one row: one account per programme),
+    optionally linked to a merchant so it shows on that merchant's restaurants."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_loyalty")
+    program = models.CharField(max_length=100)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.SET_NULL, null=True, blank=True, related_name="loyalty_accounts"
+    )
+    number = models.CharField(max_length=100, blank=True, help_text="Membership or account number.")
+    tier = models.CharField(max_length=60, blank=True)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    portal_url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["program"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("program"), name="expense_loyalty_unique_program_per_user"),
+            models.CheckConstraint(condition=~Q(program=""), name="expense_loyalty_program_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.program
+
+
 class Restaurant(AuditedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restaurants")
     # SET_NULL: deleting a merchant keeps its restaurants, unlinked.

@@ -32,7 +32,17 @@ from django.utils import timezone
 
 from project.cache import cache_get, cache_set
 
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Merchant, Restaurant, Tag
+from .models import (
+    Category,
+    Expense,
+    ExpenseProfile,
+    ExpenseTag,
+    ImportDraft,
+    LoyaltyAccount,
+    Merchant,
+    Restaurant,
+    Tag,
+)
 
 ANALYTICS_CACHE_SECONDS = 3600
 CENT = Decimal("0.01")
@@ -163,6 +173,14 @@ def merchant_list_for_user(user) -> QuerySet[Merchant]:
         )
         .order_by("name", "id")
     )
+
+
+def loyalty_list_for_user(user) -> QuerySet[LoyaltyAccount]:
+    return LoyaltyAccount.objects.filter(user=user).select_related("merchant").order_by("program", "id")
+
+
+def loyalty_get_for_user(user, pk) -> LoyaltyAccount:
+    return get_object_or_404(LoyaltyAccount.objects.filter(user=user), pk=pk)
 
 
 def merchant_get_for_user(user, pk) -> Merchant:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from integrations.base import IntegrationError
 
-from . import backup, restaurant_io, selectors, services
+from . import backup, loyalty, restaurant_io, selectors, services
 from .api import analytics_range
 from .exporting import expense_export_rows, restaurants_to_csv, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
@@ -27,6 +27,7 @@ from .forms import (
     CategoryForm,
     ExpenseForm,
     ImportUploadForm,
+    LoyaltyForm,
     MerchantForm,
     PlaceSearchForm,
     RestaurantForm,
@@ -239,7 +240,16 @@ def restaurant_detail(request, pk):
         raise Http404
     restaurant.average_per_person = selectors.ratio(restaurant.total, restaurant.diners)
     expenses = selectors.expense_list_for_user(request.user).filter(restaurant=restaurant)[:100]
-    return render(request, "expenses/restaurant_detail.html", {"restaurant": restaurant, "expenses": expenses})
+    accounts = (
+        selectors.loyalty_list_for_user(request.user).filter(merchant_id=restaurant.merchant_id)
+        if restaurant.merchant_id
+        else []
+    )
+    return render(
+        request,
+        "expenses/restaurant_detail.html",
+        {"restaurant": restaurant, "expenses": expenses, "loyalty_accounts": accounts},
+    )
 
 
 def _places_context(request) -> dict:
@@ -407,6 +417,43 @@ def merchant_list(request):
     return render(
         request, "expenses/merchant_list.html", {"merchants": selectors.merchant_list_for_user(user), "form": form}
     )
+
+
+@login_required
+def loyalty_list(request):
+    user = request.user
+    form = LoyaltyForm(request.POST or None, user=user)
+    if request.method == "POST":
+        delete_id = request.POST.get("delete_id", "")
+        try:
+            if delete_id.isdigit():
+                loyalty.loyalty_delete(account=selectors.loyalty_get_for_user(user, int(delete_id)))
+                messages.success(request, "Loyalty account deleted.")
+                return redirect("expenses:loyalty_list")
+            if request.FILES.get("file"):
+                result = loyalty.loyalty_import_csv(user=user, data=request.FILES["file"].read())
+                messages.success(request, f"Imported {result['saved']} loyalty accounts.")
+                return redirect("expenses:loyalty_list")
+            if form.is_valid():
+                loyalty.loyalty_save(user=user, **form.cleaned_data)
+                messages.success(request, "Loyalty account saved.")
+                return redirect("expenses:loyalty_list")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return render(
+        request, "expenses/loyalty_list.html", {"accounts": selectors.loyalty_list_for_user(user), "form": form}
+    )
+
+
+@login_required
+def loyalty_export(request):
+    response = HttpResponse(
+        loyalty.loyalty_export_csv(selectors.loyalty_list_for_user(request.user)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="loyalty.csv"'
+    return response
 
 
 @login_required
