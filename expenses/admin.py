@@ -25,10 +25,20 @@ class SupportReadOnly:
 
 @admin.register(Restaurant)
 class RestaurantAdmin(SupportReadOnly, AuditedAdmin):
-    list_display = ("name", "location_name", "city", "user", "cuisine", "price_level", "rating", "google_place_id")
+    list_display = (
+        "name",
+        "location_name",
+        "city",
+        "merchant",
+        "user",
+        "cuisine",
+        "price_level",
+        "rating",
+        "google_place_id",
+    )
     list_filter = ("service_level", "price_level", "rating")
     search_fields = ("name", "location_name", "city", "user__username", "google_place_id")
-    list_select_related = ("user",)
+    list_select_related = ("user", "merchant")
     autocomplete_fields = ("user",)
     actions = [export_as_csv]
 

@@ -1,4 +1,4 @@
-"""Full backup and restore of one user's expense data: restaurants, categories, tags, expenses
+"""Full backup and restore of one user's expense data: merchants, restaurants, categories, tags, expenses
 (with cleared dates, tags in order, the trash) and the expense preferences, as one JSON document
 with a schema version, optionally zipped together with the receipt files.
 
@@ -33,7 +33,7 @@ from project.roles import ADMINISTRATOR, user_has_role
 
 from . import services
 from .forms import RECEIPT_EXTENSIONS, RECEIPT_MAX_BYTES
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, Restaurant, Tag
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, Merchant, Restaurant, Tag
 
 KIND = "crewbase_expenses_backup"
 SCHEMA_VERSION = 1
@@ -54,7 +54,8 @@ def backup_allowed(*, actor, owner) -> bool:
 # --------------------------------------------------------------------------- backup
 def backup_build(*, owner) -> dict:
     """The owner's data as a JSON-ready document (five queries, whatever the size)."""
-    restaurants = list(Restaurant.objects.filter(user=owner).order_by("id"))
+    restaurants = list(Restaurant.objects.filter(user=owner).select_related("merchant").order_by("id"))
+    merchants = list(Merchant.objects.filter(user=owner).order_by("id"))
     categories = list(Category.objects.filter(user=owner).order_by("id"))
     tags = list(Tag.objects.filter(user=owner).order_by("id"))
     expenses = list(
@@ -76,8 +77,16 @@ def backup_build(*, owner) -> dict:
             "timezone": profile.timezone if profile else "",
             "bank_match_days": profile.bank_match_days if profile else 14,
         },
+        "merchants": [
+            {"name": m.name, "short_name": m.short_name, "website": m.website, "category": m.category}
+            for m in merchants
+        ],
         "restaurants": [
-            {"ref": r.pk, **{name: _plain(getattr(r, name)) for name in services.RESTAURANT_FIELDS}}
+            {
+                "ref": r.pk,
+                "merchant": r.merchant.name if r.merchant else None,
+                **{name: _plain(getattr(r, name)) for name in services.RESTAURANT_FIELDS},
+            }
             for r in restaurants
         ],
         "categories": [
@@ -105,7 +114,9 @@ def backup_build(*, owner) -> dict:
             for e in expenses
         ],
     }
-    document["counts"] = {key: len(document[key]) for key in ("restaurants", "categories", "tags", "expenses")}
+    document["counts"] = {
+        key: len(document[key]) for key in ("merchants", "restaurants", "categories", "tags", "expenses")
+    }
     document["_receipt_files"] = {
         item["receipt"]: e.receipt.name for item, e in zip(document["expenses"], expenses, strict=True) if e.receipt
     }
@@ -170,7 +181,7 @@ def backup_read(data: bytes, filename: str) -> tuple[dict, dict[str, bytes]]:
         raise ValidationError(
             {"file": f"Backup schema version {document.get('schema_version')!r} is not supported (expected 1)."}
         )
-    for key in ("restaurants", "categories", "tags", "expenses"):
+    for key in ("merchants", "restaurants", "categories", "tags", "expenses"):
         if not isinstance(document.get(key, []), list) or not all(
             isinstance(item, dict) for item in document.get(key, [])
         ):
@@ -260,6 +271,24 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
         if tag is not None and tag.pk is None and item.get("color"):
             tag.color = item["color"]
 
+    # Merchants by name (case-insensitive, as the unique constraint).
+    merchants = {m.name.lower(): m for m in Merchant.objects.filter(user=owner)}
+    new_merchants = []
+    for index, item in enumerate(document.get("merchants", []), start=1):
+        name = str(item.get("name") or "").strip()
+        if not name or name.lower() in merchants:
+            continue
+        merchant = Merchant(
+            user=owner,
+            name=name,
+            short_name=str(item.get("short_name") or ""),
+            website=str(item.get("website") or ""),
+            category=str(item.get("category") or ""),
+        )
+        _collect(merchant, ["user"], f"merchants[{index}]", errors)
+        merchants[name.lower()] = merchant
+        new_merchants.append(merchant)
+
     # Restaurants by (name, location, city), as the unique constraint.
     restaurants = {
         (r.name.lower(), r.location_name.lower(), r.city.lower()): r for r in Restaurant.objects.filter(user=owner)
@@ -277,11 +306,12 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
         restaurant = restaurants.get(key)
         if restaurant is None:
             restaurant = Restaurant(user=owner, **fields)
+            restaurant.merchant = merchants.get(str(item.get("merchant") or "").lower())
             restaurant.google_place_id = (restaurant.google_place_id or "").strip() or None
             if restaurant.google_place_id in place_ids:
                 restaurant.google_place_id = None  # already linked to another of the account's restaurants
             place_ids.add(restaurant.google_place_id)
-            _collect(restaurant, ["user"], f"restaurants[{index}]", errors)
+            _collect(restaurant, ["user", "merchant"], f"restaurants[{index}]", errors)
             restaurants[key] = restaurant
             new_restaurants.append(restaurant)
         by_ref[item.get("ref")] = restaurant
@@ -353,10 +383,14 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
 
     # Write: names first, then restaurants, then expenses with their history and links.
     for model, objs, label in (
+        (Merchant, new_merchants, "merchants"),
         (Category, new_categories, "categories"),
         (Tag, new_tags, "tags"),
         (Restaurant, new_restaurants, "restaurants"),
     ):
+        if model is Restaurant:
+            for restaurant in objs:
+                restaurant.merchant = restaurant.merchant  # the merchant saved just before: sets merchant_id
         if objs:
             bulk_create_with_history(objs, model, default_user=actor, default_change_reason=reason)
         counts[f"{label}_created"] = len(objs)
@@ -395,6 +429,7 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
     return {
         key: counts[key]
         for key in (
+            "merchants_created",
             "restaurants_created",
             "categories_created",
             "tags_created",

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from .importing import parse_tags
-from .models import Category, Expense, Restaurant, Tag
+from .models import Category, Expense, Merchant, Restaurant, Tag
 from .services import RESTAURANT_FIELDS
 
 RECEIPT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
@@ -135,7 +135,7 @@ class TagForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV or JSON, at most 2,000 rows and 5 MB.")
+    file = forms.FileField(help_text="CSV, JSON, OFX or QFX, at most 2,000 rows and 5 MB.")
 
 
 class AnalyticsRangeForm(forms.Form):
@@ -182,3 +182,25 @@ class BackupRestoreForm(forms.Form):
         max_length=150,
         help_text="Administrators: restore into this user's account (blank: your own).",
     )
+
+
+class MerchantForm(forms.ModelForm):
+    class Meta:
+        model = Merchant
+        fields = ["name", "short_name", "website", "category"]
+
+    def validate_unique(self):
+        return None  # the service checks the name per user, case-insensitively, and names the field
+
+
+class LoyaltyForm(forms.Form):
+    program = forms.CharField(max_length=100)
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), required=False)
+    number = forms.CharField(max_length=100, required=False)
+    tier = forms.CharField(max_length=60, required=False)
+    points = forms.IntegerField(min_value=0, required=False)
+    portal_url = forms.URLField(max_length=300, required=False, assume_scheme="https")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = Merchant.objects.filter(user=user)  # only the user's own

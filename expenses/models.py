@@ -108,8 +108,77 @@ class Tag(AuditedModel):
         return self.name
 
 
+class MerchantCategory(models.TextChoices):
+    STANDARD_RESTAURANT = "standard_restaurant", "Restaurant"
+    FAST_FOOD = "fast_food_unit", "Fast food"
+    DINER = "diner", "Diner"
+    BUFFET = "buffet_cafeteria", "Buffet / cafeteria"
+    DELI_CAFE = "deli_cafe", "Deli / café"
+    BAKERY = "bakery_specialty", "Bakery / specialty"
+    CONVENIENCE = "convenience_gas_station", "Convenience / gas station"
+    FOOD_COURT = "mall_food_court", "Food court"
+    FOOD_TRUCK = "food_truck_mobile", "Food truck"
+    PUB = "pub_tavern_bar", "Pub / bar"
+    OTHER = "other", "Other"
+
+
+LITERAL_NOTHING = ("none", "null", "n/a")
+
+
+class Merchant(AuditedModel):
+    """A brand (Chili's, Starbucks) in the user's own catalogue: merchants are per user, like
+    every other expenses row, so nobody edits or deletes a brand someone else relies on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_merchants")
+    name = models.CharField(max_length=100)
+    short_name = models.CharField(max_length=60, blank=True, help_text="Shown before the location, e.g. “Chili's”.")
+    website = models.URLField(max_length=300, blank=True, help_text="Restaurants on this host link automatically.")
+    category = models.CharField(max_length=30, choices=MerchantCategory.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="expense_merchant_unique_name_per_user"),
+            models.CheckConstraint(condition=~Q(name=""), name="expense_merchant_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class LoyaltyAccount(AuditedModel):
+    """A loyalty programme membership (programme + account in one row: one account per programme),
+    optionally linked to a merchant so it shows on that merchant's restaurants."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expense_loyalty")
+    program = models.CharField(max_length=100)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.SET_NULL, null=True, blank=True, related_name="loyalty_accounts"
+    )
+    number = models.CharField(max_length=100, blank=True, help_text="Membership or account number.")
+    tier = models.CharField(max_length=60, blank=True)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    portal_url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["program"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("program"), name="expense_loyalty_unique_program_per_user"),
+            models.CheckConstraint(condition=~Q(program=""), name="expense_loyalty_program_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.program
+
+
 class Restaurant(AuditedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restaurants")
+    # SET_NULL: deleting a merchant keeps its restaurants, unlinked.
+    merchant = models.ForeignKey(Merchant, on_delete=models.SET_NULL, null=True, blank=True, related_name="restaurants")
     name = models.CharField(max_length=100)
     location_name = models.CharField(max_length=100, blank=True, help_text="Branch, e.g. “Downtown”.")
     address_line_1 = models.CharField(max_length=200, blank=True)
@@ -162,7 +231,13 @@ class Restaurant(AuditedModel):
 
     @property
     def display_name(self) -> str:
-        return f"{self.name} - {self.location_name}" if self.location_name else self.name
+        """Merchant short name + " - " + location when the merchant is loaded (selectors load it
+        with the restaurant; never a query per row), else name + " - " + location. A literal
+        "None"/"null"/"n/a" location is no location."""
+        location = "" if self.location_name.strip().lower() in LITERAL_NOTHING else self.location_name.strip()
+        merchant = self.merchant if self.merchant_id and Restaurant.merchant.is_cached(self) else None
+        base = merchant.label if merchant else self.name
+        return f"{base} - {location}" if location else base
 
     @property
     def address(self) -> str:

@@ -32,7 +32,17 @@ from django.utils import timezone
 
 from project.cache import cache_get, cache_set
 
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from .models import (
+    Category,
+    Expense,
+    ExpenseProfile,
+    ExpenseTag,
+    ImportDraft,
+    LoyaltyAccount,
+    Merchant,
+    Restaurant,
+    Tag,
+)
 
 ANALYTICS_CACHE_SECONDS = 3600
 CENT = Decimal("0.01")
@@ -134,11 +144,47 @@ def restaurant_list_for_user(user, *, search: str = "") -> QuerySet[Restaurant]:
     )
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(location_name__icontains=search) | Q(city__icontains=search))
-    return qs.order_by("name", "location_name", "id")
+    return qs.select_related("merchant").order_by("name", "location_name", "id")
 
 
 def restaurant_get_for_user(user, pk) -> Restaurant:
-    return get_object_or_404(Restaurant.objects.filter(user=user), pk=pk)
+    return get_object_or_404(Restaurant.objects.filter(user=user).select_related("merchant"), pk=pk)
+
+
+def merchant_list_for_user(user) -> QuerySet[Merchant]:
+    """Merchants with their restaurant count and net spend (expenses − refunds, trash excluded)."""
+    alive = Q(restaurants__expenses__deleted_at__isnull=True)
+    return (
+        Merchant.objects.filter(user=user)
+        .annotate(
+            restaurant_count=Count("restaurants", distinct=True),
+            total=Coalesce(
+                Sum(
+                    Case(
+                        When(restaurants__expenses__kind=Expense.Kind.REFUND, then=-F("restaurants__expenses__amount")),
+                        default=F("restaurants__expenses__amount"),
+                        output_field=MONEY,
+                    ),
+                    filter=alive,
+                ),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+        )
+        .order_by("name", "id")
+    )
+
+
+def loyalty_list_for_user(user) -> QuerySet[LoyaltyAccount]:
+    return LoyaltyAccount.objects.filter(user=user).select_related("merchant").order_by("program", "id")
+
+
+def loyalty_get_for_user(user, pk) -> LoyaltyAccount:
+    return get_object_or_404(LoyaltyAccount.objects.filter(user=user), pk=pk)
+
+
+def merchant_get_for_user(user, pk) -> Merchant:
+    return get_object_or_404(Merchant.objects.filter(user=user), pk=pk)
 
 
 def restaurant_default_category(*, user, restaurant_id) -> Category | None:
@@ -184,9 +230,23 @@ def expense_list_for_user(user, *, deleted: bool = False) -> QuerySet[Expense]:
     qs = manager.filter(user=user)
     if deleted:
         qs = qs.filter(deleted_at__isnull=False)
-    return qs.select_related("restaurant", "category").prefetch_related(
+    return qs.select_related("restaurant__merchant", "category").prefetch_related(
         Prefetch("tag_links", queryset=ExpenseTag.objects.select_related("tag").order_by("position", "id"))
     )
+
+
+def receipt_counts_for_user(user) -> dict:
+    """How many of the user's expenses have a receipt and how many miss one (one query)."""
+    return Expense.objects.filter(user=user).aggregate(
+        with_receipt=Count("id", filter=~Q(receipt="")), missing=Count("id", filter=Q(receipt=""))
+    )
+
+
+def receipt_list_for_user(user, *, missing: bool) -> QuerySet[Expense]:
+    """The Receipts tab: expenses with a receipt (newest first), or those still missing one."""
+    qs = expense_list_for_user(user)
+    qs = qs.filter(receipt="") if missing else qs.exclude(receipt="")
+    return qs.order_by("-date", "-time", "-id")
 
 
 def expense_get_for_user(user, pk) -> Expense:
@@ -273,7 +333,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
             diners=Sum("party_size"),
         )
     )
-    summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0}
+    summary = {"total": ZERO, "count": 0, "refund_count": 0, "diners": 0, "refunded": ZERO}
     months: dict[str, dict] = {}
     categories: dict[int | None, dict] = {}
     meals: dict[str, dict] = {}
@@ -285,10 +345,12 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         summary["count"] += expenses
         summary["refund_count"] += rows if is_refund else 0
         summary["diners"] += 0 if is_refund else diners
+        summary["refunded"] += Decimal(amount) if is_refund else ZERO
         for bucket, key in ((months, month), (categories, category_id), (meals, meal_type)):
-            entry = bucket.setdefault(key, {"total": ZERO, "count": 0})
+            entry = bucket.setdefault(key, {"total": ZERO, "count": 0, "spent": ZERO, "refunded": ZERO})
             entry["total"] += signed
             entry["count"] += expenses
+            entry["refunded" if is_refund else "spent"] += Decimal(amount)
     names = dict(Category.objects.filter(user=user, pk__in=[k for k in categories if k]).values_list("id", "name"))
     by_category = sorted(
         (
@@ -296,23 +358,46 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
                 "category": names.get(k, "Uncategorized") if k else "Uncategorized",
                 "total": money(v["total"]),
                 "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
             }
             for k, v in categories.items()
         ),
         key=lambda r: (-r["total"], r["category"]),
     )
     by_meal_type = sorted(
-        ({"meal_type": k or "unspecified", "total": money(v["total"]), "count": v["count"]} for k, v in meals.items()),
+        (
+            {
+                "meal_type": k or "unspecified",
+                "total": money(v["total"]),
+                "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
+            }
+            for k, v in meals.items()
+        ),
         key=lambda r: (-r["total"], r["meal_type"]),
     )
     by_month = _fill_months(
-        [{"month": k, "total": money(v["total"]), "count": v["count"]} for k, v in sorted(months.items())], start, end
+        [
+            {
+                "month": k,
+                "total": money(v["total"]),
+                "count": v["count"],
+                "spent": money(v["spent"]),
+                "refunded": money(v["refunded"]),
+            }
+            for k, v in sorted(months.items())
+        ],
+        start,
+        end,
     )
 
     restaurant_rows = list(
         qs.values("restaurant_id")
         .annotate(
             total=Sum(SIGNED_AMOUNT),
+            spent=Coalesce(Sum("amount", filter=Q(kind=Expense.Kind.EXPENSE)), Value(ZERO), output_field=MONEY),
             count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)),
             diners=Sum("party_size", filter=Q(kind=Expense.Kind.EXPENSE)),
         )
@@ -329,10 +414,31 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
             "restaurant_id": r["restaurant_id"],
             "restaurant": restaurant_names.get(r["restaurant_id"], ""),
             "total": money(r["total"]),
+            "spent": money(r["spent"]),
             "count": r["count"],
             "average_per_person": ratio(r["total"], r["diners"]),
         }
         for r in restaurant_rows
+    ]
+    merchant_rows = list(
+        qs.values("restaurant__merchant_id")
+        .annotate(total=Sum(SIGNED_AMOUNT), count=Count("id", filter=Q(kind=Expense.Kind.EXPENSE)))
+        .order_by("-total", "restaurant__merchant_id")
+    )
+    merchant_names = {
+        m.pk: m.label
+        for m in Merchant.objects.filter(
+            user=user, pk__in=[r["restaurant__merchant_id"] for r in merchant_rows if r["restaurant__merchant_id"]]
+        )
+    }
+    by_merchant = [
+        {
+            "merchant_id": r["restaurant__merchant_id"],
+            "merchant": merchant_names.get(r["restaurant__merchant_id"], "No merchant"),
+            "total": money(r["total"]),
+            "count": r["count"],
+        }
+        for r in merchant_rows
     ]
     top_expenses = [
         {
@@ -353,6 +459,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         "days": days,
         "count": summary["count"],
         "refund_count": summary["refund_count"],
+        "refunded": money(summary["refunded"]),
         "total": total,
         "average_per_expense": ratio(total, summary["count"]),
         "average_per_person": ratio(total, summary["diners"]),
@@ -361,6 +468,7 @@ def analytics_for_user(user, *, start: date, end: date, top: int = 10) -> dict:
         "by_category": by_category,
         "by_restaurant": by_restaurant,
         "by_meal_type": by_meal_type,
+        "by_merchant": by_merchant,
         "top_expenses": top_expenses,
     }
 
@@ -372,7 +480,7 @@ def _fill_months(rows: list[dict], start: date, end: date) -> list[dict]:
     cursor = start.replace(day=1)
     while cursor <= end:
         key = cursor.strftime("%Y-%m")
-        filled.append(present.get(key, {"month": key, "total": ZERO, "count": 0}))
+        filled.append(present.get(key, {"month": key, "total": ZERO, "count": 0, "spent": ZERO, "refunded": ZERO}))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     return filled
 
@@ -390,6 +498,7 @@ def _analytics_stamp(user) -> str:
             ("expense", Expense.all_objects),
             ("category", Category.objects),
             ("restaurant", Restaurant.objects),
+            ("merchant", Merchant.objects),
         )
     ]
     return hashlib.sha256(repr(sorted(tables[0].union(*tables[1:], all=True))).encode()).hexdigest()[:32]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -18,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from integrations.base import IntegrationError
 
 from . import importing, restaurant_io
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Merchant, Restaurant, Tag
 from .places import place_details
 
 DEFAULT_CATEGORIES = [
@@ -256,7 +257,104 @@ def restaurant_create(*, user, **fields) -> Restaurant:
     restaurant = Restaurant(user=user, **fields)
     _restaurant_clean(restaurant)
     restaurant.save()
+    merchant_link_restaurants(user=user, restaurants=[restaurant])
     return restaurant
+
+
+# --------------------------------------------------------------------------- merchants
+MERCHANT_FIELDS = ("name", "short_name", "website", "category")
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url if "://" in url else f"https://{url}").hostname or "") if url else ""
+    return host.lower().removeprefix("www.")
+
+
+def _brand(text: str) -> str:
+    return " ".join(str(text or "").lower().replace("’", "'").split())
+
+
+def merchant_for_restaurant(restaurant, merchants: list[Merchant]) -> Merchant | None:
+    """The merchant a restaurant belongs to: by website host first (it wins over the name), then
+    by short name or name equal to the restaurant's name or a word-prefix of it ("Chili's -
+    Wylie" → Chili's). Short-name matches win over name matches; a tie means no link."""
+    host = _host(restaurant.website)
+    if host:
+        by_host = [m for m in merchants if _host(m.website) == host]
+        if len(by_host) == 1:
+            return by_host[0]
+        if by_host:
+            return None
+    name = _brand(restaurant.name)
+
+    def matches(brand: str) -> bool:
+        brand = _brand(brand)
+        return bool(brand) and (name == brand or (name.startswith(brand) and not name[len(brand)].isalnum()))
+
+    for attribute in ("short_name", "name"):
+        found = [m for m in merchants if matches(getattr(m, attribute))]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
+
+
+def merchant_link_restaurants(*, user, restaurants: list[Restaurant] | None = None) -> int:
+    """Link the user's unlinked restaurants (or the given ones) to their merchant; a restaurant
+    already linked keeps its merchant. Two queries plus one UPDATE per merchant that gains some."""
+    merchants = list(Merchant.objects.filter(user=user))
+    if not merchants:
+        return 0
+    if restaurants is None:
+        restaurants = list(Restaurant.objects.filter(user=user, merchant__isnull=True))
+    gained: dict[int, list[int]] = {}
+    for restaurant in restaurants:
+        if restaurant.merchant_id:
+            continue
+        merchant = merchant_for_restaurant(restaurant, merchants)
+        if merchant is not None:
+            restaurant.merchant = merchant
+            gained.setdefault(merchant.pk, []).append(restaurant.pk)
+    for merchant_id, ids in gained.items():
+        Restaurant.objects.filter(user=user, pk__in=ids, merchant__isnull=True).update(merchant_id=merchant_id)
+    return sum(len(ids) for ids in gained.values())
+
+
+def _merchant_clean(merchant: Merchant) -> None:
+    merchant.name = merchant.name.strip()
+    merchant.short_name = merchant.short_name.strip()
+    merchant.full_clean(validate_constraints=False)
+    _clean_name_unique(Merchant, user=merchant.user, name=merchant.name, instance=merchant)
+
+
+@transaction.atomic
+def merchant_create(*, user, **fields) -> Merchant:
+    unknown = set(fields) - set(MERCHANT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown merchant fields {sorted(unknown)}")
+    merchant = Merchant(user=user, **fields)
+    _merchant_clean(merchant)
+    merchant.save()
+    merchant_link_restaurants(user=user)
+    return merchant
+
+
+@transaction.atomic
+def merchant_update(*, merchant: Merchant, **fields) -> Merchant:
+    for name, value in fields.items():
+        if name not in MERCHANT_FIELDS:
+            raise TypeError(f"unknown merchant field {name}")
+        setattr(merchant, name, value)
+    _merchant_clean(merchant)
+    merchant.save()
+    merchant_link_restaurants(user=merchant.user)
+    return merchant
+
+
+@transaction.atomic
+def merchant_delete(*, merchant: Merchant) -> None:
+    merchant.delete()  # its restaurants stay, unlinked (SET_NULL)
 
 
 @transaction.atomic
@@ -267,6 +365,7 @@ def restaurant_update(*, restaurant: Restaurant, **fields) -> Restaurant:
         setattr(restaurant, name, value)
     _restaurant_clean(restaurant)
     restaurant.save()
+    merchant_link_restaurants(user=restaurant.user, restaurants=[restaurant])
     return restaurant
 
 
@@ -773,6 +872,7 @@ def import_draft_apply(
             list(new_restaurants.values()), Restaurant, default_user=user, default_change_reason=reason
         )
         restaurant_keys.update({key: r.pk for key, r in new_restaurants.items()})
+        merchant_link_restaurants(user=user, restaurants=list(new_restaurants.values()))
         counts["restaurants_created"] = len(new_restaurants)
 
     # 3. Write the expenses and their tag links in bulk.
@@ -944,6 +1044,7 @@ def restaurant_import_apply(
     reason = f"Import “{draft.filename}”"[:100]
     if creates:
         bulk_create_with_history(creates, Restaurant, default_user=user, default_change_reason=reason)
+        merchant_link_restaurants(user=user, restaurants=creates)
     if updates:
         Restaurant.objects.bulk_update(updates, [*RESTAURANT_FIELDS, "updated_at"])
         insert_rows(

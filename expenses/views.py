@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from integrations.base import IntegrationError
 from project.csv import csv_response
 
-from . import backup, restaurant_io, selectors, services
+from . import backup, loyalty, restaurant_io, selectors, services
 from .api import analytics_range
 from .exporting import expense_export_rows, restaurants_to_csv, rows_to_csv, rows_to_json
 from .filters import expense_filters_from_params
@@ -27,6 +27,8 @@ from .forms import (
     CategoryForm,
     ExpenseForm,
     ImportUploadForm,
+    LoyaltyForm,
+    MerchantForm,
     PlaceSearchForm,
     RestaurantForm,
     TagForm,
@@ -152,6 +154,22 @@ def expense_delete(request, pk):
 
 
 @login_required
+def receipt_list(request):
+    missing = request.GET.get("show") == "missing"
+    qs = selectors.receipt_list_for_user(request.user, missing=missing)
+    return render(
+        request,
+        "expenses/receipt_list.html",
+        {
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "missing": missing,
+            "counts": selectors.receipt_counts_for_user(request.user),
+            "querystring": "show=missing" if missing else "",
+        },
+    )
+
+
+@login_required
 def expense_trash(request):
     qs = selectors.expense_list_for_user(request.user, deleted=True).order_by("-deleted_at")
     return render(
@@ -222,7 +240,16 @@ def restaurant_detail(request, pk):
         raise Http404
     restaurant.average_per_person = selectors.ratio(restaurant.total, restaurant.diners)
     expenses = selectors.expense_list_for_user(request.user).filter(restaurant=restaurant)[:100]
-    return render(request, "expenses/restaurant_detail.html", {"restaurant": restaurant, "expenses": expenses})
+    accounts = (
+        selectors.loyalty_list_for_user(request.user).filter(merchant_id=restaurant.merchant_id)
+        if restaurant.merchant_id
+        else []
+    )
+    return render(
+        request,
+        "expenses/restaurant_detail.html",
+        {"restaurant": restaurant, "expenses": expenses, "loyalty_accounts": accounts},
+    )
 
 
 def _places_context(request) -> dict:
@@ -362,6 +389,71 @@ def category_delete(request, pk):
     else:
         messages.success(request, "Category deleted.")
     return redirect("expenses:category_list")
+
+
+@login_required
+def merchant_list(request):
+    user = request.user
+    form = MerchantForm(request.POST or None)
+    delete_id = request.POST.get("delete_id", "") if request.method == "POST" else ""
+    if delete_id.isdigit():
+        services.merchant_delete(merchant=selectors.merchant_get_for_user(user, int(delete_id)))
+        messages.success(request, "Merchant deleted; its restaurants are kept, unlinked.")
+        return redirect("expenses:merchant_list")
+    if request.method == "POST" and form.is_valid():
+        edit_id = request.POST.get("merchant_id", "")
+        try:
+            if edit_id.isdigit():
+                merchant = selectors.merchant_get_for_user(user, int(edit_id))
+                services.merchant_update(merchant=merchant, **form.cleaned_data)
+                messages.success(request, "Merchant saved; matching restaurants are linked.")
+            else:
+                services.merchant_create(user=user, **form.cleaned_data)
+                messages.success(request, "Merchant added; matching restaurants are linked.")
+        except ValidationError as exc:
+            _apply_service_error(form, exc)
+        else:
+            return redirect("expenses:merchant_list")
+    return render(
+        request, "expenses/merchant_list.html", {"merchants": selectors.merchant_list_for_user(user), "form": form}
+    )
+
+
+@login_required
+def loyalty_list(request):
+    user = request.user
+    form = LoyaltyForm(request.POST or None, user=user)
+    if request.method == "POST":
+        delete_id = request.POST.get("delete_id", "")
+        try:
+            if delete_id.isdigit():
+                loyalty.loyalty_delete(account=selectors.loyalty_get_for_user(user, int(delete_id)))
+                messages.success(request, "Loyalty account deleted.")
+                return redirect("expenses:loyalty_list")
+            if request.FILES.get("file"):
+                result = loyalty.loyalty_import_csv(user=user, data=request.FILES["file"].read())
+                messages.success(request, f"Imported {result['saved']} loyalty accounts.")
+                return redirect("expenses:loyalty_list")
+            if form.is_valid():
+                loyalty.loyalty_save(user=user, **form.cleaned_data)
+                messages.success(request, "Loyalty account saved.")
+                return redirect("expenses:loyalty_list")
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return render(
+        request, "expenses/loyalty_list.html", {"accounts": selectors.loyalty_list_for_user(user), "form": form}
+    )
+
+
+@login_required
+def loyalty_export(request):
+    response = HttpResponse(
+        loyalty.loyalty_export_csv(selectors.loyalty_list_for_user(request.user)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="loyalty.csv"'
+    return response
 
 
 @login_required
@@ -639,15 +731,17 @@ def _analytics(request):
 @login_required
 def analytics(request):
     form, result = _analytics(request)
+    # The charts plot spending (expenses only): a refund is shown apart (the refunds card and the
+    # tables' net totals), so one large refund never drags an axis or a doughnut slice negative.
     chart = {
         "months": [r["month"] for r in result["by_month"]],
-        "month_totals": [str(r["total"]) for r in result["by_month"]],
-        "categories": [r["category"] for r in result["by_category"]],
-        "category_totals": [str(r["total"]) for r in result["by_category"]],
-        "meal_types": [r["meal_type"] for r in result["by_meal_type"]],
-        "meal_totals": [str(r["total"]) for r in result["by_meal_type"]],
+        "month_totals": [str(r["spent"]) for r in result["by_month"]],
+        "categories": [r["category"] for r in result["by_category"] if r["spent"] > 0],
+        "category_totals": [str(r["spent"]) for r in result["by_category"] if r["spent"] > 0],
+        "meal_types": [r["meal_type"] for r in result["by_meal_type"] if r["spent"] > 0],
+        "meal_totals": [str(r["spent"]) for r in result["by_meal_type"] if r["spent"] > 0],
         "restaurants": [r["restaurant"] for r in result["by_restaurant"]],
-        "restaurant_totals": [str(r["total"]) for r in result["by_restaurant"]],
+        "restaurant_totals": [str(r["spent"]) for r in result["by_restaurant"]],
     }
     query = f"start={result['start'].isoformat()}&end={result['end'].isoformat()}"
     return render(request, "expenses/analytics.html", {"form": form, "a": result, "chart": chart, "query": query})

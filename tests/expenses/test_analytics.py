@@ -70,20 +70,21 @@ def test_summary_figures(owner, dataset):
 def test_breakdowns(owner, dataset):
     result = selectors.analytics_for_user(owner, start=date(2025, 1, 1), end=date(2025, 3, 31))
     assert result["by_month"] == [
-        {"month": "2025-01", "total": D("52.50"), "count": 2},
-        {"month": "2025-02", "total": D("50.00"), "count": 1},
-        {"month": "2025-03", "total": D("7.25"), "count": 1},
+        {"month": "2025-01", "total": D("52.50"), "count": 2, "spent": D("52.50"), "refunded": D("0.00")},
+        {"month": "2025-02", "total": D("50.00"), "count": 1, "spent": D("60.00"), "refunded": D("10.00")},
+        {"month": "2025-03", "total": D("7.25"), "count": 1, "spent": D("7.25"), "refunded": D("0.00")},
     ]
     assert result["by_category"] == [
-        {"category": "Restaurants", "total": D("90.00"), "count": 2},
-        {"category": "Fast Food", "total": D("12.50"), "count": 1},
-        {"category": "Uncategorized", "total": D("7.25"), "count": 1},
+        {"category": "Restaurants", "total": D("90.00"), "count": 2, "spent": D("100.00"), "refunded": D("10.00")},
+        {"category": "Fast Food", "total": D("12.50"), "count": 1, "spent": D("12.50"), "refunded": D("0.00")},
+        {"category": "Uncategorized", "total": D("7.25"), "count": 1, "spent": D("7.25"), "refunded": D("0.00")},
     ]
     assert result["by_restaurant"] == [
         {
             "restaurant_id": dataset["a"].pk,
             "restaurant": "Alpha - Downtown",
             "total": D("90.00"),
+            "spent": D("100.00"),
             "count": 2,
             "average_per_person": D("15.00"),
         },
@@ -91,14 +92,15 @@ def test_breakdowns(owner, dataset):
             "restaurant_id": dataset["b"].pk,
             "restaurant": "Beta",
             "total": D("19.75"),
+            "spent": D("19.75"),
             "count": 2,
             "average_per_person": D("9.88"),
         },
     ]
     assert result["by_meal_type"] == [
-        {"meal_type": "dinner", "total": D("90.00"), "count": 2},
-        {"meal_type": "lunch", "total": D("12.50"), "count": 1},
-        {"meal_type": "breakfast", "total": D("7.25"), "count": 1},
+        {"meal_type": "dinner", "total": D("90.00"), "count": 2, "spent": D("100.00"), "refunded": D("10.00")},
+        {"meal_type": "lunch", "total": D("12.50"), "count": 1, "spent": D("12.50"), "refunded": D("0.00")},
+        {"meal_type": "breakfast", "total": D("7.25"), "count": 1, "spent": D("7.25"), "refunded": D("0.00")},
     ]
     assert [e["amount"] for e in result["top_expenses"]] == [D("60.00"), D("40.00"), D("12.50"), D("7.25")]
 
@@ -132,7 +134,14 @@ def test_api_analytics_exact(owner, dataset, client_for):
     assert response.status_code == 200
     body = response.json()
     assert (body["total"], body["count"], body["average_per_person"]) == ("109.75", 4, "13.72")
-    assert body["by_month"][0] == {"month": "2025-01", "total": "52.50", "count": 2}
+    assert body["by_month"][0] == {
+        "month": "2025-01",
+        "total": "52.50",
+        "count": 2,
+        "spent": "52.50",
+        "refunded": "0.00",
+    }
+    assert body["refunded"] == "10.00"
 
 
 @pytest.mark.parametrize(
@@ -222,3 +231,20 @@ def test_analytics_work_with_the_cache_down(owner, dataset, settings):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }  # nothing listens there
     assert selectors.analytics_for_user_cached(owner, **RANGE) == selectors.analytics_for_user(owner, **RANGE)
+
+
+def test_a_single_large_refund_never_makes_a_chart_negative(owner, client):
+    restaurant = RestaurantFactory(user=owner, name="Gamma")
+    ExpenseFactory(user=owner, restaurant=restaurant, amount=D("20.00"), date=date(2025, 4, 2), meal_type="lunch")
+    ExpenseFactory(user=owner, restaurant=restaurant, amount=D("5000.00"), date=date(2025, 4, 3), kind="refund")
+    client.force_login(owner)
+    page = client.get("/expenses/analytics/?start=2025-04-01&end=2025-04-30")
+    chart = page.context["chart"]
+    assert (chart["month_totals"], chart["meal_totals"], chart["restaurant_totals"]) == (
+        ["20.00"],
+        ["20.00"],
+        ["20.00"],
+    )
+    assert chart["categories"] == ["Uncategorized"] and chart["category_totals"] == ["20.00"]
+    body = page.content.decode()
+    assert "−$5,000.00" in body and "$-4,980.00" in body  # refunds apart; the net stays in the tables

@@ -21,6 +21,9 @@ from .factories import RestaurantFactory
 def account(owner):
     services.category_defaults_ensure(user=owner)
     travel = services.category_create(user=owner, name="Travel: Meals", color="#123456")
+    services.merchant_create(
+        user=owner, name="Chili's Grill & Bar", short_name="Chili's", category="standard_restaurant"
+    )
     diner = services.restaurant_create(
         user=owner, name="Chili's", location_name="Wylie", city="Wylie", latitude=Decimal("33.014100")
     )
@@ -73,7 +76,7 @@ def test_backup_has_a_schema_version_and_no_secrets_or_other_users(account, owne
     data = backup.backup_json(owner=owner)
     document = json.loads(data)
     assert (document["kind"], document["schema_version"]) == ("crewbase_expenses_backup", 1)
-    assert document["counts"] == {"restaurants": 2, "categories": 8, "tags": 2, "expenses": 4}
+    assert document["counts"] == {"merchants": 1, "restaurants": 2, "categories": 8, "tags": 2, "expenses": 4}
     assert b"pbkdf2" not in data and b"password" not in data and b"Secret Place" not in data
     assert owner.email.encode() not in data or not owner.email
     assert document["profile"] == {"timezone": "", "bank_match_days": 21}
@@ -83,6 +86,7 @@ def test_restore_into_another_account_is_exact_and_idempotent(account, owner, in
     document = json.loads(backup.backup_json(owner=owner))
     result = backup.backup_restore(actor=intruder, owner=intruder, document=document)
     assert result == {
+        "merchants_created": 1,
         "restaurants_created": 2,
         "categories_created": 8,
         "tags_created": 2,
@@ -92,7 +96,13 @@ def test_restore_into_another_account_is_exact_and_idempotent(account, owner, in
     }
     assert _snapshot(intruder) == _snapshot(owner)
     assert Category.objects.get(user=intruder, name="Travel: Meals").color == "#123456"
-    assert Restaurant.objects.get(user=intruder, name="Chili's").latitude == Decimal("33.014100")
+    chilis = Restaurant.objects.get(user=intruder, name="Chili's")
+    assert chilis.latitude == Decimal("33.014100")
+    assert (chilis.merchant.name, chilis.merchant.short_name, chilis.merchant.user) == (
+        "Chili's Grill & Bar",
+        "Chili's",
+        intruder,
+    )
     assert ExpenseProfile.objects.get(user=intruder).bank_match_days == 21
     assert Expense.history.filter(user=intruder, history_change_reason="Restore from backup").count() == 4
 

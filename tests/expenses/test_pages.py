@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -302,3 +303,24 @@ def test_import_review_counts_unknown_categories_apart_from_errors(owner, client
     page = client.get(f"/expenses/import/{ImportDraft.objects.get(user=owner).pk}/")
     assert (page.context["error_count"], page.context["category_count"]) == (1, 1)
     assert "1 with an unknown category (skipped unless you create the missing categories)" in page.content.decode()
+
+
+def test_receipts_tab_lists_with_and_missing_and_counts(owner, intruder, client, django_assert_max_num_queries):
+    restaurant = RestaurantFactory(user=owner, name="Receipt Diner")
+    for i in range(6):
+        expense = services.expense_create(
+            user=owner, amount=Decimal(f"{i + 1}.00"), date=date(2026, 3, 1 + i), restaurant=restaurant
+        )
+        if i % 2:
+            expense.receipt.save(f"r{i}.pdf", ContentFile(b"%PDF"), save=True)
+    services.expense_create(
+        user=intruder, amount=Decimal("9.00"), date=date(2026, 3, 1), restaurant=RestaurantFactory(user=intruder)
+    )
+    client.force_login(owner)
+    with django_assert_max_num_queries(10):
+        page = client.get("/expenses/receipts/")
+    assert page.context["counts"] == {"with_receipt": 3, "missing": 3}
+    assert [e.amount for e in page.context["page"]] == [Decimal("6.00"), Decimal("4.00"), Decimal("2.00")]
+    missing = client.get("/expenses/receipts/?show=missing")
+    assert [e.amount for e in missing.context["page"]] == [Decimal("5.00"), Decimal("3.00"), Decimal("1.00")]
+    assert "Attach" in missing.content.decode()
