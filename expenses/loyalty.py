@@ -4,15 +4,14 @@ upserts by programme name and writes nothing unless every row is valid."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from .importing import ImportFileError, _read_csv, csv_escape, csv_unescape, is_blank_row, normalize_header
+from project.csv import cell_unescape, csv_text
+
+from .importing import ImportFileError, _read_csv, is_blank_row, normalize_header
 from .models import LoyaltyAccount, Merchant
 
 COLUMNS = ["program", "merchant", "number", "tier", "points", "portal_url"]
@@ -55,21 +54,13 @@ def loyalty_delete(*, account: LoyaltyAccount) -> None:
 
 
 def loyalty_export_csv(accounts) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for a in accounts:
-        writer.writerow(
-            {
-                "program": csv_escape(a.program),
-                "merchant": csv_escape(a.merchant.name) if a.merchant else "",
-                "number": csv_escape(a.number),
-                "tier": csv_escape(a.tier),
-                "points": "" if a.points is None else a.points,
-                "portal_url": a.portal_url,
-            }
-        )
-    return out.getvalue()
+    return csv_text(
+        COLUMNS,
+        (
+            [a.program, a.merchant.name if a.merchant else "", a.number, a.tier, a.points, a.portal_url]
+            for a in accounts
+        ),
+    )
 
 
 @transaction.atomic
@@ -89,7 +80,7 @@ def loyalty_import_csv(*, user, data: bytes) -> dict:
         if is_blank_row(raw):
             continue
         line = raw.get("\x00line")
-        row = {column: csv_unescape(str(raw.get(header) or "").strip()) for header, column in mapping.items()}
+        row = {column: cell_unescape(str(raw.get(header) or "").strip()) for header, column in mapping.items()}
         if not row.get("program"):
             errors.append(f"line {line}: program: a programme name is required")
             continue
