@@ -128,7 +128,7 @@ def message_list(*, team: Team | None = None, status: str | None = None) -> Quer
 
 
 def verification_required() -> bool:
-    return getattr(settings, "ONCALL_REQUIRE_VERIFIED_PHONES", True)
+    return settings.ONCALL_REQUIRE_VERIFIED_PHONES
 
 
 def verified_phones(member: Member) -> set[str]:

@@ -382,6 +382,8 @@ INTEGRATION_TIMEOUT_SECONDS = env.float("INTEGRATION_TIMEOUT_SECONDS", default=2
 # proxy). Empty: no callback URL is sent with messages.
 ONCALL_PUBLIC_BASE_URL = env("ONCALL_PUBLIC_BASE_URL", default="")
 ONCALL_SMS_MAX_ATTEMPTS = env.int("ONCALL_SMS_MAX_ATTEMPTS", default=20)
+# Page only members whose phone number was verified by a code (turn off for a first import).
+ONCALL_REQUIRE_VERIFIED_PHONES = env.bool("ONCALL_REQUIRE_VERIFIED_PHONES", default=True)
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="crewbase-demo")
 
