@@ -30,19 +30,7 @@ def _feed_url(request, kind: str, token: str) -> str:
 class TeamSerializer(StrictModelSerializer):
     class Meta:
         model = Team
-        fields = [
-            "id",
-            "name",
-            "timezone",
-            "notification_time",
-            "sms_template",
-            "escalation_enabled",
-            "weekly_summary_enabled",
-            "auto_renew_enabled",
-            "auto_renew_threshold_weeks",
-            "auto_renew_weeks",
-            "confirm_within_minutes",
-        ]
+        fields = ["id", *Team.SETTINGS_FIELDS]
 
     def validate_sms_template(self, value):
         try:

@@ -67,18 +67,7 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = Team
-        fields = [
-            "name",
-            "timezone",
-            "notification_time",
-            "sms_template",
-            "escalation_enabled",
-            "weekly_summary_enabled",
-            "auto_renew_enabled",
-            "auto_renew_threshold_weeks",
-            "auto_renew_weeks",
-            "confirm_within_minutes",
-        ]
+        fields = list(Team.SETTINGS_FIELDS)
         widgets = {
             "notification_time": forms.TimeInput(attrs={"type": "time"}),
             "sms_template": forms.Textarea(attrs={"rows": 3, "maxlength": 320, "data-sms-counter": "1"}),

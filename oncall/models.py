@@ -47,6 +47,20 @@ def new_feed_token() -> str:
 
 
 class Team(AuditedModel):
+    # What a coordinator edits as the team's settings: the page form and the API use this list.
+    SETTINGS_FIELDS = (
+        "name",
+        "timezone",
+        "notification_time",
+        "sms_template",
+        "escalation_enabled",
+        "weekly_summary_enabled",
+        "auto_renew_enabled",
+        "auto_renew_threshold_weeks",
+        "auto_renew_weeks",
+        "confirm_within_minutes",
+    )
+
     name = models.CharField(max_length=100, unique=True)
     timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
     notification_time = models.TimeField(default=time(8, 0), help_text="Local time of the daily page.")
