@@ -67,10 +67,12 @@ def _statement(
             changed = " OR ".join(
                 f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
             )
+        # Bandit B608: table and column names come from model metadata, values are bound parameters.
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608 - model metadata only
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             stage = f"sf_stage_{table}"
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
                 f"SELECT {names} FROM {_quote(table)} WITH NO DATA"
@@ -78,6 +80,7 @@ def _statement(
             with cursor.cursor.copy(f"COPY {_quote(stage)} ({names}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only # nosec B608
                 f"{conflict} RETURNING {returning}"
@@ -90,6 +93,7 @@ def _statement(
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - model metadata only # nosec B608
                 f"{conflict} RETURNING {returning}",
@@ -154,6 +158,7 @@ def insert(model: type[Model], rows: list[dict]) -> None:
         per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608 - model metadata only # nosec B608
                 [value for row in chunk for value in row],
@@ -169,6 +174,7 @@ def _existing(model, key: str, keys: list) -> dict:
     with connection.cursor() as cursor:
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - model metadata only # nosec B608
                 chunk,
