@@ -56,7 +56,7 @@ from ..models import (
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
-from .upsert import CREATED, UPDATED, insert, upsert
+from .upsert import CREATED, UPDATED, existing_keys, insert, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +144,15 @@ def _error(code: str, message: str, sf_id: str = "") -> dict:
 # --------------------------------------------------------------------------- reference resolution
 def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
     ids = sorted({i for i in sf_ids if i})
-    found: dict[str, int] = {}
-    manager = model._base_manager
+    if not model._meta.parents:  # the id is in the model's own table: plain SQL
+        return existing_keys(model, "salesforce_id", ids)
+    found: dict[str, int] = {}  # a contact kind: the join keeps a teacher's id from matching as a volunteer
     for start in range(0, len(ids), IN_CHUNK):
-        found.update(manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list("salesforce_id", "pk"))
+        found.update(
+            model._base_manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list(
+                "salesforce_id", "pk"
+            )
+        )
     return found
 
 
@@ -522,14 +527,20 @@ def _pending_clear(sf_ids: list[str]) -> None:
     """These participations are stored: leave the queue, auto-resolve their flags."""
     if not sf_ids:
         return
-    PendingParticipation.objects.filter(salesforce_id__in=sf_ids).delete()
-    now = timezone.now()
-    DataQualityFlag.objects.filter(
-        entity_type="participation",
-        entity_key__in=sf_ids,
-        issue_type=sfm.UNMATCHED_PARTICIPATION,
-        status=DataQualityFlag.Status.OPEN,
-    ).update(status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now)
+    # The queue and its open flags are small next to a page: read them whole rather than send the page's ids.
+    stored = set(sf_ids)
+    queued = stored.intersection(PendingParticipation.objects.values_list("salesforce_id", flat=True))
+    if queued:
+        PendingParticipation.objects.filter(salesforce_id__in=sorted(queued)).delete()
+    open_flags = DataQualityFlag.objects.filter(
+        entity_type="participation", issue_type=sfm.UNMATCHED_PARTICIPATION, status=DataQualityFlag.Status.OPEN
+    )
+    resolved = stored.intersection(open_flags.values_list("entity_key", flat=True))
+    if resolved:
+        now = timezone.now()
+        open_flags.filter(entity_key__in=sorted(resolved)).update(
+            status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now
+        )
 
 
 # --------------------------------------------------------------------------- page processing

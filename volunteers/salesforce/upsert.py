@@ -165,9 +165,9 @@ def insert(model: type[Model], rows: list[dict]) -> None:
             )
 
 
-def _existing(model, key: str, keys: list) -> dict:
+def existing_keys(model, key: str, keys: list) -> dict:
     """{key value: pk} of the rows already there (plain SQL: the ORM's IN-list building cost more
-    than the query)."""
+    than the query). `key` must be a column of the model's own table."""
     table, column = _quote(model._meta.db_table), _quote(_fields(model, [key])[0].column)
     pk = _quote(model._meta.pk.column)
     found = {}
@@ -223,7 +223,7 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
 def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
     """{key value: (pk, state)} after one upsert per group of rows with the same columns."""
     keys = [row[key] for row in rows]
-    before = _existing(model, key, keys)
+    before = existing_keys(model, key, keys)
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
