@@ -90,3 +90,13 @@ def test_database_errors_read_as_sentences():
     assert db_error_message(sqlite) == ("Another Crewbase record already has the same name; this record was not saved.")
     assert "volunteers_district_name_key" in db_error_message(postgres)
     assert "INSERT" not in db_error_message(IntegrityError('null value in column "x" violates not-null constraint'))
+
+
+def test_the_sync_page_shows_the_failed_job_and_its_error(client, coordinator, monkeypatch):
+    monkeypatch.setattr(sf_tasks, "_client", ContactsDown)
+    client.force_login(coordinator)
+    response = client.post("/volunteers/salesforce/", {"mode": "full"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Failed: Salesforce sync failed for volunteers (failed)" in page
+    assert "REQUEST_LIMIT_EXCEEDED" in page and "INSERT" not in page

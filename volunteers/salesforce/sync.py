@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -54,7 +56,7 @@ from ..models import (
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
-from .upsert import CREATED, UPDATED, upsert
+from .upsert import CREATED, UPDATED, existing_keys, insert, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -142,10 +144,15 @@ def _error(code: str, message: str, sf_id: str = "") -> dict:
 # --------------------------------------------------------------------------- reference resolution
 def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
     ids = sorted({i for i in sf_ids if i})
-    found: dict[str, int] = {}
-    manager = model._base_manager
+    if not model._meta.parents:  # the id is in the model's own table: plain SQL
+        return existing_keys(model, "salesforce_id", ids)
+    found: dict[str, int] = {}  # a contact kind: the join keeps a teacher's id from matching as a volunteer
     for start in range(0, len(ids), IN_CHUNK):
-        found.update(manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list("salesforce_id", "pk"))
+        found.update(
+            model._base_manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list(
+                "salesforce_id", "pk"
+            )
+        )
     return found
 
 
@@ -230,43 +237,46 @@ def _flags_write(
 # --------------------------------------------------------------------------- contact details
 def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
     """E-mails and phones Salesforce has are added (local extras stay); the one Salesforce prefers
-    becomes the primary — cleared first, then set, so "one primary per contact" holds at every
-    statement. The first mailing address is added once."""
+    is primary — set on insert when the contact has none, else cleared first and then set, so "one
+    primary per contact" holds at every statement. The first mailing address is added once."""
     contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
     if not contact_ids:
         return
     for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
-        have: dict[int, dict[str, tuple[int, bool]]] = defaultdict(dict)
-        for pk, contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
-            "pk", "contact_id", column, "is_primary"
+        have: dict[int, dict[str, bool]] = defaultdict(dict)
+        for contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
+            "contact_id", column, "is_primary"
         ):
-            have[contact_id][text] = (pk, is_primary)
-        new, wanted = [], {}
+            have[contact_id][text] = is_primary
+        new, moving = [], []
         for item in items:
             contact_id = pks.get(item.salesforce_id)
             details = getattr(item, attr)
             if contact_id is None or not details:
                 continue
-            wanted[contact_id] = details[0][0]
+            current, wanted = have[contact_id], details[0][0]
+            has_primary = any(current.values())
             for text, kind in details:
-                if text not in have[contact_id]:
-                    have[contact_id][text] = (None, False)
-                    new.append(model(contact_id=contact_id, kind=kind, is_primary=False, **{column: text}))
-        created = model.objects.bulk_create(new)
-        for obj in created:
-            have[obj.contact_id][getattr(obj, column)] = (obj.pk, False)
-        moving = [c for c, text in wanted.items() if not have[c][text][1]]
+                if text not in current:
+                    current[text] = False
+                    primary = text == wanted and not has_primary
+                    new.append({"contact_id": contact_id, "kind": kind, "is_primary": primary, column: text})
+            if has_primary and not current[wanted]:
+                moving.append((contact_id, wanted))
+        insert(model, new)
         if moving:
-            model.objects.filter(contact_id__in=moving, is_primary=True).update(is_primary=False)
-            model.objects.filter(pk__in=[have[c][wanted[c]][0] for c in moving]).update(is_primary=True)
+            model.objects.filter(contact_id__in=[c for c, _ in moving], is_primary=True).update(is_primary=False)
+            model.objects.filter(reduce(or_, (Q(contact_id=c, **{column: text}) for c, text in moving))).update(
+                is_primary=True
+            )
     addresses = set(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
     new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
         if contact_id is not None and item.postal and contact_id not in addresses:
             addresses.add(contact_id)
-            new_addresses.append(ContactAddress(contact_id=contact_id, is_primary=True, **item.postal))
-    ContactAddress.objects.bulk_create(new_addresses)
+            new_addresses.append({"contact_id": contact_id, "is_primary": True, **item.postal})
+    insert(ContactAddress, new_addresses)
 
 
 def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
@@ -517,14 +527,20 @@ def _pending_clear(sf_ids: list[str]) -> None:
     """These participations are stored: leave the queue, auto-resolve their flags."""
     if not sf_ids:
         return
-    PendingParticipation.objects.filter(salesforce_id__in=sf_ids).delete()
-    now = timezone.now()
-    DataQualityFlag.objects.filter(
-        entity_type="participation",
-        entity_key__in=sf_ids,
-        issue_type=sfm.UNMATCHED_PARTICIPATION,
-        status=DataQualityFlag.Status.OPEN,
-    ).update(status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now)
+    # The queue and its open flags are small next to a page: read them whole rather than send the page's ids.
+    stored = set(sf_ids)
+    queued = stored.intersection(PendingParticipation.objects.values_list("salesforce_id", flat=True))
+    if queued:
+        PendingParticipation.objects.filter(salesforce_id__in=sorted(queued)).delete()
+    open_flags = DataQualityFlag.objects.filter(
+        entity_type="participation", issue_type=sfm.UNMATCHED_PARTICIPATION, status=DataQualityFlag.Status.OPEN
+    )
+    resolved = stored.intersection(open_flags.values_list("entity_key", flat=True))
+    if resolved:
+        now = timezone.now()
+        open_flags.filter(entity_key__in=sorted(resolved)).update(
+            status=DataQualityFlag.Status.AUTO_RESOLVED, resolved_at=now, updated_at=now
+        )
 
 
 # --------------------------------------------------------------------------- page processing

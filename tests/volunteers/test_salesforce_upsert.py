@@ -1,0 +1,61 @@
+"""The set-based writer on whichever database the suite runs (SQLite by default; DATABASE_URL=postgres://…
+for the COPY + ON CONFLICT path): outcomes, unchanged rows not rewritten, defaults, multi-table contacts."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from volunteers.models import Contact, District, Volunteer
+from volunteers.salesforce.upsert import CREATED, UNCHANGED, UPDATED, upsert
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def test_created_updated_unchanged_and_unchanged_rows_not_rewritten():
+    first = upsert(District, [{"salesforce_id": "001D1", "name": "North", "code": "N"}], now=T0)
+    pk = first["001D1"][0]
+    assert first == {"001D1": (pk, CREATED)}
+    later = T0 + timedelta(hours=1)
+    rows = [
+        {"salesforce_id": "001D1", "name": "North", "code": "N"},
+        {"salesforce_id": "001D2", "name": "South", "code": "S"},
+    ]
+    second = upsert(District, rows, now=later)
+    assert second["001D1"] == (pk, UNCHANGED) and second["001D2"][1] == CREATED
+    north = District.objects.get(pk=pk)
+    assert (north.updated_at, north.last_synced_at, north.created_at) == (T0, T0, T0)  # not rewritten
+    third = upsert(District, [{"salesforce_id": "001D1", "name": "North", "code": "N2"}], now=later)
+    assert third == {"001D1": (pk, UPDATED)}
+    north.refresh_from_db()
+    assert (north.code, north.updated_at, north.last_synced_at, north.created_at) == ("N2", later, later, T0)
+
+
+def test_multi_table_contact_gets_defaults_and_child_only_changes_count():
+    row = {"salesforce_id": "003V1", "first_name": "Ada", "last_name": "Lovelace", "title": "Engineer"}
+    pk, state = upsert(Volunteer, [row], now=T0)["003V1"]
+    volunteer = Volunteer.objects.get(pk=pk)
+    assert state == CREATED and volunteer.kind == Contact.Kind.VOLUNTEER
+    assert (volunteer.status, volunteer.local_status, volunteer.times_volunteered, volunteer.notes) == (
+        "active",
+        "unknown",
+        0,
+        "",
+    )
+    later = T0 + timedelta(days=1)
+    Volunteer.objects.filter(pk=pk).update(notes="local note")
+    assert upsert(Volunteer, [row], now=later)["003V1"] == (pk, UNCHANGED)
+    assert upsert(Volunteer, [{**row, "title": "Chief Engineer"}], now=later)["003V1"] == (pk, UPDATED)
+    volunteer.refresh_from_db()
+    assert (volunteer.title, volunteer.notes, volunteer.last_synced_at) == ("Chief Engineer", "local note", later)
+
+
+def test_rows_with_different_columns_in_one_call():
+    rows = [
+        {"salesforce_id": "001D1", "name": "North", "code": "N"},
+        {"salesforce_id": "001D2", "name": "South"},  # code not synced for this one: default ""
+    ]
+    result = upsert(District, rows, now=T0)
+    assert {state for _, state in result.values()} == {CREATED}
+    assert District.objects.get(salesforce_id="001D2").code == ""
