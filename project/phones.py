@@ -7,6 +7,8 @@ error: a form/serializer message, a flagged sync row, a refused import row.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.conf import settings
 
@@ -24,7 +26,12 @@ def phone_to_e164(raw: object, *, region: str | None = None) -> str:
     text = "" if raw is None else str(raw).strip()
     if text.lower() in BLANKS:
         return ""
-    default = settings.PHONE_DEFAULT_REGION if region is None else region
+    return _parse(text, settings.PHONE_DEFAULT_REGION if region is None else region)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str, default: str) -> str:
+    """Cached: a sync or an import sees the same numbers again and again, and parsing is costly."""
     try:
         parsed = phonenumbers.parse(text, default or None)
     except phonenumbers.NumberParseException as exc:
