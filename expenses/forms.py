@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import threading
 import zoneinfo
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import Image
+from PIL import Image, ImageFile
 
 from .importing import parse_tags
 from .models import Category, Expense, Merchant, Restaurant, Tag
@@ -18,6 +19,7 @@ RECEIPT_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}  # what Pillow must decod
 RECEIPT_MAX_PIXELS = 50_000_000  # a decompression bomb is refused before it is decoded
 # HEIC photos (iPhones): Pillow cannot decode them, so their ISO-BMFF brand is checked instead.
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_STRICT_DECODE = threading.Lock()
 RECEIPT_REFUSED = "Upload a PDF or an image (jpg, png, gif, webp, heic)."
 
 
@@ -36,7 +38,15 @@ def receipt_content_kind(upload) -> str | None:
             with Image.open(upload) as image:
                 if image.format not in RECEIPT_IMAGE_FORMATS or image.width * image.height > RECEIPT_MAX_PIXELS:
                     return None
-                image.load()  # a full decode: a truncated or forged image fails here
+                image.verify()  # the file's structure and checksums, whatever LOAD_TRUNCATED_IMAGES says
+            upload.seek(0)
+            # A full decode, strict about truncation even though WeasyPrint relaxes it process-wide.
+            with _STRICT_DECODE, Image.open(upload) as image:
+                relaxed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+                try:
+                    image.load()
+                finally:
+                    ImageFile.LOAD_TRUNCATED_IMAGES = relaxed
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             return None
         return "image"

@@ -293,7 +293,16 @@ ERROR_SCHEMA = {
     "description": "Every API error: a one-sentence reason and, for invalid input, the messages per field.",
     "properties": {
         "detail": {"type": "string", "minLength": 1},
-        "errors": {"type": "object", "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]}},
+        # Messages per field: a list of strings, or nested per item/field for nested input.
+        "errors": {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "array", "items": {}},
+                    {"type": "object", "additionalProperties": {}},
+                ]
+            },
+        },
     },
     "required": ["detail", "errors"],
 }

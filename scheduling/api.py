@@ -671,8 +671,9 @@ class CanRunAutoScheduler(RoleModelPermissions):
 class ProposalSerializer(serializers.ModelSerializer):
     event_name = serializers.CharField(source="event.name", read_only=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
-    employee_name = serializers.CharField(source="employee.name", read_only=True, default=None)
-    start = serializers.DateTimeField(source="start_at", read_only=True)
+    # null for an unplaced event (no employee, no start): declared nullable in the schema.
+    employee_name = serializers.CharField(source="employee.name", read_only=True, default=None, allow_null=True)
+    start = serializers.DateTimeField(source="start_at", read_only=True, allow_null=True)
     # Plain strings in the schema (an enum named "status" would collide with other apps' ones).
     status = serializers.CharField(
         read_only=True, help_text="proposed, edited, submitted, submit_failed, rejected, unplaced"
@@ -803,10 +804,20 @@ class ApproveResultSerializer(StrictSerializer):
     run = SchedulerRunDetailSerializer()
 
 
+class RunJobSerializer(JobSerializer):
+    """A job started for a run: the job plus `run`, the run's id (the schema of the 202 answers)."""
+
+    run = serializers.IntegerField(read_only=True, help_text="The run's id.")
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "run"]
+        read_only_fields = fields
+
+
 APPROVE_RESPONSES = {
     200: ApproveResultSerializer,
     202: OpenApiResponse(
-        JobSerializer,
+        RunJobSerializer,
         description="The approval job (poll /api/v1/jobs/{id}/; its `result` has the counts) plus `run`, the run's id.",
     ),
 }
@@ -834,7 +845,7 @@ class SchedulerRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         request=RunStartSerializer,
         responses={
             202: OpenApiResponse(
-                JobSerializer, description="The job (poll /api/v1/jobs/{id}/) plus `run`, the id of the new run."
+                RunJobSerializer, description="The job (poll /api/v1/jobs/{id}/) plus `run`, the id of the new run."
             )
         },
     )

@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from expenses.forms import RECEIPT_MAX_BYTES, ExpenseForm, receipt_content_kind
 from expenses.models import Expense
@@ -67,6 +67,15 @@ def test_real_receipts_are_accepted(staff_user, name, content):
 def test_anything_else_is_refused_naming_the_field(staff_user, name, content, message):
     errors = receipt_errors(staff_user, name, content, content_type="image/png")
     assert len(errors) == 1 and errors[0].startswith(message), errors
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP"])
+def test_a_truncated_image_is_refused_even_when_pillow_is_told_to_load_truncated_ones(monkeypatch, fmt):
+    # WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process when imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = image_bytes(fmt, size=(300, 200))
+    assert receipt_content_kind(SimpleUploadedFile("r", whole)) == "image"
+    assert receipt_content_kind(SimpleUploadedFile("r", whole[: len(whole) // 2])) is None
 
 
 def test_size_limit_is_kept(staff_user):
