@@ -157,6 +157,7 @@ def test_backoff_is_capped():
     assert delays == [30.0, 60.0, outbox.BACKOFF_CAP_SECONDS]
 
 
+@pytest.mark.error_log_expected("project.email.outbox")
 @pytest.mark.parametrize(
     "error",
     [
@@ -176,6 +177,7 @@ def test_permanent_errors_fail_at_once(failing, error):
     assert outbox.outbox_due(now=timezone.now() + timedelta(days=1)) == []
 
 
+@pytest.mark.error_log_expected("project.email.outbox")
 @pytest.mark.django_db
 def test_transient_errors_fail_after_the_attempt_budget(failing, settings):
     settings.EMAIL_OUTBOX_MAX_ATTEMPTS = 3
@@ -202,6 +204,7 @@ def test_stale_sending_rows_are_failed_not_resent():
     assert len(mail.outbox) == 0
 
 
+@pytest.mark.error_log_expected("project.email.outbox")
 @pytest.mark.django_db
 def test_dispatcher_sends_rows_left_pending_and_a_retry_of_a_failed_row_sends_it(failing):
     rows = [queue(subject_of_record=f"sync:{n}", enqueue=False) for n in range(3)]
@@ -215,6 +218,7 @@ def test_dispatcher_sends_rows_left_pending_and_a_retry_of_a_failed_row_sends_it
     assert len(failing.sent) == 3 and {r.pk for r in rows} == set(EmailMessage.objects.values_list("pk", flat=True))
 
 
+@pytest.mark.error_log_expected("project.email.outbox")
 @pytest.mark.django_db
 def test_dispatcher_batch_claims_sends_over_one_connection_and_records_each_outcome(failing):
     rows = [queue(subject_of_record=f"b:{n}", to=f"u{n}@example.org", enqueue=False) for n in range(5)]

@@ -154,6 +154,7 @@ def test_get_and_head_answer_and_other_methods_are_405(client, fresh_heartbeat, 
     assert client.options(path).status_code == 405
 
 
+@pytest.mark.error_log_expected("django.security")
 def test_a_probe_with_a_host_not_allowed_is_a_400_not_an_error(client):
     response = client.get("/health/live/", HTTP_HOST="evil.example")
     assert response.status_code == 400

@@ -77,6 +77,7 @@ def test_validation_errors_are_replayed_but_refusals_and_server_errors_are_not_k
     assert not IdempotencyRecord.objects.filter(key="denied").exists()
 
 
+@pytest.mark.error_log_expected("django.request")
 def test_a_server_error_rolls_the_call_back_so_the_retry_runs_once(client_for, admin_user, monkeypatch):
     client = client_for(admin_user)
     original = api_views.job_accepted
