@@ -21,6 +21,7 @@ from volunteers.models import (
     TeacherParticipation,
     TeacherProgress,
 )
+from volunteers.reports import district_year_end_report
 from volunteers.virtual import progress as P
 from volunteers.virtual import services
 
@@ -256,3 +257,19 @@ def test_students_per_volunteer(db, classrooms, rotations, total, expected):
     )
     assert detail.students_per_volunteer == expected
     assert EventAttendanceDetail.objects.count() == 1
+
+
+def test_year_end_report_and_event_page_show_students_per_volunteer(client, coordinator, db):
+    school = SchoolFactory()
+    for classrooms, rotations, total in ((4, 2, 90), (2, 1, 30), (0, 1, 500)):  # the last has no figure
+        event = EventFactory(format=EventFormat.IN_PERSON, school=school, start=at(2025, 10, 1))
+        event.districts.add(school.district)
+        services.attendance_detail_set(event=event, classrooms=classrooms, rotations=rotations, total_students=total)
+    report = district_year_end_report(district=school.district, year=2025)
+    assert report.data["students_per_volunteer"] == (90 + 30) // (8 + 2)
+    client.force_login(coordinator)
+    first = EventAttendanceDetail.objects.get(classrooms=4).event
+    page = client.get(f"/volunteers/events/{first.pk}/").content.decode()
+    assert "<strong>11</strong> students per volunteer" in page
+    empty = district_year_end_report(district=SchoolFactory().district, year=2025)
+    assert empty.data["students_per_volunteer"] is None

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from .. import rules
@@ -29,6 +29,7 @@ from ..models import (
     AttendanceOverride,
     ContactEmail,
     DeactivationSource,
+    EventAttendanceDetail,
     EventFormat,
     School,
     Teacher,
@@ -292,3 +293,17 @@ def progress_roster_diff(*, academic_year: int) -> int:
             progress_reactivate(progress=progress)
             changed += 1
     return changed
+
+
+def students_per_volunteer(events: QuerySet) -> int | None:
+    """Over in-person events with complete attendance detail: floor(Σ students ÷ Σ classrooms ×
+    rotations), the per-event rule summed; None when no event has every input above zero."""
+    from_detail = EventAttendanceDetail.objects.filter(
+        event__in=events.filter(format=EventFormat.IN_PERSON),
+        classrooms__gt=0,
+        rotations__gt=0,
+        total_students__gt=0,
+    ).aggregate(students=Sum("total_students"), slots=Sum(F("classrooms") * F("rotations")))
+    if not from_detail["slots"]:
+        return None
+    return from_detail["students"] // from_detail["slots"]
