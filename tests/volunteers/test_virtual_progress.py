@@ -237,12 +237,18 @@ def test_magic_link_expired_and_unknown(progress):
         services.magic_link_use(token="nope")
 
 
-def test_teacher_issue(progress):
+def test_teacher_issue_notifies_coordinators_through_the_outbox(progress, coordinator, staff_user):
     with pytest.raises(ValidationError) as exc:
         services.teacher_issue_flag(progress=progress, kind="other", text="")
     assert "text" in exc.value.message_dict
+    coordinator.email = "coord@example.org"
+    coordinator.save()
     issue = services.teacher_issue_flag(progress=progress, kind="missing_session", text="Oct 3 session")
     assert issue.status == TeacherIssue.Status.OPEN
+    (alert,) = EmailMessage.objects.filter(purpose="admin_alert")
+    assert alert.to_email == "coord@example.org"
+    assert "Ana Ortiz (Lincoln High) flagged an issue: A session is missing." in alert.body_text
+    assert "Oct 3 session" in alert.body_text
 
 
 # --------------------------------------------------------------------------- attendance detail
