@@ -33,7 +33,6 @@ from ..models import (
     Contact,
     Event,
     EventFormat,
-    EventStatus,
     EventType,
     ParticipationStatus,
     PathfulImport,
@@ -211,6 +210,7 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
             "duration_minutes": session.duration_minutes,
             "status_source": session.status_raw,
             "school": school,
+            "cancellation_reason": session.cancellation_reason,
         }
         ps = known.get(session.session_id)
         if ps is None:
@@ -224,12 +224,13 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
             new_events.append((session, event))
             continue
         event = ps.event
+        if not session.cancellation_reason and event.status == session.event_status:
+            fields.pop("cancellation_reason")  # a reason set by hand stays when Pathful gives none
         if event.status != session.event_status:
             if rules.event_transition_allowed(event.status, session.event_status):
                 fields["status"] = session.event_status
-                if session.event_status != EventStatus.CANCELLED:
-                    fields["cancellation_reason"] = ""
             else:
+                fields.pop("cancellation_reason")
                 errors.append(
                     {
                         "row": session.row,
