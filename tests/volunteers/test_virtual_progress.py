@@ -44,9 +44,8 @@ NOW = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
     ],
 )
 def test_session_class_priority(event_status, part_status, start, expected):
-    assert P.session_class(event_status=event_status, participation_status=part_status, start=start, now=NOW) == (
-        expected
-    )
+    upcoming = start >= NOW
+    assert P.session_class(event_status=event_status, participation_status=part_status, upcoming=upcoming) == (expected)
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,9 @@ def dashboard(request):
     if form.is_valid():
         district, year = form.cleaned_data["district"], form.cleaned_data["year"]
         rows = progress.progress_rows(
-            progress=progress.progress_queryset(district_ids=[district.pk], academic_year=year).filter(is_active=True),
+            progress=progress.progress_queryset(district_ids=[district.pk], academic_year=year)
+            .filter(is_active=True)
+            .only(*progress.SUMMARY_FIELDS),
             academic_year=year,
         )
         schools = progress.school_summaries(rows)
