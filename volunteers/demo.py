@@ -45,6 +45,7 @@ from .models import (
     VolunteerSkill,
 )
 from .services import event_counts_refresh, volunteer_stats_refresh
+from .virtual import demo as virtual_demo
 
 MARKER_DISTRICT = "Riverside Unified"
 BASE_VOLUNTEERS = 300
@@ -198,6 +199,7 @@ def load(*, stdout, scale: int | None = None) -> None:
     scale = scale or _scale_setting()
     if District.objects.filter(name=MARKER_DISTRICT).exists():
         stdout.write("  volunteers demo data already present")
+        virtual_demo.load(stdout=stdout, district_name=MARKER_DISTRICT)
         return
     generate(scale=scale, seed=2025)
     viewer = get_user_model().objects.filter(username="viewer").first()
@@ -207,6 +209,7 @@ def load(*, stdout, scale: int | None = None) -> None:
         f"  volunteers demo: {Volunteer.objects.count()} volunteers, {Event.objects.count()} events, "
         f"{VolunteerParticipation.objects.count()} participations"
     )
+    virtual_demo.load(stdout=stdout, district_name=MARKER_DISTRICT)
 
 
 # --------------------------------------------------------------------------- bulk helpers

@@ -35,6 +35,7 @@ from .models import (
     Volunteer,
     VolunteerParticipation,
 )
+from .virtual import progress as virtual_progress
 
 VIRTUAL_STUDENTS_PER_TEACHER = 25
 ZERO_HOURS = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -225,6 +226,7 @@ def district_year_end_report(*, district: District, year: int) -> Report:
         "unique_organizations": organizations,
         "schools_by_level": schools_by_level,
         "schools_total": sum(schools_by_level.values()),
+        "students_per_volunteer": virtual_progress.students_per_volunteer(events),
     }
     return Report(
         slug="district-year-end",
@@ -240,6 +242,7 @@ def district_year_end_report(*, district: District, year: int) -> Report:
             ("Volunteer engagements", figures["volunteer_engagements"]),
             ("Unique volunteers", figures["unique_volunteers"]),
             ("Volunteer hours", figures["volunteer_hours"]),
+            ("Students per volunteer (in-person, from attendance detail)", figures["students_per_volunteer"] or "—"),
             ("Unique organizations", organizations),
             ("Schools reached", figures["schools_total"]),
         ]

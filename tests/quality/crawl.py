@@ -269,6 +269,49 @@ def _seed_volunteers(w, today):
         message=payload("check-message"),
         offending_ids=[volunteer.pk],
     )
+    _seed_virtual(w, today, m, f, district=district, school=school, teacher=teacher, event=event)
+
+
+def _seed_virtual(w, today, m, f, *, district, school, teacher, event):
+    """The teacher programme: a virtual session from a Pathful import, progress, an override."""
+    session = f.EventFactory(
+        title=payload("virtual-title"), format="virtual", event_type="virtual_session", start=_at(today)
+    )
+    log = _keep(w, m.PathfulImport.objects.create(filename=payload("pathful-file")))
+    _keep(w, m.PathfulSession.objects.create(event=session, session_id="CRAWL-1", last_import=log))
+    _keep(
+        w,
+        m.PathfulUnmatched.objects.create(
+            kind="teacher",
+            session_id="CRAWL-1",
+            person_key="crawl",
+            name=payload("unmatched-name"),
+            first_import=log,
+            last_import=log,
+        ),
+    )
+    progress = _keep(
+        w,
+        m.TeacherProgress.objects.create(
+            district=district,
+            school=school,
+            teacher=teacher,
+            email="teacher@example.org",
+            name=payload("progress-name"),
+            academic_year=w.academic_year,
+        ),
+    )
+    _keep(
+        w,
+        m.AttendanceOverride.objects.create(
+            progress=progress, event=session, action="add", reason=payload("override-reason")
+        ),
+        m.MagicLink.objects.create(
+            token_hash="0" * 64, email="teacher@example.org", expires_at=timezone.now() + timedelta(hours=1)
+        ),
+        m.TeacherIssue.objects.create(progress=progress, kind="other", text=payload("issue-text")),
+        m.EventAttendanceDetail.objects.create(event=event, classrooms=2, rotations=1, total_students=40),
+    )
 
 
 def _seed_partners(w, district, volunteer, today):
@@ -510,7 +553,7 @@ def _page_values(w) -> dict[str, dict[str, object]]:
     from expenses.models import Category, Expense, ImportDraft, Restaurant, Tag
     from oncall.models import Member, Team
     from scheduling.models import Employee, Schedule, ScheduleProposal, SchedulerRun
-    from volunteers.models import Event, Volunteer
+    from volunteers.models import Event, PathfulImport, School, TeacherProgress, Volunteer
 
     o = w.by_model
     day = w.day.isoformat()
@@ -520,6 +563,11 @@ def _page_values(w) -> dict[str, dict[str, object]]:
         "/volunteers/events/<pk>/": {"pk": o[Event].pk},
         "/volunteers/events/<pk>/candidates/": {"pk": o[Event].pk},
         "/volunteers/quality/checks/<pk>/": {"pk": w.quality_check.pk},
+        "/volunteers/virtual/schools/<pk>/": {"pk": o[School].pk},
+        "/volunteers/virtual/teachers/<pk>/": {"pk": o[TeacherProgress].pk},
+        "/volunteers/virtual/imports/<pk>/": {"pk": o[PathfulImport].pk},
+        "/volunteers/virtual/events/<pk>/attendance-detail/": {"pk": o[Event].pk},
+        "/volunteers/virtual/my-progress/<token>/": {"token": "crawl-unknown-token"},
         "/scheduling/day/<day>/": {"day": day},
         "/scheduling/week/<day>/": {"day": day},
         "/scheduling/verify/<day>/": {"day": day},
@@ -616,6 +664,8 @@ def queries(w) -> dict[str, str]:
         "/api/v1/volunteers/reports/organizations/": f"year={w.academic_year}",
         "/api/v1/volunteers/reports/district-year-end/": f"district={district}&year={w.academic_year}",
         "/volunteers/reports/district-year-end/": f"district={district}&year={w.academic_year}",
+        "/volunteers/virtual/": f"district={district}&year={w.academic_year}",
+        "/volunteers/virtual/export/": f"district={district}&year={w.academic_year}",
         "/api/v1/scheduling/schedules/verification/": f"date={w.day.isoformat()}",
         "/api/v1/oncall/now/": f"team={team}",
         "/api/v1/oncall/settings/": f"team={team}",

@@ -21,6 +21,7 @@ from volunteers.models import (
     TeacherParticipation,
     TeacherProgress,
 )
+from volunteers.reports import district_year_end_report
 from volunteers.virtual import progress as P
 from volunteers.virtual import services
 
@@ -43,9 +44,8 @@ NOW = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
     ],
 )
 def test_session_class_priority(event_status, part_status, start, expected):
-    assert P.session_class(event_status=event_status, participation_status=part_status, start=start, now=NOW) == (
-        expected
-    )
+    upcoming = start >= NOW
+    assert P.session_class(event_status=event_status, participation_status=part_status, upcoming=upcoming) == (expected)
 
 
 @pytest.mark.parametrize(
@@ -236,12 +236,18 @@ def test_magic_link_expired_and_unknown(progress):
         services.magic_link_use(token="nope")
 
 
-def test_teacher_issue(progress):
+def test_teacher_issue_notifies_coordinators_through_the_outbox(progress, coordinator, staff_user):
     with pytest.raises(ValidationError) as exc:
         services.teacher_issue_flag(progress=progress, kind="other", text="")
     assert "text" in exc.value.message_dict
+    coordinator.email = "coord@example.org"
+    coordinator.save()
     issue = services.teacher_issue_flag(progress=progress, kind="missing_session", text="Oct 3 session")
     assert issue.status == TeacherIssue.Status.OPEN
+    (alert,) = EmailMessage.objects.filter(purpose="admin_alert")
+    assert alert.to_email == "coord@example.org"
+    assert "Ana Ortiz (Lincoln High) flagged an issue: A session is missing." in alert.body_text
+    assert "Oct 3 session" in alert.body_text
 
 
 # --------------------------------------------------------------------------- attendance detail
@@ -256,3 +262,19 @@ def test_students_per_volunteer(db, classrooms, rotations, total, expected):
     )
     assert detail.students_per_volunteer == expected
     assert EventAttendanceDetail.objects.count() == 1
+
+
+def test_year_end_report_and_event_page_show_students_per_volunteer(client, coordinator, db):
+    school = SchoolFactory()
+    for classrooms, rotations, total in ((4, 2, 90), (2, 1, 30), (0, 1, 500)):  # the last has no figure
+        event = EventFactory(format=EventFormat.IN_PERSON, school=school, start=at(2025, 10, 1))
+        event.districts.add(school.district)
+        services.attendance_detail_set(event=event, classrooms=classrooms, rotations=rotations, total_students=total)
+    report = district_year_end_report(district=school.district, year=2025)
+    assert report.data["students_per_volunteer"] == (90 + 30) // (8 + 2)
+    client.force_login(coordinator)
+    first = EventAttendanceDetail.objects.get(classrooms=4).event
+    page = client.get(f"/volunteers/events/{first.pk}/").content.decode()
+    assert "<strong>11</strong> students per volunteer" in page
+    empty = district_year_end_report(district=SchoolFactory().district, year=2025)
+    assert empty.data["students_per_volunteer"] is None

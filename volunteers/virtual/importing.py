@@ -33,7 +33,6 @@ from ..models import (
     Contact,
     Event,
     EventFormat,
-    EventStatus,
     EventType,
     ParticipationStatus,
     PathfulImport,
@@ -210,7 +209,8 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
             "end": start + timedelta(minutes=session.duration_minutes) if session.duration_minutes else None,
             "duration_minutes": session.duration_minutes,
             "status_source": session.status_raw,
-            "school": school,
+            "school_id": school.pk if school else None,
+            "cancellation_reason": session.cancellation_reason,
         }
         ps = known.get(session.session_id)
         if ps is None:
@@ -224,12 +224,13 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
             new_events.append((session, event))
             continue
         event = ps.event
+        if not session.cancellation_reason and event.status == session.event_status:
+            fields.pop("cancellation_reason")  # a reason set by hand stays when Pathful gives none
         if event.status != session.event_status:
             if rules.event_transition_allowed(event.status, session.event_status):
                 fields["status"] = session.event_status
-                if session.event_status != EventStatus.CANCELLED:
-                    fields["cancellation_reason"] = ""
             else:
+                fields.pop("cancellation_reason")
                 errors.append(
                     {
                         "row": session.row,
@@ -260,8 +261,9 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
         log.events_created = len(new_events)
         placed.extend(new_events)
         through = Event.districts.through
+        district_of = {s.pk: s.district_id for s in schools.values()}
         through.objects.bulk_create(
-            [through(event_id=e.pk, district_id=e.school.district_id) for _s, e in new_events if e.school is not None],
+            [through(event_id=e.pk, district_id=district_of[e.school_id]) for _s, e in new_events if e.school_id],
             ignore_conflicts=True,
         )
     if changed_events:

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 
 from project.csv import csv_response, xlsx_append
@@ -74,13 +74,16 @@ def _filters(request):
 
 # --------------------------------------------------------------------------- progress
 @permission_required_page("volunteers.view_teacherprogress")
+@require_GET
 def dashboard(request):
     form = _filters(request)
     context = {"form": form, "schools": [], "totals": None}
     if form.is_valid():
         district, year = form.cleaned_data["district"], form.cleaned_data["year"]
         rows = progress.progress_rows(
-            progress=progress.progress_queryset(district_ids=[district.pk], academic_year=year).filter(is_active=True),
+            progress=progress.progress_queryset(district_ids=[district.pk], academic_year=year)
+            .filter(is_active=True)
+            .only(*progress.SUMMARY_FIELDS),
             academic_year=year,
         )
         schools = progress.school_summaries(rows)
@@ -160,6 +163,12 @@ def teacher_detail(request, pk: int):
     override_form, reason_form, target_form = OverrideForm(), ReasonForm(), TargetForm()
     status = 200
     if request.method == "POST":
+        if not any(
+            request.user.has_perm(p)
+            for p in ("volunteers.add_attendanceoverride", "volunteers.change_attendanceoverride")
+            + ("volunteers.change_teacherprogress",)
+        ):
+            raise PermissionDenied
         op = request.POST.get("op", "")
         try:
             if op == "override":
@@ -248,6 +257,7 @@ EXPORT_HEADER = [
 
 
 @permission_required_page("volunteers.view_teacherprogress")
+@require_GET
 def export(request):
     form = _filters(request)
     if not form.is_valid():
@@ -338,6 +348,7 @@ def imports(request):
 
 
 @permission_required_page("volunteers.view_pathfulimport")
+@require_GET
 def import_detail(request, pk: int):
     log = get_object_or_404(selectors.import_list(), pk=pk)
     return render(request, "volunteers/virtual/import_detail.html", {"log": log})
@@ -461,10 +472,11 @@ def magic_request(request):
     status = 200
     if request.method == "POST":
         form = MagicLinkRequestForm(request.POST)
+        valid = form.is_valid()
         ip = request.META.get("REMOTE_ADDR", "")
-        if _rate_limited(f"ip:{ip}", LINK_REQUESTS_PER_HOUR * 4):
+        if valid and _rate_limited(f"ip:{ip}", LINK_REQUESTS_PER_HOUR * 4):
             return render(request, "volunteers/virtual/magic_request.html", {"form": form, "limited": True}, status=429)
-        if form.is_valid():
+        if valid:
             email = form.cleaned_data["email"].lower()
             if not _rate_limited(f"email:{email}", LINK_REQUESTS_PER_HOUR):
                 services.magic_link_request(

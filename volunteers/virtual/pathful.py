@@ -33,28 +33,29 @@ _KEYS |= {"sessionid": "Session ID", "signuprole": "SignUp Role", "role": "SignU
 _KEYS |= {"emailaddress": "Email", "userauthid": "", "sessiondate": "Date", "sessiontitle": "Title"}
 
 # --------------------------------------------------------------------------- status mapping
-# Pathful status → (event status, teacher/presenter participation status). The one table.
-STATUS_MAP: dict[str, tuple[str, str]] = {
-    "completed": (rules.COMPLETED, rules.P_ATTENDED),
-    "successfullycompleted": (rules.COMPLETED, rules.P_ATTENDED),
-    "noshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "teachernoshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "educatornoshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "professionalnoshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "presenternoshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "volunteernoshow": (rules.NO_SHOW, rules.P_NO_SHOW),
-    "cancelled": (rules.CANCELLED, rules.P_CANCELLED),
-    "canceled": (rules.CANCELLED, rules.P_CANCELLED),
-    "teachercancelled": (rules.CANCELLED, rules.P_CANCELLED),
-    "teachercanceled": (rules.CANCELLED, rules.P_CANCELLED),
-    "presentercancelled": (rules.CANCELLED, rules.P_CANCELLED),
-    "presentercanceled": (rules.CANCELLED, rules.P_CANCELLED),
-    "cancelledbyteacher": (rules.CANCELLED, rules.P_CANCELLED),
-    "cancelledbypresenter": (rules.CANCELLED, rules.P_CANCELLED),
-    "draft": (rules.DRAFT, rules.P_REGISTERED),
-    "requested": (rules.REQUESTED, rules.P_REGISTERED),
-    "published": (rules.PUBLISHED, rules.P_REGISTERED),
-    "confirmed": (rules.CONFIRMED, rules.P_REGISTERED),
+# Pathful status → (event status, teacher/presenter participation status, cancellation reason).
+# The one table.
+STATUS_MAP: dict[str, tuple[str, str, str]] = {
+    "completed": (rules.COMPLETED, rules.P_ATTENDED, ""),
+    "successfullycompleted": (rules.COMPLETED, rules.P_ATTENDED, ""),
+    "noshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "teachernoshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "educatornoshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "professionalnoshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "presenternoshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "volunteernoshow": (rules.NO_SHOW, rules.P_NO_SHOW, ""),
+    "cancelled": (rules.CANCELLED, rules.P_CANCELLED, ""),
+    "canceled": (rules.CANCELLED, rules.P_CANCELLED, ""),
+    "teachercancelled": (rules.CANCELLED, rules.P_CANCELLED, "teacher"),
+    "teachercanceled": (rules.CANCELLED, rules.P_CANCELLED, "teacher"),
+    "presentercancelled": (rules.CANCELLED, rules.P_CANCELLED, "presenter"),
+    "presentercanceled": (rules.CANCELLED, rules.P_CANCELLED, "presenter"),
+    "cancelledbyteacher": (rules.CANCELLED, rules.P_CANCELLED, "teacher"),
+    "cancelledbypresenter": (rules.CANCELLED, rules.P_CANCELLED, "presenter"),
+    "draft": (rules.DRAFT, rules.P_REGISTERED, ""),
+    "requested": (rules.REQUESTED, rules.P_REGISTERED, ""),
+    "published": (rules.PUBLISHED, rules.P_REGISTERED, ""),
+    "confirmed": (rules.CONFIRMED, rules.P_REGISTERED, ""),
 }
 
 
@@ -63,8 +64,8 @@ def status_key(raw: str | None) -> str:
     return re.sub(r"[^a-z]", "", (raw or "").lower())
 
 
-def status_map(raw: str | None) -> tuple[str, str] | None:
-    """(event status, participation status), or None for a string the table does not know."""
+def status_map(raw: str | None) -> tuple[str, str, str] | None:
+    """(event status, participation status, cancellation reason), or None for a string the table does not know."""
     return STATUS_MAP.get(status_key(raw))
 
 
@@ -133,6 +134,7 @@ class Session:
     status_raw: str
     event_status: str | None  # None: unknown string, flag it
     participation_status: str | None
+    cancellation_reason: str
     duration_minutes: int | None
     school: str
     district: str
@@ -240,6 +242,7 @@ def parse(header: list[str], rows: Iterable[list], *, partner: str) -> Parsed:
                 status_raw=status_raw[:100],
                 event_status=mapped[0] if mapped else None,
                 participation_status=mapped[1] if mapped else None,
+                cancellation_reason=mapped[2] if mapped else "",
                 duration_minutes=_duration(get(raw, "Duration")),
                 school=_text(get(raw, "School")),
                 district=_text(get(raw, "District")),

@@ -18,17 +18,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from .. import rules
 from ..models import (
     AttendanceOverride,
     ContactEmail,
     DeactivationSource,
+    EventAttendanceDetail,
     EventFormat,
     School,
     Teacher,
@@ -42,11 +45,12 @@ COMPLETED, PLANNED, NO_SHOW, CANCELLED = "completed", "planned", "no_show", "can
 _FINAL_EVENT = {"completed", "simulcast", "noshow", "cancelled", "canceled"}
 
 
+@lru_cache(maxsize=256)
 def _key(status: str | None) -> str:
     return re.sub(r"[^a-z]", "", (status or "").lower())
 
 
-def session_class(*, event_status: str, participation_status: str, start: datetime, now: datetime) -> str | None:
+def session_class(*, event_status: str, participation_status: str, upcoming: bool) -> str | None:
     """completed / planned / no_show / cancelled, or None (a past session that never happened)."""
     event, part = _key(event_status), _key(participation_status)
     if "noshow" in (event, part):
@@ -55,7 +59,7 @@ def session_class(*, event_status: str, participation_status: str, start: dateti
         return CANCELLED
     if part == "attended":
         return COMPLETED
-    if event not in _FINAL_EVENT and part == "registered" and start >= now:
+    if event not in _FINAL_EVENT and part == "registered" and upcoming:
         return PLANNED
     return None
 
@@ -98,6 +102,10 @@ class ProgressRow:
         return STATUS_LABELS[self.status]
 
 
+# What the district dashboard reads of each row (the rest is deferred: 2,000 rows stay cheap).
+SUMMARY_FIELDS = ("id", "teacher_id", "target_sessions", "school_id", "school__name", "district_id", "district__name")
+
+
 def progress_queryset(*, district_ids: Iterable[int] | None, academic_year: int) -> QuerySet[TeacherProgress]:
     qs = TeacherProgress.objects.filter(academic_year=academic_year).select_related("district", "school")
     if district_ids is not None:
@@ -121,9 +129,16 @@ def progress_rows(
     for row in rows:
         if row.progress.teacher_id:
             by_teacher[row.progress.teacher_id].append(row)
-    parts = TeacherParticipation.objects.filter(
-        teacher_id__in=list(by_teacher), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
-    ).values_list("teacher_id", "event_id", "event__title", "event__start", "event__status", "status")
+    parts = (
+        TeacherParticipation.objects.filter(
+            teacher_id__in=list(by_teacher), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
+        )
+        .annotate(upcoming=ExpressionWrapper(Q(event__start__gte=now), output_field=BooleanField()))
+        .order_by()
+    )
+    # Counting needs no titles or dates (the database says which sessions are still to come).
+    fields = ("teacher_id", "event_id", "event__status", "status", "upcoming")
+    parts = parts.values_list(*fields, "event__title", "event__start") if with_sessions else parts.values_list(*fields)
     overrides: dict[tuple[int, int], AttendanceOverride] = {
         (o.progress_id, o.event_id): o
         for o in AttendanceOverride.objects.filter(
@@ -131,9 +146,10 @@ def progress_rows(
         ).select_related("event")
     }
     lines: dict[int, dict[int, SessionLine]] = defaultdict(dict)
-    for teacher_id, event_id, title, when, event_status, part_status in parts:
+    for teacher_id, event_id, event_status, part_status, upcoming, *detail in parts:
+        counted = session_class(event_status=event_status, participation_status=part_status, upcoming=bool(upcoming))
+        title, when = detail if detail else ("", None)
         for row in by_teacher[teacher_id]:
-            counted = session_class(event_status=event_status, participation_status=part_status, start=when, now=now)
             lines[row.progress.pk][event_id] = SessionLine(event_id, title, when, event_status, part_status, counted)
     for (progress_id, event_id), override in overrides.items():
         line = lines[progress_id].get(event_id)
@@ -223,8 +239,7 @@ def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Itera
                     academic_year=year,
                 )
             )
-    for p in new:
-        p.save()  # one by one: each creation in the history trail
+    bulk_create_with_history(new, TeacherProgress, batch_size=500)  # each creation in the history trail
     return len(new)
 
 
@@ -292,3 +307,17 @@ def progress_roster_diff(*, academic_year: int) -> int:
             progress_reactivate(progress=progress)
             changed += 1
     return changed
+
+
+def students_per_volunteer(events: QuerySet) -> int | None:
+    """Over in-person events with complete attendance detail: floor(Σ students ÷ Σ classrooms ×
+    rotations), the per-event rule summed; None when no event has every input above zero."""
+    from_detail = EventAttendanceDetail.objects.filter(
+        event__in=events.filter(format=EventFormat.IN_PERSON),
+        classrooms__gt=0,
+        rotations__gt=0,
+        total_students__gt=0,
+    ).aggregate(students=Sum("total_students"), slots=Sum(F("classrooms") * F("rotations")))
+    if not from_detail["slots"]:
+        return None
+    return from_detail["students"] // from_detail["slots"]

@@ -10,12 +10,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from project.email.outbox import email_send
+from project.roles import COORDINATOR
 
 from .. import rules
 from .. import services as volunteer_services
@@ -270,7 +272,36 @@ def teacher_issue_flag(
     if len(text) > 2000:
         raise ValidationError({"text": ["At most 2,000 characters."]})
     issue = TeacherIssue.objects.create(progress=progress, kind=kind, text=text, event=event)
+    _coordinators_notify(issue)
     return issue
+
+
+def _coordinators_notify(issue: TeacherIssue) -> int:
+    """Tell the coordinators (their accounts' e-mail) that a teacher flagged an issue; once each."""
+    where = issue.progress.school.name if issue.progress.school_id else issue.progress.district.name
+    message = (
+        f"{issue.progress.name} ({where}) flagged an issue: {issue.get_kind_display()}."
+        + (f"\n\n{issue.text}" if issue.text else "")
+        + "\n\nSee the teachers' issues queue in Crewbase."
+    )
+    recipients = (
+        get_user_model()
+        .objects.filter(groups__name=COORDINATOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", "first_name")
+        .distinct()
+    )
+    sent = 0
+    for email, first_name in recipients:
+        _email_send(
+            purpose="admin_alert",
+            to=email,
+            subject_of_record=f"teacher-issue:{issue.pk}",
+            context={"title": f"Teacher issue: {issue.get_kind_display()}", "message": message},
+            to_name=first_name,
+        )
+        sent += 1
+    return sent
 
 
 @transaction.atomic

@@ -1,0 +1,175 @@
+"""Benchmark of the teacher programme: a 20,000-row Pathful import (first run and re-import, with
+peak Python memory), and the district progress dashboard with 2,000 teachers.
+
+Run from the repo root: `.venv/bin/python bench/virtual.py` (a throwaway SQLite file), or set
+BENCH_DATABASE_URL for PostgreSQL. BENCH_PATHFUL_ROWS (default 20000) sets the file's size.
+Prints `virtual.<name> …` lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+from datetime import timedelta
+
+from _setup import django_setup
+
+django_setup("virtual")
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from project.roles import COORDINATOR, sync_roles, user_set_role
+from volunteers import rules
+from volunteers.models import ContactEmail, District, PathfulImport, School, Teacher, Volunteer
+from volunteers.virtual import importing, progress
+
+TEACHERS = 2000
+SCHOOLS = 40
+PRESENTERS = 400
+
+
+def build_people() -> District:
+    district = District.objects.create(name="Bench District")
+    schools = [School.objects.create(name=f"Bench School {n}", district=district) for n in range(SCHOOLS)]
+    teachers = [
+        Teacher(first_name=f"Teach{n}", last_name=f"Er{n}", school=schools[n % SCHOOLS]) for n in range(TEACHERS)
+    ]
+    for t in teachers:
+        t.kind = "teacher"
+    with transaction.atomic():
+        for t in teachers:  # multi-table inheritance: no bulk_create
+            t.save()
+        ContactEmail.objects.bulk_create(
+            [ContactEmail(contact=t, email=f"t{n}@bench.example.org", is_primary=True) for n, t in enumerate(teachers)]
+        )
+        for n in range(PRESENTERS):
+            v = Volunteer.objects.create(first_name=f"Pres{n}", last_name=f"Enter{n}")
+            ContactEmail.objects.create(contact=v, email=f"p{n}@bench.example.org", is_primary=True)
+    return district
+
+
+def pathful_file(rows: int) -> bytes:
+    rnd = random.Random(7)
+    today = timezone.localdate()
+    first = rules.academic_year_bounds(rules.academic_year_of(today))[0]
+    statuses = ["Completed"] * 6 + ["Published", "Requested", "Teacher No-Show", "Cancelled", "Draft"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Session ID", "Title", "Date", "Status", "Duration", "SignUp Role", "Name", "Email", "School", "Partner"]
+    )
+    written, session = 0, 0
+    while written < rows:
+        session += 1
+        status = rnd.choice(statuses)
+        day = first + timedelta(days=rnd.randint(0, 300))
+        school = f"Bench School {rnd.randrange(SCHOOLS)}"
+        date = f"{day:%Y-%m-%d} 10:00"
+        for _ in range(3):
+            n = rnd.randrange(TEACHERS)
+            writer.writerow(
+                [
+                    f"B{session}",
+                    "Career talk",
+                    date,
+                    status,
+                    "45",
+                    "Educator",
+                    f"Teach{n} Er{n}",
+                    f"t{n}@bench.example.org",
+                    school,
+                    "PREP-KC",
+                ]
+            )
+        n = rnd.randrange(PRESENTERS)
+        writer.writerow(
+            [
+                f"B{session}",
+                "Career talk",
+                date,
+                status,
+                "45",
+                "Professional",
+                f"Pres{n} Enter{n}",
+                f"p{n}@bench.example.org",
+                school,
+                "PREP-KC",
+            ]
+        )
+        written += 4
+    return out.getvalue().encode()
+
+
+def run_import(content: bytes, *, trace: bool = False) -> tuple[PathfulImport, float, float]:
+    """Seconds without tracing; with `trace`, also the peak Python memory (tracing slows it)."""
+    log = PathfulImport(filename="bench.csv")
+    log.upload.save("bench.csv", ContentFile(content), save=False)
+    log.save()
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    log = importing.pathful_import_run(import_id=log.pk)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
+    if trace:
+        tracemalloc.stop()
+    return log, seconds, peak
+
+
+def main() -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="crewbase-bench-media-")
+    call_command("migrate", verbosity=0)
+    sync_roles()
+    district = build_people()
+    rows = int(os.environ.get("BENCH_PATHFUL_ROWS", "20000"))
+    content = pathful_file(rows)
+    log, seconds, _ = run_import(content)
+    print(
+        f"virtual.pathful_import rows={log.rows} sessions={log.sessions} created={log.events_created} "
+        f"matched={log.people_matched} seconds={seconds:.1f}",
+        flush=True,
+    )
+    again, seconds, _ = run_import(content)
+    print(
+        f"virtual.pathful_reimport created={again.events_created} updated={again.events_updated} seconds={seconds:.1f}",
+        flush=True,
+    )
+    for size in (rows // 4, rows):  # flat memory: the peak grows with the rows kept, not the file
+        _log, _seconds, peak = run_import(pathful_file(size), trace=True)
+        print(f"virtual.pathful_peak_python_mb rows={size} peak={peak:.0f}", flush=True)
+    year = rules.academic_year_of(timezone.localdate())
+    progress.teacher_progress_ensure(teacher_ids=Teacher.objects.values_list("pk", flat=True), academic_years=[year])
+    user = get_user_model().objects.create(username="bench-coordinator")
+    user_set_role(user=user, role=COORDINATOR)
+    client = Client()
+    client.force_login(user)
+    url = f"/volunteers/virtual/?district={district.pk}&year={year}"
+    assert client.get(url, secure=True).status_code == 200
+    times = []
+    for _ in range(15):
+        started = time.perf_counter()
+        response = client.get(url, secure=True)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    times.sort()
+    print(
+        f"virtual.district_dashboard_{TEACHERS}_teachers p50={statistics.median(times):.1f}ms p95={times[-1]:.1f}ms",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
