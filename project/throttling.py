@@ -20,7 +20,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The endpoints that answer 202 with a job (tests/project/test_throttling.py checks the schema's list).
 JOB_START_PATHS = re.compile(
     r"^/api/v1/(jobs/|integrations/salesforce/sync/|scheduling/sync/|scheduling/runs/([^/]+/(approve|retry)/)?"
-    r"|volunteers/quality/runs/)$"
+    r"|volunteers/quality/runs/|volunteers/virtual/imports/)$"
 )
 
 

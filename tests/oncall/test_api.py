@@ -250,7 +250,8 @@ def test_shift_hours_and_reorder_are_documented_as_sent(client_for, coordinator,
     assert component("Shift")["properties"]["duration_hours"] == {"type": "integer", "minimum": 1, "maximum": 168}
     reorder = openapi_schema()["paths"]["/api/v1/oncall/members/reorder/"]["post"]
     assert success_schema("post", "/api/v1/oncall/members/reorder/")["type"] == "array"
-    assert "parameters" not in reorder  # neither paginated nor filtered
+    # Neither paginated nor filtered: the only parameter is the Idempotency-Key every POST accepts.
+    assert [p["name"] for p in reorder.get("parameters", [])] == ["Idempotency-Key"]
 
 
 @pytest.mark.django_db

@@ -180,6 +180,7 @@ def test_a_fresh_install_is_ok_with_syncs_pending_until_overdue(client, monkeypa
     assert (body["status"], body["checks"]["syncs"]["Daily sync"]["status"]) == ("degraded", "never")
 
 
+@pytest.mark.error_log_expected("project.jobs")
 def test_a_successful_manual_sync_counts_for_its_periodic_task(client, fresh_heartbeat, monkeypatch, staff_user):
     specs = [
         PeriodicSpec(

@@ -84,6 +84,8 @@ HISTORY_EXEMPT = {
     # not yet visible in the expense's history.
     "expenses.ExpenseTag": "ordered link rows written in bulk",
     "expenses.ImportDraft": "a transient review copy; the applied rows carry the history",
+    "volunteers.MagicLink": "a one-use sign-in link (hash only); it records who asked, when and its use",
+    "oncall.PhoneVerification": "a one-use code (hash only); the member's history shows the verified number",
 }
 
 

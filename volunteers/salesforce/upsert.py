@@ -68,7 +68,7 @@ def _statement(
                 f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
             )
         # Bandit B608: table and column names come from model metadata, values are bound parameters.
-        conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"
+        conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             stage = f"sf_stage_{table}"
