@@ -532,19 +532,19 @@ def test_crossmark_approval_killed_mid_submission_posts_nothing_twice(monkeypatc
 def test_expense_import_killed_mid_apply_writes_nothing_and_applies_once(monkeypatch, staff_user):
     data = b"date,restaurant,amount\n2025-01-01,Alpha,5\n2025-01-02,Beta,7\n2025-01-03,Gamma,9\n"
     draft = expense_services.import_draft_create(user=staff_user, filename="bank.csv", data=data)
-    real_create, created = expense_services.expense_create, []
+    real_insert, seen = expense_services.insert_rows, []
 
-    def dying_create(**kwargs):
-        created.append(real_create(**kwargs))
-        if len(created) == 2:
-            raise WorkerKilled
-        return created[-1]
+    def dying_insert(model, rows):
+        # The apply is set-based: the expenses are already inserted when their history rows are.
+        seen.append(Expense.objects.count())
+        raise WorkerKilled
 
-    monkeypatch.setattr(expense_services, "expense_create", dying_create)
+    monkeypatch.setattr(expense_services, "insert_rows", dying_insert)
     with pytest.raises(WorkerKilled):
         expense_services.import_draft_apply(user=staff_user, draft=draft)
+    assert seen == [3]  # killed after the expenses were written, inside the apply's transaction
     assert Expense.objects.count() == 0 and ImportDraft.objects.get().status != ImportDraft.Status.APPLIED
-    monkeypatch.setattr(expense_services, "expense_create", real_create)
+    monkeypatch.setattr(expense_services, "insert_rows", real_insert)
 
     first = expense_services.import_draft_apply(user=staff_user, draft=draft)
     again = expense_services.import_draft_apply(user=staff_user, draft=draft)
