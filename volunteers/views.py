@@ -326,7 +326,10 @@ def _report_response(request, template: str, form, build, extra: dict | None = N
     query = form.data.copy()
     query.pop("format", None)
     context = {"form": form, "report": report, "query": query.urlencode(), **(extra or {})}
-    return render(request, template, context, status=200 if report is not None else 400)
+    # Parameters the user gave that do not validate are a bad request; a page opened bare whose
+    # defaults cannot be filled (no district to choose) is not.
+    given = bool(fmt) or any(name in request.GET for name in form.fields)
+    return render(request, template, context, status=400 if report is None and given else 200)
 
 
 @login_required
@@ -348,6 +351,8 @@ def report_year_end(request):
     first = districts.first()
     defaults = {"year": rules.academic_year_of(timezone.localdate()), "district": first.pk if first else None}
     form = YearEndForm(_report_query(request, defaults), districts=districts)
+    if first is None:
+        messages.info(request, "No district is open to you yet: an administrator assigns districts to viewers.")
     if form.is_valid():
         district: District = form.cleaned_data["district"]
         if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(

@@ -153,3 +153,11 @@ def test_viewer_year_end_defaults_to_their_district(viewer, client, attended):
     response = client.get(reverse("volunteers:report_year_end"), {"format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "In-person session" in response.content.decode()
+
+
+def test_viewer_without_districts_gets_the_page_with_an_explanation(viewer, client, attended):
+    client.force_login(viewer)
+    response = client.get(reverse("volunteers:report_year_end"))
+    assert response.status_code == 200 and response.context["report"] is None
+    assert "No district is open to you yet" in response.content.decode()
+    assert client.get(reverse("volunteers:report_year_end"), {"format": "csv"}).status_code == 400
