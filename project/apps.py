@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
+from simple_history.signals import pre_create_historical_record
 
 
 class CrewbaseAdminConfig(AdminConfig):
@@ -12,8 +13,6 @@ class ProjectConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self):
-        from simple_history.signals import pre_create_historical_record
-
         from . import history, roles, signals  # noqa: F401  (signal receivers)
 
         # History rows written inside `history.change_reason(...)` carry that reason.

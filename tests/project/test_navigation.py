@@ -2,9 +2,11 @@
 offers a change-password page; jobs are named in words."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from project.context_processors import NAVIGATION, STAFF_NAVIGATION
 from project.models import Job
@@ -34,8 +36,6 @@ def user_menu(html: str) -> str:
 
 
 def entry_urls() -> dict[str, str]:
-    from django.urls import reverse  # lazy: URLconf loaded once the test settings are in place
-
     return {label: reverse(name) for label, name, _ in NAVIGATION} | {
         label: reverse(name) for label, name in STAFF_NAVIGATION
     }
@@ -136,8 +136,6 @@ def test_jobs_page_names_jobs_in_words(client, staff_user):
 
 
 def test_every_job_kind_started_in_the_code_has_a_label():
-    from pathlib import Path  # lazy: only this test reads the sources
-
     root = Path(__file__).resolve().parents[2]
     kinds = set()
     for path in root.glob("*/**/*.py"):
