@@ -11,6 +11,7 @@ from .authentication import api_token_create, api_token_revoke
 from .bugreports import admin as bugreports_admin  # noqa: F401 - registers BugReport
 from .csv import csv_response
 from .email import admin as email_admin  # noqa: F401 - registers the e-mail models
+from .history import admin_change_reason, change_reason
 from .models import ApiToken, IntegrationCredential, Job, PeriodicTaskStatus
 
 
@@ -19,6 +20,15 @@ class AuditedAdmin(SimpleHistoryAdmin):
     """Base for domain models: history view, read-only timestamps."""
 
     readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        reason = admin_change_reason(model=self.model, changed=list(form.changed_data), adding=not change)
+        with change_reason(reason):
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with change_reason("Deleted in the admin"):
+            super().delete_model(request, obj)
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -47,18 +57,20 @@ class DeletedFilter(admin.SimpleListFilter):
 @admin.action(description="Soft-delete selected (can be restored)", permissions=["change"])
 def soft_delete_selected(modeladmin, request, queryset):
     count = 0
-    for obj in queryset.filter(deleted_at__isnull=True):
-        obj.soft_delete()
-        count += 1
+    with change_reason("Deleted in the admin"):
+        for obj in queryset.filter(deleted_at__isnull=True):
+            obj.soft_delete()
+            count += 1
     modeladmin.message_user(request, f"{count} deleted. Use the “Deleted” filter and “Restore” to undo.")
 
 
 @admin.action(description="Restore selected", permissions=["change"])
 def restore_selected(modeladmin, request, queryset):
     count = 0
-    for obj in queryset.filter(deleted_at__isnull=False):
-        obj.restore()
-        count += 1
+    with change_reason("Restored in the admin"):
+        for obj in queryset.filter(deleted_at__isnull=False):
+            obj.restore()
+            count += 1
     modeladmin.message_user(request, f"{count} restored.")
 
 
@@ -80,11 +92,13 @@ class SoftDeleteAdmin(AuditedAdmin):
         return actions
 
     def delete_model(self, request, obj):
-        obj.soft_delete()
+        with change_reason("Deleted in the admin"):
+            obj.soft_delete()
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            obj.soft_delete()
+        with change_reason("Deleted in the admin"):
+            for obj in queryset:
+                obj.soft_delete()
 
 
 def export_as_csv(modeladmin, request, queryset):

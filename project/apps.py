@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
+from simple_history.signals import pre_create_historical_record
 
 
 class CrewbaseAdminConfig(AdminConfig):
@@ -12,7 +13,10 @@ class ProjectConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self):
-        from . import roles, signals  # noqa: F401  (signal receivers)
+        from . import history, roles, signals  # noqa: F401  (signal receivers)
+
+        # History rows written inside `history.change_reason(...)` carry that reason.
+        pre_create_historical_record.connect(history.fill_change_reason, dispatch_uid="crewbase-change-reason")
 
         # Role permissions follow the models: re-synced after every migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="crewbase-sync-roles")

@@ -1,4 +1,4 @@
-"""Platform pages: home, login with TOTP second factor, health, jobs, error pages."""
+"""Platform pages: home, login with TOTP second factor, password change, health, jobs, error pages."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def _safe_next(request, default: str) -> str:
 @login_required
 def home(request):
     return render(request, "project/home.html", {"jobs": job_list_for_user(request.user)[:5]})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every signed-in user changes their own password here (own templates: the admin keeps its)."""
+
+    template_name = "project/password_change.html"
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "project/password_change_done.html"
 
 
 class LoginView(auth_views.LoginView):

@@ -303,15 +303,33 @@ def event_candidates(request, pk: int):
 
 
 # --------------------------------------------------------------------------- reports
+def _report_query(request, defaults: dict):
+    """The query string with each report parameter it lacks filled from the page's defaults, so
+    the export links (and a bare `?format=csv`) work on the first click. A parameter that is
+    present, even blank, is kept as given: the form then names what is wrong."""
+    query = request.GET.copy()
+    for name, value in defaults.items():
+        if name not in query and value is not None:
+            query[name] = str(value)
+    return query
+
+
 def _report_response(request, template: str, form, build, extra: dict | None = None):
-    report = build(form.cleaned_data) if form.is_bound and form.is_valid() else None
+    fmt = request.GET.get("format", "")
+    report = build(form.cleaned_data) if form.is_valid() else None
     if report is not None:
-        download = exports.report_download(report, request.GET.get("format", ""), request)
+        download = exports.report_download(report, fmt, request)
         if download is not None:
             return download
-    query = request.GET.copy()
+    elif fmt:
+        messages.error(request, "The report could not be downloaded: correct the fields below.")
+    query = form.data.copy()
     query.pop("format", None)
-    return render(request, template, {"form": form, "report": report, "query": query.urlencode(), **(extra or {})})
+    context = {"form": form, "report": report, "query": query.urlencode(), **(extra or {})}
+    # Parameters the user gave that do not validate are a bad request; a page opened bare whose
+    # defaults cannot be filled (no district to choose) is not.
+    given = bool(fmt) or any(name in request.GET for name in form.fields)
+    return render(request, template, context, status=400 if report is None and given else 200)
 
 
 @login_required
@@ -323,19 +341,19 @@ def report_index(request):
 
 @contacts_required
 def report_thank_you(request):
-    form = ThankYouForm(request.GET or {**ThankYouForm.default_initial(), "by": "hours", "limit": 25})
+    form = ThankYouForm(_report_query(request, {**ThankYouForm.default_initial(), "by": "hours", "limit": 25}))
     return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.thank_you_report(**d))
 
 
 @login_required
 def report_year_end(request):
     districts = selectors.district_list_for_user(request.user)
-    initial = {"year": rules.academic_year_of(timezone.localdate())}
     first = districts.first()
-    if first:
-        initial["district"] = first.pk
-    form = YearEndForm(request.GET or initial, districts=districts)
-    if form.is_bound and form.is_valid():
+    defaults = {"year": rules.academic_year_of(timezone.localdate()), "district": first.pk if first else None}
+    form = YearEndForm(_report_query(request, defaults), districts=districts)
+    if first is None:
+        messages.info(request, "No district is open to you yet: an administrator assigns districts to viewers.")
+    if form.is_valid():
         district: District = form.cleaned_data["district"]
         if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(
             request.user
@@ -348,13 +366,13 @@ def report_year_end(request):
 
 @contacts_required
 def report_organizations(request):
-    form = OrganizationReportForm(request.GET or {"year": rules.academic_year_of(timezone.localdate())})
+    form = OrganizationReportForm(_report_query(request, {"year": rules.academic_year_of(timezone.localdate())}))
     return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.organization_report(**d))
 
 
 @contacts_required
 def report_first_time(request):
-    form = DateRangeForm(request.GET or DateRangeForm.default_initial())
+    form = DateRangeForm(_report_query(request, DateRangeForm.default_initial()))
     return _report_response(
         request, "volunteers/reports/report.html", form, lambda d: reports.first_time_volunteers_report(**d)
     )

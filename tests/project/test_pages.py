@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def nav_links(html: str) -> list[str]:
-    nav = html.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+    nav = html.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0].split('<span class="nav-user"', 1)[0]
     return re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from project.history import change_reason
+
 
 class Command(BaseCommand):
     help = "Load demo data for every app. Idempotent: running it twice changes nothing."
@@ -31,7 +33,7 @@ class Command(BaseCommand):
                 continue
             # Apps whose loader takes `scale` get it; the others load their fixed demo set.
             kwargs = {"scale": scale} if scale and "scale" in inspect.signature(module.load).parameters else {}
-            with transaction.atomic():
+            with transaction.atomic(), change_reason("Demo data"):
                 module.load(stdout=self.stdout, **kwargs)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
