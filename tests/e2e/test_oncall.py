@@ -39,7 +39,7 @@ def test_coordinator_generates_a_schedule_and_sees_who_is_on_call_now(page, user
     assert Assignment.objects.count() == 0  # a preview saves nothing
     screenshot("preview")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("18 created, 0 changed.")
+    expect(page.locator(".messages", has_text="created")).to_contain_text("18 created, 0 changed.")
     end = last_monday + timedelta(weeks=3) - timedelta(days=1)
     assert f"Scheduled until {end:%a} {end.day} {end:%b %Y}." in page.locator("main").inner_text()
     screenshot("schedule")

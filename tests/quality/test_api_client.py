@@ -19,13 +19,29 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from project.authentication import api_token_create
+from scheduling.models import Event
+from scheduling.services import SCHEDULABLE_CONDITIONS
 
 pytestmark = pytest.mark.django_db
 PACKAGE = "crewbase_client"
 # Operations needing a value no list gives (a date, a team's query parameter): called with these.
 PATH_VALUES = {"day": "2026-01-05"}
+
+
+def _unscheduled_event_id():
+    """ "Find someone" answers only for an event nobody is scheduled for yet (else a 400)."""
+    open_events = Event.objects.filter(
+        schedule__isnull=True, condition__in=SCHEDULABLE_CONDITIONS, missing_since__isnull=True
+    )
+    return open_events.order_by("pk").values_list("pk", flat=True).first()
+
+
+# Operations whose id must be a particular row, not the list's first.
+PATH_IDS = {"/api/v1/scheduling/events/{id}/suggestions/": _unscheduled_event_id}
 # Required query parameters: a value, or the list whose first row's id to use.
 QUERY_VALUES = {
     "team": "/api/v1/oncall/teams/",
@@ -44,6 +60,10 @@ EXPECTED_SKIPPED = [
     "/api/v1/expenses/places/details/",
     "/api/v1/integrations/salesforce/runs/{id}/",
     "/api/v1/jobs/{id}/",
+    # A district's X-API-Key, not a user's token (their answers are checked against the schema in
+    # tests/volunteers/test_partners_api.py).
+    "/api/v1/public/districts/{slug}/events/",
+    "/api/v1/public/districts/{slug}/events/{id}/",
     "/api/v1/scheduling/rotation-exceptions/{id}/",
     "/api/v1/volunteers/quality/flags/{id}/",
     "/api/v1/volunteers/quality/runs/{id}/",
@@ -85,7 +105,13 @@ def api(generated, settings):
     client = package.AuthenticatedClient(
         base_url="http://testserver", token=token, httpx_args={"transport": transport}, raise_on_unexpected_status=True
     )
-    return package, schema, client
+    # A real WSGI handler closes the DB connection around each request, which would end the test's
+    # transaction (on PostgreSQL every later query fails); Django's test client does the same.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield package, schema, client
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def snake(name: str) -> str:
@@ -136,7 +162,7 @@ def test_every_get_operation_parses_through_the_generated_client(api):
         kwargs = {}
         for name in params:
             parent = path[: path.index("{" + name + "}")]
-            value = ids.get(parent, PATH_VALUES.get(name))
+            value = PATH_IDS[path]() if path in PATH_IDS else ids.get(parent, PATH_VALUES.get(name))
             if value is None:
                 break
             kwargs[name] = value

@@ -164,6 +164,7 @@ def terminate_backend(pid: int) -> None:
         side.close()
 
 
+@pytest.mark.error_log_expected("django.request")
 @pytest.mark.postgres
 def test_postgres_connections_killed_between_and_during_requests(server):
     if connection.vendor != "postgresql":
