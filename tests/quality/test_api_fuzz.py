@@ -199,12 +199,9 @@ def seeded(admin):
     Job.objects.create(kind="platform.purge_jobs", created_by=admin)
 
 
-PATH_PARAMETER = re.compile(r"\{[^}]+\}")
-
-
 def view_model(path: str):
     """The model behind an API path (its view's queryset), or None."""
-    view = resolve(PATH_PARAMETER.sub("0", path)).func
+    view = resolve(PARAMETER.sub("0", path)).func
     queryset = getattr(getattr(view, "cls", None), "queryset", None)
     return queryset.model if queryset is not None else None
 
@@ -341,7 +338,7 @@ OPERATIONS = sorted((method.upper(), path) for path, item in openapi_document()[
 
 @pytest.mark.parametrize("method, path", OPERATIONS)
 def test_operation_refuses_anonymous_with_a_reason(method, path):
-    response = APIClient().generic(method, PATH_PARAMETER.sub("1", path))
+    response = APIClient().generic(method, PARAMETER.sub("1", path))
     assert response.status_code == 401
     if path.startswith("/api/v1/public/"):  # a district API key, not a user's credentials
         assert response.json()["detail"] == BAD_KEY
