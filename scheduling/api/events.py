@@ -26,8 +26,8 @@ from project.api import RoleModelPermissions, StrictModelSerializer, StrictSeria
 from project.api_views import JobSerializer, job_accepted
 from project.jobs import job_start
 
-from . import runs, services
-from .models import (
+from .. import runs, services
+from ..models import (
     CompanyHoliday,
     DateAvailability,
     Employee,
@@ -43,8 +43,8 @@ from .models import (
     TimeOff,
     WeeklyAvailability,
 )
-from .reps import reps_import, reps_review
-from .selectors import (
+from ..reps import reps_import, reps_review
+from ..selectors import (
     day_verification,
     employee_list,
     event_list,
@@ -54,8 +54,8 @@ from .selectors import (
     sync_run_list,
     time_off_list,
 )
-from .services import CrossmarkFailed
-from .tasks import crossmark_sync_job
+from ..services import CrossmarkFailed
+from ..tasks import crossmark_sync_job
 
 
 class CrossmarkUnavailable(exceptions.APIException):
