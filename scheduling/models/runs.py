@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from project.fields import EncryptedTextField
 from project.models import AuditedModel
 
-from . import rules
+from .. import rules
 
 EVENT_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
