@@ -16,8 +16,8 @@ from django.utils import timezone
 from integrations.base import IntegrationError, PermanentError, is_live
 from integrations.crossmark import CrossmarkClient, FakeCrossmarkClient, crossmark_client
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     CompanyHoliday,
     Condition,
     CrossmarkAccount,
@@ -33,7 +33,7 @@ from .models import (
     TimeOff,
     WeeklyAvailability,
 )
-from .selectors import (
+from ..selectors import (
     employee_info,
     employee_infos,
     event_info,
