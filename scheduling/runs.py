@@ -118,7 +118,7 @@ def event_suggestions(*, event: Event, as_of: datetime | None = None) -> autosch
     condition that cannot take a schedule (Submitted, Canceled, …), is refused (ValidationError)."""
     if Schedule.objects.filter(event=event).exists():
         raise ValidationError({"event": "This event is already scheduled; reschedule or reassign it instead."})
-    services._check_event_open(event)
+    services.schedules._check_event_open(event)
     s = scheduling_settings_get()
     as_of = timezone.localtime(as_of or timezone.now())
     first = as_of.date() - timedelta(days=1)
@@ -386,7 +386,7 @@ def proposal_update(
     violations = rules.validate_assignment(
         event=event_info(proposal.event), employee=employee_info(employee), start_at=local, ctx=ctx
     )
-    accepted = services._enforce(violations, override_reason=override_reason)
+    accepted = services.schedules._enforce(violations, override_reason=override_reason)
     proposal.employee, proposal.start_at = employee, start_at
     proposal.overridden_warnings = accepted
     proposal.override_reason = override_reason.strip() if accepted else ""
@@ -472,7 +472,7 @@ def run_approve(
         rows = list(run.proposals.filter(pk__in=wanted, status__in=statuses).select_related("event"))
     else:
         rows = list(run.proposals.filter(status__in=statuses).select_related("event"))
-    client = crossmark or services.crossmark_for_user(user)
+    client = crossmark or services.clients.crossmark_for_user(user)
     outcome: Counter = Counter()
     order = _approval_order(rows)
     for done, pk in enumerate(order, start=1):
@@ -530,7 +530,7 @@ def _approve_one(pk: int, *, run_id: int, user, client: CrossmarkClient) -> str:
         row.submit_started_at = None  # saved with the outcome, in this transaction
         try:
             move = _prepare(row)
-            services._crossmark_apply(client, [move])
+            services.clients._crossmark_apply(client, [move])
         except ValidationError as exc:
             return _row_failed(row, " ".join(exc.messages))
         except services.CrossmarkFailed as exc:
@@ -598,7 +598,7 @@ def _prepare(row: ScheduleProposal) -> services.Move:
     else:
         if Schedule.objects.filter(event=event).exists():
             raise ValidationError("The event was posted since the run.")
-        services._check_event_open(event)
+        services.schedules._check_event_open(event)
     if event.event_type == EventType.SUPERVISOR and row.kind == ScheduleProposal.Kind.NEW:
         day = timezone.localtime(row.start_at).date()
         core_posted = Schedule.objects.filter(
@@ -617,7 +617,7 @@ def _prepare(row: ScheduleProposal) -> services.Move:
     unaccepted = [v for v in rules.soft(violations) if v.code not in accepted_codes]
     if unaccepted:
         raise ValidationError([v.message for v in unaccepted] + ["Edit the proposal and give a reason to accept."])
-    services._check_rep(employee)
+    services.schedules._check_rep(employee)
     return services.Move(schedule=schedule, event=event, employee=employee, start_at=row.start_at)
 
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import report_views, run_views, views
+from . import views
+from .views import reports as report_views
+from .views import runs as run_views
 
 app_name = "scheduling"
 urlpatterns = [

@@ -114,7 +114,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         """Crossmark reps: matched by id (`recase` when only Crossmark's casing differs), ambiguous (the
         same name, case and ends aside), look_alike (a similar name only), new, refused (no name)."""
         try:
-            return Response(reps_review(client=services.crossmark_for_user(request.user)))
+            return Response(reps_review(client=services.clients.crossmark_for_user(request.user)))
         except IntegrationError as exc:
             raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
 
@@ -126,7 +126,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         data = RepImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            result = reps_import(client=services.crossmark_for_user(request.user), **data.validated_data)
+            result = reps_import(client=services.clients.crossmark_for_user(request.user), **data.validated_data)
         except IntegrationError as exc:
             raise CrossmarkUnavailable(f"Crossmark: {exc}") from exc
         # The employees the import created, linked or gave Crossmark's casing.

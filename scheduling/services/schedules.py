@@ -1,118 +1,35 @@
-"""Writes of the scheduling domain. Manual scheduling talks to Crossmark first and saves the
-local change only when Crossmark accepted every call; otherwise it undoes what Crossmark already
-did (best effort) and changes nothing locally."""
+"""Scheduling services: manual scheduling. Crossmark first, the local change only when Crossmark
+accepted every call; otherwise it undoes what Crossmark already did (best effort) and changes
+nothing locally. Every placement is validated by `scheduling.rules.validate_assignment`."""
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from integrations.base import IntegrationError, PermanentError, is_live
-from integrations.crossmark import CrossmarkClient, FakeCrossmarkClient, crossmark_client
+from integrations.crossmark import CrossmarkClient
 
 from .. import rules
-from ..models import (
-    CompanyHoliday,
-    Condition,
-    CrossmarkAccount,
-    DateAvailability,
-    Employee,
-    Event,
-    EventType,
-    RotationAssignment,
-    RotationException,
-    RotationType,
-    Schedule,
-    SchedulingSettings,
-    TimeOff,
-    WeeklyAvailability,
+from ..models import Condition, Employee, Event, EventType, Schedule
+from ..selectors import employee_info, employee_infos, event_info, paired_supervisor_event, rule_context_build
+from . import clients
+from .clients import (
+    CrossmarkFailed,
+    Move,
+    ScheduleOutcome,
+    _crossmark_apply,
+    _crossmark_transaction,
+    _lock,
+    _paired_schedule,
 )
-from ..selectors import (
-    employee_info,
-    employee_infos,
-    event_info,
-    paired_supervisor_event,
-    rule_context_build,
-    scheduling_settings_get,
-)
-
-logger = logging.getLogger(__name__)
 
 # Conditions in which an event may receive a (new) posted schedule. "Scheduled" without a local
 # posting means someone posted it in Crossmark directly: resolve that first (see the sync log).
 SCHEDULABLE_CONDITIONS = {Condition.UNSTAFFED, Condition.REISSUED}
 # Violation codes that concern the chosen time rather than the person (for error field names).
 TIME_CODES = {"window", "core_slot", "supervisor_time", "overlap"}
-
-
-class CrossmarkFailed(Exception):
-    """Crossmark did not accept a change; nothing was changed locally."""
-
-    def __init__(self, message: str, *, transient: bool = True):
-        super().__init__(message)
-        self.transient = transient
-
-
-# --------------------------------------------------------------------------- Crossmark clients
-def crossmark_for_user(user) -> CrossmarkClient:
-    """The Crossmark client acting as this site user (their own account and session)."""
-    if not is_live("crossmark"):
-        return FakeCrossmarkClient(events=[])
-    account = CrossmarkAccount.objects.filter(user=user).first() if user is not None else None
-    if account is None:
-        raise ValidationError({"crossmark": "Set up your own Crossmark login (Scheduling → Settings) first."})
-
-    def remember(session_id: str, started: float) -> None:
-        CrossmarkAccount.objects.filter(pk=account.pk).update(
-            session_id=session_id, session_started_at=datetime.fromtimestamp(started, tz=UTC)
-        )
-
-    started = account.session_started_at.timestamp() if account.session_started_at else None
-    return crossmark_client(
-        username=account.username,
-        password=account.password,
-        session_id=account.session_id,
-        session_started_at=started,
-        on_session=remember,
-    )
-
-
-def crossmark_for_sync(settings_row: SchedulingSettings | None = None) -> CrossmarkClient:
-    """The store account used by the background sync (configured in the settings)."""
-    s = settings_row or scheduling_settings_get()
-    return crossmark_client(username=s.crossmark_username, password=s.crossmark_password)
-
-
-def crossmark_account_set(*, user, username: str, password: str) -> CrossmarkAccount:
-    account, _ = CrossmarkAccount.objects.update_or_create(
-        user=user, defaults={"username": username, "password": password, "session_id": "", "session_started_at": None}
-    )
-    return account
-
-
-# --------------------------------------------------------------------------- validation
-@dataclass
-class Move:
-    """One change to a posted schedule: new employee/start, or removal (employee None)."""
-
-    schedule: Schedule | None
-    event: Event
-    employee: Employee | None
-    start_at: datetime | None
-    new_crossmark_id: str = ""
-
-
-@dataclass
-class ScheduleOutcome:
-    schedules: list[Schedule] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    accepted_warnings: list[dict] = field(default_factory=list)
 
 
 def _raise_hard(violations: list[rules.Violation], *, prefix: str = "") -> None:
@@ -165,110 +82,6 @@ def _check_rep(employee: Employee) -> None:
         raise ValidationError({"employee": f"{employee.name} has no Crossmark rep id, so Crossmark cannot post it."})
 
 
-# --------------------------------------------------------------------------- Crossmark application
-def _end_for(event: Event, start_at: datetime) -> datetime:
-    minutes = rules.duration_minutes(
-        scheduling_settings_get().durations or {},
-        event_type=event.event_type,
-        sub_type=event.sub_type,
-        estimated=event.estimated_minutes,
-    )
-    return start_at + timedelta(minutes=minutes)
-
-
-def _crossmark_schedule(client: CrossmarkClient, *, event: Event, employee: Employee, start_at: datetime) -> str:
-    return client.schedule_event(
-        rep_id=employee.crossmark_rep_id or "",
-        mplan_id=event.mplan_id,
-        location_id=event.store_id,
-        start=timezone.localtime(start_at),
-        end=timezone.localtime(_end_for(event, start_at)),
-    )
-
-
-def _crossmark_apply(client: CrossmarkClient, moves: list[Move]) -> None:
-    """Apply every move in Crossmark (unschedule the old posting, post the new one). On the first
-    failure, undo the moves already made in reverse order and raise CrossmarkFailed."""
-    done: list[tuple[Move, str]] = []  # (move, "removed" | "moved" | "added")
-    try:
-        for move in moves:
-            removed = False
-            if move.schedule is not None:
-                client.unschedule_event(schedule_id=move.schedule.crossmark_schedule_id)
-                done.append((move, "removed"))
-                removed = True
-            if move.employee is not None:
-                move.new_crossmark_id = _crossmark_schedule(
-                    client, event=move.event, employee=move.employee, start_at=move.start_at
-                )
-                if removed:
-                    done[-1] = (move, "moved")
-                else:
-                    done.append((move, "added"))
-    except IntegrationError as exc:
-        id_updates, problems = _crossmark_undo(client, done)
-        message = f"Crossmark did not accept the change ({exc}). Nothing was changed."
-        if problems:
-            message += (
-                " Crossmark could not be fully restored: "
-                + "; ".join(problems)
-                + " The next sync will show Crossmark's state."
-            )
-        logger.warning("crossmark change refused: %s", exc)
-        failure = CrossmarkFailed(message, transient=not isinstance(exc, PermanentError))
-        failure.id_updates = id_updates
-        raise failure from exc
-
-
-def _crossmark_undo(client: CrossmarkClient, done: list[tuple[Move, str]]) -> tuple[dict[int, str], list[str]]:
-    """Reverse what Crossmark already did. Re-posting gives a new Crossmark id, which the caller
-    records after the rolled-back transaction (the posting itself is the same as before)."""
-    id_updates: dict[int, str] = {}
-    problems = []
-    for move, what in reversed(done):
-        try:
-            if what in ("moved", "added"):
-                client.unschedule_event(schedule_id=move.new_crossmark_id)
-            if what in ("moved", "removed"):
-                old = move.schedule
-                id_updates[old.pk] = _crossmark_schedule(
-                    client, event=old.event, employee=old.employee, start_at=old.start_at
-                )
-        except IntegrationError as exc:
-            logger.error("could not undo crossmark change of event %s: %s", move.event.mplan_id, exc)
-            problems.append(f"{move.event.name}: {exc}")
-    return id_updates, problems
-
-
-@contextmanager
-def _crossmark_transaction():
-    """A transaction that, when Crossmark refused, still records the new Crossmark ids of
-    postings that had to be re-made while undoing."""
-    try:
-        with transaction.atomic():
-            yield
-    except CrossmarkFailed as exc:
-        for pk, crossmark_id in getattr(exc, "id_updates", {}).items():
-            Schedule.objects.filter(pk=pk).update(crossmark_schedule_id=crossmark_id)
-        raise
-
-
-def _lock(schedule: Schedule) -> Schedule:
-    return Schedule.objects.select_for_update(of=("self",)).select_related("event", "employee").get(pk=schedule.pk)
-
-
-def _paired_schedule(core_schedule: Schedule) -> Schedule | None:
-    supervisor = paired_supervisor_event(core_schedule.event)
-    if supervisor is None:
-        return None
-    return (
-        Schedule.objects.select_for_update(of=("self",))
-        .select_related("event", "employee")
-        .filter(event=supervisor)
-        .first()
-    )
-
-
 # --------------------------------------------------------------------------- manual scheduling
 def schedule_assign(
     *,
@@ -282,7 +95,7 @@ def schedule_assign(
 ) -> ScheduleOutcome:
     """Post `employee` on `event` at `start_at`. A Core also gets its paired Supervisor event
     placed (the one Supervisor rule) when that is possible; otherwise a note says why not."""
-    client = crossmark or crossmark_for_user(user)
+    client = crossmark or clients.crossmark_for_user(user)
     with _crossmark_transaction():
         event = Event.objects.select_for_update().get(pk=event.pk)
         employee = (
@@ -360,7 +173,7 @@ def _message(exc: Exception) -> str:
 
 def schedule_unschedule(*, schedule: Schedule, user=None, crossmark: CrossmarkClient | None = None) -> list[Event]:
     """Remove a posting (and, for a Core, its paired Supervisor's). All or nothing."""
-    client = crossmark or crossmark_for_user(user)
+    client = crossmark or clients.crossmark_for_user(user)
     with _crossmark_transaction():
         schedule = _lock(schedule)
         moves = [Move(schedule=schedule, event=schedule.event, employee=None, start_at=None)]
@@ -387,7 +200,7 @@ def schedule_reschedule(
 ) -> ScheduleOutcome:
     """Move a posting to a new time. A Core's paired Supervisor moves to the Supervisor time of
     the Core's new date; both are validated and both go to Crossmark, or neither changes."""
-    client = crossmark or crossmark_for_user(user)
+    client = crossmark or clients.crossmark_for_user(user)
     with _crossmark_transaction():
         schedule = _lock(schedule)
         paired = _paired_schedule(schedule) if schedule.event.event_type == EventType.CORE else None
@@ -449,7 +262,7 @@ def schedule_reassign(
     crossmark: CrossmarkClient | None = None,
 ) -> ScheduleOutcome:
     """Give a posted event (typically a Supervisor event) to another employee at the same time."""
-    client = crossmark or crossmark_for_user(user)
+    client = crossmark or clients.crossmark_for_user(user)
     with _crossmark_transaction():
         schedule = _lock(schedule)
         employee = (
@@ -475,7 +288,7 @@ def schedule_swap_cores(
     *, first: Schedule, second: Schedule, user=None, override_reason: str = "", crossmark: CrossmarkClient | None = None
 ) -> ScheduleOutcome:
     """Trade two posted Cores between their employees; each event keeps its time."""
-    client = crossmark or crossmark_for_user(user)
+    client = crossmark or clients.crossmark_for_user(user)
     with _crossmark_transaction():
         first, second = _lock(first), _lock(second)
         if first.pk == second.pk:
@@ -512,145 +325,3 @@ def schedule_swap_cores(
                 move.schedule.override_reason = override_reason.strip()
             move.schedule.save()
     return ScheduleOutcome(schedules=[first, second], accepted_warnings=accepted)
-
-
-# --------------------------------------------------------------------------- people and calendars
-@transaction.atomic
-def time_off_create(*, employee: Employee, start_date: date, end_date: date, reason: str = "") -> TimeOff:
-    """Record an absence. Locks the employee so that two requests cannot add overlapping ranges."""
-    Employee.objects.select_for_update().filter(pk=employee.pk).first()
-    time_off = TimeOff(employee=employee, start_date=start_date, end_date=end_date, reason=reason)
-    time_off.full_clean()
-    time_off.save()
-    return time_off
-
-
-@transaction.atomic
-def time_off_update(*, time_off: TimeOff, **changes) -> TimeOff:
-    Employee.objects.select_for_update().filter(pk=time_off.employee_id).first()
-    for name, value in changes.items():
-        setattr(time_off, name, value)
-    time_off.full_clean()
-    time_off.save()
-    return time_off
-
-
-@transaction.atomic
-def weekly_availability_set(*, employee: Employee, days: dict[str, bool]) -> WeeklyAvailability:
-    unknown = set(days) - set(WeeklyAvailability.DAYS)
-    if unknown:
-        raise ValidationError({name: "Unknown day." for name in sorted(unknown)})
-    row, _ = WeeklyAvailability.objects.get_or_create(employee=employee)
-    for day, value in days.items():
-        setattr(row, day, bool(value))
-    row.full_clean()
-    row.save()
-    return row
-
-
-@transaction.atomic
-def date_availability_set(*, employee: Employee, day: date, is_available: bool, reason: str = "") -> DateAvailability:
-    row, _ = DateAvailability.objects.update_or_create(
-        employee=employee, date=day, defaults={"is_available": is_available, "reason": reason}
-    )
-    return row
-
-
-@transaction.atomic
-def rotations_set(*, assignments: dict[str, dict[int, int | None]]) -> list[RotationAssignment]:
-    """Replace the weekly rotations: {"juicer": {0: employee_id, …}, "primary_lead": {…}}.
-    Each person must hold the title the rotation needs."""
-    needed = {
-        RotationType.JUICER: {"juicer_barista"},
-        RotationType.PRIMARY_LEAD: {"lead_event_specialist", "club_supervisor"},
-    }
-    errors: dict[str, list[str]] = {}
-    employees = Employee.objects.in_bulk([i for days in assignments.values() for i in days.values() if i])
-    for rotation_type, days in assignments.items():
-        if rotation_type not in RotationType.values:
-            errors[rotation_type] = ["Unknown rotation type."]
-            continue
-        for weekday, employee_id in days.items():
-            if not 0 <= int(weekday) <= 6:
-                errors.setdefault(rotation_type, []).append(f"Weekday {weekday} is not 0–6.")
-            elif employee_id and employee_id not in employees:
-                errors.setdefault(rotation_type, []).append(f"Unknown employee {employee_id}.")
-            elif employee_id and employees[employee_id].job_title not in needed[rotation_type]:
-                errors.setdefault(rotation_type, []).append(
-                    f"{employees[employee_id].name} cannot hold the {RotationType(rotation_type).label} rotation."
-                )
-    if errors:
-        raise ValidationError(errors)
-    rows = []
-    for rotation_type, days in assignments.items():
-        for weekday, employee_id in days.items():
-            if employee_id:
-                row, _ = RotationAssignment.objects.update_or_create(
-                    weekday=int(weekday), rotation_type=rotation_type, defaults={"employee_id": employee_id}
-                )
-                rows.append(row)
-            else:
-                for row in RotationAssignment.objects.filter(weekday=int(weekday), rotation_type=rotation_type):
-                    row.delete()
-    return rows
-
-
-@transaction.atomic
-def rotation_exception_set(*, day: date, rotation_type: str, employee: Employee, reason: str = "") -> RotationException:
-    row = RotationException.objects.filter(date=day, rotation_type=rotation_type).first() or RotationException(
-        date=day, rotation_type=rotation_type
-    )
-    row.employee, row.reason = employee, reason
-    row.full_clean()
-    row.save()
-    return row
-
-
-@transaction.atomic
-def holiday_save(*, holiday: CompanyHoliday) -> CompanyHoliday:
-    holiday.full_clean()
-    holiday.save()
-    return holiday
-
-
-@transaction.atomic
-def event_update(*, event: Event, **changes) -> Event:
-    """Local edits (type, sub-type, estimate, exclusion). Type edits are kept by later syncs."""
-    local_fields = {"event_type", "sub_type", "estimated_minutes", "auto_schedule_excluded"}
-    unknown = set(changes) - local_fields
-    if unknown:
-        raise ValidationError({name: "This field comes from Crossmark and cannot be edited." for name in unknown})
-    if {"event_type", "sub_type"} & set(changes):
-        event.type_edited = True
-    for name, value in changes.items():
-        setattr(event, name, value)
-    event.full_clean()
-    event.save()
-    return event
-
-
-@transaction.atomic
-def settings_update(**changes) -> SchedulingSettings:
-    """The one write of the scheduling settings: the page form, the admin and the API all call it.
-    Only `SchedulingSettings.EDITABLE_FIELDS` may change; a blank (or absent) password keeps the
-    current one. The row is re-read and locked, so what a form object held in memory never counts."""
-    unknown = sorted(set(changes) - set(SchedulingSettings.EDITABLE_FIELDS))
-    if unknown:
-        raise ValidationError({name: ["Not a scheduling setting that can be changed."] for name in unknown})
-    scheduling_settings_get()  # creates the row on first use
-    row = SchedulingSettings.objects.select_for_update().get(pk=1)
-    for secret in SchedulingSettings.SECRET_FIELDS:
-        if secret in changes and not changes[secret]:
-            del changes[secret]  # blank keeps the current password
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    return row
-
-
-@transaction.atomic
-def employee_save(*, employee: Employee) -> Employee:
-    employee.full_clean()
-    employee.save()
-    return employee

@@ -488,7 +488,7 @@ def test_crossmark_approval_killed_mid_submission_posts_nothing_twice(monkeypatc
     run = runs.run_execute(run=runs.run_create())
     assert run.proposed == 2
     crossmark = DyingCrossmark(die_after=2)  # the Supervisor row, submitted after its Core
-    monkeypatch.setattr(runs.services, "crossmark_for_user", lambda user: crossmark)
+    monkeypatch.setattr(runs.services.clients, "crossmark_for_user", lambda user: crossmark)
     job = Job.objects.create(
         kind="scheduling.auto_schedule_approve",
         created_by=coordinator,

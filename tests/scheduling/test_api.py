@@ -123,7 +123,7 @@ def test_crossmark_down_is_a_503_and_nothing_changes(client_for, coordinator, mo
 
     fake = FakeCrossmarkClient(events=[])
     fake.fail_next["schedule"] = 1
-    monkeypatch.setattr(services, "crossmark_for_user", lambda user: fake)
+    monkeypatch.setattr(services.clients, "crossmark_for_user", lambda user: fake)
     event = EventFactory(day=DAY)
     response = client_for(coordinator).post(
         f"{API}/schedules/",

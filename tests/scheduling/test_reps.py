@@ -116,7 +116,7 @@ def test_a_link_to_someone_who_is_not_a_candidate_is_refused():
 @pytest.fixture
 def crossmark(monkeypatch):
     client = client_with(("5101", "", "Bob Johnson"), ("9001", "", ""), ("5201", "US5201", "Ann Lee"))
-    monkeypatch.setattr(services, "crossmark_for_user", lambda user: client)
+    monkeypatch.setattr(services.clients, "crossmark_for_user", lambda user: client)
     return client
 
 

@@ -66,7 +66,7 @@ def world():
 @pytest.fixture
 def crossmark(monkeypatch):
     client = FakeCrossmarkClient(events=[])
-    monkeypatch.setattr(runs.services, "crossmark_for_user", lambda user: client)
+    monkeypatch.setattr(runs.services.clients, "crossmark_for_user", lambda user: client)
     return client
 
 

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from project.jobs import JobNotQueued
 from project.models import Job
 
-from . import runs
-from .models import Employee, ScheduleProposal, SchedulerRun
-from .selectors import proposal_counts, proposal_facts, proposal_queryset, schedule_list, scheduler_run_list
-from .services import CrossmarkFailed
-from .views import can_view
+from .. import runs
+from ..models import Employee, ScheduleProposal, SchedulerRun
+from ..selectors import proposal_counts, proposal_facts, proposal_queryset, schedule_list, scheduler_run_list
+from ..services import CrossmarkFailed
+from ..views import can_view
 
 RUN_PERMISSION = "scheduling.change_schedulerrun"
 

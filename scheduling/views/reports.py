@@ -12,8 +12,8 @@ from django.utils import timezone
 from project.csv import csv_response
 from project.dates import date_from_query
 
-from . import reports
-from .views import can_view
+from .. import reports
+from .schedules import can_view
 
 
 def _wants_csv(request) -> bool:

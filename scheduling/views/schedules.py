@@ -20,8 +20,8 @@ from project.jobs import JobNotQueued, job_start
 from project.models import Job
 from project.permissions import permission_require, permission_required_page
 
-from . import paperwork, runs, services
-from .forms import (
+from .. import paperwork, runs, services
+from ..forms import (
     AssignForm,
     CrossmarkLoginForm,
     EdrCodeForm,
@@ -35,7 +35,7 @@ from .forms import (
     SwapForm,
     TimeOffForm,
 )
-from .models import (
+from ..models import (
     CompanyHoliday,
     CrossmarkAccount,
     Employee,
@@ -46,8 +46,8 @@ from .models import (
     Schedule,
     SyncRun,
 )
-from .reps import reps_import, reps_review
-from .selectors import (
+from ..reps import reps_import, reps_review
+from ..selectors import (
     day_verification,
     employee_detail,
     employees_available_for,
@@ -59,7 +59,7 @@ from .selectors import (
     sync_run_list,
     unscheduled_event_list,
 )
-from .tasks import crossmark_sync_job
+from ..tasks import crossmark_sync_job
 
 VIEW = "scheduling.view_event"
 CHANGE = "scheduling.change_schedule"
@@ -454,7 +454,7 @@ def employee_edit(request, pk: int | None = None):
 def employee_import(request):
     """Crossmark reps: new ones listed for selection; name-only look-alikes listed to resolve."""
     try:
-        client = services.crossmark_for_user(request.user)
+        client = services.clients.crossmark_for_user(request.user)
         if request.method == "POST":
             links = {
                 key.removeprefix("link_"): int(value)
