@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from project.phones import InvalidPhone, phone_to_e164
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     Affiliation,
     Contact,
     ContactAddress,
