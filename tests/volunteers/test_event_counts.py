@@ -69,7 +69,7 @@ def test_refresh_is_set_based_and_reports_only_the_events_it_changed(django_asse
 
 
 def test_refresh_works_in_chunks(monkeypatch):
-    monkeypatch.setattr(services.people, "COUNT_CHUNK", 2)
+    monkeypatch.setattr(services.participations, "COUNT_CHUNK", 2)
     events = [EventFactory(status="completed") for _ in range(5)]
     for event in events:
         participations(event, "attended")

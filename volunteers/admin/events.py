@@ -71,7 +71,7 @@ class EventAdminForm(SyncedFieldsFormMixin, forms.ModelForm):
                 )
             }
         )
-        errors = services.people._event_rule_errors(probe, previous_status=previous)
+        errors = services.events._event_rule_errors(probe, previous_status=previous)
         for name, message in errors.items():
             self.add_error(name if name in self.fields else None, message)
         return cleaned

@@ -1,24 +1,16 @@
-"""Writes for the volunteers domain. Keyword-only, typed, atomic; rules come from `rules`."""
+"""Volunteers services: volunteers (create, update, local status, report exclusion, merge),
+skills, affiliations, history and recruitment notes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
-from functools import reduce
-from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from project.phones import InvalidPhone, phone_to_e164
-
-from .. import rules
 from ..models import (
     Affiliation,
     Contact,
@@ -27,110 +19,16 @@ from ..models import (
     ContactHistory,
     ContactPhone,
     Event,
-    EventFormat,
-    EventStatus,
     Organization,
     ParticipationStatus,
     RecruitmentNote,
     Skill,
-    Student,
-    StudentParticipation,
     Volunteer,
     VolunteerMerge,
-    VolunteerParticipation,
     VolunteerSkill,
 )
-
-
-# --------------------------------------------------------------------------- contact details
-def normalize_email(raw: str | None) -> str:
-    """Lower-cased address; blanks and the string "None" are rejected, never stored."""
-    value = (raw or "").strip()
-    if not value or value.lower() in {"none", "null", "n/a"}:
-        raise ValidationError({"email": "Enter an email address."})
-    try:
-        validate_email(value)
-    except ValidationError as exc:
-        raise ValidationError({"email": f"“{value}” is not a valid email address."}) from exc
-    return value.lower()
-
-
-def normalize_phone(raw: str | None) -> str:
-    """E.164 through the platform's one phone rule; a blank or invalid number names the field."""
-    try:
-        number = phone_to_e164(raw)
-    except InvalidPhone as exc:
-        raise ValidationError({"number": str(exc)}) from exc
-    if not number:
-        raise ValidationError({"number": "Enter a phone number."})
-    return number
-
-
-def _add_detail(model, *, contact: Contact, make_primary: bool, **fields):
-    siblings = model.objects.filter(contact=contact)
-    # The first detail of a kind becomes primary, so a contact with details always has one.
-    primary = make_primary or not siblings.exists()
-    if primary:
-        siblings.filter(is_primary=True).update(is_primary=False)
-    detail = model(contact=contact, is_primary=primary, **fields)
-    detail.full_clean()
-    detail.save()
-    return detail
-
-
-@transaction.atomic
-def contact_email_add(
-    *, contact: Contact, email: str, kind: str = ContactEmail.Kind.PERSONAL, make_primary: bool = False
-) -> ContactEmail:
-    address = normalize_email(email)
-    if ContactEmail.objects.filter(contact=contact, email=address).exists():
-        raise ValidationError({"email": f"{address} is already on this contact."})
-    return _add_detail(ContactEmail, contact=contact, make_primary=make_primary, email=address, kind=kind)
-
-
-@transaction.atomic
-def contact_phone_add(
-    *, contact: Contact, number: str, kind: str = ContactPhone.Kind.PERSONAL, make_primary: bool = False
-) -> ContactPhone:
-    normalized = normalize_phone(number)
-    if ContactPhone.objects.filter(contact=contact, number=normalized).exists():
-        raise ValidationError({"number": f"{normalized} is already on this contact."})
-    return _add_detail(ContactPhone, contact=contact, make_primary=make_primary, number=normalized, kind=kind)
-
-
-@transaction.atomic
-def contact_address_add(
-    *,
-    contact: Contact,
-    street: str = "",
-    city: str = "",
-    state: str = "",
-    postal_code: str = "",
-    kind: str = ContactAddress.Kind.PERSONAL,
-    make_primary: bool = False,
-) -> ContactAddress:
-    address = _add_detail(
-        ContactAddress,
-        contact=contact,
-        make_primary=make_primary,
-        street=street,
-        city=city,
-        state=state,
-        postal_code=postal_code.strip(),
-        kind=kind,
-    )
-    if contact.kind == Contact.Kind.VOLUNTEER:
-        volunteer_local_status_refresh(volunteer=Volunteer.objects.get(pk=contact.pk))
-    return address
-
-
-@transaction.atomic
-def contact_detail_make_primary(*, detail: ContactEmail | ContactPhone | ContactAddress) -> None:
-    type(detail).objects.filter(contact_id=detail.contact_id, is_primary=True).exclude(pk=detail.pk).update(
-        is_primary=False
-    )
-    detail.is_primary = True
-    detail.save(update_fields=["is_primary", "updated_at"])
+from .contacts import contact_address_add, contact_email_add, contact_phone_add
+from .participations import event_counts_refresh, volunteer_local_status_refresh, volunteer_stats_refresh
 
 
 # --------------------------------------------------------------------------- volunteers
@@ -202,45 +100,6 @@ def affiliation_set(
     affiliation.full_clean()
     affiliation.save()
     return affiliation
-
-
-def volunteer_local_status_refresh(*, volunteer: Volunteer) -> str:
-    attended_in_person = VolunteerParticipation.objects.filter(
-        volunteer=volunteer, status=ParticipationStatus.ATTENDED, event__format=EventFormat.IN_PERSON
-    ).exists()
-    codes = list(
-        ContactAddress.objects.filter(contact_id=volunteer.pk)
-        .order_by("-is_primary", "id")
-        .values_list("postal_code", flat=True)
-    )
-    status = rules.local_status_compute(attended_in_person=attended_in_person, postal_codes=codes)
-    if status != volunteer.local_status:
-        volunteer.local_status = status
-        volunteer.local_status_updated_at = timezone.now()
-        volunteer.save(update_fields=["local_status", "local_status_updated_at", "updated_at"])
-    return status
-
-
-def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> None:
-    """Recompute the denormalised attendance figures from participation history: per chunk, one
-    UPDATE whose values are aggregates over the volunteer's attended participations (no row-by-row
-    ORM work; the sync refreshes tens of thousands of volunteers this way)."""
-    ids = sorted(set(volunteer_ids))
-    attended = (
-        VolunteerParticipation.objects.filter(volunteer_id=OuterRef("pk"), status=ParticipationStatus.ATTENDED)
-        .order_by()
-        .values("volunteer_id")
-    )
-
-    def aggregate(expression):
-        return Subquery(attended.annotate(value=expression).values("value"))
-
-    for start in range(0, len(ids), COUNT_CHUNK):
-        Volunteer.objects.filter(pk__in=ids[start : start + COUNT_CHUNK]).update(
-            times_volunteered=Coalesce(aggregate(Count("pk")), 0) + F("additional_volunteer_count"),
-            first_volunteered_on=aggregate(Min(TruncDate("event__start"))),
-            last_volunteered_on=aggregate(Max(TruncDate("event__start"))),
-        )
 
 
 @transaction.atomic
@@ -364,287 +223,6 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
     volunteer_stats_refresh(volunteer_ids=[survivor.pk])
     volunteer_local_status_refresh(volunteer=survivor)
     return record
-
-
-# --------------------------------------------------------------------------- events
-def _event_rule_errors(event: Event, *, previous_status: str | None) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if (
-        previous_status is not None
-        and previous_status != event.status
-        and not rules.event_transition_allowed(previous_status, event.status)
-    ):
-        errors["status"] = (
-            f"An event cannot go from {EventStatus(previous_status).label} to {EventStatus(event.status).label}."
-        )
-    errors.update(
-        rules.cancellation_errors(status=event.status, reason=event.cancellation_reason, notes=event.cancellation_notes)
-    )
-    if event.attended_count > event.registered_count:
-        errors["attended_count"] = (
-            f"Attended ({event.attended_count}) cannot exceed registered ({event.registered_count})."
-        )
-    if event.end and event.start and event.end < event.start:
-        errors["end"] = "The event cannot end before it starts."
-    return errors
-
-
-def _event_districts_include_school(event: Event) -> None:
-    if event.school_id:
-        event.districts.add(event.school.district_id)
-
-
-EVENT_FIELDS = {
-    "title",
-    "description",
-    "event_type",
-    "format",
-    "status",
-    "cancellation_reason",
-    "cancellation_notes",
-    "start",
-    "end",
-    "duration_minutes",
-    "location",
-    "school",
-    "volunteers_needed",
-    "registered_count",
-    "attended_count",
-    "registered_student_count",
-    "attended_student_count",
-    "attended_educator_count",
-    "session_host",
-    "registration_link",
-    "salesforce_id",
-}
-
-
-@transaction.atomic
-def event_create(*, user=None, districts: Iterable = (), skills: Iterable = (), **fields) -> Event:
-    unknown = set(fields) - EVENT_FIELDS
-    if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
-    event = Event(**fields)
-    errors = _event_rule_errors(event, previous_status=None)
-    if errors:
-        raise ValidationError(errors)
-    if event.cancellation_reason:
-        event.cancellation_set_by, event.cancellation_set_at = user, timezone.now()
-    event.full_clean()
-    event.save()
-    if districts:
-        event.districts.set(districts)
-    if skills:
-        event.skills.set(skills)
-    _event_districts_include_school(event)
-    return event
-
-
-@transaction.atomic
-def event_update(
-    *, event: Event, user=None, districts: Iterable | None = None, skills: Iterable | None = None, **fields
-) -> Event:
-    unknown = set(fields) - EVENT_FIELDS
-    if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
-    current = Event.objects.select_for_update().get(pk=event.pk)
-    previous_status, previous_reason = current.status, current.cancellation_reason
-    for name, value in fields.items():
-        setattr(event, name, value)
-    if event.status != EventStatus.CANCELLED and "cancellation_reason" not in fields and previous_reason:
-        # Leaving the cancelled state drops the reason (it only makes sense on cancelled events).
-        event.cancellation_reason, event.cancellation_notes = "", ""
-    errors = _event_rule_errors(event, previous_status=previous_status)
-    if errors:
-        raise ValidationError(errors)
-    if event.cancellation_reason != previous_reason:
-        event.cancellation_set_by = user if event.cancellation_reason else None
-        event.cancellation_set_at = timezone.now() if event.cancellation_reason else None
-    event.full_clean()
-    event.save()
-    if districts is not None:
-        event.districts.set(districts)
-    if skills is not None:
-        event.skills.set(skills)
-    _event_districts_include_school(event)
-    return event
-
-
-def event_status_change(
-    *, event: Event, status: str, user=None, cancellation_reason: str = "", cancellation_notes: str = ""
-) -> Event:
-    fields = {"status": status}
-    if status == EventStatus.CANCELLED:
-        fields.update(cancellation_reason=cancellation_reason, cancellation_notes=cancellation_notes)
-    return event_update(event=event, user=user, **fields)
-
-
-# --------------------------------------------------------------------------- participations
-@transaction.atomic
-def participation_record(
-    *,
-    event: Event,
-    volunteer: Volunteer,
-    status: str | None = None,
-    status_source: str = "",
-    delivery_hours: Decimal | None = None,
-    role: str = "",
-) -> VolunteerParticipation:
-    """Create or update a volunteer's participation. A raw source status is kept as given and
-    mapped to the enum; an explicit `status` wins."""
-    resolved = status or rules.participation_status_from_source(status_source)
-    if resolved not in ParticipationStatus.values:
-        raise ValidationError({"status": f"Unknown participation status “{resolved}”."})
-    if event.status == EventStatus.CANCELLED and resolved == ParticipationStatus.ATTENDED:
-        raise ValidationError({"status": "Nobody can attend a cancelled event."})
-    participation = VolunteerParticipation.objects.filter(
-        event=event, volunteer=volunteer
-    ).first() or VolunteerParticipation(event=event, volunteer=volunteer)
-    participation.status = resolved
-    participation.status_source = status_source or participation.status_source
-    if delivery_hours is not None:
-        participation.delivery_hours = delivery_hours
-    elif resolved == ParticipationStatus.ATTENDED and participation.delivery_hours is None and event.duration_minutes:
-        participation.delivery_hours = (Decimal(event.duration_minutes) / 60).quantize(Decimal("0.01"))
-    participation.role = role or participation.role
-    participation.full_clean()
-    participation.save()
-    event_counts_refresh(event_ids=[event.pk])
-    volunteer_stats_refresh(volunteer_ids=[volunteer.pk])
-    return participation
-
-
-@transaction.atomic
-def attendance_mark(*, event: Event, marks: dict[int, str], user=None) -> int:
-    """Set attendance for participations of `event` (participation id -> status)."""
-    if event.status in (EventStatus.CANCELLED, EventStatus.DRAFT):
-        raise ValidationError({"event": f"Attendance cannot be taken on a {event.get_status_display()} event."})
-    allowed = {
-        ParticipationStatus.ATTENDED,
-        ParticipationStatus.NO_SHOW,
-        ParticipationStatus.REGISTERED,
-        ParticipationStatus.CANCELLED,
-    }
-    bad = {pid: s for pid, s in marks.items() if s not in allowed}
-    if bad:
-        raise ValidationError({"marks": f"Unknown statuses: {sorted(set(bad.values()))}."})
-    participations = {p.pk: p for p in event.volunteer_participations.filter(pk__in=list(marks))}
-    missing = set(marks) - set(participations)
-    if missing:
-        raise ValidationError({"marks": f"Participations not on this event: {sorted(missing)}."})
-    changed = []
-    for pid, status in marks.items():
-        p = participations[pid]
-        if p.status != status:
-            p.status = status
-            if status == ParticipationStatus.ATTENDED and p.delivery_hours is None and event.duration_minutes:
-                p.delivery_hours = (Decimal(event.duration_minutes) / 60).quantize(Decimal("0.01"))
-            p.save(update_fields=["status", "delivery_hours", "updated_at"])
-            changed.append(p)
-    if changed:
-        event_counts_refresh(event_ids=[event.pk])
-        volunteer_stats_refresh(volunteer_ids=[p.volunteer_id for p in changed])
-    return len(changed)
-
-
-# --------------------------------------------------------------------------- event counts
-# Events are recounted in chunks: one SELECT (which are wrong) and one UPDATE per chunk.
-COUNT_CHUNK = 500
-
-
-def _participation_counts(model, *, prefix: str) -> dict[str, Coalesce]:
-    """The counting rule as SQL: registered = participations not cancelled, attended = attended
-    (so attended ⊆ registered, as the event's check constraint wants)."""
-    # The status test is inside the COUNT, not the WHERE: the WHERE stays "this event", so the
-    # database looks the rows up by event instead of scanning by status.
-    rows = model.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
-
-    def count(condition: Q) -> Coalesce:
-        return Coalesce(Subquery(rows.annotate(n=Count("pk", filter=condition)).values("n")), 0)
-
-    return {
-        f"registered_{prefix}count": count(~Q(status=ParticipationStatus.CANCELLED)),
-        f"attended_{prefix}count": count(Q(status=ParticipationStatus.ATTENDED)),
-    }
-
-
-def event_counts_refresh(*, event_ids: Iterable[int], students: bool = False) -> int:
-    """The one place that sets an event's registered/attended counts from its participations.
-
-    Volunteer counts always; student counts too with `students=True` (the Salesforce sync and the
-    admin, the writers of student participations; elsewhere typed student figures are kept).
-    Set-based: per chunk of events, one query finds the events whose counts are wrong and one
-    UPDATE recounts them. Returns how many events changed."""
-    counts = _participation_counts(VolunteerParticipation, prefix="")
-    if students:
-        counts |= _participation_counts(StudentParticipation, prefix="student_")
-    wrong = reduce(or_, (~Q(**{name: F(f"recounted_{name}")}) for name in counts))
-    ids = sorted(set(event_ids))
-    changed = 0
-    for start in range(0, len(ids), COUNT_CHUNK):
-        stale = list(
-            Event.objects.filter(pk__in=ids[start : start + COUNT_CHUNK])
-            .annotate(**{f"recounted_{name}": expression for name, expression in counts.items()})
-            .filter(wrong)
-            .values_list("pk", flat=True)
-        )
-        if stale:
-            # One statement that recounts as it writes, so it needs no lock and no transaction.
-            changed += Event.objects.filter(pk__in=stale).update(**counts, updated_at=timezone.now())
-    return changed
-
-
-def event_counts_recount() -> int:
-    """Nightly safety net: recount every event that has participations; returns how many events
-    had drifted (and are now right). Events without participations keep their typed counts."""
-    volunteer_events = set(VolunteerParticipation.objects.values_list("event_id", flat=True).distinct())
-    student_events = set(StudentParticipation.objects.values_list("event_id", flat=True).distinct())
-    return event_counts_refresh(event_ids=volunteer_events - student_events) + event_counts_refresh(
-        event_ids=student_events, students=True
-    )
-
-
-def participation_figures_refresh(
-    *, volunteer_ids: Iterable[int] = (), event_ids: Iterable[int] = (), students: bool = False
-) -> None:
-    """After participations changed in bulk (sync, admin): the volunteers' attendance figures and
-    the events' counts."""
-    volunteers = sorted(set(volunteer_ids))
-    for start in range(0, len(volunteers), COUNT_CHUNK):
-        with transaction.atomic():
-            volunteer_stats_refresh(volunteer_ids=volunteers[start : start + COUNT_CHUNK])
-    event_counts_refresh(event_ids=event_ids, students=students)
-
-
-@transaction.atomic
-def participations_delete(*, queryset: QuerySet) -> int:
-    """Delete volunteer or student participations and put the figures they fed right."""
-    students = queryset.model is StudentParticipation
-    event_ids = set(queryset.values_list("event_id", flat=True))
-    volunteer_ids = () if students else set(queryset.values_list("volunteer_id", flat=True))
-    _, per_model = queryset.delete()
-    participation_figures_refresh(volunteer_ids=volunteer_ids, event_ids=event_ids, students=students)
-    return per_model.get(queryset.model._meta.label, 0)
-
-
-@transaction.atomic
-def volunteers_delete(*, volunteer_ids: Iterable[int]) -> int:
-    """Delete volunteers (their participations go with them) and recount their events."""
-    ids = list(volunteer_ids)
-    event_ids = set(VolunteerParticipation.objects.filter(volunteer_id__in=ids).values_list("event_id", flat=True))
-    _, per_model = Volunteer.objects.filter(pk__in=ids).delete()
-    event_counts_refresh(event_ids=event_ids)
-    return per_model.get(Volunteer._meta.label, 0)
-
-
-@transaction.atomic
-def students_delete(*, student_ids: Iterable[int]) -> int:
-    """Delete students (their participations go with them) and recount their events."""
-    ids = list(student_ids)
-    event_ids = set(StudentParticipation.objects.filter(student_id__in=ids).values_list("event_id", flat=True))
-    _, per_model = Student.objects.filter(pk__in=ids).delete()
-    event_counts_refresh(event_ids=event_ids, students=True)
-    return per_model.get(Student._meta.label, 0)
 
 
 # --------------------------------------------------------------------------- history and notes
