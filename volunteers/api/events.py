@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 
 from project.api import RoleModelPermissions, StrictModelSerializer, StrictSerializer
 
-from . import reports, selectors, services
-from .models import (
+from .. import reports, selectors, services
+from ..models import (
     District,
     Event,
     LocalStatus,
@@ -31,7 +31,7 @@ from .models import (
     Volunteer,
     VolunteerParticipation,
 )
-from .salesforce.synced import SYNCED_MESSAGE, is_synced, synced_changes
+from ..salesforce.synced import SYNCED_MESSAGE, is_synced, synced_changes
 
 
 # --------------------------------------------------------------------------- permissions
