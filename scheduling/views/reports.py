@@ -13,7 +13,7 @@ from project.csv import csv_response
 from project.dates import date_from_query
 
 from .. import reports
-from .schedules import can_view
+from .common import can_view
 
 
 def _wants_csv(request) -> bool:
