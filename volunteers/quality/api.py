@@ -12,7 +12,7 @@ from project.api import StrictSerializer
 from project.api_views import JobSerializer, job_accepted
 from project.jobs import job_start
 
-from ..api import SeesContacts
+from ..api.common import SeesContacts
 from ..models import DataQualityFlag, QualityCheck, QualityRun
 from .services import flag_close
 from .tasks import quality_score_job

@@ -1,0 +1,158 @@
+"""Volunteers API: volunteers (with the directory search) and skills."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+
+from project.api import StrictModelSerializer, StrictSerializer
+
+from .. import selectors, services
+from ..models import LocalStatus, Organization, Skill, Volunteer
+from .common import CONTACT_PERMISSIONS, SCOPED_PERMISSIONS, SalesforceIdMixin
+
+
+# --------------------------------------------------------------------------- volunteers
+class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
+    organizations = serializers.SerializerMethodField()
+    skills = serializers.SerializerMethodField()
+    primary_email = serializers.SerializerMethodField()
+    email = serializers.EmailField(write_only=True, required=False, help_text="Becomes the primary email.")
+    phone = serializers.CharField(write_only=True, required=False, max_length=30)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), write_only=True, required=False, help_text="Primary organization."
+    )
+
+    class Meta:
+        model = Volunteer
+        fields = [
+            "id",
+            "salutation",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "suffix",
+            "title",
+            "department",
+            "industry",
+            "education",
+            "status",
+            "local_status",
+            "do_not_call",
+            "do_not_contact",
+            "email_opt_out",
+            "exclude_from_reports",
+            "times_volunteered",
+            "first_volunteered_on",
+            "last_volunteered_on",
+            "additional_volunteer_count",
+            "organizations",
+            "skills",
+            "primary_email",
+            "email",
+            "phone",
+            "organization",
+            "salesforce_id",
+            "last_synced_at",
+        ]
+        read_only_fields = [
+            "local_status",
+            "times_volunteered",
+            "first_volunteered_on",
+            "last_volunteered_on",
+            "last_synced_at",
+        ]
+
+    def get_organizations(self, obj) -> list[dict]:
+        return [
+            {
+                "id": a.organization_id,
+                "name": a.organization.name,
+                "role": a.role,
+                "is_primary": a.is_primary,
+                "status": a.status,
+            }
+            for a in obj.affiliations.all()
+        ]
+
+    def get_skills(self, obj) -> list[str]:
+        return [link.skill.name for link in obj.volunteer_skills.all()]
+
+    def get_primary_email(self, obj) -> str:
+        emails = getattr(obj, "primary_emails", None)
+        if emails is None:
+            emails = [e for e in obj.emails.all() if e.is_primary]
+        return emails[0].email if emails else ""
+
+    def create(self, validated_data):
+        return services.volunteer_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        for key in ("email", "phone", "organization"):
+            value = validated_data.pop(key, None)
+            if value and key == "email":
+                services.contact_email_add(contact=instance, email=value, make_primary=True)
+            elif value and key == "phone":
+                services.contact_phone_add(contact=instance, number=value, make_primary=True)
+            elif value:
+                services.affiliation_set(volunteer=instance, organization=value, is_primary=True)
+        return services.volunteer_update(volunteer=instance, **validated_data)
+
+
+class DirectoryParams(StrictSerializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Every term must match a name part, organization, title, department or skill.",
+    )
+    organization = serializers.IntegerField(required=False, min_value=1)
+    skill = serializers.IntegerField(required=False, min_value=1)
+    local_status = serializers.ChoiceField(choices=LocalStatus.choices, required=False)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    sort = serializers.ChoiceField(choices=list(selectors.DirectorySort.ORDERING), required=False, default="name")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+
+class VolunteerViewSet(viewsets.ModelViewSet):
+    queryset = Volunteer.objects.none()
+    serializer_class = VolunteerSerializer
+    permission_classes = CONTACT_PERMISSIONS
+    filter_backends: list = []  # the directory selector does the filtering and sorting
+
+    def get_queryset(self):
+        if self.action != "list":
+            return selectors.volunteer_directory()
+        params = DirectoryParams(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size")}
+        return selectors.volunteer_directory(**data)
+
+    @extend_schema(parameters=[DirectoryParams])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.volunteers_delete(volunteer_ids=[instance.pk])
+
+
+class SkillSerializer(StrictModelSerializer):
+    class Meta:
+        model = Skill
+        fields = ["id", "name"]
+
+    def validate_name(self, value):
+        """Names are unique case-insensitively (a database constraint DRF does not check)."""
+        skill = Skill(name=" ".join(value.split()))
+        try:
+            skill.validate_constraints()
+        except DjangoValidationError:
+            raise serializers.ValidationError("A skill with this name already exists.") from None
+        return skill.name
+
+
+class SkillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    queryset = Skill.objects.order_by("name")
+    serializer_class = SkillSerializer
+    permission_classes = SCOPED_PERMISSIONS
