@@ -18,6 +18,7 @@ from .. import runs, services
 from ..models import Employee, Event, Schedule
 from ..selectors import day_verification, event_list, schedule_list
 from ..services import CrossmarkFailed
+from .fields import VerificationIssueSerializer, WarningSerializer, WarningsField
 
 
 class CrossmarkUnavailable(exceptions.APIException):
@@ -173,6 +174,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upda
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
+    overridden_warnings = WarningsField(read_only=True)
     event_name = serializers.CharField(source="event.name", read_only=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
     employee_name = serializers.CharField(source="employee.name", read_only=True)
@@ -221,7 +223,7 @@ class SwapSerializer(StrictSerializer):
 class ScheduleOutcomeSerializer(StrictSerializer):
     schedules = ScheduleSerializer(many=True)
     notes = serializers.ListField(child=serializers.CharField())
-    accepted_warnings = serializers.ListField(child=serializers.DictField())
+    accepted_warnings = WarningSerializer(many=True)
 
 
 class ScheduleViewSet(
@@ -307,7 +309,7 @@ class ScheduleViewSet(
                 "check": serializers.CharField(),
                 "label": serializers.CharField(),
                 "status": serializers.CharField(),
-                "issues": serializers.ListField(child=serializers.DictField()),
+                "issues": VerificationIssueSerializer(many=True),
             },
         ),
     )

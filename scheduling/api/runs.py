@@ -18,6 +18,7 @@ from project.api_views import JobSerializer, job_accepted
 from .. import runs
 from ..models import Employee, ScheduleProposal, SchedulerRun
 from ..selectors import proposal_queryset
+from .fields import RunSettingsField, WarningsField
 
 
 # --------------------------------------------------------------------------- auto-scheduler
@@ -29,6 +30,7 @@ class CanRunAutoScheduler(RoleModelPermissions):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    overridden_warnings = WarningsField(read_only=True)
     event_name = serializers.CharField(source="event.name", read_only=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
     # null for an unplaced event (no employee, no start): declared nullable in the schema.
@@ -75,6 +77,7 @@ class ProposalUpdateSerializer(StrictSerializer):
 
 
 class SchedulerRunSerializer(serializers.ModelSerializer):
+    settings_used = RunSettingsField(read_only=True)
     status = serializers.CharField(
         read_only=True,
         help_text="running, ready, partly_approved, approved, rejected, closed, superseded, failed "

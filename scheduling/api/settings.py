@@ -16,10 +16,18 @@ from .. import services
 from ..models import SchedulingSettings, SyncRun
 from ..selectors import scheduling_settings_get, sync_run_list
 from ..tasks import crossmark_sync_job
+from .fields import DurationsField, SlotsField, SyncProblemsField
 
 
 # --------------------------------------------------------------------------- settings and sync
 class SettingsSerializer(StrictModelSerializer):
+    core_slots = SlotsField(required=False, help_text="Core start times, HH:MM.")
+    digital_setup_slots = SlotsField(required=False, help_text="Digital set-up start times, HH:MM.")
+    digital_teardown_slots = SlotsField(required=False, help_text="Digital tear-down start times, HH:MM.")
+    durations = DurationsField(
+        required=False,
+        help_text="Minutes per event type, and per sub-type where it differs (a sub-type wins over its type).",
+    )
     crossmark_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
     edr_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
     crossmark_password_set = serializers.SerializerMethodField()
@@ -58,6 +66,8 @@ class SettingsView(APIView):
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
+    problems = SyncProblemsField(read_only=True)
+
     class Meta:
         model = SyncRun
         fields = [

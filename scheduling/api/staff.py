@@ -3,7 +3,7 @@ company holidays, rotations and their exceptions."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from ..models import (
 from ..reps import reps_import, reps_review
 from ..selectors import employee_list, time_off_list
 from .events import CrossmarkUnavailable
+from .fields import RepReviewSerializer
 
 
 # --------------------------------------------------------------------------- employees
@@ -97,18 +98,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
             )
         instance.delete()
 
-    @extend_schema(
-        responses=inline_serializer(
-            "RepReview",
-            fields={
-                "matched": serializers.ListField(child=serializers.DictField()),
-                "ambiguous": serializers.ListField(child=serializers.DictField()),
-                "look_alike": serializers.ListField(child=serializers.DictField()),
-                "new": serializers.ListField(child=serializers.DictField()),
-                "refused": serializers.ListField(child=serializers.DictField()),
-            },
-        )
-    )
+    @extend_schema(responses=RepReviewSerializer)
     @action(detail=False, methods=["get"], url_path="import-candidates")
     def import_candidates(self, request):
         """Crossmark reps: matched by id (`recase` when only Crossmark's casing differs), ambiguous (the

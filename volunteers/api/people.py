@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from project.api import StrictModelSerializer, StrictSerializer
@@ -14,6 +14,16 @@ from .common import CONTACT_PERMISSIONS, SCOPED_PERMISSIONS, SalesforceIdMixin
 
 
 # --------------------------------------------------------------------------- volunteers
+class VolunteerOrganizationSerializer(serializers.Serializer):
+    """One of the volunteer's affiliations."""
+
+    id = serializers.IntegerField(help_text="The organisation's id.")
+    name = serializers.CharField()
+    role = serializers.CharField()
+    is_primary = serializers.BooleanField()
+    status = serializers.CharField()
+
+
 class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
     organizations = serializers.SerializerMethodField()
     skills = serializers.SerializerMethodField()
@@ -64,6 +74,7 @@ class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
             "last_synced_at",
         ]
 
+    @extend_schema_field(VolunteerOrganizationSerializer(many=True))
     def get_organizations(self, obj) -> list[dict]:
         return [
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -33,7 +33,42 @@ class ModelPerm(permissions.BasePermission):
 QUALITY_PERMISSIONS = [permissions.IsAuthenticated, SeesContacts, ModelPerm]
 
 
+class EntityScoreSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="0–100: the weighted mean of the entity's dimension scores.")
+    dimensions = serializers.DictField(child=serializers.FloatField(), help_text="Score per dimension, 0–100.")
+
+
+class MeasuredSerializer(serializers.Serializer):
+    """What a check counted: ratio checks give `total`, `offending` and `ratio`; the Salesforce
+    count check gives `local`, and `remote` and `difference` when Salesforce answered."""
+
+    total = serializers.IntegerField(required=False)
+    offending = serializers.IntegerField(required=False)
+    ratio = serializers.FloatField(required=False)
+    local = serializers.IntegerField(required=False)
+    remote = serializers.IntegerField(required=False)
+    difference = serializers.IntegerField(required=False)
+
+
+@extend_schema_field(serializers.DictField(child=EntityScoreSerializer()))
+class ScoresField(serializers.JSONField):
+    """Per entity (volunteers, events, …): its score and its dimension scores."""
+
+
+@extend_schema_field(MeasuredSerializer)
+class MeasuredField(serializers.JSONField):
+    """What a check counted."""
+
+
+@extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+class OffendingIdsField(serializers.JSONField):
+    """Crewbase ids of offending records (at most 200)."""
+
+
 class QualityCheckSerializer(serializers.ModelSerializer):
+    measured = MeasuredField(read_only=True)
+    offending_ids = OffendingIdsField(read_only=True)
+
     class Meta:
         model = QualityCheck
         fields = ["id", "entity", "dimension", "name", "severity", "score", "message", "measured", "offending_ids"]
@@ -41,6 +76,7 @@ class QualityCheckSerializer(serializers.ModelSerializer):
 
 
 class QualityRunSerializer(serializers.ModelSerializer):
+    scores = ScoresField(read_only=True)
     status = serializers.CharField(read_only=True, help_text="running, success or failed")
 
     class Meta:
@@ -80,7 +116,22 @@ class QualityRunViewSet(
         return job_accepted(job, request)
 
 
+class FlagDetailsSerializer(serializers.Serializer):
+    """Where a flag came from: a Salesforce field and its raw value (sync), or a roster row."""
+
+    field = serializers.CharField(required=False, help_text="The Salesforce field.")
+    raw = serializers.CharField(required=False, allow_null=True, help_text="Salesforce's raw value.")
+    row = serializers.IntegerField(required=False, help_text="The roster file's row.")
+    email = serializers.CharField(required=False, help_text="The roster row's e-mail.")
+
+
+@extend_schema_field(FlagDetailsSerializer)
+class FlagDetailsField(serializers.JSONField):
+    """A flag's details."""
+
+
 class FlagSerializer(serializers.ModelSerializer):
+    details = FlagDetailsField(read_only=True)
     resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, default=None, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, dismissed, resolved or auto_resolved")
 
