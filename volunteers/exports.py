@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 
 from project.csv import csv_response, xlsx_append
 
+from .charts import chart_svg
 from .reports import Report
 
 __all__ = ["csv_response", "report_csv", "report_pdf", "report_xlsx"]
@@ -47,11 +48,17 @@ def report_xlsx(report: Report) -> HttpResponse:
     return response
 
 
-def report_pdf(report: Report, request) -> HttpResponse:
-    from weasyprint import HTML  # heavy import, only needed for this download
+def report_pdf_html(report: Report) -> str:
+    """The HTML WeasyPrint lays out: the summary, the report's charts as inline SVG (drawn here,
+    the same data the page's charts show) and the table."""
+    charts = [{"title": chart.get("title", ""), "svg": chart_svg(chart)} for chart in report.charts]
+    return render_to_string("volunteers/reports/pdf.html", {"report": report, "charts": charts})
 
-    html = render_to_string("volunteers/reports/pdf.html", {"report": report}, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+def report_pdf(report: Report, request) -> HttpResponse:
+    from weasyprint import HTML  # lazy: heavy import, only needed for this download
+
+    pdf = HTML(string=report_pdf_html(report), base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{slugify(report.title)}.pdf"'
     return response
