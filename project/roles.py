@@ -63,6 +63,8 @@ ROLE_WITHHELD: dict[str, set[str]] = {
         "volunteers.magiclink",
         # one permission rather than a model: the pages and endpoints that show people
         "volunteers.view_contact_details",
+        # ... and every district's figures: a Viewer sees the districts assigned to them
+        "volunteers.view_all_districts",
     }
 }
 

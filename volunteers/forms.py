@@ -132,3 +132,13 @@ class OrganizationReportForm(YearForm):
 
 def today() -> date:
     return timezone.localdate()
+
+
+class ReportEmailForm(forms.Form):
+    """ "E-mail me this report": which report, in which format, with the page's parameters."""
+
+    report = forms.ChoiceField(
+        choices=[(slug, slug) for slug in ("thank-you", "district-year-end", "organizations", "first-time")]
+    )
+    format = forms.ChoiceField(choices=[("pdf", "PDF"), ("xlsx", "Excel"), ("csv", "CSV")], initial="pdf")
+    query = forms.CharField(required=False, max_length=2000)

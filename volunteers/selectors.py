@@ -9,8 +9,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_roles
-
 from . import rules
 from .models import (
     Affiliation,
@@ -27,7 +25,6 @@ from .models import (
 )
 
 # --------------------------------------------------------------------------- access
-FULL_ACCESS_ROLES = {ADMINISTRATOR, COORDINATOR, STAFF}
 
 
 CONTACTS_PERMISSION = "volunteers.view_contact_details"
@@ -38,9 +35,13 @@ def user_sees_contacts(user) -> bool:
     return user.has_perm(CONTACTS_PERMISSION)
 
 
+ALL_DISTRICTS_PERMISSION = "volunteers.view_all_districts"
+
+
 def user_is_district_viewer(user) -> bool:
-    roles = user_roles(user)
-    return VIEWER in roles and not roles & FULL_ACCESS_ROLES
+    """Whether the user's district data is scoped to the districts assigned to them: everyone
+    without `volunteers.view_all_districts` (Viewers; Staff and up hold it, see project/roles.py)."""
+    return not user.has_perm(ALL_DISTRICTS_PERMISSION)
 
 
 def viewer_district_ids(user) -> set[int]:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/district-year-end/", views.report_year_end, name="report_year_end"),
     path("reports/organizations/", views.report_organizations, name="report_organizations"),
     path("reports/first-time/", views.report_first_time, name="report_first_time"),
+    path("reports/email/", views.report_email, name="report_email"),
     path("salesforce/", salesforce_pages.sync_status, name="sync"),
     path("quality/", quality_pages.quality_dashboard, name="quality"),
     path("quality/checks/<int:pk>/", quality_pages.quality_check_detail, name="quality_check"),

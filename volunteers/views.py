@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
-from django.http import Http404
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from project.dates import month_from_query, month_neighbours
 from project.permissions import permission_require, permission_required_page
@@ -24,6 +28,7 @@ from .forms import (
     NoteForm,
     OrganizationReportForm,
     RecruitmentNoteForm,
+    ReportEmailForm,
     ThankYouForm,
     YearEndForm,
 )
@@ -303,20 +308,88 @@ def event_candidates(request, pk: int):
 
 
 # --------------------------------------------------------------------------- reports
-def _report_query(request, defaults: dict):
+def _report_query(given, defaults: dict):
     """The query string with each report parameter it lacks filled from the page's defaults, so
     the export links (and a bare `?format=csv`) work on the first click. A parameter that is
     present, even blank, is kept as given: the form then names what is wrong."""
-    query = request.GET.copy()
+    query = given.copy()
     for name, value in defaults.items():
         if name not in query and value is not None:
             query[name] = str(value)
     return query
 
 
-def _report_response(request, template: str, form, build, extra: dict | None = None):
+def _year_end_check(request, data: dict) -> None:
+    district: District = data["district"]
+    if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(
+        request.user
+    ):
+        raise PermissionDenied
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One report page: its URL, whether it needs the contacts permission, its form with the
+    page's defaults filled in, the report it builds, and any check on the chosen parameters.
+    The page, its downloads and "E-mail me this report" all go through it."""
+
+    url_name: str
+    contacts: bool
+    form: Callable[[HttpRequest, QueryDict], forms.Form]
+    build: Callable[[dict], reports.Report]
+    check: Callable[[HttpRequest, dict], None] = lambda request, data: None
+
+
+def _year_end_form(request, given):
+    districts = selectors.district_list_for_user(request.user)
+    first = districts.first()
+    if first is None and request.method == "GET":
+        messages.info(request, "No district is open to you yet: an administrator assigns districts to viewers.")
+    defaults = {"year": rules.academic_year_of(timezone.localdate()), "district": first.pk if first else None}
+    return YearEndForm(_report_query(given, defaults), districts=districts)
+
+
+REPORT_PAGES = {
+    "thank-you": ReportPage(
+        "volunteers:report_thank_you",
+        True,
+        lambda request, given: ThankYouForm(
+            _report_query(given, {**ThankYouForm.default_initial(), "by": "hours", "limit": 25})
+        ),
+        lambda d: reports.thank_you_report(**d),
+    ),
+    "district-year-end": ReportPage(
+        "volunteers:report_year_end",
+        False,
+        _year_end_form,
+        lambda d: reports.district_year_end_report(**d),
+        _year_end_check,
+    ),
+    "organizations": ReportPage(
+        "volunteers:report_organizations",
+        True,
+        lambda request, given: OrganizationReportForm(
+            _report_query(given, {"year": rules.academic_year_of(timezone.localdate())})
+        ),
+        lambda d: reports.organization_report(**d),
+    ),
+    "first-time": ReportPage(
+        "volunteers:report_first_time",
+        True,
+        lambda request, given: DateRangeForm(_report_query(given, DateRangeForm.default_initial())),
+        lambda d: reports.first_time_volunteers_report(**d),
+    ),
+}
+
+
+def _report_response(request, slug: str):
+    page = REPORT_PAGES[slug]
+    form = page.form(request, request.GET)
     fmt = request.GET.get("format", "")
-    report = build(form.cleaned_data) if form.is_valid() else None
+    report = None
+    if form.is_valid():
+        page.check(request, form.cleaned_data)
+        report = page.build(form.cleaned_data)
     if report is not None:
         download = exports.report_download(report, fmt, request)
         if download is not None:
@@ -325,11 +398,17 @@ def _report_response(request, template: str, form, build, extra: dict | None = N
         messages.error(request, "The report could not be downloaded: correct the fields below.")
     query = form.data.copy()
     query.pop("format", None)
-    context = {"form": form, "report": report, "query": query.urlencode(), **(extra or {})}
+    context = {
+        "form": form,
+        "report": report,
+        "query": query.urlencode(),
+        "report_slug": slug,
+        "email_formats": services.REPORT_FORMATS,
+    }
     # Parameters the user gave that do not validate are a bad request; a page opened bare whose
     # defaults cannot be filled (no district to choose) is not.
     given = bool(fmt) or any(name in request.GET for name in form.fields)
-    return render(request, template, context, status=400 if report is None and given else 200)
+    return render(request, "volunteers/reports/report.html", context, status=400 if report is None and given else 200)
 
 
 @login_required
@@ -341,38 +420,57 @@ def report_index(request):
 
 @contacts_required
 def report_thank_you(request):
-    form = ThankYouForm(_report_query(request, {**ThankYouForm.default_initial(), "by": "hours", "limit": 25}))
-    return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.thank_you_report(**d))
+    return _report_response(request, "thank-you")
 
 
 @login_required
 def report_year_end(request):
-    districts = selectors.district_list_for_user(request.user)
-    first = districts.first()
-    defaults = {"year": rules.academic_year_of(timezone.localdate()), "district": first.pk if first else None}
-    form = YearEndForm(_report_query(request, defaults), districts=districts)
-    if first is None:
-        messages.info(request, "No district is open to you yet: an administrator assigns districts to viewers.")
-    if form.is_valid():
-        district: District = form.cleaned_data["district"]
-        if not selectors.user_sees_contacts(request.user) and district.pk not in selectors.viewer_district_ids(
-            request.user
-        ):
-            raise PermissionDenied
-    return _report_response(
-        request, "volunteers/reports/report.html", form, lambda d: reports.district_year_end_report(**d)
-    )
+    return _report_response(request, "district-year-end")
 
 
 @contacts_required
 def report_organizations(request):
-    form = OrganizationReportForm(_report_query(request, {"year": rules.academic_year_of(timezone.localdate())}))
-    return _report_response(request, "volunteers/reports/report.html", form, lambda d: reports.organization_report(**d))
+    return _report_response(request, "organizations")
 
 
 @contacts_required
 def report_first_time(request):
-    form = DateRangeForm(_report_query(request, DateRangeForm.default_initial()))
-    return _report_response(
-        request, "volunteers/reports/report.html", form, lambda d: reports.first_time_volunteers_report(**d)
-    )
+    return _report_response(request, "first-time")
+
+
+@login_required
+@require_POST
+def report_email(request):
+    """E-mail the signed-in user a link to a report's download, with the parameters the page
+    shows (once per report, format, parameters and day: see `services.report_email_send`)."""
+    form = ReportEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a report and a format to e-mail.")
+        return redirect("volunteers:reports")
+    page = REPORT_PAGES[form.cleaned_data["report"]]
+    if page.contacts and not selectors.user_sees_contacts(request.user):
+        raise PermissionDenied
+    given = QueryDict(form.cleaned_data["query"], mutable=True)
+    given.pop("format", None)
+    report_form = page.form(request, given)
+    target = reverse(page.url_name)
+    if not report_form.is_valid():
+        messages.error(request, "The report could not be e-mailed: correct the fields below.")
+        return redirect(f"{target}?{report_form.data.urlencode()}")
+    page.check(request, report_form.cleaned_data)
+    report = page.build(report_form.cleaned_data)
+    query = report_form.data.urlencode()
+    fmt = form.cleaned_data["format"]
+    link = request.build_absolute_uri(f"{target}?{query}&format={fmt}")
+    try:
+        row, new = services.report_email_send(
+            user=request.user, slug=report.slug, title=report.title, fmt=fmt, query=query, link=link
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if new:
+            messages.success(request, f"A link to the {services.REPORT_FORMATS[fmt]} is on its way to {row.to_email}.")
+        else:
+            messages.info(request, f"This report was already e-mailed to {row.to_email} today; it is not sent twice.")
+    return redirect(f"{target}?{query}")

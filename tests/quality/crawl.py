@@ -700,6 +700,11 @@ def bodies(w) -> dict[str, dict]:
         "/api/v1/jobs/": {"kind": "platform.purge_jobs"},
         "/volunteers/events/<pk>/candidates/": {"volunteer": w.by_model[Volunteer].pk},
         "/volunteers/quality/flags/": {"flag": w.by_model[DataQualityFlag].pk, "action": "dismiss"},
+        "/volunteers/reports/email/": {
+            "report": "thank-you",
+            "format": "pdf",
+            "query": "start=2000-01-01&end=2099-12-31",
+        },
     }
 
 

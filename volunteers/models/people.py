@@ -26,6 +26,8 @@ class District(Synced, AuditedModel):
 
     class Meta:
         ordering = ["name"]
+        # Without it a user sees only the districts assigned to them (ViewerDistrict).
+        permissions = [("view_all_districts", "Can see every district's figures, not only their assigned ones")]
 
     def __str__(self):
         return self.name

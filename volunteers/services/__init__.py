@@ -1,7 +1,8 @@
 """Writes for the volunteers domain, by subject: `contacts` (e-mails, phones, addresses),
 `people` (volunteers, skills, affiliations, merges, history and recruitment notes), `events`
 (create, update, status changes, checked by `rules`), `participations` (recording and attendance,
-the registered/attended counts and volunteer figures, deletes that keep them right).
+the registered/attended counts and volunteer figures, deletes that keep them right), `reports`
+(reports by e-mail).
 Keyword-only, typed, atomic; rules come from `rules`. Every name is re-exported here.
 """
 
@@ -13,7 +14,13 @@ from .contacts import (
     normalize_email,
     normalize_phone,
 )
-from .events import EVENT_FIELDS, _event_rule_errors, event_create, event_status_change, event_update
+from .events import (
+    EVENT_FIELDS,
+    _event_rule_errors,
+    event_create,
+    event_status_change,
+    event_update,
+)
 from .participations import (
     COUNT_CHUNK,
     attendance_mark,
@@ -39,10 +46,18 @@ from .people import (
     volunteers_exclude_from_reports,
     volunteers_merge,
 )
+from .reports import (
+    REPORT_FORMATS,
+    REPORT_PURPOSE,
+    report_email_record,
+    report_email_send,
+)
 
 __all__ = [
     "COUNT_CHUNK",
     "EVENT_FIELDS",
+    "REPORT_FORMATS",
+    "REPORT_PURPOSE",
     "VOLUNTEER_EDITABLE_FIELDS",
     "_event_rule_errors",
     "affiliation_set",
@@ -63,6 +78,8 @@ __all__ = [
     "participation_record",
     "participations_delete",
     "recruitment_note_add",
+    "report_email_record",
+    "report_email_send",
     "skill_get_or_create",
     "students_delete",
     "volunteer_create",
