@@ -340,6 +340,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # django-celery-beat's scheduler with a lock in the shared cache: a second beat stays idle (project/beat.py).
 CELERY_BEAT_SCHEDULER = "project.beat:SingleDatabaseScheduler"
 BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=60)
+# A periodic task whose tick passed this long ago without being sent, started or succeeding is
+# overdue (an outage): beat sends it once (project/catchup.py), checking every minute.
+PERIODIC_CATCH_UP_GRACE_SECONDS = env.int("PERIODIC_CATCH_UP_GRACE_SECONDS", default=120)
+PERIODIC_CATCH_UP_EVERY_SECONDS = env.int("PERIODIC_CATCH_UP_EVERY_SECONDS", default=60)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 # Health: how old the beat heartbeat may be before /health/ reports "degraded".
