@@ -9,11 +9,12 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / "data"
 
 env = environ.Env()
 # Real environment variables win over the file; CREWBASE_ENV_FILE picks another file.
 environ.Env.read_env(env.str("CREWBASE_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+# The embedded mode's files (SQLite database, filesystem broker, file cache, uploads).
+DATA_DIR = Path(env("DATA_DIR", default="") or BASE_DIR / "data")
 
 INSECURE_SECRET_KEY = "insecure-dev-key-change-me"  # noqa: S105 - the known-bad value that production refuses
 
