@@ -17,6 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import close_old_connections
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from .catchup import periodic_catch_up
@@ -92,6 +93,7 @@ class CatchUpMixin:
     _last_catch_up: float | None = None
 
     def catch_up(self) -> list[str]:
+        close_old_connections()  # beat holds its connection for days: drop a broken or stale one
         return periodic_catch_up()
 
     def tick(self, *args, **kwargs):

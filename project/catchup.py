@@ -23,11 +23,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from .celery import app as celery_app
 from .models import PeriodicTaskStatus
 from .periodic import periodic_expire_seconds, registry
 
@@ -112,7 +112,7 @@ def periodic_catch_up_claim(item: Overdue, *, now: datetime) -> bool:
 
 
 def _send(item: Overdue) -> None:
-    current_app.signature(
+    celery_app.signature(
         item.task,
         kwargs=item.kwargs,
         queue=item.queue,

@@ -5,6 +5,7 @@ checks run at the same time."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from io import StringIO
 
@@ -12,11 +13,13 @@ import pytest
 from celery.signals import after_task_publish
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import ModelEntry
 
 from project import catchup
+from project import tasks as platform_tasks  # noqa: F401 - registers the tasks run eagerly here
 from project.beat import IDLE_TICK_SECONDS, BeatLock, CatchUpMixin, SingleBeatMixin
 from project.catchup import periodic_catch_up, periodic_catch_up_claim, periodic_overdue
 from project.models import PeriodicTaskStatus
@@ -82,6 +85,31 @@ def test_two_checks_at_the_same_time_send_it_once(set_up):
     assert [i.name for i in first] == [i.name for i in second] == [DAILY]
     now = timezone.now()
     assert [periodic_catch_up_claim(first[0], now=now), periodic_catch_up_claim(second[0], now=now)] == [True, False]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checks_in_two_threads_run_it_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises the two connections")
+    periodic_tasks_setup()
+    last_ran(DAILY, ago=timedelta(hours=25))
+    start, results = threading.Barrier(2), []
+
+    def check():
+        start.wait()
+        try:
+            results.append(periodic_catch_up())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [[], [DAILY]]
+    assert PeriodicTaskStatus.objects.get(name=DAILY).runs == 6
 
 
 def test_beat_sending_it_between_read_and_claim_wins(set_up):
