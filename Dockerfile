@@ -8,12 +8,17 @@ WORKDIR /app
 COPY requirements.txt constraints.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-# Static files are collected at build time (WhiteNoise serves them); no secret is needed for it.
-RUN DEBUG=true SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && useradd --system --uid 1000 --home-dir /app crewbase \
+# Static files are collected at build time into WhiteNoise's hashed manifest, as production
+# (DEBUG=false) reads them; the keys this needs are throwaway ones, kept nowhere.
+RUN DEBUG=false \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    FIELD_ENCRYPTION_KEY="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+    python manage.py collectstatic --noinput \
+    && useradd --system --uid 1000 --create-home --home-dir /home/crewbase crewbase \
     && mkdir -p /app/data/media \
     && chown -R crewbase /app/data
-ENV DJANGO_SETTINGS_MODULE=project.settings PYTHONUNBUFFERED=1
+# A writable home: gunicorn's control socket and Fontconfig's cache (WeasyPrint) live there.
+ENV DJANGO_SETTINGS_MODULE=project.settings PYTHONUNBUFFERED=1 HOME=/home/crewbase
 USER crewbase
 EXPOSE 8000
 CMD ["gunicorn", "project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
