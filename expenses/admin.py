@@ -84,6 +84,7 @@ class ExpenseAdmin(SupportReadOnly, SoftDeleteAdmin):
 
 @admin.register(ImportDraft)
 class ImportDraftAdmin(SupportReadOnly, admin.ModelAdmin):
+    date_hierarchy = "created_at"
     list_display = ("filename", "user", "status", "row_count", "created_at", "applied_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("filename", "user__username")

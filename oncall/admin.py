@@ -57,6 +57,7 @@ def send_manual_sms(modeladmin, request, queryset):
         request,
         "oncall/admin_manual_sms.html",
         {
+            **modeladmin.admin_site.each_context(request),  # the admin's header, navigation and branding
             "form": form,
             "members": queryset,
             "opts": modeladmin.model._meta,
@@ -161,6 +162,7 @@ class SmsMessageAdmin(admin.ModelAdmin):
 
 @admin.register(PhoneVerification)
 class PhoneVerificationAdmin(admin.ModelAdmin):
+    date_hierarchy = "sent_at"
     list_display = ("member", "phone", "sent_at", "attempts", "verified_at")
     list_filter = (("verified_at", admin.EmptyFieldListFilter),)
     search_fields = ("member__name", "phone")

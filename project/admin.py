@@ -178,9 +178,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(PeriodicTaskStatus)
 class PeriodicTaskStatusAdmin(admin.ModelAdmin):
-    list_display = ("name", "last_success_at", "last_failure_at", "runs", "last_started_at")
+    list_display = ("name", "last_success_at", "last_failure_at", "runs", "last_started_at", "last_catch_up_at")
     search_fields = ("name",)
-    readonly_fields = ("name", "last_started_at", "last_success_at", "last_failure_at", "last_error", "runs")
+    readonly_fields = (
+        "name",
+        "registered_at",
+        "last_enqueued_at",
+        "last_catch_up_at",
+        "last_started_at",
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+        "runs",
+    )
 
     def has_add_permission(self, request):
         return False

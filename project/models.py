@@ -154,6 +154,9 @@ class PeriodicTaskStatus(models.Model):
     """Last outcome of each registered periodic task (health reads sync freshness from here)."""
 
     name = models.CharField(max_length=200, unique=True)
+    # Last time a run was sent to the broker (by beat or a catch-up): project/catchup.py.
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_catch_up_at = models.DateTimeField(null=True, blank=True)
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)

@@ -42,6 +42,17 @@ class PeriodicSpec:
             raise ValueError(f"{self.name}: give exactly one of every_seconds or crontab")
 
 
+# A periodic message waits in a queue at most this long (see project/catchup.py): an interval
+# task's interval, twelve hours for crontab tasks (their ticks are a day or more apart).
+CRONTAB_EXPIRE_SECONDS = 12 * 3600
+
+
+def periodic_expire_seconds(spec: PeriodicSpec) -> int:
+    """How long a periodic task's message may wait in a queue before workers throw it away, so
+    ticks piling up while every worker is down run once on recovery, not once each."""
+    return spec.every_seconds if spec.every_seconds is not None else CRONTAB_EXPIRE_SECONDS
+
+
 # The on-demand job tasks that do a periodic task's work, for specs that do not list them yet.
 KNOWN_MANUAL_TASKS = {
     "volunteers.tasks.salesforce_daily_delta": ("volunteers.tasks.salesforce_sync_job",),
@@ -114,12 +125,19 @@ def periodic_tasks_setup() -> dict[str, int]:
                 kwargs=json.dumps(spec.kwargs),
                 queue=spec.queue,
                 description=spec.description,
+                expire_seconds=periodic_expire_seconds(spec),
                 **_schedule_for(spec),
             )
             counts["created"] += 1
-        elif existing.task != spec.task or existing.description != spec.description:
+        elif (
+            existing.task != spec.task
+            or existing.description != spec.description
+            or (existing.expire_seconds is None and existing.expires is None)  # set up before messages expired
+        ):
             existing.task, existing.description = spec.task, spec.description
-            existing.save(update_fields=["task", "description"])
+            if existing.expires is None:
+                existing.expire_seconds = existing.expire_seconds or periodic_expire_seconds(spec)
+            existing.save(update_fields=["task", "description", "expire_seconds"])
             counts["updated"] += 1
         PeriodicTaskStatus.objects.get_or_create(name=spec.name)
     stale = (

@@ -9,11 +9,12 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / "data"
 
 env = environ.Env()
 # Real environment variables win over the file; CREWBASE_ENV_FILE picks another file.
 environ.Env.read_env(env.str("CREWBASE_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+# The embedded mode's files (SQLite database, filesystem broker, file cache, uploads).
+DATA_DIR = Path(env("DATA_DIR", default="") or BASE_DIR / "data")
 
 INSECURE_SECRET_KEY = "insecure-dev-key-change-me"  # noqa: S105 - the known-bad value that production refuses
 
@@ -340,6 +341,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # django-celery-beat's scheduler with a lock in the shared cache: a second beat stays idle (project/beat.py).
 CELERY_BEAT_SCHEDULER = "project.beat:SingleDatabaseScheduler"
 BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=60)
+# A periodic task whose tick passed this long ago without being sent, started or succeeding is
+# overdue (an outage): beat sends it once (project/catchup.py), checking every minute.
+PERIODIC_CATCH_UP_GRACE_SECONDS = env.int("PERIODIC_CATCH_UP_GRACE_SECONDS", default=120)
+PERIODIC_CATCH_UP_EVERY_SECONDS = env.int("PERIODIC_CATCH_UP_EVERY_SECONDS", default=60)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 # Health: how old the beat heartbeat may be before /health/ reports "degraded".
@@ -403,3 +408,138 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Admin index: models grouped by the task they serve (project/admin_site.py). Every
+# registered model is in one group or hidden; hidden ones (edited inline or from another page)
+# stay reachable by URL. ADMIN_INDEX_ADMINISTRATORS_ONLY: platform internals that coordinators
+# never see in the index.
+ADMIN_INDEX_GROUPS = [
+    (
+        "People",
+        [
+            "volunteers.Volunteer",
+            "volunteers.Teacher",
+            "volunteers.Student",
+            "volunteers.Organization",
+            "volunteers.School",
+            "volunteers.District",
+            "volunteers.Contact",
+            "volunteers.RecruitmentNote",
+            "volunteers.VolunteerMerge",
+            "partners.DistrictPartner",
+            "partners.PublicSignup",
+        ],
+    ),
+    (
+        "Events",
+        [
+            "volunteers.Event",
+            "volunteers.VolunteerParticipation",
+            "volunteers.StudentParticipation",
+            "volunteers.TeacherParticipation",
+            "volunteers.SchoolClass",
+            "volunteers.PathfulSession",
+            "volunteers.AttendanceOverride",
+            "volunteers.TeacherProgress",
+            "volunteers.TeacherIssue",
+        ],
+    ),
+    (
+        "Scheduling",
+        [
+            "scheduling.Event",
+            "scheduling.Schedule",
+            "scheduling.ScheduleProposal",
+            "scheduling.SchedulerRun",
+            "scheduling.Employee",
+            "scheduling.TimeOff",
+            "scheduling.WeeklyAvailability",
+            "scheduling.DateAvailability",
+            "scheduling.CompanyHoliday",
+            "scheduling.Attendance",
+            "scheduling.RotationAssignment",
+            "scheduling.RotationException",
+            "scheduling.SchedulingSettings",
+        ],
+    ),
+    (
+        "On-call",
+        [
+            "oncall.Team",
+            "oncall.Member",
+            "oncall.Assignment",
+            "oncall.Override",
+            "oncall.ShiftPattern",
+            "oncall.SmsMessage",
+            "oncall.PhoneVerification",
+        ],
+    ),
+    (
+        "Expenses",
+        ["expenses.Expense", "expenses.Restaurant", "expenses.Category", "expenses.Tag", "expenses.ExpenseProfile"],
+    ),
+    (
+        "Imports & sync",
+        [
+            "volunteers.SyncRun",
+            "volunteers.PendingParticipation",
+            "volunteers.DataQualityFlag",
+            "volunteers.QualityRun",
+            "volunteers.PathfulImport",
+            "volunteers.PathfulUnmatched",
+            "volunteers.RosterImport",
+            "scheduling.SyncRun",
+            "scheduling.CrossmarkAccount",
+            "scheduling.EdrReport",
+            "expenses.ImportDraft",
+            "project.Job",
+            "project.IntegrationCredential",
+        ],
+    ),
+    (
+        "System",
+        [
+            "auth.User",
+            "auth.Group",
+            "project.ApiToken",
+            "partners.PartnerApiKey",
+            "project.EmailMessage",
+            "project.EmailTemplate",
+            "project.BugReport",
+            "project.PeriodicTaskStatus",
+            "django_celery_beat.PeriodicTask",
+            "axes.AccessAttempt",
+            "axes.AccessFailureLog",
+            "axes.AccessLog",
+            "otp_totp.TOTPDevice",
+        ],
+    ),
+]
+ADMIN_INDEX_HIDDEN = [
+    # edited inline on their parent's page, or from another page
+    "volunteers.ContactAddress",
+    "volunteers.ContactEmail",
+    "volunteers.ContactPhone",
+    "volunteers.ContactHistory",
+    "volunteers.EventAttendanceDetail",
+    "volunteers.OrganizationAlias",
+    "volunteers.SchoolAlias",
+    "volunteers.Affiliation",
+    "volunteers.VolunteerSkill",
+    "volunteers.Skill",
+    "volunteers.ViewerDistrict",
+    "volunteers.MagicLink",
+    "django_celery_beat.IntervalSchedule",
+    "django_celery_beat.CrontabSchedule",
+    "django_celery_beat.SolarSchedule",
+    "django_celery_beat.ClockedSchedule",
+    "otp_static.StaticDevice",
+]
+ADMIN_INDEX_ADMINISTRATORS_ONLY = [
+    "django_celery_beat.PeriodicTask",
+    "project.PeriodicTaskStatus",
+    "project.IntegrationCredential",
+    "axes.AccessAttempt",
+    "axes.AccessFailureLog",
+    "axes.AccessLog",
+]

@@ -1,15 +1,32 @@
 """Celery signal receivers: record the outcome of every registered periodic task."""
 
-from celery.signals import beat_init, task_failure, task_prerun, task_success
+import logging
+
+from celery.signals import after_task_publish, beat_init, task_failure, task_prerun, task_success
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
 from .models import PeriodicTaskStatus
 from .periodic import registry
 
+logger = logging.getLogger(__name__)
+
 
 def _spec_names(task_name: str) -> list[str]:
     return [spec.name for spec in registry() if spec.task == task_name]
+
+
+@after_task_publish.connect(dispatch_uid="crewbase-periodic-published")
+def _periodic_published(sender=None, headers=None, **kwargs):
+    """Beat (or a catch-up) handed a periodic task to the broker: it is on its way (project/catchup.py)."""
+    name = (headers or {}).get("periodic_task_name")
+    if not name:
+        return
+    try:
+        PeriodicTaskStatus.objects.filter(name=name).update(last_enqueued_at=timezone.now())
+    except DatabaseError:  # the database is down: the catch-up may send it once more later
+        logger.warning("could not record that %r was sent", name, exc_info=True)
 
 
 @task_prerun.connect(dispatch_uid="crewbase-periodic-prerun")

@@ -158,6 +158,7 @@ class TimeOffForm(forms.ModelForm):
 
 @admin.register(TimeOff)
 class TimeOffAdmin(AuditedAdmin):
+    date_hierarchy = "start_date"
     form = TimeOffForm
     list_display = ("employee", "start_date", "end_date", "reason")
     list_filter = ("start_date",)
@@ -168,6 +169,7 @@ class TimeOffAdmin(AuditedAdmin):
 
 @admin.register(DateAvailability)
 class DateAvailabilityAdmin(AuditedAdmin):
+    date_hierarchy = "date"
     list_display = ("employee", "date", "is_available", "reason")
     list_filter = ("is_available",)
     search_fields = ("employee__name",)
@@ -202,6 +204,7 @@ class RotationExceptionAdmin(AuditedAdmin):
 
 @admin.register(CompanyHoliday)
 class CompanyHolidayAdmin(AuditedAdmin):
+    date_hierarchy = "date"
     list_display = ("name", "date", "is_recurring", "is_active")
     list_filter = ("is_recurring", "is_active")
     search_fields = ("name",)
@@ -278,6 +281,7 @@ def sync_now(modeladmin, request, queryset):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(AuditedAdmin):
+    date_hierarchy = "started_at"
     list_display = (
         "started_at",
         "kind",
@@ -301,6 +305,7 @@ class SyncRunAdmin(AuditedAdmin):
 
 @admin.register(EdrReport)
 class EdrReportAdmin(AuditedAdmin):
+    date_hierarchy = "fetched_at"
     list_display = ("event_number", "fetched_at")
     search_fields = ("event_number",)
     readonly_fields = ("event_number", "payload", "fetched_at", "created_at", "updated_at")
@@ -383,6 +388,7 @@ class SchedulerRunAdmin(AuditedAdmin):
 
 @admin.register(ScheduleProposal)
 class ScheduleProposalAdmin(AuditedAdmin):
+    date_hierarchy = "start_at"
     list_display = ("event", "run", "kind", "status", "employee", "start_at", "failure_reason", "submit_error")
     list_filter = ("status", "kind", "event__event_type")
     search_fields = ("event__name", "event__mplan_id", "employee__name", "failure_reason")

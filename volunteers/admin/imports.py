@@ -10,6 +10,7 @@ from .base import ReadOnlyAdmin
 
 @admin.register(RosterImport)
 class RosterImportAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = (
         "created_at",
         "source",

@@ -33,6 +33,7 @@ def resolve_flags(modeladmin, request, queryset):
 
 @admin.register(DataQualityFlag)
 class DataQualityFlagAdmin(AuditedAdmin):
+    date_hierarchy = "created_at"
     list_display = ("entity_type", "entity_key", "issue_type", "severity", "status", "message", "updated_at")
     list_filter = ("status", "severity", "entity_type", "issue_type", "source")
     search_fields = ("entity_key", "message")
@@ -64,6 +65,7 @@ class QualityCheckInline(admin.TabularInline):
 
 @admin.register(QualityRun)
 class QualityRunAdmin(ReadOnlyAdmin):
+    date_hierarchy = "started_at"
     list_display = ("started_at", "status", "overall_score", "started_by")
     inlines = [QualityCheckInline]
     readonly_fields = ("started_at", "finished_at", "status", "overall_score", "scores", "error", "started_by")

@@ -101,6 +101,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(PublicSignup)
 class PublicSignupAdmin(AuditedAdmin):
+    date_hierarchy = "created_at"
     list_display = ("created_at", "event", "volunteer", "email", "status", "confirmed_at", "cancelled_at")
     list_filter = ("status", ("partner__slug", admin.AllValuesFieldListFilter))
     search_fields = ("email", "volunteer__last_name", "event__title")

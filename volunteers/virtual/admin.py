@@ -33,6 +33,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PathfulImport)
 class PathfulImportAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = (
         "created_at",
         "filename",
@@ -60,6 +61,7 @@ class PathfulSessionAdmin(ReadOnlyAdmin):
 
 @admin.register(PathfulUnmatched)
 class PathfulUnmatchedAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ("kind", "status", "session_id", "name", "email", "reason", "created_at")
     list_filter = ("kind", "status")
     list_select_related = ("contact",)
@@ -90,6 +92,7 @@ class TeacherProgressAdmin(AuditedAdmin):
 
 @admin.register(AttendanceOverride)
 class AttendanceOverrideAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
     list_display = ("progress", "event", "action", "reason", "is_active", "created_by", "created_at")
     list_filter = ("action", "is_active")
     list_select_related = ("progress", "event", "created_by")
@@ -107,6 +110,7 @@ class MagicLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(TeacherIssue)
 class TeacherIssueAdmin(AuditedAdmin):
+    date_hierarchy = "created_at"
     list_display = ("progress", "kind", "status", "event", "created_at")
     list_filter = ("kind", "status")
     list_select_related = ("progress", "event")
