@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
@@ -56,7 +56,7 @@ from ..models import (
 )
 from ..services import participation_figures_refresh
 from . import mapping as sfm
-from .upsert import CREATED, UPDATED, existing_keys, insert, upsert
+from .upsert import CREATED, UPDATED, existing_keys, insert, rows_for_keys, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
+FLAG_TABLE = DataQualityFlag._meta.db_table
 NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
 
 
@@ -137,23 +138,17 @@ class ChunkResult:
         self.touched_events |= other.touched_events
 
 
-def _error(code: str, message: str, sf_id: str = "") -> dict:
-    return {"code": code, "message": message[:500], "salesforce_id": sf_id}
+def _error(code: str, message: str, sf_id: str = "", field: str = "") -> dict:
+    """One entry of a run's errors: which record (Salesforce id) and, when known, which field."""
+    error = {"code": code, "message": message[:500], "salesforce_id": sf_id}
+    if field:
+        error["field"] = field
+    return error
 
 
 # --------------------------------------------------------------------------- reference resolution
 def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
-    ids = sorted({i for i in sf_ids if i})
-    if not model._meta.parents:  # the id is in the model's own table: plain SQL
-        return existing_keys(model, "salesforce_id", ids)
-    found: dict[str, int] = {}  # a contact kind: the join keeps a teacher's id from matching as a volunteer
-    for start in range(0, len(ids), IN_CHUNK):
-        found.update(
-            model._base_manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list(
-                "salesforce_id", "pk"
-            )
-        )
-    return found
+    return existing_keys(model, "salesforce_id", sorted({i for i in sf_ids if i}))
 
 
 def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
@@ -184,10 +179,17 @@ def _flags_write(
     if not keys:
         return
     owned = set(owned_types)
-    existing: dict[tuple[str, str], DataQualityFlag] = {}
-    for start in range(0, len(keys), IN_CHUNK):
-        for flag in DataQualityFlag.objects.filter(entity_type=entity, entity_key__in=keys[start : start + IN_CHUNK]):
-            existing[(flag.entity_key, flag.issue_type)] = flag
+    existing: dict[tuple[str, str], DataQualityFlag] = {
+        (key, code): DataQualityFlag(pk=pk, entity_key=key, issue_type=code, status=status)
+        for key, pk, code, status in rows_for_keys(
+            FLAG_TABLE,
+            "entity_key",
+            keys,
+            columns="t.id, t.issue_type, t.status",
+            where="t.entity_type = %s",
+            params=[entity],
+        )
+    }
     now = timezone.now()
     new, reopen, resolve = [], [], []
     for key, issues in raised.items():
@@ -244,10 +246,10 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
         return
     for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
         have: dict[int, dict[str, bool]] = defaultdict(dict)
-        for contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", column, "is_primary"
+        for contact_id, text, is_primary in rows_for_keys(
+            model._meta.db_table, "contact_id", contact_ids, columns=f"t.{column}, t.is_primary"
         ):
-            have[contact_id][text] = is_primary
+            have[contact_id][text] = bool(is_primary)
         new, moving = [], []
         for item in items:
             contact_id = pks.get(item.salesforce_id)
@@ -269,7 +271,7 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
             model.objects.filter(reduce(or_, (Q(contact_id=c, **{column: text}) for c, text in moving))).update(
                 is_primary=True
             )
-    addresses = set(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    addresses = {row[0] for row in rows_for_keys(ContactAddress._meta.db_table, "contact_id", contact_ids)}
     new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
@@ -354,7 +356,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     pending: list[tuple[sfm.Mapped, str]] = []
     ready: list[sfm.Mapped] = []
     for item in items:
+        if not item.refs:
+            ready.append(item)
+            continue
         missing_pending, missing_skip, missing_fail = [], [], []
+        # The page may be written again record by record after a failure: the item itself stays as mapped.
+        item = sfm.Mapped(
+            item.salesforce_id,
+            dict(item.values),
+            item.refs,
+            list(item.issues),
+            item.emails,
+            item.phones,
+            item.postal,
+            item.m2m,
+            item.raw,
+        )
         for attname, ref in item.refs.items():
             pk = resolved.get((ref.target, ref.salesforce_id)) if ref.salesforce_id else None
             if pk is None and ref.salesforce_id and ref.on_missing == "null":
@@ -547,17 +564,17 @@ def _pending_clear(sf_ids: list[str]) -> None:
 def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkResult) -> sfm.Mapped | None:
     raw = record if isinstance(record, dict) else {"Id": record.id, **record.fields}
     try:
-        mapped = spec.mapper(raw)
+        mapped = spec.map(raw)
     except sfm.RecordError as exc:
         result.failed += 1
-        result.errors.append(_error(exc.code, exc.message, str(raw.get("Id") or "")))
+        result.errors.append(_error(exc.code, exc.message, str(raw.get("Id") or ""), exc.field))
         return None
     except Exception as exc:  # a mapper bug must not stop the batch either
         logger.exception("mapping %s %s failed", spec.key, raw.get("Id"))
         result.failed += 1
         result.errors.append(_error("MAPPING_ERROR", f"{exc.__class__.__name__}: {exc}", str(raw.get("Id") or "")))
         return None
-    undeclared = sfm.undeclared_fields(spec.key, mapped)
+    undeclared = _undeclared(spec.key, frozenset(mapped.values), frozenset(mapped.refs))
     if undeclared:  # Salesforce wins only for the declared fields: never write a local one
         logger.error("mapping %s writes undeclared fields %s", spec.key, sorted(undeclared))
         result.failed += 1
@@ -569,9 +586,13 @@ def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkRes
             )
         )
         return None
-    if spec.key in PARTICIPATION_KINDS:
-        mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
     return mapped
+
+
+@lru_cache(maxsize=256)
+def _undeclared(key: str, values: frozenset[str], refs: frozenset[str]) -> frozenset[str]:
+    """Checked once per object and shape of mapped record, not per record."""
+    return frozenset(values | {attname.removesuffix("_id") for attname in refs}) - sfm.SYNCED_FIELDS[key]
 
 
 def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkResult:
@@ -589,14 +610,14 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
         return result
     try:
         with transaction.atomic():
-            result.add(_upsert_chunk(spec, [_copy(i) for i in batch], now))
+            result.add(_upsert_chunk(spec, batch, now))
         return result
     except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
         logger.warning("bulk write of %s failed (%s); isolating record by record", spec.key, exc)
     for item in batch:
         try:
             with transaction.atomic():
-                result.add(_upsert_chunk(spec, [_copy(item)], now))
+                result.add(_upsert_chunk(spec, [item], now))
         except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
             logger.info("%s %s rejected: %s", spec.key, item.salesforce_id, exc)
             result.failed += 1
@@ -630,20 +651,6 @@ def db_error_message(exc: Exception) -> str:
     if isinstance(exc, DatabaseError):
         return "The database refused the record (a value may be too long or of the wrong type)."
     return f"The record could not be stored ({exc.__class__.__name__})."
-
-
-def _copy(item: sfm.Mapped) -> sfm.Mapped:
-    return sfm.Mapped(
-        item.salesforce_id,
-        dict(item.values),
-        dict(item.refs),
-        list(item.issues),
-        list(item.emails),
-        list(item.phones),
-        dict(item.postal),
-        {k: list(v) for k, v in item.m2m.items()},
-        item.raw,
-    )
 
 
 # --------------------------------------------------------------------------- runs

@@ -165,22 +165,61 @@ def insert(model: type[Model], rows: list[dict]) -> None:
             )
 
 
-def existing_keys(model, key: str, keys: list) -> dict:
-    """{key value: pk} of the rows already there (plain SQL: the ORM's IN-list building cost more
-    than the query). `key` must be a column of the model's own table."""
-    table, column = _quote(model._meta.db_table), _quote(_fields(model, [key])[0].column)
-    pk = _quote(model._meta.pk.column)
-    found = {}
+def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", where: str = "") -> dict:
+    """{key: value} of the rows of `table` (alias t) whose `key` is one of `keys`; see rows_for_keys."""
+    return dict(rows_for_keys(table, key, keys, columns=value, join=join, where=where))
+
+
+def rows_for_keys(
+    table: str, key: str, keys, *, columns: str = "id", join: str = "", where: str = "", params=()
+) -> list[tuple]:
+    """(key, *columns) of the rows of `table` (alias t) whose `key` is one of `keys`, in plain SQL.
+    PostgreSQL joins the table to the keys sent as one array (`unnest`), one round trip whatever
+    their number; SQLite takes them as IN lists. `join`/`where` (+ `params`) narrow the rows, e.g.
+    to one contact kind. Names are from model metadata or constants, never from input."""
+    keys = list(keys)
+    if not keys:
+        return []
+    narrow = f" AND {where}" if where else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            kind = "bigint" if isinstance(keys[0], int) else "text"
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
+            cursor.execute(
+                f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
+                f"JOIN unnest(%s::{kind}[]) AS wanted(k) ON t.{key} = wanted.k WHERE TRUE{narrow}",
+                [keys, *params],
+            )
+            return cursor.fetchall()
+        found = []
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - model metadata only # nosec B608
-                chunk,
+                f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
+                f"WHERE t.{key} IN ({', '.join(['%s'] * len(chunk))}){narrow}",
+                [*chunk, *params],
             )
-            found.update(cursor.fetchall())
-    return found
+            found += cursor.fetchall()
+        return found
+
+
+def existing_keys(model, key: str, keys: list) -> dict:
+    """{key value: pk} of the rows already there. `key` must be a column of the model's own table;
+    for a multi-table child (a contact kind) the Salesforce id is the parent's and only rows that
+    have the child row count (a teacher's id never matches as a volunteer)."""
+    field = _fields(model, [key])[0] if key in {f.attname for f in model._meta.concrete_fields} else None
+    parent_link = model._meta.parents and next(iter(model._meta.parents.values()))
+    if parent_link and key == "salesforce_id":
+        parent = parent_link.related_model._meta
+        return lookup(
+            _quote(parent.db_table),
+            _quote(field.column),
+            keys,
+            value=f"t.{_quote(parent.pk.column)}",
+            join=f"JOIN {_quote(model._meta.db_table)} c ON c.{_quote(parent_link.column)} = t.{_quote(parent.pk.column)}",
+        )
+    return lookup(_quote(model._meta.db_table), _quote(field.column), keys, value=f"t.{_quote(model._meta.pk.column)}")
 
 
 def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int, str]]:
