@@ -251,7 +251,7 @@ class ObjectSpec:
         for apply in rules_:
             apply(raw, mapped)
         if self.keep_raw:
-            mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
+            mapped.raw = {k: v for k, v in raw.items() if k != "attributes"} if "attributes" in raw else raw
         return mapped
 
 
@@ -443,14 +443,24 @@ def contact_details(emails: tuple, phones: tuple, *, mailing: bool) -> Rule:
     phone_fields = tuple(f for f in PHONE_FIELDS if f[0] in phones)
     preferences = (PREFERRED_EMAIL, PREFERRED_PHONE) if len(emails) > 1 else ()
 
+    orders: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (preference field, its value) → order
+
+    def order_for(fields: tuple, preferred: str, raw: dict) -> list[tuple[str, str]]:
+        key = (preferred, raw.get(preferred) if len(fields) > 1 else None)
+        order = orders.get(key)
+        if order is None:
+            order = _preferred_first(raw, fields, preferred)
+            if len(orders) < 64:  # a picklist has a handful of values; never grow without bound
+                orders[key] = order
+        return order
+
     def apply(raw: dict, mapped: Mapped) -> None:
         for fields, preferred, normalise, into in (
             (email_fields, PREFERRED_EMAIL, normalize_email, mapped.emails),
             (phone_fields, PREFERRED_PHONE, normalize_phone, mapped.phones),
         ):
-            order = _preferred_first(raw, fields, preferred) if len(fields) > 1 else [(f[0], f[1]) for f in fields]
             seen = set()
-            for source, kind in order:
+            for source, kind in order_for(fields, preferred, raw):
                 value = raw.get(source)
                 if value is None:
                     continue

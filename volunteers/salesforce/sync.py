@@ -172,9 +172,12 @@ def _flags_write(
     pks: dict[str, int],
     *,
     owned_types: Iterable[str] = sfm.SYNC_ISSUES,
+    created: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Open (or reopen) the flags raised for these records; auto-resolve the sync-owned flags of
-    these records that were not raised again. A dismissed flag stays dismissed."""
+    these records that were not raised again. A dismissed flag stays dismissed. A record created
+    just now has no flags yet: it is looked up only if it raises some."""
+    raised = {key: issues for key, issues in raised.items() if issues or key not in created}
     keys = list(raised)
     if not keys:
         return
@@ -237,17 +240,19 @@ def _flags_write(
 
 
 # --------------------------------------------------------------------------- contact details
-def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+def _details_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[str]) -> None:
     """E-mails and phones Salesforce has are added (local extras stay); the one Salesforce prefers
     is primary — set on insert when the contact has none, else cleared first and then set, so "one
     primary per contact" holds at every statement. The first mailing address is added once."""
     contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
     if not contact_ids:
         return
+    # A contact created just now has no details yet: only the others are read.
+    existing_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks and i.salesforce_id not in created]
     for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
         have: dict[int, dict[str, bool]] = defaultdict(dict)
         for contact_id, text, is_primary in rows_for_keys(
-            model._meta.db_table, "contact_id", contact_ids, columns=f"t.{column}, t.is_primary"
+            model._meta.db_table, "contact_id", existing_ids, columns=f"t.{column}, t.is_primary"
         ):
             have[contact_id][text] = bool(is_primary)
         new, moving = [], []
@@ -271,7 +276,7 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
             model.objects.filter(reduce(or_, (Q(contact_id=c, **{column: text}) for c, text in moving))).update(
                 is_primary=True
             )
-    addresses = {row[0] for row in rows_for_keys(ContactAddress._meta.db_table, "contact_id", contact_ids)}
+    addresses = {row[0] for row in rows_for_keys(ContactAddress._meta.db_table, "contact_id", existing_ids)}
     new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
@@ -410,12 +415,13 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         _adopt_by_name(model, [i for i in ready if i.salesforce_id not in known])
     cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
     outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
-    unchanged_sf_ids = set()
+    unchanged_sf_ids, created = set(), set()
     for item in ready:
         pk, state = outcome[item.salesforce_id]
         result.stored_ids[item.salesforce_id] = pk
         if state == CREATED:
             result.created += 1
+            created.add(item.salesforce_id)
         elif state == UPDATED or item.salesforce_id in cleared:
             result.updated += 1
         else:
@@ -423,7 +429,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             unchanged_sf_ids.add(item.salesforce_id)
 
     if model in CONTACT_MODELS:
-        _details_write(ready, result.stored_ids)
+        _details_write(ready, result.stored_ids, created)
     if model is Volunteer:
         _skills_write(ready, result.stored_ids)
     if spec.key == "events":
@@ -438,7 +444,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
                 if i.values.get(attname)
                 and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
             )
-    _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids)
+    _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids, created=created)
     return result
 
 

@@ -52,7 +52,6 @@ def _statement(
             defaults[field.attname] = now
         elif field.attname not in rows[0]:
             defaults[field.attname] = field.get_default()
-    values = _prepared(columns, rows, defaults)
     names = ", ".join(_quote(f.column) for f in columns)
     compared = _fields(model, synced)
     setters = [f"{_quote(f.column)} = EXCLUDED.{_quote(f.column)}" for f in compared + touched]
@@ -71,23 +70,31 @@ def _statement(
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            stage = f"sf_stage_{table}"
+            # Only the page's own columns travel (COPY); defaults and timestamps are one bound value each.
+            given = [f for f in columns if f.attname in rows[0]]
+            fixed = [f for f in columns if f.attname not in rows[0]]
+            given_names = ", ".join(_quote(f.column) for f in given)
+            stage = _quote(f"sf_stage_{table}")
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
-                f"SELECT {names} FROM {_quote(table)} WITH NO DATA"
+                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
+                f"SELECT {given_names} FROM {_quote(table)} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {_quote(stage)} ({names}) FROM STDIN") as copy:
-                for row in values:
+            with cursor.cursor.copy(f"COPY {stage} ({given_names}) FROM STDIN") as copy:
+                for row in _prepared(given, rows, {}):
                     copy.write_row(row)
+            constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only # nosec B608
-                f"{conflict} RETURNING {returning}"
+                f"INSERT INTO {_quote(table)} ({', '.join([given_names, *(_quote(f.column) for f in fixed)])}) "  # noqa: S608 - model metadata only # nosec B608
+                f"SELECT {', '.join([given_names, *constants])} FROM {stage} "
+                f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)",
+                _prepared(fixed, [{}], defaults)[0] if fixed else None,
             )
             returned = cursor.fetchall()
-            cursor.execute(f"DROP TABLE {_quote(stage)}")
+            cursor.execute(f"DROP TABLE {stage}")
             return returned
+        values = _prepared(columns, rows, defaults)
         returned = []
         per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -260,23 +267,32 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
 
 
 def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
-    """{key value: (pk, state)} after one upsert per group of rows with the same columns."""
+    """{key value: (pk, state)} after one upsert per group of rows with the same columns.
+
+    PostgreSQL tells inserted from updated rows itself (`xmax = 0` in RETURNING), so only the rows
+    it did not return (unchanged) are looked up afterwards; SQLite looks the keys up first."""
     keys = [row[key] for row in rows]
-    before = existing_keys(model, key, keys)
+    postgres = connection.vendor == "postgresql"
+    before = {} if postgres else existing_keys(model, key, keys)
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     pk_column = model._meta.pk.column
-    written = {}
+    written, inserted = {}, set()
     for columns, group in groups.items():
         synced = [name for name in columns if name not in (key, "kind")]
         returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
-        for value, pk in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
-            written[value] = pk
+        for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
+            written[row[0]] = row[1]
+            if postgres and row[2]:
+                inserted.add(row[0])
+    if postgres:
+        before = existing_keys(model, key, [value for value in keys if value not in written])
     result = {}
     for value in keys:
         if value in written:
-            result[value] = (written[value], UPDATED if value in before else CREATED)
+            new = value in inserted if postgres else value not in before
+            result[value] = (written[value], CREATED if new else UPDATED)
         else:
             result[value] = (before[value], UNCHANGED)
     return result
