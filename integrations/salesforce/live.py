@@ -29,7 +29,7 @@ from simple_salesforce.exceptions import (
 
 from integrations.base import AuthenticationError, PermanentError, TransientError, retry
 
-from .interface import QueryPage, SalesforceRecord, build_soql, parse_sf_datetime
+from .interface import QueryPage, SalesforceRecord, build_soql
 
 logger = logging.getLogger(__name__)
 SYSTEM = "salesforce"
@@ -232,11 +232,5 @@ def _with_timeout(request, timeout: float, verify: bool | str = True):
 
 
 def _record(sobject: str, raw: dict) -> SalesforceRecord:
-    fields = raw  # a plain dict of its own, decoded for this page only
-    fields.pop("attributes", None)
-    return SalesforceRecord(
-        id=str(fields.pop("Id", "") or ""),
-        sobject=sobject,
-        last_modified=parse_sf_datetime(fields.get("LastModifiedDate")),
-        fields=fields,
-    )
+    raw.pop("attributes", None)  # a plain dict of its own, decoded for this page only
+    return SalesforceRecord(id=str(raw.get("Id") or ""), sobject=sobject, fields=raw)

@@ -29,6 +29,7 @@ from .. import rules
 from .normalise import (
     AFFILIATION_STATUSES,
     ALL_CAPS_NAME,
+    BLANK_MARKERS,
     CANCELLATION_REASONS,
     END_BEFORE_START,
     EVENT_FORMATS,
@@ -79,6 +80,20 @@ __all__ = [  # what the sync and the tests use from here, the normalise names in
 ]
 
 SKIP = object()  # a normaliser's "nothing to write" (an unknown picklist value keeps the stored one)
+MISSING = object()  # a field the record does not carry (not queried): not ours to write
+
+
+def _blank_of(normalise) -> Any:
+    """What `normalise` makes of a null when that is a plain value with no issue and no refusal
+    (then the mapping skips the call for nulls); MISSING otherwise."""
+    issues: list[Issue] = []
+    try:
+        value = normalise(None, issues)
+    except RecordError:
+        return MISSING
+    return MISSING if issues or value is SKIP else value
+
+
 Normaliser = Callable[[Any, list[Issue]], Any]
 
 
@@ -118,8 +133,11 @@ class Rule:
 
 # --------------------------------------------------------------------------- normalisers by kind
 def text(max_length: int | None = None) -> Normaliser:
-    def normalise(value, issues):
-        return clean(value)[:max_length]
+    def normalise(value, issues):  # clean() inlined: the commonest normaliser by far
+        if value is None:
+            return ""
+        value = (value if value.__class__ is str else str(value)).strip()
+        return "" if len(value) < 10 and value.lower() in BLANK_MARKERS else value[:max_length]
 
     return normalise
 
@@ -222,7 +240,11 @@ class ObjectSpec:
 
     @cached_property
     def _plan(self):
-        fields = tuple((f.source, f.target, f.normalise, f.required) for f in self.table if isinstance(f, Field))
+        fields = tuple(
+            (f.source, f.target, f.normalise, f.required, _blank_of(f.normalise))
+            for f in self.table
+            if isinstance(f, Field)
+        )
         links = tuple(f for f in self.table if isinstance(f, Link))
         rules_ = tuple(f.apply for f in self.table if isinstance(f, Rule))
         return fields, links, rules_
@@ -237,15 +259,22 @@ class ObjectSpec:
         fields, links, rules_ = self._plan
         issues: list[Issue] = []
         values: dict[str, Any] = {}
-        for source, target, normalise, required in fields:
-            if source in raw or required:
-                try:
-                    value = normalise(raw.get(source), issues)
-                except RecordError as exc:
-                    exc.field = exc.field or source
-                    raise
-                if value is not SKIP:
-                    values[target] = value
+        for source, target, normalise, required, blank in fields:
+            value = raw.get(source, MISSING)
+            if value is None and blank is not MISSING:
+                values[target] = blank  # what the normaliser makes of a null, worked out once
+                continue
+            if value is MISSING:
+                if not required:
+                    continue
+                value = None
+            try:
+                value = normalise(value, issues)
+            except RecordError as exc:
+                exc.field = exc.field or source
+                raise
+            if value is not SKIP:
+                values[target] = value
         refs = {link.target: Ref(link.to, clean(raw.get(link.source)), link.on_missing) for link in links}
         mapped = Mapped(sf_id, values, refs, issues)
         for apply in rules_:

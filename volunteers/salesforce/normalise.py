@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
@@ -72,8 +72,7 @@ class RecordError(Exception):
         self.code, self.message, self.field = code, message, field
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """A reference to another synced object by Salesforce id.
 
     on_missing: "fail" (record fails), "null" (stored empty + flagged), "pending" (pending queue),

@@ -84,6 +84,10 @@ PARTICIPATION_KINDS = {
 MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
+# Records written per transaction: several Salesforce pages (2,000 records each) are written
+# together, so the fixed cost of a write (a dozen statements) is paid less often; memory holds at
+# most this many records whatever the size of the result.
+WRITE_BATCH = 10_000
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
 FLAG_TABLE = DataQualityFlag._meta.db_table
 NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
@@ -286,10 +290,14 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[st
     insert(ContactAddress, new_addresses)
 
 
-def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+def _skills_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[str]) -> None:
     """Skills from Salesforce: links with source "salesforce" follow Salesforce (added and removed);
     skills staff entered by hand are never touched."""
-    wanted = {pks[i.salesforce_id]: i.m2m["skills"] for i in items if "skills" in i.m2m and i.salesforce_id in pks}
+    wanted = {
+        pks[i.salesforce_id]: i.m2m["skills"]
+        for i in items
+        if "skills" in i.m2m and i.salesforce_id in pks and (i.m2m["skills"] or i.salesforce_id not in created)
+    }
     if not wanted:
         return
     names = {name.lower(): name for skills in wanted.values() for name in skills}
@@ -431,7 +439,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     if model in CONTACT_MODELS:
         _details_write(ready, result.stored_ids, created)
     if model is Volunteer:
-        _skills_write(ready, result.stored_ids)
+        _skills_write(ready, result.stored_ids, created)
     if spec.key == "events":
         _event_districts_write(ready, result.stored_ids, resolved)
     if spec.key in PARTICIPATION_KINDS:
@@ -568,7 +576,10 @@ def _pending_clear(sf_ids: list[str]) -> None:
 
 # --------------------------------------------------------------------------- page processing
 def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkResult) -> sfm.Mapped | None:
-    raw = record if isinstance(record, dict) else {"Id": record.id, **record.fields}
+    if isinstance(record, dict):
+        raw = record
+    else:
+        raw = record.fields if "Id" in record.fields else {"Id": record.id, **record.fields}
     try:
         mapped = spec.map(raw)
     except sfm.RecordError as exc:
@@ -679,7 +690,6 @@ def sync_object(
     mode: str = "delta",
     job=None,
     progress: ProgressFn | None = None,
-    page_callback: Callable[[], None] | None = None,
 ) -> SyncRun:
     """Sync one object. Raises SyncBusy when another sync of it is running."""
     spec = sfm.SPEC_BY_KEY[key]
@@ -708,20 +718,30 @@ def sync_object(
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
-            for page in client.query_pages(
-                sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
-            ):
-                chunk = process_records(spec, page.records, now=started)
-                totals.add(chunk)
+            buffer: list = []
+            total = 0
+
+            def write() -> None:
+                totals.add(process_records(spec, buffer, now=started))
                 totals.stored_ids.clear()
-                seen += len(page.records)
+                buffer.clear()
                 _run_save_counts(run, totals)
                 lock_extend(key, token)
                 if progress:
-                    total = page.total_size or seen
                     progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
-                if page_callback:
-                    page_callback()
+
+            try:
+                for page in client.query_pages(
+                    sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
+                ):
+                    buffer.extend(page.records)
+                    seen += len(page.records)
+                    total = page.total_size or seen
+                    if len(buffer) >= WRITE_BATCH:
+                        write()
+            finally:
+                if buffer:  # what was fetched is stored, also when a later page fails
+                    write()
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))
         except IntegrationError as exc:
