@@ -190,7 +190,17 @@ def a_datetime(source: str) -> Normaliser:
 
 
 def a_decimal(source: str) -> Normaliser:
-    return lambda value, issues: parse_decimal(value, field_name=source)
+    known: dict[Any, Any] = {}  # hours and amounts repeat: each distinct value is parsed once
+
+    def normalise(value, issues):
+        number = known.get(value, MISSING)
+        if number is MISSING:
+            number = parse_decimal(value, field_name=source)
+            if len(known) < 4096:
+                known[value] = number
+        return number
+
+    return normalise
 
 
 def an_int(source: str, *, blank=None) -> Normaliser:

@@ -55,6 +55,7 @@ from ..models import (
     VolunteerSkill,
 )
 from ..services import participation_figures_refresh
+from ..virtual.matching import ContactMatcher
 from . import mapping as sfm
 from .upsert import CREATED, UPDATED, existing_keys, insert, rows_for_keys, upsert
 
@@ -361,6 +362,23 @@ def _adopt_by_name(model, items: list[sfm.Mapped]) -> None:
             model._base_manager.filter(pk=found.pop()).update(salesforce_id=item.salesforce_id)
 
 
+def _adopt_teachers(items: list[sfm.Mapped]) -> None:
+    """A teacher already in Crewbase without a Salesforce id (typed in, or brought by a virtual-
+    session import) is found by the one teacher matcher (`virtual/matching.py`: e-mail, then
+    normalised name) and takes the Salesforce id instead of being duplicated. An ambiguous match,
+    or a contact that already has a Salesforce id, gives a new teacher: the sync never guesses."""
+    if not items:
+        return
+    matcher = ContactMatcher(kind=Contact.Kind.TEACHER)
+    for item in items:
+        name = f"{item.values.get('first_name', '')} {item.values.get('last_name', '')}"
+        match = matcher.match(name=name, email=item.emails[0][0] if item.emails else "")
+        if match.contact_id is not None and match.how in ("email", "name"):
+            Contact.objects.filter(pk=match.contact_id, salesforce_id__isnull=True).update(
+                salesforce_id=item.salesforce_id
+            )
+
+
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
     """Write one page of mapped records. Raises on a database error (the caller isolates)."""
     result = ChunkResult()
@@ -418,9 +436,13 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         else:
             ready.append(item)
 
-    if spec.key in NAME_MATCHED:
-        known = _pk_map(model, [i.salesforce_id for i in ready])
-        _adopt_by_name(model, [i for i in ready if i.salesforce_id not in known])
+    if spec.key in NAME_MATCHED or model is Teacher:
+        known = _pk_map(Contact if model is Teacher else model, [i.salesforce_id for i in ready])
+        unknown = [i for i in ready if i.salesforce_id not in known]
+        if model is Teacher:
+            _adopt_teachers(unknown)
+        else:
+            _adopt_by_name(model, unknown)
     cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
     outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
     unchanged_sf_ids, created = set(), set()
