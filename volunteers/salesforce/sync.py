@@ -1,12 +1,14 @@
-"""The database side of the Salesforce sync: bulk upserts by Salesforce id, the pending queue,
-data-quality flags, run records and the per-object lock.
+"""The database side of the Salesforce sync: set-based upserts by Salesforce id, the pending
+queue, data-quality flags, run records and the per-object lock.
 
-A run streams pages from the client, maps each record (`salesforce/mapping.py`, plain Python),
-and writes each page in one transaction with a handful of bulk queries (references resolved by
-`IN` lookups, existing rows loaded by Salesforce id, then bulk_create / bulk_update). If a page's
-bulk write fails, it is rolled back and replayed record by record, each in a savepoint, so one bad
-record never stops the batch and nothing is half-written. Salesforce wins for the fields the
-mappers produce; local-only fields are never in those and so are never overwritten.
+A run streams pages from the client (the next page is fetched while the current batch is written),
+maps each record through its object's table (`salesforce/mapping.py`, plain Python, no model
+instances), and writes up to WRITE_BATCH records in one transaction with a handful of statements:
+references resolved by a join on Salesforce ids, one upsert per table (`salesforce/upsert.py`), then
+contact details, skills and flags. If a batch's write fails, it is rolled back and replayed record
+by record, each in a savepoint, so one bad record never stops the batch and nothing is half-written.
+Salesforce wins for the fields the tables declare; local-only fields are never in those and so are
+never overwritten.
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ class ChunkResult:
     failed: int = 0
     queued: int = 0
     errors: list[dict] = field(default_factory=list)
+    errors_beyond: int = 0  # errors past MAX_ERRORS_STORED, counted only
     stored_ids: dict[str, int] = field(default_factory=dict)  # sf id → pk of rows written or confirmed
     # Participations written: their volunteers' stats and events' counts are refreshed once per run.
     touched_volunteers: set[int] = field(default_factory=set)
@@ -137,7 +140,9 @@ class ChunkResult:
     def add(self, other: ChunkResult) -> None:
         for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors.extend(other.errors)
+        # The first errors are kept for the run record; the rest are counted (memory stays flat).
+        self.errors_beyond += other.errors_beyond + max(0, len(self.errors) + len(other.errors) - MAX_ERRORS_STORED)
+        self.errors.extend(other.errors[: max(0, MAX_ERRORS_STORED - len(self.errors))])
         self.stored_ids.update(other.stored_ids)
         self.touched_volunteers |= other.touched_volunteers
         self.touched_events |= other.touched_events
@@ -793,7 +798,7 @@ def sync_object(
 def _run_save_counts(run: SyncRun, totals: ChunkResult, *, final: bool = False) -> None:
     run.created, run.updated, run.unchanged = totals.created, totals.updated, totals.unchanged
     run.skipped, run.failed, run.queued = totals.skipped, totals.failed, totals.queued
-    run.error_count = len(totals.errors)
+    run.error_count = len(totals.errors) + totals.errors_beyond
     run.errors = totals.errors[:MAX_ERRORS_STORED]
     fields = ["created", "updated", "unchanged", "skipped", "failed", "queued", "error_count", "errors", "updated_at"]
     if final:
