@@ -57,8 +57,7 @@ class FakeSalesforceClient:
                 SalesforceRecord(
                     id=r["Id"],
                     sobject=sobject,
-                    last_modified=parse_sf_datetime(r.get("LastModifiedDate")),
-                    fields={k: r.get(k) for k in wanted if k != "Id"},
+                    fields={k: r.get(k) for k in wanted},
                 )
                 for r in chunk
             ]

@@ -11,14 +11,18 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SalesforceRecord:
-    """One Salesforce row: its id, object name, LastModifiedDate and the raw field values."""
+    """One Salesforce row: its id, object name and the raw field values (the Id among them)."""
 
     id: str
     sobject: str
-    last_modified: datetime | None
     fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """LastModifiedDate, parsed when asked for (the sync reads it from the fields it needs)."""
+        return parse_sf_datetime(self.fields.get("LastModifiedDate"))
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)

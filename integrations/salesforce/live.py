@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from simple_salesforce.exceptions import (
 
 from integrations.base import AuthenticationError, PermanentError, TransientError, retry
 
-from .interface import QueryPage, SalesforceRecord, build_soql, parse_sf_datetime
+from .interface import QueryPage, SalesforceRecord, build_soql
 
 logger = logging.getLogger(__name__)
 SYSTEM = "salesforce"
@@ -94,7 +95,11 @@ class LiveSalesforceClient:
             if self.instance_url and (self.access_token or self.token_provider):
                 token = self.token_provider() if self.token_provider else self.access_token
                 return Salesforce(
-                    instance_url=self.instance_url, session_id=token, version=API_VERSION, session=session
+                    instance_url=self.instance_url,
+                    session_id=token,
+                    version=API_VERSION,
+                    session=session,
+                    object_pairs_hook=None,
                 )
             return Salesforce(
                 username=self.username,
@@ -102,6 +107,7 @@ class LiveSalesforceClient:
                 security_token=self.security_token,
                 domain=self.domain,
                 version=API_VERSION,
+                object_pairs_hook=None,  # plain dicts: the C decoder, no OrderedDict per record
                 session=session,
             )
         except SalesforceAuthenticationFailed as exc:
@@ -174,17 +180,35 @@ class LiveSalesforceClient:
     def query_pages(
         self, *, sobject: str, fields: tuple[str, ...], where: str = "", modified_after: datetime | None = None
     ) -> Iterator[QueryPage]:
+        """Pages as they come; the next page is requested while the caller stores this one (one
+        request in flight at most, so memory holds two pages whatever the result's size). An error
+        fetching a page is raised when the caller asks for that page."""
         soql = build_soql(sobject=sobject, fields=fields, where=where, modified_after=modified_after)
-        result = self._call_retrying(lambda sf: sf.query(soql))
-        while True:
-            records = [_record(sobject, raw) for raw in result.get("records", [])]
-            done = bool(result.get("done", True))
-            yield QueryPage(records=records, total_size=int(result.get("totalSize", 0)), done=done)
-            next_url = result.get("nextRecordsUrl")
-            if done or not next_url:
-                return
-            del records
-            result = self._call_retrying(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesforce-page") as prefetch:
+            result = self._call_retrying(lambda sf: sf.query(soql))
+            while True:
+                next_url = result.get("nextRecordsUrl")
+                done = bool(result.get("done", True)) or not next_url
+                upcoming = (
+                    None
+                    if done
+                    else prefetch.submit(
+                        self._call_retrying, lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True)
+                    )
+                )
+                records = [_record(sobject, raw) for raw in result.get("records", [])]
+                total = int(result.get("totalSize", 0))
+                del result
+                try:
+                    yield QueryPage(records=records, total_size=total, done=done)
+                except GeneratorExit:
+                    if upcoming is not None:
+                        upcoming.cancel()
+                    raise
+                if upcoming is None:
+                    return
+                del records
+                result = upcoming.result()
 
     def count(self, *, sobject: str, where: str = "") -> int:
         # Bandit B608: object and filter are the constants of volunteers.salesforce.mapping.SPECS.
@@ -208,10 +232,5 @@ def _with_timeout(request, timeout: float, verify: bool | str = True):
 
 
 def _record(sobject: str, raw: dict) -> SalesforceRecord:
-    fields = {k: v for k, v in raw.items() if k != "attributes"}
-    return SalesforceRecord(
-        id=str(fields.pop("Id", "") or ""),
-        sobject=sobject,
-        last_modified=parse_sf_datetime(fields.get("LastModifiedDate")),
-        fields=fields,
-    )
+    raw.pop("attributes", None)  # a plain dict of its own, decoded for this page only
+    return SalesforceRecord(id=str(raw.get("Id") or ""), sobject=sobject, fields=raw)

@@ -1,12 +1,14 @@
-"""The database side of the Salesforce sync: bulk upserts by Salesforce id, the pending queue,
-data-quality flags, run records and the per-object lock.
+"""The database side of the Salesforce sync: set-based upserts by Salesforce id, the pending
+queue, data-quality flags, run records and the per-object lock.
 
-A run streams pages from the client, maps each record (`salesforce/mapping.py`, plain Python),
-and writes each page in one transaction with a handful of bulk queries (references resolved by
-`IN` lookups, existing rows loaded by Salesforce id, then bulk_create / bulk_update). If a page's
-bulk write fails, it is rolled back and replayed record by record, each in a savepoint, so one bad
-record never stops the batch and nothing is half-written. Salesforce wins for the fields the
-mappers produce; local-only fields are never in those and so are never overwritten.
+A run streams pages from the client (the next page is fetched while the current batch is written),
+maps each record through its object's table (`salesforce/mapping.py`, plain Python, no model
+instances), and writes up to WRITE_BATCH records in one transaction with a handful of statements:
+references resolved by a join on Salesforce ids, one upsert per table (`salesforce/upsert.py`), then
+contact details, skills and flags. If a batch's write fails, it is rolled back and replayed record
+by record, each in a savepoint, so one bad record never stops the batch and nothing is half-written.
+Salesforce wins for the fields the tables declare; local-only fields are never in those and so are
+never overwritten.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
@@ -55,8 +57,9 @@ from ..models import (
     VolunteerSkill,
 )
 from ..services import participation_figures_refresh
+from ..virtual.matching import ContactMatcher
 from . import mapping as sfm
-from .upsert import CREATED, UPDATED, existing_keys, insert, upsert
+from .upsert import CREATED, UPDATED, existing_keys, insert, rows_for_keys, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +87,12 @@ PARTICIPATION_KINDS = {
 MAX_ERRORS_STORED = 200
 LIKELY_ORPHAN_AFTER = 10
 LOCK_TTL = timedelta(minutes=30)
+# Records written per transaction: several Salesforce pages (2,000 records each) are written
+# together, so the fixed cost of a write (a dozen statements) is paid less often; memory holds at
+# most this many records whatever the size of the result.
+WRITE_BATCH = 10_000
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
+FLAG_TABLE = DataQualityFlag._meta.db_table
 NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
 
 
@@ -123,6 +131,7 @@ class ChunkResult:
     failed: int = 0
     queued: int = 0
     errors: list[dict] = field(default_factory=list)
+    errors_beyond: int = 0  # errors past MAX_ERRORS_STORED, counted only
     stored_ids: dict[str, int] = field(default_factory=dict)  # sf id → pk of rows written or confirmed
     # Participations written: their volunteers' stats and events' counts are refreshed once per run.
     touched_volunteers: set[int] = field(default_factory=set)
@@ -131,29 +140,25 @@ class ChunkResult:
     def add(self, other: ChunkResult) -> None:
         for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors.extend(other.errors)
+        # The first errors are kept for the run record; the rest are counted (memory stays flat).
+        self.errors_beyond += other.errors_beyond + max(0, len(self.errors) + len(other.errors) - MAX_ERRORS_STORED)
+        self.errors.extend(other.errors[: max(0, MAX_ERRORS_STORED - len(self.errors))])
         self.stored_ids.update(other.stored_ids)
         self.touched_volunteers |= other.touched_volunteers
         self.touched_events |= other.touched_events
 
 
-def _error(code: str, message: str, sf_id: str = "") -> dict:
-    return {"code": code, "message": message[:500], "salesforce_id": sf_id}
+def _error(code: str, message: str, sf_id: str = "", field: str = "") -> dict:
+    """One entry of a run's errors: which record (Salesforce id) and, when known, which field."""
+    error = {"code": code, "message": message[:500], "salesforce_id": sf_id}
+    if field:
+        error["field"] = field
+    return error
 
 
 # --------------------------------------------------------------------------- reference resolution
 def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
-    ids = sorted({i for i in sf_ids if i})
-    if not model._meta.parents:  # the id is in the model's own table: plain SQL
-        return existing_keys(model, "salesforce_id", ids)
-    found: dict[str, int] = {}  # a contact kind: the join keeps a teacher's id from matching as a volunteer
-    for start in range(0, len(ids), IN_CHUNK):
-        found.update(
-            model._base_manager.filter(salesforce_id__in=ids[start : start + IN_CHUNK]).values_list(
-                "salesforce_id", "pk"
-            )
-        )
-    return found
+    return existing_keys(model, "salesforce_id", sorted({i for i in sf_ids if i}))
 
 
 def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
@@ -177,17 +182,27 @@ def _flags_write(
     pks: dict[str, int],
     *,
     owned_types: Iterable[str] = sfm.SYNC_ISSUES,
+    created: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Open (or reopen) the flags raised for these records; auto-resolve the sync-owned flags of
-    these records that were not raised again. A dismissed flag stays dismissed."""
+    these records that were not raised again. A dismissed flag stays dismissed. A record created
+    just now has no flags yet: it is looked up only if it raises some."""
+    raised = {key: issues for key, issues in raised.items() if issues or key not in created}
     keys = list(raised)
     if not keys:
         return
     owned = set(owned_types)
-    existing: dict[tuple[str, str], DataQualityFlag] = {}
-    for start in range(0, len(keys), IN_CHUNK):
-        for flag in DataQualityFlag.objects.filter(entity_type=entity, entity_key__in=keys[start : start + IN_CHUNK]):
-            existing[(flag.entity_key, flag.issue_type)] = flag
+    existing: dict[tuple[str, str], DataQualityFlag] = {
+        (key, code): DataQualityFlag(pk=pk, entity_key=key, issue_type=code, status=status)
+        for key, pk, code, status in rows_for_keys(
+            FLAG_TABLE,
+            "entity_key",
+            keys,
+            columns="t.id, t.issue_type, t.status",
+            where="t.entity_type = %s",
+            params=[entity],
+        )
+    }
     now = timezone.now()
     new, reopen, resolve = [], [], []
     for key, issues in raised.items():
@@ -235,19 +250,21 @@ def _flags_write(
 
 
 # --------------------------------------------------------------------------- contact details
-def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+def _details_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[str]) -> None:
     """E-mails and phones Salesforce has are added (local extras stay); the one Salesforce prefers
     is primary — set on insert when the contact has none, else cleared first and then set, so "one
     primary per contact" holds at every statement. The first mailing address is added once."""
     contact_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks]
     if not contact_ids:
         return
+    # A contact created just now has no details yet: only the others are read.
+    existing_ids = [pks[i.salesforce_id] for i in items if i.salesforce_id in pks and i.salesforce_id not in created]
     for model, column, attr in ((ContactEmail, "email", "emails"), (ContactPhone, "number", "phones")):
         have: dict[int, dict[str, bool]] = defaultdict(dict)
-        for contact_id, text, is_primary in model.objects.filter(contact_id__in=contact_ids).values_list(
-            "contact_id", column, "is_primary"
+        for contact_id, text, is_primary in rows_for_keys(
+            model._meta.db_table, "contact_id", existing_ids, columns=f"t.{column}, t.is_primary"
         ):
-            have[contact_id][text] = is_primary
+            have[contact_id][text] = bool(is_primary)
         new, moving = [], []
         for item in items:
             contact_id = pks.get(item.salesforce_id)
@@ -269,7 +286,7 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
             model.objects.filter(reduce(or_, (Q(contact_id=c, **{column: text}) for c, text in moving))).update(
                 is_primary=True
             )
-    addresses = set(ContactAddress.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    addresses = {row[0] for row in rows_for_keys(ContactAddress._meta.db_table, "contact_id", existing_ids)}
     new_addresses = []
     for item in items:
         contact_id = pks.get(item.salesforce_id)
@@ -279,10 +296,14 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
     insert(ContactAddress, new_addresses)
 
 
-def _skills_write(items: list[sfm.Mapped], pks: dict[str, int]) -> None:
+def _skills_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[str]) -> None:
     """Skills from Salesforce: links with source "salesforce" follow Salesforce (added and removed);
     skills staff entered by hand are never touched."""
-    wanted = {pks[i.salesforce_id]: i.m2m["skills"] for i in items if "skills" in i.m2m and i.salesforce_id in pks}
+    wanted = {
+        pks[i.salesforce_id]: i.m2m["skills"]
+        for i in items
+        if "skills" in i.m2m and i.salesforce_id in pks and (i.m2m["skills"] or i.salesforce_id not in created)
+    }
     if not wanted:
         return
     names = {name.lower(): name for skills in wanted.values() for name in skills}
@@ -346,6 +367,23 @@ def _adopt_by_name(model, items: list[sfm.Mapped]) -> None:
             model._base_manager.filter(pk=found.pop()).update(salesforce_id=item.salesforce_id)
 
 
+def _adopt_teachers(items: list[sfm.Mapped]) -> None:
+    """A teacher already in Crewbase without a Salesforce id (typed in, or brought by a virtual-
+    session import) is found by the one teacher matcher (`virtual/matching.py`: e-mail, then
+    normalised name) and takes the Salesforce id instead of being duplicated. An ambiguous match,
+    or a contact that already has a Salesforce id, gives a new teacher: the sync never guesses."""
+    if not items:
+        return
+    matcher = ContactMatcher(kind=Contact.Kind.TEACHER)
+    for item in items:
+        name = f"{item.values.get('first_name', '')} {item.values.get('last_name', '')}"
+        match = matcher.match(name=name, email=item.emails[0][0] if item.emails else "")
+        if match.contact_id is not None and match.how in ("email", "name"):
+            Contact.objects.filter(pk=match.contact_id, salesforce_id__isnull=True).update(
+                salesforce_id=item.salesforce_id
+            )
+
+
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
     """Write one page of mapped records. Raises on a database error (the caller isolates)."""
     result = ChunkResult()
@@ -354,7 +392,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     pending: list[tuple[sfm.Mapped, str]] = []
     ready: list[sfm.Mapped] = []
     for item in items:
+        if not item.refs:
+            ready.append(item)
+            continue
         missing_pending, missing_skip, missing_fail = [], [], []
+        # The page may be written again record by record after a failure: the item itself stays as mapped.
+        item = sfm.Mapped(
+            item.salesforce_id,
+            dict(item.values),
+            item.refs,
+            list(item.issues),
+            item.emails,
+            item.phones,
+            item.postal,
+            item.m2m,
+            item.raw,
+        )
         for attname, ref in item.refs.items():
             pk = resolved.get((ref.target, ref.salesforce_id)) if ref.salesforce_id else None
             if pk is None and ref.salesforce_id and ref.on_missing == "null":
@@ -388,17 +441,22 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         else:
             ready.append(item)
 
-    if spec.key in NAME_MATCHED:
-        known = _pk_map(model, [i.salesforce_id for i in ready])
-        _adopt_by_name(model, [i for i in ready if i.salesforce_id not in known])
+    if spec.key in NAME_MATCHED or model is Teacher:
+        known = _pk_map(Contact if model is Teacher else model, [i.salesforce_id for i in ready])
+        unknown = [i for i in ready if i.salesforce_id not in known]
+        if model is Teacher:
+            _adopt_teachers(unknown)
+        else:
+            _adopt_by_name(model, unknown)
     cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
     outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
-    unchanged_sf_ids = set()
+    unchanged_sf_ids, created = set(), set()
     for item in ready:
         pk, state = outcome[item.salesforce_id]
         result.stored_ids[item.salesforce_id] = pk
         if state == CREATED:
             result.created += 1
+            created.add(item.salesforce_id)
         elif state == UPDATED or item.salesforce_id in cleared:
             result.updated += 1
         else:
@@ -406,9 +464,9 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             unchanged_sf_ids.add(item.salesforce_id)
 
     if model in CONTACT_MODELS:
-        _details_write(ready, result.stored_ids)
+        _details_write(ready, result.stored_ids, created)
     if model is Volunteer:
-        _skills_write(ready, result.stored_ids)
+        _skills_write(ready, result.stored_ids, created)
     if spec.key == "events":
         _event_districts_write(ready, result.stored_ids, resolved)
     if spec.key in PARTICIPATION_KINDS:
@@ -421,7 +479,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
                 if i.values.get(attname)
                 and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
             )
-    _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids)
+    _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids, created=created)
     return result
 
 
@@ -545,19 +603,22 @@ def _pending_clear(sf_ids: list[str]) -> None:
 
 # --------------------------------------------------------------------------- page processing
 def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkResult) -> sfm.Mapped | None:
-    raw = record if isinstance(record, dict) else {"Id": record.id, **record.fields}
+    if isinstance(record, dict):
+        raw = record
+    else:
+        raw = record.fields if "Id" in record.fields else {"Id": record.id, **record.fields}
     try:
-        mapped = spec.mapper(raw)
+        mapped = spec.map(raw)
     except sfm.RecordError as exc:
         result.failed += 1
-        result.errors.append(_error(exc.code, exc.message, str(raw.get("Id") or "")))
+        result.errors.append(_error(exc.code, exc.message, str(raw.get("Id") or ""), exc.field))
         return None
     except Exception as exc:  # a mapper bug must not stop the batch either
         logger.exception("mapping %s %s failed", spec.key, raw.get("Id"))
         result.failed += 1
         result.errors.append(_error("MAPPING_ERROR", f"{exc.__class__.__name__}: {exc}", str(raw.get("Id") or "")))
         return None
-    undeclared = sfm.undeclared_fields(spec.key, mapped)
+    undeclared = _undeclared(spec.key, frozenset(mapped.values), frozenset(mapped.refs))
     if undeclared:  # Salesforce wins only for the declared fields: never write a local one
         logger.error("mapping %s writes undeclared fields %s", spec.key, sorted(undeclared))
         result.failed += 1
@@ -569,9 +630,13 @@ def _map(spec: sfm.ObjectSpec, record: SalesforceRecord | dict, result: ChunkRes
             )
         )
         return None
-    if spec.key in PARTICIPATION_KINDS:
-        mapped.raw = {k: v for k, v in raw.items() if k != "attributes"}
     return mapped
+
+
+@lru_cache(maxsize=256)
+def _undeclared(key: str, values: frozenset[str], refs: frozenset[str]) -> frozenset[str]:
+    """Checked once per object and shape of mapped record, not per record."""
+    return frozenset(values | {attname.removesuffix("_id") for attname in refs}) - sfm.SYNCED_FIELDS[key]
 
 
 def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkResult:
@@ -589,14 +654,14 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
         return result
     try:
         with transaction.atomic():
-            result.add(_upsert_chunk(spec, [_copy(i) for i in batch], now))
+            result.add(_upsert_chunk(spec, batch, now))
         return result
     except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
         logger.warning("bulk write of %s failed (%s); isolating record by record", spec.key, exc)
     for item in batch:
         try:
             with transaction.atomic():
-                result.add(_upsert_chunk(spec, [_copy(item)], now))
+                result.add(_upsert_chunk(spec, [item], now))
         except (IntegrityError, DatabaseError, ValidationError, ValueError, TypeError) as exc:
             logger.info("%s %s rejected: %s", spec.key, item.salesforce_id, exc)
             result.failed += 1
@@ -632,20 +697,6 @@ def db_error_message(exc: Exception) -> str:
     return f"The record could not be stored ({exc.__class__.__name__})."
 
 
-def _copy(item: sfm.Mapped) -> sfm.Mapped:
-    return sfm.Mapped(
-        item.salesforce_id,
-        dict(item.values),
-        dict(item.refs),
-        list(item.issues),
-        list(item.emails),
-        list(item.phones),
-        dict(item.postal),
-        {k: list(v) for k, v in item.m2m.items()},
-        item.raw,
-    )
-
-
 # --------------------------------------------------------------------------- runs
 ProgressFn = Callable[[float, str], None]
 
@@ -666,7 +717,6 @@ def sync_object(
     mode: str = "delta",
     job=None,
     progress: ProgressFn | None = None,
-    page_callback: Callable[[], None] | None = None,
 ) -> SyncRun:
     """Sync one object. Raises SyncBusy when another sync of it is running."""
     spec = sfm.SPEC_BY_KEY[key]
@@ -695,20 +745,30 @@ def sync_object(
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
-            for page in client.query_pages(
-                sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
-            ):
-                chunk = process_records(spec, page.records, now=started)
-                totals.add(chunk)
+            buffer: list = []
+            total = 0
+
+            def write() -> None:
+                totals.add(process_records(spec, buffer, now=started))
                 totals.stored_ids.clear()
-                seen += len(page.records)
+                buffer.clear()
                 _run_save_counts(run, totals)
                 lock_extend(key, token)
                 if progress:
-                    total = page.total_size or seen
                     progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
-                if page_callback:
-                    page_callback()
+
+            try:
+                for page in client.query_pages(
+                    sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
+                ):
+                    buffer.extend(page.records)
+                    seen += len(page.records)
+                    total = page.total_size or seen
+                    if len(buffer) >= WRITE_BATCH:
+                        write()
+            finally:
+                if buffer:  # what was fetched is stored, also when a later page fails
+                    write()
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))
         except IntegrationError as exc:
@@ -738,7 +798,7 @@ def sync_object(
 def _run_save_counts(run: SyncRun, totals: ChunkResult, *, final: bool = False) -> None:
     run.created, run.updated, run.unchanged = totals.created, totals.updated, totals.unchanged
     run.skipped, run.failed, run.queued = totals.skipped, totals.failed, totals.queued
-    run.error_count = len(totals.errors)
+    run.error_count = len(totals.errors) + totals.errors_beyond
     run.errors = totals.errors[:MAX_ERRORS_STORED]
     fields = ["created", "updated", "unchanged", "skipped", "failed", "queued", "error_count", "errors", "updated_at"]
     if final:

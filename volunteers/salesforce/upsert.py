@@ -15,6 +15,7 @@ history rows (the SyncRun of the run is the audit record: what it created, updat
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -52,7 +53,6 @@ def _statement(
             defaults[field.attname] = now
         elif field.attname not in rows[0]:
             defaults[field.attname] = field.get_default()
-    values = _prepared(columns, rows, defaults)
     names = ", ".join(_quote(f.column) for f in columns)
     compared = _fields(model, synced)
     setters = [f"{_quote(f.column)} = EXCLUDED.{_quote(f.column)}" for f in compared + touched]
@@ -71,23 +71,31 @@ def _statement(
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            stage = f"sf_stage_{table}"
+            # Only the page's own columns travel (COPY); defaults and timestamps are one bound value each.
+            given = [f for f in columns if f.attname in rows[0]]
+            fixed = [f for f in columns if f.attname not in rows[0]]
+            given_names = ", ".join(_quote(f.column) for f in given)
+            stage = _quote(f"sf_stage_{table}")
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {_quote(stage)} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
-                f"SELECT {names} FROM {_quote(table)} WITH NO DATA"
+                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
+                f"SELECT {given_names} FROM {_quote(table)} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {_quote(stage)} ({names}) FROM STDIN") as copy:
-                for row in values:
+            with cursor.cursor.copy(f"COPY {stage} ({given_names}) FROM STDIN") as copy:
+                for row in _prepared(given, rows, {}):
                     copy.write_row(row)
+            constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(stage)} "  # noqa: S608 - model metadata only # nosec B608
-                f"{conflict} RETURNING {returning}"
+                f"INSERT INTO {_quote(table)} ({', '.join([given_names, *(_quote(f.column) for f in fixed)])}) "  # noqa: S608 - model metadata only # nosec B608
+                f"SELECT {', '.join([given_names, *constants])} FROM {stage} "
+                f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)",
+                _prepared(fixed, [{}], defaults)[0] if fixed else None,
             )
             returned = cursor.fetchall()
-            cursor.execute(f"DROP TABLE {_quote(stage)}")
+            cursor.execute(f"DROP TABLE {stage}")
             return returned
+        values = _prepared(columns, rows, defaults)
         returned = []
         per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -121,6 +129,11 @@ def _prepared(columns: list, rows: list[dict], defaults: dict) -> list[tuple]:
         for attname, prep in plan
         if attname in defaults
     }
+    names = [attname for attname, _ in plan]
+    if rows and not fixed and not any(prep for _, prep in plan) and all(name in rows[0] for name in names):
+        # The common case on PostgreSQL: the rows carry every column as is; picked in C.
+        pick = itemgetter(*names)
+        return [pick(row) for row in rows] if len(names) > 1 else [(pick(row),) for row in rows]
     values = []
     for row in rows:
         prepared = []
@@ -165,22 +178,61 @@ def insert(model: type[Model], rows: list[dict]) -> None:
             )
 
 
-def existing_keys(model, key: str, keys: list) -> dict:
-    """{key value: pk} of the rows already there (plain SQL: the ORM's IN-list building cost more
-    than the query). `key` must be a column of the model's own table."""
-    table, column = _quote(model._meta.db_table), _quote(_fields(model, [key])[0].column)
-    pk = _quote(model._meta.pk.column)
-    found = {}
+def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", where: str = "") -> dict:
+    """{key: value} of the rows of `table` (alias t) whose `key` is one of `keys`; see rows_for_keys."""
+    return dict(rows_for_keys(table, key, keys, columns=value, join=join, where=where))
+
+
+def rows_for_keys(
+    table: str, key: str, keys, *, columns: str = "id", join: str = "", where: str = "", params=()
+) -> list[tuple]:
+    """(key, *columns) of the rows of `table` (alias t) whose `key` is one of `keys`, in plain SQL.
+    PostgreSQL joins the table to the keys sent as one array (`unnest`), one round trip whatever
+    their number; SQLite takes them as IN lists. `join`/`where` (+ `params`) narrow the rows, e.g.
+    to one contact kind. Names are from model metadata or constants, never from input."""
+    keys = list(keys)
+    if not keys:
+        return []
+    narrow = f" AND {where}" if where else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            kind = "bigint" if isinstance(keys[0], int) else "text"
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
+            cursor.execute(
+                f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
+                f"JOIN unnest(%s::{kind}[]) AS wanted(k) ON t.{key} = wanted.k WHERE TRUE{narrow}",
+                [keys, *params],
+            )
+            return cursor.fetchall()
+        found = []
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
-                f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - model metadata only # nosec B608
-                chunk,
+                f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
+                f"WHERE t.{key} IN ({', '.join(['%s'] * len(chunk))}){narrow}",
+                [*chunk, *params],
             )
-            found.update(cursor.fetchall())
-    return found
+            found += cursor.fetchall()
+        return found
+
+
+def existing_keys(model, key: str, keys: list) -> dict:
+    """{key value: pk} of the rows already there. `key` must be a column of the model's own table;
+    for a multi-table child (a contact kind) the Salesforce id is the parent's and only rows that
+    have the child row count (a teacher's id never matches as a volunteer)."""
+    field = _fields(model, [key])[0] if key in {f.attname for f in model._meta.concrete_fields} else None
+    parent_link = model._meta.parents and next(iter(model._meta.parents.values()))
+    if parent_link and key == "salesforce_id":
+        parent = parent_link.related_model._meta
+        return lookup(
+            _quote(parent.db_table),
+            _quote(field.column),
+            keys,
+            value=f"t.{_quote(parent.pk.column)}",
+            join=f"JOIN {_quote(model._meta.db_table)} c ON c.{_quote(parent_link.column)} = t.{_quote(parent.pk.column)}",
+        )
+    return lookup(_quote(model._meta.db_table), _quote(field.column), keys, value=f"t.{_quote(model._meta.pk.column)}")
 
 
 def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int, str]]:
@@ -221,23 +273,32 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
 
 
 def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
-    """{key value: (pk, state)} after one upsert per group of rows with the same columns."""
+    """{key value: (pk, state)} after one upsert per group of rows with the same columns.
+
+    PostgreSQL tells inserted from updated rows itself (`xmax = 0` in RETURNING), so only the rows
+    it did not return (unchanged) are looked up afterwards; SQLite looks the keys up first."""
     keys = [row[key] for row in rows]
-    before = existing_keys(model, key, keys)
+    postgres = connection.vendor == "postgresql"
+    before = {} if postgres else existing_keys(model, key, keys)
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     pk_column = model._meta.pk.column
-    written = {}
+    written, inserted = {}, set()
     for columns, group in groups.items():
         synced = [name for name in columns if name not in (key, "kind")]
         returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
-        for value, pk in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
-            written[value] = pk
+        for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
+            written[row[0]] = row[1]
+            if postgres and row[2]:
+                inserted.add(row[0])
+    if postgres:
+        before = existing_keys(model, key, [value for value in keys if value not in written])
     result = {}
     for value in keys:
         if value in written:
-            result[value] = (written[value], UPDATED if value in before else CREATED)
+            new = value in inserted if postgres else value not in before
+            result[value] = (written[value], CREATED if new else UPDATED)
         else:
             result[value] = (before[value], UNCHANGED)
     return result
