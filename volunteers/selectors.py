@@ -13,12 +13,17 @@ from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_roles
 
 from . import rules
 from .models import (
+    CONTACT_SEARCH_NAME,
+    VOLUNTEER_SEARCH_WORK,
     Affiliation,
+    Contact,
     ContactEmail,
     ContactHistory,
     District,
     Event,
     EventStatus,
+    Organization,
+    OrganizationAlias,
     ParticipationStatus,
     School,
     Volunteer,
@@ -79,20 +84,24 @@ class DirectorySort:
 
 
 def _term_condition(term: str) -> Q:
-    """A term matches a name part, an organization (name or alias), title, department or a skill."""
-    org_match = Affiliation.objects.filter(volunteer_id=OuterRef("pk")).filter(
-        Q(organization__name__icontains=term) | Q(organization__aliases__name__icontains=term)
+    """A term matches a name part, an organization (name or alias), title, department or a skill.
+
+    Each part is an uncorrelated subquery over one table, run once per search (PostgreSQL hashes
+    it, SQLite materialises it): the names and the work columns through their lower-cased search
+    expressions (trigram-indexed on PostgreSQL), organizations and skills — a few hundred rows —
+    by name. Nothing is evaluated per volunteer but a lookup of its id."""
+    term = term.lower()
+    names = Contact.objects.alias(search=CONTACT_SEARCH_NAME).filter(search__contains=term).values("pk")
+    work = Volunteer.objects.alias(search=VOLUNTEER_SEARCH_WORK).filter(search__contains=term).values("pk")
+    organizations = (
+        Organization.objects.filter(name__icontains=term)
+        .order_by()
+        .values("pk")
+        .union(OrganizationAlias.objects.filter(name__icontains=term).order_by().values("organization_id"))
     )
-    skill_match = VolunteerSkill.objects.filter(volunteer_id=OuterRef("pk"), skill__name__icontains=term)
-    return (
-        Q(first_name__icontains=term)
-        | Q(middle_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(title__icontains=term)
-        | Q(department__icontains=term)
-        | Exists(org_match)
-        | Exists(skill_match)
-    )
+    affiliated = Affiliation.objects.filter(organization_id__in=organizations).values("volunteer_id")
+    skilled = VolunteerSkill.objects.filter(skill__name__icontains=term).values("volunteer_id")
+    return Q(pk__in=names) | Q(pk__in=work) | Q(pk__in=affiliated) | Q(pk__in=skilled)
 
 
 def volunteer_directory(
