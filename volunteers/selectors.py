@@ -86,22 +86,29 @@ class DirectorySort:
 def _term_condition(term: str) -> Q:
     """A term matches a name part, an organization (name or alias), title, department or a skill.
 
-    Each part is an uncorrelated subquery over one table, run once per search (PostgreSQL hashes
-    it, SQLite materialises it): the names and the work columns through their lower-cased search
-    expressions (trigram-indexed on PostgreSQL), organizations and skills — a few hundred rows —
-    by name. Nothing is evaluated per volunteer but a lookup of its id."""
+    The volunteers a term matches are one uncorrelated subquery, run once per search (PostgreSQL
+    hashes it, SQLite materialises it): the union of the names and the work columns through their
+    lower-cased search expressions (trigram-indexed on PostgreSQL), and of organizations and skills
+    — a few hundred rows — by name. One list of ids, so the planner sees how few rows match and
+    joins the contact rows of those only."""
     term = term.lower()
-    names = Contact.objects.alias(search=CONTACT_SEARCH_NAME).filter(search__contains=term).values("pk")
-    work = Volunteer.objects.alias(search=VOLUNTEER_SEARCH_WORK).filter(search__contains=term).values("pk")
+    names = (
+        Contact.objects.filter(kind=Contact.Kind.VOLUNTEER)
+        .alias(search=CONTACT_SEARCH_NAME)
+        .filter(search__contains=term)
+        .order_by()
+        .values("pk")
+    )
+    work = Volunteer.objects.alias(search=VOLUNTEER_SEARCH_WORK).filter(search__contains=term).order_by().values("pk")
     organizations = (
         Organization.objects.filter(name__icontains=term)
         .order_by()
         .values("pk")
         .union(OrganizationAlias.objects.filter(name__icontains=term).order_by().values("organization_id"))
     )
-    affiliated = Affiliation.objects.filter(organization_id__in=organizations).values("volunteer_id")
-    skilled = VolunteerSkill.objects.filter(skill__name__icontains=term).values("volunteer_id")
-    return Q(pk__in=names) | Q(pk__in=work) | Q(pk__in=affiliated) | Q(pk__in=skilled)
+    affiliated = Affiliation.objects.filter(organization_id__in=organizations).order_by().values("volunteer_id")
+    skilled = VolunteerSkill.objects.filter(skill__name__icontains=term).order_by().values("volunteer_id")
+    return Q(pk__in=names.union(work, affiliated, skilled, all=True))
 
 
 def volunteer_directory(
