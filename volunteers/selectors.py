@@ -111,6 +111,10 @@ def _term_condition(term: str) -> Q:
     return Q(pk__in=names.union(work, affiliated, skilled, all=True))
 
 
+AFFILIATION_COLUMNS = ("volunteer_id", "organization_id", "role", "is_primary", "status", "organization__name")
+SKILL_COLUMNS = ("volunteer_id", "skill_id", "skill__name")
+
+
 def volunteer_directory(
     *,
     q: str = "",
@@ -140,12 +144,19 @@ def volunteer_directory(
     if not include_excluded:
         qs = qs.filter(exclude_from_reports=False)
     ordering = DirectorySort.ORDERING.get(sort, DirectorySort.ORDERING[DirectorySort.NAME])
+    # The list shows, exports and serializes these columns of the related rows: the others (audit
+    # timestamps, sync ids) are left in the database.
     qs = qs.order_by(*ordering).prefetch_related(
         Prefetch(
             "affiliations",
-            queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "organization__name"),
+            queryset=Affiliation.objects.select_related("organization")
+            .only(*AFFILIATION_COLUMNS)
+            .order_by("-is_primary", "organization__name"),
         ),
-        Prefetch("volunteer_skills", queryset=VolunteerSkill.objects.select_related("skill").order_by("skill__name")),
+        Prefetch(
+            "volunteer_skills",
+            queryset=VolunteerSkill.objects.select_related("skill").only(*SKILL_COLUMNS).order_by("skill__name"),
+        ),
     )
     if emails:
         qs = qs.prefetch_related(
