@@ -46,6 +46,10 @@ def axe_violations(page) -> list[str]:
         if violation["impact"] in FAILING_IMPACTS:
             targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
             lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    # Every data table names its columns (or rows): a header cell in each table.
+    headless = page.eval_on_selector_all("table", "tables => tables.filter(t => !t.querySelector('th')).length")
+    if headless:
+        lines.append(f"table-headers: {headless} table(s) without a header cell")
     return lines
 
 
