@@ -64,10 +64,12 @@ check: install
 bench: install
 	bench/run
 
-# Refresh vendored front-end libraries from npm (needs Node.js; the result is committed).
+# Refresh vendored front-end libraries from npm (needs Node.js; the result is committed): the site's
+# (static/vendor/) and the browser tests' accessibility checker (tests/e2e/vendor/).
 vendor:
 	rm -rf node_modules && npm install --no-audit --no-fund
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map node_modules/chart.js/LICENSE.md static/vendor/chartjs/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt tests/e2e/vendor/axe-core/
 
 clean:
 	rm -rf $(VENV) data staticfiles .pytest_cache

@@ -8,7 +8,13 @@ list, on-call now, expense list, expense analytics, health — at each concurren
 Prints one row per concurrency (req/s, p50/p95/p99, errors = non-2xx + socket errors) and the
 p95 of each endpoint. The target: no errors and p95 < 200 ms at 32 clients.
 
-Environment: LOAD_SECONDS (60 per level), LOAD_CLIENTS (4,8,16,32), LOAD_SCALE (20: 6,000
+Before the load, a page table: one client on one keep-alive connection requests every listed page
+in turn, LOAD_PAGE_ROUNDS times (30), as the Administrator (who sees every app and owns expenses).
+Each page's median is printed with its ratio to the framework's floor, `/health/live/`, measured
+in the same rounds: the target is every page at most 15 times the floor. LOAD_PAGES_ONLY=1 stops
+after the table.
+
+Environment: LOAD_PAGE_ROUNDS, LOAD_PAGES_ONLY, LOAD_SECONDS (60 per level), LOAD_CLIENTS (4,8,16,32), LOAD_SCALE (20: 6,000
 volunteers, 1,600 events), LOAD_DATABASE_URL (postgres://postgres@127.0.0.1:5432/crewbase_bench_load),
 LOAD_REDIS_URL (redis://127.0.0.1:6379/10). For profiling: LOAD_EACH=1 runs each endpoint alone at
 the first LOAD_CLIENTS value, LOAD_ONLY keeps some endpoints (names, comma-separated), and
@@ -18,12 +24,14 @@ PostgreSQL backends spent per request: unlike latency, other load on the machine
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +50,8 @@ CLIENTS = [int(c) for c in os.environ.get("LOAD_CLIENTS", "4,8,16,32").split(","
 SCALE = int(os.environ.get("LOAD_SCALE", "20"))
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crewbase_bench_load")
 TARGET_CLIENTS, TARGET_P95_MS = 32, 200
+PAGE_ROUNDS = int(os.environ.get("LOAD_PAGE_ROUNDS", "30"))
+FLOOR_PATH, TARGET_PAGE_RATIO = "/health/live/", 15
 
 # The server's environment: production settings, plain HTTP on localhost.
 SERVER_ENV = {
@@ -145,10 +155,34 @@ def prepare() -> dict:
         {"name": "analytics", "weight": 10, "auth": "session", "paths": ["/expenses/analytics/"]},
         {"name": "health", "weight": 10, "auth": "none", "paths": ["/health/"]},
     ]
+    pages = [
+        ("floor", FLOOR_PATH, "none"),
+        ("health", "/health/", "none"),
+        ("home", "/", "session"),
+        ("directory", "/volunteers/directory/", "session"),
+        ("directory search (1 term)", "/volunteers/directory/?q=engineer", "session"),
+        ("directory search (2 terms)", "/volunteers/directory/?q=heartland+ada", "session"),
+        ("directory search (name)", f"/volunteers/directory/?q={demo.LAST[3]}&sort=times", "session"),
+        ("event list", "/volunteers/events/", "session"),
+        ("event list search", "/volunteers/events/?q=riverside", "session"),
+        ("volunteers API search", "/api/v1/volunteers/volunteers/?q=engineer", "token"),
+        ("data-quality flags", "/volunteers/quality/flags/", "session"),
+        ("expense list", "/expenses/", "session"),
+        ("expense analytics", "/expenses/analytics/", "session"),
+        ("restaurant list", "/expenses/restaurants/", "session"),
+        ("on-call now (API)", f"/api/v1/oncall/now/?team={team}", "token"),
+        ("on-call page", "/oncall/", "session"),
+        ("on-call schedule", "/oncall/schedule/", "session"),
+        ("scheduling index", "/scheduling/", "session"),
+        ("scheduling week", "/scheduling/week/", "session"),
+        ("scheduling unscheduled", "/scheduling/unscheduled/", "session"),
+        ("scheduling employees", "/scheduling/employees/", "session"),
+        ("scheduling workload", "/scheduling/workload/", "session"),
+    ]
     if os.environ.get("LOAD_ONLY"):
         mix = [entry for entry in mix if entry["name"] in os.environ["LOAD_ONLY"].split(",")]
     connections.close_all()
-    return {"mix": mix, "personas": personas}
+    return {"mix": mix, "personas": personas, "pages": pages}
 
 
 def lua_literal(value) -> str:
@@ -213,6 +247,46 @@ def warm_up(port: int, setup: dict) -> None:
                 with urllib.request.urlopen(request, timeout=30) as reply:
                     if reply.status != 200 or reply.url != request.full_url:
                         raise SystemExit(f"warm-up: {path} answered {reply.status} at {reply.url}")
+
+
+def page_table(port: int, setup: dict) -> list[tuple[str, str, float]]:
+    """Single client, one keep-alive connection: every page once per round, rounds alternating so
+    that other load on the machine falls on every page alike; the median of each page."""
+    persona = setup["personas"][1]  # the Administrator
+    headers = {
+        "session": {"Cookie": f"sessionid={persona['cookie']}"},
+        "token": {"Authorization": f"Bearer {persona['token']}"},
+        "none": {},
+    }
+    times: dict[str, list[float]] = defaultdict(list)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for round_ in range(PAGE_ROUNDS + 2):  # two warm-up rounds
+            for _name, path, auth in setup["pages"]:
+                started = time.perf_counter()
+                conn.request("GET", path, headers=headers[auth])
+                reply = conn.getresponse()
+                reply.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                if reply.status != 200:
+                    raise SystemExit(f"page table: {path} answered {reply.status}")
+                if round_ >= 2:
+                    times[path].append(elapsed)
+    finally:
+        conn.close()
+    return [(name, path, statistics.median(times[path])) for name, path, _auth in setup["pages"]]
+
+
+def page_report(rows: list[tuple[str, str, float]]) -> None:
+    floor = next(ms for _name, path, ms in rows if path == FLOOR_PATH)
+    print(f"single client, median of {PAGE_ROUNDS} rounds; floor {FLOOR_PATH} = {floor:.2f} ms")
+    print(f"{'page':<28} {'ms':>8} {'× floor':>8}  path")
+    worst = 0.0
+    for name, path, ms in rows:
+        worst = max(worst, ms / floor)
+        print(f"{name:<28} {ms:>8.2f} {ms / floor:>8.1f}  {path}")
+    verdict = "met" if worst <= TARGET_PAGE_RATIO else "NOT met"
+    print(f"target (every page ≤ {TARGET_PAGE_RATIO}× the floor): {verdict} (worst {worst:.1f}×)", flush=True)
 
 
 class CpuMeter:
@@ -360,6 +434,9 @@ def main() -> None:
             f"scale {SCALE}; prepared in {time.monotonic() - started:.0f} s",
             flush=True,
         )
+        page_report(page_table(port, setup))
+        if os.environ.get("LOAD_PAGES_ONLY"):
+            runs = []
         for label, mix, clients in runs:
             mix_file = workdir / f"mix-{label}.lua"
             mix_file.write_text(f"mix = {lua_literal(mix)}\n{personas}")

@@ -22,23 +22,25 @@ from .models import Assignment, Member, Override, PhoneVerification, ShiftPatter
 from .sms_template import sms_size
 from .verification import verification_check, verification_start
 
+# Member colours: each at least 4.5:1 against white, as names are written in white on them
+# (and in them on white).
 PALETTE = [
     "#2563eb",
     "#dc2626",
-    "#16a34a",
+    "#15803d",
     "#9333ea",
-    "#ea580c",
-    "#0891b2",
-    "#ca8a04",
+    "#9a3412",
+    "#0e7490",
+    "#a16207",
     "#db2777",
     "#4f46e5",
-    "#059669",
+    "#047857",
     "#b91c1c",
     "#7c3aed",
-    "#0d9488",
+    "#0f766e",
     "#c2410c",
     "#1d4ed8",
-    "#65a30d",
+    "#4d7c0f",
 ]
 
 

@@ -114,8 +114,12 @@ class RotationsForm(forms.Form):
             queryset = Employee.objects.filter(is_active=True, job_title__in=allowed).order_by("name")
             for weekday, day in enumerate(self.DAYS):
                 name = f"{rotation_type}_{weekday}"
+                label = f"{day} {RotationType(rotation_type).label}"
                 self.fields[name] = forms.ModelChoiceField(
-                    queryset=queryset, required=False, label=f"{day} {rotation_type}"
+                    queryset=queryset,
+                    required=False,
+                    label=label,
+                    widget=forms.Select(attrs={"aria-label": label}),  # a grid cell: no visible label
                 )
                 self.initial[name] = current.get((rotation_type, weekday))
 

@@ -11,12 +11,17 @@ from django.utils import timezone
 
 from . import rules
 from .models import (
+    CONTACT_SEARCH_NAME,
+    VOLUNTEER_SEARCH_WORK,
     Affiliation,
+    Contact,
     ContactEmail,
     ContactHistory,
     District,
     Event,
     EventStatus,
+    Organization,
+    OrganizationAlias,
     ParticipationStatus,
     School,
     Volunteer,
@@ -80,20 +85,35 @@ class DirectorySort:
 
 
 def _term_condition(term: str) -> Q:
-    """A term matches a name part, an organization (name or alias), title, department or a skill."""
-    org_match = Affiliation.objects.filter(volunteer_id=OuterRef("pk")).filter(
-        Q(organization__name__icontains=term) | Q(organization__aliases__name__icontains=term)
+    """A term matches a name part, an organization (name or alias), title, department or a skill.
+
+    The volunteers a term matches are one uncorrelated subquery, run once per search (PostgreSQL
+    hashes it, SQLite materialises it): the union of the names and the work columns through their
+    lower-cased search expressions (trigram-indexed on PostgreSQL), and of organizations and skills
+    — a few hundred rows — by name. One list of ids, so the planner sees how few rows match and
+    joins the contact rows of those only."""
+    term = term.lower()
+    names = (
+        Contact.objects.filter(kind=Contact.Kind.VOLUNTEER)
+        .alias(search=CONTACT_SEARCH_NAME)
+        .filter(search__contains=term)
+        .order_by()
+        .values("pk")
     )
-    skill_match = VolunteerSkill.objects.filter(volunteer_id=OuterRef("pk"), skill__name__icontains=term)
-    return (
-        Q(first_name__icontains=term)
-        | Q(middle_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(title__icontains=term)
-        | Q(department__icontains=term)
-        | Exists(org_match)
-        | Exists(skill_match)
+    work = Volunteer.objects.alias(search=VOLUNTEER_SEARCH_WORK).filter(search__contains=term).order_by().values("pk")
+    organizations = (
+        Organization.objects.filter(name__icontains=term)
+        .order_by()
+        .values("pk")
+        .union(OrganizationAlias.objects.filter(name__icontains=term).order_by().values("organization_id"))
     )
+    affiliated = Affiliation.objects.filter(organization_id__in=organizations).order_by().values("volunteer_id")
+    skilled = VolunteerSkill.objects.filter(skill__name__icontains=term).order_by().values("volunteer_id")
+    return Q(pk__in=names.union(work, affiliated, skilled, all=True))
+
+
+AFFILIATION_COLUMNS = ("volunteer_id", "organization_id", "role", "is_primary", "status", "organization__name")
+SKILL_COLUMNS = ("volunteer_id", "skill_id", "skill__name")
 
 
 def volunteer_directory(
@@ -125,12 +145,19 @@ def volunteer_directory(
     if not include_excluded:
         qs = qs.filter(exclude_from_reports=False)
     ordering = DirectorySort.ORDERING.get(sort, DirectorySort.ORDERING[DirectorySort.NAME])
+    # The list shows, exports and serializes these columns of the related rows: the others (audit
+    # timestamps, sync ids) are left in the database.
     qs = qs.order_by(*ordering).prefetch_related(
         Prefetch(
             "affiliations",
-            queryset=Affiliation.objects.select_related("organization").order_by("-is_primary", "organization__name"),
+            queryset=Affiliation.objects.select_related("organization")
+            .only(*AFFILIATION_COLUMNS)
+            .order_by("-is_primary", "organization__name"),
         ),
-        Prefetch("volunteer_skills", queryset=VolunteerSkill.objects.select_related("skill").order_by("skill__name")),
+        Prefetch(
+            "volunteer_skills",
+            queryset=VolunteerSkill.objects.select_related("skill").only(*SKILL_COLUMNS).order_by("skill__name"),
+        ),
     )
     if emails:
         qs = qs.prefetch_related(

@@ -26,6 +26,8 @@ from .events import (
 )
 from .imports import RosterImport
 from .people import (
+    CONTACT_SEARCH_NAME,
+    VOLUNTEER_SEARCH_WORK,
     Affiliation,
     Contact,
     ContactAddress,
@@ -66,6 +68,8 @@ from .virtual import (
 )
 
 __all__ = [
+    "CONTACT_SEARCH_NAME",
+    "VOLUNTEER_SEARCH_WORK",
     "AttendanceOverride",
     "DeactivationSource",
     "EventAttendanceDetail",

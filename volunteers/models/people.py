@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Lower
 
 from project.models import AuditedModel, SoftDeleteModel
 
@@ -131,6 +131,16 @@ class SchoolClass(Synced, AuditedModel):
 
 
 # --------------------------------------------------------------------------- contacts
+# The directory's search text, lower-cased once per row: a contact's names (first, last, middle:
+# "ada lovelace" matches whatever the middle name) and a volunteer's title and department. Each
+# has a trigram index on PostgreSQL (migration 0007, `gin_trgm_ops`), which serves `LIKE '%term%'`;
+# they are expression indexes rather than stored columns, so every write path — the ORM, the admin,
+# the Salesforce sync's raw SQL upserts — keeps them current without knowing about them. The
+# migration builds the same expressions: change both together.
+CONTACT_SEARCH_NAME = Lower(Concat("first_name", Value(" "), "last_name", Value(" "), "middle_name"))
+VOLUNTEER_SEARCH_WORK = Lower(Concat("title", Value(" "), "department"))
+
+
 class Contact(Synced, AuditedModel):
     """Base of the contact hierarchy (multi-table inheritance: Volunteer, Teacher, Student)."""
 
