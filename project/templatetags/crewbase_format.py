@@ -42,6 +42,8 @@ FORMATS = {
 def _format(value: date | datetime | None, name: str) -> str:
     if value in (None, ""):
         return ""
+    if not isinstance(value, date | datetime | time):
+        return str(value)  # an ISO string from JSON, say: shown as it is rather than dropped
     return date_filter(value, FORMATS[name])
 
 

@@ -1,8 +1,10 @@
 """The design system's tags (a built-in: no {% load %} needed).
 
     {% navlink "scheduling:month" "Calendar" %}            a sub-navigation tab, marked current
-    {% navlink "oncall:members" "Members" query=team_q %}   …with a query string kept on the link
+    {% navlink "oncall:members" "Members" team=team.pk %}   …with a query string kept on the link
     {% badge job.status job.get_status_display %}           a status as a coloured badge
+    {% pageheader subnav="volunteers/_nav.html" %}Events · {{ month|as_month }}{% endpageheader %}
+                                                            the page header with any markup as title
 
 Components with markup of their own are includes under templates/components/ (page header,
 stat card, empty state, form and field).
@@ -11,8 +13,12 @@ stat card, empty state, form and field).
 from __future__ import annotations
 
 from django import template
+from django.http import QueryDict
+from django.template.base import Node
+from django.template.loader_tags import token_kwargs
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 register = template.Library()
 
@@ -97,11 +103,13 @@ def badge(status: object, label: object = None) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def navlink(context, url_name: str, label: str, *args, query: str = "", exact: bool = True) -> str:
-    """A sub-navigation link; `aria-current="page"` when it is the page being shown (by path)."""
+def navlink(context, url_name: str, label: str, *args, exact: bool = True, **params) -> str:
+    """A sub-navigation link; `aria-current="page"` when it is the page being shown (by path, or
+    by path prefix with exact=False). Other keywords become the query string (`team=team.pk`)."""
     path = reverse(url_name, args=args)
     request = context.get("request")
     current = request is not None and (request.path == path if exact else request.path.startswith(path))
+    query = urlencode({name: value for name, value in params.items() if value not in (None, "")})
     href = f"{path}?{query}" if query else path
     if current:
         return format_html('<a class="subnav-link" href="{}" aria-current="page">{}</a>', href, label)
@@ -114,3 +122,42 @@ def include_panel(context, panel) -> str:
     template = context.template.engine.get_template(panel.template)
     with context.push(**panel.context):
         return template.render(context)
+
+
+class PageHeaderNode(Node):
+    def __init__(self, nodelist, extra):
+        self.nodelist, self.extra = nodelist, extra
+
+    def render(self, context):
+        values = {name: value.resolve(context) for name, value in self.extra.items()}
+        title = self.nodelist.render(context).strip()
+        template = context.template.engine.get_template("components/page_header.html")
+        # The header's own names start empty, so a page's `actions` or `subtitle` never leaks in.
+        with context.push(**{"subtitle": "", "actions": "", "subnav": "", **values, "title": title}):
+            return template.render(context)
+
+
+@register.tag
+def pageheader(parser, token):
+    """`{% pageheader subnav="app/_nav.html" subtitle=… actions="…" name=value %}title{% endpageheader %}`:
+    components/page_header.html with the enclosed markup as the title; any other keyword is
+    passed on to the sub-navigation (e.g. the day it links to)."""
+    bits = token.split_contents()[1:]
+    extra = token_kwargs(bits, parser)
+    if bits:
+        raise template.TemplateSyntaxError(f"pageheader takes name=value arguments only, not {bits!r}")
+    nodelist = parser.parse(("endpageheader",))
+    parser.delete_first_token()
+    return PageHeaderNode(nodelist, extra)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **params) -> str:
+    """This page's query string with some parameters replaced (`?{% query_with month=… %}`):
+    a month view's links keep the team or the filters chosen."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for name, value in params.items():
+        query[name] = value
+    query.pop("page", None)
+    return query.urlencode()
