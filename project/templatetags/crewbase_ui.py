@@ -18,6 +18,7 @@ from django.template.base import Node
 from django.template.loader_tags import token_kwargs
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.http import urlencode
 
 register = template.Library()
@@ -96,9 +97,13 @@ def status_tone_filter(status: object) -> str:
 
 @register.simple_tag
 def badge(status: object, label: object = None) -> str:
-    """A status badge in its tone; the label defaults to the status."""
+    """A status badge in its tone (`status-<value>` stays on it as a hook for scripts and tests);
+    the label defaults to the status."""
     return format_html(
-        '<span class="badge badge-{}">{}</span>', status_tone(status), status if label in (None, "") else label
+        '<span class="badge badge-{} status-{}">{}</span>',
+        status_tone(status),
+        slugify(str(status or "")),
+        status if label in (None, "") else label,
     )
 
 
