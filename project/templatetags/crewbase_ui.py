@@ -18,8 +18,8 @@ from django.template.base import Node
 from django.template.loader_tags import token_kwargs
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import slugify
 from django.utils.http import urlencode
+from django.utils.text import slugify
 
 register = template.Library()
 
