@@ -135,7 +135,7 @@ class PageHeaderNode(Node):
 
     def render(self, context):
         values = {name: value.resolve(context) for name, value in self.extra.items()}
-        title = self.nodelist.render(context).strip()
+        title = self.nodelist.render(context)  # SafeString: escaped as it rendered (not stripped: stays safe)
         template = context.template.engine.get_template("components/page_header.html")
         # The header's own names start empty, so a page's `actions` or `subtitle` never leaks in.
         with context.push(**{"subtitle": "", "actions": "", "subnav": "", **values, "title": title}):
