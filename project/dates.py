@@ -2,7 +2,11 @@
 
 `?month=YYYY-MM` picks the month (`?year=YYYY&month=M` is read too, for older links); no
 parameter means this month. Anything else is a 400 with a message naming the parameter —
-never a silent jump to another month. Weeks start on Monday everywhere (ISO 8601).
+never a silent jump to another month.
+
+Weeks start on the day named by `settings.WEEK_START` (0 = Monday, the default, as in ISO 8601;
+6 = Sunday) in every calendar, week view, weekly paperwork and weekly report: they all ask
+`week_start` / `month_weeks` here.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-FIRST_WEEKDAY = calendar.MONDAY
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
@@ -54,9 +58,28 @@ def date_from_query(params: Mapping[str, str], name: str, *, default: date | Non
         raise BadCalendarQuery(f"“{name}={raw}” is not a date: use YYYY-MM-DD.") from None
 
 
+def first_weekday() -> int:
+    """The weekday weeks start on (0 = Monday … 6 = Sunday), from `settings.WEEK_START`."""
+    value = getattr(settings, "WEEK_START", calendar.MONDAY)
+    if not isinstance(value, int) or not 0 <= value <= 6:
+        raise ValueError(f"WEEK_START must be a weekday number 0 (Monday) to 6 (Sunday), not {value!r}.")
+    return value
+
+
+def week_start(day: date) -> date:
+    """The first day of the week that holds `day`."""
+    return day - timedelta(days=(day.weekday() - first_weekday()) % 7)
+
+
+def week_days(day: date) -> list[date]:
+    """The seven days of the week that holds `day`, first weekday first."""
+    start = week_start(day)
+    return [start + timedelta(days=i) for i in range(7)]
+
+
 def month_weeks(first: date) -> list[list[date]]:
-    """The weeks (Monday first) that show the month of `first`, padded with neighbouring days."""
-    return calendar.Calendar(firstweekday=FIRST_WEEKDAY).monthdatescalendar(first.year, first.month)
+    """The weeks (first weekday first) that show the month of `first`, padded with neighbouring days."""
+    return calendar.Calendar(firstweekday=first_weekday()).monthdatescalendar(first.year, first.month)
 
 
 def month_neighbours(first: date) -> tuple[date, date]:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the project-wide form renderer finds its widget templates here
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -91,8 +92,21 @@ TEMPLATES = [
                 "project.context_processors.navigation",
                 "csp.context_processors.nonce",
             ],
+            # The design system's filters and tags (dates and times, sub-navigation, badges) in
+            # every template without a {% load %}.
+            "builtins": ["project.templatetags.crewbase_format", "project.templatetags.crewbase_ui"],
         },
     },
+]
+# Every form renders through templates/components/form.html and field.html (labels, help, errors).
+FORM_RENDERER = "project.form_renderer.CrewbaseFormRenderer"
+
+# The home page's panels, in order: each a function (request) -> HomePanel | None in an app's home.py.
+HOME_PANELS = [
+    "oncall.home.panel",
+    "scheduling.home.panel",
+    "volunteers.home.panel",
+    "expenses.home.panel",
 ]
 
 # --- Database: SQLite under data/ by default, PostgreSQL with DATABASE_URL=postgres://…
@@ -226,6 +240,8 @@ TIME_ZONE = env("TIME_ZONE", default="America/Chicago")
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 USE_I18N = True
 USE_TZ = True
+# The weekday every calendar, week view and weekly report starts on: 0 = Monday (ISO) … 6 = Sunday.
+WEEK_START = env.int("WEEK_START", default=0)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -17,6 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -26,6 +27,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .dates import BadCalendarQuery
 from .forms import TokenForm
 from .health import health_report
+from .home import home_panels
+from .models import Job
 from .selectors import job_list_for_user
 
 
@@ -38,7 +41,17 @@ def _safe_next(request, default: str) -> str:
 
 @login_required
 def home(request):
-    return render(request, "project/home.html", {"jobs": job_list_for_user(request.user)[:5]})
+    """The day at a glance: each app's panel the user may see (settings.HOME_PANELS), then jobs."""
+    running = job_list_for_user(request.user).filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+    return render(
+        request,
+        "project/home.html",
+        {
+            "today": timezone.localdate(),
+            "panels": home_panels(request),
+            "running_jobs": list(running.order_by("-created_at")[:5]),
+        },
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

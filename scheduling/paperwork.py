@@ -23,6 +23,7 @@ from weasyprint import HTML
 from integrations.base import IntegrationError, is_live
 from integrations.edr import EdrReport as EdrReportData
 from integrations.edr import edr_client
+from project.dates import week_start
 
 from .models import EdrReport, EdrSession, Employee, EventType
 from .selectors import employee_list, schedule_list, schedules_on, scheduling_settings_get
@@ -204,8 +205,8 @@ def daily_package_context(*, day: date, user=None) -> dict:
 
 
 def week_start_for(day: date) -> date:
-    """Weeks run Sunday to Saturday on the paperwork."""
-    return day - timedelta(days=(day.weekday() + 1) % 7)
+    """The paperwork's week is every calendar's week (settings.WEEK_START)."""
+    return week_start(day)
 
 
 def weekly_grid(start: date, days: int = 7) -> dict:

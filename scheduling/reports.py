@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from project import dates
+
 from . import rules
 from .models import Attendance, Condition, Schedule
 from .selectors import employee_info, employee_list, local_midnight, rule_context_build, scheduling_settings_get
@@ -21,8 +23,8 @@ REPORTED_CONDITIONS = {Condition.SUBMITTED, Condition.CANCELED, Condition.EXPIRE
 
 
 def week_start(day: date) -> date:
-    """Weeks start on Monday (as in every calendar)."""
-    return day - timedelta(days=day.weekday())
+    """Weeks start on settings.WEEK_START, as in every calendar."""
+    return dates.week_start(day)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+
+from project.dates import month_weeks
 
 from . import rules
 from .models import (
@@ -230,30 +231,15 @@ class CalendarDay:
 
 
 def event_calendar(*, year: int, month: int, events: QuerySet[Event]) -> list[list[CalendarDay]]:
-    """Weeks (Monday first) of the month, each day with its events, in one query."""
-    first = date(year, month, 1)
-    last = date(year, month, calendar.monthrange(year, month)[1])
-    grid_start = first - timedelta(days=first.weekday())
-    grid_end = last + timedelta(days=6 - last.weekday())
+    """Weeks of the month (starting on settings.WEEK_START), each day with its events, in one query."""
+    weeks = month_weeks(date(year, month, 1))
+    grid_start, grid_end = weeks[0][0], weeks[-1][-1]
     by_day: dict[date, list] = {}
     for event in events.filter(
         start__gte=_day_start(grid_start), start__lt=_day_start(grid_end + timedelta(days=1))
     ).order_by("start"):
         by_day.setdefault(timezone.localdate(event.start), []).append(event)
-    weeks, day = [], grid_start
-    while day <= grid_end:
-        weeks.append(
-            [
-                CalendarDay(
-                    day + timedelta(days=i),
-                    (day + timedelta(days=i)).month == month,
-                    by_day.get(day + timedelta(days=i), []),
-                )
-                for i in range(7)
-            ]
-        )
-        day += timedelta(days=7)
-    return weeks
+    return [[CalendarDay(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks]
 
 
 def event_detail(*, pk: int) -> Event:

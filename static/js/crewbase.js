@@ -47,3 +47,20 @@
     if (field.matches && field.matches("[data-autosubmit]") && field.form) field.form.submit();
   });
 })();
+
+// Colour swatches (`data-colour="#2457c5"` on a member chip, a category or a tag): the colour is
+// data, so it is set through the CSS object model — the Content-Security-Policy allows no inline
+// style attributes. Only #rgb/#rrggbb values are taken.
+(function () {
+  "use strict";
+  var HEX = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
+  function paint(root) {
+    (root || document).querySelectorAll("[data-colour]").forEach(function (el) {
+      var colour = (el.getAttribute("data-colour") || "").trim();
+      if (HEX.test(colour)) el.style.setProperty("--swatch", colour);
+    });
+  }
+  window.Crewbase = window.Crewbase || {};
+  window.Crewbase.paintSwatches = paint;
+  document.addEventListener("DOMContentLoaded", function () { paint(); });
+})();

@@ -1,5 +1,6 @@
 """A staff member imports an expense CSV through the review page and sees the analytics chart."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -57,8 +58,8 @@ def test_staff_imports_a_csv_through_review_and_sees_the_analytics_chart(page, u
     page.get_by_label("End:", exact=True).fill("2025-04-30")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/expenses/analytics/?start=2025-03-01&end=2025-04-30")
-    total = page.locator(".card", has=page.get_by_role("heading", name="Total", exact=True))
-    assert total.locator(".num").inner_text() == "$76.75"
+    total = page.locator(".stat", has=page.locator(".stat-label", has_text=re.compile(r"^Total$")))
+    assert total.locator(".stat-value").inner_text() == "$76.75"
     monthly = page.evaluate("""() => {
         const chart = Chart.getChart(document.getElementById("chart-month"));
         return {labels: chart.data.labels, values: chart.data.datasets[0].data,

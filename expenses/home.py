@@ -1,0 +1,26 @@
+"""The home page's expenses panel: the signed-in user's own latest expenses."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from project.home import HomePanel
+
+from .selectors import expense_list_for_user
+
+SHOWN = 5
+
+
+def panel(request) -> HomePanel | None:
+    """Everyone keeps their own expenses (the pages ask only for a sign-in); two queries."""
+    if not request.user.is_authenticated:
+        return None
+    recent = list(expense_list_for_user(request.user).order_by("-date", "-id")[:SHOWN])
+    return HomePanel(
+        key="expenses",
+        title="Your recent expenses",
+        template="expenses/home_panel.html",
+        context={"expenses": recent},
+        url=reverse("expenses:index"),
+        link_label="All expenses",
+    )

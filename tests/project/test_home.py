@@ -1,0 +1,141 @@
+"""The home page's day at a glance: each role sees the panels it may open, each panel shows the
+day's state, and each panel's query count does not grow with the data."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from oncall.services import schedule_generate
+from project.home import HomePanel, home_panels
+from project.models import Job
+from tests.expenses.factories import ExpenseFactory, RestaurantFactory
+from tests.oncall.factories import MemberFactory, TeamFactory, default_pattern
+from tests.scheduling.factories import EventFactory, ScheduleFactory, local
+from volunteers.models import DataQualityFlag
+
+pytestmark = pytest.mark.django_db
+
+SERIAL = itertools.count()
+ALL_PANELS = ["panel-oncall", "panel-scheduling", "panel-quality", "panel-expenses", "panel-jobs"]
+
+
+def add_day(*, n: int, owner) -> dict:
+    """n of everything the panels show, for `owner`: on-call teams, today's schedules, open
+    events due tomorrow, open flags, expenses and running jobs."""
+    today = timezone.localdate()
+    made: dict[str, list] = {k: [] for k in ("members", "events", "due", "flags", "restaurants", "jobs")}
+    for _ in range(n):
+        i = next(SERIAL)
+        team = TeamFactory(name=f"Team {i} {owner.username}")
+        default_pattern(team)
+        made["members"] += [MemberFactory(team=team, name=f"Oncall {i} {owner.username}", rotation_order=0)]
+        schedule_generate(team=team, weeks=2, start=today - timedelta(days=today.weekday() + 7))
+        schedule = ScheduleFactory(
+            start_at=local(today, 8 + i % 12), event__name=f"Event today {i} {owner.username}", event__day=today
+        )
+        made["events"].append(schedule.event.name)
+        due = EventFactory(name=f"Due event {i} {owner.username}", day=today - timedelta(days=2))  # due tomorrow
+        made["due"].append(due.name)
+        flag = DataQualityFlag.objects.create(
+            entity_type="volunteer", entity_key=f"V{i}", issue_type="missing_email", message=f"No e-mail {i}"
+        )
+        made["flags"].append(flag.message)
+        restaurant = RestaurantFactory(user=owner, name=f"Diner {i} {owner.username}")
+        ExpenseFactory(user=owner, restaurant=restaurant, date=today - timedelta(days=i))
+        made["restaurants"].append(restaurant.name)
+        Job.objects.create(kind="volunteers.salesforce_sync", status=Job.Status.RUNNING, created_by=owner)
+    return made
+
+
+def panel_ids(html: str) -> list[str]:
+    return re.findall(r'<section class="card panel" id="(panel-[a-z]+)"', html)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("viewer", ["panel-oncall", "panel-quality", "panel-expenses", "panel-jobs"]),
+        ("staff_user", ALL_PANELS),
+        ("coordinator", ALL_PANELS),
+        ("admin_user", ALL_PANELS),
+    ],
+)
+def test_each_role_sees_the_panels_it_may_open(client, request, role, expected):
+    user = request.getfixturevalue(role)
+    made = add_day(n=1, owner=user)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert panel_ids(html) == expected
+    assert made["members"][0].name in html  # on call now, every role with on-call access
+    assert made["flags"][0] in html
+    assert made["restaurants"][0] in html  # the user's own expense
+    assert "Salesforce sync" in html  # the running job, in words
+    if "panel-scheduling" in expected:
+        assert made["events"][0] in html and made["due"][0] in html
+    else:
+        assert made["events"][0] not in html and made["due"][0] not in html
+
+
+def test_expenses_panel_shows_only_the_users_own(client, staff_user, coordinator):
+    theirs = add_day(n=1, owner=coordinator)
+    mine = add_day(n=1, owner=staff_user)
+    client.force_login(staff_user)
+    html = client.get("/").content.decode()
+    assert mine["restaurants"][0] in html and theirs["restaurants"][0] not in html
+
+
+def test_empty_day_says_so(client, viewer):
+    client.force_login(viewer)
+    html = client.get("/").content.decode()
+    assert "Nobody is on call right now." in html
+    assert "No open flags" in html and "No expenses yet." in html and "No job is running." in html
+
+
+def test_panels_come_from_the_setting_in_its_order(rf, coordinator, settings):
+    settings.HOME_PANELS = ["expenses.home.panel", "oncall.home.panel"]
+    request = rf.get("/")
+    request.user = coordinator
+    assert [p.key for p in home_panels(request)] == ["expenses", "oncall"]
+
+
+@pytest.mark.parametrize(
+    "path", ["oncall.home.panel", "scheduling.home.panel", "volunteers.home.panel", "expenses.home.panel"]
+)
+def test_each_panel_runs_a_constant_number_of_queries(path, admin_user):
+    """Permissions are cached on the user first so only the panel's own queries are counted."""
+    build = import_string(path)
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    admin_user.get_all_permissions()
+
+    def count() -> tuple[int, HomePanel]:
+        with CaptureQueriesContext(connection) as queries:
+            panel = build(request)
+        return len(queries), panel
+
+    add_day(n=1, owner=admin_user)
+    one, panel = count()
+    add_day(n=4, owner=admin_user)
+    five, panel_five = count()
+    assert one == five and one <= 3
+    assert panel.template and panel_five.url
+
+
+def test_home_page_query_count_does_not_grow(client, coordinator, django_assert_max_num_queries):
+    client.force_login(coordinator)
+    add_day(n=1, owner=coordinator)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    add_day(n=5, owner=coordinator)
+    with CaptureQueriesContext(connection) as six:
+        client.get("/")
+    assert len(one) == len(six)
