@@ -25,12 +25,13 @@ class SyncProblemSerializer(serializers.Serializer):
 
 
 class RunSettingsSerializer(serializers.Serializer):
-    """The settings a run used (a snapshot taken when it started)."""
+    """The settings a run used (a snapshot taken when it planned); empty (`{}`) for a run that
+    failed before planning."""
 
-    buffer_days = serializers.IntegerField()
-    short_notice_free_slots = serializers.BooleanField()
-    core_slots = serializers.ListField(child=serializers.CharField(help_text="HH:MM"))
-    supervisor_time = serializers.CharField(help_text="HH:MM")
+    buffer_days = serializers.IntegerField(required=False)
+    short_notice_free_slots = serializers.BooleanField(required=False)
+    core_slots = serializers.ListField(child=serializers.CharField(help_text="HH:MM"), required=False)
+    supervisor_time = serializers.CharField(help_text="HH:MM", required=False)
 
 
 class VerificationIssueSerializer(serializers.Serializer):
