@@ -13,18 +13,34 @@ queries and computes in Python.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from .. import rules
 from ..models import (
@@ -33,11 +49,14 @@ from ..models import (
     DeactivationSource,
     EventAttendanceDetail,
     EventFormat,
+    EventStatus,
+    ParticipationStatus,
     School,
     Teacher,
     TeacherParticipation,
     TeacherProgress,
 )
+from . import bulkwrite
 
 ACHIEVED, IN_PROGRESS, NOT_STARTED = "achieved", "in_progress", "not_started"
 STATUS_LABELS = {ACHIEVED: "Achieved", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
@@ -113,6 +132,15 @@ def progress_queryset(*, district_ids: Iterable[int] | None, academic_year: int)
     return qs
 
 
+def _year_range(academic_year: int) -> tuple[datetime, datetime]:
+    start, end = rules.academic_year_bounds(academic_year)
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, datetime.min.time()), tz),
+        timezone.make_aware(datetime.combine(end, datetime.max.time()), tz),
+    )
+
+
 def progress_rows(
     *, progress: Iterable[TeacherProgress], academic_year: int, now: datetime | None = None, with_sessions: bool = False
 ) -> list[ProgressRow]:
@@ -121,10 +149,7 @@ def progress_rows(
     rows = [ProgressRow(progress=p) for p in progress]
     if not rows:
         return rows
-    start, end = rules.academic_year_bounds(academic_year)
-    tz = timezone.get_current_timezone()
-    lo = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
-    hi = timezone.make_aware(datetime.combine(end, datetime.max.time()), tz)
+    lo, hi = _year_range(academic_year)
     by_teacher: dict[int, list[ProgressRow]] = defaultdict(list)
     for row in rows:
         if row.progress.teacher_id:
@@ -199,6 +224,91 @@ def school_summaries(rows: list[ProgressRow]) -> list[SchoolSummary]:
     return sorted(found.values(), key=lambda s: s.name.lower())
 
 
+def _class_q(counted_as: str, *, now: datetime) -> Q:
+    """The participations (of TeacherParticipation) `session_class` puts in `counted_as`, as SQL.
+
+    Derived from `session_class` itself over every stored (event status, participation status,
+    upcoming) combination, so the database and Python apply the one rule."""
+    by_part: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for part in ParticipationStatus.values:
+        for event in EventStatus.values:
+            for upcoming in (True, False):
+                if session_class(event_status=event, participation_status=part, upcoming=upcoming) == counted_as:
+                    by_part[(part, upcoming)].append(event)
+    found = []
+    for part in ParticipationStatus.values:
+        soon, past = set(by_part.get((part, True), [])), set(by_part.get((part, False), []))
+        if both := sorted(soon & past):
+            found.append(Q(status=part, event__status__in=both))
+        if only_soon := sorted(soon - past):
+            found.append(Q(status=part, event__status__in=only_soon, event__start__gte=now))
+        if only_past := sorted(past - soon):
+            found.append(Q(status=part, event__status__in=only_past, event__start__lt=now))
+    return reduce(operator.or_, found) if found else Q(pk__in=[])
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0, output_field=IntegerField())
+
+
+def progress_counted(*, academic_year: int, now: datetime | None = None) -> QuerySet[TeacherProgress]:
+    """`TeacherProgress` rows annotated in SQL with `completed`, `planned` and `status` (the same
+    rules as `progress_rows`: overrides win; "add" counts as completed, "remove" not at all)."""
+    now = now or timezone.now()
+    lo, hi = _year_range(academic_year)
+    overridden = AttendanceOverride.objects.filter(progress_id=OuterRef(OuterRef("pk")), is_active=True)
+    parts = TeacherParticipation.objects.filter(
+        teacher_id=OuterRef("teacher_id"), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
+    ).exclude(event_id__in=overridden.values("event_id"))
+    added = AttendanceOverride.objects.filter(
+        progress_id=OuterRef("pk"), is_active=True, action=AttendanceOverride.Action.ADD
+    )
+    target = Case(When(target_sessions__lt=1, then=Value(1)), default=F("target_sessions"), output_field=IntegerField())
+    return (
+        TeacherProgress.objects.filter(academic_year=academic_year)
+        .annotate(
+            completed=_count(parts.filter(_class_q(COMPLETED, now=now))) + _count(added),
+            planned=_count(parts.filter(_class_q(PLANNED, now=now))),
+        )
+        .annotate(
+            status=Case(
+                When(completed__gte=target, then=Value(ACHIEVED)),
+                When(Q(completed__gte=target - F("planned")), then=Value(IN_PROGRESS)),
+                default=Value(NOT_STARTED),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def school_counts(*, district_id: int, academic_year: int, now: datetime | None = None) -> list[SchoolSummary]:
+    """The district dashboard: per school, active teachers and how many are at each status —
+    counted by the database in one query (per-teacher counts in a derived table, grouped by
+    school), whatever the number of teachers."""
+    inner = (
+        progress_counted(academic_year=academic_year, now=now)
+        .filter(district_id=district_id, is_active=True)
+        .values("school_id", "status")
+    )
+    sql, params = inner.query.sql_with_params()
+    school = connection.ops.quote_name(School._meta.db_table)
+    # Bandit B608: the inner query is Django's own compiled SQL (values are bound parameters).
+    query = (
+        "SELECT t.school_id, s.name, COUNT(*), "  # noqa: S608 - compiled queryset, bound parameters # nosec B608
+        + ", ".join("SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)" for _ in STATUS_LABELS)
+        + f" FROM ({sql}) t LEFT JOIN {school} s ON s.id = t.school_id GROUP BY t.school_id, s.name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*STATUS_LABELS, *params])
+        found = cursor.fetchall()
+    summaries = [
+        SchoolSummary(school_id, name or "No school", teachers, *(int(n or 0) for n in counts))
+        for school_id, name, teachers, *counts in found
+    ]
+    return sorted(summaries, key=lambda s: s.name.lower())
+
+
 # --------------------------------------------------------------------------- writing
 def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Iterable[int]) -> int:
     """A progress row for each active teacher with a school (hence a district) and an e-mail, per
@@ -214,32 +324,33 @@ def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Itera
             emails[contact_id] = email.lower()
     teachers = Teacher.objects.filter(
         pk__in=teacher_ids, status=Teacher.Status.ACTIVE, school__isnull=False
-    ).select_related("school")
+    ).values_list("pk", "school_id", "school__district_id", "first_name", "middle_name", "last_name", "suffix")
     existing = set(
         TeacherProgress.objects.filter(academic_year__in=years, email__in=list(emails.values())).values_list(
             "district_id", "email", "academic_year"
         )
     )
     new = []
-    for teacher in teachers:
-        email = emails.get(teacher.pk)
+    for pk, school_id, district_id, *names in teachers:
+        email = emails.get(pk)
         if not email:
             continue
         for year in years:
-            if (teacher.school.district_id, email, year) in existing:
+            if (district_id, email, year) in existing:
                 continue
-            existing.add((teacher.school.district_id, email, year))
+            existing.add((district_id, email, year))
             new.append(
-                TeacherProgress(
-                    district_id=teacher.school.district_id,
-                    school=teacher.school,
-                    teacher=teacher,
-                    email=email,
-                    name=teacher.full_name[:255],
-                    academic_year=year,
-                )
+                {
+                    "district_id": district_id,
+                    "school_id": school_id,
+                    "teacher_id": pk,
+                    "email": email,
+                    "name": " ".join(n for n in names if n)[:255],  # Contact.full_name
+                    "academic_year": year,
+                }
             )
-    bulk_create_with_history(new, TeacherProgress, batch_size=500)  # each creation in the history trail
+    # Set-based, each creation still in the history trail.
+    bulkwrite.insert_with_history(TeacherProgress, new, now=timezone.now(), user_id=None, reason="Progress tracking")
     return len(new)
 
 
