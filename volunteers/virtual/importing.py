@@ -55,7 +55,7 @@ ERRORS_KEPT = 500
 
 
 def partner_configured() -> str:
-    return getattr(settings, "PATHFUL_PARTNER", "PREP-KC")
+    return settings.PATHFUL_PARTNER
 
 
 def pathful_upload_check(*, content: bytes, filename: str) -> None:

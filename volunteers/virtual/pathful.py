@@ -95,7 +95,16 @@ def read_table(source: bytes | BinaryIO, *, filename: str) -> tuple[list[str], I
             book = load_workbook(handle, read_only=True, data_only=True)
             rows = book.worksheets[0].iter_rows(values_only=True)
             header = next(rows, None) or ()
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            KeyError,
+            OSError,
+            ValueError,
+            IndexError,
+            SyntaxError,
+        ) as exc:
+            # SyntaxError: the XML parsers' errors (ElementTree's ParseError, lxml's) derive from it.
             raise PathfulFileError(f"“{filename}” is not a readable Excel (.xlsx) file.") from exc
         return [str(h or "").strip() for h in header], _xlsx_rows(rows, filename)
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -122,7 +131,7 @@ def _xlsx_rows(rows: Iterable, filename: str) -> Iterator[list]:
     try:
         for row in rows:
             yield list(row)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken XML
         raise PathfulFileError(f"“{filename}” is damaged: it stops part-way through.") from exc
 
 
