@@ -346,3 +346,16 @@ def test_school_counts_match_the_rows_with_overrides_and_targets(school, teacher
         ("Adams Middle", 2, 1, 1, 0),
         ("Lincoln High", 2, 1, 0, 1),
     ]
+
+
+def test_year_close_deactivates_a_finished_year_with_its_source(progress, coordinator):
+    with pytest.raises(ValidationError):
+        P.progress_year_close(academic_year=2025, user=coordinator, today=NOW.date())  # not over yet
+    assert P.progress_year_close(academic_year=2025, user=coordinator, today=datetime(2026, 8, 1).date()) == 1
+    progress.refresh_from_db()
+    assert (progress.is_active, progress.deactivation_source, progress.deactivated_by) == (
+        False,
+        DeactivationSource.YEAR_END,
+        coordinator,
+    )
+    assert P.progress_year_close(academic_year=2025, today=datetime(2026, 8, 1).date()) == 0

@@ -420,6 +420,20 @@ def progress_roster_diff(*, academic_year: int) -> int:
     return changed
 
 
+@transaction.atomic
+def progress_year_close(*, academic_year: int, user=None, today=None) -> int:
+    """Year end: every still-active row of an academic year that is over is deactivated (source
+    "year end", who, when). Refused for the current or a future year. Returns rows changed."""
+    today = today or timezone.localdate()
+    if rules.academic_year_bounds(academic_year)[1] >= today:
+        raise ValidationError({"academic_year": [f"{rules.academic_year_label(academic_year)} is not over yet."]})
+    changed = 0
+    for record in TeacherProgress.objects.filter(academic_year=academic_year, is_active=True):
+        progress_deactivate(progress=record, source=DeactivationSource.YEAR_END, user=user)
+        changed += 1
+    return changed
+
+
 def students_per_volunteer(events: QuerySet) -> int | None:
     """Over in-person events with complete attendance detail: floor(Σ students ÷ Σ classrooms ×
     rotations), the per-event rule summed; None when no event has every input above zero."""
