@@ -26,7 +26,7 @@ from volunteers.models import (
     VolunteerParticipation,
 )
 from volunteers.virtual import importing, pathful, services
-from volunteers.virtual.matching import ContactMatcher, name_key, name_keys
+from volunteers.virtual.matching import ContactMatcher, Match, name_key, name_keys
 
 from .factories import SchoolFactory, TeacherFactory, VolunteerFactory
 
@@ -162,6 +162,10 @@ def test_matcher_order_salesforce_id_then_email_then_name(school):
     ambiguous = matcher.match(name="Ortiz, Ana")
     assert (ambiguous.contact_id, ambiguous.how, set(ambiguous.candidates)) == (None, "ambiguous", {a.pk, b.pk})
     assert matcher.match(name="Nobody Here").how == "none"
+    matcher.add(contact_id=999, first_name="Nia", last_name="Bell", email="NIA@x.org", salesforce_id="003N")
+    assert matcher.match(name="", salesforce_id="003N") == Match(999, "salesforce_id")
+    assert matcher.match(name="Bell, Nia") == Match(999, "name")
+    assert matcher.match(name="Someone", email="nia@X.org") == Match(999, "email")
 
 
 # --------------------------------------------------------------------------- import
