@@ -27,6 +27,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     ExpressionWrapper,
     F,
     Func,
@@ -224,26 +225,27 @@ def school_summaries(rows: list[ProgressRow]) -> list[SchoolSummary]:
     return sorted(found.values(), key=lambda s: s.name.lower())
 
 
-def _class_q(counted_as: str, *, now: datetime) -> Q:
+def _class_q(counted_as: str, *, now: datetime, status: str = "status", event: str = "event__") -> Q:
     """The participations (of TeacherParticipation) `session_class` puts in `counted_as`, as SQL.
 
     Derived from `session_class` itself over every stored (event status, participation status,
-    upcoming) combination, so the database and Python apply the one rule."""
+    upcoming) combination, so the database and Python apply the one rule. `status` and `event`
+    are the paths to the participation's status and its event from the queried model."""
     by_part: dict[tuple[str, bool], list[str]] = defaultdict(list)
     for part in ParticipationStatus.values:
-        for event in EventStatus.values:
+        for event_status in EventStatus.values:
             for upcoming in (True, False):
-                if session_class(event_status=event, participation_status=part, upcoming=upcoming) == counted_as:
-                    by_part[(part, upcoming)].append(event)
+                if session_class(event_status=event_status, participation_status=part, upcoming=upcoming) == counted_as:
+                    by_part[(part, upcoming)].append(event_status)
     found = []
     for part in ParticipationStatus.values:
         soon, past = set(by_part.get((part, True), [])), set(by_part.get((part, False), []))
         if both := sorted(soon & past):
-            found.append(Q(status=part, event__status__in=both))
+            found.append(Q(**{status: part, f"{event}status__in": both}))
         if only_soon := sorted(soon - past):
-            found.append(Q(status=part, event__status__in=only_soon, event__start__gte=now))
+            found.append(Q(**{status: part, f"{event}status__in": only_soon, f"{event}start__gte": now}))
         if only_past := sorted(past - soon):
-            found.append(Q(status=part, event__status__in=only_past, event__start__lt=now))
+            found.append(Q(**{status: part, f"{event}status__in": only_past, f"{event}start__lt": now}))
     return reduce(operator.or_, found) if found else Q(pk__in=[])
 
 
@@ -282,25 +284,68 @@ def progress_counted(*, academic_year: int, now: datetime | None = None) -> Quer
     )
 
 
+def _status_sql(completed: str, planned: str, target: str) -> dict[str, str]:
+    """`progress_status` as SQL conditions over three numeric SQL expressions."""
+    return {
+        ACHIEVED: f"{completed} >= {target}",
+        IN_PROGRESS: f"{completed} < {target} AND {completed} + {planned} >= {target}",
+        NOT_STARTED: f"{completed} + {planned} < {target}",
+    }
+
+
 def school_counts(*, district_id: int, academic_year: int, now: datetime | None = None) -> list[SchoolSummary]:
     """The district dashboard: per school, active teachers and how many are at each status —
-    counted by the database in one query (per-teacher counts in a derived table, grouped by
-    school), whatever the number of teachers."""
-    inner = (
-        progress_counted(academic_year=academic_year, now=now)
-        .filter(district_id=district_id, is_active=True)
-        .values("school_id", "status")
+    counted by the database in one statement whatever the number of teachers:
+    - per teacher, one pass over their virtual participations of the year (`_class_q`, the
+      Python rule in SQL);
+    - per progress row, its active overrides: each takes away what the teacher's participation
+      in that session counted as, and an "add" counts as completed;
+    - then each row's status (`progress_status` in SQL) and a count per school and status."""
+    now = now or timezone.now()
+    lo, hi = _year_range(academic_year)
+    rows = TeacherProgress.objects.filter(district_id=district_id, academic_year=academic_year, is_active=True)
+    in_year = {"event__format": EventFormat.VIRTUAL, "event__start__range": (lo, hi)}
+    per_teacher = (
+        TeacherParticipation.objects.filter(teacher_id__in=rows.values("teacher_id"), **in_year)
+        .order_by()
+        .values("teacher_id")
+        .annotate(
+            completed=Count("pk", filter=_class_q(COMPLETED, now=now)),
+            planned=Count("pk", filter=_class_q(PLANNED, now=now)),
+        )
     )
-    sql, params = inner.query.sql_with_params()
+    overrides = AttendanceOverride.objects.filter(progress__in=rows, is_active=True).order_by()
+    added = overrides.filter(action=AttendanceOverride.Action.ADD).values("progress_id").annotate(n=Count("pk"))
+    # What an override replaces: the teacher's own participation in that session, as it counted.
+    theirs = "event__teacher_participations__"
+    replaced = (
+        overrides.filter(**{f"{theirs}teacher_id": F("progress__teacher_id")}, **in_year)
+        .values("progress_id")
+        .annotate(
+            completed=Count("pk", filter=_class_q(COMPLETED, now=now, status=f"{theirs}status")),
+            planned=Count("pk", filter=_class_q(PLANNED, now=now, status=f"{theirs}status")),
+        )
+    )
+    progress_rows_ = rows.order_by().values("id", "school_id", "teacher_id", "target_sessions")
+    parts = [q.query.sql_with_params() for q in (progress_rows_, per_teacher, added, replaced)]
+    (p_sql, p_params), (t_sql, t_params), (a_sql, a_params), (r_sql, r_params) = parts
+    status = _status_sql("x.completed", "x.planned", "x.target")
     school = connection.ops.quote_name(School._meta.db_table)
-    # Bandit B608: the inner query is Django's own compiled SQL (values are bound parameters).
+    sums = ", ".join(f"SUM(CASE WHEN {status[key]} THEN 1 ELSE 0 END)" for key in STATUS_LABELS)
+    # Bandit B608: the parts are Django's own compiled SQL (values are bound parameters).
+    derived = (
+        "SELECT p.school_id AS school_id, CASE WHEN p.target_sessions < 1 THEN 1 ELSE p.target_sessions END AS target, "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
+        "COALESCE(t.completed, 0) - COALESCE(r.completed, 0) + COALESCE(a.n, 0) AS completed, "
+        "COALESCE(t.planned, 0) - COALESCE(r.planned, 0) AS planned "
+        f"FROM ({p_sql}) p LEFT JOIN ({t_sql}) t ON t.teacher_id = p.teacher_id "
+        f"LEFT JOIN ({a_sql}) a ON a.progress_id = p.id LEFT JOIN ({r_sql}) r ON r.progress_id = p.id"
+    )
     query = (
-        "SELECT t.school_id, s.name, COUNT(*), "  # noqa: S608 - compiled queryset, bound parameters # nosec B608
-        + ", ".join("SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)" for _ in STATUS_LABELS)
-        + f" FROM ({sql}) t LEFT JOIN {school} s ON s.id = t.school_id GROUP BY t.school_id, s.name"
+        f"SELECT x.school_id, s.name, COUNT(*), {sums} FROM ({derived}) x "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
+        f"LEFT JOIN {school} s ON s.id = x.school_id GROUP BY x.school_id, s.name"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, [*STATUS_LABELS, *params])
+        cursor.execute(query, [*p_params, *t_params, *a_params, *r_params])
         found = cursor.fetchall()
     summaries = [
         SchoolSummary(school_id, name or "No school", teachers, *(int(n or 0) for n in counts))
