@@ -409,6 +409,9 @@ ONCALL_SMS_MAX_ATTEMPTS = env.int("ONCALL_SMS_MAX_ATTEMPTS", default=20)
 # Page only members whose phone number was verified by a code (turn off for a first import).
 ONCALL_REQUIRE_VERIFIED_PHONES = env.bool("ONCALL_REQUIRE_VERIFIED_PHONES", default=True)
 
+# --- Teacher programme: the Pathful partner whose rows a session import keeps (empty: all rows).
+PATHFUL_PARTNER = env("PATHFUL_PARTNER", default="PREP-KC")
+
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="crewbase-demo")
 
 LOGGING = {

@@ -1,6 +1,7 @@
 """Roster import (sheet / CSV) and report export to a sheet."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from integrations.sheets.fake import DEMO_ROSTER_ID, FakeSheetsClient
 from integrations.sheets.interface import SheetTable
@@ -12,7 +13,8 @@ from volunteers.imports.roster import (
     roster_parse,
     teacher_deactivate_manually,
 )
-from volunteers.models import ContactEmail, DataQualityFlag, RosterImport, Teacher
+from volunteers.models import ContactEmail, DataQualityFlag, DeactivationSource, RosterImport, Teacher, TeacherProgress
+from volunteers.virtual.progress import teacher_progress_ensure
 
 from .factories import SchoolFactory
 
@@ -57,7 +59,7 @@ def test_import_upserts_deactivates_and_protects(school, coordinator):
     kept = teacher(school, "kept@x.org", first_name="Old")
     gone = teacher(school, "gone@x.org")
     protected = teacher(school, "protected@x.org")
-    teacher_deactivate_manually(teacher=protected)
+    teacher_deactivate_manually(teacher=protected, reason="Left the district", user=coordinator)
     returning = teacher(school, "back@x.org", status=Teacher.Status.INACTIVE)
     header, rows = csv_table(
         "Email,First Name,Last Name,School,Department\n"
@@ -108,3 +110,72 @@ def test_report_export_to_sheet():
     assert n == 2 and client.read("s1", worksheet="Thank-you") == SheetTable(
         ["Name", "Hours"], [["Ada", "3.5"], ["Alan", ""]]
     )
+
+
+@pytest.mark.django_db
+def test_roster_matches_like_every_import_by_name_when_the_email_is_new(school):
+    """The roster uses the shared teacher matcher: e-mail first, then the normalised full name
+    (middle names, hyphenated surnames); the teacher found by name gets the roster's e-mail."""
+    known = teacher(school, "mary.old@x.org", first_name="Mary", last_name="Smith-Jones")
+    header, rows = csv_table(
+        "Email,First Name,Last Name,School\nmary.new@district.org,Mary Ann,Smith Jones,Riverside High\n"
+    )
+    log = roster_import(header=header, rows=rows, source="csv")
+    assert (log.added, log.updated, log.deactivated, log.skipped) == (0, 1, 0, 0)
+    assert Teacher.objects.count() == 1
+    assert set(known.emails.values_list("email", "is_primary")) == {
+        ("mary.old@x.org", True),
+        ("mary.new@district.org", False),
+    }
+    again = roster_import(header=header, rows=rows, source="csv")  # now found by e-mail
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+
+
+@pytest.mark.django_db
+def test_roster_never_guesses_an_ambiguous_teacher(school):
+    teacher(school, "a1@x.org", first_name="Ana", last_name="Ortiz")
+    teacher(school, "a2@x.org", first_name="Ana", last_name="Ortiz")
+    lone = teacher(school, "lee@x.org", first_name="Jo", last_name="Lee")
+    header, rows = csv_table(
+        "Email,First Name,Last Name,School\n"
+        "ana@new.org,Ana,Ortiz,Riverside High\n"  # two teachers of that name
+        "lee@x.org,Jo,Lee,Riverside High\n"  # by e-mail
+        "jo.lee@new.org,Jo,Lee,Riverside High\n"  # by name: the teacher row 3 already is
+        "a1@x.org,Ana,Ortiz,Riverside High\n"
+        "a2@x.org,Ana,Ortiz,Riverside High\n"
+    )
+    log = roster_import(header=header, rows=rows, source="csv")
+    assert (log.added, log.skipped, log.deactivated) == (0, 2, 0)
+    assert [(e["row"], e["field"]) for e in log.errors] == [(2, "match"), (4, "match")]
+    assert log.errors[0]["message"].startswith("Matches more than one teacher.")
+    assert log.errors[1]["message"].startswith("Matches the teacher of row(s) 3 by name only.")
+    flags = DataQualityFlag.objects.filter(issue_type="roster_ambiguous_teacher").order_by("details__row")
+    assert [(f.details["row"], len(f.details["candidates"])) for f in flags] == [(2, 2), (4, 1)]
+    assert Teacher.objects.count() == 3 and not ContactEmail.objects.filter(email__endswith="@new.org").exists()
+    lone.refresh_from_db()
+    assert lone.status == Teacher.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_manual_deactivation_needs_a_reason_and_roster_diff_keeps_it(school, coordinator, frozen_now):
+    kept = teacher(school, "kept@x.org")
+    gone = teacher(school, "gone@x.org")
+    manual = teacher(school, "manual@x.org")
+    teacher_progress_ensure(teacher_ids=[kept.pk, gone.pk, manual.pk], academic_years=[2025])
+    with pytest.raises(ValidationError):
+        teacher_deactivate_manually(teacher=manual, reason="  ", user=coordinator)
+    teacher_deactivate_manually(teacher=manual, reason="On leave all year", user=coordinator)
+    header, rows = csv_table(
+        "Email,Last Name,School\nkept@x.org,Eacher,Riverside High\nmanual@x.org,Eacher,Riverside High\n"
+    )
+    log = roster_import(header=header, rows=rows, source="csv")
+    assert (log.deactivated, log.flagged) == (1, 1)
+    state = {
+        p.email: (p.is_active, p.deactivation_source, p.deactivation_reason, p.deactivated_by)
+        for p in TeacherProgress.objects.all()
+    }
+    assert state == {
+        "kept@x.org": (True, "", "", None),
+        "gone@x.org": (False, DeactivationSource.ROSTER_DIFF, "", None),
+        "manual@x.org": (False, DeactivationSource.MANUAL, "On leave all year", coordinator),
+    }

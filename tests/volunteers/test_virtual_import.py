@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from volunteers.models import (
     VolunteerParticipation,
 )
 from volunteers.virtual import importing, pathful, services
-from volunteers.virtual.matching import ContactMatcher, name_key, name_keys
+from volunteers.virtual.matching import ContactMatcher, Match, name_key, name_keys
 
 from .factories import SchoolFactory, TeacherFactory, VolunteerFactory
 
@@ -161,6 +162,10 @@ def test_matcher_order_salesforce_id_then_email_then_name(school):
     ambiguous = matcher.match(name="Ortiz, Ana")
     assert (ambiguous.contact_id, ambiguous.how, set(ambiguous.candidates)) == (None, "ambiguous", {a.pk, b.pk})
     assert matcher.match(name="Nobody Here").how == "none"
+    matcher.add(contact_id=999, first_name="Nia", last_name="Bell", email="NIA@x.org", salesforce_id="003N")
+    assert matcher.match(name="", salesforce_id="003N") == Match(999, "salesforce_id")
+    assert matcher.match(name="Bell, Nia") == Match(999, "name")
+    assert matcher.match(name="Someone", email="nia@X.org") == Match(999, "email")
 
 
 # --------------------------------------------------------------------------- import
@@ -315,3 +320,87 @@ def test_job_start_queues_and_links_the_job(db, django_capture_on_commit_callbac
         log = importing.pathful_import_create(content=csv_bytes(session_rows()), filename="r.csv", user=coordinator)
     assert started[0]["params"] == {"import_id": log.pk} and started[0]["kind"] == "pathful_import"
     assert PathfulSession.objects.count() == 0  # nothing imported until the job runs
+
+
+# --------------------------------------------------------------------------- bad input, audit
+def broken_midway_xlsx() -> bytes:
+    """A real workbook whose sheet XML is cut in the middle: the header reads, the rows do not."""
+    good = zipfile.ZipFile(io.BytesIO(xlsx_bytes(session_rows() * 30)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for item in good.infolist():
+            content = good.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            broken.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (broken_midway_xlsx(), "report.xlsx", "“report.xlsx” is damaged: it stops part-way through."),
+        (
+            csv_bytes(session_rows() * 60) + b"S9,Title,2025-10-14,Completed,45,Educator,\xff\xfe,,x,PREP-KC\n",
+            "report.csv",
+            "“report.csv” is not UTF-8 CSV text past its first lines.",
+        ),
+    ],
+)
+def test_a_file_broken_past_its_header_fails_the_job_and_writes_nothing(teacher, presenter, content, filename, message):
+    log = run(content, filename=filename)  # the header is fine: the upload is accepted
+    assert log.status == PathfulImport.Status.FAILED
+    assert log.errors == [{"row": 0, "field": "file", "message": message}]
+    assert (Event.objects.count(), PathfulSession.objects.count(), PathfulUnmatched.objects.count()) == (0, 0, 0)
+    assert TeacherParticipation.objects.count() == 0
+
+
+def test_a_50_mb_file_is_refused_with_its_size(db):
+    content = csv_bytes(session_rows()) + b"#" * (50 * 1024 * 1024)
+    with pytest.raises(ValidationError) as exc:
+        importing.pathful_upload_check(content=content, filename="big.csv")
+    assert exc.value.message_dict["file"] == ["The file is larger than 20 MB."]
+    assert PathfulImport.objects.count() == 0
+
+
+def test_a_session_id_repeated_with_other_data_is_reported_and_imported_once(teacher, presenter):
+    rows = session_rows(sid="S1", date="2025-10-14 10:00") + session_rows(sid="S1", date="2025-10-21 10:00")[1:]
+    log = run(csv_bytes(rows))
+    assert log.errors == [
+        {
+            "row": 4,
+            "field": "Session ID",
+            "message": "Session S1 appears again with another date or status (first at row 2); the first row's are used.",
+        },
+        {"row": 4, "field": "Name", "message": "Sam Rivera is listed twice in session S1; used once."},
+    ]
+    assert (log.sessions, log.events_created, Event.objects.count()) == (1, 1, 1)
+    assert Event.objects.get().start.day == 14
+
+
+def test_import_history_rows_name_the_import_and_its_user(teacher, presenter, coordinator):
+    content = csv_bytes(session_rows(status="Published"))
+    importing.pathful_upload_check(content=content, filename="r.csv")
+    log = PathfulImport(filename="r.csv", imported_by=coordinator)
+    log.upload.save("t.bin", ContentFile(content), save=False)
+    log.save()
+    importing.pathful_import_run(import_id=log.pk)
+    event = Event.objects.get()
+    (created,) = event.history.all()
+    assert (created.history_type, created.history_change_reason, created.history_user) == (
+        "+",
+        f"Pathful import {log.pk}",
+        coordinator,
+    )
+    assert (created.title, created.status, created.session_host) == ("Careers in Health", "published", "Pathful")
+    part = TeacherParticipation.objects.get()
+    assert [(h.history_type, h.status) for h in part.history.all()] == [("+", ParticipationStatus.REGISTERED)]
+    later = run(csv_bytes(session_rows(status="Completed")))
+    changed = event.history.order_by("-history_id").first()
+    assert (changed.history_type, changed.history_change_reason, changed.status) == (
+        "~",
+        f"Pathful import {later.pk}",
+        EventStatus.COMPLETED,
+    )
+    assert [h.history_type for h in part.history.order_by("history_id")] == ["+", "~"]
+    assert part.history.order_by("history_id").last().attendance_confirmed_at is not None

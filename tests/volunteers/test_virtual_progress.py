@@ -278,3 +278,84 @@ def test_year_end_report_and_event_page_show_students_per_volunteer(client, coor
     assert "<strong>11</strong> students per volunteer" in page
     empty = district_year_end_report(district=SchoolFactory().district, year=2025)
     assert empty.data["students_per_volunteer"] is None
+
+
+# --------------------------------------------------------------------------- counts in SQL
+def test_sql_classification_is_the_python_rule_for_every_stored_status(school, teacher, progress):
+    """`progress_counted` counts in the database with the rule `session_class` applies in Python:
+    one teacher per (event status, participation status, past/upcoming) pair, compared."""
+    combos = [
+        (event, part, start)
+        for event in EventStatus.values
+        for part in ParticipationStatus.values
+        for start in (at(2025, 10, 1), at(2026, 3, 1))
+    ]
+    teachers = []
+    for n, (event, part, start) in enumerate(combos):
+        t = TeacherFactory(school=school)
+        ContactEmail.objects.create(contact=t, email=f"c{n}@s.org", is_primary=True)
+        virtual(event, start, t, part)
+        teachers.append(t.pk)
+    P.teacher_progress_ensure(teacher_ids=teachers, academic_years=[2025])
+    in_sql = {
+        p.teacher_id: (p.completed, p.planned, p.status)
+        for p in P.progress_counted(academic_year=2025, now=NOW).filter(teacher_id__in=teachers)
+    }
+    in_python = {
+        r.progress.teacher_id: (r.completed, r.planned, r.status)
+        for r in P.progress_rows(
+            progress=TeacherProgress.objects.filter(teacher_id__in=teachers), academic_year=2025, now=NOW
+        )
+    }
+    assert in_sql == in_python
+    assert {v for v in in_sql.values()} >= {(1, 0, P.ACHIEVED), (0, 1, P.IN_PROGRESS), (0, 0, P.NOT_STARTED)}
+
+
+def test_school_counts_match_the_rows_with_overrides_and_targets(school, teacher, progress, coordinator):
+    other = SchoolFactory(name="Adams Middle", district=school.district)
+    done = virtual(EventStatus.COMPLETED, at(2025, 10, 1), teacher, ParticipationStatus.ATTENDED)
+    services.override_add(progress=progress, event=done, action="remove", reason="Wrong class", user=coordinator)
+    pks = []
+    for n, (s, part, status, target) in enumerate(
+        [
+            (school, ParticipationStatus.ATTENDED, EventStatus.COMPLETED, 1),  # achieved
+            (school, ParticipationStatus.ATTENDED, EventStatus.COMPLETED, 2),  # 1 of 2, nothing planned
+            (other, ParticipationStatus.REGISTERED, EventStatus.PUBLISHED, 1),  # planned → in progress
+            (other, ParticipationStatus.NO_SHOW, EventStatus.COMPLETED, 1),  # not started
+        ]
+    ):
+        t = TeacherFactory(school=s)
+        ContactEmail.objects.create(contact=t, email=f"s{n}@s.org", is_primary=True)
+        start = at(2026, 3, 1) if status == EventStatus.PUBLISHED else at(2025, 10, 2)
+        virtual(status, start, t, part)
+        P.teacher_progress_ensure(teacher_ids=[t.pk], academic_years=[2025])
+        row = TeacherProgress.objects.get(teacher=t)
+        P.progress_target_set(progress=row, target=target)
+        pks.append(row)
+    missed = virtual(EventStatus.COMPLETED, at(2025, 10, 3), pks[3].teacher, ParticipationStatus.NO_SHOW)
+    services.override_add(progress=pks[3], event=missed, action="add", reason="Was there", user=coordinator)
+    P.progress_deactivate(progress=pks[1], source=DeactivationSource.MANUAL, user=coordinator, reason="Left")
+    counted = P.school_counts(district_id=school.district_id, academic_year=2025, now=NOW)
+    rows = P.progress_rows(
+        progress=P.progress_queryset(district_ids=[school.district_id], academic_year=2025).filter(is_active=True),
+        academic_year=2025,
+        now=NOW,
+    )
+    assert counted == P.school_summaries(rows)
+    assert [(s.name, s.teachers, s.achieved, s.in_progress, s.not_started) for s in counted] == [
+        ("Adams Middle", 2, 1, 1, 0),
+        ("Lincoln High", 2, 1, 0, 1),
+    ]
+
+
+def test_year_close_deactivates_a_finished_year_with_its_source(progress, coordinator):
+    with pytest.raises(ValidationError):
+        P.progress_year_close(academic_year=2025, user=coordinator, today=NOW.date())  # not over yet
+    assert P.progress_year_close(academic_year=2025, user=coordinator, today=datetime(2026, 8, 1).date()) == 1
+    progress.refresh_from_db()
+    assert (progress.is_active, progress.deactivation_source, progress.deactivated_by) == (
+        False,
+        DeactivationSource.YEAR_END,
+        coordinator,
+    )
+    assert P.progress_year_close(academic_year=2025, today=datetime(2026, 8, 1).date()) == 0

@@ -1,27 +1,51 @@
 """Teacher roster import (Google Sheet or uploaded CSV) and report export to a sheet.
 
 Parsing is plain Python (`roster_parse`); `roster_import` applies the rows:
-- teachers are matched by email, case-insensitively; new ones are added, known ones updated;
+- teachers are found by the teacher matcher every import uses (`volunteers.virtual.matching`):
+  e-mail (any case), then normalised full name; a teacher found by name gets the roster's
+  e-mail added. New ones are added, known ones updated;
+- a row matching more than one teacher, or a teacher another row of the roster already claims,
+  is never guessed: it is reported and put in the data-quality queue (DataQualityFlag
+  `roster_ambiguous_teacher`) and the row is skipped;
 - active teachers of the roster's schools who are missing from it are deactivated;
 - a teacher an administrator deactivated by hand (`deactivated_manually`) is never reactivated:
   the row is flagged (DataQualityFlag `protected_teacher_skipped`) instead;
-- a malformed row is reported by its row number (the header is row 1) and skipped; the rest imports.
+- a malformed row is reported by its row number (the header is row 1) and skipped; the rest imports;
+- the current year's progress rows then follow the teachers' status (source "roster diff"), and a
+  manual deactivation (who, when, a required reason) is never undone by a roster.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from integrations.sheets import get_client
 
-from ..models import ContactEmail, DataQualityFlag, RosterImport, School, SchoolAlias, Teacher
+from .. import rules
+from ..models import (
+    Contact,
+    ContactEmail,
+    DataQualityFlag,
+    DeactivationSource,
+    RosterImport,
+    School,
+    SchoolAlias,
+    Teacher,
+    TeacherProgress,
+)
+from ..virtual.matching import ContactMatcher, Match
+from ..virtual.progress import progress_deactivate, progress_roster_diff
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 HEADER_ALIASES = {
@@ -127,12 +151,13 @@ def roster_import(
         rows=len(valid) + len({e["row"] for e in errors if e["row"] > 1}),
         imported_by=user if user and user.pk else None,
     )
-    by_email = {}
-    for email in ContactEmail.objects.filter(contact__kind="teacher", email__in=[r.email for r in valid]).values(
-        "email", "contact_id"
-    ):
-        by_email.setdefault(email["email"].lower(), email["contact_id"])
-    teachers = Teacher.objects.in_bulk(list(by_email.values()))
+    matcher = ContactMatcher(kind=Contact.Kind.TEACHER)
+    matches = {row.row: matcher.match(name=f"{row.first_name} {row.last_name}", email=row.email) for row in valid}
+    claims: dict[int, list[RosterRow]] = defaultdict(list)
+    for row in valid:
+        if matches[row.row].contact_id is not None:
+            claims[matches[row.row].contact_id].append(row)
+    teachers = Teacher.objects.in_bulk(list(claims))
     roster_ids, scope_school_ids = set(), set()
     for row in valid:
         school = schools.get(row.school.lower()) if row.school else None
@@ -140,7 +165,20 @@ def roster_import(
             errors.append({"row": row.row, "field": "school", "message": f"Unknown school “{row.school}”."})
             log.skipped += 1
             continue
-        teacher = teachers.get(by_email.get(row.email))
+        match = matches[row.row]
+        if match.contact_id is not None and len(claims[match.contact_id]) > 1 and match.how != "email":
+            # Another row of this roster is the same teacher too: a name match here would be a guess.
+            others = [r.row for r in claims[match.contact_id] if r is not row]
+            match = Match(None, "ambiguous", (match.contact_id,))
+            reason = f"Matches the teacher of row(s) {', '.join(map(str, others))} by name only."
+        else:
+            reason = "Matches more than one teacher."
+        if match.how == "ambiguous":
+            _flag_ambiguous(row, match, reason)
+            errors.append({"row": row.row, "field": "match", "message": f"{reason} Not imported: see data quality."})
+            log.skipped += 1
+            continue
+        teacher = teachers.get(match.contact_id) if match.contact_id else None
         if school:
             scope_school_ids.add(school.pk)
         if teacher is None:
@@ -151,6 +189,13 @@ def roster_import(
             log.added += 1
             roster_ids.add(teacher.pk)
             continue
+        if match.how == "name":  # found by name: the roster's e-mail is theirs too
+            ContactEmail.objects.create(
+                contact=teacher,
+                email=row.email,
+                is_primary=not ContactEmail.objects.filter(contact=teacher, is_primary=True).exists(),
+                kind=ContactEmail.Kind.WORK,
+            )
         roster_ids.add(teacher.pk)
         if teacher.school_id:
             scope_school_ids.add(teacher.school_id)
@@ -167,7 +212,7 @@ def roster_import(
             else:
                 changes["status"] = Teacher.Status.ACTIVE
         changed = [k for k, v in changes.items() if getattr(teacher, k) != v]
-        if changed:
+        if changed or match.how == "name":
             for k in changed:
                 setattr(teacher, k, changes[k])
             teacher.save(update_fields=[*changed, "updated_at"])
@@ -182,9 +227,28 @@ def roster_import(
         teacher.save(update_fields=["status", "updated_at"])
         log.deactivated += 1
     log.errors = sorted(errors, key=lambda e: (e["row"], e["field"]))[:500]
-    log.skipped += len({e["row"] for e in errors if e["field"] != "school"})
+    log.skipped += len({e["row"] for e in errors if e["field"] not in ("school", "match")})
     log.save()
+    progress_roster_diff(academic_year=rules.academic_year_of(timezone.localdate()))
     return log
+
+
+def _flag_ambiguous(row: RosterRow, match: Match, reason: str) -> None:
+    """Into the data-quality queue, keyed by the row's e-mail: one open flag however many imports."""
+    key = row.email if len(row.email) <= 40 else hashlib.sha1(row.email.encode(), usedforsecurity=False).hexdigest()
+    DataQualityFlag.objects.update_or_create(
+        entity_type="roster_row",
+        entity_key=key,
+        issue_type="roster_ambiguous_teacher",
+        defaults={
+            "entity_id": None,
+            "severity": DataQualityFlag.Severity.WARNING,
+            "source": "roster_import",
+            "status": DataQualityFlag.Status.OPEN,
+            "message": f"Roster row {row.row} ({row.first_name} {row.last_name}, {row.email}): {reason}"[:500],
+            "details": {"row": row.row, "email": row.email, "candidates": list(match.candidates)},
+        },
+    )
 
 
 def _flag_protected(teacher: Teacher, row: RosterRow) -> None:
@@ -221,10 +285,16 @@ def report_export_to_sheet(*, sheet_id: str, worksheet: str, header: list[str], 
     )
 
 
-def teacher_deactivate_manually(*, teacher: Teacher) -> Teacher:
-    """An administrator deactivates a teacher: roster imports will never reactivate them."""
+@transaction.atomic
+def teacher_deactivate_manually(*, teacher: Teacher, reason: str, user=None) -> Teacher:
+    """An administrator deactivates a teacher: roster imports will never reactivate them. Their
+    active progress rows are deactivated too, recording who, when and the (required) reason."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Give a reason for deactivating this teacher."]})
     teacher.status, teacher.deactivated_manually = Teacher.Status.INACTIVE, True
     teacher.save(update_fields=["status", "deactivated_manually", "updated_at"])
+    for record in TeacherProgress.objects.filter(teacher=teacher, is_active=True):
+        progress_deactivate(progress=record, source=DeactivationSource.MANUAL, user=user, reason=reason)
     return teacher
 
 

@@ -24,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from project.jobs import JobNotQueued, job_start
 
@@ -33,6 +32,7 @@ from ..models import (
     Contact,
     Event,
     EventFormat,
+    EventStatus,
     EventType,
     ParticipationStatus,
     PathfulImport,
@@ -45,7 +45,7 @@ from ..models import (
     UnmatchedStatus,
     VolunteerParticipation,
 )
-from . import pathful
+from . import bulkwrite, pathful
 from .matching import ContactMatcher, name_keys
 from .progress import teacher_progress_ensure
 
@@ -55,7 +55,7 @@ ERRORS_KEPT = 500
 
 
 def partner_configured() -> str:
-    return getattr(settings, "PATHFUL_PARTNER", "PREP-KC")
+    return settings.PATHFUL_PARTNER
 
 
 def pathful_upload_check(*, content: bytes, filename: str) -> None:
@@ -95,6 +95,25 @@ def pathful_import_create(*, content: bytes, filename: str, user=None) -> Pathfu
 
 
 # --------------------------------------------------------------------------- the run
+CHUNK = 2000  # ids per `IN (…)` lookup
+EVENT_FIELDS = (
+    "title",
+    "start",
+    "end",
+    "duration_minutes",
+    "status_source",
+    "school_id",
+    "cancellation_reason",
+    "status",
+)
+
+
+def _chunks(items, size: int = CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _school_index() -> dict[str, School]:
     found = {s.name.lower(): s for s in School.objects.select_related("district")}
     for alias in SchoolAlias.objects.select_related("school__district"):
@@ -102,39 +121,68 @@ def _school_index() -> dict[str, School]:
     return found
 
 
-def _queue(
-    log: PathfulImport,
-    existing: dict[tuple[str, str, str], PathfulUnmatched],
-    *,
-    kind: str,
-    session_id: str,
-    person_key: str = "",
-    name: str = "",
-    email: str = "",
-    reason: str,
-    raw: dict,
-) -> bool:
-    """Put a row in the unmatched queue once; True when it is newly queued."""
-    key = (kind, session_id, person_key)
-    row = existing.get(key)
-    if row is not None:
-        if row.last_import_id != log.pk:
-            row.last_import = log
-            row.raw = raw
-            row.save(update_fields=["last_import", "raw", "updated_at"])
-        return False
-    existing[key] = PathfulUnmatched.objects.create(
-        kind=kind,
-        session_id=session_id,
-        person_key=person_key[:255],
-        name=name[:255],
-        email=email[:254],
-        reason=reason[:255],
-        raw=raw,
-        first_import=log,
-        last_import=log,
-    )
-    return True
+class _Queue:
+    """The unmatched queue as one import sees it: the rows of this file's sessions read once, new
+    rows and re-sightings written in bulk at the end. A row is queued once per (kind, session,
+    person), however many rows or imports bring it."""
+
+    def __init__(self, log: PathfulImport, session_ids):
+        self.log = log
+        self.existing: dict[tuple[str, str, str], tuple[int, int | None]] = {}
+        for chunk in _chunks(session_ids):
+            for pk, kind, session_id, person_key, last_import_id in PathfulUnmatched.objects.filter(
+                session_id__in=chunk
+            ).values_list("pk", "kind", "session_id", "person_key", "last_import_id"):
+                self.existing[(kind, session_id, person_key)] = (pk, last_import_id)
+        self.new: dict[tuple[str, str, str], dict] = {}
+        self.seen_again: dict[int, dict] = {}
+
+    def add(
+        self,
+        *,
+        kind: str,
+        session_id: str,
+        person_key: str = "",
+        name: str = "",
+        email: str = "",
+        reason: str,
+        raw: dict,
+    ) -> bool:
+        """True when the row is newly queued."""
+        key = (kind, session_id, person_key[:255])
+        found = self.existing.get(key)
+        if found is not None:
+            pk, last_import_id = found
+            if last_import_id != self.log.pk:
+                self.seen_again[pk] = raw
+            return False
+        if key in self.new:
+            return False
+        self.new[key] = {
+            "kind": kind,
+            "session_id": session_id,
+            "person_key": key[2],
+            "name": name[:255],
+            "email": email[:254],
+            "reason": reason[:255],
+            "raw": raw,
+            "first_import_id": self.log.pk,
+            "last_import_id": self.log.pk,
+        }
+        return True
+
+    def write(self, *, now, user_id: int | None, reason: str) -> None:
+        bulkwrite.insert_with_history(
+            PathfulUnmatched, list(self.new.values()), now=now, user_id=user_id, reason=reason
+        )
+        bulkwrite.update(
+            PathfulUnmatched,
+            [
+                {"id": pk, "last_import_id": self.log.pk, "raw": raw, "updated_at": now}
+                for pk, raw in self.seen_again.items()
+            ],
+            fields=["last_import_id", "raw", "updated_at"],
+        )
 
 
 def pathful_import_run(*, import_id: int, progress: Callable[[float, str], None] = lambda p, m: None) -> PathfulImport:
@@ -143,13 +191,12 @@ def pathful_import_run(*, import_id: int, progress: Callable[[float, str], None]
         return log  # a task delivered twice
     PathfulImport.objects.filter(pk=log.pk).update(status=PathfulImport.Status.RUNNING)
     try:
-        with log.upload.open("rb") as handle:
-            content = handle.read()
-        header, rows = pathful.read_table(content, filename=log.filename)
-        missing = pathful.missing_columns(header, partner=partner_configured())
-        if missing:
-            raise pathful.PathfulFileError(f"Missing required column(s): {', '.join(missing)}.")
-        parsed = pathful.parse(header, rows, partner=partner_configured())
+        with log.upload.open("rb") as handle:  # streamed: the file is never read whole
+            header, rows = pathful.read_table(handle, filename=log.filename)
+            missing = pathful.missing_columns(header, partner=partner_configured())
+            if missing:
+                raise pathful.PathfulFileError(f"Missing required column(s): {', '.join(missing)}.")
+            parsed = pathful.parse(header, rows, partner=partner_configured())
     except (pathful.PathfulFileError, OSError, ValueError) as exc:
         log.status, log.finished_at = PathfulImport.Status.FAILED, timezone.now()
         log.errors = [{"row": 0, "field": "file", "message": str(exc)}]
@@ -164,23 +211,31 @@ def pathful_import_run(*, import_id: int, progress: Callable[[float, str], None]
 def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float, str], None]) -> None:
     now = timezone.now()
     tz = timezone.get_current_timezone()
+    audit = {"now": now, "user_id": log.imported_by_id, "reason": f"Pathful import {log.pk}"}
     log.rows, log.rows_other_partner = parsed.rows, parsed.rows_other_partner
     log.duplicate_rows, log.sessions = parsed.duplicate_rows, len(parsed.sessions)
     errors = list(parsed.errors)
-    known = {ps.session_id: ps for ps in PathfulSession.objects.select_related("event")}
-    queued = {(u.kind, u.session_id, u.person_key): u for u in PathfulUnmatched.objects.all()}
+    # What the database holds for this file's sessions only: session id → (PathfulSession id,
+    # event id, raw status, the event's imported fields).
+    known: dict[str, tuple[int, int, str, dict]] = {}
+    columns = [f"event__{name}" for name in EVENT_FIELDS]
+    for chunk in _chunks(parsed.sessions):
+        for session_id, ps_id, event_id, status_raw, *values in PathfulSession.objects.filter(
+            session_id__in=chunk
+        ).values_list("session_id", "pk", "event_id", "status_raw", *columns):
+            known[session_id] = (ps_id, event_id, status_raw, dict(zip(EVENT_FIELDS, values, strict=True)))
+    queue = _Queue(log, parsed.sessions)
     schools = _school_index()
     teachers = ContactMatcher(kind=Contact.Kind.TEACHER)
     presenters = ContactMatcher(kind=Contact.Kind.VOLUNTEER)
 
-    new_events: list[tuple[pathful.Session, Event]] = []
-    changed_events: list[Event] = []
-    placed: list[tuple[pathful.Session, Event]] = []
+    new_events: list[tuple[pathful.Session, dict]] = []
+    event_changes: dict[int, dict] = {}
+    raw_changes: list[dict] = []
+    placed: list[tuple[pathful.Session, int, dict]] = []  # (session, event id, its imported fields)
     for session in parsed.sessions.values():
         if session.event_status is None:
-            if _queue(
-                log,
-                queued,
+            if queue.add(
                 kind=UnmatchedKind.UNKNOWN_STATUS,
                 session_id=session.session_id,
                 reason=f"Unknown Pathful status “{session.status_raw}”.",
@@ -191,9 +246,7 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
         if session.start is None:
             if session.event_status == rules.DRAFT:
                 log.drafts_skipped += 1
-            elif _queue(
-                log,
-                queued,
+            elif queue.add(
                 kind=UnmatchedKind.NO_DATE_SESSION,
                 session_id=session.session_id,
                 reason="The session has no date.",
@@ -212,22 +265,26 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
             "school_id": school.pk if school else None,
             "cancellation_reason": session.cancellation_reason,
         }
-        ps = known.get(session.session_id)
-        if ps is None:
-            event = Event(
-                event_type=EventType.VIRTUAL_SESSION,
-                format=EventFormat.VIRTUAL,
-                status=session.event_status,
-                session_host="Pathful",
-                **fields,
+        found = known.get(session.session_id)
+        if found is None:
+            new_events.append(
+                (
+                    session,
+                    {
+                        "event_type": EventType.VIRTUAL_SESSION,
+                        "format": EventFormat.VIRTUAL,
+                        "status": session.event_status,
+                        "session_host": "Pathful",
+                        **fields,
+                    },
+                )
             )
-            new_events.append((session, event))
             continue
-        event = ps.event
-        if not session.cancellation_reason and event.status == session.event_status:
+        ps_id, event_id, status_raw, current = found
+        if not session.cancellation_reason and current["status"] == session.event_status:
             fields.pop("cancellation_reason")  # a reason set by hand stays when Pathful gives none
-        if event.status != session.event_status:
-            if rules.event_transition_allowed(event.status, session.event_status):
+        if current["status"] != session.event_status:
+            if rules.event_transition_allowed(current["status"], session.event_status):
                 fields["status"] = session.event_status
             else:
                 fields.pop("cancellation_reason")
@@ -235,155 +292,152 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
                     {
                         "row": session.row,
                         "field": "Status",
-                        "message": f"Session {session.session_id}: {event.get_status_display()} cannot become "
-                        f"“{session.status_raw}”; status kept.",
+                        "message": f"Session {session.session_id}: {EventStatus(current['status']).label} cannot "
+                        f"become “{session.status_raw}”; status kept.",
                     }
                 )
-        diff = {k: v for k, v in fields.items() if getattr(event, k) != v}
+        diff = {k: v for k, v in fields.items() if current[k] != v}
         if diff:
-            for k, v in diff.items():
-                setattr(event, k, v)
-            event.updated_at = now
-            changed_events.append(event)
-        placed.append((session, event))
+            event_changes[event_id] = diff
+        if status_raw != session.status_raw:
+            raw_changes.append({"id": ps_id, "status_raw": session.status_raw, "updated_at": now})
+        placed.append((session, event_id, {**current, **diff}))
 
     if new_events:
-        bulk_create_with_history([e for _s, e in new_events], Event, batch_size=500)
-        # bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35 (both required).
-        bulk_create_with_history(
-            [
-                PathfulSession(event=e, session_id=s.session_id, status_raw=s.status_raw, last_import=log)
-                for s, e in new_events
-            ],
+        ids = bulkwrite.insert_with_history(Event, [row for _s, row in new_events], **audit)
+        bulkwrite.insert_with_history(
             PathfulSession,
-            batch_size=500,
+            [
+                {"event_id": pk, "session_id": s.session_id, "status_raw": s.status_raw, "last_import_id": log.pk}
+                for (s, _row), pk in zip(new_events, ids, strict=True)
+            ],
+            **audit,
         )
         log.events_created = len(new_events)
-        placed.extend(new_events)
+        placed += [(s, pk, row) for (s, row), pk in zip(new_events, ids, strict=True)]
         through = Event.districts.through
         district_of = {s.pk: s.district_id for s in schools.values()}
         through.objects.bulk_create(
-            [through(event_id=e.pk, district_id=district_of[e.school_id]) for _s, e in new_events if e.school_id],
+            [
+                through(event_id=pk, district_id=district_of[row["school_id"]])
+                for (_s, row), pk in zip(new_events, ids, strict=True)
+                if row["school_id"]
+            ],
+            batch_size=1000,
             ignore_conflicts=True,
         )
-    if changed_events:
-        bulk_update_with_history(
-            changed_events,
-            Event,
-            [
-                "title",
-                "start",
-                "end",
-                "duration_minutes",
-                "status_source",
-                "school",
-                "status",
-                "cancellation_reason",
-                "updated_at",
-            ],
-            batch_size=500,
-        )
-        log.events_updated = len(changed_events)
-    PathfulSession.objects.filter(session_id__in=[s.session_id for s, _e in placed]).update(last_import=log)
-    PathfulUnmatched.objects.filter(
-        kind=UnmatchedKind.NO_DATE_SESSION,
-        status=UnmatchedStatus.PENDING,
-        session_id__in=[s.session_id for s, _e in placed],
-    ).update(status=UnmatchedStatus.RESOLVED, resolved_at=now, resolution_note=f"Dated by import {log.pk}.")
+    log.events_updated = bulkwrite.change(Event, event_changes, **audit)
+    bulkwrite.update(PathfulSession, raw_changes, fields=["status_raw", "updated_at"])
+    seen = [s.session_id for s, _pk, _row in placed]
+    for chunk in _chunks(seen):
+        PathfulSession.objects.filter(session_id__in=chunk).exclude(last_import=log).update(last_import=log)
+        PathfulUnmatched.objects.filter(
+            kind=UnmatchedKind.NO_DATE_SESSION, status=UnmatchedStatus.PENDING, session_id__in=chunk
+        ).update(status=UnmatchedStatus.RESOLVED, resolved_at=now, resolution_note=f"Dated by import {log.pk}.")
     progress(50, f"{log.events_created} sessions created, {log.events_updated} updated.")
 
-    # ---- participations
-    event_ids = [e.pk for _s, e in placed]
-    teacher_parts = {(p.event_id, p.teacher_id): p for p in TeacherParticipation.objects.filter(event_id__in=event_ids)}
-    presenter_parts = {
-        (p.event_id, p.volunteer_id): p for p in VolunteerParticipation.objects.filter(event_id__in=event_ids)
-    }
-    t_new, t_changed, v_new, v_changed = [], [], [], []
+    # ---- participations: what exists for these events, read once; then set-based writes
+    event_ids = [pk for _s, pk, _row in placed]
+    teacher_parts: dict[tuple[int, int], tuple] = {}
+    presenter_parts: dict[tuple[int, int], tuple] = {}
+    for chunk in _chunks(event_ids):
+        for pk, event_id, teacher_id, *state in TeacherParticipation.objects.filter(event_id__in=chunk).values_list(
+            "pk", "event_id", "teacher_id", "status", "status_source", "attendance_confirmed_at", "notes"
+        ):
+            teacher_parts[(event_id, teacher_id)] = (pk, *state)
+        for pk, event_id, volunteer_id, *state in VolunteerParticipation.objects.filter(event_id__in=chunk).values_list(
+            "pk", "event_id", "volunteer_id", "status", "status_source", "delivery_hours"
+        ):
+            presenter_parts[(event_id, volunteer_id)] = (pk, *state)
+    t_new: dict[tuple[int, int], dict] = {}
+    v_new: dict[tuple[int, int], dict] = {}
+    t_changes: dict[int, dict] = {}
+    v_changes: dict[int, dict] = {}
     touched_volunteers: set[int] = set()
     touched_events: set[int] = set()
     matched_teachers: set[int] = set()
-    for session, event in placed:
-        status = session.participation_status
+    for session, event_id, event in placed:
+        status, raw_status = session.participation_status, session.status_raw
         for person in session.people:
-            matcher = teachers if person.role == "teacher" else presenters
+            is_teacher = person.role == "teacher"
+            matcher = teachers if is_teacher else presenters
             match = matcher.match(name=person.name, email=person.email, salesforce_id=person.salesforce_id)
             if match.contact_id is None:
                 keys = name_keys(person.name)
-                if _queue(
-                    log,
-                    queued,
-                    kind=UnmatchedKind.TEACHER if person.role == "teacher" else UnmatchedKind.PRESENTER,
+                if queue.add(
+                    kind=UnmatchedKind.TEACHER if is_teacher else UnmatchedKind.PRESENTER,
                     session_id=session.session_id,
                     person_key=person.email or (keys[-1] if keys else person.name.lower()),
                     name=person.name,
                     email=person.email,
                     reason="More than one person matches." if match.how == "ambiguous" else "No person matches.",
-                    raw={**person.raw, "row": person.row, "candidates": list(match.candidates)},
+                    raw={**parsed.raw(person), "row": person.row, "candidates": list(match.candidates)},
                 ):
                     log.unmatched += 1
                 continue
             log.people_matched += 1
-            if person.role == "teacher":
+            key = (event_id, match.contact_id)
+            if is_teacher:
                 matched_teachers.add(match.contact_id)
-                part = teacher_parts.get((event.pk, match.contact_id))
-                if part is None:
-                    part = TeacherParticipation(event=event, teacher_id=match.contact_id)
-                    t_new.append(part)
-                    teacher_parts[(event.pk, match.contact_id)] = part
-                elif part.notes.strip():
+                confirmed = now if status == ParticipationStatus.ATTENDED else None
+                existing = teacher_parts.get(key)
+                if existing is None:
+                    t_new.setdefault(
+                        key,
+                        {
+                            "event_id": event_id,
+                            "teacher_id": match.contact_id,
+                            "status": status,
+                            "status_source": raw_status,
+                            "attendance_confirmed_at": confirmed,
+                        },
+                    )
+                    continue
+                pk, old_status, old_source, old_confirmed, notes = existing
+                if notes.strip():
                     continue  # an admin correction: imports keep it
-                _teacher_status_set(part, status=status, raw=session.status_raw, now=now, changed=t_changed)
-            else:
-                part = presenter_parts.get((event.pk, match.contact_id))
-                if part is None:
-                    part = VolunteerParticipation(event=event, volunteer_id=match.contact_id, role="Presenter")
-                    v_new.append(part)
-                    presenter_parts[(event.pk, match.contact_id)] = part
-                before = (part.status, part.status_source, part.delivery_hours)
-                part.status, part.status_source = status, session.status_raw
-                if status == ParticipationStatus.ATTENDED and part.delivery_hours is None and event.duration_minutes:
-                    part.delivery_hours = round(Decimal(event.duration_minutes) / 60, 2)
-                if part.pk is None or before != (part.status, part.status_source, part.delivery_hours):
+                if confirmed is not None and old_confirmed is not None:
+                    confirmed = old_confirmed  # the first import that saw it attended
+                if (old_status, old_source, old_confirmed) != (status, raw_status, confirmed):
+                    t_changes[pk] = {
+                        "status": status,
+                        "status_source": raw_status,
+                        "attendance_confirmed_at": confirmed,
+                    }
+                continue
+            hours = None
+            if status == ParticipationStatus.ATTENDED and event["duration_minutes"]:
+                hours = round(Decimal(event["duration_minutes"]) / 60, 2)
+            existing = presenter_parts.get(key)
+            if existing is None:
+                if key not in v_new:
+                    v_new[key] = {
+                        "event_id": event_id,
+                        "volunteer_id": match.contact_id,
+                        "role": "Presenter",
+                        "status": status,
+                        "status_source": raw_status,
+                        "delivery_hours": hours,
+                    }
                     touched_volunteers.add(match.contact_id)
-                    touched_events.add(event.pk)
-                    if part.pk is not None:
-                        part.updated_at = now
-                        v_changed.append(part)
-    for batch, model in ((t_new, TeacherParticipation), (v_new, VolunteerParticipation)):
-        if batch:
-            bulk_create_with_history(batch, model, batch_size=500)
-    if t_changed:
-        bulk_update_with_history(
-            t_changed,
-            TeacherParticipation,
-            ["status", "status_source", "attendance_confirmed_at", "updated_at"],
-            batch_size=500,
-        )
-    if v_changed:
-        bulk_update_with_history(
-            v_changed,
-            VolunteerParticipation,
-            ["status", "status_source", "delivery_hours", "updated_at"],
-            batch_size=500,
-        )
+                    touched_events.add(event_id)
+                continue
+            pk, old_status, old_source, old_hours = existing
+            hours = old_hours if old_hours is not None else hours
+            if (old_status, old_source, old_hours) != (status, raw_status, hours):
+                v_changes[pk] = {"status": status, "status_source": raw_status, "delivery_hours": hours}
+                touched_volunteers.add(match.contact_id)
+                touched_events.add(event_id)
+    bulkwrite.insert_with_history(TeacherParticipation, list(t_new.values()), **audit)
+    bulkwrite.insert_with_history(VolunteerParticipation, list(v_new.values()), **audit)
+    bulkwrite.change(TeacherParticipation, t_changes, **audit)
+    bulkwrite.change(VolunteerParticipation, v_changes, **audit)
+    queue.write(**audit)
     progress(80, f"{log.people_matched} people matched, {log.unmatched} queued.")
     if touched_events or touched_volunteers:
         services.participation_figures_refresh(volunteer_ids=touched_volunteers, event_ids=touched_events)
-    years = {rules.academic_year_of(timezone.localtime(e.start).date()) for _s, e in placed}
+    years = {rules.academic_year_of(timezone.localtime(row["start"]).date()) for _s, _pk, row in placed}
     teacher_progress_ensure(teacher_ids=matched_teachers, academic_years=years)
     log.errors = errors[:ERRORS_KEPT]
     log.status, log.finished_at = PathfulImport.Status.DONE, timezone.now()
     log.save()
-
-
-def _teacher_status_set(part: TeacherParticipation, *, status: str, raw: str, now, changed: list) -> None:
-    """Completed → attended with a confirmation time (kept from the first import that saw it)."""
-    before = (part.status, part.status_source, part.attendance_confirmed_at)
-    part.status, part.status_source = status, raw
-    if status == ParticipationStatus.ATTENDED:
-        part.attendance_confirmed_at = part.attendance_confirmed_at or now
-    else:
-        part.attendance_confirmed_at = None
-    if part.pk is not None and before != (part.status, part.status_source, part.attendance_confirmed_at):
-        part.updated_at = now
-        changed.append(part)

@@ -68,8 +68,12 @@ class ContactMatcher:
         for contact_id, email in ContactEmail.objects.filter(contact__kind=kind).values_list("contact_id", "email"):
             self.by_email[email.lower()].add(contact_id)
 
-    def add(self, *, contact_id: int, first_name: str, last_name: str, email: str = "") -> None:
+    def add(
+        self, *, contact_id: int, first_name: str, last_name: str, email: str = "", salesforce_id: str = ""
+    ) -> None:
         """Make a contact created during the import findable by the rows after it."""
+        if salesforce_id:
+            self.by_sf[salesforce_id] = contact_id
         key = name_key(first_name, last_name)
         if key:
             self.by_name[key].add(contact_id)

@@ -80,21 +80,15 @@ def dashboard(request):
     context = {"form": form, "schools": [], "totals": None}
     if form.is_valid():
         district, year = form.cleaned_data["district"], form.cleaned_data["year"]
-        rows = progress.progress_rows(
-            progress=progress.progress_queryset(district_ids=[district.pk], academic_year=year)
-            .filter(is_active=True)
-            .only(*progress.SUMMARY_FIELDS),
-            academic_year=year,
-        )
-        schools = progress.school_summaries(rows)
-        totals = {status: sum(1 for r in rows if r.status == status) for status in progress.STATUS_LABELS}
+        schools = progress.school_counts(district_id=district.pk, academic_year=year)
+        totals = {status: sum(getattr(s, status) for s in schools) for status in progress.STATUS_LABELS}
         context.update(
             district=district,
             year=year,
             year_label=rules.academic_year_label(year),
             schools=schools,
             totals=totals,
-            teachers=len(rows),
+            teachers=sum(s.teachers for s in schools),
             chart={
                 "labels": [s.name for s in schools],
                 "series": {label: [getattr(s, key) for s in schools] for key, label in progress.STATUS_LABELS.items()},

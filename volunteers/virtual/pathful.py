@@ -13,6 +13,7 @@ checks the header, keeps the configured partner's rows and groups them into sess
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,6 +21,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
+from typing import BinaryIO
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -59,6 +62,7 @@ STATUS_MAP: dict[str, tuple[str, str, str]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def status_key(raw: str | None) -> str:
     """Case-, space- and punctuation-insensitive: "No-Show", "no show" and "NOSHOW" are one."""
     return re.sub(r"[^a-z]", "", (raw or "").lower())
@@ -78,37 +82,56 @@ class PathfulFileError(Exception):
 
 
 # --------------------------------------------------------------------------- reading
-def read_table(content: bytes, *, filename: str) -> tuple[list[str], Iterator[list]]:
-    """Header and a row iterator of an .xlsx or .csv file (chosen by content, not by name)."""
-    if content[:4] == b"PK\x03\x04":
+def read_table(source: bytes | BinaryIO, *, filename: str) -> tuple[list[str], Iterator[list]]:
+    """Header and a row iterator of an .xlsx or .csv file (chosen by content, not by name).
+
+    `source` is the upload's bytes or an open binary file; a file is streamed (openpyxl in
+    read-only mode, csv line by line), so it must stay open while the rows are read."""
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    head = handle.read(4096)
+    handle.seek(0)
+    if head[:4] == b"PK\x03\x04":
         try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise PathfulFileError(f"“{filename}” is not a readable Excel (.xlsx) file.") from exc
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+            rows = book.worksheets[0].iter_rows(values_only=True)
             header = next(rows, None) or ()
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            KeyError,
+            OSError,
+            ValueError,
+            IndexError,
+            SyntaxError,
+        ) as exc:
+            # SyntaxError: the XML parsers' errors (ElementTree's ParseError, lxml's) derive from it.
             raise PathfulFileError(f"“{filename}” is not a readable Excel (.xlsx) file.") from exc
         return [str(h or "").strip() for h in header], _xlsx_rows(rows, filename)
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise PathfulFileError("Old Excel (.xls) files are not supported: save the report as .xlsx or .csv.")
     try:
-        text = content.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:
         raise PathfulFileError(f"“{filename}” is neither an Excel (.xlsx) file nor UTF-8 CSV text.") from exc
-    if "\x00" in text[:4096]:
+    if b"\x00" in head:
         raise PathfulFileError(f"“{filename}” is neither an Excel (.xlsx) file nor UTF-8 CSV text.")
-    reader = csv.reader(io.StringIO(text))
+    reader = _csv_rows(csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")), filename)
     header = next(reader, [])
-    return [h.strip() for h in header], reader
+    return [str(h).strip() for h in header], reader
+
+
+def _csv_rows(reader: Iterator[list], filename: str) -> Iterator[list]:
+    try:
+        yield from reader
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise PathfulFileError(f"“{filename}” is not UTF-8 CSV text past its first lines.") from exc
 
 
 def _xlsx_rows(rows: Iterable, filename: str) -> Iterator[list]:
     try:
         for row in rows:
             yield list(row)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken XML
         raise PathfulFileError(f"“{filename}” is damaged: it stops part-way through.") from exc
 
 
@@ -122,7 +145,7 @@ class Person:
     salesforce_id: str
     school: str
     district: str
-    raw: dict
+    cells: tuple  # the row's cells of `Parsed.columns`, as read (compact); see `Parsed.raw`
 
 
 @dataclass
@@ -148,6 +171,11 @@ class Parsed:
     rows_other_partner: int = 0
     duplicate_rows: int = 0
     errors: list[dict] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+
+    def raw(self, person: Person) -> dict[str, str]:
+        """The person's row as read (column → text), for the unmatched queue."""
+        return {name: _text(value) for name, value in zip(self.columns, person.cells, strict=True)}
 
 
 def column_index(header: list[str]) -> dict[str, int]:
@@ -165,11 +193,32 @@ def missing_columns(header: list[str], *, partner: str) -> list[str]:
     return [c for c in needed if c not in found]
 
 
+_BLANK_WORDS = frozenset({"none", "null", "n/a"})
+
+
 def _text(value) -> str:
     if value is None:
         return ""
-    text = str(value).strip()
-    return "" if text.lower() in {"none", "null", "n/a"} else text
+    text = value.strip() if isinstance(value, str) else str(value).strip()
+    return "" if len(text) <= 4 and text.lower() in _BLANK_WORDS else text
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> datetime:
+    if len(text) >= 10 and text[4] == "-":  # ISO: the usual export, parsed in C
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return parsed if len(text) > 10 else datetime.combine(parsed.date(), time(9, 0))
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return parsed if ("%H" in fmt or "%I" in fmt) else datetime.combine(parsed.date(), time(9, 0))
+    raise ValueError(f"“{text}” is not a date (use YYYY-MM-DD or MM/DD/YYYY).")
 
 
 def parse_datetime(value) -> datetime | None:
@@ -178,15 +227,7 @@ def parse_datetime(value) -> datetime | None:
     if isinstance(value, date):
         return datetime.combine(value, time(9, 0))
     text = _text(value)
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
-        try:
-            parsed = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return parsed if ("%H" in fmt or "%I" in fmt) else datetime.combine(parsed.date(), time(9, 0))
-    raise ValueError(f"“{text}” is not a date (use YYYY-MM-DD or MM/DD/YYYY).")
+    return _parse_date_text(text) if text else None
 
 
 def _duration(value) -> int | None:
@@ -203,57 +244,76 @@ def _duration(value) -> int | None:
 def parse(header: list[str], rows: Iterable[list], *, partner: str) -> Parsed:
     """Group the rows into sessions. Call `missing_columns` first; this assumes they are there.
 
-    Row numbers count the header as row 1, as a spreadsheet shows them."""
+    Row numbers count the header as row 1, as a spreadsheet shows them. A session's later rows
+    add its people; one whose date or status differs from the session's first row is reported
+    (the first row's values are used)."""
     cols = column_index(header)
-    out = Parsed()
+    out = Parsed(columns=tuple(cols))
     seen_people: set[tuple[str, str, str]] = set()
     wanted_partner = status_key(partner)
-
-    def get(raw: list, name: str):
-        i = cols.get(name)
-        return raw[i] if i is not None and i < len(raw) else None
+    width = max(len(header), max(cols.values(), default=-1) + 1)
+    pad = [None] * (width + 1)  # cell `width` is always empty: the place of an absent column
+    i_session, i_status, i_role, i_name = (cols[c] for c in ("Session ID", "Status", "SignUp Role", "Name"))
+    i_partner, i_date, i_title, i_duration, i_school, i_district, i_email, i_sf = (
+        cols.get(c, width)
+        for c in ("Partner", "Date", "Title", "Duration", "School", "District", "Email", "Salesforce ID")
+    )
+    keep = [cols[c] for c in out.columns]
 
     for offset, raw in enumerate(rows):
-        number = offset + 2
-        if not any(_text(v) for v in raw):
+        if not any(raw):
             continue
+        if len(raw) <= width:
+            raw = [*raw, *pad[len(raw) :]]
+        number = offset + 2
+        session_id = _text(raw[i_session])
+        if not session_id and not any(_text(v) for v in raw):
+            continue  # a blank line
         out.rows += 1
-        if wanted_partner and status_key(_text(get(raw, "Partner"))) != wanted_partner:
+        if wanted_partner and status_key(_text(raw[i_partner])) != wanted_partner:
             out.rows_other_partner += 1
             continue
-        session_id = _text(get(raw, "Session ID"))
         if not session_id:
             out.errors.append({"row": number, "field": "Session ID", "message": "No session id; row skipped."})
             continue
         session = out.sessions.get(session_id)
+        status_raw = _text(raw[i_status])
         if session is None:
             try:
-                start = parse_datetime(get(raw, "Date"))
+                start = parse_datetime(raw[i_date])
             except ValueError as exc:
                 out.errors.append({"row": number, "field": "Date", "message": str(exc)})
                 continue
-            status_raw = _text(get(raw, "Status"))
             mapped = status_map(status_raw)
             session = Session(
                 session_id=session_id[:64],
                 row=number,
-                title=_text(get(raw, "Title"))[:255] or f"Pathful session {session_id}",
+                title=_text(raw[i_title])[:255] or f"Pathful session {session_id}",
                 start=start,
                 status_raw=status_raw[:100],
                 event_status=mapped[0] if mapped else None,
                 participation_status=mapped[1] if mapped else None,
                 cancellation_reason=mapped[2] if mapped else "",
-                duration_minutes=_duration(get(raw, "Duration")),
-                school=_text(get(raw, "School")),
-                district=_text(get(raw, "District")),
+                duration_minutes=_duration(raw[i_duration]),
+                school=_text(raw[i_school]),
+                district=_text(raw[i_district]),
             )
             out.sessions[session_id] = session
-        role_raw = status_key(_text(get(raw, "SignUp Role")))
+        elif status_raw[:100] != session.status_raw or _start_differs(session, raw[i_date]):
+            out.errors.append(
+                {
+                    "row": number,
+                    "field": "Session ID",
+                    "message": f"Session {session_id} appears again with another date or status (first at row "
+                    f"{session.row}); the first row's are used.",
+                }
+            )
+        role_raw = status_key(_text(raw[i_role]))
         role = "teacher" if role_raw in TEACHER_ROLES else "presenter" if role_raw in PRESENTER_ROLES else ""
-        name = " ".join(_text(get(raw, "Name")).split())
+        name = " ".join(_text(raw[i_name]).split())
         if not role or not name:
             continue  # a session-only row (no participant), e.g. an unfilled presenter slot
-        email = _text(get(raw, "Email")).lower()
+        email = _text(raw[i_email]).lower()
         key = (session_id, role, email or name.lower())
         if key in seen_people:
             out.duplicate_rows += 1
@@ -272,10 +332,17 @@ def parse(header: list[str], rows: Iterable[list], *, partner: str) -> Parsed:
                 role=role,
                 name=name[:255],
                 email=email[:254],
-                salesforce_id=_text(get(raw, "Salesforce ID"))[:18],
-                school=_text(get(raw, "School")) or session.school,
-                district=_text(get(raw, "District")) or session.district,
-                raw={h: _text(get(raw, h)) for h in cols},
+                salesforce_id=_text(raw[i_sf])[:18],
+                school=_text(raw[i_school]) or session.school,
+                district=_text(raw[i_district]) or session.district,
+                cells=tuple(raw[i] for i in keep),
             )
         )
     return out
+
+
+def _start_differs(session: Session, value) -> bool:
+    try:
+        return parse_datetime(value) != session.start
+    except ValueError:
+        return True

@@ -13,18 +13,35 @@ queries and computes in Python.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from .. import rules
 from ..models import (
@@ -33,11 +50,14 @@ from ..models import (
     DeactivationSource,
     EventAttendanceDetail,
     EventFormat,
+    EventStatus,
+    ParticipationStatus,
     School,
     Teacher,
     TeacherParticipation,
     TeacherProgress,
 )
+from . import bulkwrite
 
 ACHIEVED, IN_PROGRESS, NOT_STARTED = "achieved", "in_progress", "not_started"
 STATUS_LABELS = {ACHIEVED: "Achieved", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
@@ -113,6 +133,15 @@ def progress_queryset(*, district_ids: Iterable[int] | None, academic_year: int)
     return qs
 
 
+def _year_range(academic_year: int) -> tuple[datetime, datetime]:
+    start, end = rules.academic_year_bounds(academic_year)
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, datetime.min.time()), tz),
+        timezone.make_aware(datetime.combine(end, datetime.max.time()), tz),
+    )
+
+
 def progress_rows(
     *, progress: Iterable[TeacherProgress], academic_year: int, now: datetime | None = None, with_sessions: bool = False
 ) -> list[ProgressRow]:
@@ -121,10 +150,7 @@ def progress_rows(
     rows = [ProgressRow(progress=p) for p in progress]
     if not rows:
         return rows
-    start, end = rules.academic_year_bounds(academic_year)
-    tz = timezone.get_current_timezone()
-    lo = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
-    hi = timezone.make_aware(datetime.combine(end, datetime.max.time()), tz)
+    lo, hi = _year_range(academic_year)
     by_teacher: dict[int, list[ProgressRow]] = defaultdict(list)
     for row in rows:
         if row.progress.teacher_id:
@@ -199,6 +225,135 @@ def school_summaries(rows: list[ProgressRow]) -> list[SchoolSummary]:
     return sorted(found.values(), key=lambda s: s.name.lower())
 
 
+def _class_q(counted_as: str, *, now: datetime, status: str = "status", event: str = "event__") -> Q:
+    """The participations (of TeacherParticipation) `session_class` puts in `counted_as`, as SQL.
+
+    Derived from `session_class` itself over every stored (event status, participation status,
+    upcoming) combination, so the database and Python apply the one rule. `status` and `event`
+    are the paths to the participation's status and its event from the queried model."""
+    by_part: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for part in ParticipationStatus.values:
+        for event_status in EventStatus.values:
+            for upcoming in (True, False):
+                if session_class(event_status=event_status, participation_status=part, upcoming=upcoming) == counted_as:
+                    by_part[(part, upcoming)].append(event_status)
+    found = []
+    for part in ParticipationStatus.values:
+        soon, past = set(by_part.get((part, True), [])), set(by_part.get((part, False), []))
+        if both := sorted(soon & past):
+            found.append(Q(**{status: part, f"{event}status__in": both}))
+        if only_soon := sorted(soon - past):
+            found.append(Q(**{status: part, f"{event}status__in": only_soon, f"{event}start__gte": now}))
+        if only_past := sorted(past - soon):
+            found.append(Q(**{status: part, f"{event}status__in": only_past, f"{event}start__lt": now}))
+    return reduce(operator.or_, found) if found else Q(pk__in=[])
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0, output_field=IntegerField())
+
+
+def progress_counted(*, academic_year: int, now: datetime | None = None) -> QuerySet[TeacherProgress]:
+    """`TeacherProgress` rows annotated in SQL with `completed`, `planned` and `status` (the same
+    rules as `progress_rows`: overrides win; "add" counts as completed, "remove" not at all)."""
+    now = now or timezone.now()
+    lo, hi = _year_range(academic_year)
+    overridden = AttendanceOverride.objects.filter(progress_id=OuterRef(OuterRef("pk")), is_active=True)
+    parts = TeacherParticipation.objects.filter(
+        teacher_id=OuterRef("teacher_id"), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
+    ).exclude(event_id__in=overridden.values("event_id"))
+    added = AttendanceOverride.objects.filter(
+        progress_id=OuterRef("pk"), is_active=True, action=AttendanceOverride.Action.ADD
+    )
+    target = Case(When(target_sessions__lt=1, then=Value(1)), default=F("target_sessions"), output_field=IntegerField())
+    return (
+        TeacherProgress.objects.filter(academic_year=academic_year)
+        .annotate(
+            completed=_count(parts.filter(_class_q(COMPLETED, now=now))) + _count(added),
+            planned=_count(parts.filter(_class_q(PLANNED, now=now))),
+        )
+        .annotate(
+            status=Case(
+                When(completed__gte=target, then=Value(ACHIEVED)),
+                When(Q(completed__gte=target - F("planned")), then=Value(IN_PROGRESS)),
+                default=Value(NOT_STARTED),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def _status_sql(completed: str, planned: str, target: str) -> dict[str, str]:
+    """`progress_status` as SQL conditions over three numeric SQL expressions."""
+    return {
+        ACHIEVED: f"{completed} >= {target}",
+        IN_PROGRESS: f"{completed} < {target} AND {completed} + {planned} >= {target}",
+        NOT_STARTED: f"{completed} + {planned} < {target}",
+    }
+
+
+def school_counts(*, district_id: int, academic_year: int, now: datetime | None = None) -> list[SchoolSummary]:
+    """The district dashboard: per school, active teachers and how many are at each status —
+    counted by the database in one statement whatever the number of teachers:
+    - per teacher, one pass over their virtual participations of the year (`_class_q`, the
+      Python rule in SQL);
+    - per progress row, its active overrides: each takes away what the teacher's participation
+      in that session counted as, and an "add" counts as completed;
+    - then each row's status (`progress_status` in SQL) and a count per school and status."""
+    now = now or timezone.now()
+    lo, hi = _year_range(academic_year)
+    rows = TeacherProgress.objects.filter(district_id=district_id, academic_year=academic_year, is_active=True)
+    in_year = {"event__format": EventFormat.VIRTUAL, "event__start__range": (lo, hi)}
+    per_teacher = (
+        TeacherParticipation.objects.filter(teacher_id__in=rows.values("teacher_id"), **in_year)
+        .order_by()
+        .values("teacher_id")
+        .annotate(
+            completed=Count("pk", filter=_class_q(COMPLETED, now=now)),
+            planned=Count("pk", filter=_class_q(PLANNED, now=now)),
+        )
+    )
+    overrides = AttendanceOverride.objects.filter(progress__in=rows, is_active=True).order_by()
+    added = overrides.filter(action=AttendanceOverride.Action.ADD).values("progress_id").annotate(n=Count("pk"))
+    # What an override replaces: the teacher's own participation in that session, as it counted.
+    theirs = "event__teacher_participations__"
+    replaced = (
+        overrides.filter(**{f"{theirs}teacher_id": F("progress__teacher_id")}, **in_year)
+        .values("progress_id")
+        .annotate(
+            completed=Count("pk", filter=_class_q(COMPLETED, now=now, status=f"{theirs}status")),
+            planned=Count("pk", filter=_class_q(PLANNED, now=now, status=f"{theirs}status")),
+        )
+    )
+    progress_rows_ = rows.order_by().values("id", "school_id", "teacher_id", "target_sessions")
+    parts = [q.query.sql_with_params() for q in (progress_rows_, per_teacher, added, replaced)]
+    (p_sql, p_params), (t_sql, t_params), (a_sql, a_params), (r_sql, r_params) = parts
+    status = _status_sql("x.completed", "x.planned", "x.target")
+    school = connection.ops.quote_name(School._meta.db_table)
+    sums = ", ".join(f"SUM(CASE WHEN {status[key]} THEN 1 ELSE 0 END)" for key in STATUS_LABELS)
+    # Bandit B608: the parts are Django's own compiled SQL (values are bound parameters).
+    derived = (
+        "SELECT p.school_id AS school_id, CASE WHEN p.target_sessions < 1 THEN 1 ELSE p.target_sessions END AS target, "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
+        "COALESCE(t.completed, 0) - COALESCE(r.completed, 0) + COALESCE(a.n, 0) AS completed, "
+        "COALESCE(t.planned, 0) - COALESCE(r.planned, 0) AS planned "
+        f"FROM ({p_sql}) p LEFT JOIN ({t_sql}) t ON t.teacher_id = p.teacher_id "
+        f"LEFT JOIN ({a_sql}) a ON a.progress_id = p.id LEFT JOIN ({r_sql}) r ON r.progress_id = p.id"
+    )
+    query = (
+        f"SELECT x.school_id, s.name, COUNT(*), {sums} FROM ({derived}) x "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
+        f"LEFT JOIN {school} s ON s.id = x.school_id GROUP BY x.school_id, s.name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*p_params, *t_params, *a_params, *r_params])
+        found = cursor.fetchall()
+    summaries = [
+        SchoolSummary(school_id, name or "No school", teachers, *(int(n or 0) for n in counts))
+        for school_id, name, teachers, *counts in found
+    ]
+    return sorted(summaries, key=lambda s: s.name.lower())
+
+
 # --------------------------------------------------------------------------- writing
 def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Iterable[int]) -> int:
     """A progress row for each active teacher with a school (hence a district) and an e-mail, per
@@ -214,32 +369,33 @@ def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Itera
             emails[contact_id] = email.lower()
     teachers = Teacher.objects.filter(
         pk__in=teacher_ids, status=Teacher.Status.ACTIVE, school__isnull=False
-    ).select_related("school")
+    ).values_list("pk", "school_id", "school__district_id", "first_name", "middle_name", "last_name", "suffix")
     existing = set(
         TeacherProgress.objects.filter(academic_year__in=years, email__in=list(emails.values())).values_list(
             "district_id", "email", "academic_year"
         )
     )
     new = []
-    for teacher in teachers:
-        email = emails.get(teacher.pk)
+    for pk, school_id, district_id, *names in teachers:
+        email = emails.get(pk)
         if not email:
             continue
         for year in years:
-            if (teacher.school.district_id, email, year) in existing:
+            if (district_id, email, year) in existing:
                 continue
-            existing.add((teacher.school.district_id, email, year))
+            existing.add((district_id, email, year))
             new.append(
-                TeacherProgress(
-                    district_id=teacher.school.district_id,
-                    school=teacher.school,
-                    teacher=teacher,
-                    email=email,
-                    name=teacher.full_name[:255],
-                    academic_year=year,
-                )
+                {
+                    "district_id": district_id,
+                    "school_id": school_id,
+                    "teacher_id": pk,
+                    "email": email,
+                    "name": " ".join(n for n in names if n)[:255],  # Contact.full_name
+                    "academic_year": year,
+                }
             )
-    bulk_create_with_history(new, TeacherProgress, batch_size=500)  # each creation in the history trail
+    # Set-based, each creation still in the history trail.
+    bulkwrite.insert_with_history(TeacherProgress, new, now=timezone.now(), user_id=None, reason="Progress tracking")
     return len(new)
 
 
@@ -306,6 +462,20 @@ def progress_roster_diff(*, academic_year: int) -> int:
         elif not progress.is_active and active and progress.deactivation_source == DeactivationSource.ROSTER_DIFF:
             progress_reactivate(progress=progress)
             changed += 1
+    return changed
+
+
+@transaction.atomic
+def progress_year_close(*, academic_year: int, user=None, today=None) -> int:
+    """Year end: every still-active row of an academic year that is over is deactivated (source
+    "year end", who, when). Refused for the current or a future year. Returns rows changed."""
+    today = today or timezone.localdate()
+    if rules.academic_year_bounds(academic_year)[1] >= today:
+        raise ValidationError({"academic_year": [f"{rules.academic_year_label(academic_year)} is not over yet."]})
+    changed = 0
+    for record in TeacherProgress.objects.filter(academic_year=academic_year, is_active=True):
+        progress_deactivate(progress=record, source=DeactivationSource.YEAR_END, user=user)
+        changed += 1
     return changed
 
 
