@@ -36,4 +36,5 @@ urlpatterns = [
     path("analytics/", analytics.analytics, name="analytics"),
     path("analytics/report.csv", analytics.analytics_csv, name="analytics_csv"),
     path("analytics/report.pdf", analytics.analytics_pdf, name="analytics_pdf"),
+    path("analytics/calendar/", analytics.expense_calendar, name="expense_calendar"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from project.csv import csv_response
+from project.dates import month_from_query
 
 from .. import selectors
 from ..api import analytics_range
@@ -70,3 +71,12 @@ def analytics_pdf(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="expense-analytics-{a["start"]}-{a["end"]}.pdf"'
     return response
+
+
+@login_required
+def expense_calendar(request):
+    """`?month=YYYY-MM` (this month by default); anything else is a 400 naming the parameter."""
+    today = selectors.user_today(request.user)
+    first = month_from_query(request.GET, today=today)
+    calendar = selectors.expense_calendar_for_user(request.user, first=first, today=today)
+    return render(request, "expenses/calendar.html", calendar)
