@@ -73,6 +73,7 @@ def backup_page(request):
                 f"Restored into {owner.get_username()}: {result['expenses_created']} expenses created "
                 f"({result['expenses_present']} already there), {result['restaurants_created']} restaurants, "
                 f"{result['categories_created']} categories, {result['tags_created']} tags, "
+                f"{result['loyalty_created']} loyalty programmes, "
                 f"{result['receipts_restored']} receipts.",
             )
             return redirect("expenses:backup")
