@@ -37,8 +37,10 @@ EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def parse_date(value) -> date:
-    """ISO `2025-01-31`, `1/31/2025` (M/D/YYYY or M/D/YY), `7-Mar-26`, `Jan 1, 2025`,
-    `January 1 2025`, or an Excel serial number such as 45658. Raises ValueError."""
+    """ISO `2025-01-31` (or `2025/01/31`), `1/31/2025` or `1-31-2025` (month first, M/D/YY too),
+    `7-Mar-26`, `Jan 1, 2025`, `January 1 2025`, or an Excel serial number such as 45230
+    (2023-10-31). Day-first numeric dates are not guessed (3/7 is 7 March, never 3 July).
+    Raises ValueError."""
     if isinstance(value, bool) or value is None:
         raise ValueError("a date is required")
     if isinstance(value, int | float):
@@ -46,12 +48,12 @@ def parse_date(value) -> date:
     text = str(value).strip()
     if not text:
         raise ValueError("a date is required")
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text)
+    match = re.fullmatch(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[T ].*)?", text)
     if match:
-        return _make_date(int(match[1]), int(match[2]), int(match[3]), text)
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", text)
+        return _make_date(int(match[1]), int(match[3]), int(match[4]), text)
+    match = re.fullmatch(r"(\d{1,2})([/-])(\d{1,2})\2(\d{2}|\d{4})", text)
     if match:
-        return _make_date(_year(match[3]), int(match[1]), int(match[2]), text)
+        return _make_date(_year(match[4]), int(match[1]), int(match[3]), text)
     match = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]{3,9})[- ](\d{2}|\d{4})", text)
     if match:
         return _make_date(_year(match[3]), _month(match[2], text), int(match[1]), text)
