@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from .. import importing
 from ..models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
-from .bulk import EXPENSE_CLEAN_EXCLUDE, history_rows, insert_rows, names_resolve
+from .bulk import EXPENSE_CLEAN_EXCLUDE, history_rows, insert_instances, insert_rows, names_resolve
 from .categories import category_defaults_ensure
 from .merchants import merchant_link_restaurants
 
@@ -409,7 +409,8 @@ def import_draft_apply(
             expense.restaurant_id = restaurant_keys[restaurant_key]
         expense.category_id = category_ids.get(row["category"].lower()) if row["category"] else None
     # SQLite (3.35+) and PostgreSQL return the new ids, so the instances get their pk here.
-    new_expenses = Expense.objects.bulk_create([expense for _, expense, _ in creates])
+    new_expenses = [expense for _, expense, _ in creates]
+    insert_instances(Expense, new_expenses)
     history = history_rows(new_expenses, history_type="+", user=user, reason=reason, when=now)
     update_fields = {"updated_at"}
     for row, expense, fields in updates:
