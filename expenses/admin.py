@@ -4,10 +4,21 @@ shown. Changes go through the owner's pages and API, whose services keep every r
 one user's data (an admin form would let an expense point at another user's restaurant)."""
 
 from django.contrib import admin
+from django.db.models import Count
 
 from project.admin import AuditedAdmin, SoftDeleteAdmin, export_as_csv
 
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, ImportDraft, Restaurant, Tag
+from .models import (
+    Category,
+    Expense,
+    ExpenseProfile,
+    ExpenseTag,
+    ImportDraft,
+    LoyaltyAccount,
+    Merchant,
+    Restaurant,
+    Tag,
+)
 
 
 class SupportReadOnly:
@@ -44,6 +55,34 @@ class RestaurantAdmin(SupportReadOnly, AuditedAdmin):
 
     # Deleting goes through Django's confirmation page, which lists the PROTECTed expenses
     # and refuses, exactly like services.restaurant_delete does for pages and API.
+
+
+@admin.register(Merchant)
+class MerchantAdmin(SupportReadOnly, AuditedAdmin):
+    """Merchants are per user (docs/expenses.md): shown here read-only, owner included; each
+    user curates their own catalogue on /expenses/merchants/."""
+
+    list_display = ("name", "short_name", "website", "category", "restaurant_count", "user")
+    list_filter = ("category",)
+    search_fields = ("name", "short_name", "website", "user__username")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    actions = [export_as_csv]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(restaurant_total=Count("restaurants"))
+
+    @admin.display(description="restaurants", ordering="restaurant_total")
+    def restaurant_count(self, obj) -> int:
+        return obj.restaurant_total
+
+
+@admin.register(LoyaltyAccount)
+class LoyaltyAccountAdmin(SupportReadOnly, AuditedAdmin):
+    list_display = ("program", "merchant", "tier", "points", "user")
+    search_fields = ("program", "merchant__name", "user__username")
+    list_select_related = ("user", "merchant")
+    autocomplete_fields = ("user", "merchant")
 
 
 @admin.register(Category)

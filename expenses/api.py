@@ -330,13 +330,19 @@ class ImportApplySerializer(StrictSerializer):
     create_missing_categories = serializers.BooleanField(required=False, default=False)
 
 
+class ExpenseImportResultRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The data-row number in the file.")
+    action = serializers.CharField(help_text="imported, updated or skipped")
+    expense_id = serializers.IntegerField(allow_null=True, help_text="The expense written (or skipped as a duplicate).")
+
+
 class ImportResultSerializer(serializers.Serializer):
     imported = serializers.IntegerField()
     updated = serializers.IntegerField()
     skipped = serializers.IntegerField()
     restaurants_created = serializers.IntegerField()
     already_applied = serializers.BooleanField()
-    rows = serializers.ListField(child=serializers.DictField())
+    rows = ExpenseImportResultRowSerializer(many=True)
 
 
 class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -412,6 +418,28 @@ def export_response(user, params, fmt: str) -> HttpResponse:
     return response
 
 
+class ExpenseExportRowSerializer(serializers.Serializer):
+    """One exported expense (the JSON export; the CSV has the same columns, tags `;`-joined)."""
+
+    date = serializers.DateField()
+    time = serializers.CharField(help_text="HH:MM:SS, or blank")
+    cleared_date = serializers.CharField(help_text="YYYY-MM-DD, or blank")
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Always positive; see kind.")
+    kind = serializers.CharField(help_text="expense or refund")
+    restaurant = serializers.CharField()
+    location_name = serializers.CharField()
+    address = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    category = serializers.CharField()
+    meal_type = serializers.CharField()
+    order_type = serializers.CharField()
+    party_size = serializers.IntegerField()
+    tags = serializers.ListField(child=serializers.CharField())
+    notes = serializers.CharField()
+
+
 class ExportView(APIView):
     content_negotiation_class = FirstRendererNegotiation
     repeatable_query_parameters = ("tags",)
@@ -420,11 +448,7 @@ class ExportView(APIView):
         parameters=EXPORT_PARAMS,
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, "application/json"): {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": "One object a row.",
-            },
+            (200, "application/json"): ExpenseExportRowSerializer(many=True),
         },
     )
     def get(self, request):
@@ -451,7 +475,7 @@ def analytics_range(user, data) -> tuple[date, date]:
     return start, end
 
 
-def analytics_json(result: dict) -> dict:
+def plain_json(result: dict) -> dict:
     def plain(value):
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
@@ -466,10 +490,79 @@ def analytics_json(result: dict) -> dict:
     return plain(result)
 
 
+def _money(**kwargs) -> serializers.DecimalField:
+    """A sum of money as the API writes it: a decimal string to the cent ("-12.50" for a net refund)."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+class ExpenseAnalyticsSplitSerializer(serializers.Serializer):
+    total = _money(help_text="Net: expenses − refunds.")
+    count = serializers.IntegerField(help_text="Expenses (refunds are not counted).")
+    spent = _money(help_text="Expenses only (what the charts plot).")
+    refunded = _money(help_text="Refunds only, positive.")
+
+
+class ExpenseAnalyticsMonthSerializer(ExpenseAnalyticsSplitSerializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+
+
+class ExpenseAnalyticsCategorySerializer(ExpenseAnalyticsSplitSerializer):
+    category = serializers.CharField(help_text="The category's name, or “Uncategorized”.")
+
+
+class ExpenseAnalyticsMealTypeSerializer(ExpenseAnalyticsSplitSerializer):
+    meal_type = serializers.CharField(help_text="A meal type, or “unspecified”.")
+
+
+class ExpenseAnalyticsRestaurantSerializer(serializers.Serializer):
+    restaurant_id = serializers.IntegerField()
+    restaurant = serializers.CharField()
+    total = _money()
+    spent = _money()
+    count = serializers.IntegerField()
+    average_per_person = _money(allow_null=True)
+
+
+class ExpenseAnalyticsMerchantSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField(allow_null=True, help_text="null: restaurants without a merchant.")
+    merchant = serializers.CharField()
+    total = _money()
+    count = serializers.IntegerField()
+
+
+class ExpenseAnalyticsTopExpenseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    amount = _money()
+    restaurant = serializers.CharField()
+    category = serializers.CharField()
+
+
+class ExpenseAnalyticsSerializer(serializers.Serializer):
+    """The analytics of a date range (definitions in docs/expenses.md)."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    count = serializers.IntegerField()
+    refund_count = serializers.IntegerField()
+    refunded = _money()
+    total = _money()
+    average_per_expense = _money(allow_null=True)
+    average_per_person = _money(allow_null=True)
+    average_per_day = _money(allow_null=True)
+    by_month = ExpenseAnalyticsMonthSerializer(many=True)
+    by_category = ExpenseAnalyticsCategorySerializer(many=True)
+    by_restaurant = ExpenseAnalyticsRestaurantSerializer(many=True)
+    by_meal_type = ExpenseAnalyticsMealTypeSerializer(many=True)
+    by_merchant = ExpenseAnalyticsMerchantSerializer(many=True)
+    top_expenses = ExpenseAnalyticsTopExpenseSerializer(many=True)
+
+
 class AnalyticsView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: ExpenseAnalyticsSerializer},
     )
     def get(self, request):
         params = AnalyticsParams(data=request.query_params.dict())
@@ -477,7 +570,8 @@ class AnalyticsView(APIView):
         start, end = analytics_range(request.user, params.validated_data)
         if start > end:
             raise serializers.ValidationError({"start": "The start date is after the end date."})
-        return Response(analytics_json(selectors.analytics_for_user_cached(request.user, start=start, end=end)))
+        result = selectors.analytics_for_user_cached(request.user, start=start, end=end)
+        return Response(ExpenseAnalyticsSerializer(result).data)
 
 
 class PlaceSummarySerializer(serializers.Serializer):
@@ -519,6 +613,15 @@ class PlacesDetailsView(APIView):
                     "name": serializers.CharField(),
                     "address_line_1": serializers.CharField(),
                     "city": serializers.CharField(),
+                    "state": serializers.CharField(),
+                    "postal_code": serializers.CharField(),
+                    "country": serializers.CharField(),
+                    "phone": serializers.CharField(),
+                    "website": serializers.CharField(),
+                    "cuisine": serializers.CharField(),
+                    "price_level": serializers.IntegerField(allow_null=True),
+                    "latitude": serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True),
+                    "longitude": serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True),
                 },
             )
         },
@@ -533,4 +636,4 @@ class PlacesDetailsView(APIView):
             if getattr(exc, "code", None) == 404:
                 raise serializers.ValidationError({"place_id": "Unknown place."}) from exc
             raise ServiceUnavailable(f"Place details are unavailable: {exc}") from exc
-        return Response(analytics_json(details.__dict__))
+        return Response(plain_json(details.__dict__))

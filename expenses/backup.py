@@ -1,5 +1,6 @@
-"""Full backup and restore of one user's expense data: merchants, restaurants, categories, tags, expenses
-(with cleared dates, tags in order, the trash) and the expense preferences, as one JSON document
+"""Full backup and restore of one user's expense data: merchants, loyalty programmes, restaurants,
+categories, tags, expenses (with cleared dates, tags in order, the trash) and the expense
+preferences, as one JSON document
 with a schema version, optionally zipped together with the receipt files.
 
 What a backup never holds: the user row itself (no password hash, no e-mail), ids of other
@@ -10,7 +11,11 @@ Restore is idempotent and exact: restaurants, categories and tags are matched by
 names (case-insensitively, like the database constraints) and created when missing; an expense
 is created only when the account holds fewer expenses with exactly the same values than the
 backup does, so restoring twice, or into the account it came from, changes nothing, while two
-identical lunches on one day stay two.
+identical lunches on one day stay two. Loyalty programmes are matched by programme name: one
+the account already has is kept as it is, a missing one is created with every field.
+
+Schema versions: 1 (no loyalty programmes) and 2 (with them) are both read; backups are written
+as 2.
 """
 
 from __future__ import annotations
@@ -33,10 +38,13 @@ from project.roles import ADMINISTRATOR, user_has_role
 
 from . import services
 from .forms import RECEIPT_EXTENSIONS, RECEIPT_MAX_BYTES
-from .models import Category, Expense, ExpenseProfile, ExpenseTag, Merchant, Restaurant, Tag
+from .models import Category, Expense, ExpenseProfile, ExpenseTag, LoyaltyAccount, Merchant, Restaurant, Tag
 
 KIND = "crewbase_expenses_backup"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SUPPORTED_SCHEMA_VERSIONS = (1, 2)  # 1: before loyalty programmes
+LISTS = ("merchants", "loyalty", "restaurants", "categories", "tags", "expenses")
+LOYALTY_FIELDS = ("number", "tier", "points", "portal_url")
 MAX_BACKUP_BYTES = 200 * 1024 * 1024
 JSON_NAME = "backup.json"
 RECEIPTS_DIR = "receipts/"
@@ -53,9 +61,10 @@ def backup_allowed(*, actor, owner) -> bool:
 
 # --------------------------------------------------------------------------- backup
 def backup_build(*, owner) -> dict:
-    """The owner's data as a JSON-ready document (five queries, whatever the size)."""
+    """The owner's data as a JSON-ready document (eight queries, whatever the size)."""
     restaurants = list(Restaurant.objects.filter(user=owner).select_related("merchant").order_by("id"))
     merchants = list(Merchant.objects.filter(user=owner).order_by("id"))
+    loyalty = list(LoyaltyAccount.objects.filter(user=owner).select_related("merchant").order_by("id"))
     categories = list(Category.objects.filter(user=owner).order_by("id"))
     tags = list(Tag.objects.filter(user=owner).order_by("id"))
     expenses = list(
@@ -80,6 +89,14 @@ def backup_build(*, owner) -> dict:
         "merchants": [
             {"name": m.name, "short_name": m.short_name, "website": m.website, "category": m.category}
             for m in merchants
+        ],
+        "loyalty": [
+            {
+                "program": a.program,
+                "merchant": a.merchant.name if a.merchant else None,
+                **{name: getattr(a, name) for name in LOYALTY_FIELDS},
+            }
+            for a in loyalty
         ],
         "restaurants": [
             {
@@ -114,9 +131,7 @@ def backup_build(*, owner) -> dict:
             for e in expenses
         ],
     }
-    document["counts"] = {
-        key: len(document[key]) for key in ("merchants", "restaurants", "categories", "tags", "expenses")
-    }
+    document["counts"] = {key: len(document[key]) for key in LISTS}
     document["_receipt_files"] = {
         item["receipt"]: e.receipt.name for item, e in zip(document["expenses"], expenses, strict=True) if e.receipt
     }
@@ -177,11 +192,11 @@ def backup_read(data: bytes, filename: str) -> tuple[dict, dict[str, bytes]]:
         raise ValidationError({"file": "The backup is not valid JSON."}) from exc
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise ValidationError({"file": f"This is not a Crewbase expenses backup (kind must be “{KIND}”)."})
-    if document.get("schema_version") != SCHEMA_VERSION:
-        raise ValidationError(
-            {"file": f"Backup schema version {document.get('schema_version')!r} is not supported (expected 1)."}
-        )
-    for key in ("merchants", "restaurants", "categories", "tags", "expenses"):
+    version = document.get("schema_version")
+    if isinstance(version, bool) or version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = " or ".join(str(v) for v in SUPPORTED_SCHEMA_VERSIONS)
+        raise ValidationError({"file": f"Backup schema version {version!r} is not supported (expected {supported})."})
+    for key in LISTS:
         if not isinstance(document.get(key, []), list) or not all(
             isinstance(item, dict) for item in document.get(key, [])
         ):
@@ -289,6 +304,36 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
         merchants[name.lower()] = merchant
         new_merchants.append(merchant)
 
+    # Loyalty programmes by programme name (case-insensitive, as the unique constraint): one the
+    # account has is kept as it is; a missing one is created with every field of the backup.
+    programmes = {a.program.lower() for a in LoyaltyAccount.objects.filter(user=owner)}
+    new_loyalty = []
+    for index, item in enumerate(document.get("loyalty", []), start=1):
+        where = f"loyalty[{index}]"
+        program = str(item.get("program") or "").strip()
+        if not program:
+            errors.append(f"{where}: program: This field cannot be blank.")
+            continue
+        if program.lower() in programmes:
+            counts["loyalty_present"] += 1
+            continue
+        merchant = merchants.get(str(item.get("merchant") or "").lower()) if item.get("merchant") else None
+        if item.get("merchant") and merchant is None:
+            errors.append(f"{where}: merchant {item.get('merchant')!r} is not in the backup")
+            continue
+        account = LoyaltyAccount(
+            user=owner,
+            program=program,
+            number=str(item.get("number") or ""),
+            tier=str(item.get("tier") or ""),
+            points=item.get("points"),
+            portal_url=str(item.get("portal_url") or ""),
+        )
+        account.merchant = merchant
+        _collect(account, ["user", "merchant"], where, errors)
+        programmes.add(program.lower())
+        new_loyalty.append(account)
+
     # Restaurants by (name, location, city), as the unique constraint.
     restaurants = {
         (r.name.lower(), r.location_name.lower(), r.city.lower()): r for r in Restaurant.objects.filter(user=owner)
@@ -386,11 +431,12 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
         (Merchant, new_merchants, "merchants"),
         (Category, new_categories, "categories"),
         (Tag, new_tags, "tags"),
+        (LoyaltyAccount, new_loyalty, "loyalty"),
         (Restaurant, new_restaurants, "restaurants"),
     ):
-        if model is Restaurant:
-            for restaurant in objs:
-                restaurant.merchant = restaurant.merchant  # the merchant saved just before: sets merchant_id
+        if model in (Restaurant, LoyaltyAccount):
+            for obj in objs:
+                obj.merchant = obj.merchant  # the merchant saved just before: sets merchant_id
         if objs:
             bulk_create_with_history(objs, model, default_user=actor, default_change_reason=reason)
         counts[f"{label}_created"] = len(objs)
@@ -430,6 +476,8 @@ def backup_restore(*, actor, owner, document: dict, receipts: dict[str, bytes] |
         key: counts[key]
         for key in (
             "merchants_created",
+            "loyalty_created",
+            "loyalty_present",
             "restaurants_created",
             "categories_created",
             "tags_created",

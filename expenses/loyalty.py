@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 
 from project.csv import cell_unescape, csv_text
 
-from .importing import ImportFileError, _read_csv, is_blank_row, normalize_header
+from .importing import ImportFileError, is_blank_row, normalize_header, read_csv_rows
 from .models import LoyaltyAccount, Merchant
 
 COLUMNS = ["program", "merchant", "number", "tier", "points", "portal_url"]
@@ -68,7 +68,7 @@ def loyalty_import_csv(*, user, data: bytes) -> dict:
     """Upsert every row by programme; ValidationError({"file": [...]}) naming row and column, and
     nothing written, when the file or any row is bad."""
     try:
-        raw_rows, headers = _read_csv(data.decode("utf-8-sig"))
+        raw_rows, headers = read_csv_rows(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ImportFileError) as exc:
         raise ValidationError({"file": f"The file cannot be read: {exc}"}) from exc
     mapping = {h: normalize_header(h) for h in headers if normalize_header(h) in COLUMNS}

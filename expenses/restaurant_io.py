@@ -19,10 +19,10 @@ from project.csv import cell_unescape
 from .importing import (
     MAX_ROWS,
     ImportFileError,
-    _read_csv,
-    _read_json,
     is_blank_row,
     normalize_header,
+    read_csv_rows,
+    read_json_rows,
 )
 
 # Column -> accepted headers. `name` is required; every other column is optional.
@@ -76,9 +76,9 @@ def read_restaurant_upload(data: bytes, filename: str) -> list[dict]:
     except UnicodeDecodeError as exc:
         raise ImportFileError("The file is not UTF-8 text; export it as CSV or JSON.") from exc
     if name.endswith(".json"):
-        raw_rows, headers = _read_json(text)
+        raw_rows, headers = read_json_rows(text)
     elif name.endswith((".csv", ".txt")):
-        raw_rows, headers = _read_csv(text)
+        raw_rows, headers = read_csv_rows(text)
     else:
         raise ImportFileError("Upload a .csv or .json file.")
     mapping: dict[str, str] = {}

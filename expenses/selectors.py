@@ -31,6 +31,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from project.cache import cache_get, cache_set
+from project.dates import month_neighbours, month_weeks
 
 from .models import (
     Category,
@@ -247,6 +248,46 @@ def receipt_list_for_user(user, *, missing: bool) -> QuerySet[Expense]:
     qs = expense_list_for_user(user)
     qs = qs.filter(receipt="") if missing else qs.exclude(receipt="")
     return qs.order_by("-date", "-time", "-id")
+
+
+def expense_calendar_for_user(user, *, first: date, today: date) -> dict:
+    """A month of meals, week by week (from the configured week start, padded with the neighbouring days): each
+    day's expenses and refunds (trash excluded), oldest first, with restaurant and merchant
+    loaded, and the month's own totals (spent, refunded apart, net). One query whatever the
+    number of meals."""
+    weeks = month_weeks(first)
+    by_day: dict[date, list[Expense]] = {}
+    spent, refunded, count = ZERO, ZERO, 0
+    for expense in (
+        Expense.objects.filter(user=user, date__range=(weeks[0][0], weeks[-1][-1]))
+        .select_related("restaurant__merchant")
+        .order_by("date", "time", "id")
+    ):
+        by_day.setdefault(expense.date, []).append(expense)
+        if (expense.date.year, expense.date.month) == (first.year, first.month):
+            if expense.kind == Expense.Kind.REFUND:
+                refunded += expense.amount
+            else:
+                spent += expense.amount
+                count += 1
+    grid = [
+        [
+            {"day": d, "in_month": d.month == first.month, "today": d == today, "expenses": by_day.get(d, [])}
+            for d in week
+        ]
+        for week in weeks
+    ]
+    previous, following = month_neighbours(first)
+    return {
+        "month": first,
+        "grid": grid,
+        "prev_month": previous,
+        "next_month": following,
+        "count": count,
+        "spent": money(spent),
+        "refunded": money(refunded),
+        "net": money(spent - refunded),
+    }
 
 
 def expense_get_for_user(user, pk) -> Expense:

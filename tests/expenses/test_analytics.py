@@ -7,6 +7,7 @@ import pytest
 
 from expenses import selectors, services
 from expenses.models import Category, Expense
+from tests.openapi import component, openapi_schema, success_schema
 
 from .factories import ExpenseFactory, RestaurantFactory
 
@@ -248,3 +249,43 @@ def test_a_single_large_refund_never_makes_a_chart_negative(owner, client):
     assert chart["categories"] == ["Uncategorized"] and chart["category_totals"] == ["20.00"]
     body = page.content.decode()
     assert "−$5,000.00" in body and "$-4,980.00" in body  # refunds apart; the net stays in the tables
+
+
+def test_api_analytics_is_a_typed_schema_that_matches_the_response(owner, dataset, client_for):
+    body = client_for(owner).get("/api/v1/expenses/analytics/?start=2025-01-01&end=2025-03-31").json()
+    schema = success_schema("get", "/api/v1/expenses/analytics/")
+    assert set(schema["properties"]) == set(body)
+    assert schema["properties"]["total"]["type"] == "string" and schema["properties"]["days"]["type"] == "integer"
+    assert schema["properties"]["average_per_person"]["nullable"] is True
+    for key in ("by_month", "by_category", "by_restaurant", "by_meal_type", "by_merchant", "top_expenses"):
+        items = component(schema["properties"][key]["items"]["$ref"].rsplit("/", 1)[1])
+        assert body[key] and set(items["properties"]) == set(body[key][0]), key
+    assert body["by_merchant"] == [{"merchant_id": None, "merchant": "No merchant", "total": "109.75", "count": 4}]
+    assert body["top_expenses"][0] == {
+        "id": body["top_expenses"][0]["id"],
+        "date": "2025-02-03",
+        "amount": "60.00",
+        "restaurant": "Alpha - Downtown",
+        "category": "Restaurants",
+    }
+
+
+def test_every_expenses_json_response_declares_its_properties():
+    """No free-form object among the expenses API's success responses (a generated client gets types)."""
+    paths = openapi_schema()["paths"]
+    for path, operations in paths.items():
+        if not path.startswith("/api/v1/expenses/"):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch"):
+                continue
+            for code, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json")
+                if not code.startswith("2") or content is None:
+                    continue
+                body = content["schema"]
+                body = body.get("items", body) if body.get("type") == "array" else body
+                body = body["allOf"][0] if "allOf" in body else body
+                ref = body.get("$ref") or body.get("items", {}).get("$ref")
+                resolved = component(ref.rsplit("/", 1)[1]) if ref else body
+                assert resolved.get("properties"), f"{method.upper()} {path} {code}"

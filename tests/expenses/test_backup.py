@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from expenses import backup, services
-from expenses.models import Category, Expense, ExpenseProfile, Restaurant, Tag
+from expenses import backup, loyalty, services
+from expenses.models import Category, Expense, ExpenseProfile, LoyaltyAccount, Restaurant, Tag
 
 from .factories import RestaurantFactory
 
@@ -21,9 +21,19 @@ from .factories import RestaurantFactory
 def account(owner):
     services.category_defaults_ensure(user=owner)
     travel = services.category_create(user=owner, name="Travel: Meals", color="#123456")
-    services.merchant_create(
+    chilis = services.merchant_create(
         user=owner, name="Chili's Grill & Bar", short_name="Chili's", category="standard_restaurant"
     )
+    loyalty.loyalty_save(
+        user=owner,
+        program="My Chili's Rewards",
+        merchant=chilis,
+        number="0042-7",
+        tier="Gold",
+        points=1250,
+        portal_url="https://www.chilis.com/rewards",
+    )
+    loyalty.loyalty_save(user=owner, program="Starbucks Rewards", number="", tier="", points=None, portal_url="")
     diner = services.restaurant_create(
         user=owner, name="Chili's", location_name="Wylie", city="Wylie", latitude=Decimal("33.014100")
     )
@@ -47,6 +57,13 @@ def account(owner):
     services.expense_delete(expense=trashed)
     services.expense_profile_set_bank_match_days(user=owner, days=21)
     return {"first": first}
+
+
+def _loyalty(user) -> list[tuple]:
+    return sorted(
+        (a.program, a.merchant.name if a.merchant else None, a.number, a.tier, a.points, a.portal_url)
+        for a in LoyaltyAccount.objects.filter(user=user).select_related("merchant")
+    )
 
 
 def _snapshot(user) -> list[tuple]:
@@ -75,8 +92,23 @@ def test_backup_has_a_schema_version_and_no_secrets_or_other_users(account, owne
     RestaurantFactory(user=intruder, name="Secret Place")
     data = backup.backup_json(owner=owner)
     document = json.loads(data)
-    assert (document["kind"], document["schema_version"]) == ("crewbase_expenses_backup", 1)
-    assert document["counts"] == {"merchants": 1, "restaurants": 2, "categories": 8, "tags": 2, "expenses": 4}
+    assert (document["kind"], document["schema_version"]) == ("crewbase_expenses_backup", 2)
+    assert document["counts"] == {
+        "merchants": 1,
+        "loyalty": 2,
+        "restaurants": 2,
+        "categories": 8,
+        "tags": 2,
+        "expenses": 4,
+    }
+    assert document["loyalty"][0] == {
+        "program": "My Chili's Rewards",
+        "merchant": "Chili's Grill & Bar",
+        "number": "0042-7",
+        "tier": "Gold",
+        "points": 1250,
+        "portal_url": "https://www.chilis.com/rewards",
+    }
     assert b"pbkdf2" not in data and b"password" not in data and b"Secret Place" not in data
     assert owner.email.encode() not in data or not owner.email
     assert document["profile"] == {"timezone": "", "bank_match_days": 21}
@@ -87,6 +119,8 @@ def test_restore_into_another_account_is_exact_and_idempotent(account, owner, in
     result = backup.backup_restore(actor=intruder, owner=intruder, document=document)
     assert result == {
         "merchants_created": 1,
+        "loyalty_created": 2,
+        "loyalty_present": 0,
         "restaurants_created": 2,
         "categories_created": 8,
         "tags_created": 2,
@@ -108,7 +142,9 @@ def test_restore_into_another_account_is_exact_and_idempotent(account, owner, in
 
     again = backup.backup_restore(actor=intruder, owner=intruder, document=document)
     assert (again["expenses_created"], again["expenses_present"], again["restaurants_created"]) == (0, 4, 0)
+    assert (again["loyalty_created"], again["loyalty_present"]) == (0, 2)
     assert _snapshot(intruder) == _snapshot(owner)
+    assert _loyalty(intruder) == _loyalty(owner)
 
 
 def test_restore_into_the_same_account_changes_nothing(account, owner):
@@ -145,7 +181,9 @@ def test_receipts_travel_in_the_zip(account, owner, intruder):
     [
         (b"{nope", "b.json", "not valid JSON"),
         (b'{"kind": "user_full_backup", "schema_version": 1}', "b.json", "not a Crewbase expenses backup"),
-        (b'{"kind": "crewbase_expenses_backup", "schema_version": 9}', "b.json", "schema version 9"),
+        (b'{"kind": "crewbase_expenses_backup", "schema_version": 9}', "b.json", "schema version 9 .* 1 or 2"),
+        (b'{"kind": "crewbase_expenses_backup", "schema_version": true}', "b.json", "schema version True"),
+        (b'{"kind": "crewbase_expenses_backup", "schema_version": 2, "loyalty": [1]}', "b.json", "“loyalty” must"),
         (b'{"kind": "crewbase_expenses_backup", "schema_version": 1, "expenses": {}}', "b.json", "must be a list"),
         (b"PK\x03\x04garbage", "b.zip", "not a readable zip"),
     ],
@@ -187,3 +225,49 @@ def test_backup_page_shows_a_bad_file_as_a_form_error(owner, client):
     response = client.post("/expenses/backup/", {"file": SimpleUploadedFile("b.json", b"[]")})
     assert response.status_code == 200
     assert "not a Crewbase expenses backup" in response.content.decode()
+
+
+def test_restore_keeps_the_loyalty_programme_the_account_has(account, owner, intruder):
+    loyalty.loyalty_save(user=intruder, program="my chili's rewards", number="own", tier="", points=3, portal_url="")
+    document = json.loads(backup.backup_json(owner=owner))
+    result = backup.backup_restore(actor=intruder, owner=intruder, document=document)
+    assert (result["loyalty_created"], result["loyalty_present"]) == (1, 1)
+    kept = LoyaltyAccount.objects.get(user=intruder, program__iexact="my chili's rewards")
+    assert (kept.program, kept.number, kept.points, kept.merchant) == ("my chili's rewards", "own", 3, None)
+    assert LoyaltyAccount.history.filter(user=intruder, history_change_reason="Restore from backup").count() == 1
+
+
+def test_a_schema_1_backup_still_restores(account, owner, intruder):
+    """Written before loyalty programmes were part of the backup: no "loyalty" list, version 1."""
+    document = json.loads(backup.backup_json(owner=owner))
+    document["schema_version"] = 1
+    del document["loyalty"]
+    del document["counts"]["loyalty"]
+    data = json.dumps(document).encode()
+    read, _ = backup.backup_read(data, "old.json")
+    result = backup.backup_restore(actor=intruder, owner=intruder, document=read)
+    assert (result["expenses_created"], result["merchants_created"], result["loyalty_created"]) == (4, 1, 0)
+    assert _snapshot(intruder) == _snapshot(owner)
+    assert not LoyaltyAccount.objects.filter(user=intruder).exists()
+    again = backup.backup_restore(actor=intruder, owner=intruder, document=read)
+    assert (again["expenses_created"], again["expenses_present"]) == (0, 4)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"points": -5}, "loyalty[1]: points:"),
+        ({"points": "many"}, "loyalty[1]: points:"),
+        ({"portal_url": "not a url"}, "loyalty[1]: portal_url:"),
+        ({"program": ""}, "loyalty[1]: program:"),
+        ({"merchant": "Nobody Inc"}, "loyalty[1]: merchant 'Nobody Inc' is not in the backup"),
+    ],
+)
+def test_a_bad_loyalty_item_is_named_and_nothing_is_written(account, owner, intruder, change, message):
+    document = json.loads(backup.backup_json(owner=owner))
+    document["loyalty"][0].update(change)
+    with pytest.raises(ValidationError) as exc:
+        backup.backup_restore(actor=intruder, owner=intruder, document=document)
+    assert any(m.startswith(message) for m in exc.value.message_dict["file"]), exc.value.message_dict
+    assert not LoyaltyAccount.objects.filter(user=intruder).exists()
+    assert not Expense.all_objects.filter(user=intruder).exists()

@@ -43,9 +43,21 @@ def test_apply_query_count_does_not_grow_with_the_rows(owner):
     Tag.objects.create(user=owner, name="work")
     small, small_result = _apply_queries(owner, 3, offset=0)
     large, large_result = _apply_queries(owner, 40, offset=1000)
-    assert (small_result["imported"], large_result["imported"]) == (3, 40)
-    assert small == large
+    # 300 rows: past the 999 parameters Django assumes for SQLite, still one expense INSERT.
+    larger, larger_result = _apply_queries(owner, 300, offset=2000)
+    assert (small_result["imported"], large_result["imported"], larger_result["imported"]) == (3, 40, 300)
+    assert small == large == larger
     assert large <= 25
+
+
+def test_the_bulk_insert_gives_every_expense_its_own_id_in_order(owner):
+    services.category_defaults_ensure(user=owner)
+    result = services.import_draft_apply(user=owner, draft=_draft(owner, _file(130)), create_missing_categories=True)
+    ids = [r["expense_id"] for r in result["rows"]]
+    amounts = dict(Expense.objects.filter(pk__in=ids).values_list("id", "amount"))
+    assert len(set(ids)) == 130 and [amounts[i] for i in ids] == [Decimal(f"{10 + i}.25") for i in range(130)]
+    tagged = Expense.objects.get(pk=ids[5])
+    assert [link.tag.name for link in tagged.tag_links.order_by("position")] == ["work", "t0-1"]
 
 
 def test_apply_query_count_with_updates_and_bank_clears(owner):

@@ -98,6 +98,13 @@ def test_no_warning_within_three_days_and_no_match_past_the_window(owner, chilis
     assert row["expense_action"] == "create" and row["duplicates"] == []
 
 
+@pytest.mark.parametrize(("visit", "action"), [(date(2026, 2, 24), "clear"), (date(2026, 2, 23), "create")])
+def test_the_window_is_fourteen_days_inclusive(owner, chilis, visit, action):
+    _entered(owner, chilis, visit)  # 14 days before the cleared date still matches; 15 does not
+    (row,) = _draft(owner, SIMPLIFI_HEADER + "03/10/2026,Chili's - Wylie,-24.77,,,,\n").rows
+    assert row["expense_action"] == action
+
+
 def test_bank_match_window_is_configurable_per_user(owner, chilis):
     old = _entered(owner, chilis, date(2026, 2, 20))
     ExpenseProfile.objects.create(user=owner, bank_match_days=21)

@@ -32,6 +32,11 @@ from project.csv import cell_escape, cell_unescape
         ("January 15, 2025", date(2025, 1, 15)),
         ("Sept 3, 2025", date(2025, 9, 3)),
         ("45658", date(2025, 1, 1)),
+        ("45230", date(2023, 10, 31)),  # the reference's worked example
+        ("3-7-2026", date(2026, 3, 7)),
+        ("12-31-25", date(2025, 12, 31)),
+        ("2026/03/07", date(2026, 3, 7)),
+        ("7-Mar-2026", date(2026, 3, 7)),
         (45658, date(2025, 1, 1)),
         (45658.75, date(2025, 1, 1)),
         ("  2025-02-28  ", date(2025, 2, 28)),
@@ -51,7 +56,9 @@ def test_parse_date_accepts_every_documented_format(text, expected):
         ("7-Foo-26", "unknown month"),
         ("Janxyz 1, 2025", "unknown month"),
         ("yesterday", "is not a date"),
-        ("2025/01/31", "is not a date"),
+        ("2025/01-31", "is not a date"),
+        ("1/31-2025", "is not a date"),
+        ("31/1/2025", "not a valid calendar date"),  # day first is never guessed
         ("12", "Excel serial numbers start at 61"),
         (True, "required"),
     ],
@@ -98,6 +105,8 @@ def test_parse_time_rejects(text):
         ("-$24.77", "24.77", "expense"),
         ("+24.77", "24.77", "refund"),
         ("+$1,000", "1000.00", "refund"),
+        ("+25.00", "25.00", "refund"),  # the reference's reimbursement example
+        ("-25.00", "25.00", "expense"),
         ("7", "7.00", "expense"),
         ("7.5", "7.50", "expense"),
         (".99", "0.99", "expense"),

@@ -450,6 +450,8 @@ def _seed_expenses(w, owner, media_root):
         w, f.CategoryFactory(user=owner, name=payload("category-name"), description=payload("category-description"))
     )
     tag = _keep(w, f.TagFactory(user=owner))
+    merchant = _keep(w, e.Merchant.objects.create(user=owner, name=payload("merchant-name"), short_name="Crawl"))
+    _keep(w, e.LoyaltyAccount.objects.create(user=owner, program=payload("loyalty-program"), merchant=merchant))
     expense = _keep(
         w, f.ExpenseFactory(user=owner, restaurant=restaurant, category=category, notes=payload("expense-notes"))
     )

@@ -540,12 +540,12 @@ def test_expense_import_killed_mid_apply_writes_nothing_and_applies_once(monkeyp
         seen.append(Expense.objects.count())
         raise WorkerKilled
 
-    monkeypatch.setattr(expense_services, "insert_rows", dying_insert)
+    monkeypatch.setattr(expense_services.imports, "insert_rows", dying_insert)
     with pytest.raises(WorkerKilled):
         expense_services.import_draft_apply(user=staff_user, draft=draft)
     assert seen == [3]  # killed after the expenses were written, inside the apply's transaction
     assert Expense.objects.count() == 0 and ImportDraft.objects.get().status != ImportDraft.Status.APPLIED
-    monkeypatch.setattr(expense_services, "insert_rows", real_insert)
+    monkeypatch.setattr(expense_services.imports, "insert_rows", real_insert)
 
     first = expense_services.import_draft_apply(user=staff_user, draft=draft)
     again = expense_services.import_draft_apply(user=staff_user, draft=draft)

@@ -72,6 +72,8 @@ SHOWN_ON = {
     "/expenses/restaurants/<pk>/": ["restaurant-name", "restaurant-notes"],
     "/expenses/categories/": ["category-name", "category-description"],
     "/expenses/import/<pk>/": ["import-restaurant"],
+    "/expenses/merchants/": ["merchant-name"],
+    "/expenses/loyalty/": ["loyalty-program"],
     "/bugs/": ["bug-description", "bug-page-title"],
     "/email/outbox/": ["email-to-name", "email-message"],
     "/volunteers/public/<slug>/events/<pk>/signup/": ["public-event-title"],
@@ -94,6 +96,8 @@ SHOWN_ON = {
     "/admin/scheduling/attendance/": ["attendance-notes"],
     "/admin/oncall/smsmessage/": ["sms-body", "sms-recipient"],
     "/admin/partners/partnerapikey/": ["partner-key-name"],
+    "/admin/expenses/merchant/": ["merchant-name"],
+    "/admin/expenses/loyaltyaccount/": ["loyalty-program"],
 }
 # Text kept inside a JSON document, shown as JSON (escaped) in the admin.
 SHOWN_AS_JSON_ON = {"/admin/scheduling/edrreport/": ["edr-name", "edr-preparation", "edr-item"]}
