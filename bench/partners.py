@@ -90,8 +90,8 @@ def main() -> None:
     limits = api.API_KEY_LIMITS
     api.API_KEY_LIMITS = UNLIMITED
     for per_page in (20, 100):
-        timed(client, key, lambda i: {"per_page": per_page}, 20)  # warm-up
-        runs, queries = timed(client, key, lambda i: {"per_page": per_page}, 300)
+        timed(client, key, lambda i, size=per_page: {"per_page": size}, 20)  # warm-up
+        runs, queries = timed(client, key, lambda i, size=per_page: {"per_page": size}, 300)
         print(
             f"partners.same_request_ms per_page={per_page} p50={statistics.median(runs):.1f} "
             f"p95={pct(runs, 0.95):.1f} events={N} queries={queries}"
