@@ -76,7 +76,9 @@ def timed(client: APIClient, key: str, params_of, count: int) -> tuple[list[floa
     for i in range(count):
         with CaptureQueriesContext(connection) as ctx:
             t = time.perf_counter()
-            response = client.get(URL, params_of(i), HTTP_X_API_KEY=key, HTTP_ORIGIN="https://bench.example.org", secure=True)
+            response = client.get(
+                URL, params_of(i), HTTP_X_API_KEY=key, HTTP_ORIGIN="https://bench.example.org", secure=True
+            )
             runs.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200, (response.status_code, response.content[:200])
         queries = max(queries, len(ctx.captured_queries))
