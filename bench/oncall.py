@@ -4,6 +4,10 @@ Prints one line per figure:
   oncall.fairness N=..            for N = 2..20 over 52 weeks of the standard pattern: the max-min of
                                   shifts, hours, 48 h shifts and weekend days per member, the worst
                                   over every prefix (weeks 1..k), and the rotation maths time
+  oncall.mixed P=.. N=..          the same for mixed-length patterns (24+12+24 h, 24+48+48 h, 12/24 h
+                                  alternating): worst shifts and hours spread against the bounds
+                                  (shifts <= 2, hours <= the longest shift), and cyclic/balanced
+  oncall.rotation_mixed_104w_30m_ms  the rotation maths for a balanced mixed pattern
   oncall.generate_52w_20m_ms      rotation + database write of 52 weeks for 20 members
   oncall.rotation_52w_20m_ms      the plain-Python rotation alone
   oncall.rotation_104w_30m_ms     the same for 30 members x 104 weeks
@@ -33,7 +37,7 @@ from rest_framework.test import APIClient
 from integrations.twilio.fake import FAKE_GATEWAY
 from oncall import paging, services
 from oncall.models import Assignment, Member, ShiftPattern, SmsMessage, Team
-from oncall.rotation import ShiftSpec, member_totals, monday_of, rotation_plan
+from oncall.rotation import ShiftSpec, member_totals, monday_of, rotation_plan, week_prefix_spreads
 from project.roles import VIEWER, user_set_role
 
 PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
@@ -78,6 +82,33 @@ def fairness_table(specs) -> None:
         )
 
 
+MIXED = {
+    "24+12+24": [(0, 24), (2, 12), (4, 24)],
+    "24+48+48": [(0, 24), (1, 48), (3, 48)],
+    "12/24x6": [(0, 12), (1, 24), (2, 12), (3, 24), (4, 12), (5, 24)],
+}
+
+
+def mixed_table() -> None:
+    for name, pattern in MIXED.items():
+        specs = [ShiftSpec(d, 0, h, k) for k, (d, h) in enumerate(pattern)]
+        longest = max(h for _, h in pattern)
+        worst = [0, 0]
+        for n in range(2, 21):
+            members = list(range(n))
+            t = time.perf_counter()
+            plan = rotation_plan(members=members, shifts=specs, start=START, end=START + timedelta(weeks=52))
+            elapsed = (time.perf_counter() - t) * 1000
+            spread = week_prefix_spreads(plan.assignments, specs, members)
+            worst = [max(worst[0], spread["shifts"]), max(worst[1], spread["hours"])]
+            print(
+                f"oncall.mixed P={name} N={n:2d} shifts={spread['shifts']} hours={spread['hours']} "
+                f"longest={longest} within={spread['shifts'] <= 2 and spread['hours'] <= longest} "
+                f"mode={getattr(plan, 'mode', 'cyclic')} rotation_ms={elapsed:.1f}"
+            )
+        print(f"oncall.mixed P={name} worst shifts={worst[0]} hours={worst[1]} longest={longest}")
+
+
 def pct(samples, q):
     return sorted(samples)[min(len(samples) - 1, int(len(samples) * q))]
 
@@ -92,6 +123,7 @@ def main() -> None:
 
     specs = [ShiftSpec(d, 480, h, k) for k, (d, h) in enumerate(PATTERN)]
     fairness_table(specs)
+    mixed_table()
     runs = []
     for _ in range(20):
         t = time.perf_counter()
@@ -104,6 +136,13 @@ def main() -> None:
         rotation_plan(members=list(range(30)), shifts=specs, start=START, end=START + timedelta(weeks=104))
         runs.append((time.perf_counter() - t) * 1000)
     print(f"oncall.rotation_104w_30m_ms p50={statistics.median(runs):.1f} max={max(runs):.1f}")
+    mixed = [ShiftSpec(d, 0, h, k) for k, (d, h) in enumerate(MIXED["24+12+24"])]
+    runs = []
+    for _ in range(20):
+        t = time.perf_counter()
+        rotation_plan(members=list(range(30)), shifts=mixed, start=START, end=START + timedelta(weeks=104))
+        runs.append((time.perf_counter() - t) * 1000)
+    print(f"oncall.rotation_mixed_104w_30m_ms p50={statistics.median(runs):.1f} max={max(runs):.1f}")
 
     runs = []
     for _ in range(5):

@@ -26,6 +26,10 @@ def _feed_url(request, kind: str, token: str) -> str:
     return request.build_absolute_uri(reverse(f"oncall:{kind}-feed", args=[token]))
 
 
+class FeedUrlSerializer(serializers.Serializer):
+    feed_url = serializers.URLField(help_text="The calendar (ICS) feed's new address; the old one stops working.")
+
+
 # --------------------------------------------------------------------------- teams
 class TeamSerializer(StrictModelSerializer):
     class Meta:
@@ -49,11 +53,11 @@ class TeamViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.team_delete(team=instance)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: FeedUrlSerializer})
     @action(detail=True, methods=["post"], url_path="reset-feed")
     def reset_feed(self, request, pk=None):
         team = services.team_reset_feed(team=self.get_object())
-        return Response({"feed_url": _feed_url(request, "team", team.feed_token)})
+        return Response(FeedUrlSerializer({"feed_url": _feed_url(request, "team", team.feed_token)}).data)
 
 
 # --------------------------------------------------------------------------- members
@@ -105,11 +109,11 @@ class MemberViewSet(viewsets.ModelViewSet):
         )
         return Response(MemberSerializer(ordered, many=True).data)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: FeedUrlSerializer})
     @action(detail=True, methods=["post"], url_path="reset-feed")
     def reset_feed(self, request, pk=None):
         member = services.member_reset_feed(member=self.get_object())
-        return Response({"feed_url": _feed_url(request, "member", member.feed_token)})
+        return Response(FeedUrlSerializer({"feed_url": _feed_url(request, "member", member.feed_token)}).data)
 
 
 # --------------------------------------------------------------------------- shift patterns
@@ -157,6 +161,11 @@ class ShiftViewSet(viewsets.ModelViewSet):
 
 
 # --------------------------------------------------------------------------- assignments
+class MemberBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class OverrideBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     member = serializers.IntegerField(source="member_id")
@@ -191,7 +200,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(MemberBriefSerializer)
     def get_on_call(self, obj):
         member = selectors.assignment_effective_member(obj)
         return {"id": member.pk, "name": member.name}
@@ -247,14 +256,32 @@ class RegenerateSerializer(StrictSerializer):
     preview = serializers.BooleanField(default=False)
 
 
+class SchedulePreviewRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    shift = serializers.CharField()
+    member_id = serializers.IntegerField()
+    member = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class MemberTotalsSerializer(serializers.Serializer):
+    member_id = serializers.IntegerField()
+    member = serializers.CharField()
+    hours = serializers.IntegerField()
+    long_shifts = serializers.IntegerField()
+    weekend_days = serializers.IntegerField()
+    shifts = serializers.IntegerField()
+
+
 class ScheduleResultSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    preview = serializers.ListField(child=serializers.DictField())
-    totals = serializers.ListField(child=serializers.DictField())
+    preview = SchedulePreviewRowSerializer(many=True, help_text="The first occurrences of the window (at most 28).")
+    totals = MemberTotalsSerializer(many=True, help_text="Per active member, over the generated window.")
 
 
 class ScheduleViewSet(viewsets.GenericViewSet):
@@ -454,6 +481,36 @@ class SettingsSerializer(StrictSerializer):
         return value
 
 
+class ContactReadSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class SettingsReadSerializer(serializers.Serializer):
+    """What GET and PUT /settings/ answer: the team's settings and its template's SMS size."""
+
+    team = serializers.IntegerField()
+    timezone = serializers.CharField()
+    notification_time = serializers.CharField(help_text="Local time of the daily page, HH:MM.")
+    sms_template = serializers.CharField(allow_blank=True)
+    template_characters = serializers.IntegerField()
+    template_segments = serializers.IntegerField()
+    template_encoding = serializers.CharField(help_text="GSM-7 or UCS-2.")
+    escalation_enabled = serializers.BooleanField()
+    weekly_summary_enabled = serializers.BooleanField()
+    auto_renew_enabled = serializers.BooleanField()
+    auto_renew_threshold_weeks = serializers.IntegerField()
+    auto_renew_weeks = serializers.IntegerField()
+    confirm_within_minutes = serializers.IntegerField()
+    escalation_contacts = ContactReadSerializer(many=True)
+
+
+class TemplateSizeSerializer(serializers.Serializer):
+    characters = serializers.IntegerField()
+    segments = serializers.IntegerField()
+    encoding = serializers.CharField(help_text="GSM-7 or UCS-2.")
+
+
 def settings_data(team: Team) -> dict:
     size = sms_size(team.sms_template)
     return {
@@ -480,14 +537,14 @@ class SettingsView(APIView):
     queryset = Team.objects.none()
     permission_classes = [RoleModelPermissions]
 
-    @extend_schema(parameters=[OpenApiParameter("team", int, required=True)], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[OpenApiParameter("team", int, required=True)], responses={200: SettingsReadSerializer})
     def get(self, request):
         team_id = request.query_params.get("team", "")
         if not team_id.isdigit():
             raise serializers.ValidationError({"team": ["Give the team id, e.g. ?team=1."]})
-        return Response(settings_data(get_object_or_404(Team, pk=team_id)))
+        return Response(SettingsReadSerializer(settings_data(get_object_or_404(Team, pk=team_id))).data)
 
-    @extend_schema(request=SettingsSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=SettingsSerializer, responses={200: SettingsReadSerializer})
     def put(self, request):
         data = SettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -495,7 +552,7 @@ class SettingsView(APIView):
         team = fields.pop("team")
         contacts = fields.pop("escalation_contacts", None)
         team = services.team_update_settings(team=team, contacts=contacts, **fields)
-        return Response(settings_data(team))
+        return Response(SettingsReadSerializer(settings_data(team)).data)
 
 
 class TemplateCheckSerializer(StrictSerializer):
@@ -508,7 +565,7 @@ class TemplateCheckView(APIView):
     queryset = Team.objects.none()
     permission_classes = [RoleModelPermissions]
 
-    @extend_schema(request=TemplateCheckSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=TemplateCheckSerializer, responses={200: TemplateSizeSerializer})
     def post(self, request):
         data = TemplateCheckSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -516,4 +573,4 @@ class TemplateCheckView(APIView):
             size = template_validate(data.validated_data["sms_template"])
         except TemplateError as exc:
             raise serializers.ValidationError({"sms_template": [str(exc)]}) from exc
-        return Response({"characters": size.characters, "segments": size.segments, "encoding": size.encoding})
+        return Response(TemplateSizeSerializer(size).data)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from integrations.base import PermanentError, TransientError, backoff_delay
 from integrations.twilio import sms_gateway
+from project.email.outbox import admin_alert, email_send
 
 from .models import Assignment, Member, SmsMessage, Team
 from .selectors import (
@@ -291,15 +291,18 @@ def page_failed(*, message_id: int, now: datetime | None = None) -> SmsMessage |
     if not SmsMessage.objects.filter(pk=message_id, escalated=False).update(escalated=True):
         return None
     message = SmsMessage.objects.select_related("team", "assignment__shift", "assignment__team").get(pk=message_id)
-    mail_admins(
-        subject=f"On-call page failed: {message.recipient_name} ({message.team})",
-        message=(
-            f"The {message.get_purpose_display().lower()} to {message.recipient_name} "
-            f"({mask_phone(message.recipient_phone)}) failed: {message.error_message or message.status}.\n"
-            + ("Crewbase is paging the backup." if message.purpose == SmsMessage.Purpose.PAGE else "")
-        ),
-        fail_silently=True,
+    reason = (
+        f"The {message.get_purpose_display().lower()} to {message.recipient_name} "
+        f"({mask_phone(message.recipient_phone)}) failed: {message.error_message or message.status}."
     )
+    try:
+        admin_alert(
+            title=f"On-call page failed: {message.recipient_name} ({message.team})",
+            message=reason + ("\nCrewbase is paging the backup." if message.purpose == SmsMessage.Purpose.PAGE else ""),
+            subject_of_record=f"oncall_page_failed:{message.pk}",
+        )
+    except ValidationError as exc:  # a misconfigured ADMIN_EMAILS must not stop the backup page
+        logger.warning("on-call admin alert not queued: %s", exc)
     if message.purpose != SmsMessage.Purpose.PAGE or message.assignment is None:
         return None
     assignment = message.assignment
@@ -307,7 +310,37 @@ def page_failed(*, message_id: int, now: datetime | None = None) -> SmsMessage |
     if backup is None or backup.pk == message.member_id:
         return None
     rows = assignment_page(assignment=assignment, purpose=SmsMessage.Purpose.BACKUP_PAGE, member=backup)
+    escalation_email(assignment=assignment, backup=backup, reason=reason)
     return rows[0] if rows else None
+
+
+def escalation_email(*, assignment: Assignment, backup: Member, reason: str) -> None:
+    """The backup paged for an occurrence also gets an e-mail (when they have an address),
+    through the e-mail outbox: once per occurrence and person, however often the escalation
+    runs and whichever path (failed page, unconfirmed page) escalated first."""
+    if not backup.email:
+        return
+    zone = assignment.team.zone
+    try:
+        _escalation_email_send(assignment=assignment, backup=backup, reason=reason, zone=zone)
+    except ValidationError as exc:  # e.g. a stored address the outbox refuses: the SMS still goes
+        logger.warning("escalation e-mail to member %s not queued: %s", backup.pk, exc)
+
+
+def _escalation_email_send(*, assignment: Assignment, backup: Member, reason: str, zone) -> None:
+    email_send(
+        purpose="oncall_escalation",
+        to=backup.email,
+        to_name=backup.name,
+        subject_of_record=f"oncall_backup:{assignment.pk}:{backup.pk}",
+        context={
+            "team": assignment.team.name,
+            "shift": assignment.shift.label,
+            "reason": reason,
+            "starts_at": f"{assignment.starts_at.astimezone(zone):%b %-d, %Y %-I:%M %p}",
+            "ends_at": f"{assignment.ends_at.astimezone(zone):%b %-d, %Y %-I:%M %p}",
+        },
+    )
 
 
 def outbox_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
@@ -480,6 +513,11 @@ def confirmations_check(*, now: datetime | None = None) -> dict:
                     purpose=SmsMessage.Purpose.BACKUP_PAGE,
                     member=backup,
                     prefix=f"Not confirmed by {page.recipient_name}: ",
+                )
+                escalation_email(
+                    assignment=assignment,
+                    backup=backup,
+                    reason=f"{page.recipient_name} has not confirmed the on-call page.",
                 )
                 counts["backups"] += 1
     return counts

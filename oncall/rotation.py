@@ -20,10 +20,19 @@ prefix of it, wherever it starts — is a property of sigma alone (`arc_spread`)
 - (d) no two consecutive occurrences share a member for N >= 3: sigma[i] != sigma[i+1] and, at
   the week seam, sigma[-1] != sigma[0] + 1. For N = 2 parity may force one back-to-back a
   week, on alternating people and never next to the longest shift when avoidable.
-Mixed-length patterns keep (c) and (d), (a) within 2, and the hours spread sigma's search finds
-(not always within one longest shift: see tests/oncall/test_rotation_fairness.py).
+Mixed-length patterns use these offsets when they meet (a) within 2, (b) and (d) too. Some
+cannot (24 h, 12 h, 24 h with 21 people: 36 h at best over every sigma); those are built
+occurrence by occurrence instead (`balanced_run`): each goes to a member who keeps the hours
+within the longest shift and the counts within 2 at that point, by a fixed priority (fewest of
+the kind, fewest shifts, longest ago, fewest hours, rotation order), never the member of the
+occurrence before. The priority order is the first of a few that keeps the bounds over two years
+from an empty schedule, so it depends on the pattern and N only. (b), (d) and (a) within 2 hold
+at every prefix; (c) is not promised for those patterns.
 
-Continuity: `phase` is chosen to reproduce the assignments already stored just before the window
+Continuity: a balanced schedule continues from the totals of the whole history (the service
+passes all of it), so extending equals generating at once; a member without history starts at
+the lower edge of the team's band (at most one longest shift behind the busiest), never owed a
+backlog. For the cyclic one, `phase` is chosen to reproduce the assignments already stored just before the window
 (and, for regeneration, just after it), so extending 4 + 4 weeks yields exactly the 8-week
 schedule and the balance runs over the whole schedule. After a team change the phase that keeps
 most people where they were (and no back-to-back at either seam) wins, and from then on
@@ -264,6 +273,9 @@ def _improve(offsets: list[int], ordered: Sequence[ShiftSpec], n: int, budget: i
     return best
 
 
+EXHAUSTIVE_LIMIT = 400  # offsets tried one by one for a mixed pattern the search could not balance
+
+
 @functools.lru_cache(maxsize=512)
 def _sigma_cached(pattern: tuple[tuple[int, int, int], ...], n: int) -> tuple[int, ...]:
     ordered = [ShiftSpec(d, m, h, i) for i, (d, m, h) in enumerate(pattern)]
@@ -294,6 +306,12 @@ def _sigma_cached(pattern: tuple[tuple[int, int, int], ...], n: int) -> tuple[in
         best = min(
             (_improve(best, ordered, n), _improve(by_hours, ordered, n)), key=lambda c: _objective(c, ordered, n)
         )
+        if _objective(best, ordered, n)[0] and n ** (s - 1) <= EXHAUSTIVE_LIMIT:
+            # Small enough to try every offset (the first column's fixed: a rotation is a phase).
+            best = min(
+                ([0, *rest] for rest in itertools.product(range(n), repeat=s - 1)),
+                key=lambda c: _objective(c, ordered, n),
+            )
     return tuple(best)
 
 
@@ -308,6 +326,156 @@ def sigma_for(shifts: Sequence[ShiftSpec], n: int) -> list[int]:
     return list(_sigma_cached(tuple((s.weekday, s.start_minute, s.duration_hours) for s in ordered), n))
 
 
+# --------------------------------------------------------------------------- balanced (mixed lengths)
+# Some mixed-length patterns cannot stay within one longest shift when every column cycles
+# through the team (24 h, 12 h, 24 h with 21 people: 36 h at best over all offsets). For those
+# the schedule is built occurrence by occurrence instead: each goes to the member who keeps the
+# hours within the longest shift and the shift counts within 2 of everybody else, preferring,
+# among those, the fewest of this shift kind, then the fewest shifts, the fewest hours, the one
+# who worked longest ago, and the rotation order. The state is the whole history, so extending
+# continues exactly where generating at once would have gone.
+# Priority orders tried in turn (the first that keeps the bounds from an empty schedule wins):
+# fewest of this shift kind, fewest shifts, longest since the last one, fewest hours.
+FIELDS = ("kind", "count", "last", "hours")
+VARIANTS = (
+    ("kind", "count", "last", "hours"),
+    ("count", "last", "kind", "hours"),
+    ("count", "kind", "last", "hours"),
+    ("kind", "count", "hours", "last"),
+    ("count", "hours", "last", "kind"),
+)
+NEVER = -(10**9)  # the "last worked" position of a member who has not worked yet
+SIMULATED_WEEKS = 104
+
+
+@dataclass
+class Levels:
+    """Running totals of a balanced schedule: per member index hours, shifts, per column counts
+    and the position of their last occurrence (smaller: longer ago)."""
+
+    hours: list[int]
+    counts: list[int]
+    kinds: list[list[int]]  # [column][member]
+    last: list[int]
+
+    @classmethod
+    def zero(cls, n: int, s: int) -> Levels:
+        return cls([0] * n, [0] * n, [[0] * n for _ in range(s)], [NEVER + j for j in range(n)])
+
+
+def _two_lowest(values: Sequence[int]) -> tuple[int, int, int]:
+    """(lowest, how many hold it, second lowest or lowest if tied)."""
+    lowest = min(values)
+    ties = values.count(lowest)
+    second = lowest if ties > 1 else min((v for v in values if v != lowest), default=lowest)
+    return lowest, ties, second
+
+
+def _balanced_pick(
+    levels: Levels, column: int, weight: int, longest: int, order: Sequence[int], excluded: set[int]
+) -> int:
+    hours, counts, kinds, last = levels.hours, levels.counts, levels.kinds[column], levels.last
+    low_h, ties_h, second_h = _two_lowest(hours)
+    low_c, ties_c, second_c = _two_lowest(counts)
+    high_h, high_c = max(hours), max(counts)
+    o1, o2, o3, o4 = order
+    best_key, best = None, 0
+    for j, h in enumerate(hours):
+        if j in excluded:
+            continue
+        c = counts[j]
+        after_h, after_c = h + weight, c + 1
+        new_low_h = (second_h if second_h < after_h else after_h) if (h == low_h and ties_h == 1) else low_h
+        new_low_c = (second_c if second_c < after_c else after_c) if (c == low_c and ties_c == 1) else low_c
+        hours_bad = (high_h if high_h > after_h else after_h) - new_low_h > longest
+        counts_bad = (high_c if high_c > after_c else after_c) - new_low_c > 2
+        values = (kinds[j], c, last[j], h)
+        key = (hours_bad or counts_bad, hours_bad, counts_bad, values[o1], values[o2], values[o3], values[o4], j)
+        if best_key is None or key < best_key:
+            best_key, best = key, j
+    return best
+
+
+def balanced_run(
+    weights: Sequence[int],
+    columns: Sequence[int],
+    levels: Levels,
+    *,
+    variant: Sequence[str],
+    previous: int | None = None,
+    following: int | None = None,
+    position: int = 0,
+) -> list[int]:
+    """Member index of each occurrence (given by its column, in time order); updates `levels`.
+    `previous`/`following` are the members just before and after the run (no back-to-back at
+    either seam when n >= 3)."""
+    n = len(levels.hours)
+    longest = max(weights)
+    order = [FIELDS.index(name) for name in variant]
+    result = []
+    for step, column in enumerate(columns):
+        excluded = set()
+        if n >= 3:
+            if previous is not None:
+                excluded.add(previous)
+            if following is not None and step == len(columns) - 1:
+                excluded.add(following)
+        j = _balanced_pick(levels, column, weights[column], longest, order, excluded)
+        levels.hours[j] += weights[column]
+        levels.counts[j] += 1
+        levels.kinds[column][j] += 1
+        levels.last[j] = position + step
+        result.append(j)
+        previous = j
+    return result
+
+
+def _balanced_spreads(weights: Sequence[int], n: int, variant: Sequence[str], weeks: int) -> tuple[int, int]:
+    """Worst hours and count spread at the end of each week, from an empty schedule."""
+    levels = Levels.zero(n, len(weights))
+    worst_h = worst_c = 0
+    previous = None
+    for week in range(weeks):
+        run = balanced_run(
+            weights, range(len(weights)), levels, variant=variant, previous=previous, position=week * len(weights)
+        )
+        previous = run[-1]
+        worst_h = max(worst_h, max(levels.hours) - min(levels.hours))
+        worst_c = max(worst_c, max(levels.counts) - min(levels.counts))
+    return worst_h, worst_c
+
+
+@functools.lru_cache(maxsize=256)
+def _balanced_variant(weights: tuple[int, ...], n: int) -> tuple[str, ...]:
+    """The first priority order that keeps hours within the longest shift and counts within 2
+    at the end of every week of two years from an empty schedule (the closest if none does)."""
+    longest = max(weights)
+    scored = []
+    for variant in VARIANTS:
+        hours, counts = _balanced_spreads(weights, n, variant, SIMULATED_WEEKS)
+        excess = (max(0, hours - longest), max(0, counts - 2))
+        if excess == (0, 0):
+            return variant
+        scored.append((excess, variant))
+    return min(scored)[1]
+
+
+@functools.lru_cache(maxsize=512)
+def _cyclic_fits(pattern: tuple[tuple[int, int, int], ...], n: int) -> bool:
+    ordered = [ShiftSpec(d, m, h, i) for i, (d, m, h) in enumerate(pattern)]
+    if len({h for _, _, h in pattern}) == 1 or n <= 2:
+        return True
+    return _objective(list(_sigma_cached(pattern, n)), ordered, n)[0] == 0
+
+
+def uses_cyclic(shifts: Sequence[ShiftSpec], n: int) -> bool:
+    """Whether the schedule of `n` members on `shifts` is the cyclic one (every equal-length
+    pattern, and the mixed ones whose offsets meet the bounds) or the balanced one, whose state
+    is the whole history (callers pass all stored assignments before the window as `before`)."""
+    ordered = shifts_sorted(shifts)
+    return _cyclic_fits(tuple((s.weekday, s.start_minute, s.duration_hours) for s in ordered), n)
+
+
 # --------------------------------------------------------------------------- planning
 @dataclass
 class Plan:
@@ -315,10 +483,57 @@ class Plan:
     phase: int
     sigma: list[int]
     continued: bool = False  # the phase reproduces every stored assignment it was shown
+    mode: str = "cyclic"  # or "balanced" (mixed lengths the cyclic offsets cannot balance)
 
 
 def _member_index(sigma_by_key: Mapping, occ: Occurrence, phase: int, n: int) -> int:
     return (week_index(occ.day) + sigma_by_key[occ.shift_key] + phase) % n
+
+
+def _balanced_plan(
+    *,
+    members: Sequence[MemberKey],
+    ordered: Sequence[ShiftSpec],
+    window: Sequence[Occurrence],
+    before: Mapping[Occurrence, MemberKey],
+    after: Mapping[Occurrence, MemberKey],
+) -> Plan:
+    """The balanced schedule continuing the history in `before` (all of it: the balance runs
+    over the whole schedule). A member without history, or behind by more than the bounds
+    allow, starts at the lower edge of the team's band: level, never owed a backlog."""
+    n, s = len(members), len(ordered)
+    weights = [spec.duration_hours for spec in ordered]
+    column_of = {spec.key: i for i, spec in enumerate(ordered)}
+    index_of = {m: i for i, m in enumerate(members)}
+    levels = Levels.zero(n, s)
+    history = sorted(o for o in before if o.shift_key in column_of)
+    for position, occ in enumerate(history):
+        j = index_of.get(before[occ])
+        if j is None:
+            continue
+        column = column_of[occ.shift_key]
+        levels.hours[j] += weights[column]
+        levels.counts[j] += 1
+        levels.kinds[column][j] += 1
+        levels.last[j] = position - len(history)
+    longest = max(weights)
+    top_h, top_c = max(levels.hours), max(levels.counts)
+    for j in range(n):  # no-ops for a schedule within the bounds
+        levels.hours[j] = max(levels.hours[j], top_h - longest)
+        levels.counts[j] = max(levels.counts[j], top_c - 2)
+    previous = index_of.get(before[history[-1]]) if history else None
+    following = index_of.get(after[min(after)]) if after else None
+    variant = _balanced_variant(tuple(weights), n)
+    picks = balanced_run(
+        weights,
+        [column_of[o.shift_key] for o in window],
+        levels,
+        variant=variant,
+        previous=previous,
+        following=following,
+    )
+    assignments = {occ: members[j] for occ, j in zip(window, picks, strict=True)}
+    return Plan(assignments=assignments, phase=0, sigma=[], continued=bool(history), mode="balanced")
 
 
 def rotation_plan(
@@ -332,12 +547,13 @@ def rotation_plan(
 ) -> Plan:
     """Assign every occurrence starting in [start, end) to one of `members` (rotation order).
 
-    `before` are stored assignments before `start` and `after` those kept after `end`; only
-    the last (first) N weeks of them are looked at. The phase that reproduces most of them
-    wins — all of them when the team and pattern are unchanged, so the schedule continues as
-    if it had been generated at once and the balance runs over the whole schedule — subject
-    to no back-to-back at either seam when N >= 3. Without history the first occurrence goes
-    to the first member. Deterministic: the same input gives the same plan.
+    `before` are stored assignments before `start` and `after` those kept after `end`. Cyclic
+    schedules (see `uses_cyclic`) look only at the last (first) N weeks of them: the phase that
+    reproduces most of them wins — all of them when the team and pattern are unchanged, so the
+    schedule continues as if it had been generated at once and the balance runs over the whole
+    schedule — subject to no back-to-back at either seam when N >= 3. Balanced schedules
+    continue from the totals of all of `before`. Without history the first occurrence goes to
+    the first member. Deterministic: the same input gives the same plan.
     """
     if not members:
         raise RotationError("The team has no active members.")
@@ -348,10 +564,19 @@ def rotation_plan(
         raise RotationError("The end date must be after the start date.")
     n = len(members)
     ordered = shifts_sorted(shifts)
+    window = occurrences_between(ordered, start, end)
+    if not uses_cyclic(ordered, n):
+        keys = {spec.key for spec in ordered}
+        return _balanced_plan(
+            members=members,
+            ordered=ordered,
+            window=window,
+            before={o: m for o, m in (before or {}).items() if o.shift_key in keys and o.day < start},
+            after={o: m for o, m in (after or {}).items() if o.shift_key in keys and o.day >= end},
+        )
     sigma = sigma_for(ordered, n)
     sigma_by_key = {shift.key: sigma[i] for i, shift in enumerate(ordered)}
     index_of = {m: i for i, m in enumerate(members)}
-    window = occurrences_between(ordered, start, end)
     horizon = timedelta(weeks=n)
     before = {o: m for o, m in (before or {}).items() if o.shift_key in sigma_by_key and o.day >= start - horizon}
     after = {o: m for o, m in (after or {}).items() if o.shift_key in sigma_by_key and o.day < end + horizon}

@@ -21,6 +21,7 @@ from .rotation import (
     monday_of,
     rotation_plan,
     shifts_validate,
+    uses_cyclic,
 )
 from .sms_template import TemplateError, template_validate
 from .timeutils import occurrence_bounds
@@ -228,6 +229,13 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
         team=team, occurrence_date__gte=lookback, occurrence_date__lt=end + timedelta(days=7)
     ).select_related("shift")
     before = _occurrence_map(a for a in nearby if a.occurrence_date < start)
+    specs = [_spec(s) for s in shifts]
+    if not uses_cyclic(specs, n) and before:
+        # A balanced schedule continues from the whole history's totals, not the last N weeks.
+        starts = {s.pk: s.start_time.hour * 60 + s.start_time.minute for s in shifts}
+        earlier = Assignment.objects.filter(team=team, occurrence_date__lt=lookback, shift__in=shifts)
+        for day, shift_id, member_id in earlier.values_list("occurrence_date", "shift_id", "member_id"):
+            before[Occurrence(day, starts[shift_id], shift_id)] = member_id
     after = _occurrence_map(a for a in nearby if a.occurrence_date >= end) if replace else {}
     in_window = {(a.shift_id, a.occurrence_date): a for a in nearby if start <= a.occurrence_date < end}
     if in_window and not replace:
@@ -243,7 +251,7 @@ def _apply_plan(*, team: Team, start: date, end: date, replace: bool, preview: b
     try:
         plan = rotation_plan(
             members=[m.pk for m in members],
-            shifts=[_spec(s) for s in shifts],
+            shifts=specs,
             start=start,
             end=end,
             before=before,

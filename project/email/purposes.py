@@ -78,6 +78,25 @@ PURPOSES: dict[str, Purpose] = {
             sample={"report_title": "District year-end 2025-26", "link": "https://crew.example.org/jobs/1/"},
         ),
         Purpose(
+            key="oncall_escalation",
+            label="On-call escalation (backup paged)",
+            placeholders=("team", "shift", "reason", "starts_at", "ends_at"),
+            subject="[{{ site_name }}] You are paged as backup: {{ team }}",
+            body_text=(
+                "Hello {{ recipient_name }},\n\n"
+                "{{ reason }}\n"
+                "You are on call as backup for {{ team }}, {{ shift }} ({{ starts_at }} to {{ ends_at }}).\n"
+                "An SMS page is on its way as well.\n"
+            ),
+            sample={
+                "team": "Field operations",
+                "shift": "Monday 08:00 (24 h)",
+                "reason": "The page to Jordan Lee failed: invalid number.",
+                "starts_at": "Oct 5, 2026 8:00 AM",
+                "ends_at": "Oct 6, 2026 8:00 AM",
+            },
+        ),
+        Purpose(
             key="admin_alert",
             label="Administrator alert",
             placeholders=("title", "message"),

@@ -283,3 +283,40 @@ def test_ics_events_carry_sequence_and_last_modified_that_follow_the_person(clie
     assert event()[0] == str(target.sequence)
     changed = Assignment.objects.filter(team=team, occurrence_date__gte=target.occurrence_date).exclude(sequence=0)
     assert changed.exists()  # the reversed order moved people
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "declared"),
+    [
+        (
+            "get",
+            "/api/v1/oncall/settings/",
+            {"team", "timezone", "sms_template", "template_segments", "escalation_contacts"},
+        ),
+        ("put", "/api/v1/oncall/settings/", {"team", "confirm_within_minutes", "template_characters"}),
+        ("post", "/api/v1/oncall/settings/template-check/", {"characters", "segments", "encoding"}),
+        ("post", "/api/v1/oncall/teams/{id}/reset-feed/", {"feed_url"}),
+        ("post", "/api/v1/oncall/members/{id}/reset-feed/", {"feed_url"}),
+    ],
+)
+def test_oncall_answers_are_typed_in_the_schema(method, path, declared):
+    """No free-form object: every answer names its properties (the generated client gets classes)."""
+    body = success_schema(method, path)
+    assert body["type"] == "object" and declared <= set(body["properties"])
+    assert body["required"]
+
+
+@pytest.mark.django_db
+def test_settings_answer_matches_its_schema(client_for, coordinator, team):
+    answer = client_for(coordinator).get(f"{API}/settings/?team={team.pk}").json()
+    declared = success_schema("get", "/api/v1/oncall/settings/")
+    assert set(answer) == set(declared["properties"]) == set(declared["required"])
+    assert component("ContactRead")["properties"].keys() == {"name", "phone"}
+    preview = component("ScheduleResult")["properties"]["preview"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert set(component(preview)["properties"]) == {"date", "shift", "member_id", "member", "starts_at", "ends_at"}
+    on_call = component("Assignment")["properties"]["on_call"]
+    assert (
+        on_call["allOf"][0]["$ref"].endswith("/MemberBrief")
+        if "allOf" in on_call
+        else on_call["$ref"].endswith("/MemberBrief")
+    )

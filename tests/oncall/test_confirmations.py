@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from oncall import paging
-from oncall.models import Assignment, SmsMessage
+from oncall.models import Assignment, Member, SmsMessage
 from oncall.services import schedule_generate
+from project.email.models import EmailMessage
 
 from .dates import CHICAGO, MONDAY
 from .factories import MemberFactory
@@ -124,3 +125,18 @@ def test_dashboard_shows_confirmed_and_unconfirmed(client_for, coordinator, team
     team.confirm_within_minutes = 0
     team.save()
     assert "onfirmed" not in client.get(f"/oncall/?team={team.pk}").content.decode()
+
+
+@pytest.mark.django_db
+def test_unconfirmed_page_emails_the_backup_once(paged, team):
+    """The backup paged for an unconfirmed occurrence also gets one e-mail through the outbox,
+    however often the check runs."""
+    backup_member = Member.objects.exclude(pk=paged.member_id).order_by("rotation_order").first()
+    Member.objects.filter(team=team).exclude(pk=paged.member_id).update(email="backup@example.org")
+    for minute in (0, 5, 10):
+        paging.confirmations_check(now=at(0, 9, minute))
+    backup = SmsMessage.objects.get(purpose="backup_page")
+    assert backup_member is not None and backup.member_id != paged.member_id
+    (mail,) = EmailMessage.objects.filter(purpose="oncall_escalation")
+    assert mail.to_email == "backup@example.org" and mail.to_name == backup.recipient_name
+    assert f"{paged.recipient_name} has not confirmed" in mail.body_text

@@ -17,6 +17,8 @@ from oncall import paging
 from oncall.models import Assignment, Member, PhoneVerification, SmsMessage
 from oncall.services import schedule_generate
 from oncall.tasks import outbox_dispatch, sms_send
+from project.email import outbox as email_outbox
+from project.email.models import EmailMessage
 
 from .dates import CHICAGO, MONDAY
 from .factories import MemberFactory
@@ -133,6 +135,7 @@ def test_retrying_stops_when_the_shift_is_over(schedule, gateway, monkeypatch):
 @pytest.mark.django_db
 def test_permanent_error_fails_at_once_pages_backup_and_mails_admins(schedule, gateway, settings, mailoutbox):
     settings.ADMINS = [("Admin", "admin@example.org")]
+    Member.objects.filter(pk=schedule[1].member_id).update(email="backup@example.org")
     paging.pages_queue_due(now=at(0, 8))
     row = SmsMessage.objects.get()
     gateway.fail_next(PermanentError("Twilio error 21211: invalid To", code=21211))
@@ -141,7 +144,53 @@ def test_permanent_error_fails_at_once_pages_backup_and_mails_admins(schedule, g
     assert row.attempts == 1 and row.error_code == "21211" and row.escalated
     backup = SmsMessage.objects.get(purpose="backup_page")
     assert backup.member == schedule[1].member and backup.assignment == row.assignment
-    assert len(mailoutbox) == 1 and "page failed" in mailoutbox[0].subject
+    # Both e-mails go through the e-mail outbox (never mail_admins / send_mail directly).
+    alert = EmailMessage.objects.get(purpose="admin_alert")
+    assert alert.to_email == "admin@example.org" and "page failed" in alert.subject
+    assert "failed: Twilio error 21211" in alert.body_text and "paging the backup" in alert.body_text
+    escalation = EmailMessage.objects.get(purpose="oncall_escalation")
+    assert escalation.to_email == "backup@example.org" and "backup" in escalation.subject
+    assert row.recipient_name in escalation.body_text and "failed" in escalation.body_text
+    assert mailoutbox == []  # sent by the outbox's worker, not inline
+    for message in EmailMessage.objects.all():
+        assert email_outbox.email_deliver(message_id=message.pk).status == "sent"
+    assert sorted(m.to[0].rsplit("<", 1)[-1].rstrip(">") for m in mailoutbox) == [
+        "admin@example.org",
+        "backup@example.org",
+    ]
+
+
+@pytest.mark.error_log_expected("oncall.paging")
+@pytest.mark.django_db
+def test_escalation_running_twice_sends_each_email_once(schedule, gateway, settings, mailoutbox):
+    """A redelivered escalation (the flag reset, a second worker) finds the outbox rows."""
+    settings.ADMINS = [("Admin", "admin@example.org"), ("Ops", "ops@example.org")]
+    Member.objects.filter(pk=schedule[1].member_id).update(email="backup@example.org")
+    paging.pages_queue_due(now=at(0, 8))
+    row = SmsMessage.objects.get()
+    gateway.fail_next(PermanentError("Twilio error 21211: invalid To", code=21211))
+    paging.sms_deliver(message_id=row.pk, now=at(0, 8, 1))
+    assert paging.page_failed(message_id=row.pk, now=at(0, 8, 2)) is None  # already escalated
+    SmsMessage.objects.filter(pk=row.pk).update(escalated=False)
+    paging.page_failed(message_id=row.pk, now=at(0, 8, 3))
+    assert EmailMessage.objects.filter(purpose="admin_alert").count() == 2  # one per administrator
+    assert EmailMessage.objects.filter(purpose="oncall_escalation").count() == 1
+    assert SmsMessage.objects.filter(purpose="backup_page").count() == 1
+    for message_id in [*EmailMessage.objects.values_list("pk", flat=True)] * 2:
+        email_outbox.email_deliver(message_id=message_id)
+    assert len(mailoutbox) == 3
+
+
+@pytest.mark.error_log_expected("oncall.paging")
+@pytest.mark.django_db
+def test_escalation_without_admins_or_backup_address_still_pages_the_backup(schedule, gateway, settings):
+    settings.ADMINS = []
+    paging.pages_queue_due(now=at(0, 8))
+    row = SmsMessage.objects.get()
+    gateway.fail_next(PermanentError("Twilio error 21211: invalid To", code=21211))
+    paging.sms_deliver(message_id=row.pk, now=at(0, 8, 1))
+    assert SmsMessage.objects.filter(purpose="backup_page").count() == 1
+    assert EmailMessage.objects.count() == 0
 
 
 @pytest.mark.django_db

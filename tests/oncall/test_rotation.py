@@ -16,6 +16,8 @@ from oncall.rotation import (
     occurrences_between,
     rotation_plan,
     shifts_validate,
+    uses_cyclic,
+    week_prefix_spreads,
 )
 
 EIGHT = 8 * 60
@@ -218,7 +220,11 @@ def test_random_patterns_and_team_changes(shifts, team_sizes, weeks, offset):
 def test_random_patterns_are_balanced_over_n_weeks(shifts, n):
     members = members_of(n)
     plan = rotation_plan(members=members, shifts=shifts, start=START, end=START + timedelta(weeks=2 * n))
-    assert_fair(plan.assignments, shifts, members, n, START, 2 * n)
+    if uses_cyclic(shifts, n):
+        assert_fair(plan.assignments, shifts, members, n, START, 2 * n)
+    else:  # a balanced schedule (see test_rotation_fairness.py) is fair at every prefix
+        spreads = week_prefix_spreads(plan.assignments, shifts, members)
+        assert spreads["hours"] <= 48 and spreads["shifts"] <= 2
     if n >= 3 or len({s.duration_hours for s in shifts}) == 1:
         # Two people on mixed lengths: hours within the longest shift come first (a 48 h, 24 h,
         # 48 h week cannot alternate), back-to-back is allowed for N = 2.

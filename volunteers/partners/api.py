@@ -114,6 +114,20 @@ ERRORS = (
 )
 
 
+LIST_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "event_type",
+    "format",
+    "start",
+    "end",
+    "duration_minutes",
+    "location",
+    "volunteers_needed",
+)
+
+
 def _positive_int(request, name: str, default: int) -> int:
     raw = request.query_params.get(name, "")
     if raw == "":
@@ -207,12 +221,28 @@ class PublicEventListView(PartnerView):
         key = request.auth
         page = _positive_int(request, "page", 1)
         per_page = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
-        events = services.partner_events(partner=key.partner)
-        total = events.count()
-        rows = list(events[(page - 1) * per_page : page * per_page]) if total else []
+        partner = key.partner
+        total, rows = services.partner_event_page(partner=partner, offset=(page - 1) * per_page, limit=per_page)
+        signup = None
+        if partner.signup_enabled:  # reversed once; each row only fills in its id
+            signup = request.build_absolute_uri(reverse("volunteers:partners:signup", args=[partner.slug, 0]))
+            head, _, tail = signup.rpartition("/0/")
+        data = [
+            {
+                **{name: row[name] for name in LIST_FIELDS},
+                "school": row["school_name"],
+                "spots_left": services.spots_left_of(
+                    volunteers_needed=row["volunteers_needed"],
+                    registered_count=row["registered_count"],
+                    pending_signups=row["pending_signups"],
+                ),
+                "signup_url": f"{head}/{row['id']}/{tail}" if signup else None,
+            }
+            for row in rows
+        ]
         return Response(
             {
-                "data": [self.event_data(request, e, key.partner) for e in rows],
+                "data": data,
                 "pagination": {
                     "page": page,
                     "per_page": per_page,

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +93,60 @@ def partner_events(*, partner: DistrictPartner, now: datetime | None = None) -> 
         .annotate(pending_signups=Coalesce(Subquery(_pending_signups()), 0))
         .order_by("start", "id")
     )
+
+
+PUBLIC_EVENT_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "event_type",
+    "format",
+    "start",
+    "end",
+    "duration_minutes",
+    "location",
+    "volunteers_needed",
+    "registered_count",
+)
+
+
+def partner_event_page(
+    *, partner: DistrictPartner, offset: int, limit: int, now: datetime | None = None
+) -> tuple[int, list[dict]]:
+    """(total, rows) of one page of `partner_events`: only the columns the API shows, the
+    school's name and the pending sign-ups. Three small queries at most, whatever the page:
+    the total (a plain count), the page, and the page's pending sign-ups."""
+    now = now or timezone.now()
+    published = Event.objects.filter(districts=partner.district_id, status=EventStatus.PUBLISHED, start__gte=now)
+    total = published.order_by().count()
+    if offset >= total:
+        return total, []
+    rows = list(
+        published.annotate(school_name=F("school__name"))
+        .order_by("start", "id")
+        .values(*PUBLIC_EVENT_FIELDS, "school_name")[offset : offset + limit]
+    )
+    # Counted for the page's events in one grouped query (a correlated subquery would be
+    # evaluated for every upcoming event before the sort picks the page).
+    limited = [row["id"] for row in rows if row["volunteers_needed"]]
+    pending = dict(
+        PublicSignup.objects.filter(event_id__in=limited, status=PublicSignup.Status.PENDING)
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("id"))
+        .values_list("event_id", "n")
+        if limited
+        else ()
+    )
+    for row in rows:
+        row["pending_signups"] = pending.get(row["id"], 0)
+    return total, rows
+
+
+def spots_left_of(*, volunteers_needed: int, registered_count: int, pending_signups: int) -> int | None:
+    if not volunteers_needed:
+        return None
+    return max(volunteers_needed - registered_count - pending_signups, 0)
 
 
 def spots_left(event: Event) -> int | None:
