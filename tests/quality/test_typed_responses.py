@@ -1,63 +1,10 @@
-"""Every response of the scheduling and volunteers APIs is typed in the OpenAPI schema: no object
-without declared properties (or a typed `additionalProperties`) anywhere in a 2xx body, so a
-generated client gets models, not free-form dictionaries."""
+"""The reports, the scheduler run's settings snapshot, the quality scores and the run-start body
+declare their figures in the OpenAPI schema (the walk over every response is
+`tests/project/test_api_typed.py`)."""
 
 import pytest
 
 from tests.openapi import component, openapi_schema, success_schema
-
-OWNED = ("/api/v1/scheduling/", "/api/v1/volunteers/")
-# Owned elsewhere: the teacher programme's API (virtual/), and the jobs' `result` (project/).
-ELSEWHERE = ("/api/v1/volunteers/virtual/",)
-NOT_OURS = {"Job", "RunJob"}
-
-
-def _free_form(schema: dict, where: str, seen: frozenset, found: list) -> None:
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[1]
-        if name not in seen:
-            _free_form(component(name), f"{where}→{name}", seen | {name}, found)
-        return
-    for key in ("allOf", "oneOf", "anyOf"):
-        for sub in schema.get(key, []):
-            _free_form(sub, where, seen, found)
-    properties = schema.get("properties") or {}
-    extra = schema.get("additionalProperties")
-    if schema.get("type") == "object" and not properties and not isinstance(extra, dict):
-        found.append(where)
-    if isinstance(extra, dict):
-        if not extra:
-            found.append(f"{where}.*")
-        else:
-            _free_form(extra, f"{where}.*", seen, found)
-    if schema.get("type") == "array":
-        if not schema.get("items"):
-            found.append(f"{where}[]")
-        else:
-            _free_form(schema["items"], f"{where}[]", seen, found)
-    for name, sub in properties.items():
-        if where.rsplit("→", 1)[-1] in NOT_OURS and name == "result":
-            continue
-        _free_form(sub, f"{where}.{name}", seen, found)
-
-
-def _operations():
-    for path, operations in openapi_schema()["paths"].items():
-        if not path.startswith(OWNED) or path.startswith(ELSEWHERE):
-            continue
-        for method, operation in operations.items():
-            for code, response in operation.get("responses", {}).items():
-                if code.startswith("2") and "application/json" in response.get("content", {}):
-                    yield f"{method.upper()} {path} {code}", response["content"]["application/json"]["schema"]
-
-
-def test_every_owned_response_is_typed():
-    operations = list(_operations())
-    assert len(operations) > 60  # the scheduling and volunteers APIs, not an empty walk
-    found: list[str] = []
-    for name, schema in operations:
-        _free_form(schema, name, frozenset(), found)
-    assert found == []
 
 
 @pytest.mark.parametrize(
