@@ -292,6 +292,25 @@ def _clean_or_collect(obj, exclude: list[str], line: int, errors: list[str]) -> 
             errors.append(f"line {line}: {field_name}: {' '.join(messages)}")
 
 
+def draft_lock_for_apply(
+    *, user, draft: ImportDraft, kind: str, wrong_kind: str, decisions: dict
+) -> tuple[ImportDraft, dict | None]:
+    """Lock the user's draft for applying (expense and restaurant imports alike). A draft of the
+    other kind, an expired draft or a decision for a line the draft does not have is refused; an
+    applied draft is returned with its first result (applying twice changes nothing)."""
+    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
+    if draft.kind != kind:
+        raise ValidationError({"draft": wrong_kind})
+    if draft.status == ImportDraft.Status.APPLIED:
+        return draft, {**draft.result, "already_applied": True}
+    if draft.expires_at <= timezone.now():
+        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
+    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
+    if unknown_lines:
+        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    return draft, None
+
+
 @transaction.atomic
 def import_draft_apply(
     *, user, draft: ImportDraft, decisions: dict[int, dict] | None = None, create_missing_categories: bool = False
@@ -304,17 +323,16 @@ def import_draft_apply(
 
     Applying an applied draft returns its first result and changes nothing. Any invalid
     decision or value raises before anything is written."""
-    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
-    if draft.kind != ImportDraft.Kind.EXPENSES:
-        raise ValidationError({"draft": "This is a restaurant import; apply it on its review page."})
-    if draft.status == ImportDraft.Status.APPLIED:
-        return {**draft.result, "already_applied": True}
-    if draft.expires_at <= timezone.now():
-        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
     decisions = decisions or {}
-    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
-    if unknown_lines:
-        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    draft, applied = draft_lock_for_apply(
+        user=user,
+        draft=draft,
+        kind=ImportDraft.Kind.EXPENSES,
+        wrong_kind="This is a restaurant import; apply it on its review page.",
+        decisions=decisions,
+    )
+    if applied is not None:
+        return applied
     restaurant_keys = {
         (name.lower(), location.lower(), city.lower()): pk
         for pk, name, location, city in Restaurant.objects.filter(user=user).values_list(

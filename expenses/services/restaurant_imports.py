@@ -13,7 +13,7 @@ from .. import importing, restaurant_io
 from ..models import ImportDraft, Restaurant
 from ..places import place_details
 from .bulk import history_rows, insert_rows
-from .imports import IMPORT_DRAFT_TTL
+from .imports import IMPORT_DRAFT_TTL, draft_lock_for_apply
 from .merchants import merchant_link_restaurants
 from .restaurants import RESTAURANT_FIELDS
 
@@ -71,17 +71,16 @@ def restaurant_import_apply(
     name/location/city and place id per user) before anything is written; an update changes
     only the fields the file gives (blanks never wipe). Applying twice changes nothing.
     `enrich`: fill blanks from Google Places for rows with a place id."""
-    draft = ImportDraft.objects.select_for_update().get(pk=draft.pk, user=user)
-    if draft.kind != ImportDraft.Kind.RESTAURANTS:
-        raise ValidationError({"draft": "This is an expense import."})
-    if draft.status == ImportDraft.Status.APPLIED:
-        return {**draft.result, "already_applied": True}
-    if draft.expires_at <= timezone.now():
-        raise ValidationError({"draft": "This import draft has expired; upload the file again."})
     decisions = decisions or {}
-    unknown_lines = set(decisions) - {r["line"] for r in draft.rows}
-    if unknown_lines:
-        raise ValidationError({"decisions": f"Unknown line numbers: {sorted(unknown_lines)}."})
+    draft, applied = draft_lock_for_apply(
+        user=user,
+        draft=draft,
+        kind=ImportDraft.Kind.RESTAURANTS,
+        wrong_kind="This is an expense import.",
+        decisions=decisions,
+    )
+    if applied is not None:
+        return applied
     existing = Restaurant.objects.in_bulk([r["existing_id"] for r in draft.rows if r["existing_id"]])
     taken_keys = {
         restaurant_io.restaurant_key({"name": n, "location_name": loc, "city": c}): pk
