@@ -495,7 +495,15 @@ ADMIN_INDEX_GROUPS = [
     ),
     (
         "Expenses",
-        ["expenses.Expense", "expenses.Restaurant", "expenses.Category", "expenses.Tag", "expenses.ExpenseProfile"],
+        [
+            "expenses.Expense",
+            "expenses.Restaurant",
+            "expenses.Merchant",
+            "expenses.LoyaltyAccount",
+            "expenses.Category",
+            "expenses.Tag",
+            "expenses.ExpenseProfile",
+        ],
     ),
     (
         "Imports & sync",
