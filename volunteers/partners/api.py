@@ -114,20 +114,6 @@ ERRORS = (
 )
 
 
-LIST_FIELDS = (
-    "id",
-    "title",
-    "description",
-    "event_type",
-    "format",
-    "start",
-    "end",
-    "duration_minutes",
-    "location",
-    "volunteers_needed",
-)
-
-
 def _positive_int(request, name: str, default: int) -> int:
     raw = request.query_params.get(name, "")
     if raw == "":
@@ -229,7 +215,7 @@ class PublicEventListView(PartnerView):
             head, _, tail = signup.rpartition("/0/")
         data = [
             {
-                **{name: row[name] for name in LIST_FIELDS},
+                **{name: row[name] for name in services.PUBLIC_EVENT_SHOWN},
                 "school": row["school_name"],
                 "spots_left": services.spots_left_of(
                     volunteers_needed=row["volunteers_needed"],

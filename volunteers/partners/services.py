@@ -95,7 +95,8 @@ def partner_events(*, partner: DistrictPartner, now: datetime | None = None) -> 
     )
 
 
-PUBLIC_EVENT_FIELDS = (
+# The event columns the partner API shows as they are; the read adds what its derived fields need.
+PUBLIC_EVENT_SHOWN = (
     "id",
     "title",
     "description",
@@ -106,8 +107,8 @@ PUBLIC_EVENT_FIELDS = (
     "duration_minutes",
     "location",
     "volunteers_needed",
-    "registered_count",
 )
+PUBLIC_EVENT_FIELDS = (*PUBLIC_EVENT_SHOWN, "registered_count")
 
 
 def partner_event_page(
