@@ -6,8 +6,12 @@ deletions, targets, deactivation; at several instants, since planned sessions pa
 from datetime import UTC, datetime
 
 import pytest
+from celery import current_app
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from project.periodic import periodic_tasks_setup, registry
 from volunteers.models import (
     ContactEmail,
     DeactivationSource,
@@ -20,7 +24,7 @@ from volunteers.models import (
     UnmatchedKind,
 )
 from volunteers.virtual import progress as P
-from volunteers.virtual import services
+from volunteers.virtual import services, tasks
 
 from .factories import DistrictFactory, SchoolFactory, TeacherFactory, VolunteerFactory
 from .test_virtual_import import csv_bytes, run
@@ -227,3 +231,36 @@ def test_event_corrected_in_the_admin_recounts_its_teachers(client, coordinator,
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert statuses(district, NOW)["t2@s.org"] == P.NOT_STARTED
     assert_stored_equals_recount(district)
+
+
+# --------------------------------------------------------------------------- schedule
+def test_year_close_and_recount_are_scheduled(db):
+    specs = {spec.task: spec for spec in registry()}
+    close = specs["volunteers.virtual.tasks.progress_year_close"]
+    assert (close.crontab["month_of_year"], close.crontab["day_of_month"]) == ("8", "1")
+    assert specs["volunteers.virtual.tasks.progress_counts_recount"].crontab["hour"] == "3"
+    periodic_tasks_setup()
+    beat = PeriodicTask.objects.get(name=close.name)
+    assert (beat.crontab.month_of_year, beat.crontab.day_of_month, beat.enabled) == ("8", "1", True)
+    assert {close.task, "volunteers.virtual.tasks.progress_counts_recount"} <= set(current_app.tasks)
+
+
+def test_year_close_task_on_aug_1_closes_the_year_that_ended(monkeypatch, district, teachers):
+    run(csv_bytes(rows_for(FIRST[:1])))
+    next_year = TeacherProgress.objects.get(teacher=teachers[0])
+    next_year.pk, next_year.academic_year = None, YEAR + 1
+    next_year.save()
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 8, 1, 6, 0, tzinfo=UTC))
+    assert tasks.progress_year_close_on_aug_1() == {"academic_year": YEAR, "closed": 2}
+    assert tasks.progress_year_close_on_aug_1() == {"academic_year": YEAR, "closed": 0}  # run twice: nothing more
+    closed = TeacherProgress.objects.filter(academic_year=YEAR)
+    assert set(closed.values_list("is_active", "deactivation_source")) == {(False, DeactivationSource.YEAR_END)}
+    assert TeacherProgress.objects.get(academic_year=YEAR + 1).is_active
+
+
+def test_recount_task_reports_and_corrects_drift(district, teachers, frozen_now):
+    run(csv_bytes(rows_for(FIRST[:1])))
+    assert tasks.progress_counts_recount_nightly() == {"corrected": 0}
+    TeacherParticipation.objects.filter(teacher=teachers[0]).delete()  # a write that skipped the refresh
+    assert tasks.progress_counts_recount_nightly() == {"corrected": 1}
+    assert record(teachers[0]).sessions_completed == 0

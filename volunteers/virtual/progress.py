@@ -269,28 +269,38 @@ def _chunks(items: Iterable, size: int = REFRESH_CHUNK):
 
 def progress_counts_refresh(*, progress_ids: Iterable[int]) -> int:
     """Recount these progress rows with `progress_rows` (the one rule) and store what changed:
-    a constant number of queries per 2,000 rows. Returns the rows whose counts changed."""
-    changed = []
+    a constant number of queries per 2,000 rows. Returns the rows whose counts changed.
+
+    The rows are locked (in id order) before they are read: of two writes refreshing the same row
+    at once, the second waits and then counts what the first committed, so neither leaves the
+    other's change out."""
+    changed = 0
     for chunk in _chunks(progress_ids):
-        by_year: dict[int, list[TeacherProgress]] = defaultdict(list)
-        for record in TeacherProgress.objects.filter(pk__in=chunk).only(
-            "id", "teacher_id", "academic_year", "target_sessions", "sessions_completed", "in_progress_until"
-        ):
-            by_year[record.academic_year].append(record)
-        for year, records in by_year.items():
-            for row in progress_rows(progress=records, academic_year=year):
-                stored = (row.progress.sessions_completed, row.progress.in_progress_until)
-                if stored != (row.completed, row.in_progress_until):
-                    changed.append(
-                        {
-                            "id": row.progress.pk,
-                            "sessions_completed": row.completed,
-                            "in_progress_until": row.in_progress_until,
-                        }
-                    )
-    # Derived figures, not an edit: no history row (the writes that caused them have theirs).
-    bulkwrite.update(TeacherProgress, changed, fields=["sessions_completed", "in_progress_until"])
-    return len(changed)
+        with transaction.atomic():
+            by_year: dict[int, list[TeacherProgress]] = defaultdict(list)
+            locked = (
+                TeacherProgress.objects.filter(pk__in=chunk)
+                .select_for_update()
+                .order_by("pk")
+                .only("id", "teacher_id", "academic_year", "target_sessions", "sessions_completed", "in_progress_until")
+            )
+            for record in locked:
+                by_year[record.academic_year].append(record)
+            updates = []
+            for year, records in by_year.items():
+                for row in progress_rows(progress=records, academic_year=year):
+                    stored = (row.progress.sessions_completed, row.progress.in_progress_until)
+                    if stored != (row.completed, row.in_progress_until):
+                        updates.append(
+                            {
+                                "id": row.progress.pk,
+                                "sessions_completed": row.completed,
+                                "in_progress_until": row.in_progress_until,
+                            }
+                        )
+            # Derived figures, not an edit: no history row (the writes that caused them have theirs).
+            changed += bulkwrite.update(TeacherProgress, updates, fields=["sessions_completed", "in_progress_until"])
+    return changed
 
 
 def progress_ids_for(*, teacher_ids: Iterable[int] = (), event_ids: Iterable[int] = ()) -> set[int]:
