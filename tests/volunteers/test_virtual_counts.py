@@ -3,10 +3,12 @@ scratch (what the school and teacher pages show), after every write that changes
 imports and re-imports, overrides and their reversal, the unmatched queue, admin corrections and
 deletions, targets, deactivation; at several instants, since planned sessions pass."""
 
+import importlib
 from datetime import UTC, datetime
 
 import pytest
 from celery import current_app
+from django.apps import apps as django_apps
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -264,3 +266,13 @@ def test_recount_task_reports_and_corrects_drift(district, teachers, frozen_now)
     TeacherParticipation.objects.filter(teacher=teachers[0]).delete()  # a write that skipped the refresh
     assert tasks.progress_counts_recount_nightly() == {"corrected": 1}
     assert record(teachers[0]).sessions_completed == 0
+
+
+def test_the_migration_counts_rows_that_existed_before_the_columns(district, teachers, frozen_now):
+    run(csv_bytes(rows_for(FIRST)))
+    TeacherProgress.objects.update(sessions_completed=0, in_progress_until=None)  # as added by the migration
+    step = importlib.import_module("volunteers.migrations.0009_teacher_progress_stored_counts")
+    step.count_existing_rows(django_apps, None)
+    assert record(teachers[0]).sessions_completed == 1
+    assert record(teachers[5]).in_progress_until == Event.objects.get(pathful__session_id="S4").start
+    assert_stored_equals_recount(district)
