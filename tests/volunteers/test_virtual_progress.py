@@ -280,10 +280,11 @@ def test_year_end_report_and_event_page_show_students_per_volunteer(client, coor
     assert empty.data["students_per_volunteer"] is None
 
 
-# --------------------------------------------------------------------------- counts in SQL
-def test_sql_classification_is_the_python_rule_for_every_stored_status(school, teacher, progress):
-    """`progress_counted` counts in the database with the rule `session_class` applies in Python:
-    one teacher per (event status, participation status, past/upcoming) pair, compared."""
+# --------------------------------------------------------------------------- stored counts
+def test_stored_counts_are_the_rows_for_every_status_pair_at_any_instant(school):
+    """The stored counts (written once, whatever the clock) give each row the status `progress_rows`
+    gives it at every instant: one teacher per (event status, participation status, date) pair,
+    read before, between and after the sessions; and some with several sessions and targets."""
     combos = [
         (event, part, start)
         for event in EventStatus.values
@@ -296,19 +297,52 @@ def test_sql_classification_is_the_python_rule_for_every_stored_status(school, t
         ContactEmail.objects.create(contact=t, email=f"c{n}@s.org", is_primary=True)
         virtual(event, start, t, part)
         teachers.append(t.pk)
+    for n in range(2):  # done one, two planned: in progress until the last one needed starts
+        t = TeacherFactory(school=school)
+        ContactEmail.objects.create(contact=t, email=f"m{n}@s.org", is_primary=True)
+        virtual(EventStatus.COMPLETED, at(2025, 9, 1), t, ParticipationStatus.ATTENDED)
+        virtual(EventStatus.PUBLISHED, at(2025, 12, 1), t, ParticipationStatus.REGISTERED)
+        virtual(EventStatus.CONFIRMED, at(2026, 2, 1), t, ParticipationStatus.REGISTERED)
+        teachers.append(t.pk)
     P.teacher_progress_ensure(teacher_ids=teachers, academic_years=[2025])
-    in_sql = {
-        p.teacher_id: (p.completed, p.planned, p.status)
-        for p in P.progress_counted(academic_year=2025, now=NOW).filter(teacher_id__in=teachers)
+    for n, target in enumerate((2, 3)):
+        P.progress_target_set(progress=TeacherProgress.objects.get(email=f"m{n}@s.org"), target=target)
+    records = list(TeacherProgress.objects.filter(teacher_id__in=teachers))
+    seen = set()
+    for when in (NOW, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)):
+        stored = {
+            email: key
+            for key, condition in P.status_at_sql(when).items()
+            for email in TeacherProgress.objects.filter(condition, teacher_id__in=teachers).values_list(
+                "email", flat=True
+            )
+        }
+        rows = P.progress_rows(progress=records, academic_year=2025, now=when)
+        assert stored == {r.progress.email: r.status for r in rows}
+        assert [r.progress.sessions_completed for r in rows] == [r.completed for r in rows]
+        seen.update((r.progress.email, r.status) for r in rows if r.progress.email.startswith("m"))
+    assert seen == {
+        ("m0@s.org", P.IN_PROGRESS),  # 1 + 2 planned ≥ 2 until Feb 1
+        ("m0@s.org", P.NOT_STARTED),
+        ("m1@s.org", P.IN_PROGRESS),  # 1 + 2 planned ≥ 3 until Dec 1
+        ("m1@s.org", P.NOT_STARTED),
     }
-    in_python = {
-        r.progress.teacher_id: (r.completed, r.planned, r.status)
-        for r in P.progress_rows(
-            progress=TeacherProgress.objects.filter(teacher_id__in=teachers), academic_year=2025, now=NOW
-        )
-    }
-    assert in_sql == in_python
-    assert {v for v in in_sql.values()} >= {(1, 0, P.ACHIEVED), (0, 1, P.IN_PROGRESS), (0, 0, P.NOT_STARTED)}
+    statuses_now = {r.status for r in P.progress_rows(progress=records, academic_year=2025, now=NOW)}
+    assert statuses_now == {P.ACHIEVED, P.IN_PROGRESS, P.NOT_STARTED}
+
+
+@pytest.mark.parametrize(
+    ("completed", "starts", "target", "expected"),
+    [
+        (1, [at(2025, 12, 1)], 1, None),  # achieved
+        (0, [], 1, None),  # nothing planned
+        (0, [at(2025, 12, 1), at(2026, 2, 1)], 1, at(2026, 2, 1)),  # in progress until the later one
+        (0, [at(2026, 2, 1), at(2025, 12, 1)], 2, at(2025, 12, 1)),  # needs both
+        (0, [at(2025, 12, 1)], 2, None),  # too few planned
+    ],
+)
+def test_in_progress_until(completed, starts, target, expected):
+    assert P.in_progress_until(completed=completed, planned_starts=starts, target=target) == expected
 
 
 def test_school_counts_match_the_rows_with_overrides_and_targets(school, teacher, progress, coordinator):

@@ -10,6 +10,7 @@ from project.admin import AuditedAdmin, export_as_csv
 from .. import services
 from ..models import Event, RecruitmentNote, StudentParticipation, TeacherParticipation, VolunteerParticipation
 from ..salesforce.synced import SyncedFieldsFormMixin, SyncedModelForm
+from ..virtual import progress
 from .base import SYNC_FIELDS, ParticipationFiguresAdmin, ParticipationPageAdmin
 
 
@@ -98,6 +99,29 @@ class EventAdmin(ParticipationFiguresAdmin):
     inlines = [VolunteerParticipationInline, StudentParticipationInline, TeacherParticipationInline]
     actions = [export_as_csv]
 
+    # Teacher-progress counts follow an event corrected here (status, date, teachers).
+    def save_related(self, request, form, formsets, change):
+        teachers = {
+            pk
+            for formset in formsets
+            if formset.model is TeacherParticipation
+            for row in formset.forms
+            for pk in (row.instance.teacher_id, row.initial.get("teacher"))
+            if pk
+        }
+        super().save_related(request, form, formsets, change)
+        progress.progress_counts_refresh_for(teacher_ids=teachers, event_ids=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        touched = progress.progress_ids_for(event_ids=[obj.pk])
+        super().delete_model(request, obj)
+        progress.progress_counts_refresh(progress_ids=touched)
+
+    def delete_queryset(self, request, queryset):
+        touched = progress.progress_ids_for(event_ids=list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        progress.progress_counts_refresh(progress_ids=touched)
+
 
 @admin.register(VolunteerParticipation)
 class VolunteerParticipationAdmin(ParticipationPageAdmin):
@@ -132,6 +156,22 @@ class TeacherParticipationAdmin(AuditedAdmin):
     autocomplete_fields = ("teacher", "event")
     readonly_fields = ("created_at", "updated_at", *SYNC_FIELDS)
     actions = [export_as_csv]
+
+    # An admin correction changes what counts for the teacher's progress (before and after).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        progress.progress_counts_refresh_for(
+            teacher_ids={pk for pk in (obj.teacher_id, form.initial.get("teacher")) if pk}
+        )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        progress.progress_counts_refresh_for(teacher_ids=[obj.teacher_id])
+
+    def delete_queryset(self, request, queryset):
+        teachers = set(queryset.values_list("teacher_id", flat=True))
+        super().delete_queryset(request, queryset)
+        progress.progress_counts_refresh_for(teacher_ids=teachers)
 
 
 @admin.register(RecruitmentNote)

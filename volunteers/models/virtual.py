@@ -140,6 +140,18 @@ class TeacherProgress(AuditedModel):
     )
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivation_reason = models.TextField(blank=True)
+    # Stored counts (volunteers/virtual/progress.py keeps them; see `progress_counts_refresh`).
+    # Neither depends on the clock, so a stored row stays right as sessions pass:
+    sessions_completed = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Virtual sessions of the year that count as completed."
+    )
+    in_progress_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Until this start, enough sessions are still planned to reach the target (the start of "
+        "the planned session that would be the last one needed); empty: not enough planned.",
+    )
 
     class Meta:
         ordering = ["district__name", "school__name", "name", "id"]

@@ -18,7 +18,7 @@ from ..models import (
     TeacherProgress,
     UnmatchedStatus,
 )
-from . import services
+from . import progress, services
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -82,12 +82,34 @@ class PathfulUnmatchedAdmin(ReadOnlyAdmin):
 
 @admin.register(TeacherProgress)
 class TeacherProgressAdmin(AuditedAdmin):
-    list_display = ("name", "email", "district", "school", "academic_year", "target_sessions", "is_active")
+    list_display = (
+        "name",
+        "email",
+        "district",
+        "school",
+        "academic_year",
+        "target_sessions",
+        "sessions_completed",
+        "is_active",
+    )
     list_filter = ("academic_year", "is_active", "deactivation_source", "district")
     list_select_related = ("district", "school")
     search_fields = ("name", "email")
     autocomplete_fields = ("district", "school", "teacher")
-    readonly_fields = ("is_active", "deactivation_source", "deactivated_by", "deactivated_at", "deactivation_reason")
+    readonly_fields = (
+        "is_active",
+        "deactivation_source",
+        "deactivated_by",
+        "deactivated_at",
+        "deactivation_reason",
+        "sessions_completed",
+        "in_progress_until",
+    )
+
+    def save_model(self, request, obj, form, change):
+        """A corrected target or teacher changes what counts: recount the row."""
+        super().save_model(request, obj, form, change)
+        progress.progress_counts_refresh(progress_ids=[obj.pk])
 
 
 @admin.register(AttendanceOverride)

@@ -10,7 +10,8 @@ the whole file first and writes in one transaction, so a bad file leaves nothing
 - undated: a Draft is skipped and counted; any other status is queued once per session, and
   the queue row resolves itself when a later import brings the date;
 - people who cannot be matched (or match more than one contact) go to the unmatched queue.
-Counts of volunteers' participations go through `services.participation_figures_refresh`.
+Counts of volunteers' participations go through `services.participation_figures_refresh`; the
+stored teacher-progress counts through `progress.progress_counts_refresh_for`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from ..models import (
 )
 from . import bulkwrite, pathful
 from .matching import ContactMatcher, name_keys
-from .progress import teacher_progress_ensure
+from .progress import progress_counts_refresh_for, teacher_progress_ensure
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 IMPORT_TASK = "volunteers.virtual.tasks.pathful_import_job"
@@ -436,6 +437,13 @@ def _apply(log: PathfulImport, parsed: pathful.Parsed, progress: Callable[[float
     progress(80, f"{log.people_matched} people matched, {log.unmatched} queued.")
     if touched_events or touched_volunteers:
         services.participation_figures_refresh(volunteer_ids=touched_volunteers, event_ids=touched_events)
+    # Stored progress counts: the rows of teachers whose participations changed, and of everyone in a
+    # session whose status or date changed; then new rows (counted as they are created).
+    teacher_of = {pk: teacher_id for (_event_id, teacher_id), (pk, *_state) in teacher_parts.items()}
+    progress_counts_refresh_for(
+        teacher_ids={teacher_id for _event_id, teacher_id in t_new} | {teacher_of[pk] for pk in t_changes},
+        event_ids=[pk for pk, diff in event_changes.items() if "status" in diff or "start" in diff],
+    )
     years = {rules.academic_year_of(timezone.localtime(row["start"]).date()) for _s, _pk, row in placed}
     teacher_progress_ensure(teacher_ids=matched_teachers, academic_years=years)
     log.errors = errors[:ERRORS_KEPT]

@@ -2,45 +2,38 @@
 
 Rules (plain functions, no ORM):
 - `session_class`: one priority — no-show beats cancellation beats completed; a session not yet
-  finished counts as planned; statuses compared case- and punctuation-insensitively;
+  started counts as planned; statuses compared case- and punctuation-insensitively;
 - an active override wins over the imported data: "add" counts the session as completed,
   "remove" does not count it at all;
 - `progress_status`: achieved when completed ≥ target; in progress when completed + planned ≥
   target; else not started; the percentage is capped at 100.
 `progress_rows` reads a whole district (or school, or one teacher) in a constant number of
-queries and computes in Python.
+queries and computes in Python: the school and teacher pages, the export and the API.
+
+Stored counts (the district dashboard): each `TeacherProgress` row keeps `sessions_completed`
+and `in_progress_until`, written only by `progress_counts_refresh` from `progress_rows` — the
+same rule, so a stored row always equals a recount. Neither depends on the clock: completed does
+not change as time passes, and planned sessions only drop out as they start, so the status at
+any instant is achieved (completed ≥ target), in progress (`in_progress_until` ≥ now: the
+planned session that would be the last one needed has not started yet) or not started
+(`status_at_sql`). Every write that changes what counts calls `progress_counts_refresh` (or
+`progress_counts_refresh_for` teachers / events) in its transaction; `progress_counts_recount`
+runs nightly and reports drift left by writes from outside this package.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache, reduce
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    CharField,
-    Count,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .. import rules
@@ -50,8 +43,6 @@ from ..models import (
     DeactivationSource,
     EventAttendanceDetail,
     EventFormat,
-    EventStatus,
-    ParticipationStatus,
     School,
     Teacher,
     TeacherParticipation,
@@ -104,6 +95,8 @@ class SessionLine:
     participation_status: str
     counted_as: str | None
     override: AttendanceOverride | None = None
+    # Counts as planned for as long as it has not started (time-independent; overrides clear it).
+    plannable: bool = False
 
 
 @dataclass
@@ -116,6 +109,7 @@ class ProgressRow:
     status: str = NOT_STARTED
     percent: int = 0
     sessions: list[SessionLine] = field(default_factory=list)
+    in_progress_until: datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -142,6 +136,16 @@ def _year_range(academic_year: int) -> tuple[datetime, datetime]:
     )
 
 
+def in_progress_until(*, completed: int, planned_starts: Iterable[datetime], target: int) -> datetime | None:
+    """Until when completed + planned ≥ target holds as sessions start: the start of the k-th latest
+    planned session, k = what is still needed. None when achieved or when too few are planned."""
+    needed = target - completed
+    starts = sorted(planned_starts, reverse=True)
+    if needed <= 0 or len(starts) < needed:
+        return None
+    return starts[needed - 1]
+
+
 def progress_rows(
     *, progress: Iterable[TeacherProgress], academic_year: int, now: datetime | None = None, with_sessions: bool = False
 ) -> list[ProgressRow]:
@@ -155,16 +159,11 @@ def progress_rows(
     for row in rows:
         if row.progress.teacher_id:
             by_teacher[row.progress.teacher_id].append(row)
-    parts = (
-        TeacherParticipation.objects.filter(
-            teacher_id__in=list(by_teacher), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
-        )
-        .annotate(upcoming=ExpressionWrapper(Q(event__start__gte=now), output_field=BooleanField()))
-        .order_by()
-    )
-    # Counting needs no titles or dates (the database says which sessions are still to come).
-    fields = ("teacher_id", "event_id", "event__status", "status", "upcoming")
-    parts = parts.values_list(*fields, "event__title", "event__start") if with_sessions else parts.values_list(*fields)
+    parts = TeacherParticipation.objects.filter(
+        teacher_id__in=list(by_teacher), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
+    ).order_by()
+    fields = ("teacher_id", "event_id", "event__status", "status", "event__start")
+    parts = parts.values_list(*fields, "event__title") if with_sessions else parts.values_list(*fields)
     overrides: dict[tuple[int, int], AttendanceOverride] = {
         (o.progress_id, o.event_id): o
         for o in AttendanceOverride.objects.filter(
@@ -172,21 +171,25 @@ def progress_rows(
         ).select_related("event")
     }
     lines: dict[int, dict[int, SessionLine]] = defaultdict(dict)
-    for teacher_id, event_id, event_status, part_status, upcoming, *detail in parts:
-        counted = session_class(event_status=event_status, participation_status=part_status, upcoming=bool(upcoming))
-        title, when = detail if detail else ("", None)
+    for teacher_id, event_id, event_status, part_status, start, *detail in parts:
+        counted = session_class(event_status=event_status, participation_status=part_status, upcoming=start >= now)
+        plannable = session_class(event_status=event_status, participation_status=part_status, upcoming=True)
+        title = detail[0] if detail else ""
         for row in by_teacher[teacher_id]:
-            lines[row.progress.pk][event_id] = SessionLine(event_id, title, when, event_status, part_status, counted)
+            lines[row.progress.pk][event_id] = SessionLine(
+                event_id, title, start, event_status, part_status, counted, plannable=plannable == PLANNED
+            )
     for (progress_id, event_id), override in overrides.items():
         line = lines[progress_id].get(event_id)
         if line is None:
             event = override.event
             line = SessionLine(event_id, event.title, event.start, event.status, "", None)
             lines[progress_id][event_id] = line
-        line.override = override
+        line.override, line.plannable = override, False
         line.counted_as = COMPLETED if override.action == AttendanceOverride.Action.ADD else None
     for row in rows:
-        for line in lines.get(row.progress.pk, {}).values():
+        found = lines.get(row.progress.pk, {}).values()
+        for line in found:
             if line.counted_as == COMPLETED:
                 row.completed += 1
             elif line.counted_as == PLANNED:
@@ -195,11 +198,13 @@ def progress_rows(
                 row.no_show += 1
             elif line.counted_as == CANCELLED:
                 row.cancelled += 1
-        row.status, row.percent = progress_status(
-            completed=row.completed, planned=row.planned, target=max(1, row.progress.target_sessions)
+        target = max(1, row.progress.target_sessions)
+        row.status, row.percent = progress_status(completed=row.completed, planned=row.planned, target=target)
+        row.in_progress_until = in_progress_until(
+            completed=row.completed, planned_starts=[line.start for line in found if line.plannable], target=target
         )
         if with_sessions:
-            row.sessions = sorted(lines.get(row.progress.pk, {}).values(), key=lambda s: s.start)
+            row.sessions = sorted(found, key=lambda s: s.start)
     return rows
 
 
@@ -225,133 +230,107 @@ def school_summaries(rows: list[ProgressRow]) -> list[SchoolSummary]:
     return sorted(found.values(), key=lambda s: s.name.lower())
 
 
-def _class_q(counted_as: str, *, now: datetime, status: str = "status", event: str = "event__") -> Q:
-    """The participations (of TeacherParticipation) `session_class` puts in `counted_as`, as SQL.
-
-    Derived from `session_class` itself over every stored (event status, participation status,
-    upcoming) combination, so the database and Python apply the one rule. `status` and `event`
-    are the paths to the participation's status and its event from the queried model."""
-    by_part: dict[tuple[str, bool], list[str]] = defaultdict(list)
-    for part in ParticipationStatus.values:
-        for event_status in EventStatus.values:
-            for upcoming in (True, False):
-                if session_class(event_status=event_status, participation_status=part, upcoming=upcoming) == counted_as:
-                    by_part[(part, upcoming)].append(event_status)
-    found = []
-    for part in ParticipationStatus.values:
-        soon, past = set(by_part.get((part, True), [])), set(by_part.get((part, False), []))
-        if both := sorted(soon & past):
-            found.append(Q(**{status: part, f"{event}status__in": both}))
-        if only_soon := sorted(soon - past):
-            found.append(Q(**{status: part, f"{event}status__in": only_soon, f"{event}start__gte": now}))
-        if only_past := sorted(past - soon):
-            found.append(Q(**{status: part, f"{event}status__in": only_past, f"{event}start__lt": now}))
-    return reduce(operator.or_, found) if found else Q(pk__in=[])
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return Coalesce(Subquery(counted.values("n")[:1]), 0, output_field=IntegerField())
-
-
-def progress_counted(*, academic_year: int, now: datetime | None = None) -> QuerySet[TeacherProgress]:
-    """`TeacherProgress` rows annotated in SQL with `completed`, `planned` and `status` (the same
-    rules as `progress_rows`: overrides win; "add" counts as completed, "remove" not at all)."""
-    now = now or timezone.now()
-    lo, hi = _year_range(academic_year)
-    overridden = AttendanceOverride.objects.filter(progress_id=OuterRef(OuterRef("pk")), is_active=True)
-    parts = TeacherParticipation.objects.filter(
-        teacher_id=OuterRef("teacher_id"), event__format=EventFormat.VIRTUAL, event__start__range=(lo, hi)
-    ).exclude(event_id__in=overridden.values("event_id"))
-    added = AttendanceOverride.objects.filter(
-        progress_id=OuterRef("pk"), is_active=True, action=AttendanceOverride.Action.ADD
-    )
-    target = Case(When(target_sessions__lt=1, then=Value(1)), default=F("target_sessions"), output_field=IntegerField())
-    return (
-        TeacherProgress.objects.filter(academic_year=academic_year)
-        .annotate(
-            completed=_count(parts.filter(_class_q(COMPLETED, now=now))) + _count(added),
-            planned=_count(parts.filter(_class_q(PLANNED, now=now))),
-        )
-        .annotate(
-            status=Case(
-                When(completed__gte=target, then=Value(ACHIEVED)),
-                When(Q(completed__gte=target - F("planned")), then=Value(IN_PROGRESS)),
-                default=Value(NOT_STARTED),
-                output_field=CharField(),
-            )
-        )
-    )
-
-
-def _status_sql(completed: str, planned: str, target: str) -> dict[str, str]:
-    """`progress_status` as SQL conditions over three numeric SQL expressions."""
-    return {
-        ACHIEVED: f"{completed} >= {target}",
-        IN_PROGRESS: f"{completed} < {target} AND {completed} + {planned} >= {target}",
-        NOT_STARTED: f"{completed} + {planned} < {target}",
-    }
+def status_at_sql(now: datetime) -> dict[str, Q]:
+    """`progress_status` over the stored counts at the instant `now`, as conditions on
+    `TeacherProgress` (see the module docstring for why this equals a recount at `now`)."""
+    achieved = Q(sessions_completed__gte=Greatest(F("target_sessions"), Value(1)))
+    in_progress = ~achieved & Q(in_progress_until__gte=now)
+    return {ACHIEVED: achieved, IN_PROGRESS: in_progress, NOT_STARTED: ~achieved & ~in_progress}
 
 
 def school_counts(*, district_id: int, academic_year: int, now: datetime | None = None) -> list[SchoolSummary]:
-    """The district dashboard: per school, active teachers and how many are at each status —
-    counted by the database in one statement whatever the number of teachers:
-    - per teacher, one pass over their virtual participations of the year (`_class_q`, the
-      Python rule in SQL);
-    - per progress row, its active overrides: each takes away what the teacher's participation
-      in that session counted as, and an "add" counts as completed;
-    - then each row's status (`progress_status` in SQL) and a count per school and status."""
-    now = now or timezone.now()
-    lo, hi = _year_range(academic_year)
-    rows = TeacherProgress.objects.filter(district_id=district_id, academic_year=academic_year, is_active=True)
-    in_year = {"event__format": EventFormat.VIRTUAL, "event__start__range": (lo, hi)}
-    per_teacher = (
-        TeacherParticipation.objects.filter(teacher_id__in=rows.values("teacher_id"), **in_year)
+    """The district dashboard: per school, active teachers and how many are at each status — one
+    GROUP BY over the stored counts, whatever the number of teachers or sessions."""
+    status = status_at_sql(now or timezone.now())
+    found = (
+        TeacherProgress.objects.filter(district_id=district_id, academic_year=academic_year, is_active=True)
         .order_by()
-        .values("teacher_id")
-        .annotate(
-            completed=Count("pk", filter=_class_q(COMPLETED, now=now)),
-            planned=Count("pk", filter=_class_q(PLANNED, now=now)),
-        )
+        .values("school_id", "school__name")
+        .annotate(teachers=Count("pk"), **{key: Count("pk", filter=status[key]) for key in STATUS_LABELS})
     )
-    overrides = AttendanceOverride.objects.filter(progress__in=rows, is_active=True).order_by()
-    added = overrides.filter(action=AttendanceOverride.Action.ADD).values("progress_id").annotate(n=Count("pk"))
-    # What an override replaces: the teacher's own participation in that session, as it counted.
-    theirs = "event__teacher_participations__"
-    replaced = (
-        overrides.filter(**{f"{theirs}teacher_id": F("progress__teacher_id")}, **in_year)
-        .values("progress_id")
-        .annotate(
-            completed=Count("pk", filter=_class_q(COMPLETED, now=now, status=f"{theirs}status")),
-            planned=Count("pk", filter=_class_q(PLANNED, now=now, status=f"{theirs}status")),
-        )
-    )
-    progress_rows_ = rows.order_by().values("id", "school_id", "teacher_id", "target_sessions")
-    parts = [q.query.sql_with_params() for q in (progress_rows_, per_teacher, added, replaced)]
-    (p_sql, p_params), (t_sql, t_params), (a_sql, a_params), (r_sql, r_params) = parts
-    status = _status_sql("x.completed", "x.planned", "x.target")
-    school = connection.ops.quote_name(School._meta.db_table)
-    sums = ", ".join(f"SUM(CASE WHEN {status[key]} THEN 1 ELSE 0 END)" for key in STATUS_LABELS)
-    # Bandit B608: the parts are Django's own compiled SQL (values are bound parameters).
-    derived = (
-        "SELECT p.school_id AS school_id, CASE WHEN p.target_sessions < 1 THEN 1 ELSE p.target_sessions END AS target, "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
-        "COALESCE(t.completed, 0) - COALESCE(r.completed, 0) + COALESCE(a.n, 0) AS completed, "
-        "COALESCE(t.planned, 0) - COALESCE(r.planned, 0) AS planned "
-        f"FROM ({p_sql}) p LEFT JOIN ({t_sql}) t ON t.teacher_id = p.teacher_id "
-        f"LEFT JOIN ({a_sql}) a ON a.progress_id = p.id LEFT JOIN ({r_sql}) r ON r.progress_id = p.id"
-    )
-    query = (
-        f"SELECT x.school_id, s.name, COUNT(*), {sums} FROM ({derived}) x "  # noqa: S608 - compiled querysets, bound parameters # nosec B608
-        f"LEFT JOIN {school} s ON s.id = x.school_id GROUP BY x.school_id, s.name"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*p_params, *t_params, *a_params, *r_params])
-        found = cursor.fetchall()
     summaries = [
-        SchoolSummary(school_id, name or "No school", teachers, *(int(n or 0) for n in counts))
-        for school_id, name, teachers, *counts in found
+        SchoolSummary(
+            row["school_id"], row["school__name"] or "No school", row["teachers"], *(row[k] for k in STATUS_LABELS)
+        )
+        for row in found
     ]
     return sorted(summaries, key=lambda s: s.name.lower())
+
+
+# --------------------------------------------------------------------------- stored counts
+REFRESH_CHUNK = 2000  # progress rows (and ids per `IN (…)`) at a time
+
+
+def _chunks(items: Iterable, size: int = REFRESH_CHUNK):
+    items = sorted(set(items))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def progress_counts_refresh(*, progress_ids: Iterable[int]) -> int:
+    """Recount these progress rows with `progress_rows` (the one rule) and store what changed:
+    a constant number of queries per 2,000 rows. Returns the rows whose counts changed.
+
+    The rows are locked (in id order) before they are read: of two writes refreshing the same row
+    at once, the second waits and then counts what the first committed, so neither leaves the
+    other's change out."""
+    changed = 0
+    for chunk in _chunks(progress_ids):
+        with transaction.atomic():
+            by_year: dict[int, list[TeacherProgress]] = defaultdict(list)
+            locked = (
+                TeacherProgress.objects.filter(pk__in=chunk)
+                .select_for_update()
+                .order_by("pk")
+                .only("id", "teacher_id", "academic_year", "target_sessions", "sessions_completed", "in_progress_until")
+            )
+            for record in locked:
+                by_year[record.academic_year].append(record)
+            updates = []
+            for year, records in by_year.items():
+                for row in progress_rows(progress=records, academic_year=year):
+                    stored = (row.progress.sessions_completed, row.progress.in_progress_until)
+                    if stored != (row.completed, row.in_progress_until):
+                        updates.append(
+                            {
+                                "id": row.progress.pk,
+                                "sessions_completed": row.completed,
+                                "in_progress_until": row.in_progress_until,
+                            }
+                        )
+            # Derived figures, not an edit: no history row (the writes that caused them have theirs).
+            changed += bulkwrite.update(TeacherProgress, updates, fields=["sessions_completed", "in_progress_until"])
+    return changed
+
+
+def progress_ids_for(*, teacher_ids: Iterable[int] = (), event_ids: Iterable[int] = ()) -> set[int]:
+    """The progress rows that writes to these teachers' participations or these sessions touch: the
+    teachers' own rows, and every row of a teacher in one of the sessions or with an override on it.
+    Read it before deleting sessions or participations, refresh those rows after."""
+    teachers, progress_ids = set(teacher_ids), set()
+    for chunk in _chunks(event_ids):
+        teachers.update(TeacherParticipation.objects.filter(event_id__in=chunk).values_list("teacher_id", flat=True))
+        progress_ids.update(
+            AttendanceOverride.objects.filter(event_id__in=chunk, is_active=True).values_list("progress_id", flat=True)
+        )
+    for chunk in _chunks(teachers):
+        progress_ids.update(TeacherProgress.objects.filter(teacher_id__in=chunk).values_list("pk", flat=True))
+    return progress_ids
+
+
+def progress_counts_refresh_for(*, teacher_ids: Iterable[int] = (), event_ids: Iterable[int] = ()) -> int:
+    """`progress_counts_refresh` of `progress_ids_for(...)`: call it after writing participations of
+    these teachers or changing these sessions (status, date, format), in the same transaction."""
+    return progress_counts_refresh(progress_ids=progress_ids_for(teacher_ids=teacher_ids, event_ids=event_ids))
+
+
+def progress_counts_recount(*, academic_years: Iterable[int] | None = None) -> int:
+    """Recount every progress row of these academic years (None: all years); returns how many had
+    drifted. The nightly safety net for writes made outside this package."""
+    rows = TeacherProgress.objects.all()
+    if academic_years is not None:
+        rows = rows.filter(academic_year__in=list(academic_years))
+    return progress_counts_refresh(progress_ids=rows.values_list("pk", flat=True))
 
 
 # --------------------------------------------------------------------------- writing
@@ -394,30 +373,45 @@ def teacher_progress_ensure(*, teacher_ids: Iterable[int], academic_years: Itera
                     "academic_year": year,
                 }
             )
-    # Set-based, each creation still in the history trail.
-    bulkwrite.insert_with_history(TeacherProgress, new, now=timezone.now(), user_id=None, reason="Progress tracking")
+    # Set-based, each creation still in the history trail; counted at once.
+    ids = bulkwrite.insert_with_history(
+        TeacherProgress, new, now=timezone.now(), user_id=None, reason="Progress tracking"
+    )
+    progress_counts_refresh(progress_ids=ids)
     return len(new)
+
+
+def _target_check(target) -> None:
+    if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 100:
+        raise ValidationError({"target_sessions": ["A target is a whole number from 1 to 100."]})
 
 
 @transaction.atomic
 def progress_target_set(*, progress: TeacherProgress, target: int) -> TeacherProgress:
-    if not isinstance(target, int) or not 1 <= target <= 100:
-        raise ValidationError({"target_sessions": ["A target is a whole number from 1 to 100."]})
+    _target_check(target)
     if progress.target_sessions != target:
         progress.target_sessions = target
         progress.save(update_fields=["target_sessions", "updated_at"])
+        progress_counts_refresh(progress_ids=[progress.pk])
+        progress.refresh_from_db(fields=["sessions_completed", "in_progress_until"])
     return progress
 
 
 @transaction.atomic
 def progress_target_set_for_school(*, school: School, academic_year: int, target: int) -> int:
     """Bulk: every active teacher of `school` in `academic_year`; returns how many changed."""
-    changed = 0
+    _target_check(target)
+    changed = []
     for progress in TeacherProgress.objects.filter(school=school, academic_year=academic_year, is_active=True):
         if progress.target_sessions != target:
-            progress_target_set(progress=progress, target=target)
-            changed += 1
-    return changed
+            progress.target_sessions = target
+            progress.save(update_fields=["target_sessions", "updated_at"])  # one by one: each in the history
+            changed.append(progress.pk)
+    progress_counts_refresh(progress_ids=changed)
+    return len(changed)
+
+
+DEACTIVATION_FIELDS = ("is_active", "deactivation_source", "deactivated_by", "deactivated_at", "deactivation_reason")
 
 
 @transaction.atomic
@@ -435,16 +429,19 @@ def progress_deactivate(*, progress: TeacherProgress, source: str, user=None, re
     progress.deactivated_by = user if user is not None and user.pk else None
     progress.deactivated_at = timezone.now()
     progress.deactivation_reason = reason
-    progress.save()
+    progress.save(update_fields=[*DEACTIVATION_FIELDS, "updated_at"])  # never the stored counts
     return progress
 
 
 @transaction.atomic
 def progress_reactivate(*, progress: TeacherProgress, user=None) -> TeacherProgress:
+    """Back on the dashboard, recounted (writes made while it was inactive counted it too; this
+    is the safety net)."""
     progress.is_active = True
     progress.deactivation_source, progress.deactivation_reason = "", ""
     progress.deactivated_by, progress.deactivated_at = None, None
-    progress.save()
+    progress.save(update_fields=[*DEACTIVATION_FIELDS, "updated_at"])
+    progress_counts_refresh(progress_ids=[progress.pk])
     return progress
 
 

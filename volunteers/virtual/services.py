@@ -44,7 +44,7 @@ from ..models import (
 )
 from . import pathful
 from .matching import name_keys
-from .progress import teacher_progress_ensure
+from .progress import progress_counts_refresh, progress_counts_refresh_for, teacher_progress_ensure
 
 MAGIC_LINK_TTL = timedelta(hours=48)
 MAGIC_TOKEN_BYTES = 64
@@ -98,6 +98,7 @@ def override_add(*, progress: TeacherProgress, event: Event, action: str, reason
             override.save()
     except IntegrityError as exc:  # a concurrent request added the same override
         raise OverrideConflict("This teacher already has an active override for this session.") from exc
+    progress_counts_refresh(progress_ids=[progress.pk])
     return override
 
 
@@ -112,6 +113,7 @@ def override_reverse(*, override: AttendanceOverride, reason: str, user=None) ->
     locked.is_active = False
     locked.reversed_by, locked.reversed_at, locked.reversal_reason = _user(user), timezone.now(), reason
     locked.save()
+    progress_counts_refresh(progress_ids=[locked.progress_id])
     return locked
 
 
@@ -134,6 +136,7 @@ def _participation_for(row: PathfulUnmatched, contact: Contact) -> None:
                 "attendance_confirmed_at": timezone.now() if status == ParticipationStatus.ATTENDED else None,
             },
         )
+        progress_counts_refresh_for(teacher_ids=[contact.pk])  # rows the teacher already has
         teacher_progress_ensure(
             teacher_ids=[contact.pk],
             academic_years=[rules.academic_year_of(timezone.localtime(event.start).date())],
