@@ -25,6 +25,7 @@ from volunteers.models import (
     TeacherProgress,
     UnmatchedKind,
 )
+from volunteers.services.events import event_status_change, event_update
 from volunteers.virtual import progress as P
 from volunteers.virtual import services, tasks
 
@@ -232,6 +233,18 @@ def test_event_corrected_in_the_admin_recounts_its_teachers(client, coordinator,
     response = client.post(reverse("admin:volunteers_event_change", args=[s2.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert statuses(district, NOW)["t2@s.org"] == P.NOT_STARTED
+    assert_stored_equals_recount(district)
+
+
+def test_event_status_changed_through_the_service_recounts_its_teachers(district, teachers, frozen_now):
+    """The API and staff pages change a session through `event_update`: the stored counts follow."""
+    run(csv_bytes(rows_for(FIRST[:2])))
+    s2 = Event.objects.get(pathful__session_id="S2")
+    assert statuses(district, NOW)["t2@s.org"] == P.IN_PROGRESS
+    event_status_change(event=s2, status=EventStatus.CANCELLED, cancellation_reason="weather")
+    assert statuses(district, NOW)["t2@s.org"] == P.NOT_STARTED
+    event_update(event=s2, status=EventStatus.CONFIRMED)
+    assert statuses(district, NOW)["t2@s.org"] == P.IN_PROGRESS
     assert_stored_equals_recount(district)
 
 

@@ -6,10 +6,16 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .. import rules
 from ..models import Event, EventStatus
+
+# Sent with `event=` inside the transaction of every `event_update` (status, date and format
+# included): what is derived from an event elsewhere (the teacher programme's stored progress
+# counts) listens here instead of this module importing it.
+event_changed = Signal()
 
 
 # --------------------------------------------------------------------------- events
@@ -113,6 +119,7 @@ def event_update(
     if skills is not None:
         event.skills.set(skills)
     _event_districts_include_school(event)
+    event_changed.send(sender=Event, event=event)
     return event
 
 
