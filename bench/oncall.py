@@ -144,15 +144,19 @@ def main() -> None:
         runs.append((time.perf_counter() - t) * 1000)
     print(f"oncall.rotation_mixed_104w_30m_ms p50={statistics.median(runs):.1f} max={max(runs):.1f}")
 
-    runs = []
-    for _ in range(5):
+    runs, cpu, queries = [], [], 0
+    for _ in range(7):
         Assignment.objects.all().delete()
-        t = time.perf_counter()
-        services.schedule_generate(team=team, weeks=52, start=START)
+        t, c = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as ctx:
+            services.schedule_generate(team=team, weeks=52, start=START)
         runs.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+        queries = len(ctx.captured_queries)
     print(
-        f"oncall.generate_52w_20m_ms p50={statistics.median(runs):.1f} p95={max(runs):.1f} "
-        f"rows={Assignment.objects.count()}"
+        f"oncall.generate_52w_20m_ms p50={statistics.median(runs):.1f} max={max(runs):.1f} "
+        f"cpu_p50={statistics.median(cpu):.1f} cpu_max={max(cpu):.1f} queries={queries} "
+        f"rows={Assignment.objects.count()} load={os.getloadavg()[0]:.2f}"
     )
 
     from django.contrib.auth import get_user_model

@@ -234,3 +234,15 @@ def test_schedule_extended_and_regenerated_stays_fair_over_the_whole_schedule(te
     }
     gained = week_prefix_spreads(added, specs, [p.pk for p in [*people, newcomer]])
     assert gained["shifts"] <= 1 and gained["kinds"] <= 1  # level going forward, no backlog
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("weeks", "most"), [(4, 8), (52, 16)])
+def test_generation_writes_in_bulk_whatever_the_horizon(
+    team, shifts, members, weeks, most, django_assert_max_num_queries
+):
+    """Generation is set-based: lock, members, shifts, nearby assignments, then batched inserts of
+    the rows and their history (a handful of batches for a year's 312 rows), no query per row."""
+    with django_assert_max_num_queries(most):
+        result = schedule_generate(team=team, weeks=weeks, start=MONDAY)
+    assert result.created == 6 * weeks == Assignment.objects.count()
