@@ -6,6 +6,7 @@
     {% pageheader subnav="volunteers/_nav.html" %}Events · {{ month|as_month }}{% endpageheader %}
                                                             the page header with any markup as title
     {% pk_url "volunteers:event_detail" e.pk %}             {% url %} for a list's rows: reversed once
+    {% cached_url "volunteers:event_export" %}              {% url %} remembered (links on every page)
 
 Components with markup of their own are includes under templates/components/ (page header,
 stat card, empty state, form and field).
@@ -13,7 +14,10 @@ stat card, empty state, form and field).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
+from django.conf import settings
 from django.http import QueryDict
 from django.template.base import Node
 from django.template.loader_tags import token_kwargs
@@ -108,11 +112,33 @@ def badge(status: object, label: object = None) -> str:
     )
 
 
+def _urlconf() -> object:
+    """The URL conf reverse() would use now (a request's own, else the setting's)."""
+    return get_urlconf() or settings.ROOT_URLCONF
+
+
+@lru_cache(maxsize=1024)
+def _reverse_cached(url_name: str, args: tuple, prefix: str, urlconf: object) -> str:
+    return reverse(url_name, args=args, urlconf=urlconf)
+
+
+def reverse_cached(url_name: str, args: tuple = ()) -> str:
+    """reverse() remembered per name, arguments, script prefix and URL conf: the menu and the
+    sub-navigation link the same few pages on every request."""
+    return _reverse_cached(url_name, tuple(args), get_script_prefix(), _urlconf())
+
+
+@register.simple_tag
+def cached_url(url_name: str, *args) -> str:
+    """`{% url url_name arg… %}`, remembered (reverse_cached): for the links every page shows."""
+    return reverse_cached(url_name, args)
+
+
 @register.simple_tag(takes_context=True)
 def navlink(context, url_name: str, label: str, *args, exact: bool = True, **params) -> str:
     """A sub-navigation link; `aria-current="page"` when it is the page being shown (by path, or
     by path prefix with exact=False). Other keywords become the query string (`team=team.pk`)."""
-    path = reverse(url_name, args=args)
+    path = reverse_cached(url_name, args)
     request = context.get("request")
     current = request is not None and (request.path == path if exact else request.path.startswith(path))
     query = urlencode({name: value for name, value in params.items() if value not in (None, "")})
@@ -132,7 +158,7 @@ _PK_URLS: dict[tuple[str, str, object], tuple[str, str]] = {}
 @register.simple_tag
 def pk_url(url_name: str, pk: object) -> str:
     """`{% url url_name pk %}` for a pattern whose one argument is an integer (`<int:pk>`)."""
-    key = (url_name, get_script_prefix(), get_urlconf())
+    key = (url_name, get_script_prefix(), _urlconf())
     parts = _PK_URLS.get(key)
     if parts is None:
         before, found, after = reverse(url_name, args=[int(_PK_STAND_IN)]).partition(_PK_STAND_IN)
