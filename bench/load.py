@@ -41,6 +41,7 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -102,6 +103,7 @@ def prepare() -> dict:
     from django.core.management import call_command
     from django.db import connection, connections
     from django.test import Client
+    from django.utils import timezone
 
     from oncall.models import Team
     from project.authentication import api_token_create
@@ -118,7 +120,8 @@ def prepare() -> dict:
             cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would give a live database
     cache.clear()  # this benchmark's own Redis database: nothing cached from an earlier run
     static_collect_if_stale()
-    ApiToken.objects.filter(name="bench-load").delete()  # an earlier run's
+    # An earlier run's tokens (a run takes minutes: one started alongside keeps its own).
+    ApiToken.objects.filter(name="bench-load", created_at__lt=timezone.now() - timedelta(hours=1)).delete()
     personas = []
     for username in ("staff", "admin"):  # the demo users with expenses: Staff and Administrator
         user = get_user_model().objects.get(username=username)

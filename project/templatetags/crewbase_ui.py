@@ -86,12 +86,17 @@ STATUS_TONES = {
 }
 
 
+TONE_OF = {name: tone for tone, names in STATUS_TONES.items() for name in names}
+
+
 def status_tone(status: object) -> str:
     key = str(status or "").strip().lower().replace(" ", "_").replace("-", "_")
-    for tone, names in STATUS_TONES.items():
-        if key in names:
-            return tone
-    return "info"
+    return TONE_OF.get(key, "info")
+
+
+@lru_cache(maxsize=512)
+def _status_slug(status: str) -> str:
+    return slugify(status)
 
 
 @register.filter(name="status_tone")
@@ -107,7 +112,7 @@ def badge(status: object, label: object = None) -> str:
     return format_html(
         '<span class="badge badge-{} status-{}">{}</span>',
         status_tone(status),
-        slugify(str(status or "")),
+        _status_slug(str(status or "")),
         status if label in (None, "") else label,
     )
 
