@@ -12,7 +12,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from project.form_renderer import CrewbaseFormRenderer, select_html
@@ -109,3 +109,16 @@ def test_a_filters_options_take_one_query(django_assert_num_queries):
     bound = DirectoryForm({"organization": str(Organization.objects.get().pk)})
     assert bound.is_valid() and bound.cleaned_data["organization"].name == "Heartland & Co"
     assert f'<option value="{bound.cleaned_data["organization"].pk}" selected>' in str(bound["organization"])
+
+
+def test_remembered_urls_follow_the_script_prefix():
+    template = Template("{% cached_url 'volunteers:event_list' %} {% pk_url 'volunteers:event_detail' 3 %}")
+    events, event = reverse("volunteers:event_list"), reverse("volunteers:event_detail", args=[3])
+    assert template.render(Context()) == f"{events} {event}"
+    set_script_prefix("/crew/")
+    try:
+        prefixed = template.render(Context())
+    finally:
+        set_script_prefix("/")
+    assert prefixed == f"/crew{events} /crew{event}"
+    assert template.render(Context()) == f"{events} {event}"
