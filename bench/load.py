@@ -11,8 +11,10 @@ p95 of each endpoint. The target: no errors and p95 < 200 ms at 32 clients.
 Before the load, a page table: one client on one keep-alive connection requests every listed page
 in turn, LOAD_PAGE_ROUNDS times (30), as the Administrator (who sees every app and owns expenses).
 Each page's median is printed with its ratio to the framework's floor, `/health/live/`, measured
-in the same rounds: the target is every page at most 15 times the floor. LOAD_PAGES_ONLY=1 stops
-after the table.
+in the same rounds: the target is every page at most 15 times the floor. Next to it, the page's CPU
+time (gunicorn + PostgreSQL, per request), which other load on a shared machine barely moves: read
+in clock ticks around each request, so it needs the rounds (100 give about ±0.5 ms).
+LOAD_PAGES_ONLY=1 stops after the table.
 
 Environment: LOAD_PAGE_ROUNDS, LOAD_PAGES_ONLY, LOAD_SECONDS (60 per level), LOAD_CLIENTS (4,8,16,32), LOAD_SCALE (20: 6,000
 volunteers, 1,600 events), LOAD_DATABASE_URL (postgres://postgres@127.0.0.1:5432/crewbase_bench_load),
@@ -39,6 +41,7 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -100,6 +103,7 @@ def prepare() -> dict:
     from django.core.management import call_command
     from django.db import connection, connections
     from django.test import Client
+    from django.utils import timezone
 
     from oncall.models import Team
     from project.authentication import api_token_create
@@ -116,7 +120,8 @@ def prepare() -> dict:
             cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would give a live database
     cache.clear()  # this benchmark's own Redis database: nothing cached from an earlier run
     static_collect_if_stale()
-    ApiToken.objects.filter(name="bench-load").delete()  # an earlier run's
+    # An earlier run's tokens (a run takes minutes: one started alongside keeps its own).
+    ApiToken.objects.filter(name="bench-load", created_at__lt=timezone.now() - timedelta(hours=1)).delete()
     personas = []
     for username in ("staff", "admin"):  # the demo users with expenses: Staff and Administrator
         user = get_user_model().objects.get(username=username)
@@ -249,9 +254,11 @@ def warm_up(port: int, setup: dict) -> None:
                         raise SystemExit(f"warm-up: {path} answered {reply.status} at {reply.url}")
 
 
-def page_table(port: int, setup: dict) -> list[tuple[str, str, float]]:
+def page_table(port: int, server_pid: int, setup: dict) -> list[tuple[str, str, float, float]]:
     """Single client, one keep-alive connection: every page once per round, rounds alternating so
-    that other load on the machine falls on every page alike; the median of each page."""
+    that other load on the machine falls on every page alike; the median of each page, and the
+    CPU time gunicorn and this database's PostgreSQL backends spent on it per request (clock
+    ticks read around each request: coarse one by one, close over the rounds)."""
     persona = setup["personas"][1]  # the Administrator
     headers = {
         "session": {"Cookie": f"sessionid={persona['cookie']}"},
@@ -259,32 +266,46 @@ def page_table(port: int, setup: dict) -> list[tuple[str, str, float]]:
         "none": {},
     }
     times: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, float] = defaultdict(float)
+    meter = CpuMeter(server_pid)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        for round_ in range(PAGE_ROUNDS + 2):  # two warm-up rounds
-            for _name, path, auth in setup["pages"]:
-                started = time.perf_counter()
-                conn.request("GET", path, headers=headers[auth])
-                reply = conn.getresponse()
-                reply.read()
-                elapsed = (time.perf_counter() - started) * 1000
-                if reply.status != 200:
-                    raise SystemExit(f"page table: {path} answered {reply.status}")
-                if round_ >= 2:
-                    times[path].append(elapsed)
+        with psycopg.connect(DATABASE_URL, autocommit=True) as db:
+            for round_ in range(PAGE_ROUNDS + 2):  # two warm-up rounds
+                for _name, path, auth in setup["pages"]:
+                    before = meter.cpu_by_pid(db)
+                    started = time.perf_counter()
+                    conn.request("GET", path, headers=headers[auth])
+                    reply = conn.getresponse()
+                    reply.read()
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if reply.status != 200:
+                        raise SystemExit(f"page table: {path} answered {reply.status}")
+                    if round_ >= 2:
+                        times[path].append(elapsed)
+                        # Per process: a database backend may have started (counted whole) or ended.
+                        after = meter.cpu_by_pid(db)
+                        cpu[path] += sum(used - before.get(pid, 0.0) for pid, used in after.items())
     finally:
         conn.close()
-    return [(name, path, statistics.median(times[path])) for name, path, _auth in setup["pages"]]
+    return [
+        (name, path, statistics.median(times[path]), cpu[path] * 1000 / PAGE_ROUNDS)
+        for name, path, _auth in setup["pages"]
+    ]
 
 
-def page_report(rows: list[tuple[str, str, float]]) -> None:
-    floor = next(ms for _name, path, ms in rows if path == FLOOR_PATH)
-    print(f"single client, median of {PAGE_ROUNDS} rounds; floor {FLOOR_PATH} = {floor:.2f} ms")
-    print(f"{'page':<28} {'ms':>8} {'× floor':>8}  path")
+def page_report(rows: list[tuple[str, str, float, float]]) -> None:
+    floor = next(ms for _name, path, ms, _cpu in rows if path == FLOOR_PATH)
+    floor_cpu = next(cpu for _name, path, _ms, cpu in rows if path == FLOOR_PATH)
+    print(
+        f"single client, median of {PAGE_ROUNDS} rounds; floor {FLOOR_PATH} = {floor:.2f} ms; load {os.getloadavg()[0]:.2f}"
+    )
+    print(f"{'page':<28} {'ms':>8} {'× floor':>8} {'cpu ms/req':>10} {'× floor':>8}  path")
     worst = 0.0
-    for name, path, ms in rows:
+    for name, path, ms, cpu_ms in rows:
         worst = max(worst, ms / floor)
-        print(f"{name:<28} {ms:>8.2f} {ms / floor:>8.1f}  {path}")
+        cpu_ratio = f"{cpu_ms / floor_cpu:>8.1f}" if floor_cpu else f"{'–':>8}"
+        print(f"{name:<28} {ms:>8.2f} {ms / floor:>8.1f} {cpu_ms:>10.2f} {cpu_ratio}  {path}")
     verdict = "met" if worst <= TARGET_PAGE_RATIO else "NOT met"
     print(f"target (every page ≤ {TARGET_PAGE_RATIO}× the floor): {verdict} (worst {worst:.1f}×)", flush=True)
 
@@ -314,6 +335,9 @@ class CpuMeter:
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
         return [("web", self.server_pid), *(("web", int(p)) for p in workers), *(("db", p) for (p,) in backends)]
+
+    def cpu_by_pid(self, conn) -> dict[int, float]:
+        return {pid: cpu for _kind, pid in self._pids(conn) if (cpu := self._cpu(pid)) is not None}
 
     def _poll(self) -> None:
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
@@ -434,7 +458,7 @@ def main() -> None:
             f"scale {SCALE}; prepared in {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        page_report(page_table(port, setup))
+        page_report(page_table(port, server.pid, setup))
         if os.environ.get("LOAD_PAGES_ONLY"):
             runs = []
         for label, mix, clients in runs:

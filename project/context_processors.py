@@ -1,4 +1,4 @@
-from django.urls import reverse
+from project.templatetags.crewbase_ui import reverse_cached
 
 # The one navigation bar: (label, URL name, model permissions the page asks for). An entry is shown
 # only to a user who holds every permission, so the menu never offers a page that answers 403.
@@ -20,9 +20,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [(label, reverse(name)) for label, name, perms in NAVIGATION if user.has_perms(perms)]
+    items = [(label, reverse_cached(name)) for label, name, perms in NAVIGATION if user.has_perms(perms)]
     if user.is_staff:
-        items += [(label, reverse(name)) for label, name in STAFF_NAVIGATION]
+        items += [(label, reverse_cached(name)) for label, name in STAFF_NAVIGATION]
     path = request.path
     return {
         "nav_items": [

@@ -5,6 +5,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from project.forms import ListedModelChoiceField
+
 from . import rules
 from .models import (
     District,
@@ -29,8 +31,8 @@ class DirectoryForm(forms.Form):
         label="Search",
         help_text="Every word must match a name, organization, title, department or skill.",
     )
-    organization = forms.ModelChoiceField(queryset=Organization.objects.order_by("name"), required=False)
-    skill = forms.ModelChoiceField(queryset=Skill.objects.order_by("name"), required=False)
+    organization = ListedModelChoiceField(queryset=Organization.objects.order_by("name"), required=False)
+    skill = ListedModelChoiceField(queryset=Skill.objects.order_by("name"), required=False)
     local_status = forms.ChoiceField(choices=[("", "Any")] + LocalStatus.choices, required=False)
     active = forms.ChoiceField(choices=[("", "Any"), ("yes", "Active"), ("no", "Not active")], required=False)
     sort = forms.ChoiceField(
@@ -54,7 +56,7 @@ class EventFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any")] + EventStatus.choices, required=False)
     event_type = forms.ChoiceField(choices=[("", "Any")] + EventType.choices, required=False, label="Type")
     format = forms.ChoiceField(choices=[("", "Any")] + EventFormat.choices, required=False)
-    district = forms.ModelChoiceField(queryset=District.objects.order_by("name"), required=False)
+    district = ListedModelChoiceField(queryset=District.objects.order_by("name"), required=False)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
 

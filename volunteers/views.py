@@ -50,7 +50,7 @@ def index(request):
 
 
 class SearchPaginator(Paginator):
-    """For a text search, which scans every volunteer: the total comes with the page's rows
+    """For a text search, which scans every row (volunteers, events): the total comes with the page's rows
     (COUNT(*) OVER ()) instead of from a second scan. Without rows (past the last page, or no
     match) it counts and clamps as Paginator does."""
 
@@ -172,7 +172,10 @@ def _event_queryset(request):
 @contacts_required
 def event_list(request):
     form, events = _event_queryset(request)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A text search scans every event: its total comes with the page (not for DISTINCT rows,
+    # whose window would count the duplicates).
+    searching = form.is_bound and form.is_valid() and form.cleaned_data["q"] and not events.query.distinct
+    page = (SearchPaginator if searching else Paginator)(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "volunteers/event_list.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -7,6 +7,7 @@ import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -114,13 +115,29 @@ def week_view(request, day: str | None = None):
     )
 
 
+# The soonest due first, a page at a time (the pager gives the total).
+UNSCHEDULED_PAGE_SIZE = 50
+
+
 @can_view
 def unscheduled(request):
     events = unscheduled_event_list()
     kind = request.GET.get("type")
     if kind:
         events = events.filter(event_type=kind)
-    return render(request, "scheduling/unscheduled.html", {"events": events[:300], "type": kind})
+    page = Paginator(events, UNSCHEDULED_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "scheduling/unscheduled.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "type": kind,
+            "can_schedule": request.user.has_perm("scheduling.change_schedule"),
+        },
+    )
 
 
 @can_view
