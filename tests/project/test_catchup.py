@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
 from celery.signals import after_task_publish
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import connection
@@ -119,7 +121,11 @@ def test_beat_sending_it_between_read_and_claim_wins(set_up):
     assert periodic_catch_up_claim(item, now=timezone.now()) is False
 
 
-def test_a_message_on_its_way_is_not_doubled_until_it_expires(set_up):
+def test_a_message_on_its_way_is_not_doubled_until_it_expires(set_up, monkeypatch):
+    # 15:00 in the project's time zone: the daily 03:30 tick came before the send "5 hours ago"
+    # (at another hour of the day that send could predate the latest tick, which is then missed).
+    pinned = datetime(2026, 3, 10, 15, 0, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    monkeypatch.setattr(timezone, "now", lambda: pinned)
     # Beat sent the tick 5 hours ago but every worker is down: the message waits in the queue.
     last_ran(DAILY, ago=timedelta(hours=30), enqueued_ago=timedelta(hours=5))
     assert periodic_overdue() == []
