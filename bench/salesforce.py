@@ -5,7 +5,10 @@ script, self-signed certificate), then a delta sync with nothing changed.
 Run from the repo root: `.venv/bin/python bench/salesforce.py`. A throwaway SQLite file by default,
 or BENCH_DATABASE_URL=postgres://…/crewbase_salesforce_bench. Scale (default ≈ 1 minute):
 BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
-contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000.
+contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000;
+200,000 records (for peak memory against the default 41,000): BENCH_SF_CONTACTS=50000 BENCH_SF_PARTICIPATIONS=145000.
+On PostgreSQL it also prints the CPU seconds of the sync and of the floor (this process and its
+backend), the steadier ratio on a shared machine, and the load average before and after.
 Prints one line per figure, e.g. `salesforce.full_sync records=… seconds=… records_per_s=…`.
 """
 
@@ -257,7 +260,24 @@ def _floor_rows():
     )
 
 
-def floor_upsert() -> tuple[int, float]:
+def cpu_seconds() -> float | None:
+    """CPU time of this process (all its threads) plus its PostgreSQL backend's, or None when the
+    backend's is not readable (another machine or user). On a shared machine wall time follows the
+    neighbours' load; CPU time is the work done, so the ratio of CPU seconds is the steadier one."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return time.process_time() + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor_upsert() -> tuple[int, float, float | None]:
     """The same records written the plainest fast way PostgreSQL allows: per object, COPY into a
     temporary staging table and one INSERT … SELECT … ON CONFLICT DO UPDATE (participations resolve
     their contact and session by a join on the Salesforce ids). Records generated before the clock
@@ -268,6 +288,7 @@ def floor_upsert() -> tuple[int, float]:
             cursor.execute(f"DROP TABLE IF EXISTS bench_floor_{name}")
         for name, columns in FLOOR_TABLES.items():
             cursor.execute(f"CREATE TABLE bench_floor_{name} (id serial primary key, {columns})")
+    cpu_before = cpu_seconds()
     records, started = 0, time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
@@ -296,13 +317,14 @@ def floor_upsert() -> tuple[int, float]:
                     f"ON CONFLICT (sf_id) DO UPDATE SET {updates}"
                 )
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before if cpu_before is not None else None
     with connection.cursor() as cursor:
         for name in ("part", "event", "contact"):
             cursor.execute(f"DROP TABLE bench_floor_{name}")
-    return records, elapsed
+    return records, elapsed, cpu
 
 
-def floor_in_child() -> tuple[int, float]:
+def floor_in_child() -> tuple[int, float, float | None]:
     """floor_upsert() in a forked child: its records are generated before its clock starts and so
     held in memory, which must not count in this process's peak memory."""
     connection.close()
@@ -325,9 +347,10 @@ def main() -> None:
     urllib3.disable_warnings()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("flush", verbosity=0, interactive=False)  # a kept database starts empty each run
-    floor_rate = None
+    floor_rate = floor_cpu = None
+    print("salesforce.load_average={:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     if connection.vendor == "postgresql":
-        floor_records, floor_seconds = floor_in_child()
+        floor_records, floor_seconds, floor_cpu = floor_in_child()
         print(
             f"salesforce.floor_copy_upsert records={floor_records} seconds={floor_seconds:.2f} "
             f"records_per_s={floor_records / floor_seconds:.0f}",
@@ -343,11 +366,13 @@ def main() -> None:
     rss_before = peak_rss_mb()
 
     profiler = cProfile.Profile() if os.environ.get("BENCH_SF_PROFILE") else None
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     if profiler:
         profiler.enable()
     summary = sync_all(client=client, mode="full", objects=objects)
     elapsed = time.perf_counter() - started
+    sync_cpu = cpu_seconds() - cpu_before if cpu_before is not None else None
     if profiler:
         profiler.disable()
         profiler.dump_stats(os.environ["BENCH_SF_PROFILE"])
@@ -367,6 +392,12 @@ def main() -> None:
     )
     if floor_rate:
         print(f"salesforce.ratio_to_floor={floor_rate / (records / elapsed):.1f}", flush=True)
+    if sync_cpu is not None and floor_cpu:
+        print(
+            f"salesforce.cpu_seconds sync={sync_cpu:.2f} floor={floor_cpu:.2f} ratio={sync_cpu / floor_cpu:.1f} "
+            "(this process and its PostgreSQL backend)",
+            flush=True,
+        )
     print(
         f"salesforce.peak_rss_mb={peak_rss_mb():.0f} (before sync {rss_before:.0f}; records={records})",
         flush=True,
@@ -387,6 +418,7 @@ def main() -> None:
         f"records_per_s={again[0]['unchanged'] / elapsed:.0f} created={again[0]['created']}",
         flush=True,
     )
+    print("salesforce.load_average={:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     server.terminate()
     server.join()
 

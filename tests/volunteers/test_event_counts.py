@@ -61,11 +61,13 @@ def test_refresh_is_set_based_and_reports_only_the_events_it_changed(django_asse
     events = [EventFactory(status="completed") for _ in range(12)]
     for event in events[:5]:
         participations(event, "attended", "registered")
-    with django_assert_num_queries(2):  # which are wrong, then one UPDATE: not one query per event
+    with django_assert_num_queries(1):  # one UPDATE … FROM (SELECT … GROUP BY event): not one query per event
         assert services.event_counts_refresh(event_ids=[e.pk for e in events]) == 5
     assert [counts(e) for e in events] == [(2, 1)] * 5 + [(0, 0)] * 7
-    with django_assert_num_queries(1):  # nothing wrong: no UPDATE
+    before = {e.pk: e.updated_at for e in Event.objects.filter(pk__in=[e.pk for e in events])}
+    with django_assert_num_queries(1):  # nothing wrong: the same statement writes no row
         assert services.event_counts_refresh(event_ids=[e.pk for e in events]) == 0
+    assert {e.pk: e.updated_at for e in Event.objects.filter(pk__in=[e.pk for e in events])} == before
 
 
 def test_refresh_works_in_chunks(monkeypatch):
@@ -75,6 +77,18 @@ def test_refresh_works_in_chunks(monkeypatch):
         participations(event, "attended")
     assert services.event_counts_refresh(event_ids=[e.pk for e in events]) == 5
     assert {counts(e) for e in events} == {(1, 1)}
+
+
+def test_refresh_counts_students_and_volunteers_of_one_event_apart(django_assert_num_queries):
+    event = EventFactory(status="completed", registered_student_count=30, attended_student_count=28)
+    participations(event, "attended", "registered", "cancelled")
+    for status in ("attended", "no_show", "cancelled", "attended"):
+        StudentParticipation.objects.create(event=event, student=StudentFactory(), status=status)
+    empty = EventFactory(status="completed", registered_count=3, attended_count=1)
+    with django_assert_num_queries(1):
+        assert services.event_counts_refresh(event_ids=[event.pk, empty.pk], students=True) == 2
+    assert (counts(event), student_counts(event)) == ((2, 1), (3, 2))
+    assert (counts(empty), student_counts(empty)) == ((0, 0), (0, 0))  # asked for: counted from its (no) rows
 
 
 def test_student_counts_only_when_asked_so_typed_student_figures_survive():

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from volunteers.models import Contact, District, Volunteer
-from volunteers.salesforce.upsert import CREATED, UNCHANGED, UPDATED, upsert
+from volunteers.salesforce.upsert import CREATED, UNCHANGED, UPDATED, lookup, upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,21 @@ def test_rows_with_different_columns_in_one_call():
     result = upsert(District, rows, now=T0)
     assert {state for _, state in result.values()} == {CREATED}
     assert District.objects.get(salesforce_id="001D2").code == ""
+
+
+def test_keys_of_any_text_are_looked_up_as_themselves():
+    """Keys travel as one value (an array literal on PostgreSQL): quotes, backslashes, commas,
+    braces, spaces and the word NULL stay themselves."""
+    odd = ['a"b', "c\\d", "e,f", "{g}", "NULL", " h ", "plain"]
+    outcome = upsert(District, [{"salesforce_id": key, "name": f"D{i}"} for i, key in enumerate(odd)], now=T0)
+    assert set(outcome) == set(odd) and {state for _, state in outcome.values()} == {CREATED}
+    found = lookup(District._meta.db_table, "salesforce_id", [*odd, "absent"], value="t.name")
+    assert found == {key: f"D{i}" for i, key in enumerate(odd)}
+    again = upsert(District, [{"salesforce_id": key, "name": f"D{i}"} for i, key in enumerate(odd)], now=T0)
+    assert {state for _, state in again.values()} == {UNCHANGED}
+
+
+def test_rows_carrying_some_columns_get_the_defaults_of_the_others_in_place():
+    outcome = upsert(District, [{"salesforce_id": "001D9", "name": "West"}], now=T0)
+    west = District.objects.get(pk=outcome["001D9"][0])
+    assert (west.name, west.code, west.created_at, west.updated_at, west.last_synced_at) == ("West", "", T0, T0, T0)

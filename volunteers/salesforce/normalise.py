@@ -14,11 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any, NamedTuple
-
-import phonenumbers
-from django.conf import settings
 
 from integrations.salesforce.interface import parse_sf_datetime
 from project.phones import InvalidPhone, phone_to_e164
@@ -156,64 +152,10 @@ def normalize_email(value: Any, *, field_name: str, issues: list[Issue]) -> str:
     return text
 
 
-# A plain North American number ("(816) 555-0101", "816.555.0101", "+1 816 555 0101"): its ten
-# digits are the whole of what parsing would find. Only the validity check is needed, and it is the
-# phone library's own; anything else goes through the one parser, project.phones.
-NANP_PLAIN = re.compile(r"^(?:\+?1[\s.\-]?)?\(?([2-9]\d{2})\)?[\s.\-]?(\d{3})[\s.\-]?(\d{4})$")
-
-
-_NUMBER_TYPES = (
-    "premium_rate",
-    "toll_free",
-    "shared_cost",
-    "voip",
-    "personal_number",
-    "pager",
-    "uan",
-    "voicemail",
-    "fixed_line",
-    "mobile",
-)
-
-
-@lru_cache(maxsize=4)
-def _ten_digit_validity(region: str) -> re.Pattern | None:
-    """The phone library's own validity test for a ten-digit number of `region`, as one pattern:
-    valid = the region's general pattern and one number type's pattern match (what
-    `is_valid_number_for_region` checks type by type). None when the region is not North American."""
-    if not region or phonenumbers.country_code_for_region(region) != 1:
-        return None
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-
-    def usable(desc) -> bool:
-        return bool(desc and desc.national_number_pattern) and (not desc.possible_length or 10 in desc.possible_length)
-
-    types = [getattr(metadata, name) for name in _NUMBER_TYPES]
-    patterns = [f"(?:{desc.national_number_pattern})" for desc in types if usable(desc)]
-    if not usable(metadata.general_desc) or not patterns:
-        return re.compile(r"(?!)")  # nothing of ten digits is valid there
-    return re.compile(rf"(?=(?:{metadata.general_desc.national_number_pattern})\Z)(?:{'|'.join(patterns)})\Z")
-
-
-def _phone_fast(text: str) -> str:
-    """E.164 for a plain number valid in the default (North American) region, else ""."""
-    match = NANP_PLAIN.match(text)
-    if match is None:
-        return ""
-    validity = _ten_digit_validity(settings.PHONE_DEFAULT_REGION or "")
-    if validity is None:
-        return ""
-    digits = "".join(match.groups())
-    return f"+1{digits}" if validity.match(digits) else ""
-
-
 def normalize_phone(value: Any, *, field_name: str, issues: list[Issue]) -> str:
     text = clean(value)
     if not text:
         return ""
-    fast = _phone_fast(text)
-    if fast:
-        return fast
     try:
         return phone_to_e164(text)
     except InvalidPhone:

@@ -13,15 +13,19 @@ never overwritten.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache, reduce
 from operator import or_
+from queue import Full, Queue
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -91,6 +95,9 @@ LOCK_TTL = timedelta(minutes=30)
 # together, so the fixed cost of a write (a dozen statements) is paid less often; memory holds at
 # most this many records whatever the size of the result.
 WRITE_BATCH = 10_000
+# Pages (2,000 records each) fetched and mapped ahead while a batch is written: a whole next batch.
+READ_AHEAD_PAGES = 5
+READER_JOIN_SECONDS = 30.0
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
 FLAG_TABLE = DataQualityFlag._meta.db_table
 NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
@@ -639,17 +646,22 @@ def _undeclared(key: str, values: frozenset[str], refs: frozenset[str]) -> froze
     return frozenset(values | {attname.removesuffix("_id") for attname in refs}) - sfm.SYNCED_FIELDS[key]
 
 
-def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkResult:
-    """Map and write one page. Each page is one transaction; a failing bulk write is retried record
-    by record (each in a savepoint) so only the bad record fails."""
-    now = now or timezone.now()
+def map_records(spec: sfm.ObjectSpec, records: list) -> tuple[dict[str, sfm.Mapped], ChunkResult]:
+    """Map one page (plain Python, no database): the records that mapped, by Salesforce id (a
+    repeated id: the later version wins), and a result holding the ones that failed alone."""
     result = ChunkResult()
     items: dict[str, sfm.Mapped] = {}
     for record in records:
         mapped = _map(spec, record, result)
         if mapped is not None:
-            items[mapped.salesforce_id] = mapped  # a repeated id in one page: the later version wins
-    batch = list(items.values())
+            items[mapped.salesforce_id] = mapped
+    return items, result
+
+
+def write_mapped(spec: sfm.ObjectSpec, batch: list[sfm.Mapped], *, now) -> ChunkResult:
+    """Write mapped records in one transaction; a failing bulk write is rolled back and retried
+    record by record (each in a savepoint) so only the bad record fails."""
+    result = ChunkResult()
     if not batch:
         return result
     try:
@@ -667,6 +679,67 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
             result.failed += 1
             result.errors.append(_error("DB_REJECTED", db_error_message(exc), item.salesforce_id))
     return result
+
+
+def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkResult:
+    """Map and write one batch of records (see map_records and write_mapped)."""
+    items, result = map_records(spec, records)
+    result.add(write_mapped(spec, list(items.values()), now=now or timezone.now()))
+    return result
+
+
+_END = object()
+
+
+def read_ahead(pages: Callable[[], Iterable], work: Callable, *, depth: int) -> Iterator:
+    """`work(page)` for each page of `pages()`, in order, computed by a reader thread up to `depth`
+    pages ahead of the caller: fetching and mapping the next pages (network, JSON, Python) goes on
+    while the caller waits on the database with the current ones. Memory holds at most `depth`
+    pages besides the caller's. An error reading a page is raised where the caller reaches that
+    page, after the pages before it; a caller that stops early stops the reader. The reader never
+    touches the database."""
+    ready: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read() -> None:
+        source = None
+        try:
+            source = iter(pages())
+            for page in source:
+                if not hand_over((work(page), None)):
+                    return
+        except BaseException as exc:  # whatever it is, it is raised again in the caller's thread
+            hand_over((None, exc))
+            return
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        hand_over(_END)
+
+    reader = threading.Thread(target=read, name="salesforce-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            value, exc = item
+            if exc is not None:
+                raise exc
+            yield value
+    finally:
+        stop.set()
+        reader.join(timeout=READER_JOIN_SECONDS)
 
 
 _CONSTRAINT = re.compile(r'constraint "(?P<name>[^"]+)"|constraint failed: (?P<columns>[\w., ]+)', re.IGNORECASE)
@@ -710,6 +783,25 @@ def last_run(object_name: str) -> SyncRun | None:
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector is paused while an object syncs, and resumes as it was. A run
+    allocates hundreds of thousands of short-lived, acyclic objects (raw and mapped records, rows,
+    tuples) that reference counting frees as each batch goes; meanwhile the collector would walk the
+    whole heap again and again (a third of the sync's CPU time, measured). Each written batch ends
+    with a collection of the young generation only (what was made since the previous batch), so
+    cyclic garbage never outlives its batch and memory stays flat (the bench shows peak memory at
+    41k and 200k records)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@collector_paused()
 def sync_object(
     *,
     key: str,
@@ -745,29 +837,41 @@ def sync_object(
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
-            buffer: list = []
+            batch: dict[str, sfm.Mapped] = {}
+            mapped = ChunkResult()  # the batch's records that failed to map
             total = 0
 
             def write() -> None:
-                totals.add(process_records(spec, buffer, now=started))
+                nonlocal mapped
+                mapped.add(write_mapped(spec, list(batch.values()), now=started))
+                totals.add(mapped)
                 totals.stored_ids.clear()
-                buffer.clear()
+                batch.clear()
+                mapped = ChunkResult()
+                gc.collect(0)  # the young objects only (this batch's survivors): no cycle outlives its batch
                 _run_save_counts(run, totals)
                 lock_extend(key, token)
                 if progress:
                     progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
 
-            try:
-                for page in client.query_pages(
+            def fetch():
+                return client.query_pages(
                     sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
-                ):
-                    buffer.extend(page.records)
-                    seen += len(page.records)
-                    total = page.total_size or seen
-                    if len(buffer) >= WRITE_BATCH:
+                )
+
+            def map_page(page) -> tuple:
+                return (len(page.records), page.total_size, *map_records(spec, page.records))
+
+            try:
+                for count, total_size, items, failed in read_ahead(fetch, map_page, depth=READ_AHEAD_PAGES):
+                    batch.update(items)  # a repeated id in one batch: the later version wins
+                    mapped.add(failed)
+                    seen += count
+                    total = total_size or seen
+                    if len(batch) + mapped.failed >= WRITE_BATCH:
                         write()
             finally:
-                if buffer:  # what was fetched is stored, also when a later page fails
+                if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
                     write()
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))

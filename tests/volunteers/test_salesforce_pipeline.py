@@ -1,0 +1,95 @@
+"""How a sync run moves records: pages are fetched and mapped by a reader thread up to a bounded
+number of pages ahead of the writes (`sync.read_ahead`), and Python's cycle collector is paused
+while an object syncs (`sync.collector_paused`)."""
+
+import gc
+import threading
+
+import pytest
+
+from integrations.base import TransientError
+from integrations.salesforce.fake import FakeSalesforceClient
+from volunteers.models import Volunteer
+from volunteers.salesforce import sync
+from volunteers.salesforce.sync import read_ahead, sync_object
+
+
+def test_read_ahead_keeps_the_order_and_works_in_another_thread():
+    threads = set()
+
+    def work(page):
+        threads.add(threading.current_thread().name)
+        return page * 10
+
+    assert list(read_ahead(lambda: iter(range(7)), work, depth=2)) == [0, 10, 20, 30, 40, 50, 60]
+    assert threads == {"salesforce-read-ahead"}
+
+
+def test_read_ahead_reads_at_most_depth_pages_ahead_of_the_caller():
+    produced = []
+    pages = read_ahead(lambda: iter(range(100)), lambda page: produced.append(page) or page, depth=3)
+    assert next(pages) == 0
+    for _ in range(50):  # give the reader every chance to run ahead
+        threading.Event().wait(0.002)
+    # one page handed over, three waiting in the queue, one mapped and waiting for room
+    assert len(produced) <= 1 + 3 + 1
+    pages.close()
+
+
+def test_an_error_reading_a_page_comes_after_the_pages_before_it():
+    def pages():
+        yield 1
+        yield 2
+        raise TransientError("Salesforce went away", system="salesforce")
+
+    got = []
+    with pytest.raises(TransientError, match="went away"):
+        for page in read_ahead(pages, lambda page: page, depth=5):
+            got.append(page)
+    assert got == [1, 2]
+
+
+def test_a_caller_that_stops_early_stops_the_reader_and_closes_the_pages():
+    closed = threading.Event()
+
+    def pages():
+        try:
+            yield from range(10_000)
+        finally:
+            closed.set()
+
+    reader = read_ahead(pages, lambda page: page, depth=2)
+    assert next(reader) == 0
+    reader.close()
+    assert closed.wait(5)
+    assert not [t for t in threading.enumerate() if t.name == "salesforce-read-ahead"]
+
+
+@pytest.mark.django_db
+def test_the_cycle_collector_is_paused_while_an_object_syncs_and_restored_after(monkeypatch):
+    seen = []
+
+    class Watching(FakeSalesforceClient):
+        def query_pages(self, **kwargs):
+            seen.append(gc.isenabled())
+            yield from super().query_pages(**kwargs)
+
+    assert gc.isenabled()
+    run = sync_object(key="volunteers", client=Watching(), mode="full")
+    assert run.status == "success" and Volunteer.objects.count() == run.created > 0
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lock table gone")
+
+    monkeypatch.setattr(sync, "lock_acquire", broken)
+    with pytest.raises(RuntimeError):
+        sync_object(key="volunteers", client=Watching(), mode="full")
+    assert gc.isenabled()  # restored on the way out of a failure too
+    gc.disable()
+    try:
+        monkeypatch.undo()
+        sync_object(key="volunteers", client=Watching(), mode="full")
+        assert not gc.isenabled()  # paused by someone else before: left as it was
+    finally:
+        gc.enable()
