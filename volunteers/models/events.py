@@ -135,8 +135,9 @@ class ParticipationStatus(models.TextChoices):
 
 
 class Participation(Synced, AuditedModel):
+    # Not indexed alone: five values, always read with the person or the event (the indexes below).
     status = models.CharField(
-        max_length=10, choices=ParticipationStatus.choices, default=ParticipationStatus.REGISTERED, db_index=True
+        max_length=10, choices=ParticipationStatus.choices, default=ParticipationStatus.REGISTERED
     )
     status_source = models.CharField(
         max_length=100, blank=True, help_text="Raw status from the source system, kept for audit."
@@ -148,8 +149,10 @@ class Participation(Synced, AuditedModel):
 
 
 class VolunteerParticipation(Participation):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="volunteer_participations")
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="participations")
+    # No single-column indexes: (event, volunteer) unique and (volunteer, status) lead with them.
+    # Every index is paid on each sync insert (tens of thousands of rows a run).
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="volunteer_participations", db_index=False)
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="participations", db_index=False)
     role = models.CharField(max_length=100, blank=True)
 
     class Meta:
