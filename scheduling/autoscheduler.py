@@ -286,6 +286,8 @@ class _Planner:
         time_key = (event.event_type, start_at.time(), self.ctx.duration(event))
         if memo is not None:
             code = memo.get(day_key, {}).get(employee.id) or memo.get(time_key, {}).get(employee.id)
+            if code is not None and code not in rules.BEFORE_WINDOW_CODES and rules.window_violation(event, start_at):
+                code = "window"  # the rules would name this event's own window first
             if code is not None:
                 self._refused(code, employee, tried, day_blocked)
                 return False

@@ -397,6 +397,18 @@ def _check_time_of_day(event: EventInfo, start_at: datetime, ctx: RuleContext) -
     return []
 
 
+# The codes of the one check that comes before the event's own window in `validate_assignment`:
+# a refusal remembered for another event of the same type explains this one only for these, or when
+# this event's window holds (`window_violation`).
+BEFORE_WINDOW_CODES = frozenset({"inactive", "terminated"})
+
+
+def window_violation(event: EventInfo, start_at: datetime) -> Violation | None:
+    """The event's own window check alone (the first answer after the person's status)."""
+    found = _check_window(event, start_at)
+    return found[0] if found else None
+
+
 # Violation codes that depend on the date only, not on the time of day: a planner that meets one
 # of them can skip the other times of that date for the same person.
 DAY_LEVEL_CODES = frozenset(
