@@ -44,6 +44,7 @@ from .models import (
     VolunteerParticipation,
     VolunteerSkill,
 )
+from .search import search_text_refresh
 from .services import event_counts_refresh, volunteer_stats_refresh
 from .virtual import demo as virtual_demo
 
@@ -314,6 +315,7 @@ def generate(*, scale: int = 1, seed: int = 2025, today=None) -> None:
     Affiliation.objects.bulk_create(affiliations, batch_size=2000)
     VolunteerSkill.objects.bulk_create(vskills, batch_size=2000)
     Volunteer.objects.bulk_update(volunteers, ["local_status", "industry"], batch_size=2000)
+    search_text_refresh([v.pk for v in volunteers])
 
     # Teachers and students
     teachers = bulk_create_contacts(

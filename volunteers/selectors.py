@@ -12,23 +12,19 @@ from project.dates import month_weeks
 
 from . import rules
 from .models import (
-    CONTACT_SEARCH_NAME,
-    VOLUNTEER_SEARCH_WORK,
     Affiliation,
-    Contact,
     ContactEmail,
     ContactHistory,
     District,
     Event,
     EventStatus,
-    Organization,
-    OrganizationAlias,
     ParticipationStatus,
     School,
     Volunteer,
     VolunteerParticipation,
     VolunteerSkill,
 )
+from .search import search_term
 
 # --------------------------------------------------------------------------- access
 
@@ -86,31 +82,11 @@ class DirectorySort:
 
 
 def _term_condition(term: str) -> Q:
-    """A term matches a name part, an organization (name or alias), title, department or a skill.
-
-    The volunteers a term matches are one uncorrelated subquery, run once per search (PostgreSQL
-    hashes it, SQLite materialises it): the union of the names and the work columns through their
-    lower-cased search expressions (trigram-indexed on PostgreSQL), and of organizations and skills
-    — a few hundred rows — by name. One list of ids, so the planner sees how few rows match and
-    joins the contact rows of those only."""
-    term = term.lower()
-    names = (
-        Contact.objects.filter(kind=Contact.Kind.VOLUNTEER)
-        .alias(search=CONTACT_SEARCH_NAME)
-        .filter(search__contains=term)
-        .order_by()
-        .values("pk")
-    )
-    work = Volunteer.objects.alias(search=VOLUNTEER_SEARCH_WORK).filter(search__contains=term).order_by().values("pk")
-    organizations = (
-        Organization.objects.filter(name__icontains=term)
-        .order_by()
-        .values("pk")
-        .union(OrganizationAlias.objects.filter(name__icontains=term).order_by().values("organization_id"))
-    )
-    affiliated = Affiliation.objects.filter(organization_id__in=organizations).order_by().values("volunteer_id")
-    skilled = VolunteerSkill.objects.filter(skill__name__icontains=term).order_by().values("volunteer_id")
-    return Q(pk__in=names.union(work, affiliated, skilled, all=True))
+    """A term matches a name part, an organization (name or alias), title, department or a skill:
+    all of them are in the volunteer's stored search text (volunteers.search), one column with a
+    trigram index on PostgreSQL that answers `LIKE '%term%'` without a scan."""
+    term = search_term(term)
+    return Q(pk__in=[]) if term is None else Q(search_text__contains=term)
 
 
 AFFILIATION_COLUMNS = ("volunteer_id", "organization_id", "role", "is_primary", "status", "organization__name")

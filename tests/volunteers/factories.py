@@ -19,6 +19,7 @@ from volunteers.models import (
     Teacher,
     Volunteer,
 )
+from volunteers.search import search_text_refresh
 
 
 def at(y, m, d, h=10):
@@ -58,9 +59,17 @@ class SkillFactory(factory.django.DjangoModelFactory):
 class VolunteerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Volunteer
+        skip_postgeneration_save = True
 
     first_name = factory.Sequence(lambda n: f"First{n}")
     last_name = factory.Sequence(lambda n: f"Last{n}")
+
+    @factory.post_generation
+    def searchable(obj, create, extracted, **kwargs):
+        """Saved as the services save a volunteer: with its directory search text."""
+        if create:
+            search_text_refresh([obj.pk])
+            obj.refresh_from_db(fields=["search_text"])
 
 
 class TeacherFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,6 @@
 """The directory search: every term must match a name, an organization (name or alias), a title,
-a department or a skill, whatever the case; it reads the lower-cased search expressions of
-volunteers.models.people, which follow every write, raw SQL included."""
+a department or a skill, whatever the case; it reads the volunteer's stored search text
+(volunteers.search), which every write path refreshes."""
 
 import pytest
 from django.db import connection
@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from volunteers import selectors, services
 from volunteers.models import OrganizationAlias, Volunteer
+from volunteers.search import search_text_refresh
 
 from .factories import OrganizationFactory, TeacherFactory
 
@@ -64,12 +65,14 @@ def test_wildcards_are_plain_characters(people):
     assert found("_") == ["Turing"]
 
 
-def test_writes_outside_the_orm_are_searchable_at_once(people):
-    """No stored search text to keep current: an UPDATE in SQL (as the Salesforce sync writes) is
-    found by the next search."""
+def test_writes_outside_the_orm_are_searchable_once_refreshed(people):
+    """An UPDATE in SQL (as the Salesforce sync writes) is found once the search text of the rows it
+    touched is refreshed, as the sync does after each page."""
     table, parent = Volunteer._meta.db_table, Volunteer._meta.get_field("contact_ptr").column
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET title = %s WHERE {parent} = %s", ["Welder", people["grace"].pk])
+    assert found("welder") == []
+    assert search_text_refresh([people["grace"].pk]) == 1
     assert found("welder") == ["Hopper"]
     assert found("admiral") == []
 

@@ -33,8 +33,40 @@ from ..models import (
     VolunteerSkill,
 )
 from ..salesforce.synced import SyncedModelForm
+from ..search import search_text_refresh, volunteers_touched
 from .base import SYNC_FIELDS, ParticipationFiguresAdmin
 from .events import VolunteerParticipationByVolunteerInline
+
+
+# --------------------------------------------------------------------------- search text
+class SearchTextAdmin:
+    """For the models the directory search looks in: once an object and its inlines are saved, or once
+    objects are deleted, the search text of the volunteers they touch is recomputed (volunteers.search).
+    `search_text_key`: the objects' volunteer, organization or skill (`search_text_refresh` argument);
+    `search_text_attr`: the attribute holding its id (the form's initial value is the one before an edit)."""
+
+    search_text_key = "volunteer_ids"
+    search_text_attr = "pk"
+
+    def _search_ids(self, objs, form=None) -> dict:
+        ids = {getattr(obj, self.search_text_attr) for obj in objs}
+        if form is not None and self.search_text_attr != "pk":
+            ids.add(form.initial.get(self.search_text_attr.removesuffix("_id")))
+        return {self.search_text_key: ids}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        search_text_refresh(**self._search_ids([form.instance], form))
+
+    def delete_model(self, request, obj):
+        touched = volunteers_touched(**self._search_ids([obj]))
+        super().delete_model(request, obj)
+        search_text_refresh(touched)
+
+    def delete_queryset(self, request, queryset):
+        touched = volunteers_touched(**self._search_ids(list(queryset)))
+        super().delete_queryset(request, queryset)
+        search_text_refresh(touched)
 
 
 # --------------------------------------------------------------------------- inlines
@@ -138,7 +170,7 @@ def merge_volunteers(modeladmin, request, queryset):
 
 # --------------------------------------------------------------------------- contacts
 @admin.register(Volunteer)
-class VolunteerAdmin(ParticipationFiguresAdmin):
+class VolunteerAdmin(SearchTextAdmin, ParticipationFiguresAdmin):
     form = SyncedModelForm
     list_display = (
         "last_name",
@@ -275,7 +307,8 @@ class OrganizationAliasInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedAdmin):
+class OrganizationAdmin(SearchTextAdmin, AuditedAdmin):
+    search_text_key = "organization_ids"
     form = SyncedModelForm
     list_display = ("name", "kind", "city", "last_activity_date", "salesforce_id")
     list_filter = ("kind",)
@@ -286,7 +319,8 @@ class OrganizationAdmin(AuditedAdmin):
 
 
 @admin.register(OrganizationAlias)
-class OrganizationAliasAdmin(AuditedAdmin):
+class OrganizationAliasAdmin(SearchTextAdmin, AuditedAdmin):
+    search_text_key, search_text_attr = "organization_ids", "organization_id"
     list_display = ("name", "organization", "is_auto_generated")
     list_filter = ("is_auto_generated",)
     search_fields = ("name", "organization__name")
@@ -338,13 +372,15 @@ class SchoolAliasAdmin(AuditedAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(AuditedAdmin):
+class SkillAdmin(SearchTextAdmin, AuditedAdmin):
+    search_text_key = "skill_ids"
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(AuditedAdmin):
+class AffiliationAdmin(SearchTextAdmin, AuditedAdmin):
+    search_text_attr = "volunteer_id"
     form = SyncedModelForm
     list_display = ("volunteer", "organization", "role", "is_primary", "status", "start_date", "end_date")
     list_filter = ("status", "is_primary")
@@ -412,7 +448,8 @@ class ContactAddressAdmin(AuditedAdmin):
 
 
 @admin.register(VolunteerSkill)
-class VolunteerSkillAdmin(AuditedAdmin):
+class VolunteerSkillAdmin(SearchTextAdmin, AuditedAdmin):
+    search_text_attr = "volunteer_id"
     list_display = ("volunteer", "skill", "source", "interest_level")
     list_filter = ("source", "skill")
     search_fields = ("volunteer__first_name", "volunteer__last_name", "skill__name")

@@ -26,8 +26,6 @@ from .events import (
 )
 from .imports import RosterImport
 from .people import (
-    CONTACT_SEARCH_NAME,
-    VOLUNTEER_SEARCH_WORK,
     Affiliation,
     Contact,
     ContactAddress,
@@ -68,8 +66,6 @@ from .virtual import (
 )
 
 __all__ = [
-    "CONTACT_SEARCH_NAME",
-    "VOLUNTEER_SEARCH_WORK",
     "AttendanceOverride",
     "DeactivationSource",
     "EventAttendanceDetail",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from project.models import AuditedModel, SoftDeleteModel
 
@@ -131,16 +131,6 @@ class SchoolClass(Synced, AuditedModel):
 
 
 # --------------------------------------------------------------------------- contacts
-# The directory's search text, lower-cased once per row: a contact's names (first, last, middle:
-# "ada lovelace" matches whatever the middle name) and a volunteer's title and department. Each
-# has a trigram index on PostgreSQL (migration 0007, `gin_trgm_ops`), which serves `LIKE '%term%'`;
-# they are expression indexes rather than stored columns, so every write path — the ORM, the admin,
-# the Salesforce sync's raw SQL upserts — keeps them current without knowing about them. The
-# migration builds the same expressions: change both together.
-CONTACT_SEARCH_NAME = Lower(Concat("first_name", Value(" "), "last_name", Value(" "), "middle_name"))
-VOLUNTEER_SEARCH_WORK = Lower(Concat("title", Value(" "), "department"))
-
-
 class Contact(Synced, AuditedModel):
     """Base of the contact hierarchy (multi-table inheritance: Volunteer, Teacher, Student)."""
 
@@ -296,6 +286,10 @@ class Volunteer(Contact):
     times_volunteered = models.PositiveIntegerField(default=0, db_index=True, editable=False)
     first_volunteered_on = models.DateField(null=True, blank=True, editable=False)
     last_volunteered_on = models.DateField(null=True, blank=True, db_index=True, editable=False)
+    # What the directory search looks in, lower-cased: names, title and department, organizations
+    # (names and aliases) and skills. Written by volunteers.search.search_text_refresh from every
+    # write path; trigram-indexed on PostgreSQL (migration 0010).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     LOCAL_ONLY_FIELDS = Contact.LOCAL_ONLY_FIELDS + (
         "local_status",

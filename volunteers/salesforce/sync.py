@@ -60,6 +60,7 @@ from ..models import (
     VolunteerParticipation,
     VolunteerSkill,
 )
+from ..search import search_text_refresh
 from ..services import participation_figures_refresh
 from ..virtual.matching import ContactMatcher
 from . import mapping as sfm
@@ -486,6 +487,13 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
                 if i.values.get(attname)
                 and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
             )
+    changed = [i for i in ready if i.salesforce_id not in unchanged_sf_ids]
+    if model is Volunteer:  # skills may change with the row unchanged
+        search_text_refresh(result.stored_ids[i.salesforce_id] for i in ready)
+    elif model is Organization:
+        search_text_refresh(organization_ids=[result.stored_ids[i.salesforce_id] for i in changed])
+    elif model is Affiliation:
+        search_text_refresh(i.values["volunteer_id"] for i in changed)
     _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids, created=created)
     return result
 

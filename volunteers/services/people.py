@@ -27,6 +27,7 @@ from ..models import (
     VolunteerMerge,
     VolunteerSkill,
 )
+from ..search import search_text_refresh
 from .contacts import contact_address_add, contact_email_add, contact_phone_add
 from .participations import event_counts_refresh, volunteer_local_status_refresh, volunteer_stats_refresh
 
@@ -57,6 +58,7 @@ def volunteer_create(
         volunteer_skill_add(volunteer=volunteer, name=name)
     if postal_code:
         contact_address_add(contact=volunteer, postal_code=postal_code)
+    search_text_refresh([volunteer.pk])
     return volunteer
 
 
@@ -73,7 +75,9 @@ def volunteer_skill_add(
     *, volunteer: Volunteer, name: str, source: str = VolunteerSkill.Source.MANUAL
 ) -> VolunteerSkill:
     skill = skill_get_or_create(name=name)
-    link, _ = VolunteerSkill.objects.get_or_create(volunteer=volunteer, skill=skill, defaults={"source": source})
+    link, created = VolunteerSkill.objects.get_or_create(volunteer=volunteer, skill=skill, defaults={"source": source})
+    if created:
+        search_text_refresh([volunteer.pk])
     return link
 
 
@@ -99,6 +103,7 @@ def affiliation_set(
     affiliation.start_date, affiliation.end_date = start_date, end_date
     affiliation.full_clean()
     affiliation.save()
+    search_text_refresh([volunteer.pk])
     return affiliation
 
 
@@ -222,6 +227,7 @@ def volunteers_merge(*, survivor: Volunteer, duplicate: Volunteer, user=None) ->
     event_counts_refresh(event_ids=shared_events)  # one of two sign-ups to the same event went
     volunteer_stats_refresh(volunteer_ids=[survivor.pk])
     volunteer_local_status_refresh(volunteer=survivor)
+    search_text_refresh([survivor.pk])
     return record
 
 
@@ -291,6 +297,7 @@ def volunteer_update(*, volunteer: Volunteer, **fields) -> Volunteer:
         setattr(volunteer, name, value)
     volunteer.full_clean()
     volunteer.save()
+    search_text_refresh([volunteer.pk])
     if recount:
         volunteer_stats_refresh(volunteer_ids=[volunteer.pk])
         volunteer.refresh_from_db()

@@ -42,6 +42,7 @@ from ..models import (
     Volunteer,
     VolunteerParticipation,
 )
+from ..search import search_text_refresh
 from . import pathful
 from .matching import name_keys
 from .progress import progress_counts_refresh, progress_counts_refresh_for, teacher_progress_ensure
@@ -186,6 +187,8 @@ def unmatched_create(*, row: PathfulUnmatched, user=None, note: str = "") -> Pat
     if not name_keys(row.name) or not first or not last:
         raise ValidationError({"name": [f"“{row.name}” is not a first and last name; link the row instead."]})
     contact = model.objects.create(first_name=first[:100], last_name=last[:100])
+    if model is Volunteer:
+        search_text_refresh([contact.pk])
     if row.email:
         ContactEmail.objects.create(contact=contact, email=row.email, is_primary=True, kind=ContactEmail.Kind.WORK)
     _participation_for(row, contact)
