@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from project.sql import array_literal
+
 from .. import rules
 from ..models import (
     ContactAddress,
@@ -52,7 +54,7 @@ def _ids_table(ids: list[int]) -> tuple[str, list]:
     """The ids as a one-column table `w(id)` from one bound value, whatever their number: an array
     on PostgreSQL, a JSON list on SQLite (json_each)."""
     if connection.vendor == "postgresql":  # an array literal: cheaper to send than a list of ints
-        return "unnest(%s::bigint[]) AS w(id)", ["{" + ",".join(map(str, ids)) + "}"]
+        return "unnest(%s::bigint[]) AS w(id)", [array_literal(ids)]
     return "(SELECT value AS id FROM json_each(%s)) AS w", [json.dumps(ids)]
 
 
