@@ -11,20 +11,21 @@ countdown (never a sleep) and the every-minute dispatcher is the safety net.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.base import PermanentError, TransientError, backoff_delay
 from integrations.twilio import sms_gateway
+from project import outbox
 from project.email.outbox import admin_alert, email_send
+from project.outbox import DeliveryOutcome
 
 from .models import Assignment, Member, SmsMessage, Team
 from .selectors import (
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20  # with the 15-minute cap: about four hours of retrying
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 900.0
-STALE_CLAIM = timedelta(minutes=10)
 MANUAL_MAX_CHARS = 1600
 SEND_TASK = "oncall.tasks.sms_send"
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
@@ -210,12 +210,6 @@ def manual_sms(*, member: Member, body: str, user=None) -> SmsMessage:
 
 
 # --------------------------------------------------------------------------- sending
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    status: str
-    retry_in: float | None = None
-
-
 def _status_callback_url() -> str | None:
     base = getattr(settings, "ONCALL_PUBLIC_BASE_URL", "")
     return f"{base.rstrip('/')}{reverse('oncall_webhooks:twilio-status')}" if base else None
@@ -224,12 +218,8 @@ def _status_callback_url() -> str | None:
 def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -> DeliveryOutcome:
     """Send one outbox row if this caller wins the claim. Never raises for provider errors."""
     now = now or timezone.now()
-    claimed = SmsMessage.objects.filter(
-        pk=message_id, status=SmsMessage.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=SmsMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        status = SmsMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
-        return DeliveryOutcome(status=status or "missing")
+    if (lost := outbox.claim(SmsMessage, message_id, now=now)) is not None:
+        return lost
     message = SmsMessage.objects.select_related("team").get(pk=message_id)
     if message.not_after is not None and now >= message.not_after:
         _finish(message, status=SmsMessage.Status.EXPIRED, error="The shift had ended before the page could go out.")
@@ -251,11 +241,8 @@ def sms_deliver(*, message_id: int, now: datetime | None = None, gateway=None) -
         if message.attempts >= _max_attempts() or too_late:
             _fail(message, exc, now=now)
             return DeliveryOutcome(status=SmsMessage.Status.FAILED)
-        SmsMessage.objects.filter(pk=message.pk).update(
-            status=SmsMessage.Status.PENDING,
-            next_attempt_at=now + timedelta(seconds=delay),
-            error_code=str(exc.code or ""),
-            error_message=str(exc)[:2000],
+        outbox.retry_later(
+            SmsMessage, message.pk, at=now + timedelta(seconds=delay), code=str(exc.code or ""), error=str(exc)
         )
         logger.warning(
             "SMS %s to %s: transient error, retry in %.0fs: %s",
@@ -345,29 +332,17 @@ def _escalation_email_send(*, assignment: Assignment, backup: Member, reason: st
 
 def outbox_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Ids of pending rows due now (includes rows left behind while the broker was down)."""
-    now = now or timezone.now()
-    return list(
-        SmsMessage.objects.filter(status=SmsMessage.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
+    return outbox.due_ids(SmsMessage, now=now or timezone.now(), limit=limit)
 
 
 def outbox_release_stale(*, now: datetime | None = None) -> int:
     """A worker that died mid-send leaves a `sending` row. Whether Twilio accepted it is
     unknown, so it is failed (and escalated) rather than resent: never send twice."""
     now = now or timezone.now()
-    stale = list(
-        SmsMessage.objects.filter(status=SmsMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).values_list(
-            "id", flat=True
-        )
-    )
-    for message_id in stale:
-        if SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING).update(
-            status=SmsMessage.Status.FAILED, error_message="Outcome unknown: the worker stopped while sending."
-        ):
-            page_failed(message_id=message_id, now=now)
-    return len(stale)
+    failed = outbox.stale_fail(SmsMessage, now=now)
+    for message_id in failed:
+        page_failed(message_id=message_id, now=now)
+    return len(failed)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -571,7 +546,4 @@ def weekly_summary_queue(*, team: Team, now: datetime | None = None) -> list[Sms
 
 def outbox_stats(*, team: Team | None = None) -> dict:
     qs = SmsMessage.objects.all() if team is None else SmsMessage.objects.filter(team=team)
-    counts = dict.fromkeys(SmsMessage.Status.values, 0)
-    for status in qs.values_list("status", flat=True).order_by():
-        counts[status] += 1
-    return counts
+    return outbox.status_counts(qs, SmsMessage.Status.values)

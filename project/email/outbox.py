@@ -16,7 +16,6 @@ import hashlib
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
@@ -26,11 +25,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
 from integrations.base import backoff_delay
+from project import outbox as shared
+from project.outbox import DeliveryOutcome
 
 from . import templating
 from .models import EmailMessage, EmailTemplate
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10  # with the 30-minute cap: several hours of retrying
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 1800.0
-STALE_CLAIM = timedelta(minutes=10)
 BODY_MAX_CHARS = 100_000
 NAME_MAX_CHARS = 200
 SEND_TASK = "project.email.tasks.email_send"
@@ -171,12 +171,6 @@ def email_enqueue(message_id: int, countdown: float | None = None) -> None:
 
 
 # --------------------------------------------------------------------------- sending
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    status: str
-    retry_in: float | None = None
-
-
 def error_is_transient(exc: Exception) -> bool:
     """SMTP 4xx, lost connections and timeouts are worth another try; a refused recipient, a
     5xx reply or a message the library cannot build are not. Rejected credentials are retried
@@ -232,11 +226,12 @@ def _attempt(message: EmailMessage, *, now: datetime, connection) -> DeliveryOut
     except Exception as exc:  # classified below: the row must never stay `sending`
         if error_is_transient(exc) and message.attempts < _max_attempts():
             delay = backoff_delay(message.attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
-            EmailMessage.objects.filter(pk=message.pk).update(
-                status=EmailMessage.Status.PENDING,
-                next_attempt_at=now + timedelta(seconds=delay),
-                error_code=_error_code(exc),
-                error_message=f"{type(exc).__name__}: {exc}"[:2000],
+            shared.retry_later(
+                EmailMessage,
+                message.pk,
+                at=now + timedelta(seconds=delay),
+                code=_error_code(exc),
+                error=f"{type(exc).__name__}: {exc}",
             )
             logger.warning(
                 "e-mail %s to %s: transient error, retry in %.0fs: %s",
@@ -266,12 +261,8 @@ def _record_sent(ids: list[int], *, now: datetime) -> None:
 def email_deliver(*, message_id: int, now: datetime | None = None, connection=None) -> DeliveryOutcome:
     """Send one outbox row if this caller wins the claim. Never raises for mail-server errors."""
     now = now or timezone.now()
-    claimed = EmailMessage.objects.filter(
-        pk=message_id, status=EmailMessage.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=EmailMessage.Status.SENDING, claimed_at=now, claim_token="", attempts=F("attempts") + 1)
-    if not claimed:
-        status = EmailMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
-        return DeliveryOutcome(status=status or "missing")
+    if (lost := shared.claim(EmailMessage, message_id, now=now, claim_token="")) is not None:
+        return lost
     message = EmailMessage.objects.get(pk=message_id)
     outcome = _attempt(message, now=now, connection=connection or get_connection())
     if outcome.status == EmailMessage.Status.SENT:
@@ -310,21 +301,13 @@ def outbox_send_due(*, now: datetime | None = None, limit: int = 500, connection
 
 def outbox_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Ids of pending rows due now (retries, and rows queued while the broker was down)."""
-    now = now or timezone.now()
-    return list(
-        EmailMessage.objects.filter(status=EmailMessage.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
+    return shared.due_ids(EmailMessage, now=now or timezone.now(), limit=limit)
 
 
 def outbox_release_stale(*, now: datetime | None = None) -> int:
     """A worker that died mid-send leaves a `sending` row. Whether the server accepted it is
     unknown, so it is failed rather than resent: never send twice."""
-    now = now or timezone.now()
-    return EmailMessage.objects.filter(status=EmailMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=EmailMessage.Status.FAILED, error_message="Outcome unknown: the worker stopped while sending."
-    )
+    return len(shared.stale_fail(EmailMessage, now=now or timezone.now()))
 
 
 @transaction.atomic
@@ -362,7 +345,4 @@ def delivery_event_record(*, message_id: str, event: str, detail: str = "", now:
 
 
 def outbox_stats() -> dict[str, int]:
-    counts = dict.fromkeys(EmailMessage.Status.values, 0)
-    for status, count in EmailMessage.objects.order_by().values_list("status").annotate(n=Count("id")):
-        counts[status] = count
-    return counts
+    return shared.status_counts(EmailMessage.objects.all(), EmailMessage.Status.values)

@@ -23,6 +23,7 @@ from project.email import outbox, templating
 from project.email.models import EmailMessage, EmailTemplate
 from project.email.tasks import email_send as email_send_task
 from project.email.tasks import outbox_dispatch
+from project.outbox import STALE_CLAIM
 
 
 def queue(**overrides) -> EmailMessage:
@@ -195,7 +196,7 @@ def test_transient_errors_fail_after_the_attempt_budget(failing, settings):
 @pytest.mark.django_db
 def test_stale_sending_rows_are_failed_not_resent():
     row = queue(enqueue=False)
-    claimed_at = timezone.now() - outbox.STALE_CLAIM - timedelta(minutes=1)
+    claimed_at = timezone.now() - STALE_CLAIM - timedelta(minutes=1)
     EmailMessage.objects.filter(pk=row.pk).update(status="sending", claimed_at=claimed_at)
     assert outbox.outbox_release_stale() == 1
     row.refresh_from_db()

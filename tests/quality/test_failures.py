@@ -36,6 +36,7 @@ from project import celery_app
 from project.credentials import credential_set
 from project.email.models import EmailMessage
 from project.models import Job
+from project.outbox import STALE_CLAIM
 from scheduling import runs
 from scheduling.models import EventType, JobTitle, Schedule
 from scheduling.models import SyncRun as CrossmarkSyncRun
@@ -453,7 +454,7 @@ def test_sms_killed_mid_send_is_never_sent_twice(monkeypatch, settings):
     assert oncall_tasks.sms_send(row.pk) == "sending"  # the redelivered task finds the claim
     assert oncall_tasks.outbox_dispatch() == {"sent": 0, "stale": 0}
     # Later the dispatcher gives the row up as "outcome unknown" (and says so) rather than resend it.
-    assert paging.outbox_release_stale(now=timezone.now() + paging.STALE_CLAIM + timedelta(minutes=1)) == 1
+    assert paging.outbox_release_stale(now=timezone.now() + STALE_CLAIM + timedelta(minutes=1)) == 1
     row.refresh_from_db()
     assert (row.status, row.error_message) == ("failed", "Outcome unknown: the worker stopped while sending.")
     assert gateway.sent == ["+13125550100"]
