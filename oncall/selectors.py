@@ -18,7 +18,7 @@ def with_overrides(qs: QuerySet) -> QuerySet:
         Prefetch(
             "overrides",
             queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
-            .select_related("member")
+            .select_related("member", "original_member")
             .order_by("-created_at"),
             to_attr="shown_overrides",
         )
@@ -72,7 +72,9 @@ class OnCallNow:
 
 def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
     """Primary (override applied), backup and escalation at instant `at`. Intervals are
-    half-open: at a handoff instant the incoming shift is on call. Constant number of queries."""
+    half-open: at a handoff instant the incoming shift is on call. Three queries (the next two
+    occurrences, their shown overrides with both members, the escalation contacts), a fourth
+    only when the backup comes from the rotation order."""
     # One query for both: the first two occurrences not yet over are the current one (if it
     # has started) and the next one — patterns never overlap, so nothing lies in between.
     rows = list(with_overrides(Assignment.objects.filter(team=team, ends_at__gt=at)).order_by("starts_at")[:2])
@@ -87,7 +89,10 @@ def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
         rotation = list(Member.objects.filter(team=team, active=True).order_by("rotation_order", "id"))
         later = [m for m in rotation if (m.rotation_order, m.pk) > (primary.rotation_order, primary.pk)]
         backup = next((m for m in later + rotation if m.pk != primary.pk), None)
-    escalation = list(team.escalation_contacts.all()) if team.escalation_enabled else []
+    # One team's contacts in their order (the model's ordering starts with the team, a join here).
+    escalation = (
+        list(EscalationContact.objects.filter(team=team).order_by("position", "id")) if team.escalation_enabled else []
+    )
     return OnCallNow(
         team=team,
         at=at,
