@@ -110,7 +110,7 @@ def test_cache_down_is_degraded(client, fresh_heartbeat, settings, monkeypatch):
     monkeypatch.setattr(health, "registry", lambda: [])
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "project.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }
