@@ -132,12 +132,15 @@ def test_now_at_handoff_boundaries(team, shifts, members):
 
 
 @pytest.mark.django_db
-def test_now_reads_three_queries_with_an_override_and_escalation(
+def test_now_reads_two_queries_and_a_third_with_an_override(
     team, shifts, members, admin_user, django_assert_num_queries
 ):
-    """The next two occurrences, their shown overrides with both members, the escalation contacts
-    in their order; reading who is covering for whom asks nothing more."""
+    """The next two occurrences (and whether they have shown overrides), the escalation contacts
+    in their order; with an override, its members too. Reading who covers for whom asks nothing more."""
     schedule_generate(team=team, weeks=2, start=MONDAY)
+    with django_assert_num_queries(2):
+        plain = oncall_now(team=team, at=chicago_at(2, 20, 0))
+        assert plain.override is None and plain.covering_for is None and plain.escalation == []
     tue = Assignment.objects.select_related("member").get(occurrence_date=MONDAY + timedelta(days=1))
     thu = Assignment.objects.select_related("member").get(occurrence_date=MONDAY + timedelta(days=3))
     cover = next(m for m in members if m.pk not in (tue.member_id, thu.member_id))

@@ -204,10 +204,13 @@ class VolunteerViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if self.action != "list":
             return selectors.volunteer_directory()
-        params = DirectoryParams(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        data = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size")}
-        return selectors.volunteer_directory(**data)
+        # Built once per request: the model permission check asks for it too (for its model).
+        if "_directory" not in self.__dict__:
+            params = DirectoryParams(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            data = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size")}
+            self._directory = selectors.volunteer_directory(**data)
+        return self._directory
 
     @extend_schema(parameters=[DirectoryParams])
     def list(self, request, *args, **kwargs):
