@@ -6,23 +6,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from .models import Assignment, EscalationContact, Member, Override, PhoneVerification, SmsMessage, Team
 
 SHOWN_OVERRIDES = (Override.Status.ACTIVE, Override.Status.COMPLETED)
 
 
+_SHOWN_OVERRIDES = Prefetch(
+    "overrides",
+    queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
+    .select_related("member", "original_member")
+    .order_by("-created_at"),
+    to_attr="shown_overrides",
+)
+
+
 def with_overrides(qs: QuerySet) -> QuerySet:
-    return qs.select_related("member", "shift").prefetch_related(
-        Prefetch(
-            "overrides",
-            queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
-            .select_related("member")
-            .order_by("-created_at"),
-            to_attr="shown_overrides",
-        )
-    )
+    return qs.select_related("member", "shift").prefetch_related(_SHOWN_OVERRIDES)
 
 
 def assignment_list(
@@ -72,10 +73,23 @@ class OnCallNow:
 
 def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
     """Primary (override applied), backup and escalation at instant `at`. Intervals are
-    half-open: at a handoff instant the incoming shift is on call. Constant number of queries."""
+    half-open: at a handoff instant the incoming shift is on call. Two queries (the next two
+    occurrences, the escalation contacts), a third for the shown overrides (with both members)
+    when one of the two has any, another when the backup comes from the rotation order."""
     # One query for both: the first two occurrences not yet over are the current one (if it
     # has started) and the next one — patterns never overlap, so nothing lies in between.
-    rows = list(with_overrides(Assignment.objects.filter(team=team, ends_at__gt=at)).order_by("starts_at")[:2])
+    shown = Override.objects.filter(assignment=OuterRef("pk"), status__in=SHOWN_OVERRIDES)
+    rows = list(
+        Assignment.objects.filter(team=team, ends_at__gt=at)
+        .select_related("member", "shift")
+        .annotate(overridden=Exists(shown))
+        .order_by("starts_at")[:2]
+    )
+    # The overrides are read only when one of the two has any (most of the time neither does).
+    prefetch_related_objects([row for row in rows if row.overridden], _SHOWN_OVERRIDES)
+    for row in rows:
+        if not row.overridden:
+            row.shown_overrides = []
     current = rows[0] if rows and rows[0].starts_at <= at else None
     upcoming = (rows[1] if len(rows) > 1 else None) if current else (rows[0] if rows else None)
     primary = assignment_effective_member(current) if current else None
@@ -87,7 +101,10 @@ def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
         rotation = list(Member.objects.filter(team=team, active=True).order_by("rotation_order", "id"))
         later = [m for m in rotation if (m.rotation_order, m.pk) > (primary.rotation_order, primary.pk)]
         backup = next((m for m in later + rotation if m.pk != primary.pk), None)
-    escalation = list(team.escalation_contacts.all()) if team.escalation_enabled else []
+    # One team's contacts in their order (the model's ordering starts with the team, a join here).
+    escalation = (
+        list(EscalationContact.objects.filter(team=team).order_by("position", "id")) if team.escalation_enabled else []
+    )
     return OnCallNow(
         team=team,
         at=at,

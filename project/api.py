@@ -47,6 +47,22 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+class CountedRows:
+    """A `.values()` queryset for Pagination, counted by the model queryset it was made from: the
+    count then leaves out the joins that only the page's columns need (a parent table's columns,
+    for instance), and the page is plain rows for a view that shapes them itself."""
+
+    def __init__(self, rows: models.QuerySet, counted: models.QuerySet):
+        self.rows, self.counted = rows, counted
+        self.ordered = rows.ordered
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
 class RequestInputMiddleware:
     """Input rules checked before any view runs:
     - no NUL character in the path or a query parameter, anywhere on the site (PostgreSQL

@@ -92,6 +92,10 @@ def _age_check(status: PeriodicTaskStatus | None, max_age_seconds: float) -> dic
     }
 
 
+# What `_age_check` reads of each periodic task's status.
+STATUS_COLUMNS = ("name", "last_success_at", "last_failure_at", "last_error", "registered_at")
+
+
 def health_report() -> tuple[str, dict, bool]:
     """Return (overall status, checks, database_ok)."""
     checks: dict = {"database": check_database()}
@@ -99,7 +103,7 @@ def health_report() -> tuple[str, dict, bool]:
     checks["broker"] = check_broker()
     checks["cache"] = check_cache()
     if database_ok:
-        statuses = {s.name: s for s in PeriodicTaskStatus.objects.all()}
+        statuses = {s.name: s for s in PeriodicTaskStatus.objects.only(*STATUS_COLUMNS)}
         checks["beat"] = _age_check(statuses.get(HEARTBEAT_TASK_NAME), settings.HEARTBEAT_MAX_AGE_SECONDS)
         checks["syncs"] = {
             spec.name: _age_check(statuses.get(spec.name), spec.freshness.total_seconds())

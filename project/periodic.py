@@ -9,6 +9,7 @@ Celery signal handlers in `project/signals.py` record each run's outcome in Peri
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -60,15 +61,24 @@ KNOWN_MANUAL_TASKS = {
 }
 
 
-def registry() -> list[PeriodicSpec]:
-    specs: list[PeriodicSpec] = []
+@functools.cache
+def _periodic_modules() -> tuple:
+    """The installed apps' `periodic` modules, looked up once per process: /health/ reads the
+    registry on every probe, and each app without one was a failed import (a search of the file
+    system) every time."""
+    modules = []
     for config in apps.get_app_configs():
         try:
-            module = importlib.import_module(f"{config.name}.periodic")
+            modules.append(importlib.import_module(f"{config.name}.periodic"))
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.periodic":
                 raise
-            continue
+    return tuple(modules)
+
+
+def registry() -> list[PeriodicSpec]:
+    specs: list[PeriodicSpec] = []
+    for module in _periodic_modules():
         specs.extend(
             spec if spec.manual_tasks or spec.task not in KNOWN_MANUAL_TASKS
             else dataclasses.replace(spec, manual_tasks=KNOWN_MANUAL_TASKS[spec.task])

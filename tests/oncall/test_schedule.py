@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from oncall import services
-from oncall.models import Assignment, Override
+from oncall.models import Assignment, EscalationContact, Override
 from oncall.rotation import Occurrence, back_to_back, rotation_plan, week_prefix_spreads
 from oncall.selectors import oncall_now
 from oncall.services import override_create, schedule_generate, schedule_regenerate
@@ -129,6 +129,31 @@ def test_now_at_handoff_boundaries(team, shifts, members):
     assert inside_48.current == tue and inside_48.primary == tue.member
     end_48 = oncall_now(team=team, at=chicago_at(3, 8, 0))
     assert end_48.primary == thu.member
+
+
+@pytest.mark.django_db
+def test_now_reads_two_queries_and_a_third_with_an_override(
+    team, shifts, members, admin_user, django_assert_num_queries
+):
+    """The next two occurrences (and whether they have shown overrides), the escalation contacts
+    in their order; with an override, its members too. Reading who covers for whom asks nothing more."""
+    schedule_generate(team=team, weeks=2, start=MONDAY)
+    with django_assert_num_queries(2):
+        plain = oncall_now(team=team, at=chicago_at(2, 20, 0))
+        assert plain.override is None and plain.covering_for is None and plain.escalation == []
+    tue = Assignment.objects.select_related("member").get(occurrence_date=MONDAY + timedelta(days=1))
+    thu = Assignment.objects.select_related("member").get(occurrence_date=MONDAY + timedelta(days=3))
+    cover = next(m for m in members if m.pk not in (tue.member_id, thu.member_id))
+    override_create(assignment=tue, member=cover, reason="sick", user=admin_user)
+    EscalationContact.objects.create(team=team, name="Second", phone="+13125550102", position=2)
+    EscalationContact.objects.create(team=team, name="First", phone="+13125550101", position=1)
+    team.escalation_enabled = True
+    team.save(update_fields=["escalation_enabled"])
+    with django_assert_num_queries(3):
+        now = oncall_now(team=team, at=chicago_at(2, 20, 0))
+        assert (now.primary, now.covering_for, now.override.reason) == (cover, tue.member, "sick")
+        assert now.backup == thu.member and now.next == thu
+        assert [contact.name for contact in now.escalation] == ["First", "Second"]
 
 
 @pytest.mark.django_db

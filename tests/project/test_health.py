@@ -34,6 +34,21 @@ def test_ok_when_everything_is_up(client, fresh_heartbeat, monkeypatch):
     assert body["checks"]["beat"]["status"] == "ok"
 
 
+def test_readiness_reads_the_database_twice(client, fresh_heartbeat, django_assert_num_queries):
+    """`SELECT 1`, then every periodic task's status in one query, whatever the registry holds."""
+    assert len(periodic.registry()) >= 3
+    with django_assert_num_queries(2):
+        body = client.get("/health/").json()
+    assert body["checks"]["beat"]["status"] == "ok" and len(body["checks"]["syncs"]) >= 1
+
+
+def test_the_registry_finds_the_same_tasks_on_every_call():
+    """The apps' periodic modules are looked up once per process; the specs are built each time."""
+    first, second = periodic.registry(), periodic.registry()
+    assert [spec.name for spec in first] == [spec.name for spec in second] and first is not second
+    assert {module.__name__ for module in periodic._periodic_modules()} >= {"project.periodic", "oncall.periodic"}
+
+
 def test_missing_or_stale_heartbeat_is_degraded(client, settings):
     body = client.get("/health/").json()
     assert body["status"] == "degraded" and body["checks"]["beat"]["status"] == "never"
@@ -95,7 +110,7 @@ def test_cache_down_is_degraded(client, fresh_heartbeat, settings, monkeypatch):
     monkeypatch.setattr(health, "registry", lambda: [])
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "project.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 from axes.models import AccessAttempt
 from django.core.cache import caches
 from django.test import Client
@@ -15,6 +16,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from expenses.models import Category
+from project.cache import RedisCache
 from project.models import IdempotencyRecord
 from project.throttling import JOB_START_PATHS
 from tests.conftest import make_user
@@ -126,7 +128,17 @@ def test_throttles_are_kept_in_redis_in_production():
     code = "from django.conf import settings as s; print(s.CACHES['throttle']['BACKEND'], s.THROTTLE_RATES['anon'])"
     env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6399/3"}
     result = run_python("-c", f"import django; django.setup(); {code}", env_overrides=env)
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "120/minute"], result.stderr
+    assert result.stdout.split() == ["project.cache.RedisCache", "120/minute"], result.stderr
+
+
+def test_the_redis_cache_keeps_one_client_per_connection_pool():
+    """Django's backend built a client per operation; ours builds one per pool and reuses it."""
+    backend = RedisCache("redis://127.0.0.1:6399/3", {"OPTIONS": {"socket_timeout": 1}})
+    client = backend._cache.get_client("a")
+    assert isinstance(client, redis.Redis)
+    assert backend._cache.get_client("b", write=True) is client  # one server: one pool for both
+    assert client.connection_pool is backend._cache._get_connection_pool(write=True)
+    assert client.connection_pool.connection_kwargs["socket_timeout"] == 1
 
 
 # =========================================================================== login spraying

@@ -76,7 +76,7 @@ def own_redis_serving(settings):
     server.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "project.cache.RedisCache",
             "LOCATION": server.url,
             "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }

@@ -1,9 +1,15 @@
+import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
 from tests.openapi import component
-from volunteers import services
+from volunteers import selectors, services
+from volunteers.api.people import LIST_COLUMNS, VolunteerSerializer
 from volunteers.models import DataQualityFlag, Volunteer
 
 from .factories import (
@@ -168,6 +174,62 @@ def test_list_query_count_is_constant(endpoint, staff_user, client_for, django_a
         response = client.get(f"{BASE}/{endpoint}/")
     assert response.status_code == 200
     assert response.json()["count"] >= 1
+
+
+def test_list_rows_are_the_serializers_representation(staff_user, client_for, people):
+    """The list shapes plain rows itself (volunteer_list_rows): field for field, in the same order,
+    what VolunteerSerializer gives for the same volunteers."""
+    ada, grace = people["ada"], people["grace"]
+    services.affiliation_set(volunteer=ada, organization=OrganizationFactory(name="Zeta Labs"), is_primary=False)
+    services.contact_email_add(contact=ada, email="ada.work@example.org", make_primary=False)
+    services.volunteer_update(volunteer=grace, salutation="dr", middle_name="Brewster", suffix="Jr.")
+    Volunteer.objects.filter(pk=grace.pk).update(
+        salesforce_id="003000000000001AAA",
+        last_synced_at=at(2025, 3, 4, 15),
+        first_volunteered_on=date(2024, 1, 2),
+        last_volunteered_on=date(2025, 2, 3),
+        additional_volunteer_count=2,
+    )
+    listed = client_for(staff_user).get(f"{BASE}/volunteers/").json()["results"]
+    expected = json.loads(JSONRenderer().render(VolunteerSerializer(selectors.volunteer_directory(), many=True).data))
+    assert listed == expected
+    assert [list(row) for row in listed] == [list(row) for row in expected]
+    assert list(listed[0]) == list(LIST_COLUMNS[:-2]) + ["organizations", "skills", "primary_email", *LIST_COLUMNS[-2:]]
+    by_name = {row["last_name"]: row for row in listed}
+    assert [o["name"] for o in by_name["Lovelace"]["organizations"]] == ["Acme Bank", "Zeta Labs"]
+    assert by_name["Lovelace"]["primary_email"] == "ada@example.org"
+    assert by_name["Hopper"]["last_synced_at"] == "2025-03-04T15:00:00-06:00"
+    assert by_name["Hopper"]["first_volunteered_on"] == "2024-01-02"
+    assert by_name["Turing"]["primary_email"] == "" and by_name["Turing"]["skills"] == []
+
+
+def test_directory_search_query_count_does_not_grow(staff_user, client_for, django_assert_num_queries):
+    """Session, user, permissions, count, page and the three related tables: a constant number."""
+    client = client_for(staff_user)
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{BASE}/volunteers/", {"q": "engineer"}).status_code == 200
+        return len(captured)
+
+    def add_volunteers(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            services.volunteer_create(
+                first_name=f"V{i}",
+                last_name="X",
+                title="Engineer",
+                email=f"v{i}@example.org",
+                organization=OrganizationFactory(),
+                skills=[f"S{i}", "Shared"],
+            )
+
+    add_volunteers(2, 0)
+    few = queries_for_page()
+    add_volunteers(10, 2)
+    assert queries_for_page() == few
+    with django_assert_num_queries(9):
+        response = client.get(f"{BASE}/volunteers/", {"q": "engineer"})
+    assert response.json()["count"] == 12 and len(response.json()["results"]) == 12
 
 
 # ------------------------------------------------------------------ bad input

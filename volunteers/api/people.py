@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from project.api import StrictModelSerializer, StrictSerializer
+from project.api import CountedRows, DateTimeField, StrictModelSerializer, StrictSerializer
 
 from .. import selectors, services
-from ..models import LocalStatus, Organization, Skill, Volunteer
+from ..models import Affiliation, ContactEmail, LocalStatus, Organization, Skill, Volunteer, VolunteerSkill
 from .common import CONTACT_PERMISSIONS, SCOPED_PERMISSIONS, SalesforceIdMixin
 
 
@@ -111,6 +113,73 @@ class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
         return services.volunteer_update(volunteer=instance, **validated_data)
 
 
+# The list's columns, in VolunteerSerializer's order of readable fields (a test holds them equal).
+LIST_COLUMNS = (
+    "id",
+    "salutation",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "title",
+    "department",
+    "industry",
+    "education",
+    "status",
+    "local_status",
+    "do_not_call",
+    "do_not_contact",
+    "email_opt_out",
+    "exclude_from_reports",
+    "times_volunteered",
+    "first_volunteered_on",
+    "last_volunteered_on",
+    "additional_volunteer_count",
+    "salesforce_id",
+    "last_synced_at",
+)
+_SYNCED_AT = DateTimeField()
+
+
+def volunteer_list_rows(rows: list[dict]) -> list[dict]:
+    """A page of `.values(*LIST_COLUMNS)` rows in VolunteerSerializer's representation, with three
+    queries for the related rows (affiliations, skills, primary e-mails). The same output as the
+    serializer (tests/volunteers/test_api.py compares them) at a fraction of its cost: a page of 50
+    through the serializer's per-field calls was most of the directory search's CPU time."""
+    ids = [row["id"] for row in rows]
+    organizations, skills = defaultdict(list), defaultdict(list)
+    affiliations = (
+        Affiliation.objects.filter(volunteer_id__in=ids)
+        .order_by("-is_primary", "organization__name", "pk")
+        .values_list("volunteer_id", "organization_id", "organization__name", "role", "is_primary", "status")
+    )
+    for volunteer_id, organization_id, name, role, is_primary, status in affiliations:
+        organizations[volunteer_id].append(
+            {"id": organization_id, "name": name, "role": role, "is_primary": is_primary, "status": status}
+        )
+    links = VolunteerSkill.objects.filter(volunteer_id__in=ids).order_by("skill__name", "pk")
+    for volunteer_id, name in links.values_list("volunteer_id", "skill__name"):
+        skills[volunteer_id].append(name)
+    emails = dict(ContactEmail.objects.filter(contact_id__in=ids, is_primary=True).values_list("contact_id", "email"))
+    shaped = []
+    for row in rows:
+        pk, salesforce_id, synced = row["id"], row.pop("salesforce_id"), row.pop("last_synced_at")
+        first, last = row["first_volunteered_on"], row["last_volunteered_on"]
+        shaped.append(
+            {
+                **row,
+                "first_volunteered_on": first and first.isoformat(),
+                "last_volunteered_on": last and last.isoformat(),
+                "organizations": organizations[pk],
+                "skills": skills[pk],
+                "primary_email": emails.get(pk, ""),
+                "salesforce_id": salesforce_id,
+                "last_synced_at": synced and _SYNCED_AT.to_representation(synced),
+            }
+        )
+    return shaped
+
+
 class DirectoryParams(StrictSerializer):
     q = serializers.CharField(
         required=False,
@@ -135,14 +204,21 @@ class VolunteerViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if self.action != "list":
             return selectors.volunteer_directory()
-        params = DirectoryParams(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        data = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size")}
-        return selectors.volunteer_directory(**data)
+        # Built once per request: the model permission check asks for it too (for its model).
+        if "_directory" not in self.__dict__:
+            params = DirectoryParams(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            data = {k: v for k, v in params.validated_data.items() if k not in ("page", "page_size")}
+            self._directory = selectors.volunteer_directory(**data)
+        return self._directory
 
     @extend_schema(parameters=[DirectoryParams])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # The serializer's representation, shaped from plain rows (not a docstring: the schema
+        # would show it as the operation's description).
+        volunteers = self.get_queryset().prefetch_related(None)
+        page = self.paginate_queryset(CountedRows(volunteers.values(*LIST_COLUMNS), counted=volunteers))
+        return self.get_paginated_response(volunteer_list_rows(page))
 
     def perform_destroy(self, instance):
         services.volunteers_delete(volunteer_ids=[instance.pk])
