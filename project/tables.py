@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -62,9 +64,12 @@ class Table:
 
 
 def cell_html(value: object) -> str:
-    """A cell's markup: a SafeString as it is, anything else as escaped text (None is empty)."""
+    """A cell's markup: a SafeString as it is, a number as `{{ value }}` shows it (localized),
+    anything else as escaped text (None is empty)."""
     if value is None:
         return ""
+    if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
+        return localize(value)
     return conditional_escape(value)
 
 
