@@ -226,14 +226,34 @@ SORTS = {
 }
 
 
-def expense_list_for_user(user, *, deleted: bool = False) -> QuerySet[Expense]:
+def expense_list_for_user(user, *, deleted: bool = False, tags: bool = True) -> QuerySet[Expense]:
+    """`tags`: prefetch the tag links; the expense list page reads a page's tag names with
+    `expense_tag_names` instead (one query of plain values)."""
     manager = Expense.all_objects if deleted else Expense.objects
     qs = manager.filter(user=user)
     if deleted:
         qs = qs.filter(deleted_at__isnull=False)
-    return qs.select_related("restaurant__merchant", "category").prefetch_related(
+    qs = qs.select_related("restaurant__merchant", "category")
+    if not tags:
+        return qs
+    return qs.prefetch_related(
         Prefetch("tag_links", queryset=ExpenseTag.objects.select_related("tag").order_by("position", "id"))
     )
+
+
+def expense_tag_names(*, expense_ids: list[int]) -> dict[int, list[str]]:
+    """The tag names of a page of expenses in their order, by expense id: one query, none for an
+    empty page."""
+    names: dict[int, list[str]] = {}
+    if not expense_ids:
+        return names
+    for expense_id, name in (
+        ExpenseTag.objects.filter(expense_id__in=expense_ids)
+        .order_by("position", "id")
+        .values_list("expense_id", "tag__name")
+    ):
+        names.setdefault(expense_id, []).append(name)
+    return names
 
 
 def receipt_counts_for_user(user) -> dict:

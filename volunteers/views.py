@@ -15,10 +15,13 @@ from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from project.dates import month_from_query, month_neighbours
 from project.permissions import permission_require, permission_required_page
+from project.tables import Column, Table, badges, day, day_and_time, link
+from project.templatetags.crewbase_ui import badge, pk_url
 
 from . import exports, reports, rules, selectors, services
 from .forms import (
@@ -68,16 +71,49 @@ class SearchPaginator(Paginator):
         return super().get_page(number)
 
 
-def _directory_queryset(request, *, emails: bool = True):
+def _directory_queryset(request, *, emails: bool = True, related: bool = True):
     form = DirectoryForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        return form, selectors.volunteer_directory(**form.selector_kwargs(), emails=emails)
-    return form, selectors.volunteer_directory(emails=emails)
+    kwargs = form.selector_kwargs() if form.is_bound and form.is_valid() else {}
+    return form, selectors.volunteer_directory(**kwargs, emails=emails, related=related)
+
+
+DIRECTORY_COLUMNS = [
+    Column("Name"),
+    Column("Organization"),
+    Column("Title"),
+    Column("Skills"),
+    Column("Local"),
+    Column("Status"),
+    Column("Times", numeric=True),
+    Column("Last volunteered"),
+]
+
+
+def _directory_table(volunteers: list[Volunteer]) -> Table:
+    details = selectors.volunteer_list_details(volunteer_ids=[v.pk for v in volunteers])
+    rows = []
+    for v in volunteers:
+        name = link(pk_url("volunteers:volunteer_detail", v.pk), f"{v.last_name}, {v.first_name}")
+        if v.exclude_from_reports:
+            name = format_html('{} <span class="badge">excluded</span>', name)
+        rows.append(
+            [
+                name,
+                details.organizations.get(v.pk, ""),
+                f"{v.title} · {v.department}" if v.department else v.title,
+                badges(details.skills.get(v.pk, ())),
+                v.get_local_status_display(),
+                v.get_status_display(),
+                v.times_volunteered,
+                day(v.last_volunteered_on) or "—",
+            ]
+        )
+    return Table(DIRECTORY_COLUMNS, rows, empty="No volunteer matches these filters.")
 
 
 @contacts_required
 def directory(request):
-    form, volunteers = _directory_queryset(request, emails=False)  # the page shows no e-mail
+    form, volunteers = _directory_queryset(request, emails=False, related=False)  # no e-mail; names below
     # A text search reads the trigram-indexed search text: the count and the page (an index walk in
     # the sort's order that stops after the page) are each cheaper than one windowed query over
     # every match, which must join and sort them all.
@@ -90,6 +126,7 @@ def directory(request):
         {
             "form": form,
             "page": page,
+            "table": _directory_table(list(page)),
             "query": query.urlencode(),
             "can_import": request.user.has_perm("volunteers.add_volunteer"),
         },
@@ -165,22 +202,58 @@ def volunteer_detail(request, pk: int):
 
 
 # --------------------------------------------------------------------------- events
-def _event_queryset(request):
+def _event_queryset(request, *, related: bool = True):
     form = EventFilterForm(request.GET or None)
     kwargs = form.selector_kwargs() if form.is_bound and form.is_valid() else {}
-    return form, selectors.event_list(user=request.user, **kwargs)
+    return form, selectors.event_list(user=request.user, related=related, **kwargs)
+
+
+EVENT_COLUMNS = [
+    Column("Date"),
+    Column("Title"),
+    Column("Type"),
+    Column("Format"),
+    Column("Status"),
+    Column("School"),
+    Column("Districts"),
+    Column("Registered", numeric=True),
+    Column("Attended", numeric=True),
+]
+
+
+def _event_table(events: list[Event]) -> Table:
+    districts = selectors.event_district_names(event_ids=[e.pk for e in events])
+    rows = [
+        [
+            day_and_time(e.start),
+            link(pk_url("volunteers:event_detail", e.pk), e.title),
+            e.get_event_type_display(),
+            e.get_format_display(),
+            badge(e.status, e.get_status_display()),
+            (e.school.name if e.school else "") or "—",
+            ", ".join(districts.get(e.pk, ())),
+            e.registered_count,
+            e.attended_count,
+        ]
+        for e in events
+    ]
+    return Table(EVENT_COLUMNS, rows, empty="No events match.")
 
 
 @contacts_required
 def event_list(request):
-    form, events = _event_queryset(request)
+    form, events = _event_queryset(request, related=False)
     # A text search scans every event: its total comes with the page (not for DISTINCT rows,
     # whose window would count the duplicates).
     searching = form.is_bound and form.is_valid() and form.cleaned_data["q"] and not events.query.distinct
     page = (SearchPaginator if searching else Paginator)(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "volunteers/event_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "volunteers/event_list.html",
+        {"form": form, "page": page, "table": _event_table(list(page)), "query": query.urlencode()},
+    )
 
 
 @contacts_required

@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+
+from project.tables import Column, Table, badges, day, link
+from project.templatetags.crewbase_format import as_time
+from project.templatetags.crewbase_ui import pk_url, reverse_cached
 
 from .. import selectors, services
 from ..exporting import expense_export_rows, rows_to_csv, rows_to_json
@@ -31,6 +37,48 @@ def apply_service_error(form, exc: ValidationError) -> None:
 
 
 # --------------------------------------------------------------------------- expenses
+EXPENSE_COLUMNS = [
+    Column("Date"),
+    Column("Restaurant"),
+    Column("Category"),
+    Column("Meal"),
+    Column("Order"),
+    Column("Party", numeric=True),
+    Column("Tags"),
+    Column("Amount", numeric=True),
+]
+
+
+def _expense_table(expenses: list[Expense]) -> Table:
+    tags = selectors.expense_tag_names(expense_ids=[e.pk for e in expenses])
+    rows = []
+    for e in expenses:
+        when = link(pk_url("expenses:expense_detail", e.pk), day(e.date))
+        if e.time:
+            when = format_html('{} <span class="muted">{}</span>', when, as_time(e.time))
+        amount = format_html("${}", localize(e.amount))
+        if e.kind == Expense.Kind.REFUND:
+            amount = format_html('<span class="badge">refund</span> −{}', amount)
+        rows.append(
+            [
+                when,
+                e.restaurant.display_name,
+                (e.category.name if e.category else "") or "—",
+                e.get_meal_type_display() or "—",
+                e.get_order_type_display() or "—",
+                e.party_size,
+                badges(tags.get(e.pk, ())),
+                amount,
+            ]
+        )
+    empty = format_html(
+        'No expenses match. <a href="{}">Add one</a> or <a href="{}">import a file</a>.',
+        reverse_cached("expenses:expense_add"),
+        reverse_cached("expenses:import_upload"),
+    )
+    return Table(EXPENSE_COLUMNS, rows, empty=empty)
+
+
 @login_required
 def index(request):
     """The expense list: filters, totals of the whole filtered set, export links."""
@@ -38,7 +86,7 @@ def index(request):
     filters, errors = expense_filters_from_params(request.GET)
     for field, message in errors.items():
         messages.warning(request, f"{field}: {message}")
-    qs = selectors.expense_filter(selectors.expense_list_for_user(user), filters)
+    qs = selectors.expense_filter(selectors.expense_list_for_user(user, tags=False), filters)
     totals = selectors.expense_totals(qs)
     paginator = Paginator(qs, PAGE_SIZE)
     paginator.count = totals["count"] + totals["refund_count"]  # already counted: skip COUNT(*)
@@ -50,6 +98,7 @@ def index(request):
         "expenses/expense_list.html",
         {
             "page": page,
+            "table": _expense_table(list(page)),
             "filters": filters,
             "totals": totals,
             "categories": Category.objects.filter(user=user).order_by("name"),

@@ -1,12 +1,14 @@
 """Pages: ownership (404), forms, filters and totals, import review, query counts."""
 
 import zoneinfo
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from expenses import services
@@ -128,6 +130,54 @@ def test_list_filters_totals_and_query_count(owner, client, django_assert_max_nu
     filtered = client.get("/expenses/?tags=x,t3&meal_type=lunch").context["totals"]
     assert (filtered["count"], filtered["total"]) == (1, Decimal("10.00"))
     assert client.get("/expenses/?start=bad").status_code == 200  # ignored with a message
+
+
+def test_list_rows_show_time_tags_in_order_refunds_and_escape(owner, client, django_assert_num_queries):
+    restaurant = RestaurantFactory(user=owner, name="Taco <Hut> & Co")
+    meal = services.expense_create(
+        user=owner,
+        amount=Decimal("1234.50"),
+        date=date(2025, 3, 4),
+        time=time(12, 5),
+        restaurant=restaurant,
+        party_size=3,
+        tags=["zeta", "alpha"],  # shown in this order, not by name
+        meal_type="lunch",
+    )
+    refund = services.expense_create(
+        user=owner, amount=Decimal("15.00"), kind="refund", date=date(2025, 3, 5), restaurant=restaurant
+    )
+    client.force_login(owner)
+    body = client.get("/expenses/").content.decode()
+    assert (
+        f'<tr><td><a href="/expenses/{meal.pk}/">Tue 4 Mar 2025</a> <span class="muted">12:05</span></td>'
+        "<td>Taco &lt;Hut&gt; &amp; Co</td>"
+    ) in body
+    assert '<td class="num">3</td><td><span class="badge">zeta</span> <span class="badge">alpha</span> </td>' in body
+    assert '<td class="num">$1234.50</td></tr>' in body
+    assert f'<a href="/expenses/{refund.pk}/">Wed 5 Mar 2025</a></td>' in body
+    assert '<td class="num"><span class="badge">refund</span> −$15.00</td></tr>' in body
+    empty = client.get("/expenses/?q=no-such-meal").content.decode()
+    assert (
+        'No expenses match. <a href="/expenses/add/">Add one</a> or <a href="/expenses/import/">import a file</a>.'
+        in empty
+    )
+
+
+def test_list_queries_do_not_grow_with_its_rows(owner, client):
+    restaurant = RestaurantFactory(user=owner, name="Diner")
+    for i in range(30):
+        services.expense_create(
+            user=owner, amount=Decimal("5.00"), date=date(2025, 1, 1 + i % 28), restaurant=restaurant, tags=[f"t{i}"]
+        )
+    client.force_login(owner)
+    counts = []
+    for query in ("?tags=t3", ""):  # one row, then a full page of 25
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/expenses/{query}")
+        counts.append(len(captured.captured_queries))
+    assert len(response.context["page"].object_list) == 25
+    assert counts[0] == counts[1]
 
 
 def test_add_expense_defaults_to_the_restaurants_most_used_category(owned, client):

@@ -5,7 +5,7 @@ plain query."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django import forms
@@ -13,9 +13,11 @@ from django.forms.renderers import TemplatesSetting
 from django.template import Context, Template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, set_script_prefix
-from django.utils import translation
+from django.utils import timezone, translation
 
+from project import tables
 from project.form_renderer import CrewbaseFormRenderer, select_html
+from project.tables import Column, Table, badges, link
 from project.templatetags import crewbase_format
 from volunteers.forms import DirectoryForm
 from volunteers.models import Organization, Skill
@@ -122,3 +124,41 @@ def test_remembered_urls_follow_the_script_prefix():
         set_script_prefix("/")
     assert prefixed == f"/crew{events} /crew{event}"
     assert template.render(Context()) == f"{events} {event}"
+
+
+def test_table_escapes_text_and_keeps_safe_cells():
+    table = Table(
+        [Column("Name <1>"), Column("Count", numeric=True)],
+        [[link("/a?x=1&y=2", "<b>Ann</b>"), 3], ["Tom & Jerry", None], [badges(["<i>", "b"]), 0]],
+    )
+    assert str(table) == (
+        '<table class="table">\n'
+        '  <thead><tr><th>Name &lt;1&gt;</th><th class="num">Count</th></tr></thead>\n'
+        "  <tbody>\n"
+        '    <tr><td><a href="/a?x=1&amp;y=2">&lt;b&gt;Ann&lt;/b&gt;</a></td><td class="num">3</td></tr>\n'
+        '    <tr><td>Tom &amp; Jerry</td><td class="num"></td></tr>\n'
+        '    <tr><td><span class="badge">&lt;i&gt;</span> <span class="badge">b</span> </td><td class="num">0</td></tr>\n'
+        "  </tbody>\n"
+        "</table>"
+    )
+    # In a template the table is markup, not text to escape.
+    assert Template("{{ table }}").render(Context({"table": table})) == str(table)
+
+
+def test_an_empty_table_shows_the_empty_state_over_every_column():
+    html = str(Table([Column("A"), Column("B"), Column("C")], [], empty="No <match>."))
+    assert '<tr><td colspan="3"><div class="empty-state"><p>No &lt;match&gt;.</p></div></td></tr>' in html
+    empty_row = Template('{% include "components/empty_row.html" with colspan=3 message=message %}')
+    assert empty_row.render(Context({"message": "No <match>."})).strip() in html  # the shared empty row's markup
+
+
+def test_a_row_with_a_missing_cell_is_an_error():
+    with pytest.raises(ValueError):
+        str(Table([Column("A"), Column("B")], [["only one"]]))
+
+
+def test_table_dates_are_in_the_current_time_zone():
+    moment = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    with timezone.override("America/Chicago"):
+        assert (tables.day(moment), tables.day_and_time(moment)) == ("Mon 7 Dec 2026", "Mon 7 Dec 2026, 17:30")
+    assert (tables.day(None), tables.day(date(2026, 12, 8))) == ("", "Tue 8 Dec 2026")

@@ -13,7 +13,7 @@ from tests.conftest import make_user
 from volunteers import services
 from volunteers.models import Event, Volunteer, VolunteerParticipation
 
-from .factories import EventFactory, OrganizationFactory, SchoolFactory, at
+from .factories import DistrictFactory, EventFactory, OrganizationFactory, SchoolFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,60 @@ def test_directory_search_without_match(staff_user, client, data):
     response = client.get(reverse("volunteers:directory"), {"q": "nobody-by-that-name", "page": "3"})
     assert response.context["page"].paginator.count == 0
     assert "No volunteer matches these filters." in response.content.decode()
+
+
+def test_directory_rows_show_the_primary_organization_and_skills_escaped(staff_user, client, data):
+    other = OrganizationFactory(name="Zeta <Other>")
+    volunteer = services.volunteer_create(
+        first_name="Ada <b>",
+        last_name="Quux & Co",
+        organization=OrganizationFactory(name="Heartland & <Sons>"),
+        skills=["Zoology", "<i>Art</i>"],
+        title="Engineer",
+        department="R&D",
+        exclude_from_reports=True,
+    )
+    services.affiliation_set(volunteer=volunteer, organization=other, is_primary=False)
+    client.force_login(staff_user)
+    body = client.get(reverse("volunteers:directory"), {"q": "quux"}).content.decode()
+    url = reverse("volunteers:volunteer_detail", args=[volunteer.pk])
+    assert (
+        f'<tr><td><a href="{url}">Quux &amp; Co, Ada &lt;b&gt;</a> <span class="badge">excluded</span></td>'
+        "<td>Heartland &amp; &lt;Sons&gt;</td><td>Engineer · R&amp;D</td>"
+        '<td><span class="badge">&lt;i&gt;Art&lt;/i&gt;</span> <span class="badge">Zoology</span> </td>'
+        f"<td>{volunteer.get_local_status_display()}</td><td>{volunteer.get_status_display()}</td>"
+        '<td class="num">0</td><td>—</td></tr>'
+    ) in body
+    assert "Zeta" not in body.split('<table class="table">')[1]  # not the primary organization
+
+
+def test_event_rows_show_school_districts_and_status(staff_user, client, data):
+    north, south = DistrictFactory(name="North & <N>"), DistrictFactory(name="Alpha")
+    event = services.event_create(
+        title="Fair <2025>", start=at(2025, 11, 3), school=data["school"], status="confirmed", districts=[north, south]
+    )
+    client.force_login(staff_user)
+    body = client.get(reverse("volunteers:event_list"), {"q": "fair"}).content.decode()
+    url = reverse("volunteers:event_detail", args=[event.pk])
+    assert f'<a href="{url}">Fair &lt;2025&gt;</a>' in body
+    school = data["school"]
+    assert f"<td>{school.name}</td><td>Alpha, {school.district.name}, North &amp; &lt;N&gt;</td>" in body
+    assert '<span class="badge badge-success status-confirmed">Confirmed</span>' in body
+
+
+@pytest.mark.parametrize("name", ["volunteers:directory", "volunteers:event_list"])
+def test_list_page_queries_do_not_grow_with_its_rows(name, staff_user, client, data):
+    client.force_login(staff_user)
+    counts = []
+    one_row = {"start": "2025-10-08", "end": "2025-10-08"} if name.endswith("event_list") else {"active": "yes"}
+    one_row = {"q": "Person7"} if name.endswith("directory") else one_row
+    for query in (one_row, {}):  # one row, then a full page of 25
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(name), query)
+        counts.append(len(captured.captured_queries))
+        assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 25
+    assert counts[0] == counts[1]
 
 
 def test_viewer_is_kept_out_of_people_pages(scoped_viewer, client, district):
