@@ -7,6 +7,10 @@ Prints one line per figure:
   oncall.mixed P=.. N=..          the same for mixed-length patterns (24+12+24 h, 24+48+48 h, 12/24 h
                                   alternating): worst shifts and hours spread against the bounds
                                   (shifts <= 2, hours <= the longest shift), and cyclic/balanced
+  oncall.mixed_sweep              random mixed patterns (1-7 shifts of 1-72 h, N = 3..30, 104 weeks;
+                                  BENCH_MIXED_SWEEP patterns, 500 by default): how many are in balanced
+                                  mode, how many of those carry a certificate (proven at every horizon),
+                                  and the bound violations at week ends (hours, shifts) and back-to-backs
   oncall.rotation_mixed_104w_30m_ms  the rotation maths for a balanced mixed pattern
   oncall.generate_52w_20m_ms      rotation + database write of 52 weeks for 20 members
   oncall.rotation_52w_20m_ms      the plain-Python rotation alone
@@ -19,6 +23,7 @@ Uses a throwaway SQLite file unless BENCH_DATABASE_URL names another database.
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import time
 from collections import Counter
@@ -37,7 +42,15 @@ from rest_framework.test import APIClient
 from integrations.twilio.fake import FAKE_GATEWAY
 from oncall import paging, services
 from oncall.models import Assignment, Member, ShiftPattern, SmsMessage, Team
-from oncall.rotation import ShiftSpec, member_totals, monday_of, rotation_plan, week_prefix_spreads
+from oncall.rotation import (
+    ShiftSpec,
+    back_to_back,
+    balanced_certificate,
+    member_totals,
+    monday_of,
+    rotation_plan,
+    week_prefix_spreads,
+)
 from project.roles import VIEWER, user_set_role
 
 PATTERN = [(0, 24), (1, 48), (3, 24), (4, 24), (5, 24), (6, 24)]
@@ -109,6 +122,48 @@ def mixed_table() -> None:
         print(f"oncall.mixed P={name} worst shifts={worst[0]} hours={worst[1]} longest={longest}")
 
 
+def random_mixed_pattern(rng):
+    """Non-overlapping shifts on 1-7 distinct days, each 1-72 h, not all of one length."""
+    while True:
+        days = sorted(rng.sample(range(7), rng.randint(1, 7)))
+        shifts = []
+        for pos, day in enumerate(days):
+            hour = rng.randint(0, 23)
+            room = (((days[(pos + 1) % len(days)] - day) % 7) or 7) * 24 - hour
+            shifts.append(ShiftSpec(day, hour * 60, rng.randint(1, max(1, min(72, room))), f"s{day}"))
+        if len({s.duration_hours for s in shifts}) > 1:
+            return shifts
+
+
+def mixed_sweep() -> None:
+    count = int(os.environ.get("BENCH_MIXED_SWEEP", "500"))
+    rng = random.Random(7)
+    balanced = certified = hours = shifts = pairs = 0
+    worst = []
+    cpu = time.process_time()
+    for _ in range(count):
+        specs, n = random_mixed_pattern(rng), rng.randint(3, 30)
+        members = list(range(n))
+        plan = rotation_plan(members=members, shifts=specs, start=START, end=START + timedelta(weeks=104))
+        spread = week_prefix_spreads(plan.assignments, specs, members)
+        longest = max(s.duration_hours for s in specs)
+        hours += spread["hours"] > longest
+        shifts += spread["shifts"] > 2
+        pairs += bool(back_to_back(plan.assignments))
+        if plan.mode == "balanced":
+            balanced += 1
+            certified += balanced_certificate(specs, n).proven
+        if spread["hours"] > longest or spread["shifts"] > 2:
+            worst.append(f"{[(s.weekday, s.duration_hours) for s in specs]} N={n}")
+    print(
+        f"oncall.mixed_sweep patterns={count} balanced={balanced} certified={certified} "
+        f"violations_hours={hours} violations_shifts={shifts} back_to_back={pairs} "
+        f"cpu_s={time.process_time() - cpu:.1f} load={os.getloadavg()[0]:.2f}"
+    )
+    for line in worst:
+        print(f"oncall.mixed_sweep violation {line}")
+
+
 def pct(samples, q):
     return sorted(samples)[min(len(samples) - 1, int(len(samples) * q))]
 
@@ -124,6 +179,7 @@ def main() -> None:
     specs = [ShiftSpec(d, 480, h, k) for k, (d, h) in enumerate(PATTERN)]
     fairness_table(specs)
     mixed_table()
+    mixed_sweep()
     runs = []
     for _ in range(20):
         t = time.perf_counter()

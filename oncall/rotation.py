@@ -20,14 +20,34 @@ prefix of it, wherever it starts — is a property of sigma alone (`arc_spread`)
 - (d) no two consecutive occurrences share a member for N >= 3: sigma[i] != sigma[i+1] and, at
   the week seam, sigma[-1] != sigma[0] + 1. For N = 2 parity may force one back-to-back a
   week, on alternating people and never next to the longest shift when avoidable.
-Mixed-length patterns use these offsets when they meet (a) within 2, (b) and (d) too. Some
-cannot (24 h, 12 h, 24 h with 21 people: 36 h at best over every sigma); those are built
-occurrence by occurrence instead (`balanced_run`): each goes to a member who keeps the hours
-within the longest shift and the counts within 2 at that point, by a fixed priority (fewest of
-the kind, fewest shifts, longest ago, fewest hours, rotation order), never the member of the
-occurrence before. The priority order is the first of a few that keeps the bounds over two years
-from an empty schedule, so it depends on the pattern and N only. (b), (d) and (a) within 2 hold
-at every prefix; (c) is not promised for those patterns.
+Mixed-length patterns use these offsets when they meet (a) within 2, (b) and (d) too: proven by
+`arc_spread`, which is exact over every horizon. Some cannot (24 h, 12 h, 24 h with 21 people:
+36 h at best over every sigma); those are planned a calendar week at a time (`balanced_week`):
+occurrence by occurrence, each to a member who keeps hours within the longest shift and counts
+within 2 at that point, by a fixed priority (fewest of the kind, fewest shifts, longest ago,
+fewest hours), never the member of the occurrence before; if that week ends outside the bounds,
+the first week in the same priority that ends inside them (depth first, bounded) replaces it.
+
+Certificate (the proof for balanced mode). Every choice above compares differences between
+members only: hours, shifts and per-kind counts relative to the team minimum, and who worked
+longer ago (the final tie-break; distinct for everybody), never a name or index. So the week a
+state leads to is determined, up to renaming members, by the canonical state: those relative
+figures listed in order of last work (`_canonical_state`; the last entry is the previous worker,
+whom (d) excludes). Simulate from an empty schedule one week at a time. If the canonical state
+after week b equals the one after week a < b, then weeks b+1, b+2, ... repeat weeks a+1, a+2,
+... with members renamed, forever; the spreads (a)-(b) ignore names, so they repeat too. Hence
+if every week end 1..b met (a) within 2 and (b), every week end of every horizon does; (d)
+holds at every handoff by construction for N >= 3. `_balanced_choice` takes the first priority
+order whose simulation repeats within CERTIFY_WEEKS with all week ends inside the bounds
+(`Certificate.proven`). Proven class: exactly the (pattern, N, first column) with a certificate
+— all but about 1 in 300 random mixed patterns in balanced mode (bench/oncall.py sweeps them).
+Outside it (best effort, stated): the order that keeps the bounds over two years from an empty
+schedule, as before, with the rotation index as a tie-break. The certificate covers schedules
+generated from an empty start and their extensions (the same trajectory); after a team change
+or hand edits the same rule continues from the new state without a proof. Exact search on small
+cases (N = 3..5, up to 6 shifts of 1-4 h: the greatest set of week-end states from which a valid
+next week stays in the set) found the bounds attainable for every pattern tried, so no pattern
+is known where they are impossible. (c) is not promised for these patterns.
 
 Continuity: a balanced schedule continues from the totals of the whole history (the service
 passes all of it), so extending equals generating at once; a member without history starts at
@@ -44,6 +64,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -336,13 +357,25 @@ def sigma_for(shifts: Sequence[ShiftSpec], n: int) -> list[int]:
 # continues exactly where generating at once would have gone.
 # Priority orders tried in turn (the first that keeps the bounds from an empty schedule wins):
 # fewest of this shift kind, fewest shifts, longest since the last one, fewest hours.
-FIELDS = ("kind", "count", "last", "hours")
-VARIANTS = (
+FIELDS = ("kind", "count", "last", "hours", "index")
+# Certified orders break the last ties by who worked longer ago; the older orders by rotation
+# index first, which no certificate covers (names matter), kept for the patterns no certified
+# order proves.
+CERTIFIED_VARIANTS = (
     ("kind", "count", "last", "hours"),
     ("count", "last", "kind", "hours"),
     ("count", "kind", "last", "hours"),
     ("kind", "count", "hours", "last"),
     ("count", "hours", "last", "kind"),
+    ("count", "last", "hours", "kind"),
+    ("hours", "count", "last", "kind"),
+)
+VARIANTS = (
+    ("kind", "count", "last", "hours", "index"),
+    ("count", "last", "kind", "hours", "index"),
+    ("count", "kind", "last", "hours", "index"),
+    ("kind", "count", "hours", "last", "index"),
+    ("count", "hours", "last", "kind", "index"),
 )
 NEVER = -(10**9)  # the "last worked" position of a member who has not worked yet
 SIMULATED_WEEKS = 104
@@ -363,6 +396,14 @@ class Levels:
         return cls([0] * n, [0] * n, [[0] * n for _ in range(s)], [NEVER + j for j in range(n)])
 
 
+def _priority(variant: Sequence[str]) -> list[int]:
+    """Field positions of a priority order. Without "index" the final tie-break is who worked
+    longer ago (distinct for everybody), so the choice depends on differences between members
+    only, never their names: the certificate relies on that."""
+    order = [FIELDS.index(name) for name in variant]
+    return order + [FIELDS.index("last")] * (5 - len(order))
+
+
 def _two_lowest(values: Sequence[int]) -> tuple[int, int, int]:
     """(lowest, how many hold it, second lowest or lowest if tied)."""
     lowest = min(values)
@@ -378,7 +419,7 @@ def _balanced_pick(
     low_h, ties_h, second_h = _two_lowest(hours)
     low_c, ties_c, second_c = _two_lowest(counts)
     high_h, high_c = max(hours), max(counts)
-    o1, o2, o3, o4 = order
+    o1, o2, o3, o4, o5 = order
     best_key, best = None, 0
     for j, h in enumerate(hours):
         if j in excluded:
@@ -389,8 +430,17 @@ def _balanced_pick(
         new_low_c = (second_c if second_c < after_c else after_c) if (c == low_c and ties_c == 1) else low_c
         hours_bad = (high_h if high_h > after_h else after_h) - new_low_h > longest
         counts_bad = (high_c if high_c > after_c else after_c) - new_low_c > 2
-        values = (kinds[j], c, last[j], h)
-        key = (hours_bad or counts_bad, hours_bad, counts_bad, values[o1], values[o2], values[o3], values[o4], j)
+        values = (kinds[j], c, last[j], h, j)
+        key = (
+            hours_bad or counts_bad,
+            hours_bad,
+            counts_bad,
+            values[o1],
+            values[o2],
+            values[o3],
+            values[o4],
+            values[o5],
+        )
         if best_key is None or key < best_key:
             best_key, best = key, j
     return best
@@ -411,7 +461,7 @@ def balanced_run(
     either seam when n >= 3)."""
     n = len(levels.hours)
     longest = max(weights)
-    order = [FIELDS.index(name) for name in variant]
+    order = _priority(variant)
     result = []
     for step, column in enumerate(columns):
         excluded = set()
@@ -430,34 +480,242 @@ def balanced_run(
     return result
 
 
-def _balanced_spreads(weights: Sequence[int], n: int, variant: Sequence[str], weeks: int) -> tuple[int, int]:
+WEEK_SEARCH_NODES = 4000  # per week whose greedy end breaks the bounds (rare): a few ms at most
+
+
+def _apply(levels: Levels, j: int, column: int, weight: int, position: int) -> int:
+    old = levels.last[j]
+    levels.hours[j] += weight
+    levels.counts[j] += 1
+    levels.kinds[column][j] += 1
+    levels.last[j] = position
+    return old
+
+
+def _undo(levels: Levels, j: int, column: int, weight: int, old_last: int) -> None:
+    levels.hours[j] -= weight
+    levels.counts[j] -= 1
+    levels.kinds[column][j] -= 1
+    levels.last[j] = old_last
+
+
+def _week_search(
+    weights: Sequence[int],
+    columns: Sequence[int],
+    levels: Levels,
+    order: Sequence[int],
+    previous: int | None,
+    following: int | None,
+    forced: Sequence[int | None],
+    position: int,
+) -> list[int] | None:
+    """The first week, depth first in the greedy's own priority at every step, whose end keeps
+    hours within the longest shift and shift counts within 2 (None if the budget runs out).
+    `levels` is left as it was."""
+    n, longest = len(levels.hours), max(weights)
+    remaining = [0] * (len(columns) + 1)
+    for step in range(len(columns) - 1, -1, -1):
+        remaining[step] = remaining[step + 1] + weights[columns[step]]
+    picks: list[int] = []
+    nodes = 0
+
+    def search(step: int, before: int | None) -> bool:
+        nonlocal nodes
+        nodes += 1
+        hours, counts = levels.hours, levels.counts
+        spread_h, spread_c = max(hours) - min(hours), max(counts) - min(counts)
+        if step == len(columns):
+            return spread_h <= longest and spread_c <= 2
+        if spread_h > longest + remaining[step] or spread_c > 2 + len(columns) - step or nodes > WEEK_SEARCH_NODES:
+            return False
+        column = columns[step]
+        if forced[step] is not None:
+            candidates = [forced[step]]
+        else:
+            excluded = {before, following if step == len(columns) - 1 else None} if n >= 3 else set()
+            kinds, last = levels.kinds[column], levels.last
+            candidates = sorted(
+                (j for j in range(n) if j not in excluded),
+                key=lambda j: tuple([(kinds[j], counts[j], last[j], hours[j], j)[o] for o in order]),
+            )
+        for j in candidates:
+            old = _apply(levels, j, column, weights[column], position + step)
+            picks.append(j)
+            found = search(step + 1, j)
+            _undo(levels, j, column, weights[column], old)
+            if found:
+                return True
+            picks.pop()
+            if nodes > WEEK_SEARCH_NODES:
+                return False
+        return False
+
+    return picks if search(0, previous) else None
+
+
+def balanced_week(
+    weights: Sequence[int],
+    columns: Sequence[int],
+    levels: Levels,
+    *,
+    variant: Sequence[str],
+    previous: int | None = None,
+    following: int | None = None,
+    forced: Sequence[int | None] = (),
+    position: int = 0,
+) -> list[int]:
+    """Member index of each occurrence of one calendar week (`columns`, in time order, the whole
+    week); updates `levels`. The greedy of `balanced_run` first; when its week end breaks the
+    bounds, the first week in the same priority that keeps them (depth first, bounded). `forced`
+    pins the members of a prefix (occurrences already stored): the plan of the week from its
+    first day is kept when it agrees with them, so extending mid-week continues the week the
+    schedule generated at once would have had. Every choice depends on differences between
+    members only (never their names), as the certificate requires."""
+    if forced:
+        forced = list(forced) + [None] * (len(columns) - len(forced))
+        free = balanced_week(
+            weights, columns, _levels_copy(levels), variant=variant, previous=previous, following=following
+        )
+        if all(f is None or f == j for f, j in zip(forced, free, strict=True)):
+            forced = []
+    if not forced:
+        lasts = list(levels.last)
+        picks = balanced_run(
+            weights, columns, levels, variant=variant, previous=previous, following=following, position=position
+        )
+        if max(levels.hours) - min(levels.hours) <= max(weights) and max(levels.counts) - min(levels.counts) <= 2:
+            return picks
+        for j, column in zip(picks, columns, strict=True):
+            _undo(levels, j, column, weights[column], lasts[j])
+        forced = [None] * len(columns)
+    order = _priority(variant)
+    found = _week_search(weights, columns, levels, order, previous, following, forced, position)
+    if found is None:  # no week within the bounds found: the greedy, honouring what is stored
+        found = []
+        trial = _levels_copy(levels)
+        for step, column in enumerate(columns):
+            if forced[step] is not None:
+                j = forced[step]
+                _apply(trial, j, column, weights[column], position + step)
+            else:
+                (j,) = balanced_run(
+                    weights,
+                    [column],
+                    trial,
+                    variant=variant,
+                    previous=found[-1] if found else previous,
+                    following=following if step == len(columns) - 1 else None,
+                    position=position + step,
+                )
+            found.append(j)
+    for step, (j, column) in enumerate(zip(found, columns, strict=True)):
+        _apply(levels, j, column, weights[column], position + step)
+    return found
+
+
+def _levels_copy(levels: Levels) -> Levels:
+    return Levels(list(levels.hours), list(levels.counts), [list(k) for k in levels.kinds], list(levels.last))
+
+
+def _canonical_state(levels: Levels, with_kinds: bool) -> tuple:
+    """What decides the rest of a balanced schedule, up to renaming members: per member, in order
+    of last work (the previous worker last), hours and shifts above the team minimum (and each
+    kind's count above its minimum when the priority looks at kinds)."""
+    hours, counts, last = levels.hours, levels.counts, levels.last
+    in_order = operator.itemgetter(*sorted(range(len(hours)), key=last.__getitem__))
+    columns = (hours, counts, *levels.kinds) if with_kinds else (hours, counts)
+    # Column by column (each shifted by its minimum); the same information as per member rows.
+    return tuple(tuple(map((-min(values)).__add__, in_order(values))) for values in columns)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The balanced schedule from an empty start, simulated until its state repeats.
+
+    `proven`: the state after week `repeat` equals the one after week `since` and every week end
+    up to `repeat` met the bounds, so every week end of every horizon does (module docstring).
+    `hours`/`shifts` are the worst spreads seen (over `repeat` weeks, or the whole budget)."""
+
+    proven: bool
+    since: int
+    repeat: int
+    hours: int
+    shifts: int
+
+
+def _balanced_spreads(
+    weights: Sequence[int], n: int, variant: Sequence[str], weeks: int, first_column: int = 0
+) -> tuple[int, int]:
     """Worst hours and count spread at the end of each week, from an empty schedule."""
     levels = Levels.zero(n, len(weights))
     worst_h = worst_c = 0
     previous = None
     for week in range(weeks):
-        run = balanced_run(
-            weights, range(len(weights)), levels, variant=variant, previous=previous, position=week * len(weights)
-        )
+        columns = range(first_column if week == 0 else 0, len(weights))
+        run = balanced_week(weights, columns, levels, variant=variant, previous=previous, position=week * len(weights))
         previous = run[-1]
         worst_h = max(worst_h, max(levels.hours) - min(levels.hours))
         worst_c = max(worst_c, max(levels.counts) - min(levels.counts))
     return worst_h, worst_c
 
 
+CERTIFY_WEEKS = 1040  # twenty years: a state repeats long before in all but the rarest patterns
+
+
+def _balanced_certificate(
+    weights: Sequence[int], n: int, variant: Sequence[str], weeks: int, first_column: int = 0
+) -> Certificate:
+    """Simulate week by week from an empty schedule whose first occurrence is `first_column` (a
+    schedule starting mid-week: its first week is partial) until the canonical state repeats."""
+    levels = Levels.zero(n, len(weights))
+    with_kinds = variant.index("kind") < variant.index("last")
+    longest = max(weights)
+    seen: dict[tuple, int] = {}
+    worst_h = worst_c = 0
+    within = True
+    previous = None
+    for week in range(1, weeks + 1):
+        columns = range(first_column if week == 1 else 0, len(weights))
+        run = balanced_week(weights, columns, levels, variant=variant, previous=previous, position=week * len(weights))
+        previous = run[-1]
+        spread_h = max(levels.hours) - min(levels.hours)
+        spread_c = max(levels.counts) - min(levels.counts)
+        worst_h, worst_c = max(worst_h, spread_h), max(worst_c, spread_c)
+        within = within and spread_h <= longest and spread_c <= 2
+        if not within:
+            break
+        state = _canonical_state(levels, with_kinds)
+        if state in seen:
+            return Certificate(True, seen[state], week, worst_h, worst_c)
+        seen[state] = week
+    return Certificate(False, 0, week, worst_h, worst_c)
+
+
 @functools.lru_cache(maxsize=256)
-def _balanced_variant(weights: tuple[int, ...], n: int) -> tuple[str, ...]:
-    """The first priority order that keeps hours within the longest shift and counts within 2
-    at the end of every week of two years from an empty schedule (the closest if none does)."""
+def _balanced_choice(weights: tuple[int, ...], n: int, first_column: int = 0) -> tuple[tuple[str, ...], Certificate]:
+    """The first priority order whose certificate proves the bounds (the closest if none does)."""
     longest = max(weights)
     scored = []
-    for variant in VARIANTS:
-        hours, counts = _balanced_spreads(weights, n, variant, SIMULATED_WEEKS)
+    if n >= 3:
+        for variant in CERTIFIED_VARIANTS:
+            certificate = _balanced_certificate(weights, n, variant, CERTIFY_WEEKS, first_column)
+            if certificate.proven:
+                return variant, certificate
+    # Best effort: the first order that keeps the bounds over two years, else the closest.
+    for variant in (*VARIANTS, *CERTIFIED_VARIANTS):
+        hours, counts = _balanced_spreads(weights, n, variant, SIMULATED_WEEKS, first_column)
         excess = (max(0, hours - longest), max(0, counts - 2))
+        certificate = Certificate(False, 0, SIMULATED_WEEKS, hours, counts)
         if excess == (0, 0):
-            return variant
-        scored.append((excess, variant))
-    return min(scored)[1]
+            return variant, certificate
+        scored.append((excess, variant, certificate))
+    _, variant, certificate = min(scored, key=lambda row: row[0])
+    return variant, certificate
+
+
+def balanced_certificate(shifts: Sequence[ShiftSpec], n: int, first_column: int = 0) -> Certificate:
+    """The certificate of the balanced schedule of `n` members on `shifts` (see `Certificate`)."""
+    return _balanced_choice(tuple(s.duration_hours for s in shifts_sorted(shifts)), n, first_column)[1]
 
 
 @functools.lru_cache(maxsize=512)
@@ -507,32 +765,73 @@ def _balanced_plan(
     index_of = {m: i for i, m in enumerate(members)}
     levels = Levels.zero(n, s)
     history = sorted(o for o in before if o.shift_key in column_of)
-    for position, occ in enumerate(history):
-        j = index_of.get(before[occ])
-        if j is None:
-            continue
-        column = column_of[occ.shift_key]
-        levels.hours[j] += weights[column]
-        levels.counts[j] += 1
-        levels.kinds[column][j] += 1
-        levels.last[j] = position - len(history)
+    # The priority order is a function of the pattern, N and the schedule's first column, so
+    # every extension picks the one the schedule was started with.
+    first = history[0] if history else (window[0] if window else None)
+    first_column = column_of[first.shift_key] if first else 0
+    variant = _balanced_choice(tuple(weights), n, first_column)[0]
     longest = max(weights)
+    # Weeks are planned whole: replay the stored weeks, then plan each week the window touches
+    # from its first day, pinning the occurrences already stored in it.
+    window_monday = monday_of(window[0].day) if window else None
+    position = 0
+    previous = None
+    for occ in history:
+        if window_monday is not None and occ.day >= window_monday:
+            break
+        j = index_of.get(before[occ])
+        previous = j
+        if j is not None:
+            _apply(levels, j, column_of[occ.shift_key], weights[column_of[occ.shift_key]], position)
+        position += 1
     top_h, top_c = max(levels.hours), max(levels.counts)
     for j in range(n):  # no-ops for a schedule within the bounds
         levels.hours[j] = max(levels.hours[j], top_h - longest)
         levels.counts[j] = max(levels.counts[j], top_c - 2)
-    previous = index_of.get(before[history[-1]]) if history else None
+    stored = {o: index_of.get(m) for o, m in before.items() if window_monday is not None and o.day >= window_monday}
     following = index_of.get(after[min(after)]) if after else None
-    variant = _balanced_variant(tuple(weights), n)
-    picks = balanced_run(
-        weights,
-        [column_of[o.shift_key] for o in window],
-        levels,
-        variant=variant,
-        previous=previous,
-        following=following,
-    )
-    assignments = {occ: members[j] for occ, j in zip(window, picks, strict=True)}
+    assignments: dict[Occurrence, MemberKey] = {}
+    if not window:
+        return Plan(assignments=assignments, phase=0, sigma=[], continued=bool(history), mode="balanced")
+    # Every occurrence of the weeks the window touches, from the schedule's very first one.
+    span = occurrences_between(ordered, window_monday, monday_of(window[-1].day) + timedelta(days=7))
+    skip = 0
+    schedule_start = history[0] if history else window[0]
+    while span[skip] < schedule_start:
+        skip += 1
+    span = span[skip:]
+    first_in_window = span.index(window[0])
+    window_end = first_in_window + len(window)  # the window is a run of the span
+    week_ends = [
+        i for i in range(1, len(span)) if span[i - 1].day.weekday() + (span[i].day - span[i - 1].day).days >= 7
+    ] + [len(span)]
+    begin = 0
+    for end in week_ends:
+        week = span[begin:end]
+        forced = []
+        for o in week:
+            if o not in stored:
+                break
+            forced.append(stored[o])
+        seam = window_end - 1 - begin if begin < window_end <= end else None
+        picks = balanced_week(
+            weights,
+            [column_of[o.shift_key] for o in week],
+            levels,
+            variant=variant,
+            previous=previous,
+            following=following if seam == len(week) - 1 else None,
+            forced=forced,
+            position=position,
+        )
+        if seam is not None and seam < len(week) - 1 and following is not None and picks[seam] == following:
+            # Regenerating up to mid-week: the kept schedule goes on from the next occurrence.
+            picks[seam] = next(j for j in range(n) if j not in (following, picks[seam - 1] if seam else previous))
+        for i in range(max(begin, first_in_window), min(end, window_end)):
+            assignments[span[i]] = members[picks[i - begin]]
+        position += len(week)
+        previous = picks[-1]
+        begin = end
     return Plan(assignments=assignments, phase=0, sigma=[], continued=bool(history), mode="balanced")
 
 

@@ -5,10 +5,13 @@ the longest shift, (c) each shift kind's counts by at most 1 (equal lengths and 
 pattern), (d) nobody works two consecutive occurrences when N >= 3. (a)-(c) are checked after
 every whole week of the horizon (every prefix weeks 1..k), (d) at every handoff, with an
 implementation independent of the generator's. Within a week, one longest shift cannot always
-be kept for mixed lengths (the counterexample below).
+be kept for mixed lengths (the counterexample below). Mixed lengths in balanced mode are proven
+by their certificate (the schedule repeats up to renaming members); the tests check what the
+certificate claims, independently.
 """
 
 import os
+import random
 from collections import Counter
 from datetime import date, timedelta
 from itertools import product
@@ -21,6 +24,7 @@ from oncall.rotation import (
     ShiftSpec,
     arc_spread,
     back_to_back,
+    balanced_certificate,
     occurrences_between,
     rotation_plan,
     uses_cyclic,
@@ -153,17 +157,64 @@ COUNT_THREE = [(0, 21, 3), (1, 14, 7), (2, 23, 1), (3, 1, 18), (4, 17, 3), (5, 2
 @given(shifts=patterns(equal_length=False), n=st.integers(1, 30), weeks=st.integers(1, 70))
 @example(shifts=[ShiftSpec(d, h * 60, length, f"s{d}") for d, h, length in COUNT_THREE], n=27, weeks=53)
 def test_mixed_length_patterns_fair_at_every_prefix(shifts, n, weeks):
-    """Mixed lengths, random patterns: (d) no back-to-back anywhere; at every week end hours
-    within twice the longest shift and shift counts within 3. These are what the balanced mode
-    has held in every local hunt (12,000 random patterns), not a proven bound: it aims at one
-    longest shift and 2 shifts and meets them for the usual mixes (tested below), but about 1 in
-    500 random 7-shift patterns of 1-72 h goes just past (worst seen: 21 h against an 18 h
-    longest shift; counts 3 in COUNT_THREE). Why the obvious rules cannot be proven: the two
-    tests below."""
+    """Mixed lengths, random patterns: exactly the issue's bounds at every week end, (a) shift
+    counts within 2 and (b) hours within the longest shift, and (d) no back-to-back anywhere.
+    COUNT_THREE reached 3 shifts before weeks were planned whole."""
     members = members_of(n)
     plan = rotation_plan(members=members, shifts=shifts, start=MONDAY, end=MONDAY + timedelta(weeks=weeks))
     assert set(plan.assignments) == set(occurrences_between(shifts, MONDAY, MONDAY + timedelta(weeks=weeks)))
-    assert_fair_every_prefix(plan.assignments, shifts, members, count_bound=3, kinds_bound=None, hours_factor=2)
+    assert_fair_every_prefix(plan.assignments, shifts, members, count_bound=2, kinds_bound=None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shifts=patterns(equal_length=False), n=st.integers(3, 30))
+@example(shifts=[ShiftSpec(d, h * 60, length, f"s{d}") for d, h, length in COUNT_THREE], n=27)
+def test_a_certified_mixed_schedule_repeats_and_stays_within_the_bounds(shifts, n):
+    """What the certificate claims, checked on the schedule itself: within the bounds at every
+    week end up to the repeat and one more period after it, and from week `since` on the
+    per-member totals relative to the minimum repeat every `repeat - since` weeks (as a
+    multiset: the same standing, held by other people)."""
+    if uses_cyclic(shifts, n):
+        return
+    certificate = balanced_certificate(shifts, n)
+    if not certificate.proven:
+        return
+    period = certificate.repeat - certificate.since
+    weeks = certificate.repeat + period
+    members = members_of(n)
+    plan = rotation_plan(members=members, shifts=shifts, start=MONDAY, end=MONDAY + timedelta(weeks=weeks))
+    assert_fair_every_prefix(plan.assignments, shifts, members, count_bound=2, kinds_bound=None)
+
+    def standing(week):
+        cut = {o: m for o, m in plan.assignments.items() if o.day < MONDAY + timedelta(weeks=week)}
+        hours, counts = Counter(), Counter()
+        for occ, member in cut.items():
+            hours[member] += next(s.duration_hours for s in shifts if s.key == occ.shift_key)
+            counts[member] += 1
+        low_h, low_c = min(hours[m] for m in members), min(counts[m] for m in members)
+        return sorted((hours[m] - low_h, counts[m] - low_c) for m in members)
+
+    assert standing(certificate.since) == standing(certificate.repeat) == standing(certificate.repeat + period)
+
+
+def test_random_mixed_patterns_are_almost_all_certified():
+    """The proven class, measured: of 300 fixed random mixed patterns in balanced mode with 3-30
+    people, all but one carry a certificate (bench/oncall.py sweeps 5,000); the one without
+    (12, 2, 20, 22, 17, 23 h with 28 people) still meets the bounds over two years."""
+    rng = random.Random(17)
+    balanced = proven = 0
+    while balanced < 300:
+        days = sorted(rng.sample(range(7), rng.randint(2, 7)))
+        lengths = [rng.randint(1, 24) for _ in days]
+        if len(set(lengths)) == 1:
+            continue
+        shifts = [ShiftSpec(day, 0, length, f"s{day}") for day, length in zip(days, lengths, strict=True)]
+        n = rng.randint(3, 30)
+        if uses_cyclic(shifts, n):
+            continue
+        balanced += 1
+        proven += balanced_certificate(shifts, n).proven
+    assert proven >= 299, proven
 
 
 def handoff_spreads(assignment, hours):
@@ -327,6 +378,31 @@ def test_mixed_member_added_later_starts_level(history_weeks, weeks):
     )
     assert newcomer_hours <= 24 + sum(24 for _ in range(weeks * 3)) // 22 + 24  # no backlog paid back
     assert [pair for pair in back_to_back({**history, **plan.assignments}) if pair[1].day >= change] == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shifts=patterns(equal_length=False),
+    n=st.integers(3, 30),
+    chunks=st.lists(st.integers(1, 9), min_size=2, max_size=4),
+    midweek=st.integers(0, 6),
+)
+def test_random_mixed_extending_in_chunks_is_the_schedule_generated_at_once(shifts, n, chunks, midweek):
+    """Continuing counts the history, for any mixed pattern: weeks are planned whole, so a cut
+    mid-week continues the week the schedule generated at once has."""
+    members = members_of(n)
+    total = sum(chunks)
+    whole = rotation_plan(members=members, shifts=shifts, start=MONDAY, end=MONDAY + timedelta(weeks=total))
+    schedule, start = {}, MONDAY
+    for i in range(len(chunks)):
+        end = MONDAY + timedelta(weeks=sum(chunks[: i + 1]))
+        if i == 0:
+            end = min(end + timedelta(days=midweek), MONDAY + timedelta(weeks=total))
+        plan = rotation_plan(members=members, shifts=shifts, start=start, end=end, before=schedule)
+        schedule.update(plan.assignments)
+        start = end
+    assert schedule == whole.assignments
+    assert_fair_every_prefix(schedule, shifts, members, count_bound=2, kinds_bound=None)
 
 
 @settings(max_examples=100, deadline=None)
