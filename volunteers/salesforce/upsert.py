@@ -7,6 +7,8 @@ returns, per Salesforce id, the primary key and whether the row was created, upd
 - SQLite: the same statement over a multi-row VALUES list (`IS NOT` for the null-safe compare).
 Either way a row whose synced values did not change is not rewritten (the database compares), new
 rows get every column's model default, and `updated_at`/`last_synced_at` move only on a real change.
+Columns named `insert_only` are written with a new row and otherwise left alone (neither compared
+nor updated): a value derived from more than the page holds, such as a volunteer's search text.
 Multi-table contacts (Volunteer, Teacher, Student) are two upserts: the Contact row by Salesforce
 id, then the child row by its parent's key. No model instances, no per-row ORM statements, no
 history rows (the SyncRun of the run is the audit record: what it created, updated and refused).
@@ -255,8 +257,11 @@ def existing_keys(model, key: str, keys: list) -> dict:
     return lookup(_quote(model._meta.db_table), _quote(field.column), keys, value=f"t.{_quote(model._meta.pk.column)}")
 
 
-def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int, str]]:
-    """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`)."""
+def upsert(
+    model: type[Model], rows: list[dict], *, now, insert_only: frozenset[str] = frozenset()
+) -> dict[str, tuple[int, str]]:
+    """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`).
+    `insert_only`: attnames written only when the row is inserted (a multi-table child's own columns)."""
     if not rows:
         return {}
     sf_ids = [row["salesforce_id"] for row in rows]
@@ -275,7 +280,7 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
             }
             for row in rows
         ]
-        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now)
+        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now, insert_only=insert_only)
         result, child_only = {}, []
         for sf_id in sf_ids:
             pk, state = outcome[sf_id]
@@ -289,10 +294,10 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
         if child_only:  # the sync stamps live on the parent row
             parent._base_manager.filter(pk__in=child_only).update(updated_at=now, last_synced_at=now)
         return result
-    return _upsert_table(model, rows, key="salesforce_id", now=now)
+    return _upsert_table(model, rows, key="salesforce_id", now=now, insert_only=insert_only)
 
 
-def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
+def _upsert_table(model, rows: list[dict], *, key: str, now, insert_only: frozenset[str] = frozenset()) -> dict:
     """{key value: (pk, state)} after one upsert per group of rows with the same columns.
 
     PostgreSQL tells inserted from updated rows itself (`xmax = 0` in RETURNING), so only the rows
@@ -306,7 +311,7 @@ def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
     pk_column = model._meta.pk.column
     written, inserted = {}, set()
     for columns, group in groups.items():
-        synced = [name for name in columns if name not in (key, "kind")]
+        synced = [name for name in columns if name not in (key, "kind") and name not in insert_only]
         returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
         for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
             written[row[0]] = row[1]
