@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.db import connection
-
+from . import bulkwrite
 from .models import Affiliation, OrganizationAlias, Volunteer, VolunteerSkill
 
 # The volunteer's own fields the text is made of (besides its organizations and skills).
@@ -128,15 +127,6 @@ def _refresh_batch(ids: list[int]) -> int:
             skills=skills.get(pk, ()),
         )
         if text != current:
-            stale.append((text, pk))
-    if stale:
-        # One prepared UPDATE run for every row (pipelined on PostgreSQL): `bulk_update`'s CASE WHEN
-        # per row and field cost more than everything else of a sync page put together.
-        table = connection.ops.quote_name(Volunteer._meta.db_table)
-        key = connection.ops.quote_name(Volunteer._meta.pk.column)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET search_text = %s WHERE {key} = %s",  # noqa: S608 - model metadata only # nosec B608
-                stale,
-            )
+            stale.append({"search_text": text, Volunteer._meta.pk.attname: pk})
+    bulkwrite.update(Volunteer, stale, fields=["search_text"])
     return len(stale)

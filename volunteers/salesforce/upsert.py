@@ -3,8 +3,9 @@
 `upsert(model, rows, now=…)` writes rows (dicts of attname → value, each with `salesforce_id`) and
 returns, per Salesforce id, the primary key and whether the row was created, updated or unchanged.
 - PostgreSQL: the page is COPYed into a temporary staging table (dropped at commit), then one
-  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`.
-- SQLite: the same statement over a multi-row VALUES list (`IS NOT` for the null-safe compare).
+  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE <a synced column differs>`.
+- SQLite: the same statement over a multi-row VALUES list.
+The "differs" test is `project.sql.any_differs` (null-safe on both), as for the figure refreshes.
 Either way a row whose synced values did not change is not rewritten (the database compares), new
 rows get every column's model default, and `updated_at`/`last_synced_at` move only on a real change.
 Columns named `insert_only` are written with a new row and otherwise left alone (neither compared
@@ -24,7 +25,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from project.sql import array_literal
+from project.sql import any_differs, array_literal
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 SQLITE_MAX_VARIABLES = 30000  # SQLite ≥ 3.32 allows 32766 bound parameters per statement
@@ -63,14 +64,9 @@ def _statement(
     if not compared:  # nothing of ours to write on this table: keep the row as it is
         conflict = f"ON CONFLICT ({_quote(key)}) DO NOTHING"
     else:
-        if connection.vendor == "postgresql":
-            current = ", ".join(f"{_quote(table)}.{_quote(f.column)}" for f in compared)
-            incoming = ", ".join(f"EXCLUDED.{_quote(f.column)}" for f in compared)
-            changed = f"ROW({current}) IS DISTINCT FROM ROW({incoming})"
-        else:
-            changed = " OR ".join(
-                f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
-            )
+        changed = any_differs(
+            [(f"{_quote(table)}.{_quote(f.column)}", f"EXCLUDED.{_quote(f.column)}") for f in compared]
+        )
         # Bandit B608: table and column names come from model metadata, values are bound parameters.
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
@@ -306,8 +302,8 @@ def _upsert_table(model, rows: list[dict], *, key: str, now, insert_only: frozen
     postgres = connection.vendor == "postgresql"
     before = {} if postgres else existing_keys(model, key, keys)
     groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for row in rows:  # rows built alike list their columns in the same order: no sort per row
+        groups.setdefault(tuple(row), []).append(row)
     pk_column = model._meta.pk.column
     written, inserted = {}, set()
     for columns, group in groups.items():
