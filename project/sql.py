@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 
 def array_literal(values: list) -> str:
     """A PostgreSQL array literal of ints or strings, sent as one text value and cast (`%s::text[]`):
@@ -10,3 +12,11 @@ def array_literal(values: list) -> str:
     if isinstance(values[0], int):
         return "{" + ",".join(map(str, values)) + "}"
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def any_differs(pairs: list[tuple[str, str]]) -> str:
+    """SQL true when any (current, new) pair of expressions differs, nulls compared as values
+    (`IS DISTINCT FROM` on PostgreSQL, `IS NOT` on SQLite): an update's WHERE, so a row whose values
+    did not change is not rewritten."""
+    operator = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return " OR ".join(f"{current} {operator} {new}" for current, new in pairs)

@@ -9,16 +9,19 @@ index (migration 0010); SQLite scans the one column.
 
 Whatever changes one of those values calls `search_text_refresh` with the volunteers, organizations
 or skills it touched: a few reads and one UPDATE per batch of changed rows, never one per volunteer.
+A writer that has the values at hand (the Salesforce sync inserting volunteers) stores
+`search_text_of(values, …)` with the row instead: the same text, built by the same function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from django.db import connection
-
+from . import bulkwrite
 from .models import Affiliation, OrganizationAlias, Volunteer, VolunteerSkill
 
+# The volunteer's own fields the text is made of (besides its organizations and skills).
+TEXT_FIELDS = ("first_name", "last_name", "middle_name", "title", "department")
 SEPARATOR = "\x1f"  # ASCII unit separator: whitespace to the term splitter, never typed in a search
 BATCH = 1000
 
@@ -40,6 +43,14 @@ def search_text(
         *sorted(skills),
     ]
     return SEPARATOR.join(p.replace(SEPARATOR, " ") for p in parts).lower()
+
+
+def search_text_of(values: Mapping[str, str], *, organizations: Iterable[str] = (), skills: Iterable[str] = ()) -> str:
+    """The text of a volunteer whose TEXT_FIELDS are in `values` (a field not there counts as blank,
+    its default)."""
+    return search_text(
+        **{name: values.get(name) or "" for name in TEXT_FIELDS}, organizations=organizations, skills=skills
+    )
 
 
 def search_term(term: str) -> str | None:
@@ -109,28 +120,13 @@ def _refresh_batch(ids: list[int]) -> int:
     ):
         skills.setdefault(volunteer_id, []).append(name)
     stale = []
-    for pk, first, last, middle, title, department, current in Volunteer.objects.filter(pk__in=ids).values_list(
-        "pk", "first_name", "last_name", "middle_name", "title", "department", "search_text"
-    ):
-        text = search_text(
-            first_name=first,
-            last_name=last,
-            middle_name=middle,
-            title=title,
-            department=department,
+    for pk, current, *own in Volunteer.objects.filter(pk__in=ids).values_list("pk", "search_text", *TEXT_FIELDS):
+        text = search_text_of(
+            dict(zip(TEXT_FIELDS, own, strict=True)),
             organizations=[n for org in organizations.get(pk, ()) for n in names[org]],
             skills=skills.get(pk, ()),
         )
         if text != current:
-            stale.append((text, pk))
-    if stale:
-        # One prepared UPDATE run for every row (pipelined on PostgreSQL): `bulk_update`'s CASE WHEN
-        # per row and field cost more than everything else of a sync page put together.
-        table = connection.ops.quote_name(Volunteer._meta.db_table)
-        key = connection.ops.quote_name(Volunteer._meta.pk.column)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET search_text = %s WHERE {key} = %s",  # noqa: S608 - model metadata only # nosec B608
-                stale,
-            )
+            stale.append({"search_text": text, Volunteer._meta.pk.attname: pk})
+    bulkwrite.update(Volunteer, stale, fields=["search_text"])
     return len(stale)

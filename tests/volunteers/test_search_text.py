@@ -3,6 +3,7 @@ column, and kept current by every write path (services, admin, Salesforce sync, 
 
 import io
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -237,3 +238,70 @@ def test_the_salesforce_sync_keeps_the_text_current(sf_server, sf_client):
     assert sync_object(key="volunteers", client=sf_client, mode="delta").status == "success"
     assert found("xylophonist") == [volunteer.pk]
     assert search_text_refresh(everyone=True) == 0
+
+
+def texts() -> dict[int, str]:
+    return dict(Volunteer.objects.values_list("pk", "search_text"))
+
+
+def text_writes(captured) -> list[str]:
+    """Statements that rewrite a stored text: the upsert's `"search_text" = EXCLUDED…`, a refresh's
+    `SET search_text = %s` (the INSERT of a new row names the column but sets no existing one)."""
+    return [q["sql"] for q in captured.captured_queries if re.search(r'search_text"? = ', q["sql"])]
+
+
+def assert_texts_as_from_scratch() -> None:
+    """Every stored text equals the one a refresh of everyone builds from nothing."""
+    stored = texts()
+    Volunteer.objects.update(search_text="")
+    assert search_text_refresh(everyone=True) == len(stored)
+    assert texts() == stored
+
+
+def test_the_sync_stores_the_text_a_refresh_would_build(sf_server, sf_client):
+    """New volunteers get their text with their row; the sync refreshes only the volunteers whose text
+    may have changed (row rewritten, skills changed, affiliation moved), and each ends as a refresh
+    from scratch would write it. A skill already stored in another case keeps its stored name."""
+    SkillFactory(name="PYTHON")  # sorts before "Public Speaking"; Salesforce's "Python" sorts after
+    with CaptureQueriesContext(connection) as captured:
+        sync_all(client=sf_client, mode="full", objects=["volunteers"])
+    assert Volunteer.objects.count() == 60
+    assert text_writes(captured) == []  # each text went in with its row: none rewritten
+    assert Volunteer.objects.filter(search_text__contains=SEPARATOR.join(["python", "public speaking"])).count() == 15
+    assert_texts_as_from_scratch()
+    sync_all(client=sf_client, mode="full", objects=["organizations", "affiliations"])
+    assert_texts_as_from_scratch()
+
+    contacts = sf_server.data["Contact"]
+    renamed, reskilled, unchanged, mover, joined = (contacts[i]["Id"] for i in (1, 2, 3, 4, 5))
+    services.volunteer_skill_add(volunteer=Volunteer.objects.get(salesforce_id=renamed), name="Origami")
+    touch(sf_server, "Contact", renamed, Title="Xylophonist")
+    touch(sf_server, "Contact", reskilled, Volunteer_Skills_Text__c="Welding")  # the row itself is unchanged
+    contacts.append(
+        {**contacts[6], "Id": "003V00000000000999", "FirstName": "Quentin", "Volunteer_Skills__c": "Yodeling"}
+    )
+    touch(sf_server, "Contact", "003V00000000000999")
+    affiliation = next(a for a in sf_server.data["npe5__Affiliation__c"] if a["npe5__Contact__c"] == mover)
+    touch(sf_server, "npe5__Affiliation__c", affiliation["Id"], npe5__Contact__c=joined, npe5__Primary__c=False)
+    before = texts()
+    runs = sync_all(client=sf_client, mode="delta", objects=["volunteers", "affiliations"])
+    assert [(r["created"], r["updated"], r["status"]) for r in runs] == [(1, 1, "success"), (0, 1, "success")]
+    after = texts()
+    by_sf_id = dict(Volunteer.objects.values_list("salesforce_id", "pk"))
+    moved = {by_sf_id[sf_id] for sf_id in (renamed, reskilled, mover, joined)}
+    assert {pk for pk in before if before[pk] != after[pk]} == moved
+    assert after[by_sf_id[unchanged]] == before[by_sf_id[unchanged]]
+    assert found("xylophonist origami") == [by_sf_id[renamed]]
+    assert found("welding") == [by_sf_id[reskilled]]
+    assert found("quentin yodeling") == [by_sf_id["003V00000000000999"]]
+    organization = Organization.objects.get(salesforce_id=affiliation["npe5__Organization__c"]).name
+    assert by_sf_id[joined] in found(f'"{organization}"') and by_sf_id[mover] not in found(f'"{organization}"')
+    assert_texts_as_from_scratch()
+
+
+def test_a_sync_that_changes_nothing_writes_no_text(sf_server, sf_client):
+    sync_all(client=sf_client, mode="full", objects=["organizations", "volunteers", "affiliations"])
+    with CaptureQueriesContext(connection) as captured:
+        runs = sync_all(client=sf_client, mode="full", objects=["organizations", "volunteers", "affiliations"])
+    assert [r["unchanged"] for r in runs] == [8, 60, 60]
+    assert text_writes(captured) == []

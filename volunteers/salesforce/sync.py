@@ -60,7 +60,7 @@ from ..models import (
     VolunteerParticipation,
     VolunteerSkill,
 )
-from ..search import search_text_refresh
+from ..search import search_text_of, search_text_refresh
 from ..services import participation_figures_refresh
 from ..virtual.matching import ContactMatcher
 from . import mapping as sfm
@@ -304,46 +304,73 @@ def _details_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[st
     insert(ContactAddress, new_addresses)
 
 
-def _skills_write(items: list[sfm.Mapped], pks: dict[str, int], created: set[str]) -> None:
+def _skills_resolve(items: list[sfm.Mapped]) -> dict[str, tuple[int, str]]:
+    """{lower-cased name: (skill pk, stored name)} of every skill the page names; the skills not in
+    Crewbase yet are created (the first spelling seen)."""
+    names = {name.lower(): name for i in items for name in i.m2m.get("skills", ())}
+    if not names:
+        return {}
+
+    def stored(keys) -> dict[str, tuple[int, str]]:
+        return {
+            key: (pk, name)
+            for key, pk, name in Skill.objects.annotate(key=Lower("name"))
+            .filter(key__in=sorted(keys))
+            .values_list("key", "pk", "name")
+        }
+
+    skills = stored(names)
+    missing = [Skill(name=names[key]) for key in names if key not in skills]
+    if missing:
+        Skill.objects.bulk_create(missing, ignore_conflicts=True)
+        skills.update(stored(s.name.lower() for s in missing))
+    return skills
+
+
+def _skill_names(item: sfm.Mapped, skills: dict[str, tuple[int, str]]) -> list[str]:
+    """The stored names of the skills a record names, each skill once: what its links will hold."""
+    return list(dict(skills[name.lower()] for name in item.m2m.get("skills", ())).values())
+
+
+def _skills_write(
+    items: list[sfm.Mapped], pks: dict[str, int], created: set[str], skills: dict[str, tuple[int, str]]
+) -> set[int]:
     """Skills from Salesforce: links with source "salesforce" follow Salesforce (added and removed);
-    skills staff entered by hand are never touched."""
+    skills staff entered by hand are never touched. Returns the volunteers created before this page
+    whose links changed (a new volunteer's search text has its skills already)."""
     wanted = {
         pks[i.salesforce_id]: i.m2m["skills"]
         for i in items
         if "skills" in i.m2m and i.salesforce_id in pks and (i.m2m["skills"] or i.salesforce_id not in created)
     }
     if not wanted:
-        return
-    names = {name.lower(): name for skills in wanted.values() for name in skills}
-    skills = dict(Skill.objects.annotate(key=Lower("name")).filter(key__in=sorted(names)).values_list("key", "pk"))
-    missing = [Skill(name=names[key]) for key in names if key not in skills]
-    if missing:
-        Skill.objects.bulk_create(missing, ignore_conflicts=True)
-        skills.update(
-            Skill.objects.annotate(key=Lower("name"))
-            .filter(key__in=[s.name.lower() for s in missing])
-            .values_list("key", "pk")
-        )
+        return set()
     links = defaultdict(dict)
     for pk, volunteer_id, skill_id, source in VolunteerSkill.objects.filter(volunteer_id__in=list(wanted)).values_list(
         "pk", "volunteer_id", "skill_id", "source"
     ):
         links[volunteer_id][skill_id] = (pk, source)
-    new, stale = [], []
+    new, stale, changed = [], [], set()
+    new_volunteers = {pks[sf_id] for sf_id in created}
     for volunteer_id, names_wanted in wanted.items():
-        skill_ids = {skills[name.lower()] for name in names_wanted}
-        for skill_id in skill_ids - set(links[volunteer_id]):
-            new.append(
-                VolunteerSkill(volunteer_id=volunteer_id, skill_id=skill_id, source=VolunteerSkill.Source.SALESFORCE)
-            )
-        stale += [
+        skill_ids = {skills[name.lower()][0] for name in names_wanted}
+        added = skill_ids - set(links[volunteer_id])
+        removed = [
             pk
             for skill_id, (pk, source) in links[volunteer_id].items()
             if source == VolunteerSkill.Source.SALESFORCE and skill_id not in skill_ids
         ]
+        new += [
+            VolunteerSkill(volunteer_id=volunteer_id, skill_id=skill_id, source=VolunteerSkill.Source.SALESFORCE)
+            for skill_id in added
+        ]
+        stale += removed
+        if (added or removed) and volunteer_id not in new_volunteers:
+            changed.add(volunteer_id)
     VolunteerSkill.objects.bulk_create(new)
     if stale:
         VolunteerSkill.objects.filter(pk__in=stale).delete()
+    return changed
 
 
 # --------------------------------------------------------------------------- chunk upsert
@@ -457,7 +484,16 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         else:
             _adopt_by_name(model, unknown)
     cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
-    outcome = upsert(model, [{"salesforce_id": i.salesforce_id, **i.values} for i in ready], now=now)
+    moved = _affiliations_volunteers(ready) if spec.key == "affiliations" else {}
+    rows = [{"salesforce_id": i.salesforce_id, **i.values} for i in ready]
+    skills: dict[str, tuple[int, str]] = {}
+    if model is Volunteer:
+        # A new volunteer's search text is stored with its row: it has no organizations yet and its
+        # skills are the page's. An existing volunteer's text is refreshed below if it may have changed.
+        skills = _skills_resolve(ready)
+        for row, item in zip(rows, ready, strict=True):
+            row["search_text"] = search_text_of(item.values, skills=_skill_names(item, skills))
+    outcome = upsert(model, rows, now=now, insert_only=frozenset({"search_text"}))
     unchanged_sf_ids, created = set(), set()
     for item in ready:
         pk, state = outcome[item.salesforce_id]
@@ -473,8 +509,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
 
     if model in CONTACT_MODELS:
         _details_write(ready, result.stored_ids, created)
-    if model is Volunteer:
-        _skills_write(ready, result.stored_ids, created)
+    reskilled = _skills_write(ready, result.stored_ids, created, skills) if model is Volunteer else set()
     if spec.key == "events":
         _event_districts_write(ready, result.stored_ids, resolved)
     if spec.key in PARTICIPATION_KINDS:
@@ -487,13 +522,17 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
                 if i.values.get(attname)
                 and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
             )
-    changed = [i for i in ready if i.salesforce_id not in unchanged_sf_ids]
-    if model is Volunteer:  # skills may change with the row unchanged
-        search_text_refresh(result.stored_ids[i.salesforce_id] for i in ready)
+    # The search texts whatever this page changed feeds: volunteers rewritten (a new volunteer's is
+    # current already) or whose skills changed, members of renamed organizations, both volunteers of
+    # a changed affiliation.
+    updated = [i for i in ready if i.salesforce_id not in unchanged_sf_ids and i.salesforce_id not in created]
+    if model is Volunteer:
+        search_text_refresh(reskilled | {result.stored_ids[i.salesforce_id] for i in updated})
     elif model is Organization:
-        search_text_refresh(organization_ids=[result.stored_ids[i.salesforce_id] for i in changed])
+        search_text_refresh(organization_ids=[result.stored_ids[i.salesforce_id] for i in updated])
     elif model is Affiliation:
-        search_text_refresh(i.values["volunteer_id"] for i in changed)
+        changed = [i for i in ready if i.salesforce_id not in unchanged_sf_ids]
+        search_text_refresh(v for i in changed for v in (i.values["volunteer_id"], moved.get(i.salesforce_id)))
     _flags_write(spec.entity, {i.salesforce_id: i.issues for i in ready}, result.stored_ids, created=created)
     return result
 
@@ -514,6 +553,16 @@ def _affiliations_single_primary(items: list[sfm.Mapped]) -> set[str]:
     cleared = set(old.values_list("salesforce_id", flat=True))
     old.update(is_primary=False)
     return cleared  # written here: counted as updated even though the upsert then finds them unchanged
+
+
+def _affiliations_volunteers(items: list[sfm.Mapped]) -> dict[str, int]:
+    """{Salesforce id: volunteer} of the page's affiliations already stored: an affiliation moved to
+    another volunteer changes the search text of the one it leaves too."""
+    return dict(
+        rows_for_keys(
+            Affiliation._meta.db_table, "salesforce_id", [i.salesforce_id for i in items], columns="t.volunteer_id"
+        )
+    )
 
 
 def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolved) -> None:

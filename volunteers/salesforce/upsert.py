@@ -3,10 +3,13 @@
 `upsert(model, rows, now=…)` writes rows (dicts of attname → value, each with `salesforce_id`) and
 returns, per Salesforce id, the primary key and whether the row was created, updated or unchanged.
 - PostgreSQL: the page is COPYed into a temporary staging table (dropped at commit), then one
-  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE (…) IS DISTINCT FROM (…)`.
-- SQLite: the same statement over a multi-row VALUES list (`IS NOT` for the null-safe compare).
+  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE <a synced column differs>`.
+- SQLite: the same statement over a multi-row VALUES list.
+The "differs" test is `project.sql.any_differs` (null-safe on both), as for the figure refreshes.
 Either way a row whose synced values did not change is not rewritten (the database compares), new
 rows get every column's model default, and `updated_at`/`last_synced_at` move only on a real change.
+Columns named `insert_only` are written with a new row and otherwise left alone (neither compared
+nor updated): a value derived from more than the page holds, such as a volunteer's search text.
 Multi-table contacts (Volunteer, Teacher, Student) are two upserts: the Contact row by Salesforce
 id, then the child row by its parent's key. No model instances, no per-row ORM statements, no
 history rows (the SyncRun of the run is the audit record: what it created, updated and refused).
@@ -22,7 +25,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from project.sql import array_literal
+from project.sql import any_differs, array_literal
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 SQLITE_MAX_VARIABLES = 30000  # SQLite ≥ 3.32 allows 32766 bound parameters per statement
@@ -61,14 +64,9 @@ def _statement(
     if not compared:  # nothing of ours to write on this table: keep the row as it is
         conflict = f"ON CONFLICT ({_quote(key)}) DO NOTHING"
     else:
-        if connection.vendor == "postgresql":
-            current = ", ".join(f"{_quote(table)}.{_quote(f.column)}" for f in compared)
-            incoming = ", ".join(f"EXCLUDED.{_quote(f.column)}" for f in compared)
-            changed = f"ROW({current}) IS DISTINCT FROM ROW({incoming})"
-        else:
-            changed = " OR ".join(
-                f"{_quote(table)}.{_quote(f.column)} IS NOT EXCLUDED.{_quote(f.column)}" for f in compared
-            )
+        changed = any_differs(
+            [(f"{_quote(table)}.{_quote(f.column)}", f"EXCLUDED.{_quote(f.column)}") for f in compared]
+        )
         # Bandit B608: table and column names come from model metadata, values are bound parameters.
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
@@ -255,8 +253,11 @@ def existing_keys(model, key: str, keys: list) -> dict:
     return lookup(_quote(model._meta.db_table), _quote(field.column), keys, value=f"t.{_quote(model._meta.pk.column)}")
 
 
-def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int, str]]:
-    """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`)."""
+def upsert(
+    model: type[Model], rows: list[dict], *, now, insert_only: frozenset[str] = frozenset()
+) -> dict[str, tuple[int, str]]:
+    """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`).
+    `insert_only`: attnames written only when the row is inserted (a multi-table child's own columns)."""
     if not rows:
         return {}
     sf_ids = [row["salesforce_id"] for row in rows]
@@ -275,7 +276,7 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
             }
             for row in rows
         ]
-        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now)
+        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now, insert_only=insert_only)
         result, child_only = {}, []
         for sf_id in sf_ids:
             pk, state = outcome[sf_id]
@@ -289,10 +290,10 @@ def upsert(model: type[Model], rows: list[dict], *, now) -> dict[str, tuple[int,
         if child_only:  # the sync stamps live on the parent row
             parent._base_manager.filter(pk__in=child_only).update(updated_at=now, last_synced_at=now)
         return result
-    return _upsert_table(model, rows, key="salesforce_id", now=now)
+    return _upsert_table(model, rows, key="salesforce_id", now=now, insert_only=insert_only)
 
 
-def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
+def _upsert_table(model, rows: list[dict], *, key: str, now, insert_only: frozenset[str] = frozenset()) -> dict:
     """{key value: (pk, state)} after one upsert per group of rows with the same columns.
 
     PostgreSQL tells inserted from updated rows itself (`xmax = 0` in RETURNING), so only the rows
@@ -301,12 +302,12 @@ def _upsert_table(model, rows: list[dict], *, key: str, now) -> dict:
     postgres = connection.vendor == "postgresql"
     before = {} if postgres else existing_keys(model, key, keys)
     groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for row in rows:  # rows built alike list their columns in the same order: no sort per row
+        groups.setdefault(tuple(row), []).append(row)
     pk_column = model._meta.pk.column
     written, inserted = {}, set()
     for columns, group in groups.items():
-        synced = [name for name in columns if name not in (key, "kind")]
+        synced = [name for name in columns if name not in (key, "kind") and name not in insert_only]
         returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
         for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
             written[row[0]] = row[1]

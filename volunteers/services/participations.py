@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from project.sql import array_literal
+from project.sql import any_differs, array_literal
 
 from .. import rules
 from ..models import (
@@ -58,13 +58,6 @@ def _ids_table(ids: list[int]) -> tuple[str, list]:
     return "(SELECT value AS id FROM json_each(%s)) AS w", [json.dumps(ids)]
 
 
-def _changed(pairs: list[tuple[str, str]]) -> str:
-    """SQL that is true when any (current, new) pair differs, nulls compared as values."""
-    if connection.vendor == "postgresql":
-        return " OR ".join(f"{current} IS DISTINCT FROM {new}" for current, new in pairs)
-    return " OR ".join(f"{current} IS NOT {new}" for current, new in pairs)
-
-
 def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> int:
     """Recompute the denormalised attendance figures from participation history, set-based: per
     chunk, one `UPDATE … FROM (SELECT … GROUP BY volunteer)` over the given volunteers that writes
@@ -80,7 +73,7 @@ def volunteer_stats_refresh(*, volunteer_ids: Iterable[int]) -> int:
     first_sql, first_params = connection.ops.datetime_cast_date_sql("MIN(e.start)", (), settings.TIME_ZONE)
     last_sql, last_params = connection.ops.datetime_cast_date_sql("MAX(e.start)", (), settings.TIME_ZONE)
     times = f"{target}.additional_volunteer_count + s.n"
-    changed = _changed(
+    changed = any_differs(
         [
             (f"{target}.times_volunteered", times),
             (f"{target}.first_volunteered_on", "s.first_on"),
@@ -198,7 +191,7 @@ def event_counts_refresh(*, event_ids: Iterable[int], students: bool = False) ->
     columns = [("registered_count", "v.registered"), ("attended_count", "v.attended")]
     if students:
         columns += [("registered_student_count", "st.registered"), ("attended_student_count", "st.attended")]
-    changed = _changed([(f"{target}.{column}", value) for column, value in columns])
+    changed = any_differs([(f"{target}.{column}", value) for column, value in columns])
     setters = ", ".join(f"{column} = {value}" for column, value in columns)
     changed_count = 0
     for start in range(0, len(ids), COUNT_CHUNK):

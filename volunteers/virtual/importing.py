@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from project.jobs import JobNotQueued, job_start
 
-from .. import rules, services
+from .. import bulkwrite, rules, services
 from ..models import (
     Contact,
     Event,
@@ -46,7 +46,7 @@ from ..models import (
     UnmatchedStatus,
     VolunteerParticipation,
 )
-from . import bulkwrite, pathful
+from . import pathful
 from .matching import ContactMatcher, name_keys
 from .progress import progress_counts_refresh_for, teacher_progress_ensure
 

@@ -36,7 +36,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .. import rules
+from .. import bulkwrite, rules
 from ..models import (
     AttendanceOverride,
     ContactEmail,
@@ -48,7 +48,6 @@ from ..models import (
     TeacherParticipation,
     TeacherProgress,
 )
-from . import bulkwrite
 
 ACHIEVED, IN_PROGRESS, NOT_STARTED = "achieved", "in_progress", "not_started"
 STATUS_LABELS = {ACHIEVED: "Achieved", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}

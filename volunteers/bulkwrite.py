@@ -1,4 +1,5 @@
-"""Set-based writes for the Pathful import: rows and their history rows, no model instances.
+"""Set-based writes of rows and their history rows, no model instances: the Pathful import's writes
+and the directory's search text (`search.py`) go through here.
 
 Django's `bulk_create` prepares every value of every row through the field (a third of a large
 import's time) and django-simple-history's bulk helpers build one historical model instance per
@@ -119,7 +120,9 @@ def insert(model: type[Model], rows: Sequence[dict], *, now) -> list[int]:
 
 
 def update(model: type[Model], rows: Sequence[dict], *, fields: Sequence[str]) -> int:
-    """UPDATE each row (attname → value, with `id`) setting `fields`; one prepared statement."""
+    """UPDATE each row (attname → value, with the primary key's attname) setting `fields`: one
+    prepared statement run for every row (pipelined on PostgreSQL), where `bulk_update` would build
+    a CASE WHEN per row and field."""
     if not rows:
         return 0
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
