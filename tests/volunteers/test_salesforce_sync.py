@@ -333,3 +333,36 @@ def test_expired_lock_is_free(sf_client):
     SyncLock.objects.filter(name="events").update(locked_until=timezone.now() - timedelta(seconds=1))
     assert lock_acquire("events") is not None
     assert lock_acquire("events") is None
+
+
+def test_a_participation_moved_to_another_volunteer_and_event_recounts_the_ones_it_left(sf_server, sf_client):
+    sync_all(client=sf_client, mode="full")
+    row = next(
+        r
+        for r in sf_server.data["Session_Participant__c"]
+        if r["Participant_Type__c"] == "Volunteer" and r["Status__c"] == "Attended"
+    )
+    left_volunteer = Volunteer.objects.get(salesforce_id=row["Contact__c"])
+    left_event = Event.objects.get(salesforce_id=row["Session__c"])
+    joined_volunteer = Volunteer.objects.exclude(pk=left_volunteer.pk).order_by("pk").first()
+    joined_event = Event.objects.exclude(pk=left_event.pk).order_by("pk").first()
+    before = (left_volunteer.times_volunteered, left_event.attended_count)
+    touch(
+        sf_server,
+        "Session_Participant__c",
+        row["Id"],
+        Contact__c=joined_volunteer.salesforce_id,
+        Session__c=joined_event.salesforce_id,
+    )
+
+    run = sync_object(key="volunteer_participations", client=sf_client, mode="delta")
+
+    assert run.status == "success" and run.updated == 1
+    for volunteer in (left_volunteer, joined_volunteer):
+        volunteer.refresh_from_db()
+        attended = VolunteerParticipation.objects.filter(volunteer=volunteer, status="attended").count()
+        assert volunteer.times_volunteered == attended
+    for event in (left_event, joined_event):
+        event.refresh_from_db()
+        assert event.attended_count == VolunteerParticipation.objects.filter(event=event, status="attended").count()
+    assert (left_volunteer.times_volunteered, left_event.attended_count) == (before[0] - 1, before[1] - 1)

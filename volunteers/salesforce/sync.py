@@ -485,6 +485,9 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             _adopt_by_name(model, unknown)
     cleared = _affiliations_single_primary(ready) if spec.key == "affiliations" else set()
     moved = _affiliations_volunteers(ready) if spec.key == "affiliations" else {}
+    # A participation moved to another volunteer or event changes the figures of the one it leaves.
+    refs = [f.attname for f in model._meta.concrete_fields if f.attname in ("volunteer_id", "event_id")]
+    left = _stored_refs(model, ready, refs) if spec.key in PARTICIPATION_KINDS else {}
     rows = [{"salesforce_id": i.salesforce_id, **i.values} for i in ready]
     skills: dict[str, tuple[int, str]] = {}
     if model is Volunteer:
@@ -515,13 +518,11 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     if spec.key in PARTICIPATION_KINDS:
         result.queued += _pending_write(spec, pending)
         _pending_clear([i.salesforce_id for i in ready])
+        changed = [i for i in ready if i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids]
         for attname, target in (("volunteer_id", result.touched_volunteers), ("event_id", result.touched_events)):
-            target.update(
-                i.values[attname]
-                for i in ready
-                if i.values.get(attname)
-                and (i.salesforce_id in result.stored_ids and i.salesforce_id not in unchanged_sf_ids)
-            )
+            if attname in refs:
+                target.update(i.values[attname] for i in changed if i.values.get(attname))
+                target.update(ref for i in changed if (ref := left.get(i.salesforce_id, {}).get(attname)))
     # The search texts whatever this page changed feeds: volunteers rewritten (a new volunteer's is
     # current already) or whose skills changed, members of renamed organizations, both volunteers of
     # a changed affiliation.
@@ -553,6 +554,19 @@ def _affiliations_single_primary(items: list[sfm.Mapped]) -> set[str]:
     cleared = set(old.values_list("salesforce_id", flat=True))
     old.update(is_primary=False)
     return cleared  # written here: counted as updated even though the upsert then finds them unchanged
+
+
+def _stored_refs(model, items: list[sfm.Mapped], attnames: list[str]) -> dict[str, dict[str, int | None]]:
+    """{Salesforce id: {attname: stored value}} of the page's rows already stored (none on a first sync)."""
+    if not attnames:
+        return {}
+    found = rows_for_keys(
+        model._meta.db_table,
+        "salesforce_id",
+        [i.salesforce_id for i in items],
+        columns=", ".join(f"t.{a}" for a in attnames),
+    )
+    return {row[0]: dict(zip(attnames, row[1:], strict=True)) for row in found}
 
 
 def _affiliations_volunteers(items: list[sfm.Mapped]) -> dict[str, int]:
