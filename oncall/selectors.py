@@ -13,17 +13,19 @@ from .models import Assignment, EscalationContact, Member, Override, PhoneVerifi
 SHOWN_OVERRIDES = (Override.Status.ACTIVE, Override.Status.COMPLETED)
 
 
-_SHOWN_OVERRIDES = Prefetch(
-    "overrides",
-    queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
-    .select_related("member", "original_member")
-    .order_by("-created_at"),
-    to_attr="shown_overrides",
-)
+def _shown_overrides() -> Prefetch:
+    """A new Prefetch each time: prefetching marks its queryset (hints, sticky filter)."""
+    return Prefetch(
+        "overrides",
+        queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
+        .select_related("member", "original_member")
+        .order_by("-created_at"),
+        to_attr="shown_overrides",
+    )
 
 
 def with_overrides(qs: QuerySet) -> QuerySet:
-    return qs.select_related("member", "shift").prefetch_related(_SHOWN_OVERRIDES)
+    return qs.select_related("member", "shift").prefetch_related(_shown_overrides())
 
 
 def assignment_list(
@@ -86,7 +88,7 @@ def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
         .order_by("starts_at")[:2]
     )
     # The overrides are read only when one of the two has any (most of the time neither does).
-    prefetch_related_objects([row for row in rows if row.overridden], _SHOWN_OVERRIDES)
+    prefetch_related_objects([row for row in rows if row.overridden], _shown_overrides())
     for row in rows:
         if not row.overridden:
             row.shown_overrides = []
