@@ -170,7 +170,9 @@ THROTTLE_RATES = {
     "job_starts": env("THROTTLE_RATE_JOB_STARTS", default="30/minute"),
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Session rows in the database, read through the shared cache; a Redis outage falls back to the
+# database (project/sessions.py).
+SESSION_ENGINE = "project.sessions"
 
 # --- Auth
 AUTHENTICATION_BACKENDS = [
