@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from project import sessions
-from project import urls as _urls  # noqa: F401 — the tasks register before own_redis resets Celery's pools
+from project import urls as _urls  # noqa: F401 - the tasks register before own_redis resets Celery's pools
 from tests.quality.own_redis import own_redis_serving
 
 pytestmark = [pytest.mark.failure, pytest.mark.django_db]
