@@ -1,15 +1,45 @@
 """Shared fixtures: one persona per role, API clients, eager Celery, fast hashing, and a guard
 that fails any test which logs an ERROR it did not declare."""
 
+import copy
 import logging
+import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from project import celery_app
 from project.authentication import api_token_create
 from project.roles import ADMINISTRATOR, COORDINATOR, STAFF, VIEWER, user_set_role
+
+
+def _worker_cache_location(backend: str, location: str, index: int) -> str:
+    if backend.endswith("RedisCache"):
+        url = urlsplit(location)
+        database = (int(url.path.strip("/") or 0) + index) % 16
+        return urlunsplit(url._replace(path=f"/{database}"))
+    return f"{location}-{index}" if backend.endswith("FileBasedCache") else location
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_this_worker():
+    """Each test process (pytest-xdist worker) has a cache of its own (a Redis database, a cache
+    folder): a test that clears the cache would otherwise empty the other worker's too, turning a warm
+    session cold between two requests of a test that counts queries."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        yield
+        return
+    index = int(worker.removeprefix("gw"))
+    caches = copy.deepcopy(django_settings.CACHES)
+    for conf in caches.values():
+        conf["LOCATION"] = _worker_cache_location(conf["BACKEND"], conf["LOCATION"], index)
+    with override_settings(CACHES=caches):
+        yield
 
 
 @pytest.fixture(autouse=True)
