@@ -125,3 +125,43 @@ def test_non_staff_user_gets_403_from_admin(client, staff_user):
     client.force_login(staff_user)
     response = client.get("/admin/", follow=True)
     assert response.status_code == 403
+
+
+def test_a_page_reads_the_users_permissions_with_the_user(client, staff_user, django_assert_num_queries):
+    """One query gives the signed-in user and every permission of theirs and their groups' (Django runs
+    three), the same set ModelBackend computes; a permission taken away counts on the next page."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.backends import ModelBackend as DjangoBackend
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from project.authentication import ModelBackend
+
+    extra = Permission.objects.get(codename="view_job")
+    staff_user.user_permissions.add(extra)
+    expected = DjangoBackend().get_all_permissions(get_user_model().objects.get(pk=staff_user.pk))
+    assert "project.view_job" in expected and "volunteers.view_volunteer" in expected
+    with django_assert_num_queries(1):
+        user = ModelBackend().get_user(staff_user.pk)
+        assert user.has_perm("project.view_job") and user.has_perms(["volunteers.view_volunteer"])
+    assert user._perm_cache == expected
+    loner = get_user_model().objects.create_user("loner", password="pw")
+    assert ModelBackend().get_user(loner.pk)._perm_cache == set()
+
+    client.force_login(staff_user)
+    assert client.get("/volunteers/directory/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/volunteers/directory/").status_code == 200
+    reading_permissions = [q["sql"] for q in captured.captured_queries if "auth_permission" in q["sql"]]
+    assert len(reading_permissions) == 1 and reading_permissions[0].startswith('SELECT "auth_user"."id"')
+    group = Group.objects.get(user=staff_user)
+    group.permissions.remove(Permission.objects.get(codename="view_contact_details"))
+    assert client.get("/volunteers/directory/").status_code == 403
+
+
+def test_an_inactive_users_session_signs_nobody_in(client, staff_user):
+    client.force_login(staff_user)
+    staff_user.is_active = False
+    staff_user.save(update_fields=["is_active"])
+    assert client.get("/volunteers/directory/").status_code == 302
