@@ -162,3 +162,89 @@ def test_table_dates_are_in_the_current_time_zone():
     with timezone.override("America/Chicago"):
         assert (tables.day(moment), tables.day_and_time(moment)) == ("Mon 7 Dec 2026", "Mon 7 Dec 2026, 17:30")
     assert (tables.day(None), tables.day(date(2026, 12, 8))) == ("", "Tue 8 Dec 2026")
+
+
+class _TemplatesOnly(CrewbaseFormRenderer):
+    """The same layout rendered by its templates alone: the definition the Python writers follow."""
+
+    def render(self, template_name, context, request=None):
+        return TemplatesSetting.render(self, template_name, context, request)
+
+
+class Layout(forms.Form):
+    required_css_class = "required"
+    name = forms.CharField(help_text="Your <b>full</b> name", label="Name & title")
+    agree = forms.BooleanField(required=False, label="I agree <now>")
+    colour = forms.ChoiceField(choices=[("r", "Red"), ("g", "Green")], widget=forms.RadioSelect)
+    kinds = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple)
+    when = forms.DateField(required=False, label="When?")
+    secret = forms.CharField(widget=forms.HiddenInput, required=False)
+    unlabelled = forms.CharField(required=False, label="")
+
+    def clean(self):
+        if self.cleaned_data.get("name") == "clash":
+            raise forms.ValidationError("Name & colour <clash>.")
+        return self.cleaned_data
+
+
+class OnlyHidden(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+def _site_forms() -> list[type[forms.BaseForm]]:
+    """Every form class of the site's apps that can be built without arguments."""
+    import importlib
+    import pkgutil
+
+    found = []
+    for app in ("project", "volunteers", "scheduling", "oncall", "expenses"):
+        for info in pkgutil.walk_packages(importlib.import_module(app).__path__, f"{app}."):
+            if info.name.endswith("forms") or info.name.endswith(".forms"):
+                module = importlib.import_module(info.name)
+                for value in vars(module).values():
+                    if (
+                        isinstance(value, type)
+                        and issubclass(value, forms.BaseForm)
+                        and value.__module__ == module.__name__
+                    ):
+                        found.append(value)
+    return found
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "form_class, data",
+    [
+        (Layout, None),
+        (Layout, {}),
+        (Layout, {"name": "clash", "colour": "r", "kinds": ["a"], "when": "x", "secret": "s", "agree": "on"}),
+        (Layout, {"name": "Ada", "colour": "g", "kinds": ["a", "b"], "secret": "<s>"}),
+        (OnlyHidden, None),
+        (OnlyHidden, {}),
+        (Choices, {"count": "x"}),
+        (DirectoryForm, {"q": '<b>"x"</b>', "organization": "999"}),
+    ],
+)
+def test_form_layout_is_the_templates_layout(form_class, data):
+    form = form_class(data, renderer=CrewbaseFormRenderer())
+    fast = str(form)
+    form.renderer = _TemplatesOnly()
+    assert fast == str(form)
+    if data is not None and not form.is_valid():
+        assert 'class="errorlist' in fast
+
+
+@pytest.mark.django_db
+def test_every_site_form_renders_as_its_templates():
+    built = 0
+    for form_class in _site_forms():
+        for data in (None, {}):
+            try:
+                form = form_class(data)
+            except TypeError:  # needs arguments (a user, an instance): covered by its page's tests
+                break
+            fast = str(form)
+            form.renderer = _TemplatesOnly()
+            assert fast == str(form), form_class.__name__
+            built += 1
+    assert built >= 20
