@@ -16,11 +16,13 @@ nothing else is trusted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.encoding import force_str
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -71,6 +73,19 @@ def cell_html(value: object) -> str:
     if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
         return localize(value)
     return conditional_escape(value)
+
+
+@functools.cache
+def _choice_labels(model: type, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def choice_label(instance, field_name: str) -> object:
+    """`instance.get_<field>_display()`, without rebuilding the field's choices on every call (Django
+    does, which for a page of rows cost more than the rest of the cell): the label, or the stored
+    value when it has none."""
+    value = getattr(instance, field_name)
+    return force_str(_choice_labels(type(instance), field_name).get(value, value), strings_only=True)
 
 
 def link(href: str, text: object) -> SafeString:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from project.dates import month_from_query, month_neighbours
 from project.permissions import permission_require, permission_required_page
-from project.tables import Column, Table, badges, day, day_and_time, link
+from project.tables import Column, Table, badges, choice_label, day, day_and_time, link
 from project.templatetags.crewbase_ui import badge, pk_url
 
 from . import exports, reports, rules, selectors, services
@@ -89,6 +89,21 @@ DIRECTORY_COLUMNS = [
 ]
 
 
+# What a directory row shows: the page loads these columns only (not the search text, notes, sync
+# and audit fields).
+DIRECTORY_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "exclude_from_reports",
+    "local_status",
+    "status",
+    "times_volunteered",
+    "last_volunteered_on",
+)
+
+
 def _directory_table(volunteers: list[Volunteer]) -> Table:
     details = selectors.volunteer_list_details(volunteer_ids=[v.pk for v in volunteers])
     rows = []
@@ -102,8 +117,8 @@ def _directory_table(volunteers: list[Volunteer]) -> Table:
                 details.organizations.get(v.pk, ""),
                 f"{v.title} · {v.department}" if v.department else v.title,
                 badges(details.skills.get(v.pk, ())),
-                v.get_local_status_display(),
-                v.get_status_display(),
+                choice_label(v, "local_status"),
+                choice_label(v, "status"),
                 v.times_volunteered,
                 day(v.last_volunteered_on) or "—",
             ]
@@ -117,7 +132,7 @@ def directory(request):
     # A text search reads the trigram-indexed search text: the count and the page (an index walk in
     # the sort's order that stops after the page) are each cheaper than one windowed query over
     # every match, which must join and sort them all.
-    page = Paginator(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(volunteers.only(*DIRECTORY_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -145,8 +160,8 @@ def directory_export(request):
             v.title,
             v.department,
             "; ".join(s.skill.name for s in v.volunteer_skills.all()),
-            v.get_local_status_display(),
-            v.get_status_display(),
+            choice_label(v, "local_status"),
+            choice_label(v, "status"),
             v.times_volunteered,
             v.last_volunteered_on or "",
         ]
@@ -221,15 +236,28 @@ EVENT_COLUMNS = [
 ]
 
 
+# What an event row shows: the page loads these columns only.
+EVENT_LIST_FIELDS = (
+    "start",
+    "title",
+    "event_type",
+    "format",
+    "status",
+    "school__name",
+    "registered_count",
+    "attended_count",
+)
+
+
 def _event_table(events: list[Event]) -> Table:
     districts = selectors.event_district_names(event_ids=[e.pk for e in events])
     rows = [
         [
             day_and_time(e.start),
             link(pk_url("volunteers:event_detail", e.pk), e.title),
-            e.get_event_type_display(),
-            e.get_format_display(),
-            badge(e.status, e.get_status_display()),
+            choice_label(e, "event_type"),
+            choice_label(e, "format"),
+            badge(e.status, choice_label(e, "status")),
             (e.school.name if e.school else "") or "—",
             ", ".join(districts.get(e.pk, ())),
             e.registered_count,
@@ -246,6 +274,7 @@ def event_list(request):
     # A text search scans every event: its total comes with the page (not for DISTINCT rows,
     # whose window would count the duplicates).
     searching = form.is_bound and form.is_valid() and form.cleaned_data["q"] and not events.query.distinct
+    events = events.only(*EVENT_LIST_FIELDS)
     page = (SearchPaginator if searching else Paginator)(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -263,9 +292,9 @@ def event_export(request):
         [
             e.start.date(),
             e.title,
-            e.get_event_type_display(),
-            e.get_format_display(),
-            e.get_status_display(),
+            choice_label(e, "event_type"),
+            choice_label(e, "format"),
+            choice_label(e, "status"),
             e.school.name if e.school else "",
             "; ".join(d.name for d in e.districts.all()),
             e.registered_count,
@@ -371,7 +400,7 @@ def event_candidates(request, pk: int):
                     v.title,
                     v.times_volunteered,
                     v.last_volunteered_on or "",
-                    v.get_local_status_display(),
+                    choice_label(v, "local_status"),
                     s.total,
                     "; ".join(f"{k} +{b}" for k, b in s.breakdown.items()),
                 ]

@@ -15,7 +15,7 @@ from django.utils.formats import localize
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from project.tables import Column, Table, badges, day, link
+from project.tables import Column, Table, badges, choice_label, day, link
 from project.templatetags.crewbase_format import as_time
 from project.templatetags.crewbase_ui import pk_url, reverse_cached
 
@@ -64,8 +64,8 @@ def _expense_table(expenses: list[Expense]) -> Table:
                 when,
                 e.restaurant.display_name,
                 (e.category.name if e.category else "") or "—",
-                e.get_meal_type_display() or "—",
-                e.get_order_type_display() or "—",
+                choice_label(e, "meal_type") or "—",
+                choice_label(e, "order_type") or "—",
                 e.party_size,
                 badges(tags.get(e.pk, ())),
                 amount,

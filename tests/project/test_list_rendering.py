@@ -248,3 +248,20 @@ def test_every_site_form_renders_as_its_templates():
             assert fast == str(form), form_class.__name__
             built += 1
     assert built >= 20
+
+
+@pytest.mark.django_db
+def test_choice_label_is_djangos_display_text():
+    from expenses.models import Expense
+    from project.tables import choice_label
+    from volunteers.models import Event, Volunteer
+
+    for value, _ in Event._meta.get_field("status").flatchoices:
+        event = Event(status=value, event_type="", format="")
+        assert choice_label(event, "status") == event.get_status_display() != ""
+        assert type(choice_label(event, "status")) is str
+    volunteer = Volunteer(local_status="not-a-choice")
+    assert choice_label(volunteer, "local_status") == volunteer.get_local_status_display() == "not-a-choice"
+    expense = Expense(meal_type="", order_type=None)
+    assert choice_label(expense, "meal_type") == expense.get_meal_type_display()
+    assert choice_label(expense, "order_type") == expense.get_order_type_display()
