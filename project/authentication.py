@@ -3,13 +3,16 @@ signed-in user's permissions, read in the same query as the user (session) or th
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -35,31 +38,40 @@ def api_token_revoke(*, token: ApiToken) -> None:
         token.save(update_fields=["revoked_at"])
 
 
-class _JoinedCodes(Subquery):
-    """The rows of a one-column ("code") subquery joined with commas, as one value (NULL without rows)."""
+@functools.cache
+def _permission_codes_sql(vendor: str) -> str:
+    """The correlated subquery behind `permission_codes`, written once per database vendor (built by
+    the ORM on every request, its expressions cost more than the query)."""
+    user_model = get_user_model()
+    q = connection.ops.quote_name
+    user = f"{q(user_model._meta.db_table)}.{q(user_model._meta.pk.column)}"
+    own = user_model.user_permissions.through._meta.db_table
+    membership = user_model.groups.through._meta.db_table
+    granted = Group.permissions.through._meta.db_table
+    code = "ct.app_label || '.' || p.codename"
 
-    output_field = CharField()
+    def permission(link: str) -> str:
+        return (
+            f"JOIN {q(Permission._meta.db_table)} p ON p.id = {link}.permission_id"
+            f" JOIN {q(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id"
+        )
 
-    def as_sql(self, compiler, connection, template=None, **extra_context):
-        join = "string_agg" if connection.vendor == "postgresql" else "group_concat"
-        template = f"(SELECT {join}(code, ',') FROM (%(subquery)s) codes)"  # noqa: S608 - a function name # nosec B608
-        return super().as_sql(compiler, connection, template=template, **extra_context)
-
-
-def permission_codes(user_ref: str) -> _JoinedCodes:
-    """Every permission of the user `user_ref` points at (their own and their groups'), as the
-    comma-joined "app_label.codename" ModelBackend checks: an annotation, so the permissions come
-    with the query that reads the user."""
-    user = OuterRef(OuterRef(user_ref))
-    own = get_user_model().user_permissions.through.objects.filter(user_id=user).values("permission_id")
-    grouped = Group.permissions.through.objects.filter(group__user=user).values("permission_id")
-    codes = (
-        Permission.objects.filter(Q(pk__in=own) | Q(pk__in=grouped))
-        .annotate(code=Concat("content_type__app_label", Value("."), "codename", output_field=CharField()))
-        .order_by()
-        .values("code")
+    join = "string_agg" if vendor == "postgresql" else "group_concat"
+    return (
+        f"SELECT {join}(code, ',') FROM ("  # noqa: S608 - table names from model metadata # nosec B608
+        f"SELECT {code} AS code FROM {q(own)} up {permission('up')} WHERE up.user_id = {user}"
+        f" UNION SELECT {code} FROM {q(membership)} ug JOIN {q(granted)} gp ON gp.group_id = ug.group_id"
+        f" {permission('gp')} WHERE ug.user_id = {user}) codes"
     )
-    return _JoinedCodes(codes)
+
+
+def permission_codes() -> RawSQL:
+    """Every permission of the user row in the query (their own and their groups'), as the
+    comma-joined "app_label.codename" ModelBackend checks: an annotation, so the permissions come
+    with the query that reads the user (`User.objects` or a `select_related("user")`, where the
+    user's table keeps its name)."""
+    sql = _permission_codes_sql(connection.vendor)
+    return RawSQL(sql, (), output_field=CharField())  # noqa: S611 - fixed SQL, no parameters # nosec B611
 
 
 def permissions_attach(user, codes: str | None) -> None:
@@ -76,10 +88,7 @@ class ModelBackend(backends.ModelBackend):
 
     def get_user(self, user_id):
         user = (
-            get_user_model()
-            ._default_manager.annotate(permission_codes=permission_codes("pk"))
-            .filter(pk=user_id)
-            .first()
+            get_user_model()._default_manager.annotate(permission_codes=permission_codes()).filter(pk=user_id).first()
         )
         if user is None or not self.user_can_authenticate(user):
             return None
@@ -102,7 +111,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         token = (
             ApiToken.objects.select_related("user")
-            .annotate(permission_codes=permission_codes("user_id"))
+            .annotate(permission_codes=permission_codes())
             .filter(token_hash=hash_token(raw))
             .first()
         )
