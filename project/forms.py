@@ -15,7 +15,8 @@ class ListedChoiceIterator(ModelChoiceIterator):
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField for a short list of options (see ListedChoiceIterator)."""
+    """A ModelChoiceField for a short list of options (see ListedChoiceIterator). Give it a queryset
+    with `.only(...)` the columns its labels show: a filter's options need no other column."""
 
     iterator = ListedChoiceIterator
 

@@ -31,8 +31,8 @@ class DirectoryForm(forms.Form):
         label="Search",
         help_text="Every word must match a name, organization, title, department or skill.",
     )
-    organization = ListedModelChoiceField(queryset=Organization.objects.order_by("name"), required=False)
-    skill = ListedModelChoiceField(queryset=Skill.objects.order_by("name"), required=False)
+    organization = ListedModelChoiceField(queryset=Organization.objects.only("name").order_by("name"), required=False)
+    skill = ListedModelChoiceField(queryset=Skill.objects.only("name").order_by("name"), required=False)
     local_status = forms.ChoiceField(choices=[("", "Any")] + LocalStatus.choices, required=False)
     active = forms.ChoiceField(choices=[("", "Any"), ("yes", "Active"), ("no", "Not active")], required=False)
     sort = forms.ChoiceField(
@@ -56,7 +56,7 @@ class EventFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any")] + EventStatus.choices, required=False)
     event_type = forms.ChoiceField(choices=[("", "Any")] + EventType.choices, required=False, label="Type")
     format = forms.ChoiceField(choices=[("", "Any")] + EventFormat.choices, required=False)
-    district = ListedModelChoiceField(queryset=District.objects.order_by("name"), required=False)
+    district = ListedModelChoiceField(queryset=District.objects.only("name").order_by("name"), required=False)
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
 
