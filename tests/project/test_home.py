@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from oncall.services import schedule_generate
+from oncall.models import Assignment
+from oncall.selectors import assignment_effective_member, on_call_at
+from oncall.services import override_cancel, override_create, schedule_generate
 from project.home import HomePanel, home_panels
 from project.models import Job
 from tests.expenses.factories import ExpenseFactory, RestaurantFactory
@@ -58,6 +60,10 @@ def add_day(*, n: int, owner) -> dict:
 
 def panel_ids(html: str) -> list[str]:
     return re.findall(r'<section class="card panel" id="(panel-[a-z]+)"', html)
+
+
+def panel_html(html: str, key: str) -> str:
+    return re.search(rf'<section class="card panel" id="panel-{key}".*?</section>', html, re.S).group(0)
 
 
 @pytest.mark.parametrize(
@@ -139,3 +145,53 @@ def test_home_page_query_count_does_not_grow(client, coordinator, django_assert_
     with CaptureQueriesContext(connection) as six:
         client.get("/")
     assert len(one) == len(six)
+
+
+def test_oncall_panel_shows_who_covers_the_current_occurrence(client, coordinator):
+    """The latest active or completed override wins (assignment_effective_member); a cancelled one
+    gives the occurrence back to the rostered member."""
+    made = add_day(n=2, owner=coordinator)
+    rostered = made["members"][0]
+    cover = MemberFactory(team=rostered.team, name="Cover Person", rotation_order=1)
+    now = timezone.now()
+    current = Assignment.objects.get(team=rostered.team, starts_at__lte=now, ends_at__gt=now)
+    client.force_login(coordinator)
+
+    override = override_create(assignment=current, member=cover, reason="swap")
+    panel = panel_html(client.get("/").content.decode(), "oncall")
+    assert "Cover Person" in panel and rostered.name not in panel
+    assert made["members"][1].name in panel  # the other team, without an override
+    assert panel.count("status-pending") == 1  # one "covering" badge, on the covered team's row
+
+    override_cancel(override=override)
+    panel = panel_html(client.get("/").content.decode(), "oncall")
+    assert rostered.name in panel and "Cover Person" not in panel and "status-pending" not in panel
+
+    override_create(assignment=current, member=cover, reason="second swap")
+    rows = on_call_at(at=now)
+    expected = {
+        a.team.name: assignment_effective_member(a).name
+        for a in Assignment.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("team")
+    }
+    assert {r["team_name"]: r["covering_name"] or r["member_name"] for r in rows} == expected
+    assert expected[rostered.team.name] == "Cover Person"
+
+
+def test_quality_panel_counts_every_open_flag_and_shows_the_latest(client, viewer):
+    for i in range(7):
+        DataQualityFlag.objects.create(
+            entity_type="volunteer", entity_key=f"Q{i}", issue_type="missing_email", message=f"Open flag {i}"
+        )
+    DataQualityFlag.objects.create(
+        entity_type="volunteer",
+        entity_key="R",
+        issue_type="missing_email",
+        message="Resolved flag",
+        status=DataQualityFlag.Status.RESOLVED,
+    )
+    client.force_login(viewer)
+    panel = panel_html(client.get("/").content.decode(), "quality")
+    assert '<p class="stat-value">7</p>' in panel  # every open flag, not the five shown nor the resolved one
+    shown = re.findall(r"Open flag (\d)", panel)
+    assert shown == ["6", "5", "4", "3", "2"]  # newest first
+    assert "Resolved flag" not in panel
