@@ -195,3 +195,17 @@ def test_quality_panel_counts_every_open_flag_and_shows_the_latest(client, viewe
     shown = re.findall(r"Open flag (\d)", panel)
     assert shown == ["6", "5", "4", "3", "2"]  # newest first
     assert "Resolved flag" not in panel
+
+
+def test_jobs_panel_shows_the_visible_jobs_still_going(client, viewer, admin_user):
+    """Queued and running jobs only; a user without view_job sees their own, the Administrator all."""
+    Job.objects.create(kind="tests.theirs_running", status=Job.Status.RUNNING, created_by=admin_user, progress=40)
+    Job.objects.create(kind="tests.mine_queued", status=Job.Status.QUEUED, created_by=viewer)
+    Job.objects.create(kind="tests.mine_done", status=Job.Status.SUCCEEDED, created_by=viewer)
+    client.force_login(viewer)
+    panel = panel_html(client.get("/").content.decode(), "jobs")
+    assert "Mine queued" in panel and "Theirs running" not in panel and "Mine done" not in panel
+    client.force_login(admin_user)
+    panel = panel_html(client.get("/").content.decode(), "jobs")
+    assert "Mine queued" in panel and "Theirs running" in panel and 'value="40"' in panel
+    assert "Mine done" not in panel
