@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.urls import reverse
 
 from project.home import HomePanel
@@ -12,10 +13,15 @@ SHOWN = 5
 
 
 def panel(request) -> HomePanel | None:
-    """Everyone keeps their own expenses (the pages ask only for a sign-in); two queries."""
+    """Everyone keeps their own expenses (the pages ask only for a sign-in); one query of plain
+    values (no tags: the panel does not show them)."""
     if not request.user.is_authenticated:
         return None
-    recent = list(expense_list_for_user(request.user).order_by("-date", "-id")[:SHOWN])
+    recent = list(
+        expense_list_for_user(request.user, tags=False)
+        .order_by("-date", "-id")
+        .values("pk", "date", "kind", "amount", restaurant_name=F("restaurant__name"))[:SHOWN]
+    )
     return HomePanel(
         key="expenses",
         title="Your recent expenses",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
 from .models import Assignment, EscalationContact, Member, Override, PhoneVerification, SmsMessage, Team
 
@@ -57,6 +57,19 @@ def assignment_override(assignment: Assignment) -> Override | None:
 def assignment_effective_member(assignment: Assignment) -> Member:
     override = assignment_override(assignment)
     return override.member if override else assignment.member
+
+
+def on_call_at(*, at: datetime) -> list[dict]:
+    """Every team's occurrence under way at `at`, by team name: `team_name`, `ends_at`, the
+    rostered `member_name` and `covering_name`, the member of the latest shown override (as
+    assignment_override), None without one. One query of plain values, whatever the teams."""
+    covering = Override.objects.filter(assignment=OuterRef("pk"), status__in=SHOWN_OVERRIDES).order_by("-created_at")
+    return list(
+        Assignment.objects.filter(starts_at__lte=at, ends_at__gt=at)
+        .annotate(covering_name=Subquery(covering.values("member__name")[:1]))
+        .order_by("team__name", "starts_at")
+        .values("ends_at", "covering_name", team_name=F("team__name"), member_name=F("member__name"))
+    )
 
 
 @dataclass

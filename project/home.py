@@ -4,7 +4,8 @@
 (one `home.py` per app); `project/` never imports an app, it loads each with `import_string`.
 A panel returns None when the user may not see what it shows (the same model permissions as the
 page it links to), so each role sees only its panels. Each panel runs a constant number of
-queries, whatever the data (tests/project/test_home.py counts them).
+queries, whatever the data, one where it can: the page is the first every user opens, and each
+query costs more in building and compiling than in running (tests/project/test_home.py counts them).
 """
 
 from __future__ import annotations

@@ -28,8 +28,7 @@ from .dates import BadCalendarQuery
 from .forms import TokenForm
 from .health import health_report
 from .home import home_panels
-from .models import Job
-from .selectors import job_list_for_user
+from .selectors import job_list_for_user, running_job_list_for_user
 
 
 def _safe_next(request, default: str) -> str:
@@ -42,14 +41,13 @@ def _safe_next(request, default: str) -> str:
 @login_required
 def home(request):
     """The day at a glance: each app's panel the user may see (settings.HOME_PANELS), then jobs."""
-    running = job_list_for_user(request.user).filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
     return render(
         request,
         "project/home.html",
         {
             "today": timezone.localdate(),
             "panels": home_panels(request),
-            "running_jobs": list(running.order_by("-created_at")[:5]),
+            "running_jobs": list(running_job_list_for_user(request.user)[:5]),
         },
     )
 

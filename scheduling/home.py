@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,13 +17,20 @@ DUE_SOON_DAYS = 3
 
 
 def panel(request) -> HomePanel | None:
-    """Two queries: today's schedules (with event and employee) and the open events due soon."""
+    """Two queries of plain values: today's schedules (event and employee names) and the open
+    events due soon, one row more than shown to tell whether there are more."""
     if not request.user.has_perm("scheduling.view_event"):
         return None
     today = timezone.localdate()
-    scheduled = list(schedule_list(start=today, end=today)[: SHOWN + 1])
+    scheduled = list(
+        schedule_list(start=today, end=today).values(
+            "start_at", event_name=F("event__name"), employee_name=F("employee__name")
+        )[: SHOWN + 1]
+    )
     due_soon = list(
-        unscheduled_event_list().filter(due_at__lt=local_midnight(today + timedelta(days=DUE_SOON_DAYS)))[: SHOWN + 1]
+        unscheduled_event_list()
+        .filter(due_at__lt=local_midnight(today + timedelta(days=DUE_SOON_DAYS)))
+        .values("pk", "name", "due_at")[: SHOWN + 1]
     )
     return HomePanel(
         key="scheduling",

@@ -14,9 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from oncall.services import schedule_generate
+from oncall.models import Assignment
+from oncall.selectors import assignment_effective_member, on_call_at
+from oncall.services import override_cancel, override_create, schedule_generate
 from project.home import HomePanel, home_panels
 from project.models import Job
+from project.views import home
 from tests.expenses.factories import ExpenseFactory, RestaurantFactory
 from tests.oncall.factories import MemberFactory, TeamFactory, default_pattern
 from tests.scheduling.factories import EventFactory, ScheduleFactory, local
@@ -58,6 +61,10 @@ def add_day(*, n: int, owner) -> dict:
 
 def panel_ids(html: str) -> list[str]:
     return re.findall(r'<section class="card panel" id="(panel-[a-z]+)"', html)
+
+
+def panel_html(html: str, key: str) -> str:
+    return re.search(rf'<section class="card panel" id="panel-{key}".*?</section>', html, re.S).group(0)
 
 
 @pytest.mark.parametrize(
@@ -108,9 +115,10 @@ def test_panels_come_from_the_setting_in_its_order(rf, coordinator, settings):
 
 
 @pytest.mark.parametrize(
-    "path", ["oncall.home.panel", "scheduling.home.panel", "volunteers.home.panel", "expenses.home.panel"]
+    ("path", "queries"),
+    [("oncall.home.panel", 1), ("scheduling.home.panel", 2), ("volunteers.home.panel", 1), ("expenses.home.panel", 1)],
 )
-def test_each_panel_runs_a_constant_number_of_queries(path, admin_user):
+def test_each_panel_runs_a_constant_number_of_queries(path, queries, admin_user):
     """Permissions are cached on the user first so only the panel's own queries are counted."""
     build = import_string(path)
     request = RequestFactory().get("/")
@@ -126,8 +134,28 @@ def test_each_panel_runs_a_constant_number_of_queries(path, admin_user):
     one, panel = count()
     add_day(n=4, owner=admin_user)
     five, panel_five = count()
-    assert one == five and one <= 3
+    assert one == five == queries
     assert panel.template and panel_five.url
+
+
+def test_home_view_runs_six_queries_whatever_the_data(rf, admin_user):
+    """The panels' five (on call, today's schedules, events due soon, flags, expenses) and the
+    running jobs: counted on the view alone, the session and sign-in being the middleware's."""
+    request = rf.get("/")
+    request.user = admin_user
+    admin_user.get_all_permissions()
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = home(request).content.decode()
+        return len(queries), html
+
+    add_day(n=1, owner=admin_user)
+    one, _ = count()
+    made = add_day(n=6, owner=admin_user)
+    seven, html = count()
+    assert one == seven == 6
+    assert panel_ids(html) == ALL_PANELS and made["restaurants"][0] in html
 
 
 def test_home_page_query_count_does_not_grow(client, coordinator, django_assert_max_num_queries):
@@ -139,3 +167,67 @@ def test_home_page_query_count_does_not_grow(client, coordinator, django_assert_
     with CaptureQueriesContext(connection) as six:
         client.get("/")
     assert len(one) == len(six)
+
+
+def test_oncall_panel_shows_who_covers_the_current_occurrence(client, coordinator):
+    """The latest active or completed override wins (assignment_effective_member); a cancelled one
+    gives the occurrence back to the rostered member."""
+    made = add_day(n=2, owner=coordinator)
+    rostered = made["members"][0]
+    cover = MemberFactory(team=rostered.team, name="Cover Person", rotation_order=1)
+    now = timezone.now()
+    current = Assignment.objects.get(team=rostered.team, starts_at__lte=now, ends_at__gt=now)
+    client.force_login(coordinator)
+
+    override = override_create(assignment=current, member=cover, reason="swap")
+    panel = panel_html(client.get("/").content.decode(), "oncall")
+    assert "Cover Person" in panel and rostered.name not in panel
+    assert made["members"][1].name in panel  # the other team, without an override
+    assert panel.count("status-pending") == 1  # one "covering" badge, on the covered team's row
+
+    override_cancel(override=override)
+    panel = panel_html(client.get("/").content.decode(), "oncall")
+    assert rostered.name in panel and "Cover Person" not in panel and "status-pending" not in panel
+
+    override_create(assignment=current, member=cover, reason="second swap")
+    rows = on_call_at(at=now)
+    expected = {
+        a.team.name: assignment_effective_member(a).name
+        for a in Assignment.objects.filter(starts_at__lte=now, ends_at__gt=now).select_related("team")
+    }
+    assert {r["team_name"]: r["covering_name"] or r["member_name"] for r in rows} == expected
+    assert expected[rostered.team.name] == "Cover Person"
+
+
+def test_quality_panel_counts_every_open_flag_and_shows_the_latest(client, viewer):
+    for i in range(7):
+        DataQualityFlag.objects.create(
+            entity_type="volunteer", entity_key=f"Q{i}", issue_type="missing_email", message=f"Open flag {i}"
+        )
+    DataQualityFlag.objects.create(
+        entity_type="volunteer",
+        entity_key="R",
+        issue_type="missing_email",
+        message="Resolved flag",
+        status=DataQualityFlag.Status.RESOLVED,
+    )
+    client.force_login(viewer)
+    panel = panel_html(client.get("/").content.decode(), "quality")
+    assert '<p class="stat-value">7</p>' in panel  # every open flag, not the five shown nor the resolved one
+    shown = re.findall(r"Open flag (\d)", panel)
+    assert shown == ["6", "5", "4", "3", "2"]  # newest first
+    assert "Resolved flag" not in panel
+
+
+def test_jobs_panel_shows_the_visible_jobs_still_going(client, viewer, admin_user):
+    """Queued and running jobs only; a user without view_job sees their own, the Administrator all."""
+    Job.objects.create(kind="tests.theirs_running", status=Job.Status.RUNNING, created_by=admin_user, progress=40)
+    Job.objects.create(kind="tests.mine_queued", status=Job.Status.QUEUED, created_by=viewer)
+    Job.objects.create(kind="tests.mine_done", status=Job.Status.SUCCEEDED, created_by=viewer)
+    client.force_login(viewer)
+    panel = panel_html(client.get("/").content.decode(), "jobs")
+    assert "Mine queued" in panel and "Theirs running" not in panel and "Mine done" not in panel
+    client.force_login(admin_user)
+    panel = panel_html(client.get("/").content.decode(), "jobs")
+    assert "Mine queued" in panel and "Theirs running" in panel and 'value="40"' in panel
+    assert "Mine done" not in panel
