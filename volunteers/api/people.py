@@ -113,30 +113,13 @@ class VolunteerSerializer(SalesforceIdMixin, StrictModelSerializer):
         return services.volunteer_update(volunteer=instance, **validated_data)
 
 
-# The list's columns, in VolunteerSerializer's order of readable fields (a test holds them equal).
-LIST_COLUMNS = (
-    "id",
-    "salutation",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "title",
-    "department",
-    "industry",
-    "education",
-    "status",
-    "local_status",
-    "do_not_call",
-    "do_not_contact",
-    "email_opt_out",
-    "exclude_from_reports",
-    "times_volunteered",
-    "first_volunteered_on",
-    "last_volunteered_on",
-    "additional_volunteer_count",
-    "salesforce_id",
-    "last_synced_at",
+# The list's columns: VolunteerSerializer's readable fields stored on the volunteer's rows, in its order
+# (the others, computed or write-only, are shaped by `volunteer_list_rows` or not shown).
+LIST_COLUMNS = tuple(
+    name
+    for name in VolunteerSerializer.Meta.fields
+    if name in {field.name for field in Volunteer._meta.concrete_fields}
+    and not getattr(VolunteerSerializer._declared_fields.get(name), "write_only", False)
 )
 _SYNCED_AT = DateTimeField()
 
