@@ -17,6 +17,7 @@ nothing else is trusted.
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -67,7 +68,10 @@ class Table:
 
 def cell_html(value: object) -> str:
     """A cell's markup: a SafeString as it is, a number as `{{ value }}` shows it (localized),
-    anything else as escaped text (None is empty)."""
+    anything else as escaped text (None is empty). Plain text is escaped by `html.escape`, which is
+    what Django's `escape` calls, without its check for lazy arguments (a third of the cell's cost)."""
+    if type(value) is str:
+        return html.escape(value)
     if value is None:
         return ""
     if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
@@ -94,7 +98,7 @@ def link(href: str, text: object) -> SafeString:
 
 def badges(names: Iterable[object]) -> SafeString:
     """Plain badges, each followed by a space (a list of skills or tags)."""
-    return mark_safe("".join(f'<span class="badge">{conditional_escape(name)}</span> ' for name in names))  # noqa: S308 - escaped # nosec B308 B703
+    return mark_safe("".join(f'<span class="badge">{cell_html(name)}</span> ' for name in names))  # noqa: S308 - escaped # nosec B308 B703
 
 
 def day(value: date | None) -> str:
