@@ -111,13 +111,15 @@ class SyncBusy(Exception):
 # --------------------------------------------------------------------------- lock
 def lock_acquire(name: str, *, ttl: timedelta = LOCK_TTL) -> str | None:
     """Take the lock for `name`; returns an owner token, or None when someone else holds it.
-    A conditional UPDATE is atomic on SQLite and PostgreSQL alike; an expired lock is free."""
-    SyncLock.objects.get_or_create(name=name)
+    A conditional UPDATE is atomic on SQLite and PostgreSQL alike; an expired lock is free.
+    One transaction (one commit to wait for) whether or not the lock row is new."""
     token = uuid.uuid4().hex
     now = timezone.now()
-    taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
-        owner=token, locked_until=now + ttl
-    )
+    with transaction.atomic():
+        SyncLock.objects.get_or_create(name=name)
+        taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
+            owner=token, locked_until=now + ttl
+        )
     return token if taken == 1 else None
 
 
@@ -896,15 +898,16 @@ def sync_object(
             requested=mode,
         )
         started = timezone.now()
-        run = SyncRun.objects.create(
-            object_name=key,
-            mode=effective,
-            requested_mode=mode,
-            started_at=started,
-            watermark=started,
-            modified_since=since,
-            job=job,
-        )
+        with transaction.atomic():  # the row and its history row: one commit
+            run = SyncRun.objects.create(
+                object_name=key,
+                mode=effective,
+                requested_mode=mode,
+                started_at=started,
+                watermark=started,
+                modified_since=since,
+                job=job,
+            )
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
@@ -914,14 +917,17 @@ def sync_object(
 
             def write() -> None:
                 nonlocal mapped
-                mapped.add(write_mapped(spec, list(batch.values()), now=started))
+                # The batch, the run's counts that include it and the lock's lease commit together:
+                # one commit to wait for per batch, and the counts never run ahead of the rows.
+                with transaction.atomic():
+                    mapped.add(write_mapped(spec, list(batch.values()), now=started))
+                    mapped.stored_ids.clear()
+                    _run_save_counts(run, totals, mapped)
+                    lock_extend(key, token)
                 totals.add(mapped)
-                totals.stored_ids.clear()
                 batch.clear()
                 mapped = ChunkResult()
                 gc.collect(0)  # the young objects only (this batch's survivors): no cycle outlives its batch
-                _run_save_counts(run, totals)
-                lock_extend(key, token)
                 if progress:
                     progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
 
@@ -958,23 +964,25 @@ def sync_object(
                 else f"Internal error ({exc.__class__.__name__}); the server log has the details."
             )
             totals.errors.append(_error("INTERNAL", message))
-        if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
-            participation_figures_refresh(
-                volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
-            )
-        run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
-        run.finished_at = timezone.now()
-        _run_save_counts(run, totals, final=True)
+        with transaction.atomic():  # the figures and the run's outcome: one commit
+            if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
+                participation_figures_refresh(
+                    volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
+                )
+            run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
+            run.finished_at = timezone.now()
+            _run_save_counts(run, totals, final=True)
         return run
     finally:
         lock_release(key, token)
 
 
-def _run_save_counts(run: SyncRun, totals: ChunkResult, *, final: bool = False) -> None:
-    run.created, run.updated, run.unchanged = totals.created, totals.updated, totals.unchanged
-    run.skipped, run.failed, run.queued = totals.skipped, totals.failed, totals.queued
-    run.error_count = len(totals.errors) + totals.errors_beyond
-    run.errors = totals.errors[:MAX_ERRORS_STORED]
+def _run_save_counts(run: SyncRun, *results: ChunkResult, final: bool = False) -> None:
+    """Store the run's counts: the sum of `results` (the totals so far and the batch being written)."""
+    for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
+        setattr(run, name, sum(getattr(r, name) for r in results))
+    run.error_count = sum(len(r.errors) + r.errors_beyond for r in results)
+    run.errors = [error for r in results for error in r.errors][:MAX_ERRORS_STORED]
     fields = ["created", "updated", "unchanged", "skipped", "failed", "queued", "error_count", "errors", "updated_at"]
     if final:
         fields += ["status", "finished_at"]
