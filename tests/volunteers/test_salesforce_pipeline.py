@@ -36,6 +36,61 @@ def test_read_ahead_reads_at_most_depth_pages_ahead_of_the_caller():
     pages.close()
 
 
+def test_grouped_read_ahead_hands_over_every_page_ready_at_once():
+    release = threading.Event()
+
+    def pages():
+        yield 1
+        assert release.wait(5)
+        yield from (2, 3, 4)
+
+    reader = read_ahead(pages, lambda page: page, depth=5, grouped=True)
+    assert next(reader) == [1]  # what is ready, without waiting for more
+    release.set()
+    got = []
+    for group in reader:
+        assert group
+        got += group
+    assert got == [2, 3, 4]
+
+
+def test_grouped_read_ahead_raises_after_the_pages_before_the_error():
+    def pages():
+        yield from (1, 2)
+        raise TransientError("Salesforce went away", system="salesforce")
+
+    got = []
+    with pytest.raises(TransientError, match="went away"):
+        for group in read_ahead(pages, lambda page: page, depth=5, grouped=True):
+            got += group
+    assert got == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_run_writes_what_is_mapped_instead_of_waiting_for_a_full_batch(monkeypatch):
+    """The next page only comes once the first one is stored: a run that waited for WRITE_BATCH
+    records before its first write would stall (and fail the wait below)."""
+    first_written = threading.Event()
+    write_mapped = sync.write_mapped
+
+    def writing(spec, batch, *, now):
+        result = write_mapped(spec, batch, now=now)
+        first_written.set()
+        return result
+
+    class Slow(FakeSalesforceClient):
+        def query_pages(self, **kwargs):
+            for index, page in enumerate(super().query_pages(**kwargs)):
+                if index == 1:
+                    assert first_written.wait(5), "the first page was not written before the second was read"
+                yield page
+
+    monkeypatch.setattr(sync, "write_mapped", writing)
+    client = Slow(page_size=5)
+    run = sync_object(key="volunteers", client=client, mode="full")
+    assert run.status == "success" and run.created == Volunteer.objects.count() > 5
+
+
 def test_an_error_reading_a_page_comes_after_the_pages_before_it():
     def pages():
         yield 1
