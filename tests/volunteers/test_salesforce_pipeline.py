@@ -1,11 +1,14 @@
 """How a sync run moves records: pages are fetched and mapped by a reader thread up to a bounded
-number of pages ahead of the writes (`sync.read_ahead`), and Python's cycle collector is paused
-while an object syncs (`sync.collector_paused`)."""
+number of pages ahead of the writes (`sync.read_ahead`), a write takes what is mapped by then,
+each batch is one transaction, and Python's cycle collector is paused while an object syncs
+(`sync.collector_paused`)."""
 
 import gc
 import threading
 
 import pytest
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from integrations.base import TransientError
 from integrations.salesforce.fake import FakeSalesforceClient
@@ -148,3 +151,38 @@ def test_the_cycle_collector_is_paused_while_an_object_syncs_and_restored_after(
         assert not gc.isenabled()  # paused by someone else before: left as it was
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_commits_once_per_batch_plus_a_fixed_few(monkeypatch):
+    """Each commit waits for the disk: a batch, the run's counts and the lock's lease are one
+    transaction, and the run's start and end a fixed few whatever the number of batches."""
+    counts = {"writes": 0, "commits": 0, "autocommit": 0}
+    write_mapped, commit = sync.write_mapped, BaseDatabaseWrapper._commit
+
+    def writing(spec, batch, *, now):
+        counts["writes"] += 1
+        return write_mapped(spec, batch, now=now)
+
+    def committing(self):
+        counts["commits"] += 1
+        return commit(self)
+
+    def watch(execute, sql, params, many, context):
+        if not context["connection"].in_atomic_block and not sql.startswith("BEGIN"):  # SQLite opens with BEGIN
+            counts["autocommit"] += 1  # a statement of its own: a transaction too
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(sync, "write_mapped", writing)
+    monkeypatch.setattr(BaseDatabaseWrapper, "_commit", committing)
+    overheads = []
+    for page_size in (1000, 3):  # one batch, then many
+        for name in counts:
+            counts[name] = 0
+        with connection.execute_wrapper(watch):
+            run = sync_object(key="volunteers", client=FakeSalesforceClient(page_size=page_size), mode="full")
+        assert run.status == "success" and run.created + run.unchanged == Volunteer.objects.count()
+        overheads.append(counts["commits"] + counts["autocommit"] - counts["writes"])
+    assert counts["writes"] > 1
+    # taking the lock, reading the last run, creating the run, ending it, releasing the lock
+    assert overheads == [5, 5]
