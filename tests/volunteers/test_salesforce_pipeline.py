@@ -1,11 +1,14 @@
 """How a sync run moves records: pages are fetched and mapped by a reader thread up to a bounded
-number of pages ahead of the writes (`sync.read_ahead`), and Python's cycle collector is paused
-while an object syncs (`sync.collector_paused`)."""
+number of pages ahead of the writes (`sync.read_ahead`), a write takes what is mapped by then,
+each batch is one transaction, and Python's cycle collector is paused while an object syncs
+(`sync.collector_paused`)."""
 
 import gc
 import threading
 
 import pytest
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from integrations.base import TransientError
 from integrations.salesforce.fake import FakeSalesforceClient
@@ -34,6 +37,61 @@ def test_read_ahead_reads_at_most_depth_pages_ahead_of_the_caller():
     # one page handed over, three waiting in the queue, one mapped and waiting for room
     assert len(produced) <= 1 + 3 + 1
     pages.close()
+
+
+def test_grouped_read_ahead_hands_over_every_page_ready_at_once():
+    release = threading.Event()
+
+    def pages():
+        yield 1
+        assert release.wait(5)
+        yield from (2, 3, 4)
+
+    reader = read_ahead(pages, lambda page: page, depth=5, grouped=True)
+    assert next(reader) == [1]  # what is ready, without waiting for more
+    release.set()
+    got = []
+    for group in reader:
+        assert group
+        got += group
+    assert got == [2, 3, 4]
+
+
+def test_grouped_read_ahead_raises_after_the_pages_before_the_error():
+    def pages():
+        yield from (1, 2)
+        raise TransientError("Salesforce went away", system="salesforce")
+
+    got = []
+    with pytest.raises(TransientError, match="went away"):
+        for group in read_ahead(pages, lambda page: page, depth=5, grouped=True):
+            got += group
+    assert got == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_run_writes_what_is_mapped_instead_of_waiting_for_a_full_batch(monkeypatch):
+    """The next page only comes once the first one is stored: a run that waited for WRITE_BATCH
+    records before its first write would stall (and fail the wait below)."""
+    first_written = threading.Event()
+    write_mapped = sync.write_mapped
+
+    def writing(spec, batch, *, now):
+        result = write_mapped(spec, batch, now=now)
+        first_written.set()
+        return result
+
+    class Slow(FakeSalesforceClient):
+        def query_pages(self, **kwargs):
+            for index, page in enumerate(super().query_pages(**kwargs)):
+                if index == 1:
+                    assert first_written.wait(5), "the first page was not written before the second was read"
+                yield page
+
+    monkeypatch.setattr(sync, "write_mapped", writing)
+    client = Slow(page_size=5)
+    run = sync_object(key="volunteers", client=client, mode="full")
+    assert run.status == "success" and run.created == Volunteer.objects.count() > 5
 
 
 def test_an_error_reading_a_page_comes_after_the_pages_before_it():
@@ -93,3 +151,38 @@ def test_the_cycle_collector_is_paused_while_an_object_syncs_and_restored_after(
         assert not gc.isenabled()  # paused by someone else before: left as it was
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_commits_once_per_batch_plus_a_fixed_few(monkeypatch):
+    """Each commit waits for the disk: a batch, the run's counts and the lock's lease are one
+    transaction, and the run's start and end a fixed few whatever the number of batches."""
+    counts = {"writes": 0, "commits": 0, "autocommit": 0}
+    write_mapped, commit = sync.write_mapped, BaseDatabaseWrapper._commit
+
+    def writing(spec, batch, *, now):
+        counts["writes"] += 1
+        return write_mapped(spec, batch, now=now)
+
+    def committing(self):
+        counts["commits"] += 1
+        return commit(self)
+
+    def watch(execute, sql, params, many, context):
+        if not context["connection"].in_atomic_block and not sql.startswith("BEGIN"):  # SQLite opens with BEGIN
+            counts["autocommit"] += 1  # a statement of its own: a transaction too
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(sync, "write_mapped", writing)
+    monkeypatch.setattr(BaseDatabaseWrapper, "_commit", committing)
+    overheads = []
+    for page_size in (1000, 3):  # one batch, then many
+        for name in counts:
+            counts[name] = 0
+        with connection.execute_wrapper(watch):
+            run = sync_object(key="volunteers", client=FakeSalesforceClient(page_size=page_size), mode="full")
+        assert run.status == "success" and run.created + run.unchanged == Volunteer.objects.count()
+        overheads.append(counts["commits"] + counts["autocommit"] - counts["writes"])
+    assert counts["writes"] > 1
+    # taking the lock, reading the last run, creating the run, ending it, releasing the lock
+    assert overheads == [5, 5]

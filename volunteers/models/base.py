@@ -6,9 +6,11 @@ from django.db import models
 
 
 class Synced(models.Model):
-    salesforce_id = models.CharField(
+    # Unique by a constraint, not `unique=True`: on PostgreSQL the field option adds a second,
+    # `varchar_pattern_ops` index for LIKE 'prefix%' that nothing asks for and every sync insert pays.
+    # A model that declares its own Meta extends Synced.Meta (and its constraints) to keep it.
+    salesforce_id = models.CharField(  # noqa: DJ001 - NULL, not '', when absent: the unique constraint allows many NULLs
         max_length=18,
-        unique=True,
         null=True,
         blank=True,
         help_text="Salesforce record id; empty for rows created in Crewbase.",
@@ -17,3 +19,6 @@ class Synced(models.Model):
 
     class Meta:
         abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["salesforce_id"], name="%(app_label)s_%(class)s_salesforce_id_key"),
+        ]

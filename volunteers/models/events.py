@@ -98,13 +98,14 @@ class Event(Synced, AuditedModel):
     session_host = models.CharField(max_length=200, blank=True)
     registration_link = models.URLField(blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["-start", "id"]
         indexes = [
             models.Index(fields=["status", "start", "event_type"], name="event_status_start_type_idx"),
             models.Index(fields=["-start", "id"], name="event_start_id_idx"),
         ]  # the list's order
         constraints = [
+            *Synced.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(attended_count__lte=F("registered_count")), name="event_attended_le_registered"
             ),
@@ -155,9 +156,10 @@ class VolunteerParticipation(Participation):
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="participations", db_index=False)
     role = models.CharField(max_length=100, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["-event__start", "id"]
         constraints = [
+            *Synced.Meta.constraints,
             models.UniqueConstraint(fields=["event", "volunteer"], name="volunteer_participation_unique"),
             models.CheckConstraint(
                 condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
@@ -174,8 +176,9 @@ class StudentParticipation(Participation):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="student_participations")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="participations")
 
-    class Meta:
+    class Meta(Synced.Meta):
         constraints = [
+            *Synced.Meta.constraints,
             models.UniqueConstraint(fields=["event", "student"], name="student_participation_unique"),
             models.CheckConstraint(
                 condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),
@@ -194,8 +197,9 @@ class TeacherParticipation(Participation):
     attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True, help_text="A note marks a manual correction that imports keep.")
 
-    class Meta:
+    class Meta(Synced.Meta):
         constraints = [
+            *Synced.Meta.constraints,
             models.UniqueConstraint(fields=["event", "teacher"], name="teacher_participation_unique"),
             models.CheckConstraint(
                 condition=Q(delivery_hours__isnull=True) | Q(delivery_hours__gte=0),

@@ -24,7 +24,7 @@ class District(Synced, AuditedModel):
     name = models.CharField(max_length=200, unique=True)
     code = models.CharField(max_length=40, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["name"]
         # Without it a user sees only the districts assigned to them (ViewerDistrict).
         permissions = [("view_all_districts", "Can see every district's figures, not only their assigned ones")]
@@ -46,9 +46,12 @@ class School(Synced, AuditedModel):
     level = models.CharField(max_length=12, choices=SchoolLevel.choices, default=SchoolLevel.OTHER)
     code = models.CharField(max_length=40, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="school_unique_name_per_district")]
+        constraints = [
+            *Synced.Meta.constraints,
+            models.UniqueConstraint(fields=["district", "name"], name="school_unique_name_per_district"),
+        ]
 
     def __str__(self):
         return self.name
@@ -84,7 +87,7 @@ class Organization(Synced, AuditedModel):
     postal_code = models.CharField(max_length=20, blank=True)
     last_activity_date = models.DateField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["name"]
 
     def __str__(self):
@@ -122,7 +125,7 @@ class SchoolClass(Synced, AuditedModel):
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL, related_name="classes")
     class_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["school__name", "name"]
         verbose_name_plural = "school classes"
 
@@ -154,11 +157,11 @@ class Contact(Synced, AuditedModel):
         NON_BINARY = "non_binary", "Non-binary"
         OTHER = "other", "Other"
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, editable=False, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, editable=False)
     salutation = models.CharField(max_length=6, choices=Salutation.choices, blank=True)
     first_name = models.CharField(max_length=100)
     middle_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, db_index=True)
+    last_name = models.CharField(max_length=100)  # contact_name_idx leads with it
     suffix = models.CharField(max_length=20, blank=True)
     birthdate = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
@@ -173,9 +176,14 @@ class Contact(Synced, AuditedModel):
 
     LOCAL_ONLY_FIELDS = ("exclude_from_reports", "notes")
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="contact_name_idx")]
+        # Plain b-trees declared here rather than `db_index=True`, which on PostgreSQL adds a
+        # `varchar_pattern_ops` twin per text column that no query uses and every insert pays.
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
+            models.Index(fields=["kind"], name="contact_kind_idx"),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -204,7 +212,8 @@ class ContactDetail(AuditedModel):
 
 
 class ContactEmail(ContactDetail):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    # Not indexed alone: the unique (contact, email) pair leads with it.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails", db_index=False)
     email = models.EmailField()
 
     class Meta:
@@ -219,7 +228,8 @@ class ContactEmail(ContactDetail):
 
 
 class ContactPhone(ContactDetail):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    # Not indexed alone: the unique (contact, number) pair leads with it.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones", db_index=False)
     number = models.CharField(max_length=20, help_text="E.164, e.g. +18165551234")
 
     class Meta:
@@ -270,10 +280,8 @@ class Volunteer(Contact):
     department = models.CharField(max_length=200, blank=True)
     industry = models.CharField(max_length=200, blank=True)
     education = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    local_status = models.CharField(
-        max_length=10, choices=LocalStatus.choices, default=LocalStatus.UNKNOWN, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    local_status = models.CharField(max_length=10, choices=LocalStatus.choices, default=LocalStatus.UNKNOWN)
     local_status_updated_at = models.DateTimeField(null=True, blank=True)
     interests = models.TextField(blank=True)
     additional_volunteer_count = models.PositiveIntegerField(
@@ -301,6 +309,10 @@ class Volunteer(Contact):
         ordering = ["last_name", "first_name", "id"]
         # Pages and endpoints that show people ask for this; Viewers see aggregates only.
         permissions = [("view_contact_details", "Can see people's names and contact details")]
+        indexes = [
+            models.Index(fields=["status"], name="volunteer_status_idx"),
+            models.Index(fields=["local_status"], name="volunteer_local_status_idx"),
+        ]
 
 
 class VolunteerSkill(AuditedModel):
@@ -336,9 +348,10 @@ class Affiliation(Synced, AuditedModel):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["-is_primary", "organization__name"]
         constraints = [
+            *Synced.Meta.constraints,
             models.UniqueConstraint(fields=["volunteer", "organization"], name="affiliation_unique"),
             models.UniqueConstraint(fields=["volunteer"], condition=Q(is_primary=True), name="affiliation_one_primary"),
             models.CheckConstraint(
@@ -366,6 +379,9 @@ class Teacher(Contact):
     deactivated_manually = models.BooleanField(
         default=False, help_text="Deactivated by an administrator: roster imports never reactivate it."
     )
+
+    class Meta:  # its own, not Synced.Meta: the Salesforce id and its constraint are the contact row's
+        pass
 
 
 class Student(Contact):
@@ -402,7 +418,7 @@ class ContactHistory(Synced, SoftDeleteModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
+    class Meta(Synced.Meta):
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "contact history"
         base_manager_name = "all_objects"

@@ -3,7 +3,8 @@ queue, data-quality flags, run records and the per-object lock.
 
 A run streams pages from the client (the next page is fetched while the current batch is written),
 maps each record through its object's table (`salesforce/mapping.py`, plain Python, no model
-instances), and writes up to WRITE_BATCH records in one transaction with a handful of statements:
+instances), and writes what is mapped by then — up to WRITE_BATCH records — in one transaction with
+a handful of statements:
 references resolved by a join on Salesforce ids, one upsert per table (`salesforce/upsert.py`), then
 contact details, skills and flags. If a batch's write fails, it is rolled back and replayed record
 by record, each in a savepoint, so one bad record never stops the batch and nothing is half-written.
@@ -111,13 +112,15 @@ class SyncBusy(Exception):
 # --------------------------------------------------------------------------- lock
 def lock_acquire(name: str, *, ttl: timedelta = LOCK_TTL) -> str | None:
     """Take the lock for `name`; returns an owner token, or None when someone else holds it.
-    A conditional UPDATE is atomic on SQLite and PostgreSQL alike; an expired lock is free."""
-    SyncLock.objects.get_or_create(name=name)
+    A conditional UPDATE is atomic on SQLite and PostgreSQL alike; an expired lock is free.
+    One transaction (one commit to wait for) whether or not the lock row is new."""
     token = uuid.uuid4().hex
     now = timezone.now()
-    taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
-        owner=token, locked_until=now + ttl
-    )
+    with transaction.atomic():
+        SyncLock.objects.get_or_create(name=name)
+        taken = SyncLock.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now), name=name).update(
+            owner=token, locked_until=now + ttl
+        )
     return token if taken == 1 else None
 
 
@@ -166,20 +169,20 @@ def _error(code: str, message: str, sf_id: str = "", field: str = "") -> dict:
 
 # --------------------------------------------------------------------------- reference resolution
 def _pk_map(model, sf_ids: Iterable[str]) -> dict[str, int]:
-    return existing_keys(model, "salesforce_id", sorted({i for i in sf_ids if i}))
+    return existing_keys(model, "salesforce_id", [i for i in set(sf_ids) if i])
 
 
-def _resolve_refs(items: list[sfm.Mapped]) -> dict[tuple[str, str], int]:
+def _resolve_refs(items: list[sfm.Mapped]) -> defaultdict[str, dict[str, int]]:
+    """{target: {Salesforce id: pk}} of every record the items refer to that is in Crewbase."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for item in items:
         for ref in item.refs.values():
-            if ref.salesforce_id:
-                wanted[ref.target].add(ref.salesforce_id)
-        wanted["districts"].update(item.m2m.get("districts", ()))
-    resolved = {}
+            wanted[ref.target].add(ref.salesforce_id)
+        if "districts" in item.m2m:
+            wanted["districts"].update(item.m2m["districts"])
+    resolved: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for target, ids in wanted.items():
-        for sf_id, pk in _pk_map(MODELS[target], ids).items():
-            resolved[(target, sf_id)] = pk
+        resolved[target] = _pk_map(MODELS[target], ids)
     return resolved
 
 
@@ -430,21 +433,30 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         if not item.refs:
             ready.append(item)
             continue
-        missing_pending, missing_skip, missing_fail = [], [], []
-        # The page may be written again record by record after a failure: the item itself stays as mapped.
+        # The page may be written again record by record after a failure: the item itself stays as
+        # mapped, the one written gets its own values (and issues, when a link adds one).
+        values = dict(item.values)
+        found = True
+        for attname, ref in item.refs.items():
+            values[attname] = pk = resolved[ref.target].get(ref.salesforce_id) if ref.salesforce_id else None
+            found = found and pk is not None
         item = sfm.Mapped(
             item.salesforce_id,
-            dict(item.values),
+            values,
             item.refs,
-            list(item.issues),
+            item.issues if found else list(item.issues),
             item.emails,
             item.phones,
             item.postal,
             item.m2m,
             item.raw,
         )
+        if found:  # every link is in Crewbase: the common case
+            ready.append(item)
+            continue
+        missing_pending, missing_skip, missing_fail = [], [], []
         for attname, ref in item.refs.items():
-            pk = resolved.get((ref.target, ref.salesforce_id)) if ref.salesforce_id else None
+            pk = values[attname]
             if pk is None and ref.salesforce_id and ref.on_missing == "null":
                 item.issues.append(
                     sfm.Issue(
@@ -460,7 +472,6 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
                 missing_skip.append(f"{ref.target} {ref.salesforce_id or '(empty)'}")
             elif pk is None and ref.on_missing == "fail":
                 missing_fail.append(f"{ref.target} {ref.salesforce_id or '(empty)'}")
-            item.values[attname] = pk
         if missing_fail:
             result.failed += 1
             result.errors.append(
@@ -594,7 +605,7 @@ def _event_districts_write(items: list[sfm.Mapped], pks: dict[str, int], resolve
             continue
         event_ids.append(event_id)
         for sf_id in item.m2m.get("districts", []):
-            if (pk := resolved.get(("districts", sf_id))) is not None:
+            if (pk := resolved["districts"].get(sf_id)) is not None:
                 wanted.add((event_id, pk))
         if (district_id := school_district.get(item.values.get("school_id"))) is not None:
             wanted.add((event_id, district_id))
@@ -762,13 +773,14 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
 _END = object()
 
 
-def read_ahead(pages: Callable[[], Iterable], work: Callable, *, depth: int) -> Iterator:
+def read_ahead(pages: Callable[[], Iterable], work: Callable, *, depth: int, grouped: bool = False) -> Iterator:
     """`work(page)` for each page of `pages()`, in order, computed by a reader thread up to `depth`
     pages ahead of the caller: fetching and mapping the next pages (network, JSON, Python) goes on
     while the caller waits on the database with the current ones. Memory holds at most `depth`
     pages besides the caller's. An error reading a page is raised where the caller reaches that
     page, after the pages before it; a caller that stops early stops the reader. The reader never
-    touches the database."""
+    touches the database. `grouped`: yields lists instead, each of every page ready at that moment
+    (at least one), so the caller can act on what there is rather than wait for more."""
     ready: Queue = Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -801,13 +813,19 @@ def read_ahead(pages: Callable[[], Iterable], work: Callable, *, depth: int) -> 
     reader.start()
     try:
         while True:
-            item = ready.get()
-            if item is _END:
+            items = [ready.get()]
+            while grouped and items[-1] is not _END and items[-1][1] is None and not ready.empty():
+                items.append(ready.get())
+            last = items.pop()
+            if last is not _END and last[1] is None:
+                items.append(last)
+            values = [value for value, _ in items]
+            if values:
+                yield from ([values] if grouped else values)
+            if last is _END:
                 return
-            value, exc = item
-            if exc is not None:
-                raise exc
-            yield value
+            if last[1] is not None:
+                raise last[1]
     finally:
         stop.set()
         reader.join(timeout=READER_JOIN_SECONDS)
@@ -896,15 +914,16 @@ def sync_object(
             requested=mode,
         )
         started = timezone.now()
-        run = SyncRun.objects.create(
-            object_name=key,
-            mode=effective,
-            requested_mode=mode,
-            started_at=started,
-            watermark=started,
-            modified_since=since,
-            job=job,
-        )
+        with transaction.atomic():  # the row and its history row: one commit
+            run = SyncRun.objects.create(
+                object_name=key,
+                mode=effective,
+                requested_mode=mode,
+                started_at=started,
+                watermark=started,
+                modified_since=since,
+                job=job,
+            )
         totals, fatal = ChunkResult(), None
         seen = 0
         try:
@@ -914,14 +933,17 @@ def sync_object(
 
             def write() -> None:
                 nonlocal mapped
-                mapped.add(write_mapped(spec, list(batch.values()), now=started))
+                # The batch, the run's counts that include it and the lock's lease commit together:
+                # one commit to wait for per batch, and the counts never run ahead of the rows.
+                with transaction.atomic():
+                    mapped.add(write_mapped(spec, list(batch.values()), now=started))
+                    mapped.stored_ids.clear()
+                    _run_save_counts(run, totals, mapped)
+                    lock_extend(key, token)
                 totals.add(mapped)
-                totals.stored_ids.clear()
                 batch.clear()
                 mapped = ChunkResult()
                 gc.collect(0)  # the young objects only (this batch's survivors): no cycle outlives its batch
-                _run_save_counts(run, totals)
-                lock_extend(key, token)
                 if progress:
                     progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
 
@@ -934,12 +956,17 @@ def sync_object(
                 return (len(page.records), page.total_size, *map_records(spec, page.records))
 
             try:
-                for count, total_size, items, failed in read_ahead(fetch, map_page, depth=READ_AHEAD_PAGES):
-                    batch.update(items)  # a repeated id in one batch: the later version wins
-                    mapped.add(failed)
-                    seen += count
-                    total = total_size or seen
-                    if len(batch) + mapped.failed >= WRITE_BATCH:
+                for ready in read_ahead(fetch, map_page, depth=READ_AHEAD_PAGES, grouped=True):
+                    for count, total_size, items, failed in ready:
+                        batch.update(items)  # a repeated id in one batch: the later version wins
+                        mapped.add(failed)
+                        seen += count
+                        total = total_size or seen
+                        if len(batch) + mapped.failed >= WRITE_BATCH:
+                            write()
+                    # Nothing more is mapped yet: the database starts on what there is instead of
+                    # waiting for a full batch (the first page of a run, or a reader behind).
+                    if batch or mapped.failed:
                         write()
             finally:
                 if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
@@ -958,23 +985,25 @@ def sync_object(
                 else f"Internal error ({exc.__class__.__name__}); the server log has the details."
             )
             totals.errors.append(_error("INTERNAL", message))
-        if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
-            participation_figures_refresh(
-                volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
-            )
-        run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
-        run.finished_at = timezone.now()
-        _run_save_counts(run, totals, final=True)
+        with transaction.atomic():  # the figures and the run's outcome: one commit
+            if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
+                participation_figures_refresh(
+                    volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
+                )
+            run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
+            run.finished_at = timezone.now()
+            _run_save_counts(run, totals, final=True)
         return run
     finally:
         lock_release(key, token)
 
 
-def _run_save_counts(run: SyncRun, totals: ChunkResult, *, final: bool = False) -> None:
-    run.created, run.updated, run.unchanged = totals.created, totals.updated, totals.unchanged
-    run.skipped, run.failed, run.queued = totals.skipped, totals.failed, totals.queued
-    run.error_count = len(totals.errors) + totals.errors_beyond
-    run.errors = totals.errors[:MAX_ERRORS_STORED]
+def _run_save_counts(run: SyncRun, *results: ChunkResult, final: bool = False) -> None:
+    """Store the run's counts: the sum of `results` (the totals so far and the batch being written)."""
+    for name in ("created", "updated", "unchanged", "skipped", "failed", "queued"):
+        setattr(run, name, sum(getattr(r, name) for r in results))
+    run.error_count = sum(len(r.errors) + r.errors_beyond for r in results)
+    run.errors = [error for r in results for error in r.errors][:MAX_ERRORS_STORED]
     fields = ["created", "updated", "unchanged", "skipped", "failed", "queued", "error_count", "errors", "updated_at"]
     if final:
         fields += ["status", "finished_at"]
