@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Index, OrderBy
 
 
 def array_literal(values: list) -> str:
@@ -20,3 +21,23 @@ def any_differs(pairs: list[tuple[str, str]]) -> str:
     did not change is not rewritten."""
     operator = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     return " OR ".join(f"{current} {operator} {new}" for current, new in pairs)
+
+
+class PortableIndex(Index):
+    """An index whose column orders may say NULLS FIRST/LAST (`PortableIndex(F("day").desc(nulls_last=True),
+    name=…)`). SQLite refuses the modifier in an index but already sorts NULLs first ascending and last
+    descending: there a modifier that says just that is left out (any other is an error);
+    PostgreSQL gets it written."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "sqlite" or not self.expressions:
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        plain = []
+        for expression in self.expressions:
+            if isinstance(expression, OrderBy) and (expression.nulls_first or expression.nulls_last):
+                if bool(expression.nulls_last) != expression.descending:
+                    raise ValueError(f"SQLite cannot index {expression}")
+                expression = OrderBy(expression.expression, descending=expression.descending)
+            plain.append(expression)
+        index = Index(*plain, name=self.name, db_tablespace=self.db_tablespace, condition=self.condition)
+        return index.create_sql(model, schema_editor, using=using, **kwargs)

@@ -71,3 +71,12 @@ def test_no_pattern_ops_twin_on_the_synced_tables():
         # The same query finds such an index where one is left (the pending queue's, a small table).
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE %s", ["%pattern_ops%"])
         assert cursor.fetchone()[0] > 0
+
+
+def test_the_directory_last_volunteered_order_walks_an_index():
+    """The directory's "last volunteered" order (most recent first, never-volunteered people last)
+    reads an index in that order, so a page stops after its rows instead of sorting everyone."""
+    index = constraints(Volunteer)["volunteer_last_volunteered_idx"]
+    assert index["index"] and index["columns"] == ["last_volunteered_on"] and index["orders"] == ["DESC"]
+    on_the_column = [c for c in constraints(Volunteer).values() if c["index"] and c["columns"] == ["last_volunteered_on"]]
+    assert on_the_column == [index]  # not the ascending one it replaced as well
