@@ -78,5 +78,7 @@ def test_the_directory_last_volunteered_order_walks_an_index():
     reads an index in that order, so a page stops after its rows instead of sorting everyone."""
     index = constraints(Volunteer)["volunteer_last_volunteered_idx"]
     assert index["index"] and index["columns"] == ["last_volunteered_on"] and index["orders"] == ["DESC"]
-    on_the_column = [c for c in constraints(Volunteer).values() if c["index"] and c["columns"] == ["last_volunteered_on"]]
+    on_the_column = [
+        c for c in constraints(Volunteer).values() if c["index"] and c["columns"] == ["last_volunteered_on"]
+    ]
     assert on_the_column == [index]  # not the ascending one it replaced as well
