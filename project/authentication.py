@@ -44,24 +44,22 @@ def _permission_codes_sql(vendor: str) -> str:
     the ORM on every request, its expressions cost more than the query)."""
     user_model = get_user_model()
     q = connection.ops.quote_name
-    user = f"{q(user_model._meta.db_table)}.{q(user_model._meta.pk.column)}"
-    own = user_model.user_permissions.through._meta.db_table
-    membership = user_model.groups.through._meta.db_table
-    granted = Group.permissions.through._meta.db_table
-    code = "ct.app_label || '.' || p.codename"
-
-    def permission(link: str) -> str:
-        return (
-            f"JOIN {q(Permission._meta.db_table)} p ON p.id = {link}.permission_id"
-            f" JOIN {q(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id"
-        )
-
+    table = q(user_model._meta.db_table)
+    user, superuser = f"{table}.{q(user_model._meta.pk.column)}", f"{table}.{q('is_superuser')}"
+    own = q(user_model.user_permissions.through._meta.db_table)
+    membership = q(user_model.groups.through._meta.db_table)
+    granted = q(Group.permissions.through._meta.db_table)
+    permission, content_type = q(Permission._meta.db_table), q(ContentType._meta.db_table)
     join = "string_agg" if vendor == "postgresql" else "group_concat"
+    # A superuser needs no list (has_perm answers True first); the rest: one scan of the user's own
+    # and their groups' permission ids, one join to name them (half the planning of a UNION of joins).
     return (
-        f"SELECT {join}(code, ',') FROM ("  # noqa: S608 - table names from model metadata # nosec B608
-        f"SELECT {code} AS code FROM {q(own)} up {permission('up')} WHERE up.user_id = {user}"
-        f" UNION SELECT {code} FROM {q(membership)} ug JOIN {q(granted)} gp ON gp.group_id = ug.group_id"
-        f" {permission('gp')} WHERE ug.user_id = {user}) codes"
+        f"CASE WHEN {superuser} THEN NULL ELSE ("  # noqa: S608 - table names from model metadata # nosec B608
+        f"SELECT {join}(ct.app_label || '.' || p.codename, ',') FROM {permission} p"
+        f" JOIN {content_type} ct ON ct.id = p.content_type_id WHERE p.id IN ("
+        f"SELECT up.permission_id FROM {own} up WHERE up.user_id = {user}"
+        f" UNION ALL SELECT gp.permission_id FROM {membership} ug JOIN {granted} gp ON gp.group_id = ug.group_id"
+        f" WHERE ug.user_id = {user})) END"
     )
 
 

@@ -148,6 +148,9 @@ def test_a_page_reads_the_users_permissions_with_the_user(client, staff_user, dj
     assert user._perm_cache == expected
     loner = get_user_model().objects.create_user("loner", password="pw")
     assert ModelBackend().get_user(loner.pk)._perm_cache == set()
+    root = get_user_model().objects.create_superuser("root", password="pw")
+    root = ModelBackend().get_user(root.pk)
+    assert root.permission_codes is None and root.has_perm("volunteers.view_contact_details")  # no list read
 
     client.force_login(staff_user)
     assert client.get("/volunteers/directory/").status_code == 200
