@@ -49,6 +49,23 @@ EXPENSE_COLUMNS = [
 ]
 
 
+# What an expense row shows: the page loads these columns only (not notes, sources, audit fields).
+EXPENSE_LIST_FIELDS = (
+    "date",
+    "time",
+    "amount",
+    "kind",
+    "party_size",
+    "meal_type",
+    "order_type",
+    "restaurant__name",
+    "restaurant__location_name",
+    "restaurant__merchant__name",
+    "restaurant__merchant__short_name",
+    "category__name",
+)
+
+
 def _expense_table(expenses: list[Expense]) -> Table:
     tags = selectors.expense_tag_names(expense_ids=[e.pk for e in expenses])
     rows = []
@@ -88,7 +105,7 @@ def index(request):
         messages.warning(request, f"{field}: {message}")
     qs = selectors.expense_filter(selectors.expense_list_for_user(user, tags=False), filters)
     totals = selectors.expense_totals(qs)
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = Paginator(qs.only(*EXPENSE_LIST_FIELDS), PAGE_SIZE)
     paginator.count = totals["count"] + totals["refund_count"]  # already counted: skip COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
