@@ -289,3 +289,22 @@ def test_every_expenses_json_response_declares_its_properties():
                 ref = body.get("$ref") or body.get("items", {}).get("$ref")
                 resolved = component(ref.rsplit("/", 1)[1]) if ref else body
                 assert resolved.get("properties"), f"{method.upper()} {path} {code}"
+
+
+def test_analytics_page_tables(owner, dataset, client):
+    """The page's tables: money with two decimals and grouped thousands, refunds apart (a dash
+    without any), each restaurant linked, names escaped, an empty table's own message."""
+    dataset["a"].name = "Alpha & <Co>"
+    dataset["a"].save()
+    ExpenseFactory(user=owner, restaurant=dataset["b"], amount=D("1234.5"), date=date(2025, 3, 16))
+    client.force_login(owner)
+    body = client.get("/expenses/analytics/", {"start": "2025-01-01", "end": "2025-03-31"}).content.decode()
+    january = '<tr><td>2025-01</td><td class="num">2</td><td class="num">$52.50</td><td class="num">—</td>'
+    assert january + '<td class="num">$52.50</td></tr>' in body
+    february = '<tr><td>2025-02</td><td class="num">1</td><td class="num">$60.00</td><td class="num">−$10.00</td>'
+    assert february + '<td class="num">$50.00</td></tr>' in body  # the refund apart, the trashed one not at all
+    assert '<td class="num">$1,241.75</td>' in body  # March: 7.25 + 1,234.50
+    url = f"/expenses/restaurants/{dataset['a'].pk}/"
+    assert f'<td><a href="{url}">Alpha &amp; &lt;Co&gt; - Downtown</a></td>' in body
+    body = client.get("/expenses/analytics/", {"start": "2020-01-01", "end": "2020-01-31"}).content.decode()
+    assert '<td colspan="4"><div class="empty-state"><p>No data.</p></div></td>' in body
