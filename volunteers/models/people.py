@@ -17,7 +17,7 @@ from project.models import AuditedModel, SoftDeleteModel
 from project.sql import PortableIndex
 
 from .. import rules
-from .base import Synced
+from .base import Synced, bulk_written_created_at
 
 
 # --------------------------------------------------------------------------- geography
@@ -143,6 +143,8 @@ class Contact(Synced, AuditedModel):
         TEACHER = "teacher", "Teacher"
         STUDENT = "student", "Student"
 
+    created_at = bulk_written_created_at()
+
     class Salutation(models.TextChoices):
         NONE = "", "—"
         MR = "mr", "Mr."
@@ -200,6 +202,8 @@ class Contact(Synced, AuditedModel):
 
 
 class ContactDetail(AuditedModel):
+    created_at = bulk_written_created_at()
+
     class Kind(models.TextChoices):
         PERSONAL = "personal", "Personal"
         WORK = "work", "Work"

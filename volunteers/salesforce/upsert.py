@@ -17,7 +17,7 @@ history rows (the SyncRun of the run is the audit record: what it created, updat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -253,6 +253,16 @@ def existing_keys(model, key: str, keys: list) -> dict:
     return lookup(_quote(model._meta.db_table), _quote(field.column), keys, value=f"t.{_quote(model._meta.pk.column)}")
 
 
+def _picker(names: list[str]) -> Callable[[dict], tuple]:
+    """A function giving a row's values for `names` as a tuple (`itemgetter` returns a bare value for one name)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    if names:
+        name = names[0]
+        return lambda row: (row[name],)
+    return lambda row: ()
+
+
 def upsert(
     model: type[Model], rows: list[dict], *, now, insert_only: frozenset[str] = frozenset()
 ) -> dict[str, tuple[int, str]]:
@@ -265,17 +275,28 @@ def upsert(
     if parent_link:  # multi-table child: the Contact row first, keyed by Salesforce id
         parent = parent_link.related_model
         parent_names = {f.attname for f in parent._meta.concrete_fields}
-        parent_rows = [
-            {**{k: v for k, v in row.items() if k in parent_names}, "kind": model.CONTACT_KIND} for row in rows
-        ]
+        # Rows built alike carry the same keys in the same order: the split is worked out once per
+        # key set and applied by `itemgetter` (no membership test per value).
+        splits: dict[tuple, tuple] = {}
+        parent_rows, child_values = [], []
+        for row in rows:
+            keys = tuple(row)
+            split = splits.get(keys)
+            if split is None:
+                own = [k for k in keys if k in parent_names]
+                rest = [k for k in keys if k not in parent_names]
+                split = splits[keys] = (own, _picker(own), rest, _picker(rest))
+            own, pick_own, rest, pick_rest = split
+            parent_row = dict(zip(own, pick_own(row), strict=True))
+            parent_row["kind"] = model.CONTACT_KIND
+            parent_rows.append(parent_row)
+            child_values.append((rest, pick_rest(row)))
         outcome = _upsert_table(parent, parent_rows, key="salesforce_id", now=now)
-        child_rows = [
-            {
-                parent_link.attname: outcome[row["salesforce_id"]][0],
-                **{k: v for k, v in row.items() if k not in parent_names},
-            }
-            for row in rows
-        ]
+        child_rows = []
+        for sf_id, (rest, values) in zip(sf_ids, child_values, strict=True):
+            child_row = {parent_link.attname: outcome[sf_id][0]}
+            child_row.update(zip(rest, values, strict=True))
+            child_rows.append(child_row)
         child = _upsert_table(model, child_rows, key=parent_link.attname, now=now, insert_only=insert_only)
         result, child_only = {}, []
         for sf_id in sf_ids:
