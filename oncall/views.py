@@ -11,10 +11,12 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from project.dates import month_from_query, month_neighbours, month_weeks
 from project.permissions import permission_require, permission_required_page
+from project.tables import Column, Table, day_and_time_short, time_of_day
 
 from . import paging, selectors, services
 from .forms import MemberForm, OverrideForm, ScheduleForm, SettingsForm, ShiftForm
@@ -98,6 +100,32 @@ def _back(name: str, team: Team | None, **params):
 
 
 # --------------------------------------------------------------------------- dashboard & calendar
+def _upcoming_table(team: Team, rows: list, colours: dict[int, str], now) -> Table:
+    """The next two weeks, written by the shared table component (drawn by the template engine, its
+    filters per cell were most of the page's time)."""
+    confirming = bool(team.confirm_within_minutes)
+    columns = [Column("Starts"), Column("Ends"), Column("Shift"), Column("On call")]
+    if confirming:
+        columns.append(Column("Confirmed"))
+    cells = []
+    for a, member, override in rows:
+        on_call = format_html(
+            '<span class="badge swatch" data-colour="{}">{}</span>', colours.get(member.pk, ""), member.name
+        )
+        if override:
+            on_call = format_html('{} <span class="muted">covering for {}</span>', on_call, a.member.name)
+        row = [day_and_time_short(a.starts_at), day_and_time_short(a.ends_at), a.shift.label, on_call]
+        if confirming:
+            if a.confirmed_at:
+                row.append(f"Confirmed {time_of_day(a.confirmed_at)}")
+            elif a.starts_at <= now:
+                row.append("Not confirmed yet")
+            else:
+                row.append(format_html('<span class="muted">—</span>'))
+        cells.append(row)
+    return Table(columns, cells, empty="Nothing scheduled.")
+
+
 @_page("index")
 def index(request):
     team = _team(request)
@@ -109,6 +137,7 @@ def index(request):
         selectors.assignment_list(team=team, start=timezone.localdate(), end=timezone.localdate() + timedelta(days=14))
     )
     rows = [(a, selectors.assignment_effective_member(a), selectors.assignment_override(a)) for a in upcoming]
+    colours = _colours(team)
     last = services.schedule_last_date(team=team)
     return render(
         request,
@@ -117,8 +146,8 @@ def index(request):
             request,
             team,
             state=state,
-            upcoming=rows,
-            colours=_colours(team),
+            upcoming=_upcoming_table(team, rows, colours, now),
+            colours=colours,
             horizon=last,
             now=now,
             horizon_warning=selectors.horizon_warning(team=team, today=timezone.localdate(), last=last),

@@ -109,3 +109,13 @@ def day(value: date | None) -> str:
 def day_and_time(value: date | None) -> str:
     """`{{ value|as_datetime }}`."""
     return crewbase_format.as_datetime(template_localtime(value))
+
+
+def day_and_time_short(value: date | None) -> str:
+    """`{{ value|as_datetime_short }}`."""
+    return crewbase_format.as_datetime_short(template_localtime(value))
+
+
+def time_of_day(value) -> str:
+    """`{{ value|as_time }}`."""
+    return crewbase_format.as_time(template_localtime(value))

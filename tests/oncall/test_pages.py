@@ -67,6 +67,35 @@ def test_dashboard_shows_who_is_on_call(client, viewer, current):
 
 
 @pytest.mark.django_db
+def test_dashboard_lists_the_next_two_weeks(client, viewer, current, members):
+    """Each upcoming shift with its times, the member on call in their colour (escaped), who they
+    cover for under an override, and whether it was confirmed when the team asks for it."""
+    from project.templatetags.crewbase_format import as_datetime_short
+
+    members[1].name = "Ana <& Co>"
+    members[1].save()
+    upcoming = Assignment.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at")
+    covered = upcoming[0]
+    Override.objects.create(assignment=covered, member=members[1], original_member=covered.member, reason="x")
+    client.force_login(viewer)
+    body = client.get("/oncall/").content.decode()
+    table = body.split("<h2>Next two weeks</h2>")[1]
+    start = as_datetime_short(timezone.localtime(covered.starts_at))
+    end = as_datetime_short(timezone.localtime(covered.ends_at))
+    assert f"<tr><td>{start}</td><td>{end}</td><td>{covered.shift.label}</td><td>" in table
+    assert f'">Ana &lt;&amp; Co&gt;</span> <span class="muted">covering for {covered.member.name}</span></td>' in table
+    assert "<th>Confirmed</th>" in table and '<td><span class="muted">—</span></td></tr>' in table
+    current.confirm_within_minutes = 0  # confirmations off
+    current.save()
+    table = client.get("/oncall/").content.decode().split("<h2>Next two weeks</h2>")[1]
+    assert "<th>Confirmed</th>" not in table and f"covering for {covered.member.name}</span></td></tr>" in table
+    Override.objects.all().delete()
+    Assignment.objects.all().delete()
+    table = client.get("/oncall/").content.decode().split("<h2>Next two weeks</h2>")[1]
+    assert "Nothing scheduled." in table
+
+
+@pytest.mark.django_db
 def test_calendar_marks_overrides(client, coordinator, current, members):
     a = Assignment.objects.filter(ends_at__gt=timezone.now()).first()
     cover = next(m for m in members if m.pk != a.member_id)
