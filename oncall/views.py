@@ -72,18 +72,25 @@ def _require_edit(request):
     permission_require(request.user, PAGE_PERMISSIONS[request.resolver_match.url_name][1])
 
 
+def _teams(request) -> list[Team]:
+    """Every team in name order, read once per request (the page's team and its team switcher)."""
+    if not hasattr(request, "_oncall_teams"):
+        request._oncall_teams = list(Team.objects.all())
+    return request._oncall_teams
+
+
 def _team(request) -> Team | None:
+    """The team asked for (`?team=` or the form's), else the first by name; None without teams."""
     team_id = request.GET.get("team") or request.POST.get("team")
-    teams = Team.objects.all()
-    if team_id and str(team_id).isdigit():
-        return teams.filter(pk=team_id).first() or teams.first()
-    return teams.first()
+    teams = _teams(request)
+    chosen = [t for t in teams if str(t.pk) == str(team_id)] if team_id and str(team_id).isdigit() else []
+    return (chosen or teams or [None])[0]
 
 
 def _context(request, team, **extra):
     return {
         "team": team,
-        "teams": Team.objects.all(),
+        "teams": _teams(request),
         "can_edit": _can_edit(request),
         "page_access": {name: request.user.has_perm(perms[0]) for name, perms in PAGE_PERMISSIONS.items()},
         **extra,
