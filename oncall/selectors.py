@@ -13,13 +13,21 @@ from .models import Assignment, EscalationContact, Member, Override, PhoneVerifi
 SHOWN_OVERRIDES = (Override.Status.ACTIVE, Override.Status.COMPLETED)
 
 
+def _shown_latest_first(overrides=None):
+    """The overrides that show (active or completed), the latest first: the first is the one that
+    counts for its assignment. `overrides`: a manager or queryset to narrow (all overrides by default)."""
+    return (
+        (Override.objects if overrides is None else overrides)
+        .filter(status__in=SHOWN_OVERRIDES)
+        .order_by("-created_at")
+    )
+
+
 def _shown_overrides() -> Prefetch:
     """A new Prefetch each time: prefetching marks its queryset (hints, sticky filter)."""
     return Prefetch(
         "overrides",
-        queryset=Override.objects.filter(status__in=SHOWN_OVERRIDES)
-        .select_related("member", "original_member")
-        .order_by("-created_at"),
+        queryset=_shown_latest_first().select_related("member", "original_member"),
         to_attr="shown_overrides",
     )
 
@@ -48,9 +56,7 @@ def assignment_list(
 def assignment_override(assignment: Assignment) -> Override | None:
     shown = getattr(assignment, "shown_overrides", None)
     if shown is None:
-        shown = list(
-            assignment.overrides.filter(status__in=SHOWN_OVERRIDES).select_related("member").order_by("-created_at")
-        )
+        shown = list(_shown_latest_first(assignment.overrides).select_related("member"))
     return shown[0] if shown else None
 
 
@@ -63,7 +69,7 @@ def on_call_at(*, at: datetime) -> list[dict]:
     """Every team's occurrence under way at `at`, by team name: `team_name`, `ends_at`, the
     rostered `member_name` and `covering_name`, the member of the latest shown override (as
     assignment_override), None without one. One query of plain values, whatever the teams."""
-    covering = Override.objects.filter(assignment=OuterRef("pk"), status__in=SHOWN_OVERRIDES).order_by("-created_at")
+    covering = _shown_latest_first().filter(assignment=OuterRef("pk"))
     return list(
         Assignment.objects.filter(starts_at__lte=at, ends_at__gt=at)
         .annotate(covering_name=Subquery(covering.values("member__name")[:1]))
@@ -93,7 +99,7 @@ def oncall_now(*, team: Team, at: datetime) -> OnCallNow:
     when one of the two has any, another when the backup comes from the rotation order."""
     # One query for both: the first two occurrences not yet over are the current one (if it
     # has started) and the next one — patterns never overlap, so nothing lies in between.
-    shown = Override.objects.filter(assignment=OuterRef("pk"), status__in=SHOWN_OVERRIDES)
+    shown = _shown_latest_first().filter(assignment=OuterRef("pk"))
     rows = list(
         Assignment.objects.filter(team=team, ends_at__gt=at)
         .select_related("member", "shift")
