@@ -94,6 +94,26 @@ def model_defaults(model: type[Model], *, now) -> dict[str, Any]:
     return defaults
 
 
+def insert_values(cursor, head: str, rows: Sequence[Sequence], *, tail: str = "") -> list[tuple]:
+    """Run `<head> VALUES (…), (…) <tail>` for `rows` in as few statements as the bound-parameter
+    limit allows, and return what the statements return (with a `RETURNING …` tail), in order.
+    `head` and `tail` are SQL made of model metadata; the values are bound parameters."""
+    if not rows:
+        return []
+    row_sql = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    per_statement = max(1, MAX_VARIABLES // len(rows[0]))
+    returned: list[tuple] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(
+            f"{head} VALUES {', '.join([row_sql] * len(chunk))} {tail}",
+            [value for row in chunk for value in row],
+        )
+        if cursor.description is not None:
+            returned += cursor.fetchall()
+    return returned
+
+
 def insert(model: type[Model], rows: Sequence[dict], *, now) -> list[int]:
     """Insert `rows` (attname → value; absent columns take their default) and return their ids,
     in order."""
@@ -103,20 +123,11 @@ def insert(model: type[Model], rows: Sequence[dict], *, now) -> list[int]:
     values = _values(fields, rows, model_defaults(model, now=now))
     pk = _quote(model._meta.pk.column)
     names = ", ".join(_quote(f.column) for f in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, MAX_VARIABLES // len(fields))
-    ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            # Bandit B608: table and column names come from model metadata, values are bound parameters.
-            cursor.execute(
-                f"INSERT INTO {_quote(model._meta.db_table)} ({names}) "  # noqa: S608 - model metadata only # nosec B608
-                f"VALUES {', '.join([row_sql] * len(chunk))} RETURNING {pk}",
-                [value for row in chunk for value in row],
-            )
-            ids += [row[0] for row in cursor.fetchall()]
-    return ids
+        returned = insert_values(
+            cursor, f"INSERT INTO {_quote(model._meta.db_table)} ({names})", values, tail=f"RETURNING {pk}"
+        )
+    return [row[0] for row in returned]
 
 
 def update(model: type[Model], rows: Sequence[dict], *, fields: Sequence[str]) -> int:

@@ -4,6 +4,7 @@ for the COPY + ON CONFLICT path): outcomes, unchanged rows not rewritten, defaul
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from volunteers.models import Contact, District, Volunteer
 from volunteers.salesforce.upsert import CREATED, UNCHANGED, UPDATED, lookup, upsert
@@ -77,3 +78,24 @@ def test_rows_carrying_some_columns_get_the_defaults_of_the_others_in_place():
     outcome = upsert(District, [{"salesforce_id": "001D9", "name": "West"}], now=T0)
     west = District.objects.get(pk=outcome["001D9"][0])
     assert (west.name, west.code, west.created_at, west.updated_at, west.last_synced_at) == ("West", "", T0, T0, T0)
+
+
+def test_many_rows_go_in_several_statements_and_come_back_in_order(monkeypatch):
+    """The multi-row INSERTs (`bulkwrite.insert_values`) split at the bound-parameter limit: rows,
+    outcomes and returned ids survive the split, in order, with and without a RETURNING tail."""
+    from volunteers import bulkwrite
+    from volunteers.models import Skill
+
+    monkeypatch.setattr(bulkwrite, "MAX_VARIABLES", 7)  # a District row has more: one row per statement
+    rows = [{"salesforce_id": f"001D{i}", "name": f"District {i}", "code": str(i)} for i in range(5)]
+    result = upsert(District, rows, now=T0)
+    assert [result[r["salesforce_id"]][1] for r in rows] == [CREATED] * 5
+    stored = dict(District.objects.values_list("salesforce_id", "name"))
+    assert stored == {r["salesforce_id"]: r["name"] for r in rows}
+    ids = bulkwrite.insert(Skill, [{"name": f"Skill {i}"} for i in range(4)], now=T0)
+    assert [Skill.objects.get(pk=pk).name for pk in ids] == [f"Skill {i}" for i in range(4)]
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(Skill._meta.db_table)
+        head = f"INSERT INTO {table} (name, created_at, updated_at)"
+        assert bulkwrite.insert_values(cursor, head, [("Plain", T0, T0), ("Other", T0, T0)]) == []
+    assert Skill.objects.filter(name__in=["Plain", "Other"]).count() == 2

@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from project.sql import any_differs, array_literal
 
+from ..bulkwrite import insert_values
+
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-SQLITE_MAX_VARIABLES = 30000  # SQLite ≥ 3.32 allows 32766 bound parameters per statement
 
 
 def _quote(name: str) -> str:
@@ -96,19 +97,9 @@ def _statement(
             cursor.execute(f"DROP TABLE {stage}")
             return returned
         values = _prepared(columns, rows, defaults)
-        returned = []
-        per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            # Bandit B608: table and column names come from model metadata, values are bound parameters.
-            cursor.execute(
-                f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608 - model metadata only # nosec B608
-                f"{conflict} RETURNING {returning}",
-                [value for row in chunk for value in row],
-            )
-            returned += cursor.fetchall()
-        return returned
+        return insert_values(
+            cursor, f"INSERT INTO {_quote(table)} ({names})", values, tail=f"{conflict} RETURNING {returning}"
+        )
 
 
 # Python values the driver stores as Django would, without the per-value get_db_prep_save call
@@ -185,15 +176,7 @@ def insert(model: type[Model], rows: list[dict]) -> None:
                 for row in values:
                     copy.write_row(row)
             return
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            # Bandit B608: table and column names come from model metadata, values are bound parameters.
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608 - model metadata only # nosec B608
-                [value for row in chunk for value in row],
-            )
+        insert_values(cursor, f"INSERT INTO {table} ({names})", values)
 
 
 def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", where: str = "") -> dict:
