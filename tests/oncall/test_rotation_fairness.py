@@ -76,6 +76,24 @@ def worst_by_prefix(assignments, shifts, members):
     return worst
 
 
+def planned_in_chunks(members, shifts, chunks, *, midweek, cut_chunk):
+    """The schedule generated at once over `sum(chunks)` weeks from MONDAY, and the same span planned
+    chunk after chunk, each continuing the schedule so far (chunk `cut_chunk` ends `midweek` days
+    into the next week); with each chunk's plan and whether it had a schedule before it."""
+    last = MONDAY + timedelta(weeks=sum(chunks))
+    whole = rotation_plan(members=members, shifts=shifts, start=MONDAY, end=last)
+    schedule, start, plans = {}, MONDAY, []
+    for i in range(len(chunks)):
+        end = MONDAY + timedelta(weeks=sum(chunks[: i + 1]))
+        if i == cut_chunk:
+            end = min(end + timedelta(days=midweek), last)  # may end mid-week
+        plan = rotation_plan(members=members, shifts=shifts, start=start, end=end, before=schedule)
+        plans.append((plan, bool(schedule)))
+        schedule.update(plan.assignments)
+        start = end
+    return whole.assignments, schedule, plans
+
+
 def assert_fair_every_prefix(assignments, shifts, members, *, count_bound=1, kinds_bound=1, hours_factor=1):
     n = len(members)
     counts, hours, kinds, _ = worst_by_prefix(assignments, shifts, members)
@@ -319,18 +337,9 @@ MIXED = [ShiftSpec(0, 0, 24, "a"), ShiftSpec(2, 0, 12, "b"), ShiftSpec(4, 0, 24,
 @given(chunks=st.lists(st.integers(1, 9), min_size=2, max_size=5), midweek=st.integers(0, 6))
 def test_mixed_extending_in_chunks_is_the_schedule_generated_at_once(chunks, midweek):
     members = members_of(21)
-    total = sum(chunks)
-    whole = rotation_plan(members=members, shifts=MIXED, start=MONDAY, end=MONDAY + timedelta(weeks=total))
-    schedule, start = {}, MONDAY
-    for i in range(len(chunks)):
-        end = MONDAY + timedelta(weeks=sum(chunks[: i + 1]))
-        if i == 1:
-            end = min(end + timedelta(days=midweek), MONDAY + timedelta(weeks=total))
-        plan = rotation_plan(members=members, shifts=MIXED, start=start, end=end, before=schedule)
-        assert plan.continued == bool(schedule) and plan.mode == "balanced"
-        schedule.update(plan.assignments)
-        start = end
-    assert schedule == whole.assignments
+    whole, schedule, plans = planned_in_chunks(members, MIXED, chunks, midweek=midweek, cut_chunk=1)
+    assert all(plan.continued == had_schedule and plan.mode == "balanced" for plan, had_schedule in plans)
+    assert schedule == whole
     assert_fair_every_prefix(schedule, MIXED, members, count_bound=2, kinds_bound=None)
 
 
@@ -391,17 +400,8 @@ def test_random_mixed_extending_in_chunks_is_the_schedule_generated_at_once(shif
     """Continuing counts the history, for any mixed pattern: weeks are planned whole, so a cut
     mid-week continues the week the schedule generated at once has."""
     members = members_of(n)
-    total = sum(chunks)
-    whole = rotation_plan(members=members, shifts=shifts, start=MONDAY, end=MONDAY + timedelta(weeks=total))
-    schedule, start = {}, MONDAY
-    for i in range(len(chunks)):
-        end = MONDAY + timedelta(weeks=sum(chunks[: i + 1]))
-        if i == 0:
-            end = min(end + timedelta(days=midweek), MONDAY + timedelta(weeks=total))
-        plan = rotation_plan(members=members, shifts=shifts, start=start, end=end, before=schedule)
-        schedule.update(plan.assignments)
-        start = end
-    assert schedule == whole.assignments
+    whole, schedule, _ = planned_in_chunks(members, shifts, chunks, midweek=midweek, cut_chunk=0)
+    assert schedule == whole
     assert_fair_every_prefix(schedule, shifts, members, count_bound=2, kinds_bound=None)
 
 
@@ -410,18 +410,9 @@ def test_random_mixed_extending_in_chunks_is_the_schedule_generated_at_once(shif
 def test_extending_in_chunks_is_the_schedule_generated_at_once(n, chunks, midweek):
     """Continuing counts the history: the balance runs over the whole schedule, not per chunk."""
     members = members_of(n)
-    total = sum(chunks)
-    whole = rotation_plan(members=members, shifts=STANDARD, start=MONDAY, end=MONDAY + timedelta(weeks=total))
-    schedule, start = {}, MONDAY
-    for i in range(len(chunks)):
-        end = MONDAY + timedelta(weeks=sum(chunks[: i + 1]))
-        if i == 1:
-            end = min(end + timedelta(days=midweek), MONDAY + timedelta(weeks=total))  # may end mid-week
-        plan = rotation_plan(members=members, shifts=STANDARD, start=start, end=end, before=schedule)
-        assert plan.continued == bool(schedule)
-        schedule.update(plan.assignments)
-        start = end
-    assert schedule == whole.assignments
+    whole, schedule, plans = planned_in_chunks(members, STANDARD, chunks, midweek=midweek, cut_chunk=1)
+    assert all(plan.continued == had_schedule for plan, had_schedule in plans)
+    assert schedule == whole
     assert_fair_every_prefix(schedule, STANDARD, members)
 
 
