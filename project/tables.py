@@ -1,4 +1,5 @@
-"""One table component for the long lists (the directory, the event list, the expense list).
+"""One table component for the tables pages write in Python: the long lists (directory, events,
+expenses), the expense analytics tables and the on-call dashboard's next two weeks.
 
 Their rows are written out in Python: drawn by the template engine, a 25-row page cost about
 4 ms (a variable lookup, a filter and an autoescape per cell, a tag per link and badge); written
