@@ -12,7 +12,14 @@ def array_literal(values: list) -> str:
     Strings are double-quoted with `\\` and `"` escaped, so any text survives as itself."""
     if isinstance(values[0], int):
         return "{" + ",".join(map(str, values)) + "}"
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    # Joined first and escaped as one string (C speed, not a Python step per value); a NUL marks the
+    # gaps, as no stored text can hold one (a value that does is quoted one by one, as before).
+    joined = "\x00".join(values)
+    if joined.count("\x00") != len(values) - 1:
+        return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    if "\\" in joined or '"' in joined:
+        joined = joined.replace("\\", "\\\\").replace('"', '\\"')
+    return '{"' + joined.replace("\x00", '","') + '"}'
 
 
 def any_differs(pairs: list[tuple[str, str]]) -> str:
