@@ -15,6 +15,7 @@ from integrations.salesforce.fake import FakeSalesforceClient
 from volunteers.models import Volunteer
 from volunteers.salesforce import sync
 from volunteers.salesforce.sync import read_ahead, sync_object
+from volunteers.salesforce.writers import OrderedWriters
 
 
 def test_read_ahead_keeps_the_order_and_works_in_another_thread():
@@ -184,5 +185,7 @@ def test_a_run_commits_once_per_batch_plus_a_fixed_few(monkeypatch):
         assert run.status == "success" and run.created + run.unchanged == Volunteer.objects.count()
         overheads.append(counts["commits"] + counts["autocommit"] - counts["writes"])
     assert counts["writes"] > 1
-    # taking the lock, reading the last run, creating the run, ending it, releasing the lock
-    assert overheads == [5, 5]
+    # taking the lock, reading the last run, creating the run, ending it, releasing the lock; with
+    # two writers (PostgreSQL), the skills a batch names that are new are created first in a
+    # transaction of their own (the first run's one batch; the second run finds them).
+    assert overheads == ([6, 5] if OrderedWriters.usable() else [5, 5])

@@ -66,6 +66,7 @@ from ..services import participation_figures_refresh
 from ..virtual.matching import ContactMatcher
 from . import mapping as sfm
 from .upsert import CREATED, UPDATED, existing_keys, insert, rows_for_keys, upsert
+from .writers import OrderedWriters
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,10 @@ READER_JOIN_SECONDS = 30.0
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
 FLAG_TABLE = DataQualityFlag._meta.db_table
 NAME_MATCHED = ("districts", "schools", "organizations")  # reference data also typed in by hand
+# Objects whose batches may be written two at a time (`writers.py`): a record's rows are its own,
+# keyed as `_batch_keys` says. Reference data matched by name, teachers matched by the teacher
+# matcher, and contacts of every kind stay one batch after another.
+CONCURRENT = frozenset({"volunteers", "events", *PARTICIPATION_KINDS})
 
 
 class SyncBusy(Exception):
@@ -323,7 +328,8 @@ def _skills_resolve(items: list[sfm.Mapped]) -> dict[str, tuple[int, str]]:
         }
 
     skills = stored(names)
-    missing = [Skill(name=names[key]) for key in names if key not in skills]
+    # In name order: two batches creating the same new skills lock them in the same order (no deadlock).
+    missing = [Skill(name=names[key]) for key in sorted(names) if key not in skills]
     if missing:
         Skill.objects.bulk_create(missing, ignore_conflicts=True)
         skills.update(stored(s.name.lower() for s in missing))
@@ -420,6 +426,24 @@ def _adopt_teachers(items: list[sfm.Mapped]) -> None:
             Contact.objects.filter(pk=match.contact_id, salesforce_id__isnull=True).update(
                 salesforce_id=item.salesforce_id
             )
+
+
+def _batch_keys(spec: sfm.ObjectSpec, items: list[sfm.Mapped]) -> set:
+    """What a batch's rows are unique on besides their own (`writers.py`): the records' Salesforce
+    ids, and a participation's pair of contact and session (one participation per pair)."""
+    keys: set = {item.salesforce_id for item in items}
+    if spec.key in PARTICIPATION_KINDS:
+        keys.update(tuple(ref.salesforce_id for ref in item.refs.values()) for item in items)
+    return keys
+
+
+def _batch_prepare(spec: sfm.ObjectSpec, items: list[sfm.Mapped]) -> None:
+    """When batches are written two at a time, before a batch's transaction and in one of its own:
+    the rows it shares with other batches, so that two batches in flight never wait on each other's
+    (`writers.py`): the skills its volunteers name that are not in Crewbase yet. Such a skill stays
+    if the batch then fails (a name linked to nobody); one batch after another, the batch writes them."""
+    if spec.key == "volunteers":
+        _skills_resolve(items)
 
 
 def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkResult:
@@ -931,21 +955,39 @@ def sync_object(
             mapped = ChunkResult()  # the batch's records that failed to map
             total = 0
 
+            writers = OrderedWriters() if key in CONCURRENT and OrderedWriters.usable() else None
+
             def write() -> None:
                 nonlocal mapped
-                # The batch, the run's counts that include it and the lock's lease commit together:
-                # one commit to wait for per batch, and the counts never run ahead of the rows.
-                with transaction.atomic():
-                    mapped.add(write_mapped(spec, list(batch.values()), now=started))
-                    mapped.stored_ids.clear()
-                    _run_save_counts(run, totals, mapped)
-                    lock_extend(key, token)
-                totals.add(mapped)
+                items, result, done, of = list(batch.values()), mapped, seen, total
                 batch.clear()
                 mapped = ChunkResult()
-                gc.collect(0)  # the young objects only (this batch's survivors): no cycle outlives its batch
-                if progress:
-                    progress(min(100.0, 100.0 * seen / total) if total else 100.0, f"{spec.label}: {seen} of {total}")
+
+                def write_rows() -> None:
+                    result.add(write_mapped(spec, items, now=started))
+                    result.stored_ids.clear()
+
+                # The batch, the run's counts that include it and the lock's lease commit together:
+                # one commit to wait for per batch, and the counts never run ahead of the rows.
+                def commit() -> None:
+                    _run_save_counts(run, totals, result)
+                    lock_extend(key, token)
+
+                def after() -> None:
+                    totals.add(result)
+                    gc.collect(0)  # the young objects only (this batch's survivors): no cycle outlives its batch
+                    if progress:
+                        progress(min(100.0, 100.0 * done / of) if of else 100.0, f"{spec.label}: {done} of {of}")
+
+                if writers is not None:
+                    writers.submit(
+                        lambda: _batch_prepare(spec, items), write_rows, commit, after, keys=_batch_keys(spec, items)
+                    )
+                    return
+                with transaction.atomic():
+                    write_rows()
+                    commit()
+                after()
 
             def fetch():
                 return client.query_pages(
@@ -969,8 +1011,12 @@ def sync_object(
                     if batch or mapped.failed:
                         write()
             finally:
-                if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
-                    write()
+                try:
+                    if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
+                        write()
+                finally:
+                    if writers is not None:
+                        writers.close()
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))
         except IntegrationError as exc:

@@ -1,0 +1,128 @@
+"""Two batches of one object written at once, committed in order (PostgreSQL only).
+
+A batch's write alternates between Python (building rows, reading results) and waiting on the
+database; one connection does one at a time, so a run waited on both in turn. `OrderedWriters`
+runs batch k+1 on a second thread and connection while batch k is written: Python work of one
+overlaps the database work of the other. The rules that keep this the same as one batch after
+another:
+- **Commits in order.** A batch writes its rows, then waits until the batch before it has
+  committed, then writes the run's counts and the lock's lease and commits; what runs after the
+  commit (`after`: adding to the run's totals, progress) runs in batch order too. The run's counts
+  never run ahead of the rows, as before.
+- **No shared rows in flight.** Each batch names its keys (the records' Salesforce ids and
+  whatever else its rows are unique on); a batch that shares a key with the batch in flight starts
+  only once that one has committed, so a record repeated across batches is still written in page
+  order (the later version wins) and two transactions never wait on each other's rows. Rows many
+  batches share (a skill's name) are written by the batch's `prepare` step first, committed at once.
+- **A safety net for a rule missed:** the writers' transactions wait at most LOCK_TIMEOUT for a
+  row lock; a batch that hits it is written record by record like any failed batch.
+- **An unexpected error** (not a refused record: those are handled inside the batch) stops the
+  writers: the batches after it roll back or are not started, and `close()` raises it in the
+  caller's thread.
+Each writer thread has its own connection and closes it when done. Inside a transaction (a test
+case) or on SQLite there is one connection to write with: `OrderedWriters.usable()` says so, and
+the caller writes batch after batch itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from queue import Queue
+
+from django.db import connection, transaction
+
+LOCK_TIMEOUT = "10s"
+_STOP = object()
+
+
+Step = Callable[[], None]
+
+
+class _Batch:
+    def __init__(self, prepare: Step, write: Step, commit: Step, after: Step, keys):
+        self.prepare, self.write, self.commit, self.after = prepare, write, commit, after
+        self.keys = frozenset(keys)
+        self.done = threading.Event()
+        self.before: _Batch | None = None
+
+
+class OrderedWriters:
+    """`submit(prepare, write, commit, after, keys)` for each batch in order, then `close()` (always).
+    `prepare` runs first, outside the batch's transaction (rows shared by every batch, committed at
+    once so that no batch waits on another's), `write` and `commit` in the batch's transaction, `after`
+    once it has committed."""
+
+    def __init__(self, count: int = 2):
+        self._queues: list[Queue] = [Queue(maxsize=1) for _ in range(count)]
+        self._threads = [
+            threading.Thread(target=self._run, args=(q,), name=f"salesforce-writer-{i}", daemon=True)
+            for i, q in enumerate(self._queues)
+        ]
+        self._next = 0
+        self._last: _Batch | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        for thread in self._threads:
+            thread.start()
+
+    @staticmethod
+    def usable() -> bool:
+        return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    def submit(self, prepare: Step, write: Step, commit: Step, after: Step, keys: Iterable[Hashable]) -> None:
+        if self._failed():
+            return  # it would be rolled back: close() raises the error
+        batch = _Batch(prepare, write, commit, after, keys)
+        batch.before, self._last = self._last, batch
+        queue = self._queues[self._next]
+        self._next = (self._next + 1) % len(self._queues)
+        queue.put(batch)  # waits while that writer still has a batch queued: memory stays bounded
+
+    def close(self) -> None:
+        """Wait for every batch; raise the first unexpected error."""
+        for queue in self._queues:
+            queue.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _failed(self) -> bool:
+        with self._lock:
+            return self._error is not None
+
+    def _run(self, queue: Queue) -> None:
+        try:
+            while (batch := queue.get()) is not _STOP:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # raised again in the caller's thread by close()
+                    with self._lock:
+                        self._error = self._error or exc
+                finally:
+                    batch.done.set()
+        finally:
+            connection.close()
+
+    def _write(self, batch: _Batch) -> None:
+        before = batch.before
+        if before is not None and batch.keys & before.keys:
+            before.done.wait()  # a shared row: this batch starts once the one before has committed
+        if self._failed():
+            return
+        batch.prepare()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            batch.write()
+            if before is not None:
+                before.done.wait()
+            if self._failed():
+                raise _RolledBack
+            batch.commit()
+        batch.after()
+
+
+class _RolledBack(Exception):
+    """An earlier batch failed: this one is rolled back (not an error of its own)."""
