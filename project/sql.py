@@ -2,24 +2,60 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from django.db.models import Index, OrderBy
 
+_NULL = "\x01NULL\x01"  # stands for a None while the values are joined (checked to occur nowhere else)
+
 
 def array_literal(values: list) -> str:
-    """A PostgreSQL array literal of ints or strings, sent as one text value and cast (`%s::text[]`):
-    five times cheaper to build than the driver's list adaptation for tens of thousands of keys.
-    Strings are double-quoted with `\\` and `"` escaped, so any text survives as itself."""
-    if isinstance(values[0], int):
+    """A PostgreSQL array literal, sent as one text value and cast (`%s::text[]`, `%s::date[]`…):
+    five times cheaper to build than the driver's list adaptation for tens of thousands of values.
+    None is NULL; strings are double-quoted with `\\` and `"` escaped, so any text survives as
+    itself; other values are written as their str() (numbers, booleans, dates, times and UUIDs read
+    back as themselves)."""
+    if not values:
+        return "{}"
+    if values[0].__class__ is int and None not in values:
         return "{" + ",".join(map(str, values)) + "}"
     # Joined first and escaped as one string (C speed, not a Python step per value); a NUL marks the
-    # gaps, as no stored text can hold one (a value that does is quoted one by one, as before).
-    joined = "\x00".join(values)
-    if joined.count("\x00") != len(values) - 1:
-        return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    # gaps, as no stored text can hold one (a value that does is quoted one by one).
+    nones = values.count(None)
+    texts = [_NULL if v is None else v if v.__class__ is str else str(v) for v in values]
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1 or (nones and joined.count(_NULL) != nones):
+        return (
+            "{" + ",".join("NULL" if v is None else _quoted(v if v.__class__ is str else str(v)) for v in values) + "}"
+        )
     if "\\" in joined or '"' in joined:
         joined = joined.replace("\\", "\\\\").replace('"', '\\"')
-    return '{"' + joined.replace("\x00", '","') + '"}'
+    literal = '{"' + joined.replace("\x00", '","') + '"}'
+    return literal.replace(f'"{_NULL}"', "NULL") if nones else literal
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def unnest_rows(fields: list, rows: list[dict], *, alias: str = "s") -> tuple[str, list[str]]:
+    """A FROM item giving `rows` (dicts of attname → value) as a table on PostgreSQL, one array
+    literal per column: `unnest(%s::varchar[], %s::integer[], …) AS s(col, col, …)` and its
+    parameters. Columns are the `fields`' own (`s."column"`); arrays are cast to the plain type
+    (`varchar`, not `varchar(100)`: an explicit cast would cut an over-long value, the insert
+    refuses it). JSON values are dumped with the field's encoder. Names come from model metadata."""
+    quote = connection.ops.quote_name
+    sources, params = [], []
+    for field in fields:
+        name = field.attname
+        values = [row[name] for row in rows]
+        if field.get_internal_type() == "JSONField":
+            values = [None if v is None else json.dumps(v, cls=field.encoder) for v in values]
+        sources.append(f"%s::{field.cast_db_type(connection)}[]")
+        params.append(array_literal(values))
+    columns = ", ".join(quote(field.column) for field in fields)
+    return f"unnest({', '.join(sources)}) AS {alias}({columns})", params
 
 
 def any_differs(pairs: list[tuple[str, str]]) -> str:

@@ -1,5 +1,7 @@
 """project/sql.py: the array literal sent for tens of thousands of keys."""
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -29,3 +31,45 @@ def test_every_text_survives_the_round_trip():
     with connection.cursor() as cursor:
         cursor.execute("SELECT unnest(%s::text[])", [array_literal(TEXTS)])
         assert [row[0] for row in cursor.fetchall()] == TEXTS
+
+
+def test_literal_of_mixed_values_writes_none_as_null():
+    assert array_literal(["a", None, ""]) == '{"a",NULL,""}'
+    assert array_literal([None]) == "{NULL}"
+    assert array_literal([1, None, 3]) == '{"1",NULL,"3"}'
+    assert array_literal([True, False]) == '{"True","False"}'
+    assert array_literal([]) == "{}"
+    marker = "\x01NULL\x01"  # the stand-in for None, as a real value: quoted one by one
+    assert array_literal([marker, None]) == '{"' + marker + '",NULL}'
+
+
+@pytest.mark.django_db
+def test_rows_come_back_as_they_were_sent():
+    if connection.vendor != "postgresql":
+        pytest.skip("unnest of array literals is PostgreSQL's")
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from project.sql import unnest_rows
+    from volunteers.models import DataQualityFlag, VolunteerParticipation
+
+    fields = {f.attname: f for f in VolunteerParticipation._meta.concrete_fields}
+    picked = [fields[name] for name in ("salesforce_id", "delivery_hours", "created_at")]
+    rows = [
+        {
+            "salesforce_id": 'a"b\\c',
+            "delivery_hours": Decimal("1.50"),
+            "created_at": datetime(2025, 6, 1, 9, tzinfo=UTC),
+        },
+        {"salesforce_id": None, "delivery_hours": None, "created_at": None},
+        {"salesforce_id": "", "delivery_hours": Decimal("0"), "created_at": datetime(2024, 2, 29, 23, 59, tzinfo=UTC)},
+    ]
+    source, params = unnest_rows(picked, rows)
+    details = next(f for f in DataQualityFlag._meta.concrete_fields if f.attname == "details")
+    json_source, json_params = unnest_rows([details], [{"details": {"a": [1, 'x"y']}}, {"details": None}], alias="j")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {source}", params)
+        assert cursor.fetchall() == [tuple(row.values()) for row in rows]
+        cursor.execute(f"SELECT * FROM {json_source}", json_params)
+        (first,), (second,) = cursor.fetchall()
+        assert json.loads(first) == {"a": [1, 'x"y']} and second is None  # Django's connection leaves JSON as text

@@ -2,8 +2,9 @@
 
 `upsert(model, rows, now=…)` writes rows (dicts of attname → value, each with `salesforce_id`) and
 returns, per Salesforce id, the primary key and whether the row was created, updated or unchanged.
-- PostgreSQL: the page is COPYed into a temporary staging table (dropped at commit), then one
-  `INSERT … SELECT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE <a synced column differs>`.
+- PostgreSQL: one `INSERT … SELECT … FROM unnest(<an array per column>) ON CONFLICT (salesforce_id)
+  DO UPDATE … WHERE <a synced column differs>`: the page travels as one array literal per column
+  (built at C speed, `project.sql.unnest_rows`), no temporary staging table to create and drop.
 - SQLite: the same statement over a multi-row VALUES list.
 The "differs" test is `project.sql.any_differs` (null-safe on both), as for the figure refreshes.
 Either way a row whose synced values did not change is not rewritten (the database compares), new
@@ -25,7 +26,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from project.sql import any_differs, array_literal
+from project.sql import any_differs, array_literal, unnest_rows
 
 from ..bulkwrite import insert_values
 
@@ -72,34 +73,37 @@ def _statement(
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Only the page's own columns travel (COPY); defaults and timestamps are one bound value each.
-            given = [f for f in columns if f.attname in rows[0]]
-            fixed = [f for f in columns if f.attname not in rows[0]]
-            given_names = ", ".join(_quote(f.column) for f in given)
-            stage = _quote(f"sf_stage_{table}")
-            # Bandit B608: table and column names come from model metadata, values are bound parameters.
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 - model metadata only # nosec B608
-                f"SELECT {given_names} FROM {_quote(table)} WITH NO DATA"
+            return _insert_from_arrays(
+                cursor,
+                table,
+                columns,
+                rows,
+                defaults,
+                tail=f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)",
             )
-            with cursor.cursor.copy(f"COPY {stage} ({given_names}) FROM STDIN") as copy:
-                for row in _prepared(given, rows, {}):
-                    copy.write_row(row)
-            constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
-            # Bandit B608: table and column names come from model metadata, values are bound parameters.
-            cursor.execute(
-                f"INSERT INTO {_quote(table)} ({', '.join([given_names, *(_quote(f.column) for f in fixed)])}) "  # noqa: S608 - model metadata only # nosec B608
-                f"SELECT {', '.join([given_names, *constants])} FROM {stage} "
-                f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)",
-                _prepared(fixed, [{}], defaults)[0] if fixed else None,
-            )
-            returned = cursor.fetchall()
-            cursor.execute(f"DROP TABLE {stage}")
-            return returned
         values = _prepared(columns, rows, defaults)
         return insert_values(
             cursor, f"INSERT INTO {_quote(table)} ({names})", values, tail=f"{conflict} RETURNING {returning}"
         )
+
+
+def _insert_from_arrays(cursor, table: str, columns: list, rows: list[dict], defaults: dict, *, tail: str = ""):
+    """PostgreSQL: `INSERT INTO table (columns) SELECT … FROM unnest(…) <tail>`, returning what the
+    tail returns. The columns the rows carry travel as one array literal each (`unnest_rows`: a
+    Python step per value at most, no temporary table); the others (defaults, timestamps) as one
+    bound value each. `columns` lists the carried ones first (`_given_first`)."""
+    given = [f for f in columns if f.attname in rows[0]]
+    fixed = columns[len(given) :]
+    source, arrays = unnest_rows(given, rows)
+    constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
+    selected = ", ".join([*(f"s.{_quote(f.column)}" for f in given), *constants])
+    # Bandit B608: table and column names come from model metadata, values are bound parameters.
+    cursor.execute(
+        f"INSERT INTO {_quote(table)} ({', '.join(_quote(f.column) for f in columns)}) "  # noqa: S608 - model metadata only # nosec B608
+        f"SELECT {selected} FROM {source} {tail}",
+        [*(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
+    )
+    return cursor.fetchall() if tail and "RETURNING" in tail else []
 
 
 # Python values the driver stores as Django would, without the per-value get_db_prep_save call
@@ -157,7 +161,7 @@ def _prepared(columns: list, rows: list[dict], defaults: dict) -> list[tuple]:
 
 
 def insert(model: type[Model], rows: list[dict]) -> None:
-    """Plain insert of new rows (no conflict handling, nothing returned): COPY on PostgreSQL, a
+    """Plain insert of new rows (no conflict handling, nothing returned): arrays on PostgreSQL, a
     multi-row INSERT on SQLite. Columns not given take the model default; timestamps are now."""
     if not rows:
         return
@@ -168,15 +172,12 @@ def insert(model: type[Model], rows: list[dict]) -> None:
         for f in columns
         if f.attname not in rows[0]
     }
-    values = _prepared(columns, rows, defaults)
     table, names = _quote(model._meta.db_table), ", ".join(_quote(f.column) for f in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+            _insert_from_arrays(cursor, model._meta.db_table, columns, rows, defaults)
             return
-        insert_values(cursor, f"INSERT INTO {table} ({names})", values)
+        insert_values(cursor, f"INSERT INTO {table} ({names})", _prepared(columns, rows, defaults))
 
 
 def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", where: str = "") -> dict:

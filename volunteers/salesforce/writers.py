@@ -59,6 +59,7 @@ class OrderedWriters:
             threading.Thread(target=self._run, args=(q,), name=f"salesforce-writer-{i}", daemon=True)
             for i, q in enumerate(self._queues)
         ]
+        self._slots = threading.Semaphore(count)  # batches in flight: one per writer, none queued
         self._next = 0
         self._last: _Batch | None = None
         self._error: BaseException | None = None
@@ -77,7 +78,11 @@ class OrderedWriters:
         batch.before, self._last = self._last, batch
         queue = self._queues[self._next]
         self._next = (self._next + 1) % len(self._queues)
-        queue.put(batch)  # waits while that writer still has a batch queued: memory stays bounded
+        # Waits while every writer has a batch: the caller gathers the pages that come meanwhile into
+        # its next batch (fewer, larger batches when the database is the slower side), and memory
+        # holds at most one batch per writer.
+        self._slots.acquire()
+        queue.put(batch)
 
     def close(self) -> None:
         """Wait for every batch; raise the first unexpected error."""
@@ -102,6 +107,7 @@ class OrderedWriters:
                         self._error = self._error or exc
                 finally:
                     batch.done.set()
+                    self._slots.release()
         finally:
             connection.close()
 
