@@ -39,23 +39,32 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def unnest_rows(fields: list, rows: list[dict], *, alias: str = "s") -> tuple[str, list[str]]:
-    """A FROM item giving `rows` (dicts of attname → value) as a table on PostgreSQL, one array
-    literal per column: `unnest(%s::varchar[], %s::integer[], …) AS s(col, col, …)` and its
-    parameters. Columns are the `fields`' own (`s."column"`); arrays are cast to the plain type
-    (`varchar`, not `varchar(100)`: an explicit cast would cut an over-long value, the insert
-    refuses it). JSON values are dumped with the field's encoder. Names come from model metadata."""
+def unnest_rows(fields: list, rows: list[dict], *, alias: str = "s") -> tuple[list[str], list, str, list[str]]:
+    """`rows` (dicts of attname → value) as a table on PostgreSQL, one array literal per column:
+    returns (an expression per field, their parameters, the FROM item, its parameters), for
+    `SELECT <expressions> FROM unnest(%s::varchar[], %s::integer[], …) AS s(col, col, …)`. A column
+    with one value in every row (all empty, say) is that value once (`%s::integer`) instead of an
+    array; the first field always travels as an array (it gives the row count). Arrays are cast to
+    the plain type (`varchar`, not `varchar(100)`: an explicit cast would cut an over-long value,
+    the insert refuses it). JSON values are dumped with the field's encoder. Names come from model
+    metadata."""
     quote = connection.ops.quote_name
-    sources, params = [], []
-    for field in fields:
+    expressions, expression_params, arrays, sources, params = [], [], [], [], []
+    for index, field in enumerate(fields):
         name = field.attname
         values = [row[name] for row in rows]
+        kind = field.cast_db_type(connection)
         if field.get_internal_type() == "JSONField":
             values = [None if v is None else json.dumps(v, cls=field.encoder) for v in values]
-        sources.append(f"%s::{field.cast_db_type(connection)}[]")
+        elif index and values.count(values[0]) == len(values):
+            expressions.append(f"%s::{kind}")
+            expression_params.append(values[0])
+            continue
+        expressions.append(f"{alias}.{quote(field.column)}")
+        arrays.append(quote(field.column))
+        sources.append(f"%s::{kind}[]")
         params.append(array_literal(values))
-    columns = ", ".join(quote(field.column) for field in fields)
-    return f"unnest({', '.join(sources)}) AS {alias}({columns})", params
+    return expressions, expression_params, f"unnest({', '.join(sources)}) AS {alias}({', '.join(arrays)})", params
 
 
 def any_differs(pairs: list[tuple[str, str]]) -> str:

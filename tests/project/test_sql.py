@@ -64,12 +64,15 @@ def test_rows_come_back_as_they_were_sent():
         {"salesforce_id": None, "delivery_hours": None, "created_at": None},
         {"salesforce_id": "", "delivery_hours": Decimal("0"), "created_at": datetime(2024, 2, 29, 23, 59, tzinfo=UTC)},
     ]
-    source, params = unnest_rows(picked, rows)
     details = next(f for f in DataQualityFlag._meta.concrete_fields if f.attname == "details")
-    json_source, json_params = unnest_rows([details], [{"details": {"a": [1, 'x"y']}}, {"details": None}], alias="j")
+    same = [{"salesforce_id": f"p{i}", "delivery_hours": None, "created_at": rows[0]["created_at"]} for i in range(3)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {source}", params)
-        assert cursor.fetchall() == [tuple(row.values()) for row in rows]
+        for sent in (rows, same):
+            expressions, expression_params, source, params = unnest_rows(picked, sent)
+            cursor.execute(f"SELECT {', '.join(expressions)} FROM {source}", [*expression_params, *params])
+            assert cursor.fetchall() == [tuple(row.values()) for row in sent]
+        assert expressions[1:] == ["%s::numeric(6, 2)", "%s::timestamp with time zone"]  # one value each, not arrays
+        _, _, json_source, json_params = unnest_rows([details], [{"details": {"a": [1, 'x"y']}}, {"details": None}])
         cursor.execute(f"SELECT * FROM {json_source}", json_params)
         (first,), (second,) = cursor.fetchall()
         assert json.loads(first) == {"a": [1, 'x"y']} and second is None  # Django's connection leaves JSON as text

@@ -94,14 +94,13 @@ def _insert_from_arrays(cursor, table: str, columns: list, rows: list[dict], def
     bound value each. `columns` lists the carried ones first (`_given_first`)."""
     given = [f for f in columns if f.attname in rows[0]]
     fixed = columns[len(given) :]
-    source, arrays = unnest_rows(given, rows)
+    expressions, same, source, arrays = unnest_rows(given, rows)
     constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
-    selected = ", ".join([*(f"s.{_quote(f.column)}" for f in given), *constants])
     # Bandit B608: table and column names come from model metadata, values are bound parameters.
     cursor.execute(
         f"INSERT INTO {_quote(table)} ({', '.join(_quote(f.column) for f in columns)}) "  # noqa: S608 - model metadata only # nosec B608
-        f"SELECT {selected} FROM {source} {tail}",
-        [*(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
+        f"SELECT {', '.join(expressions + constants)} FROM {source} {tail}",
+        [*same, *(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
     )
     return cursor.fetchall() if tail and "RETURNING" in tail else []
 
