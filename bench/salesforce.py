@@ -7,7 +7,9 @@ or BENCH_DATABASE_URL=postgres://…/crewbase_salesforce_bench. Scale (default �
 BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
 contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000;
 200,000 records (for peak memory against the default 41,000): BENCH_SF_CONTACTS=50000 BENCH_SF_PARTICIPATIONS=145000.
-On PostgreSQL it also prints the CPU seconds of the sync and of the floor (this process and the
+The floor and the full sync run in turn BENCH_SF_ROUNDS times (default 3), each from an empty
+database; each round's figures are printed and the median ratio is the figure (a shared machine's
+speed drifts by tens of percent within a minute). On PostgreSQL it also prints the CPU seconds of the sync and of the floor (this process and the
 whole PostgreSQL server: the sync writes on two connections), the steadier ratio on a shared machine, and the load average before and after.
 Prints one line per figure, e.g. `salesforce.full_sync records=… seconds=… records_per_s=…`.
 """
@@ -20,6 +22,7 @@ import multiprocessing
 import os
 import re
 import resource
+import statistics
 import ssl
 import subprocess
 import tempfile
@@ -47,6 +50,7 @@ from volunteers.salesforce.sync import sync_all
 N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "10000"))
 N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "30000"))
 N_SESSIONS = int(os.environ.get("BENCH_SF_SESSIONS", str(max(10, N_CONTACTS // 10))))
+ROUNDS = int(os.environ.get("BENCH_SF_ROUNDS", "3"))
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 FIRST = ["Ada", "Grace", "Alan", "Maria", "James", "Aisha", "Chen", "Luis", "Priya", "Noah"]
 LAST = ["Lovelace", "Hopper", "Turing", "Garcia", "Johnson", "Khan", "Wang", "Martinez", "Patel", "Smith"]
@@ -364,20 +368,22 @@ def floor_in_child() -> tuple[int, float, float | None]:
     return result
 
 
+def fresh_database() -> None:
+    """Empty tables, and on PostgreSQL the system catalogs vacuumed: emptying ~100 tables leaves
+    thousands of dead catalog rows, and on a server without autovacuum they pile up from run to
+    run and slow every statement of the next (the floor's and the sync's alike)."""
+    call_command("flush", verbosity=0, interactive=False)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend"
+            )
+
+
 def main() -> None:
     urllib3.disable_warnings()
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("flush", verbosity=0, interactive=False)  # a kept database starts empty each run
-    floor_rate = floor_cpu = None
     print("salesforce.load_average={:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
-    if connection.vendor == "postgresql":
-        floor_records, floor_seconds, floor_cpu = floor_in_child()
-        print(
-            f"salesforce.floor_copy_upsert records={floor_records} seconds={floor_seconds:.2f} "
-            f"records_per_s={floor_records / floor_seconds:.0f}",
-            flush=True,
-        )
-        floor_rate = floor_records / floor_seconds
     fake = SalesforceHttpFake(
         page_size=2000, rows={"Contact": contacts, "Session__c": sessions, "Session_Participant__c": participations}
     )
@@ -385,40 +391,58 @@ def main() -> None:
     server, url = start_server(PrerenderedSalesforce(fake, [SPEC_BY_KEY[key] for key in objects]))
     client = LiveSalesforceClient(instance_url=url, access_token="bench-token", verify=False)  # self-signed, local
     rss_before = peak_rss_mb()
-
     profiler = cProfile.Profile() if os.environ.get("BENCH_SF_PROFILE") else None
-    cpu_before = cpu_seconds()
-    started = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    summary = sync_all(client=client, mode="full", objects=objects)
-    elapsed = time.perf_counter() - started
-    sync_cpu = cpu_seconds() - cpu_before if cpu_before is not None else None
-    if profiler:
-        profiler.disable()
-        profiler.dump_stats(os.environ["BENCH_SF_PROFILE"])
-    records = sum(
-        r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"] for r in summary
-    )
-    for row in summary:
+    # The floor and the full sync, in turn, ROUNDS times (each from an empty database): the median
+    # ratio is the figure; each round's is printed too (a shared machine's speed drifts).
+    ratios, cpu_ratios, rates = [], [], []
+    for round_number in range(1, ROUNDS + 1):
+        fresh_database()
+        floor_rate = floor_cpu = None
+        if connection.vendor == "postgresql":
+            floor_records, floor_seconds, floor_cpu = floor_in_child()
+            print(
+                f"salesforce.floor_copy_upsert round={round_number} records={floor_records} "
+                f"seconds={floor_seconds:.2f} records_per_s={floor_records / floor_seconds:.0f}",
+                flush=True,
+            )
+            floor_rate = floor_records / floor_seconds
+        cpu_before = cpu_seconds()
+        started = time.perf_counter()
+        if profiler and round_number == ROUNDS:
+            profiler.enable()
+        summary = sync_all(client=client, mode="full", objects=objects)
+        elapsed = time.perf_counter() - started
+        sync_cpu = cpu_seconds() - cpu_before if cpu_before is not None else None
+        if profiler and round_number == ROUNDS:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_SF_PROFILE"])
+        records = sum(
+            r["created"] + r["updated"] + r["unchanged"] + r["failed"] + r["skipped"] + r["queued"] for r in summary
+        )
+        for row in summary:
+            assert row["status"] == "success", row
+        rates.append(records / elapsed)
         print(
-            f"salesforce.full_sync.{row['object']} created={row['created']} failed={row['failed']} "
-            f"queued={row['queued']} status={row['status']}",
+            f"salesforce.full_sync round={round_number} records={records} seconds={elapsed:.2f} "
+            f"records_per_s={records / elapsed:.0f} (contacts={N_CONTACTS} sessions={N_SESSIONS} "
+            f"participations={VolunteerParticipation.objects.count()})",
             flush=True,
         )
-    print(
-        f"salesforce.full_sync records={records} seconds={elapsed:.1f} records_per_s={records / elapsed:.0f} "
-        f"(contacts={N_CONTACTS} sessions={N_SESSIONS} participations={VolunteerParticipation.objects.count()})",
-        flush=True,
-    )
-    if floor_rate:
-        print(f"salesforce.ratio_to_floor={floor_rate / (records / elapsed):.1f}", flush=True)
-    if sync_cpu is not None and floor_cpu:
-        print(
-            f"salesforce.cpu_seconds sync={sync_cpu:.2f} floor={floor_cpu:.2f} ratio={sync_cpu / floor_cpu:.1f} "
-            "(this process and the PostgreSQL server)",
-            flush=True,
-        )
+        if floor_rate:
+            ratios.append(floor_rate / (records / elapsed))
+            print(f"salesforce.ratio_to_floor round={round_number} ratio={ratios[-1]:.2f}", flush=True)
+        if sync_cpu is not None and floor_cpu:
+            cpu_ratios.append(sync_cpu / floor_cpu)
+            print(
+                f"salesforce.cpu_seconds round={round_number} sync={sync_cpu:.2f} floor={floor_cpu:.2f} "
+                f"ratio={cpu_ratios[-1]:.2f} (this process and the PostgreSQL server)",
+                flush=True,
+            )
+    print(f"salesforce.full_sync records_per_s={statistics.median(rates):.0f} (median of {ROUNDS})", flush=True)
+    if ratios:
+        print(f"salesforce.ratio_to_floor={statistics.median(ratios):.2f} (median of {ROUNDS})", flush=True)
+    if cpu_ratios:
+        print(f"salesforce.cpu_ratio_to_floor={statistics.median(cpu_ratios):.2f} (median of {ROUNDS})", flush=True)
     print(
         f"salesforce.peak_rss_mb={peak_rss_mb():.0f} (before sync {rss_before:.0f}; records={records})",
         flush=True,
