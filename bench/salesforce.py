@@ -22,8 +22,8 @@ import multiprocessing
 import os
 import re
 import resource
-import statistics
 import ssl
+import statistics
 import subprocess
 import tempfile
 import time
