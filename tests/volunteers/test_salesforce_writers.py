@@ -144,6 +144,7 @@ class _Rollback(Exception):
 
 def test_a_sync_written_two_batches_at_a_time_stores_what_one_after_another_stores(monkeypatch):
     monkeypatch.setattr(sync, "WRITE_BATCH", 4)  # many batches per object
+    monkeypatch.setattr(sync, "FIGURES_SPLIT", 2)  # and the volunteers' figures refreshed in two halves
     client = FakeSalesforceClient(page_size=3)
     # One batch after another: inside a transaction there is one connection (then rolled back).
     with pytest.raises(_Rollback), transaction.atomic():
@@ -159,9 +160,19 @@ def test_a_sync_written_two_batches_at_a_time_stores_what_one_after_another_stor
         submitted.append(threading.current_thread().name)
         return submit(self, *args, **kwargs)
 
+    halves = []
+    refresh = sync.participation_figures_refresh
+
+    def refreshing(*, volunteer_ids, **kwargs):
+        halves.append((threading.current_thread().name, len(volunteer_ids)))
+        return refresh(volunteer_ids=volunteer_ids, **kwargs)
+
     monkeypatch.setattr(OrderedWriters, "submit", counting)
+    monkeypatch.setattr(sync, "participation_figures_refresh", refreshing)
     summary = sync.sync_all(client=client, mode="full")
     assert len(submitted) > 6  # the volunteers, events and participations went through the writers
+    split = [half for half in halves if half[1] > 0]
+    assert {name.split("-")[0] for name, _ in split} == {"MainThread", "salesforce"}  # two connections
     assert {row["object"] for row in summary} >= {"volunteers", "events", "volunteer_participations"}
     stored = _stored()
     assert stored["volunteers"] and stored["participations"]

@@ -101,6 +101,7 @@ WRITE_BATCH = 10_000
 # Pages (2,000 records each) fetched and mapped ahead while a batch is written: a whole next batch.
 READ_AHEAD_PAGES = 5
 READER_JOIN_SECONDS = 30.0
+FIGURES_SPLIT = 4_000  # volunteers whose figures a run refreshes on two connections from this many on
 COLLECT_EVERY = 50_000  # records written between two collections of young objects (collector_paused)
 IN_CHUNK = 900  # below SQLite's bound-parameter limits with room to spare
 FLAG_TABLE = DataQualityFlag._meta.db_table
@@ -951,6 +952,7 @@ def sync_object(
                 job=job,
             )
         totals, fatal = ChunkResult(), None
+        parallel = OrderedWriters.usable()  # more than one connection may write (see writers.py)
         seen = 0
         try:
             batch: dict[str, sfm.Mapped] = {}
@@ -958,7 +960,7 @@ def sync_object(
             total = 0
 
             uncollected = 0  # records written since the last collection of young objects
-            writers = OrderedWriters() if key in CONCURRENT and OrderedWriters.usable() else None
+            writers = OrderedWriters() if key in CONCURRENT and parallel else None
 
             def write() -> None:
                 nonlocal mapped
@@ -1040,15 +1042,38 @@ def sync_object(
             totals.errors.append(_error("INTERNAL", message))
         with transaction.atomic():  # the figures and the run's outcome: one commit
             if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
-                participation_figures_refresh(
-                    volunteer_ids=totals.touched_volunteers, event_ids=totals.touched_events, students=True
-                )
+                _figures_refresh(totals.touched_volunteers, totals.touched_events, parallel=parallel)
             run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
             run.finished_at = timezone.now()
             _run_save_counts(run, totals, final=True)
         return run
     finally:
         lock_release(key, token)
+
+
+def _figures_refresh(volunteer_ids: set[int], event_ids: set[int], *, parallel: bool) -> None:
+    """The figures the run's participations feed (`participation_figures_refresh`), in the caller's
+    transaction. Many volunteers, and the run's batches committed (`parallel`: no transaction held
+    around the run): the events' counts and half of the volunteers' are refreshed on a second
+    connection meanwhile (committed just before the caller's transaction), each half one
+    statement's work of the server; the two halves' rows are apart, so neither waits on the other."""
+    if len(volunteer_ids) < FIGURES_SPLIT or not parallel:
+        participation_figures_refresh(volunteer_ids=volunteer_ids, event_ids=event_ids, students=True)
+        return
+    ordered = sorted(volunteer_ids)
+    first, second = ordered[: len(ordered) // 2], ordered[len(ordered) // 2 :]
+    helper = OrderedWriters(count=1)
+    try:
+        helper.submit(
+            lambda: None,
+            lambda: participation_figures_refresh(volunteer_ids=first, event_ids=event_ids, students=True),
+            lambda: None,
+            lambda: None,
+            keys=(),
+        )
+        participation_figures_refresh(volunteer_ids=second)
+    finally:
+        helper.close()
 
 
 def _run_save_counts(run: SyncRun, *results: ChunkResult, final: bool = False) -> None:
