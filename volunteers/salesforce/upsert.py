@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
 from django.utils import timezone
 
@@ -74,7 +75,6 @@ def _statement(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _insert_from_arrays(
-                cursor,
                 table,
                 columns,
                 rows,
@@ -87,7 +87,16 @@ def _statement(
         )
 
 
-def _insert_from_arrays(cursor, table: str, columns: list, rows: list[dict], defaults: dict, *, tail: str = ""):
+def bound_cursor():
+    """PostgreSQL: a cursor that sends its parameters apart from the statement (the extended
+    protocol): megabytes of array literals are neither escaped into the SQL text here nor parsed out
+    of it by the server, as Django's own cursor (client-side binding) does. Through Django's cursor
+    wrapper, so query logging and execute wrappers see its statements."""
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
+def _insert_from_arrays(table: str, columns: list, rows: list[dict], defaults: dict, *, tail: str = ""):
     """PostgreSQL: `INSERT INTO table (columns) SELECT … FROM unnest(…) <tail>`, returning what the
     tail returns. The columns the rows carry travel as one array literal each (`unnest_rows`: a
     Python step per value at most, no temporary table); the others (defaults, timestamps) as one
@@ -96,13 +105,14 @@ def _insert_from_arrays(cursor, table: str, columns: list, rows: list[dict], def
     fixed = columns[len(given) :]
     expressions, same, source, arrays = unnest_rows(given, rows)
     constants = [f"%s::{f.cast_db_type(connection)}" for f in fixed]
-    # Bandit B608: table and column names come from model metadata, values are bound parameters.
-    cursor.execute(
-        f"INSERT INTO {_quote(table)} ({', '.join(_quote(f.column) for f in columns)}) "  # noqa: S608 - model metadata only # nosec B608
-        f"SELECT {', '.join(expressions + constants)} FROM {source} {tail}",
-        [*same, *(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
-    )
-    return cursor.fetchall() if tail and "RETURNING" in tail else []
+    with bound_cursor() as bound:
+        # Bandit B608: table and column names come from model metadata, values are bound parameters.
+        bound.execute(
+            f"INSERT INTO {_quote(table)} ({', '.join(_quote(f.column) for f in columns)}) "  # noqa: S608 - model metadata only # nosec B608
+            f"SELECT {', '.join(expressions + constants)} FROM {source} {tail}",
+            [*same, *(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
+        )
+        return bound.fetchall() if tail and "RETURNING" in tail else []
 
 
 # Python values the driver stores as Django would, without the per-value get_db_prep_save call
@@ -174,7 +184,7 @@ def insert(model: type[Model], rows: list[dict]) -> None:
     table, names = _quote(model._meta.db_table), ", ".join(_quote(f.column) for f in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _insert_from_arrays(cursor, model._meta.db_table, columns, rows, defaults)
+            _insert_from_arrays(model._meta.db_table, columns, rows, defaults)
             return
         insert_values(cursor, f"INSERT INTO {table} ({names})", _prepared(columns, rows, defaults))
 
@@ -195,9 +205,9 @@ def rows_for_keys(
     if not keys:
         return []
     narrow = f" AND {where}" if where else ""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            kind = "bigint" if isinstance(keys[0], int) else "text"
+    if connection.vendor == "postgresql":
+        kind = "bigint" if isinstance(keys[0], int) else "text"
+        with bound_cursor() as cursor:
             # Bandit B608: table and column names come from model metadata, values are bound parameters.
             cursor.execute(
                 f"SELECT t.{key}, {columns} FROM {table} t {join} "  # noqa: S608 - model metadata only # nosec B608
@@ -205,6 +215,7 @@ def rows_for_keys(
                 [array_literal(keys), *params],
             )
             return cursor.fetchall()
+    with connection.cursor() as cursor:
         found = []
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
