@@ -8,6 +8,8 @@ a handful of statements:
 references resolved by a join on Salesforce ids, one upsert per table (`salesforce/upsert.py`), then
 contact details, skills and flags. If a batch's write fails, it is rolled back and replayed record
 by record, each in a savepoint, so one bad record never stops the batch and nothing is half-written.
+On PostgreSQL two batches of an object are written at once on two connections and committed in
+order (`salesforce/writers.py`).
 Salesforce wins for the fields the tables declare; local-only fields are never in those and so are
 never overwritten.
 """
