@@ -2,8 +2,10 @@
 batch order, a batch sharing a row with the one in flight waits for it, an error stops the rest,
 and a whole sync written this way stores exactly what one batch after another stores."""
 
+import gc
 import threading
 import time
+import weakref
 
 import pytest
 from django.db import connection, transaction
@@ -189,3 +191,24 @@ def test_a_record_repeated_in_the_next_batch_keeps_its_later_version(monkeypatch
     run = sync.sync_object(key="volunteers", client=client, mode="full")
     assert run.status == "success"
     assert Volunteer.objects.get(salesforce_id=first["Id"]).last_name == "Later-Version"
+
+
+def test_finished_batches_let_go_of_their_records():
+    """Each batch's steps hold its records; a run of many batches must not keep them all."""
+
+    class Records:
+        pass
+
+    writers, held = OrderedWriters(), []
+    try:
+        for name in ("first", "second", "third"):
+            records = Records()
+            held.append(weakref.ref(records))
+            prepare, write, commit, after = _steps([], name)
+            writers.submit(prepare, lambda records=records, write=write: write(), commit, after, keys={name})
+            del records
+    finally:
+        writers.close()
+    gc.collect()
+    assert [ref() for ref in held] == [None, None, None]  # the writers object is alive, the records are not
+    assert writers._last is not None and writers._last.before is None

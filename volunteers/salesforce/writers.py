@@ -46,6 +46,13 @@ class _Batch:
         self.done = threading.Event()
         self.before: _Batch | None = None
 
+    def forget(self) -> None:
+        """Done: let go of its steps (and through them its records) and of the batch before it. The
+        batch after it keeps only this shell (its keys and `done`), so memory holds no chain of
+        finished batches."""
+        self.prepare = self.write = self.commit = self.after = None
+        self.before = None
+
 
 class OrderedWriters:
     """`submit(prepare, write, commit, after, keys)` for each batch in order, then `close()` (always).
@@ -107,6 +114,7 @@ class OrderedWriters:
                         self._error = self._error or exc
                 finally:
                     batch.done.set()
+                    batch.forget()
                     self._slots.release()
         finally:
             connection.close()
