@@ -224,11 +224,20 @@ class _Planner:
             )
         )
         self.placed[event.id] = (employee_id, start_at)
+        self._forget_refusals_of(employee_id, start_at.date())
         if event.event_type == CORE:
             self.slot_use[(start_at.date(), start_at.time())] += 1
             self.cores_on[start_at.date()].add(event.id)
         if logged:
             self.log.append(("book", event.id, employee_id, start_at))
+
+    def _forget_refusals_of(self, employee_id: int, day: date) -> None:
+        """A new booking can make another rule answer first for its person (a Core that day comes
+        before an overlap), so that person's remembered refusals of the days it reaches go."""
+        reach = self.ctx.longest_booking.days + 1
+        for offset in range(-reach, reach + 1):
+            for people in self.refused.get(day + timedelta(days=offset), {}).values():
+                people.pop(employee_id, None)
 
     def _forget_refusals(self, day: date) -> None:
         reach = self.ctx.longest_booking.days + 1  # a booking can reach this many days further
@@ -277,8 +286,11 @@ class _Planner:
 
         Refusals are remembered per (day, type[, time, duration]) and person: the rules' answer
         for them depends only on those and on the bookings, and bookings only grow except when a
-        bump removes one — which forgets the refusals of the days around it (`_unbook`). A
-        remembered refusal is therefore exactly what `validate_assignment` would answer again.
+        bump removes one — which forgets the refusals of the days around it (`_unbook`). A new
+        booking keeps every refusal a refusal but can change which rule answers first for its
+        person (a Core that day is named before an overlap): it forgets that person's refusals of
+        the days around it (`_book`). A remembered refusal is therefore exactly what
+        `validate_assignment` would answer again, reason included.
         """
         day = start_at.date()
         memo = self.refused.setdefault(day, {}) if not exclude and self.s.remember_refusals else None

@@ -1,5 +1,6 @@
 """The auto-scheduler on hand-built inputs (no database), plus property tests."""
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -568,3 +569,31 @@ def test_progress_is_reported_per_wave():
         "Other: 0 events",
     ]
     assert seen[-1][0] == 90
+
+
+def test_a_remembered_refusal_gives_the_reason_the_rules_give_after_a_new_booking():
+    """Refused at 10:00 for an overlap, then booked a Core that day: asked again, the rules name the
+    Core first (one Core a day), and so must the remembered answer."""
+    person = emp(1, LEAD)
+    data = auto.PlanInput(
+        as_of=AS_OF, candidates=[], employees=[person], ctx=RuleContext(), posted=[], settings=auto.PlanSettings()
+    )
+    planner = auto._Planner(data, None)
+    busy, core, other = (
+        ev(50, OTHER, start=1, due=3, minutes=180),
+        ev(51, CORE, start=1, due=3),
+        ev(52, CORE, start=1, due=3),
+    )
+    for event in (busy, core, other):
+        planner.events[event.id] = event
+    planner._book(busy, person.id, at(2, 9))  # another event across 10:00
+    first = Counter()
+    assert not planner._ok(other, person, at(2, 10), first)
+    assert first == Counter({"overlap": 1})  # remembered for (Core, 10:00) on that day
+    planner._book(core, person.id, at(2, 15))  # now a Core that day too
+    again = Counter()
+    assert not planner._ok(other, person, at(2, 10), again)
+    plain = rules.validate_assignment(
+        event=other, employee=person, start_at=at(2, 10), ctx=planner.ctx, first_only=True
+    )
+    assert again == Counter({plain[0].code: 1}) and plain[0].code != "overlap"
