@@ -72,15 +72,11 @@ def _statement(
         )
         # Bandit B608: table and column names come from model metadata, values are bound parameters.
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
+    if connection.vendor == "postgresql":
+        return _insert_from_arrays(
+            table, columns, rows, defaults, tail=f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)"
+        )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            return _insert_from_arrays(
-                table,
-                columns,
-                rows,
-                defaults,
-                tail=f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)",
-            )
         values = _prepared(columns, rows, defaults)
         return insert_values(
             cursor, f"INSERT INTO {_quote(table)} ({names})", values, tail=f"{conflict} RETURNING {returning}"
@@ -112,7 +108,7 @@ def _insert_from_arrays(table: str, columns: list, rows: list[dict], defaults: d
             f"SELECT {', '.join(expressions + constants)} FROM {source} {tail}",
             [*same, *(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
         )
-        return bound.fetchall() if tail and "RETURNING" in tail else []
+        return bound.fetchall() if bound.description is not None else []
 
 
 # Python values the driver stores as Django would, without the per-value get_db_prep_save call
@@ -181,11 +177,11 @@ def insert(model: type[Model], rows: list[dict]) -> None:
         for f in columns
         if f.attname not in rows[0]
     }
+    if connection.vendor == "postgresql":
+        _insert_from_arrays(model._meta.db_table, columns, rows, defaults)
+        return
     table, names = _quote(model._meta.db_table), ", ".join(_quote(f.column) for f in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _insert_from_arrays(model._meta.db_table, columns, rows, defaults)
-            return
         insert_values(cursor, f"INSERT INTO {table} ({names})", _prepared(columns, rows, defaults))
 
 
