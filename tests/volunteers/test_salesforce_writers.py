@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from integrations.salesforce.fake import FakeSalesforceClient
 from volunteers.models import DataQualityFlag, Event, SyncRun, Volunteer, VolunteerParticipation
 from volunteers.salesforce import sync
-from volunteers.salesforce.writers import OrderedWriters
+from volunteers.salesforce.writers import LOCK_TIMEOUT, OrderedWriters
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +31,9 @@ def _steps(log: list, name: str, *, write_seconds: float = 0.0, fail: bool = Fal
     def write():
         log.append((name, "write"))
         with connection.cursor() as cursor:  # the batch's own connection, inside its transaction
-            cursor.execute("SELECT pg_backend_pid()")
-            log.append((name, "pid", cursor.fetchone()[0], connection.in_atomic_block))
+            cursor.execute("SELECT pg_backend_pid(), current_setting('lock_timeout')")
+            pid, lock_timeout = cursor.fetchone()
+            log.append((name, "pid", pid, connection.in_atomic_block, lock_timeout))
         if write_seconds:
             time.sleep(write_seconds)
         if fail:
@@ -73,6 +74,7 @@ def test_batches_overlap_but_commit_in_order_on_their_own_connections():
     pids = {entry[0]: entry[2] for entry in log if entry[1] == "pid"}
     assert pids["first"] != pids["second"] and pids["first"] == pids["third"]  # two connections, taking turns
     assert all(entry[3] for entry in log if entry[1] == "pid")  # written inside a transaction
+    assert {entry[4] for entry in log if entry[1] == "pid"} == {LOCK_TIMEOUT}  # row locks waited on briefly
     with connection.cursor() as cursor:  # and closed when done
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [sorted(set(pids.values()))])
         assert cursor.fetchone()[0] == 0

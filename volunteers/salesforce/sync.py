@@ -1067,10 +1067,10 @@ def _figures_refresh(volunteer_ids: set[int], event_ids: set[int], *, parallel: 
     helper = OrderedWriters(count=1)
     try:
         helper.submit(
-            lambda: None,
+            None,
             lambda: participation_figures_refresh(volunteer_ids=first, event_ids=event_ids, students=True),
-            lambda: None,
-            lambda: None,
+            None,
+            None,
             keys=(),
         )
         participation_figures_refresh(volunteer_ids=second)

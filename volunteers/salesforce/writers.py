@@ -14,7 +14,7 @@ another:
   only once that one has committed, so a record repeated across batches is still written in page
   order (the later version wins) and two transactions never wait on each other's rows. Rows many
   batches share (a skill's name) are written by the batch's `prepare` step first, committed at once.
-- **A safety net for a rule missed:** the writers' transactions wait at most LOCK_TIMEOUT for a
+- **A safety net for a rule missed:** the writers' connections wait at most LOCK_TIMEOUT for a
   row lock; a batch that hits it is written record by record like any failed batch.
 - **An unexpected error** (not a refused record: those are handled inside the batch) stops the
   writers: the batches after it roll back or are not started, and `close()` raises it in the
@@ -36,7 +36,7 @@ LOCK_TIMEOUT = "10s"
 _STOP = object()
 
 
-Step = Callable[[], None]
+Step = Callable[[], None] | None  # None: nothing to do at that step
 
 
 class _Batch:
@@ -58,7 +58,7 @@ class OrderedWriters:
     """`submit(prepare, write, commit, after, keys)` for each batch in order, then `close()` (always).
     `prepare` runs first, outside the batch's transaction (rows shared by every batch, committed at
     once so that no batch waits on another's), `write` and `commit` in the batch's transaction, `after`
-    once it has committed."""
+    once it has committed; a step given as None is skipped."""
 
     def __init__(self, count: int = 2):
         self._queues: list[Queue] = [Queue(maxsize=1) for _ in range(count)]
@@ -106,6 +106,8 @@ class OrderedWriters:
 
     def _run(self, queue: Queue) -> None:
         try:
+            with connection.cursor() as cursor:  # this thread's own connection, for all its batches
+                cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             while (batch := queue.get()) is not _STOP:
                 try:
                     self._write(batch)
@@ -125,17 +127,20 @@ class OrderedWriters:
             before.done.wait()  # a shared row: this batch starts once the one before has committed
         if self._failed():
             return
-        batch.prepare()
+        _run_step(batch.prepare)
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            batch.write()
+            _run_step(batch.write)
             if before is not None:
                 before.done.wait()
             if self._failed():
                 raise _RolledBack
-            batch.commit()
-        batch.after()
+            _run_step(batch.commit)
+        _run_step(batch.after)
+
+
+def _run_step(step: Step) -> None:
+    if step is not None:
+        step()
 
 
 class _RolledBack(Exception):
