@@ -27,7 +27,7 @@ candidates = proposed + failed. Moves of posted schedules are counted apart.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -231,18 +231,22 @@ class _Planner:
         if logged:
             self.log.append(("book", event.id, employee_id, start_at))
 
+    def _days_reached(self, day: date) -> Iterator[date]:
+        """The days whose refusals a booking on `day` can change."""
+        reach = self.ctx.longest_booking.days + 1  # a booking can reach this many days further
+        for offset in range(-reach, reach + 1):
+            yield day + timedelta(days=offset)
+
     def _forget_refusals_of(self, employee_id: int, day: date) -> None:
         """A new booking can make another rule answer first for its person (a Core that day comes
         before an overlap), so that person's remembered refusals of the days it reaches go."""
-        reach = self.ctx.longest_booking.days + 1
-        for offset in range(-reach, reach + 1):
-            for people in self.refused.get(day + timedelta(days=offset), {}).values():
+        for reached in self._days_reached(day):
+            for people in self.refused.get(reached, {}).values():
                 people.pop(employee_id, None)
 
     def _forget_refusals(self, day: date) -> None:
-        reach = self.ctx.longest_booking.days + 1  # a booking can reach this many days further
-        for offset in range(-reach, reach + 1):
-            self.refused.pop(day + timedelta(days=offset), None)
+        for reached in self._days_reached(day):
+            self.refused.pop(reached, None)
 
     def _unbook(self, event: EventInfo) -> None:
         employee_id, start_at = self.placed.pop(event.id)
