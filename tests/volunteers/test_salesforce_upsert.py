@@ -1,12 +1,15 @@
 """The set-based writer on whichever database the suite runs (SQLite by default; DATABASE_URL=postgres://…
-for the COPY + ON CONFLICT path): outcomes, unchanged rows not rewritten, defaults, multi-table contacts."""
+for the INSERT / UPDATE … FROM unnest path): outcomes, unchanged rows not rewritten (nor locked),
+defaults, multi-table contacts, a row stored behind the writer's back."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 
 from volunteers.models import Contact, District, Volunteer
+from volunteers.salesforce import mapping as sfm
 from volunteers.salesforce.upsert import CREATED, UNCHANGED, UPDATED, lookup, upsert
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,67 @@ def test_many_rows_go_in_several_statements_and_come_back_in_order(monkeypatch):
         head = f"INSERT INTO {table} (name, created_at, updated_at)"
         assert bulkwrite.insert_values(cursor, head, [("Plain", T0, T0), ("Other", T0, T0)]) == []
     assert Skill.objects.filter(name__in=["Plain", "Other"]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_row_that_did_not_change_is_neither_rewritten_nor_locked():
+    """PostgreSQL writes the stored rows with `UPDATE … WHERE <a value differs>`: a row whose values
+    are the same stays unlocked while the writing transaction is open (`INSERT … ON CONFLICT DO
+    UPDATE` would hold its lock until the commit)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite locks the whole file")
+    from django.db import transaction
+
+    pk = upsert(District, [{"salesforce_id": "001D1", "name": "North", "code": "N"}], now=T0)["001D1"][0]
+    answers: list = []
+
+    def lock_from_another_connection():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {District._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT", [pk])
+                answers.append(cursor.fetchone()[0])
+        except Exception as exc:  # the answer is what the test asserts on
+            answers.append(exc.__class__.__name__)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        later = T0 + timedelta(hours=1)
+        result = upsert(
+            District,
+            [{"salesforce_id": "001D1", "name": "North", "code": "N"}, {"salesforce_id": "001D2", "name": "South"}],
+            now=later,
+        )
+        other = threading.Thread(target=lock_from_another_connection)
+        other.start()
+        other.join(10)
+    assert result["001D1"] == (pk, UNCHANGED) and result["001D2"][1] == CREATED
+    assert answers == [pk]  # free to lock: the unchanged row was not touched
+
+
+def test_a_row_stored_behind_the_writers_back_is_found_when_the_batch_is_replayed(monkeypatch):
+    """The keys already stored are read before writing; a row someone else stores between that read
+    and the insert makes the batch fail on the unique key (PostgreSQL) and be replayed record by
+    record: the record is stored once and counted as what it is, nothing fails."""
+    from volunteers.salesforce import sync
+    from volunteers.salesforce import upsert as upsert_module
+
+    spec = sfm.SPEC_BY_KEY["volunteers"]
+    record = {"Id": "003V1", "FirstName": "Ada", "LastName": "Lovelace", "Title": "Engineer"}
+    first = sync.process_records(spec, [record], now=T0)
+    assert (first.created, first.failed) == (1, 0)
+    reads = []
+    real = upsert_module.existing_keys
+
+    def stale_first_read(model, key, keys):
+        reads.append(key)
+        return {} if len(reads) == 1 else real(model, key, keys)  # the first read misses the row
+
+    monkeypatch.setattr(upsert_module, "existing_keys", stale_first_read)
+    again = sync.process_records(spec, [{**record, "Title": "Chief Engineer"}], now=T0 + timedelta(days=1))
+    assert again.failed == 0 and not again.errors
+    assert Volunteer.objects.filter(salesforce_id="003V1").count() == 1
+    assert Volunteer.objects.get(salesforce_id="003V1").title == "Chief Engineer"
+    if connection.vendor == "postgresql":  # the insert refused the stale read; the replay read again
+        assert (again.created, again.updated) == (0, 1)
+        assert len(reads) > 2

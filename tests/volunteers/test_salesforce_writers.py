@@ -8,10 +8,10 @@ import time
 import weakref
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from integrations.salesforce.fake import FakeSalesforceClient
-from volunteers.models import DataQualityFlag, Event, SyncRun, Volunteer, VolunteerParticipation
+from volunteers.models import ContactEmail, DataQualityFlag, Event, SyncRun, Volunteer, VolunteerParticipation
 from volunteers.salesforce import sync
 from volunteers.salesforce.writers import LOCK_TIMEOUT, OrderedWriters
 
@@ -107,6 +107,38 @@ def test_an_error_rolls_back_the_batches_after_it_and_is_raised_by_close():
     assert ("second", "written") in events  # it had written, then waited for the first...
     assert not [step for name, step in events if step in ("commit", "after")]  # ...and rolled back
     assert not [entry for entry in events if entry[0] == "third"]
+
+
+def test_a_batch_has_its_deferred_constraints_checked_before_waiting_for_the_one_before():
+    """The foreign keys of a batch's rows (deferred to the commit by default) are checked as soon
+    as it has written, beside the batch before it, not only once that one has committed: here the
+    second batch's bad reference fails it while the first is still writing."""
+    release = threading.Event()
+    log: list = []
+
+    def first_write():
+        release.wait(10)  # still writing until the test says
+
+    def second_write():
+        ContactEmail.objects.create(contact_id=2_000_000_000, email="nobody@example.org", kind="personal")
+        log.append("second wrote")  # a deferred key: the insert itself is accepted
+
+    writers = OrderedWriters()
+    with pytest.raises(IntegrityError):
+        try:
+            writers.submit(None, first_write, None, None, keys={"a"})
+            writers.submit(None, second_write, None, None, keys={"b"})
+            deadline = time.monotonic() + 5
+            while not writers._failed() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            failed_while_first_was_writing = writers._failed()
+            release.set()
+        finally:
+            release.set()
+            writers.close()
+    assert log == ["second wrote"]
+    assert failed_while_first_was_writing
+    assert not ContactEmail.objects.filter(email="nobody@example.org").exists()
 
 
 def _stored() -> dict:

@@ -100,6 +100,10 @@ LOCK_TTL = timedelta(minutes=30)
 # together, so the fixed cost of a write (a dozen statements) is paid less often; memory holds at
 # most this many records whatever the size of the result.
 WRITE_BATCH = 10_000
+# Two batches written at once (`writers.py`): smaller ones, so that the run's last records are shared
+# by both writers rather than left to one while the other waits (the fixed cost per batch is paid
+# beside the other batch's work).
+SHARED_WRITE_BATCH = 4_000
 # Pages (2,000 records each) fetched and mapped ahead while a batch is written: a whole next batch.
 READ_AHEAD_PAGES = 5
 READER_JOIN_SECONDS = 30.0
@@ -437,7 +441,8 @@ def _batch_keys(spec: sfm.ObjectSpec, items: list[sfm.Mapped]) -> set:
     ids, and a participation's pair of contact and session (one participation per pair)."""
     keys: set = {item.salesforce_id for item in items}
     if spec.key in PARTICIPATION_KINDS:
-        keys.update(tuple(ref.salesforce_id for ref in item.refs.values()) for item in items)
+        contact, event = (link.target for link in spec.table if isinstance(link, sfm.Link))
+        keys.update([(refs[contact].salesforce_id, refs[event].salesforce_id) for refs in (i.refs for i in items)])
     return keys
 
 
@@ -463,11 +468,12 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
             continue
         # The page may be written again record by record after a failure: the item itself stays as
         # mapped, the one written gets its own values (and issues, when a link adds one).
-        values = dict(item.values)
+        values = item.values.copy()
         found = True
         for attname, ref in item.refs.items():
             values[attname] = pk = resolved[ref.target].get(ref.salesforce_id) if ref.salesforce_id else None
-            found = found and pk is not None
+            if pk is None:
+                found = False
         item = sfm.Mapped(
             item.salesforce_id,
             values,
@@ -527,6 +533,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
     # A participation moved to another volunteer or event changes the figures of the one it leaves.
     refs = [f.attname for f in model._meta.concrete_fields if f.attname in ("volunteer_id", "event_id")]
     left = _stored_refs(model, ready, refs) if spec.key in PARTICIPATION_KINDS else {}
+    stored = {sf_id: row["id"] for sf_id, row in left.items()} if spec.key in PARTICIPATION_KINDS else None
     rows = [{"salesforce_id": i.salesforce_id, **i.values} for i in ready]
     skills: dict[str, tuple[int, str]] = {}
     if model is Volunteer:
@@ -535,7 +542,7 @@ def _upsert_chunk(spec: sfm.ObjectSpec, items: list[sfm.Mapped], now) -> ChunkRe
         skills = _skills_resolve(ready)
         for row, item in zip(rows, ready, strict=True):
             row["search_text"] = search_text_of(item.values, skills=_skill_names(item, skills))
-    outcome = upsert(model, rows, now=now, insert_only=frozenset({"search_text"}))
+    outcome = upsert(model, rows, now=now, insert_only=frozenset({"search_text"}), stored=stored)
     unchanged_sf_ids, created = set(), set()
     for item in ready:
         pk, state = outcome[item.salesforce_id]
@@ -596,16 +603,16 @@ def _affiliations_single_primary(items: list[sfm.Mapped]) -> set[str]:
 
 
 def _stored_refs(model, items: list[sfm.Mapped], attnames: list[str]) -> dict[str, dict[str, int | None]]:
-    """{Salesforce id: {attname: stored value}} of the page's rows already stored (none on a first sync)."""
-    if not attnames:
-        return {}
+    """{Salesforce id: {"id": pk, attname: stored value…}} of the page's rows already stored (none on
+    a first sync)."""
+    names = ["id", *attnames]
     found = rows_for_keys(
         model._meta.db_table,
         "salesforce_id",
         [i.salesforce_id for i in items],
-        columns=", ".join(f"t.{a}" for a in attnames),
+        columns=", ".join(f"t.{a}" for a in names),
     )
-    return {row[0]: dict(zip(attnames, row[1:], strict=True)) for row in found}
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in found}
 
 
 def _affiliations_volunteers(items: list[sfm.Mapped]) -> dict[str, int]:
@@ -963,6 +970,7 @@ def sync_object(
 
             uncollected = 0  # records written since the last collection of young objects
             writers = OrderedWriters() if key in CONCURRENT and parallel else None
+            limit = WRITE_BATCH if writers is None else min(WRITE_BATCH, SHARED_WRITE_BATCH)
 
             def write() -> None:
                 nonlocal mapped
@@ -1015,7 +1023,7 @@ def sync_object(
                         mapped.add(failed)
                         seen += count
                         total = total_size or seen
-                        if len(batch) + mapped.failed >= WRITE_BATCH:
+                        if len(batch) + mapped.failed >= limit:
                             write()
                     # Nothing more is mapped yet: the database starts on what there is instead of
                     # waiting for a full batch (the first page of a run, or a reader behind).

@@ -2,10 +2,14 @@
 
 `upsert(model, rows, now=…)` writes rows (dicts of attname → value, each with `salesforce_id`) and
 returns, per Salesforce id, the primary key and whether the row was created, updated or unchanged.
-- PostgreSQL: one `INSERT … SELECT … FROM unnest(<an array per column>) ON CONFLICT (salesforce_id)
-  DO UPDATE … WHERE <a synced column differs>`: the page travels as one array literal per column
-  (built at C speed, `project.sql.unnest_rows`), no temporary staging table to create and drop.
-- SQLite: the same statement over a multi-row VALUES list.
+The keys already stored are read first (one join on the page's keys, or the caller says which).
+- PostgreSQL: the new rows are one plain `INSERT … SELECT … FROM unnest(<an array per column>)`,
+  the stored ones one `UPDATE … FROM unnest(…) … WHERE <a synced column differs>`: the page travels
+  as one array literal per column (built at C speed, `project.sql.unnest_rows`), no temporary
+  staging table to create and drop, no speculative insertion per row and no lock taken on a row
+  that did not change (both of which `INSERT … ON CONFLICT DO UPDATE` costs).
+- SQLite: one `INSERT … ON CONFLICT (salesforce_id) DO UPDATE … WHERE <a synced column differs>`
+  over a multi-row VALUES list.
 The "differs" test is `project.sql.any_differs` (null-safe on both), as for the figure refreshes.
 Either way a row whose synced values did not change is not rewritten (the database compares), new
 rows get every column's model default, and `updated_at`/`last_synced_at` move only on a real change.
@@ -32,6 +36,7 @@ from project.sql import any_differs, array_literal, unnest_rows
 from ..bulkwrite import insert_values
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+STAMPS = ("updated_at", "last_synced_at")  # move only when a row is written
 
 
 def _quote(name: str) -> str:
@@ -48,19 +53,26 @@ def _insert_columns(model, *, key: str) -> list:
     return [f for f in model._meta.local_concrete_fields if not (f.primary_key and f.attname != key)]
 
 
-def _statement(
-    model, rows: list[dict], *, key: str, synced: list[str], now, returning: str
-) -> tuple[list[tuple], list[Any]]:
-    """Run one upsert of `rows` into `model`'s own table; returns the RETURNING rows."""
-    table = model._meta.db_table
+def _new_row_columns(model, rows: list[dict], *, key: str, now) -> tuple[list, dict]:
+    """The columns a new row of `model` is written with (those the rows carry first) and the values
+    of the others: the stamps are `now`, the rest their model default."""
     columns = _given_first(_insert_columns(model, key=key), rows[0])
-    touched = [f for f in columns if f.attname in ("updated_at", "last_synced_at")]
     defaults = {}
     for field in columns:
-        if field.attname in ("created_at", "updated_at", "last_synced_at"):
+        if field.attname in STAMPS or field.attname == "created_at":
             defaults[field.attname] = now
         elif field.attname not in rows[0]:
             defaults[field.attname] = field.get_default()
+    return columns, defaults
+
+
+def _statement(
+    model, rows: list[dict], *, key: str, synced: list[str], now, returning: str
+) -> tuple[list[tuple], list[Any]]:
+    """SQLite: one upsert of `rows` into `model`'s own table; returns the RETURNING rows."""
+    table = model._meta.db_table
+    columns, defaults = _new_row_columns(model, rows, key=key, now=now)
+    touched = [f for f in columns if f.attname in STAMPS]
     names = ", ".join(_quote(f.column) for f in columns)
     compared = _fields(model, synced)
     setters = [f"{_quote(f.column)} = EXCLUDED.{_quote(f.column)}" for f in compared + touched]
@@ -72,10 +84,6 @@ def _statement(
         )
         # Bandit B608: table and column names come from model metadata, values are bound parameters.
         conflict = f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {', '.join(setters)} WHERE {changed}"  # nosec B608
-    if connection.vendor == "postgresql":
-        return _insert_from_arrays(
-            table, columns, rows, defaults, tail=f"{conflict} RETURNING {returning}, ({_quote(table)}.xmax = 0)"
-        )
     with connection.cursor() as cursor:
         values = _prepared(columns, rows, defaults)
         return insert_values(
@@ -109,6 +117,31 @@ def _insert_from_arrays(table: str, columns: list, rows: list[dict], defaults: d
             [*same, *(_prepared(fixed, [{}], defaults)[0] if fixed else ()), *arrays],
         )
         return bound.fetchall() if bound.description is not None else []
+
+
+def _update_changed(model, rows: list[dict], *, key: str, synced: list[str], now) -> list[tuple]:
+    """PostgreSQL: `UPDATE … FROM unnest(…)` of the stored rows whose synced values differ from
+    `rows` (compared in SQL, null-safe); returns (key, pk) of the rows it rewrote. A row whose
+    values are the same is neither rewritten nor locked."""
+    table = _quote(model._meta.db_table)
+    key_field = _fields(model, [key])[0]
+    compared = _fields(model, synced)
+    stamps = [f for f in model._meta.local_concrete_fields if f.attname in STAMPS]
+    expressions, same, source, arrays = unnest_rows([key_field, *compared], rows)
+    columns = [_quote(f.column) for f in (key_field, *compared)]
+    selected = ", ".join(f"{expression} AS {column}" for expression, column in zip(expressions, columns, strict=True))
+    setters = [f"{column} = s.{column}" for column in columns[1:]]
+    setters += [f"{_quote(f.column)} = %s::{f.cast_db_type(connection)}" for f in stamps]
+    changed = any_differs([(f"t.{column}", f"s.{column}") for column in columns[1:]])
+    with bound_cursor() as bound:
+        # Bandit B608: table and column names come from model metadata, values are bound parameters.
+        bound.execute(
+            f"UPDATE {table} AS t SET {', '.join(setters)} FROM (SELECT {selected} FROM {source}) AS s "  # noqa: S608 - model metadata only # nosec B608
+            f"WHERE t.{columns[0]} = s.{columns[0]} AND ({changed}) "
+            f"RETURNING t.{columns[0]}, t.{_quote(model._meta.pk.column)}",
+            [*(now for _ in stamps), *same, *arrays],
+        )
+        return bound.fetchall()
 
 
 # Python values the driver stores as Django would, without the per-value get_db_prep_save call
@@ -254,10 +287,17 @@ def _picker(names: list[str]) -> Callable[[dict], tuple]:
 
 
 def upsert(
-    model: type[Model], rows: list[dict], *, now, insert_only: frozenset[str] = frozenset()
+    model: type[Model],
+    rows: list[dict],
+    *,
+    now,
+    insert_only: frozenset[str] = frozenset(),
+    stored: dict[str, int] | None = None,
 ) -> dict[str, tuple[int, str]]:
     """{salesforce_id: (pk, created|updated|unchanged)} for these rows (ids unique in `rows`).
-    `insert_only`: attnames written only when the row is inserted (a multi-table child's own columns)."""
+    `insert_only`: attnames written only when the row is inserted (a multi-table child's own columns).
+    `stored`: {salesforce_id: pk} of the rows already there, when the caller has read them (see
+    `_upsert_table`)."""
     if not rows:
         return {}
     sf_ids = [row["salesforce_id"] for row in rows]
@@ -281,13 +321,15 @@ def upsert(
             parent_row["kind"] = model.CONTACT_KIND
             parent_rows.append(parent_row)
             child_values.append((rest, pick_rest(row)))
-        outcome = _upsert_table(parent, parent_rows, key="salesforce_id", now=now)
+        outcome = _upsert_table(parent, parent_rows, key="salesforce_id", now=now, stored=stored)
         child_rows = []
         for sf_id, (rest, values) in zip(sf_ids, child_values, strict=True):
             child_row = {parent_link.attname: outcome[sf_id][0]}
             child_row.update(zip(rest, values, strict=True))
             child_rows.append(child_row)
-        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now, insert_only=insert_only)
+        # A contact created just now has no role row yet: only the others' are looked up.
+        had = existing_keys(model, parent_link.attname, [pk for pk, state in outcome.values() if state != CREATED])
+        child = _upsert_table(model, child_rows, key=parent_link.attname, now=now, insert_only=insert_only, stored=had)
         result, child_only = {}, []
         for sf_id in sf_ids:
             pk, state = outcome[sf_id]
@@ -301,36 +343,53 @@ def upsert(
         if child_only:  # the sync stamps live on the parent row
             parent._base_manager.filter(pk__in=child_only).update(updated_at=now, last_synced_at=now)
         return result
-    return _upsert_table(model, rows, key="salesforce_id", now=now, insert_only=insert_only)
+    return _upsert_table(model, rows, key="salesforce_id", now=now, insert_only=insert_only, stored=stored)
 
 
-def _upsert_table(model, rows: list[dict], *, key: str, now, insert_only: frozenset[str] = frozenset()) -> dict:
-    """{key value: (pk, state)} after one upsert per group of rows with the same columns.
+def _upsert_table(
+    model, rows: list[dict], *, key: str, now, insert_only: frozenset[str] = frozenset(), stored: dict | None = None
+) -> dict:
+    """{key value: (pk, state)} after writing `rows`, one statement per group of rows with the same
+    columns. `stored`: {key value: pk} of the rows already there when the caller knows it (every
+    key not in it is new), else looked up here.
 
-    PostgreSQL tells inserted from updated rows itself (`xmax = 0` in RETURNING), so only the rows
-    it did not return (unchanged) are looked up afterwards; SQLite looks the keys up first."""
+    PostgreSQL: the new rows are one plain `INSERT … RETURNING`, the stored ones one `UPDATE … FROM`
+    that rewrites only those whose values differ (no speculative insertion per row, no lock on an
+    unchanged row, as `ON CONFLICT DO UPDATE` would take). A row inserted meanwhile by someone else
+    makes the insert fail on the unique key: the caller's batch is then written record by record,
+    and each record looks its row up again. SQLite: one `INSERT … ON CONFLICT DO UPDATE … WHERE
+    <a value differs>`."""
     keys = [row[key] for row in rows]
     postgres = connection.vendor == "postgresql"
-    before = {} if postgres else existing_keys(model, key, keys)
+    before = existing_keys(model, key, keys) if stored is None else stored
     groups: dict[tuple, list[dict]] = {}
     for row in rows:  # rows built alike list their columns in the same order: no sort per row
         groups.setdefault(tuple(row), []).append(row)
     pk_column = model._meta.pk.column
-    written, inserted = {}, set()
+    written = {}
     for columns, group in groups.items():
         synced = [name for name in columns if name not in (key, "kind") and name not in insert_only]
-        returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
-        for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning):
-            written[row[0]] = row[1]
-            if postgres and row[2]:
-                inserted.add(row[0])
-    if postgres:
-        before = existing_keys(model, key, [value for value in keys if value not in written])
+        if not postgres:
+            returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
+            written.update(
+                row[:2] for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning)
+            )
+            continue
+        new = [row for row in group if row[key] not in before]
+        if new:
+            names, defaults = _new_row_columns(model, new, key=key, now=now)
+            returning = f"RETURNING {_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
+            written.update(_insert_from_arrays(model._meta.db_table, names, new, defaults, tail=returning))
+        if synced and len(new) < len(group):
+            old = [row for row in group if row[key] in before]
+            written.update(_update_changed(model, old, key=key, synced=synced, now=now))
+    unread = [value for value in keys if value not in written and value not in before]
+    if unread:  # SQLite: stored behind the read and found unchanged by the conflict clause
+        before = {**before, **existing_keys(model, key, unread)}
     result = {}
     for value in keys:
         if value in written:
-            new = value in inserted if postgres else value not in before
-            result[value] = (written[value], CREATED if new else UPDATED)
+            result[value] = (written[value], UPDATED if value in before else CREATED)
         else:
             result[value] = (before[value], UNCHANGED)
     return result
