@@ -241,8 +241,31 @@ def test_finished_batches_let_go_of_their_records():
             prepare, write, commit, after = _steps([], name)
             writers.submit(prepare, lambda records=records, write=write: write(), commit, after, keys={name})
             del records
+        last = writers._last
+        assert last.done.wait(10)
+        gc.collect()
+        assert [ref() for ref in held] == [None, None, None]  # the writers are alive, the records are not
+        assert last.before is None and last.keys == frozenset()
     finally:
         writers.close()
-    gc.collect()
-    assert [ref() for ref in held] == [None, None, None]  # the writers object is alive, the records are not
-    assert writers._last is not None and writers._last.before is None
+
+
+def test_the_writers_serve_one_object_after_another_on_the_same_connections():
+    """`drain()` waits for an object's batches and raises its error; the writers then serve the
+    next object (its batches start afresh) on the connections they opened for the first."""
+    log: list = []
+    writers = OrderedWriters()
+    try:
+        writers.submit(*_steps(log, "a1"), keys={"x"})
+        writers.submit(*_steps(log, "a2", fail=True), keys={"y"})
+        with pytest.raises(RuntimeError, match="a2 broke"):
+            writers.drain()
+        writers.submit(*_steps(log, "b1"), keys={"x"})  # same key as a1: nothing in flight to wait for
+        writers.submit(*_steps(log, "b2"), keys={"z"})
+        writers.drain()
+    finally:
+        writers.close()
+    events = [entry[:2] for entry in log]
+    assert [name for name, step in events if step == "after"] == ["a1", "b1", "b2"]
+    pids = {entry[0]: entry[2] for entry in log if entry[1] == "pid"}
+    assert pids["a1"] == pids["b1"] and pids["a2"] == pids["b2"] and pids["a1"] != pids["a2"]

@@ -934,8 +934,10 @@ def sync_object(
     mode: str = "delta",
     job=None,
     progress: ProgressFn | None = None,
+    writers: OrderedWriters | None = None,
 ) -> SyncRun:
-    """Sync one object. Raises SyncBusy when another sync of it is running."""
+    """Sync one object. Raises SyncBusy when another sync of it is running. `writers`: the run's
+    writers (`sync_all` shares them between its objects), else the object opens its own."""
     spec = sfm.SPEC_BY_KEY[key]
     token = lock_acquire(key)
     if token is None:
@@ -969,7 +971,8 @@ def sync_object(
             total = 0
 
             uncollected = 0  # records written since the last collection of young objects
-            writers = OrderedWriters() if key in CONCURRENT and parallel else None
+            shared = writers if parallel else None
+            writers = (shared or OrderedWriters()) if key in CONCURRENT and parallel else None
             limit = WRITE_BATCH if writers is None else min(WRITE_BATCH, SHARED_WRITE_BATCH)
 
             def write() -> None:
@@ -1034,7 +1037,9 @@ def sync_object(
                     if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
                         write()
                 finally:
-                    if writers is not None:
+                    if writers is shared and writers is not None:
+                        writers.drain()  # they stay for the run's next object
+                    elif writers is not None:
                         writers.close()
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))
@@ -1052,7 +1057,7 @@ def sync_object(
             totals.errors.append(_error("INTERNAL", message))
         with transaction.atomic():  # the figures and the run's outcome: one commit
             if totals.touched_volunteers or totals.touched_events:  # also after a failure: pages saved must add up
-                _figures_refresh(totals.touched_volunteers, totals.touched_events, parallel=parallel)
+                _figures_refresh(totals.touched_volunteers, totals.touched_events, parallel=parallel, shared=shared)
             run.status = sfm.run_status(failed=totals.failed, fatal=fatal is not None)
             run.finished_at = timezone.now()
             _run_save_counts(run, totals, final=True)
@@ -1061,18 +1066,21 @@ def sync_object(
         lock_release(key, token)
 
 
-def _figures_refresh(volunteer_ids: set[int], event_ids: set[int], *, parallel: bool) -> None:
+def _figures_refresh(
+    volunteer_ids: set[int], event_ids: set[int], *, parallel: bool, shared: OrderedWriters | None = None
+) -> None:
     """The figures the run's participations feed (`participation_figures_refresh`), in the caller's
     transaction. Many volunteers, and the run's batches committed (`parallel`: no transaction held
-    around the run): the events' counts and half of the volunteers' are refreshed on a second
-    connection meanwhile (committed just before the caller's transaction), each half one
-    statement's work of the server; the two halves' rows are apart, so neither waits on the other."""
+    around the run): the events' counts and half of the volunteers' are refreshed on a writer's
+    connection meanwhile (the run's `shared` writers, else one opened for this; committed just
+    before the caller's transaction), each half one statement's work of the server; the two halves'
+    rows are apart, so neither waits on the other."""
     if len(volunteer_ids) < FIGURES_SPLIT or not parallel:
         participation_figures_refresh(volunteer_ids=volunteer_ids, event_ids=event_ids, students=True)
         return
     ordered = sorted(volunteer_ids)
     first, second = ordered[: len(ordered) // 2], ordered[len(ordered) // 2 :]
-    helper = OrderedWriters(count=1)
+    helper = shared or OrderedWriters(count=1)
     try:
         helper.submit(
             None,
@@ -1083,7 +1091,10 @@ def _figures_refresh(volunteer_ids: set[int], event_ids: set[int], *, parallel: 
         )
         participation_figures_refresh(volunteer_ids=second)
     finally:
-        helper.close()
+        if helper is shared:
+            helper.drain()
+        else:
+            helper.close()
 
 
 def _run_save_counts(run: SyncRun, *results: ChunkResult, final: bool = False) -> None:
@@ -1126,32 +1137,39 @@ def sync_all(
     """Every object in dependency order; an object that fails does not stop the next ones."""
     keys = [k for k in sfm.ORDER if objects is None or k in set(objects)]
     summary = []
-    for index, key in enumerate(keys):
+    # One pair of writers (threads and connections) for every object of the run, opened by the
+    # first batch that needs them and closed at the end.
+    writers = OrderedWriters() if OrderedWriters.usable() else None
+    try:
+        for index, key in enumerate(keys):
 
-        def object_progress(percent: float, message: str, index=index) -> None:
-            if progress:
-                progress((index + percent / 100.0) * 100.0 / len(keys), message)
+            def object_progress(percent: float, message: str, index=index) -> None:
+                if progress:
+                    progress((index + percent / 100.0) * 100.0 / len(keys), message)
 
-        try:
-            run = sync_object(key=key, client=client, mode=mode, job=job, progress=object_progress)
-        except SyncBusy as exc:
-            summary.append({"object": key, "status": "busy", "message": str(exc)})
-            continue
-        summary.append(
-            {
-                "object": key,
-                "run": run.pk,
-                "status": run.status,
-                "mode": run.mode,
-                "created": run.created,
-                "updated": run.updated,
-                "unchanged": run.unchanged,
-                "skipped": run.skipped,
-                "failed": run.failed,
-                "queued": run.queued,
-                "error": _first_error(run),
-            }
-        )
+            try:
+                run = sync_object(key=key, client=client, mode=mode, job=job, progress=object_progress, writers=writers)
+            except SyncBusy as exc:
+                summary.append({"object": key, "status": "busy", "message": str(exc)})
+                continue
+            summary.append(
+                {
+                    "object": key,
+                    "run": run.pk,
+                    "status": run.status,
+                    "mode": run.mode,
+                    "created": run.created,
+                    "updated": run.updated,
+                    "unchanged": run.unchanged,
+                    "skipped": run.skipped,
+                    "failed": run.failed,
+                    "queued": run.queued,
+                    "error": _first_error(run),
+                }
+            )
+    finally:
+        if writers is not None:
+            writers.close()
     return summary
 
 

@@ -21,7 +21,8 @@ another:
 - **An unexpected error** (not a refused record: those are handled inside the batch) stops the
   writers: the batches after it roll back or are not started, and `close()` raises it in the
   caller's thread.
-Each writer thread has its own connection and closes it when done. Inside a transaction (a test
+Each writer thread has its own connection, kept for every object of a run, and closes it when
+the writers are closed. Inside a transaction (a test
 case) or on SQLite there is one connection to write with: `OrderedWriters.usable()` says so, and
 the caller writes batch after batch itself.
 """
@@ -49,32 +50,31 @@ class _Batch:
         self.before: _Batch | None = None
 
     def forget(self) -> None:
-        """Done: let go of its steps (and through them its records) and of the batch before it. The
-        batch after it keeps only this shell (its keys and `done`), so memory holds no chain of
-        finished batches."""
+        """Done: let go of its steps (and through them its records), its keys and the batch before
+        it. The batch after it keeps only this shell (`done` set: nothing to wait for, so no keys to
+        compare), so memory holds no chain of finished batches."""
         self.prepare = self.write = self.commit = self.after = None
         self.before = None
+        self.keys = frozenset()
 
 
 class OrderedWriters:
-    """`submit(prepare, write, commit, after, keys)` for each batch in order, then `close()` (always).
-    `prepare` runs first, outside the batch's transaction (rows shared by every batch, committed at
-    once so that no batch waits on another's), `write` and `commit` in the batch's transaction, `after`
-    once it has committed; a step given as None is skipped."""
+    """`submit(prepare, write, commit, after, keys)` for each batch in order, `drain()` to wait for
+    them (the batches of one object), then `close()` (always). `prepare` runs first, outside the
+    batch's transaction (rows shared by every batch, committed at once so that no batch waits on
+    another's), `write` and `commit` in the batch's transaction, `after` once it has committed; a
+    step given as None is skipped. The writers start with the first batch and serve every object
+    of a run until `close()`: their connections are opened (and warmed) once per run, not per object."""
 
     def __init__(self, count: int = 2):
         self._queues: list[Queue] = [Queue(maxsize=1) for _ in range(count)]
-        self._threads = [
-            threading.Thread(target=self._run, args=(q,), name=f"salesforce-writer-{i}", daemon=True)
-            for i, q in enumerate(self._queues)
-        ]
+        self._threads: list[threading.Thread] = []
         self._slots = threading.Semaphore(count)  # batches in flight: one per writer, none queued
         self._next = 0
         self._last: _Batch | None = None
+        self._submitted: list[_Batch] = []  # since the last drain (finished ones are empty shells)
         self._error: BaseException | None = None
         self._lock = threading.Lock()
-        for thread in self._threads:
-            thread.start()
 
     @staticmethod
     def usable() -> bool:
@@ -83,8 +83,16 @@ class OrderedWriters:
     def submit(self, prepare: Step, write: Step, commit: Step, after: Step, keys: Iterable[Hashable]) -> None:
         if self._failed():
             return  # it would be rolled back: close() raises the error
+        if not self._threads:
+            self._threads = [
+                threading.Thread(target=self._run, args=(q,), name=f"salesforce-writer-{i}", daemon=True)
+                for i, q in enumerate(self._queues)
+            ]
+            for thread in self._threads:
+                thread.start()
         batch = _Batch(prepare, write, commit, after, keys)
         batch.before, self._last = self._last, batch
+        self._submitted.append(batch)
         queue = self._queues[self._next]
         self._next = (self._next + 1) % len(self._queues)
         # Waits while every writer has a batch: the caller gathers the pages that come meanwhile into
@@ -93,14 +101,28 @@ class OrderedWriters:
         self._slots.acquire()
         queue.put(batch)
 
+    def drain(self) -> None:
+        """Wait for every batch submitted so far; raise the first unexpected error among them. The
+        writers stay for the batches submitted next (the next object's), which start afresh: no
+        batch of theirs waits on one before, and an earlier error is not theirs."""
+        submitted, self._submitted = self._submitted, []
+        for batch in submitted:
+            batch.done.wait()
+        self._last, self._next = None, 0
+        with self._lock:
+            error, self._error = self._error, None
+        if error is not None:
+            raise error
+
     def close(self) -> None:
-        """Wait for every batch; raise the first unexpected error."""
-        for queue in self._queues:
-            queue.put(_STOP)
-        for thread in self._threads:
-            thread.join()
-        if self._error is not None:
-            raise self._error
+        """Wait for every batch, raise the first unexpected error, and stop the writers."""
+        try:
+            self.drain()
+        finally:
+            for queue in self._queues if self._threads else ():
+                queue.put(_STOP)
+            for thread in self._threads:
+                thread.join()
 
     def _failed(self) -> bool:
         with self._lock:
@@ -108,10 +130,9 @@ class OrderedWriters:
 
     def _run(self, queue: Queue) -> None:
         try:
-            with connection.cursor() as cursor:  # this thread's own connection, for all its batches
-                cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             while (batch := queue.get()) is not _STOP:
                 try:
+                    _connection_ready()
                     self._write(batch)
                 except BaseException as exc:  # raised again in the caller's thread by close()
                     with self._lock:
@@ -142,6 +163,17 @@ class OrderedWriters:
                 raise _RolledBack
             _run_step(batch.commit)
         _run_step(batch.after)
+
+
+def _connection_ready() -> None:
+    """This writer thread's own connection, for all its batches: opened on first use with the
+    writers' lock timeout, and opened again if an error left it unusable (the next object's batches
+    must not fail for an earlier one's broken connection)."""
+    if connection.connection is not None and connection.errors_occurred and not connection.is_usable():
+        connection.close()
+    if connection.connection is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
 
 def _run_step(step: Step) -> None:
