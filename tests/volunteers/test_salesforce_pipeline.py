@@ -1,7 +1,7 @@
 """How a sync run moves records: pages are fetched and mapped by a reader thread up to a bounded
-number of pages ahead of the writes (`sync.read_ahead`), a write takes what is mapped by then,
-each batch is one transaction, and Python's cycle collector is paused while an object syncs
-(`sync.collector_paused`)."""
+number of pages ahead of the writes (`sync.ReadAhead`), a write takes what is mapped by then,
+each batch is one transaction, Python's cycle collector is paused while an object syncs
+(`sync.collector_paused`), and a run reads its next object's pages while the current one finishes."""
 
 import gc
 import threading
@@ -9,12 +9,13 @@ import threading
 import pytest
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 from integrations.base import TransientError
 from integrations.salesforce.fake import FakeSalesforceClient
-from volunteers.models import Volunteer
+from volunteers.models import Event, SyncRun, Volunteer
 from volunteers.salesforce import sync
-from volunteers.salesforce.sync import read_ahead, sync_object
+from volunteers.salesforce.sync import ReadAhead, sync_object
 from volunteers.salesforce.writers import OrderedWriters
 
 
@@ -25,13 +26,13 @@ def test_read_ahead_keeps_the_order_and_works_in_another_thread():
         threads.add(threading.current_thread().name)
         return page * 10
 
-    assert list(read_ahead(lambda: iter(range(7)), work, depth=2)) == [0, 10, 20, 30, 40, 50, 60]
+    assert list(ReadAhead(lambda: iter(range(7)), work, depth=2)) == [0, 10, 20, 30, 40, 50, 60]
     assert threads == {"salesforce-read-ahead"}
 
 
 def test_read_ahead_reads_at_most_depth_pages_ahead_of_the_caller():
     produced = []
-    pages = read_ahead(lambda: iter(range(100)), lambda page: produced.append(page) or page, depth=3)
+    pages = ReadAhead(lambda: iter(range(100)), lambda page: produced.append(page) or page, depth=3)
     assert next(pages) == 0
     for _ in range(50):  # give the reader every chance to run ahead
         threading.Event().wait(0.002)
@@ -48,7 +49,7 @@ def test_grouped_read_ahead_hands_over_every_page_ready_at_once():
         assert release.wait(5)
         yield from (2, 3, 4)
 
-    reader = read_ahead(pages, lambda page: page, depth=5, grouped=True)
+    reader = ReadAhead(pages, lambda page: page, depth=5, grouped=True)
     assert next(reader) == [1]  # what is ready, without waiting for more
     release.set()
     got = []
@@ -65,7 +66,7 @@ def test_grouped_read_ahead_raises_after_the_pages_before_the_error():
 
     got = []
     with pytest.raises(TransientError, match="went away"):
-        for group in read_ahead(pages, lambda page: page, depth=5, grouped=True):
+        for group in ReadAhead(pages, lambda page: page, depth=5, grouped=True):
             got += group
     assert got == [1, 2]
 
@@ -103,7 +104,7 @@ def test_an_error_reading_a_page_comes_after_the_pages_before_it():
 
     got = []
     with pytest.raises(TransientError, match="went away"):
-        for page in read_ahead(pages, lambda page: page, depth=5):
+        for page in ReadAhead(pages, lambda page: page, depth=5):
             got.append(page)
     assert got == [1, 2]
 
@@ -117,7 +118,7 @@ def test_a_caller_that_stops_early_stops_the_reader_and_closes_the_pages():
         finally:
             closed.set()
 
-    reader = read_ahead(pages, lambda page: page, depth=2)
+    reader = ReadAhead(pages, lambda page: page, depth=2)
     assert next(reader) == 0
     reader.close()
     assert closed.wait(5)
@@ -189,3 +190,61 @@ def test_a_run_commits_once_per_batch_plus_a_fixed_few(monkeypatch):
     # two writers (PostgreSQL), the skills a batch names that are new are created first in a
     # transaction of their own (the first run's one batch; the second run finds them).
     assert overheads == ([6, 5] if OrderedWriters.usable() else [5, 5])
+
+
+def _reading_spies(monkeypatch) -> list:
+    calls: list = []
+    start_reading, sync_object_ = sync.start_reading, sync.sync_object
+
+    def reading(key, client, mode):
+        calls.append(("read", key))
+        return start_reading(key, client, mode)
+
+    def syncing(**kwargs):
+        calls.append(("begin", kwargs["key"]))
+        try:
+            return sync_object_(**kwargs)
+        finally:
+            calls.append(("end", kwargs["key"]))
+
+    monkeypatch.setattr(sync, "start_reading", reading)
+    monkeypatch.setattr(sync, "sync_object", syncing)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_next_objects_pages_are_read_while_the_current_one_finishes(monkeypatch):
+    """`sync_all` starts reading the next object once every page of the current one has been read,
+    before its last batches are written; the next object runs on those pages, its watermark taken
+    before they were asked for."""
+    calls = _reading_spies(monkeypatch)
+    client = FakeSalesforceClient(page_size=5)
+    before = timezone.now()
+    summary = sync.sync_all(client=client, mode="full", objects=["volunteers", "events"])
+    assert [row["status"] for row in summary] == ["success", "success"]
+    assert calls == [
+        ("begin", "volunteers"),
+        ("read", "volunteers"),
+        ("read", "events"),  # while volunteers were still being written
+        ("end", "volunteers"),
+        ("begin", "events"),
+        ("end", "events"),
+    ]
+    volunteers, events = (SyncRun.objects.get(object_name=key) for key in ("volunteers", "events"))
+    assert before <= events.watermark <= volunteers.finished_at  # taken when its reading began
+    assert events.created == Event.objects.count() > 0
+    assert not [t for t in threading.enumerate() if t.name == "salesforce-read-ahead"]
+
+
+@pytest.mark.django_db
+def test_pages_read_ahead_for_a_busy_object_are_let_go(monkeypatch):
+    calls = _reading_spies(monkeypatch)
+    token = sync.lock_acquire("events")  # another sync of events is running
+    try:
+        summary = sync.sync_all(client=FakeSalesforceClient(page_size=5), mode="full", objects=["volunteers", "events"])
+    finally:
+        sync.lock_release("events", token)
+    assert [row["status"] for row in summary] == ["success", "busy"]
+    assert ("read", "events") in calls
+    assert not SyncRun.objects.filter(object_name="events").exists()
+    assert not [t for t in threading.enumerate() if t.name == "salesforce-read-ahead"]  # its reader stopped

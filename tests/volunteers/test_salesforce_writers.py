@@ -251,13 +251,14 @@ def test_finished_batches_let_go_of_their_records():
 
 
 def test_the_writers_serve_one_object_after_another_on_the_same_connections():
-    """`drain()` waits for an object's batches and raises its error; the writers then serve the
-    next object (its batches start afresh) on the connections they opened for the first."""
+    """`drain()` waits for an object's batches and raises its error (a batch before the failed one
+    still commits); the writers then serve the next object (its batches start afresh) on the
+    connections they opened for the first."""
     log: list = []
     writers = OrderedWriters()
     try:
-        writers.submit(*_steps(log, "a1"), keys={"x"})
-        writers.submit(*_steps(log, "a2", fail=True), keys={"y"})
+        writers.submit(*_steps(log, "a1", write_seconds=0.3), keys={"x"})
+        writers.submit(*_steps(log, "a2", fail=True), keys={"y"})  # fails while a1 still writes
         with pytest.raises(RuntimeError, match="a2 broke"):
             writers.drain()
         writers.submit(*_steps(log, "b1"), keys={"x"})  # same key as a1: nothing in flight to wait for

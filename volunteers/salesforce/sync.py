@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache, reduce
 from operator import or_
 from queue import Full, Queue
@@ -808,62 +808,74 @@ def process_records(spec: sfm.ObjectSpec, records: list, *, now=None) -> ChunkRe
 _END = object()
 
 
-def read_ahead(pages: Callable[[], Iterable], work: Callable, *, depth: int, grouped: bool = False) -> Iterator:
+class ReadAhead:
     """`work(page)` for each page of `pages()`, in order, computed by a reader thread up to `depth`
     pages ahead of the caller: fetching and mapping the next pages (network, JSON, Python) goes on
-    while the caller waits on the database with the current ones. Memory holds at most `depth`
-    pages besides the caller's. An error reading a page is raised where the caller reaches that
-    page, after the pages before it; a caller that stops early stops the reader. The reader never
-    touches the database. `grouped`: yields lists instead, each of every page ready at that moment
-    (at least one), so the caller can act on what there is rather than wait for more."""
-    ready: Queue = Queue(maxsize=depth)
-    stop = threading.Event()
+    while the caller waits on the database with the current ones. Reading starts at once, before
+    the first page is asked for (a run starts its next object's reading while it finishes the
+    current one). Memory holds at most `depth` pages besides the caller's. An error reading a page
+    is raised where the caller reaches that page, after the pages before it; `close()` (also when
+    the caller stops early, or never started) stops the reader. The reader never touches the
+    database. `grouped`: yields lists instead, each of every page ready at that moment (at least
+    one), so the caller can act on what there is rather than wait for more."""
 
-    def hand_over(item) -> bool:
-        while not stop.is_set():
+    def __init__(self, pages: Callable[[], Iterable], work: Callable, *, depth: int, grouped: bool = False):
+        self._ready: Queue = Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._grouped = grouped
+        self._after = None  # set once the end or an error has been taken from the queue
+        self._reader = threading.Thread(
+            target=self._read, args=(pages, work), name="salesforce-read-ahead", daemon=True
+        )
+        self._reader.start()
+
+    def _hand_over(self, item) -> bool:
+        while not self._stop.is_set():
             try:
-                ready.put(item, timeout=0.1)
+                self._ready.put(item, timeout=0.1)
                 return True
             except Full:
                 continue
         return False
 
-    def read() -> None:
+    def _read(self, pages: Callable[[], Iterable], work: Callable) -> None:
         source = None
         try:
             source = iter(pages())
             for page in source:
-                if not hand_over((work(page), None)):
+                if not self._hand_over((work(page), None)):
                     return
         except BaseException as exc:  # whatever it is, it is raised again in the caller's thread
-            hand_over((None, exc))
+            self._hand_over((None, exc))
             return
         finally:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
-        hand_over(_END)
+        self._hand_over(_END)
 
-    reader = threading.Thread(target=read, name="salesforce-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while True:
-            items = [ready.get()]
-            while grouped and items[-1] is not _END and items[-1][1] is None and not ready.empty():
-                items.append(ready.get())
-            last = items.pop()
-            if last is not _END and last[1] is None:
-                items.append(last)
-            values = [value for value, _ in items]
-            if values:
-                yield from ([values] if grouped else values)
-            if last is _END:
-                return
-            if last[1] is not None:
-                raise last[1]
-    finally:
-        stop.set()
-        reader.join(timeout=READER_JOIN_SECONDS)
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self):
+        if self._after is not None:  # the end, or an error, after the pages before it
+            after, self._after = self._after, _END
+            if after is _END:
+                raise StopIteration
+            raise after[1]
+        items = [self._ready.get()]
+        while self._grouped and items[-1] is not _END and items[-1][1] is None and not self._ready.empty():
+            items.append(self._ready.get())
+        if items[-1] is _END or items[-1][1] is not None:
+            self._after = items.pop()
+            self.close()
+        if not items:
+            return next(self)
+        return [value for value, _ in items] if self._grouped else items[0][0]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join(timeout=READER_JOIN_SECONDS)
 
 
 _CONSTRAINT = re.compile(r'constraint "(?P<name>[^"]+)"|constraint failed: (?P<columns>[\w., ]+)', re.IGNORECASE)
@@ -926,6 +938,44 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class Reading:
+    """An object's run as far as it goes before its lock: which records to ask for (the mode and
+    window, from the object's last run), the run's watermark (taken before the first query), and
+    the pages, already being fetched and mapped (`ReadAhead`)."""
+
+    mode: str
+    since: datetime | None
+    started: datetime
+    pages: ReadAhead
+
+
+def start_reading(key: str, client: SalesforceClient, mode: str) -> Reading:
+    """Start fetching and mapping an object's pages. `sync_all` does this for the next object while
+    the current one's last batches are written: the next object's first pages (a round trip to
+    Salesforce each) are ready when its turn comes. Its window is read from its last run now; a run
+    of it that ends meanwhile elsewhere only makes this window larger (records read twice are
+    written once). The caller closes the pages if the object does not run (busy)."""
+    spec = sfm.SPEC_BY_KEY[key]
+    previous = last_run(key)
+    effective, since = sfm.delta_since(
+        last_watermark=previous.watermark if previous else None,
+        last_status=previous.status if previous else None,
+        last_since=previous.modified_since if previous else None,
+        last_mode=previous.mode if previous else None,
+        requested=mode,
+    )
+    started = timezone.now()  # before the first query: what changes from here on is read next time
+
+    def fetch():
+        return client.query_pages(sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since)
+
+    def map_page(page) -> tuple:
+        return (len(page.records), page.total_size, *map_records(spec, page.records))
+
+    return Reading(effective, since, started, ReadAhead(fetch, map_page, depth=READ_AHEAD_PAGES, grouped=True))
+
+
 @collector_paused()
 def sync_object(
     *,
@@ -935,23 +985,23 @@ def sync_object(
     job=None,
     progress: ProgressFn | None = None,
     writers: OrderedWriters | None = None,
+    reading: Reading | None = None,
+    read_done: Callable[[], None] | None = None,
 ) -> SyncRun:
     """Sync one object. Raises SyncBusy when another sync of it is running. `writers`: the run's
-    writers (`sync_all` shares them between its objects), else the object opens its own."""
+    writers (`sync_all` shares them between its objects), else the object opens its own. `reading`:
+    its pages, already being read (`start_reading`); `read_done` is called once every page has been
+    read, while the last batches are still being written."""
     spec = sfm.SPEC_BY_KEY[key]
     token = lock_acquire(key)
     if token is None:
+        if reading is not None:
+            reading.pages.close()
         raise SyncBusy(f"A sync of {spec.label.lower()} is already running.")
     try:
-        previous = last_run(key)
-        effective, since = sfm.delta_since(
-            last_watermark=previous.watermark if previous else None,
-            last_status=previous.status if previous else None,
-            last_since=previous.modified_since if previous else None,
-            last_mode=previous.mode if previous else None,
-            requested=mode,
-        )
-        started = timezone.now()
+        if reading is None:
+            reading = start_reading(key, client, mode)
+        effective, since, started = reading.mode, reading.since, reading.started
         with transaction.atomic():  # the row and its history row: one commit
             run = SyncRun.objects.create(
                 object_name=key,
@@ -1011,16 +1061,8 @@ def sync_object(
                     commit()
                 after()
 
-            def fetch():
-                return client.query_pages(
-                    sobject=spec.sobject, fields=spec.fields, where=spec.where, modified_after=since
-                )
-
-            def map_page(page) -> tuple:
-                return (len(page.records), page.total_size, *map_records(spec, page.records))
-
             try:
-                for ready in read_ahead(fetch, map_page, depth=READ_AHEAD_PAGES, grouped=True):
+                for ready in reading.pages:
                     for count, total_size, items, failed in ready:
                         batch.update(items)  # a repeated id in one batch: the later version wins
                         mapped.add(failed)
@@ -1032,7 +1074,10 @@ def sync_object(
                     # waiting for a full batch (the first page of a run, or a reader behind).
                     if batch or mapped.failed:
                         write()
+                if read_done is not None:
+                    read_done()
             finally:
+                reading.pages.close()  # stops the reader if a write failed before the last page
                 try:
                     if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
                         write()
@@ -1063,6 +1108,8 @@ def sync_object(
             _run_save_counts(run, totals, final=True)
         return run
     finally:
+        if reading is not None:
+            reading.pages.close()
         lock_release(key, token)
 
 
@@ -1140,6 +1187,9 @@ def sync_all(
     # One pair of writers (threads and connections) for every object of the run, opened by the
     # first batch that needs them and closed at the end.
     writers = OrderedWriters() if OrderedWriters.usable() else None
+    # The next object's pages are fetched and mapped while the current one's last batches are
+    # written (`start_reading`): its first pages are ready when its turn comes.
+    ahead: dict[str, Reading] = {}
     try:
         for index, key in enumerate(keys):
 
@@ -1147,8 +1197,24 @@ def sync_all(
                 if progress:
                     progress((index + percent / 100.0) * 100.0 / len(keys), message)
 
+            def read_next(index=index) -> None:
+                if index + 1 < len(keys):
+                    try:
+                        ahead[keys[index + 1]] = start_reading(keys[index + 1], client, mode)
+                    except Exception:  # the next object starts its reading in its turn instead
+                        logger.warning("could not start reading %s ahead", keys[index + 1], exc_info=True)
+
             try:
-                run = sync_object(key=key, client=client, mode=mode, job=job, progress=object_progress, writers=writers)
+                run = sync_object(
+                    key=key,
+                    client=client,
+                    mode=mode,
+                    job=job,
+                    progress=object_progress,
+                    writers=writers,
+                    reading=ahead.pop(key, None),
+                    read_done=read_next,
+                )
             except SyncBusy as exc:
                 summary.append({"object": key, "status": "busy", "message": str(exc)})
                 continue
@@ -1168,6 +1234,8 @@ def sync_all(
                 }
             )
     finally:
+        for reading in ahead.values():  # an object not reached (an unexpected error)
+            reading.pages.close()
         if writers is not None:
             writers.close()
     return summary

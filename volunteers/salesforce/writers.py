@@ -19,8 +19,8 @@ another:
 - **A safety net for a rule missed:** the writers' connections wait at most LOCK_TIMEOUT for a
   row lock; a batch that hits it is written record by record like any failed batch.
 - **An unexpected error** (not a refused record: those are handled inside the batch) stops the
-  writers: the batches after it roll back or are not started, and `close()` raises it in the
-  caller's thread.
+  writers: the batches after it roll back or are not started (those before it still commit), and
+  `drain()`/`close()` raises it in the caller's thread.
 Each writer thread has its own connection, kept for every object of a run, and closes it when
 the writers are closed. Inside a transaction (a test
 case) or on SQLite there is one connection to write with: `OrderedWriters.usable()` says so, and
@@ -43,7 +43,8 @@ Step = Callable[[], None] | None  # None: nothing to do at that step
 
 
 class _Batch:
-    def __init__(self, prepare: Step, write: Step, commit: Step, after: Step, keys):
+    def __init__(self, seq: int, prepare: Step, write: Step, commit: Step, after: Step, keys):
+        self.seq = seq  # its place in submission order
         self.prepare, self.write, self.commit, self.after = prepare, write, commit, after
         self.keys = frozenset(keys)
         self.done = threading.Event()
@@ -73,7 +74,9 @@ class OrderedWriters:
         self._next = 0
         self._last: _Batch | None = None
         self._submitted: list[_Batch] = []  # since the last drain (finished ones are empty shells)
+        self._seq = 0
         self._error: BaseException | None = None
+        self._error_seq = 0  # the failed batch's place: the batches after it roll back
         self._lock = threading.Lock()
 
     @staticmethod
@@ -90,7 +93,8 @@ class OrderedWriters:
             ]
             for thread in self._threads:
                 thread.start()
-        batch = _Batch(prepare, write, commit, after, keys)
+        self._seq += 1
+        batch = _Batch(self._seq, prepare, write, commit, after, keys)
         batch.before, self._last = self._last, batch
         self._submitted.append(batch)
         queue = self._queues[self._next]
@@ -124,9 +128,10 @@ class OrderedWriters:
             for thread in self._threads:
                 thread.join()
 
-    def _failed(self) -> bool:
+    def _failed(self, before: _Batch | None = None) -> bool:
+        """An unexpected error happened (in a batch submitted before `before`, when given)."""
         with self._lock:
-            return self._error is not None
+            return self._error is not None and (before is None or self._error_seq < before.seq)
 
     def _run(self, queue: Queue) -> None:
         try:
@@ -134,9 +139,10 @@ class OrderedWriters:
                 try:
                     _connection_ready()
                     self._write(batch)
-                except BaseException as exc:  # raised again in the caller's thread by close()
+                except BaseException as exc:  # raised again in the caller's thread by drain()/close()
                     with self._lock:
-                        self._error = self._error or exc
+                        if self._error is None or batch.seq < self._error_seq:
+                            self._error, self._error_seq = exc, batch.seq
                 finally:
                     batch.done.set()
                     batch.forget()
@@ -148,7 +154,7 @@ class OrderedWriters:
         before = batch.before
         if before is not None and batch.keys & before.keys:
             before.done.wait()  # a shared row: this batch starts once the one before has committed
-        if self._failed():
+        if self._failed(batch):
             return
         _run_step(batch.prepare)
         with transaction.atomic():
@@ -159,7 +165,7 @@ class OrderedWriters:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if before is not None:
                 before.done.wait()
-            if self._failed():
+            if self._failed(batch):
                 raise _RolledBack
             _run_step(batch.commit)
         _run_step(batch.after)
