@@ -7,7 +7,7 @@ or BENCH_DATABASE_URL=postgres://â€¦/crewbase_salesforce_bench. Scale (default â
 BENCH_SF_CONTACTS (default 10000), BENCH_SF_PARTICIPATIONS (default 30000), BENCH_SF_SESSIONS (default
 contacts / 10); BENCH_SF_PROFILE=path writes a cProfile of the full sync there. The issue's scale: BENCH_SF_CONTACTS=100000 BENCH_SF_PARTICIPATIONS=300000;
 200,000 records (for peak memory against the default 41,000): BENCH_SF_CONTACTS=50000 BENCH_SF_PARTICIPATIONS=145000.
-The floor and the full sync run in turn BENCH_SF_ROUNDS times (default 3), each from an empty
+The floor and the full sync run in turn BENCH_SF_ROUNDS times (default 5), each from an empty
 database; each round's figures are printed and the median ratio is the figure (a shared machine's
 speed drifts by tens of percent within a minute). On PostgreSQL it also prints the CPU seconds of the sync and of the floor (this process and the
 whole PostgreSQL server: the sync writes on two connections), the steadier ratio on a shared machine, and the load average before and after.
@@ -50,7 +50,7 @@ from volunteers.salesforce.sync import sync_all
 N_CONTACTS = int(os.environ.get("BENCH_SF_CONTACTS", "10000"))
 N_PARTICIPATIONS = int(os.environ.get("BENCH_SF_PARTICIPATIONS", "30000"))
 N_SESSIONS = int(os.environ.get("BENCH_SF_SESSIONS", str(max(10, N_CONTACTS // 10))))
-ROUNDS = int(os.environ.get("BENCH_SF_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_SF_ROUNDS", "5"))
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 FIRST = ["Ada", "Grace", "Alan", "Maria", "James", "Aisha", "Chen", "Luis", "Priya", "Noah"]
 LAST = ["Lovelace", "Hopper", "Turing", "Garcia", "Johnson", "Khan", "Wang", "Martinez", "Patel", "Smith"]
