@@ -24,7 +24,15 @@ def _postgres_only():
         pytest.skip("batches are written two at a time on PostgreSQL only (SQLite has one writer)")
 
 
-def _steps(log: list, name: str, *, write_seconds: float = 0.0, fail: bool = False):
+def _steps(
+    log: list,
+    name: str,
+    *,
+    write_seconds: float = 0.0,
+    fail: bool = False,
+    wait_for: threading.Event | None = None,
+    written: threading.Event | None = None,
+):
     def prepare():
         log.append((name, "prepare"))
 
@@ -36,9 +44,13 @@ def _steps(log: list, name: str, *, write_seconds: float = 0.0, fail: bool = Fal
             log.append((name, "pid", pid, connection.in_atomic_block, lock_timeout))
         if write_seconds:
             time.sleep(write_seconds)
+        if wait_for is not None:
+            log.append((name, "waited", wait_for.wait(10)))
         if fail:
             raise RuntimeError(f"{name} broke")
         log.append((name, "written"))
+        if written is not None:
+            written.set()
 
     def commit():
         log.append((name, "commit"))
@@ -57,15 +69,17 @@ def test_not_used_inside_a_transaction():
 
 def test_batches_overlap_but_commit_in_order_on_their_own_connections():
     log: list = []
+    second_written = threading.Event()
     writers = OrderedWriters()
     try:
-        writers.submit(*_steps(log, "first", write_seconds=0.3), keys={"a"})
-        writers.submit(*_steps(log, "second"), keys={"b"})
+        writers.submit(*_steps(log, "first", wait_for=second_written), keys={"a"})
+        writers.submit(*_steps(log, "second", written=second_written), keys={"b"})
         writers.submit(*_steps(log, "third"), keys={"c"})
     finally:
         writers.close()
     events = [entry[:2] for entry in log]
     # The second batch wrote while the first was still writing (no shared key)...
+    assert ("first", "waited", True) in log
     assert events.index(("second", "written")) < events.index(("first", "written"))
     # ...and still committed after it; each batch's follow-up runs in order too.
     commits = [name for name, step in events if step == "commit"]

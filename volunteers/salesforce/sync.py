@@ -238,15 +238,15 @@ def _flags_write(
             flag = existing.get((key, issue.code))
             if flag is None:
                 new.append(
-                    DataQualityFlag(
-                        entity_type=entity,
-                        entity_key=key,
-                        entity_id=pks.get(key),
-                        issue_type=issue.code,
-                        severity=issue.severity,
-                        message=issue.message[:500],
-                        details=issue.details,
-                    )
+                    {
+                        "entity_type": entity,
+                        "entity_key": key,
+                        "entity_id": pks.get(key),
+                        "issue_type": issue.code,
+                        "severity": issue.severity,
+                        "message": issue.message[:500],
+                        "details": issue.details,
+                    }
                 )
             elif flag.status in (DataQualityFlag.Status.RESOLVED, DataQualityFlag.Status.AUTO_RESOLVED):
                 flag.status, flag.message, flag.resolved_at, flag.updated_at = (
@@ -263,8 +263,7 @@ def _flags_write(
             and code not in {i.code for i in raised.get(key, ())}
         ):
             resolve.append(flag.pk)
-    if new:
-        DataQualityFlag.objects.bulk_create(new, ignore_conflicts=True)
+    insert(DataQualityFlag, new, ignore_conflicts=True)  # a flag raised meanwhile elsewhere stays as it is
     if reopen:
         DataQualityFlag.objects.bulk_update(reopen, ["status", "message", "resolved_at", "updated_at"])
     if resolve:

@@ -198,9 +198,10 @@ def _prepared(columns: list, rows: list[dict], defaults: dict) -> list[tuple]:
     return [values + tail for values in picked] if tail else picked
 
 
-def insert(model: type[Model], rows: list[dict]) -> None:
-    """Plain insert of new rows (no conflict handling, nothing returned): arrays on PostgreSQL, a
-    multi-row INSERT on SQLite. Columns not given take the model default; timestamps are now."""
+def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+    """Plain insert of new rows (nothing returned): arrays on PostgreSQL, a multi-row INSERT on
+    SQLite. Columns not given take the model default; timestamps are now. `ignore_conflicts`: a row
+    a unique constraint refuses is left out (`ON CONFLICT DO NOTHING`), the others are inserted."""
     if not rows:
         return
     now = timezone.now()
@@ -210,12 +211,13 @@ def insert(model: type[Model], rows: list[dict]) -> None:
         for f in columns
         if f.attname not in rows[0]
     }
+    tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if connection.vendor == "postgresql":
-        _insert_from_arrays(model._meta.db_table, columns, rows, defaults)
+        _insert_from_arrays(model._meta.db_table, columns, rows, defaults, tail=tail)
         return
     table, names = _quote(model._meta.db_table), ", ".join(_quote(f.column) for f in columns)
     with connection.cursor() as cursor:
-        insert_values(cursor, f"INSERT INTO {table} ({names})", _prepared(columns, rows, defaults))
+        insert_values(cursor, f"INSERT INTO {table} ({names})", _prepared(columns, rows, defaults), tail=tail)
 
 
 def lookup(table: str, key: str, keys, *, value: str = "id", join: str = "", where: str = "") -> dict:
