@@ -255,7 +255,7 @@ def test_finished_batches_let_go_of_their_records():
             prepare, write, commit, after = _steps([], name)
             writers.submit(prepare, lambda records=records, write=write: write(), commit, after, keys={name})
             del records
-        last = writers._last
+        last = writers._submitted[-1]
         assert last.done.wait(10)
         gc.collect()
         assert [ref() for ref in held] == [None, None, None]  # the writers are alive, the records are not

@@ -1076,15 +1076,12 @@ def sync_object(
                 if read_done is not None:
                     read_done()
             finally:
-                reading.pages.close()  # stops the reader if a write failed before the last page
                 try:
                     if batch or mapped.failed:  # what was fetched is stored, also when a later page fails
                         write()
                 finally:
-                    if writers is shared and writers is not None:
-                        writers.drain()  # they stay for the run's next object
-                    elif writers is not None:
-                        writers.close()
+                    if writers is not None:
+                        writers.done_with(keep=writers is shared)
             if key in PARTICIPATION_KINDS:
                 totals.add(_pending_sweep(spec, now=started))
         except IntegrationError as exc:
@@ -1137,10 +1134,7 @@ def _figures_refresh(
         )
         participation_figures_refresh(volunteer_ids=second)
     finally:
-        if helper is shared:
-            helper.drain()
-        else:
-            helper.close()
+        helper.done_with(keep=helper is shared)
 
 
 def _run_save_counts(run: SyncRun, *results: ChunkResult, final: bool = False) -> None:

@@ -48,12 +48,12 @@ def _fields(model, names: Iterable[str]):
     return [by_attname[name] for name in names]
 
 
-def _insert_columns(model, *, key: str) -> list:
-    """Every concrete column the table stores itself, the conflict key included, but not a serial id."""
+def _insert_columns(model, *, key: str | None) -> list:
+    """Every concrete column the table stores itself, the key included, but not a serial id."""
     return [f for f in model._meta.local_concrete_fields if not (f.primary_key and f.attname != key)]
 
 
-def _new_row_columns(model, rows: list[dict], *, key: str, now) -> tuple[list, dict]:
+def _new_row_columns(model, rows: list[dict], *, key: str | None, now) -> tuple[list, dict]:
     """The columns a new row of `model` is written with (those the rows carry first) and the values
     of the others: the stamps are `now`, the rest their model default."""
     columns = _given_first(_insert_columns(model, key=key), rows[0])
@@ -204,13 +204,7 @@ def insert(model: type[Model], rows: list[dict], *, ignore_conflicts: bool = Fal
     a unique constraint refuses is left out (`ON CONFLICT DO NOTHING`), the others are inserted."""
     if not rows:
         return
-    now = timezone.now()
-    columns = _given_first([f for f in model._meta.local_concrete_fields if not f.primary_key], rows[0])
-    defaults = {
-        f.attname: now if f.attname in ("created_at", "updated_at") else f.get_default()
-        for f in columns
-        if f.attname not in rows[0]
-    }
+    columns, defaults = _new_row_columns(model, rows, key=None, now=timezone.now())
     tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if connection.vendor == "postgresql":
         _insert_from_arrays(model._meta.db_table, columns, rows, defaults, tail=tail)
@@ -367,12 +361,11 @@ def _upsert_table(
     groups: dict[tuple, list[dict]] = {}
     for row in rows:  # rows built alike list their columns in the same order: no sort per row
         groups.setdefault(tuple(row), []).append(row)
-    pk_column = model._meta.pk.column
+    returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(model._meta.pk.column)}"
     written = {}
     for columns, group in groups.items():
         synced = [name for name in columns if name not in (key, "kind") and name not in insert_only]
         if not postgres:
-            returning = f"{_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
             written.update(
                 row[:2] for row in _statement(model, group, key=key, synced=synced, now=now, returning=returning)
             )
@@ -380,8 +373,9 @@ def _upsert_table(
         new = [row for row in group if row[key] not in before]
         if new:
             names, defaults = _new_row_columns(model, new, key=key, now=now)
-            returning = f"RETURNING {_quote(_fields(model, [key])[0].column)}, {_quote(pk_column)}"
-            written.update(_insert_from_arrays(model._meta.db_table, names, new, defaults, tail=returning))
+            written.update(
+                _insert_from_arrays(model._meta.db_table, names, new, defaults, tail=f"RETURNING {returning}")
+            )
         if synced and len(new) < len(group):
             old = [row for row in group if row[key] in before]
             written.update(_update_changed(model, old, key=key, synced=synced, now=now))

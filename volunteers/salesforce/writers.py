@@ -72,8 +72,7 @@ class OrderedWriters:
         self._threads: list[threading.Thread] = []
         self._slots = threading.Semaphore(count)  # batches in flight: one per writer, none queued
         self._next = 0
-        self._last: _Batch | None = None
-        self._submitted: list[_Batch] = []  # since the last drain (finished ones are empty shells)
+        self._submitted: list[_Batch] = []  # since the last drain, in order (finished ones are empty shells)
         self._seq = 0
         self._error: BaseException | None = None
         self._error_seq = 0  # the failed batch's place: the batches after it roll back
@@ -85,7 +84,7 @@ class OrderedWriters:
 
     def submit(self, prepare: Step, write: Step, commit: Step, after: Step, keys: Iterable[Hashable]) -> None:
         if self._failed():
-            return  # it would be rolled back: close() raises the error
+            return  # it would be rolled back: drain() or close() raises the error
         if not self._threads:
             self._threads = [
                 threading.Thread(target=self._run, args=(q,), name=f"salesforce-writer-{i}", daemon=True)
@@ -95,7 +94,7 @@ class OrderedWriters:
                 thread.start()
         self._seq += 1
         batch = _Batch(self._seq, prepare, write, commit, after, keys)
-        batch.before, self._last = self._last, batch
+        batch.before = self._submitted[-1] if self._submitted else None
         self._submitted.append(batch)
         queue = self._queues[self._next]
         self._next = (self._next + 1) % len(self._queues)
@@ -112,11 +111,19 @@ class OrderedWriters:
         submitted, self._submitted = self._submitted, []
         for batch in submitted:
             batch.done.wait()
-        self._last, self._next = None, 0
+        self._next = 0
         with self._lock:
             error, self._error = self._error, None
         if error is not None:
             raise error
+
+    def done_with(self, *, keep: bool) -> None:
+        """An object's batches are all submitted: `keep` (the run's writers, which serve its next
+        object) drains them, else the writers are closed."""
+        if keep:
+            self.drain()
+        else:
+            self.close()
 
     def close(self) -> None:
         """Wait for every batch, raise the first unexpected error, and stop the writers."""
